@@ -1,0 +1,1 @@
+//! awaitify_callgraph

@@ -1,0 +1,269 @@
+//! The salsa database every other awaitify crate stands on.
+//!
+//! This crate owns the *inputs* of the analysis: [`File`] (a path and its text) and
+//! [`Project`] (the files that make up one program and the roots module names are
+//! relative to), the [`Db`] trait that every query takes, and [`RootDatabase`], the
+//! concrete database that the CLI, the watcher and embedders use.
+//!
+//! It may not depend on any other awaitify crate: it knows nothing of Python.
+//!
+//! Invariants:
+//! - A [`File`] is created once per path and then only has its text set; a file that
+//!   disappears keeps its input (its text becomes empty) so that ids held elsewhere stay
+//!   valid, as ty's `ruff_db::files` does.
+//! - Every module name is computed from the project roots by [`module_name`], a query, so
+//!   moving a file or changing the roots invalidates exactly the resolutions that read it.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use salsa::Setter;
+
+/// One source file: its path and its text.
+#[salsa::input(debug)]
+pub struct File {
+    #[returns(ref)]
+    pub path: PathBuf,
+    #[returns(deref)]
+    pub text: String,
+}
+
+/// The program under analysis: the roots that module names are relative to (the first
+/// root wins when two hold the same module) and every Python file in it.
+#[salsa::input(debug)]
+pub struct Project {
+    #[returns(ref)]
+    pub roots: Vec<PathBuf>,
+    #[returns(ref)]
+    pub files: Vec<File>,
+}
+
+/// The database trait every awaitify query is written against.
+#[salsa::db]
+pub trait Db: salsa::Database {
+    /// The project this database analyses.
+    fn project(&self) -> Project;
+}
+
+/// A dotted Python module name such as `pkg.helpers`.
+pub type ModuleName = String;
+
+/// The module name of `file` under the project's roots: `pkg/mod.py` is `pkg.mod`,
+/// `pkg/__init__.py` is `pkg`. `None` when the file lies outside every root or its path
+/// is not a valid module path.
+#[salsa::tracked(returns(ref))]
+pub fn module_name(db: &dyn Db, file: File) -> Option<ModuleName> {
+    let project = db.project();
+    let path = file.path(db);
+    project
+        .roots(db)
+        .iter()
+        .find_map(|root| module_name_under(root, path))
+}
+
+/// The module name of `path` relative to `root`, if it lies below it.
+pub fn module_name_under(root: &Path, path: &Path) -> Option<ModuleName> {
+    let relative = path.strip_prefix(root).ok()?;
+    let mut parts: Vec<&str> = Vec::new();
+    let components: Vec<_> = relative.components().collect();
+    for (index, component) in components.iter().enumerate() {
+        let part = component.as_os_str().to_str()?;
+        if index + 1 == components.len() {
+            let stem = part.strip_suffix(".py").or_else(|| part.strip_suffix(".pyi"))?;
+            if stem != "__init__" {
+                parts.push(stem);
+            }
+        } else {
+            parts.push(part);
+        }
+    }
+    if parts.is_empty() || !parts.iter().all(|part| is_identifier(part)) {
+        return None;
+    }
+    Some(parts.join("."))
+}
+
+/// Whether `text` is a Python identifier (ASCII approximation plus any non-ASCII letter).
+pub fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if first == '_' || first.is_alphabetic() => {}
+        _ => return false,
+    }
+    chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// Whether `file` is a package's `__init__.py`.
+pub fn is_package_init(db: &dyn Db, file: File) -> bool {
+    file.path(db)
+        .file_stem()
+        .is_some_and(|stem| stem == "__init__")
+}
+
+/// The concrete database: salsa storage, the project input, a path index and an
+/// optional log of executed queries (for incrementality tests and `watch --verbose`).
+#[salsa::db]
+#[derive(Clone)]
+pub struct RootDatabase {
+    storage: salsa::Storage<Self>,
+    /// Always `Some` once `new` returns; an input can only be created inside a database.
+    project: Option<Project>,
+    files_by_path: Arc<Mutex<indexmap_lite::PathIndex>>,
+    executed: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+#[salsa::db]
+impl salsa::Database for RootDatabase {}
+
+#[salsa::db]
+impl Db for RootDatabase {
+    fn project(&self) -> Project {
+        self.project.expect("the project input is created in RootDatabase::new")
+    }
+}
+
+impl Default for RootDatabase {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+impl RootDatabase {
+    /// A database for a project with the given roots and no files yet.
+    pub fn new(roots: Vec<PathBuf>) -> Self {
+        let executed: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
+        let log = executed.clone();
+        let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                if let Some(log) = log.lock().unwrap().as_mut() {
+                    log.push(format!("{database_key:?}"));
+                }
+            }
+        })));
+        let mut db = Self {
+            storage,
+            project: None,
+            files_by_path: Arc::default(),
+            executed,
+        };
+        db.project = Some(Project::new(&db, roots, Vec::new()));
+        db
+    }
+
+    /// Adds `path` with `text`, or sets the text of the file already at `path`.
+    pub fn set_file(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> File {
+        let path = path.into();
+        let text = text.into();
+        let existing = self.files_by_path.lock().unwrap().get(&path);
+        match existing {
+            Some(file) => {
+                if file.text(self) != text {
+                    file.set_text(self).to(text);
+                }
+                file
+            }
+            None => {
+                let file = File::new(self, path.clone(), text);
+                self.files_by_path.lock().unwrap().insert(path, file);
+                let mut files = self.project().files(self).clone();
+                files.push(file);
+                self.project().set_files(self).to(files);
+                file
+            }
+        }
+    }
+
+    /// Marks `path` as removed: its text becomes empty and it leaves the project's files.
+    pub fn remove_file(&mut self, path: &Path) {
+        let Some(file) = self.files_by_path.lock().unwrap().get(path) else {
+            return;
+        };
+        let files: Vec<File> = self
+            .project()
+            .files(self)
+            .iter()
+            .copied()
+            .filter(|candidate| *candidate != file)
+            .collect();
+        self.project().set_files(self).to(files);
+        file.set_text(self).to(String::new());
+    }
+
+    /// The file at `path`, if one was added.
+    pub fn file(&self, path: &Path) -> Option<File> {
+        self.files_by_path.lock().unwrap().get(path)
+    }
+
+    /// Replaces the project roots.
+    pub fn set_roots(&mut self, roots: Vec<PathBuf>) {
+        self.project().set_roots(self).to(roots);
+    }
+
+    /// Starts recording which queries execute (not those merely validated).
+    pub fn start_logging_executions(&self) {
+        *self.executed.lock().unwrap() = Some(Vec::new());
+    }
+
+    /// The queries executed since logging started or since the last call, as
+    /// `query_name(Id(..))` strings.
+    pub fn take_executions(&self) -> Vec<String> {
+        self.executed
+            .lock()
+            .unwrap()
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+}
+
+/// A tiny path -> file index; kept private so the database can swap it for a faster map.
+mod indexmap_lite {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    use crate::File;
+
+    #[derive(Default)]
+    pub(crate) struct PathIndex(HashMap<PathBuf, File>);
+
+    impl PathIndex {
+        pub(crate) fn get(&self, path: &Path) -> Option<File> {
+            self.0.get(path).copied()
+        }
+        pub(crate) fn insert(&mut self, path: PathBuf, file: File) {
+            self.0.insert(path, file);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names_follow_the_package_layout() {
+        let root = Path::new("/p");
+        assert_eq!(module_name_under(root, Path::new("/p/a.py")).as_deref(), Some("a"));
+        assert_eq!(
+            module_name_under(root, Path::new("/p/pkg/__init__.py")).as_deref(),
+            Some("pkg")
+        );
+        assert_eq!(
+            module_name_under(root, Path::new("/p/pkg/sub/m.py")).as_deref(),
+            Some("pkg.sub.m")
+        );
+        assert_eq!(module_name_under(root, Path::new("/q/a.py")), None);
+        assert_eq!(module_name_under(root, Path::new("/p/my-page.py")), None);
+    }
+
+    #[test]
+    fn files_are_added_once_and_updated_in_place() {
+        let mut db = RootDatabase::new(vec![PathBuf::from("/p")]);
+        let a = db.set_file("/p/a.py", "x = 1\n");
+        let again = db.set_file("/p/a.py", "x = 2\n");
+        assert_eq!(a, again);
+        assert_eq!(a.text(&db), "x = 2\n");
+        assert_eq!(db.project().files(&db).len(), 1);
+        assert_eq!(module_name(&db, a).as_deref(), Some("a"));
+    }
+}

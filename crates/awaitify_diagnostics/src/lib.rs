@@ -1,0 +1,368 @@
+//! Diagnostics: what awaitify tells its users, and how it is rendered.
+//!
+//! A [`Diagnostic`] is a plain value returned by analyses (not a salsa accumulator, as ty
+//! learned accumulators cost time and re-run readers). Each has a stable [`Code`], a
+//! severity, a message, a primary [`Label`], secondary labels (for instance each binding
+//! of an ambiguous name) and notes that say why.
+//!
+//! Rendering: `human` through codespan-reporting, `json` (one array of objects with
+//! 1-based line/column), and `github` (workflow commands `::warning file=..::`).
+//!
+//! Depends only on `awaitify_db` (for [`File`]) and may not depend on any analysis.
+
+use std::io::Write;
+
+use awaitify_db::{Db, File};
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term;
+use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
+use ruff_text_size::{TextRange, TextSize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $name:literal, $severity:ident, $doc:literal;)*) => {
+        /// Every diagnostic awaitify can emit. Codes are stable: tools match on them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable code, e.g. `AW001`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+            /// The kebab-case name, e.g. `syntax-error`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+            /// One sentence on what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    SyntaxError = "AW001", "syntax-error", Error, "The file does not parse; it is reported and never written.";
+    UnreadableFile = "AW002", "unreadable-file", Error, "The file could not be read or is not valid UTF-8.";
+    InvalidConfig = "AW003", "invalid-config", Error, "The `[tool.awaitify]` table or `awaitify.toml` is malformed.";
+    AmbiguousName = "AW101", "ambiguous-name", Warning, "A name that matters to a rewrite may refer to different things depending on the path taken.";
+    InvalidatedName = "AW102", "invalidated-name", Warning, "A call matches a rule, but the module attribute it names was reassigned earlier.";
+    AsyncInLambda = "AW201", "async-in-lambda", Warning, "A lambda would need to await; lambdas cannot be async.";
+    AsyncInClassBody = "AW202", "async-in-class-body", Warning, "A class body would need to await; class bodies run synchronously.";
+    AsyncInSyncDunder = "AW203", "async-in-sync-dunder", Warning, "A special method that Python calls synchronously would need to become async.";
+    AsyncInProperty = "AW204", "async-in-property", Warning, "A property would need to become async; attribute access cannot await.";
+    FunctionUsedAsValue = "AW205", "function-used-as-value", Warning, "A function that would become async is also used as a value (a callback), whose caller would not await it.";
+    BlockingDecorator = "AW206", "blocking-decorator", Warning, "A function that would become async is under a decorator that does not pass coroutines through.";
+    GeneratorConsumedSynchronously = "AW207", "generator-consumed-synchronously", Warning, "A generator that would become async is consumed by code that cannot iterate asynchronously.";
+    AwaitInImportedModule = "AW208", "await-in-imported-module", Warning, "Top-level code of a module that other modules import would need to await; only the main script may.";
+    CallerStaysSync = "AW209", "caller-stays-sync", Warning, "A function would become async, but one of its callers cannot, so neither changes.";
+    UnresolvedCallee = "AW210", "unresolved-callee", Info, "A call's target could not be resolved, so it is never rewritten.";
+    VerificationFailed = "AW301", "verification-failed", Error, "Erasing the rewrite from the output does not give back the input modulo the normal form.";
+}
+
+/// A range of a file, with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub file: File,
+    pub range: TextRange,
+    pub message: String,
+}
+
+impl Label {
+    pub fn new(file: File, range: TextRange, message: impl Into<String>) -> Self {
+        Self {
+            file,
+            range,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Option<Label>,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: code.default_severity(),
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Self::new(code, message).with_severity(Severity::Error)
+    }
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+    pub fn with_primary(mut self, label: Label) -> Self {
+        self.primary = Some(label);
+        self
+    }
+    pub fn with_secondary(mut self, label: Label) -> Self {
+        self.secondary.push(label);
+        self
+    }
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+    pub fn file(&self) -> Option<File> {
+        self.primary.as_ref().map(|label| label.file)
+    }
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    Github,
+}
+
+/// A 1-based line and column (in characters) of an offset in `text`.
+pub fn line_column(text: &str, offset: TextSize) -> (usize, usize) {
+    let offset = usize::from(offset).min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Renders `diagnostics` in `format` into a string (no colors).
+pub fn render(db: &dyn Db, diagnostics: &[Diagnostic], format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Human => {
+            let mut out = NoColor::new(Vec::new());
+            emit_human(db, diagnostics, &mut out);
+            String::from_utf8_lossy(&out.into_inner()).into_owned()
+        }
+        OutputFormat::Json => render_json(db, diagnostics),
+        OutputFormat::Github => render_github(db, diagnostics),
+    }
+}
+
+/// Prints `diagnostics` to standard error, in color when it is a terminal.
+pub fn emit_to_stderr(db: &dyn Db, diagnostics: &[Diagnostic], format: OutputFormat) {
+    match format {
+        OutputFormat::Human => {
+            let choice = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                ColorChoice::Auto
+            } else {
+                ColorChoice::Never
+            };
+            let mut stream = StandardStream::stderr(choice);
+            emit_human(db, diagnostics, &mut stream);
+        }
+        _ => {
+            let _ = std::io::stderr().write_all(render(db, diagnostics, format).as_bytes());
+        }
+    }
+}
+
+fn emit_human(db: &dyn Db, diagnostics: &[Diagnostic], out: &mut dyn WriteColor) {
+    let mut files = SimpleFiles::new();
+    let mut ids: Vec<(File, usize)> = Vec::new();
+    let mut file_id = |file: File, files: &mut SimpleFiles<String, String>| -> usize {
+        if let Some((_, id)) = ids.iter().find(|(known, _)| *known == file) {
+            return *id;
+        }
+        let id = files.add(
+            file.path(db).display().to_string(),
+            file.text(db).to_string(),
+        );
+        ids.push((file, id));
+        id
+    };
+    let config = term::Config::default();
+    for diagnostic in diagnostics {
+        let mut rendered = match diagnostic.severity {
+            Severity::Error => cs::Diagnostic::error(),
+            Severity::Warning => cs::Diagnostic::warning(),
+            Severity::Info => cs::Diagnostic::note(),
+        }
+        .with_code(format!("{}/{}", diagnostic.code.as_str(), diagnostic.code.name()))
+        .with_message(&diagnostic.message)
+        .with_notes(diagnostic.notes.clone());
+        let mut labels = Vec::new();
+        if let Some(primary) = &diagnostic.primary {
+            let id = file_id(primary.file, &mut files);
+            labels.push(
+                cs::Label::primary(id, clamp(primary, db)).with_message(&primary.message),
+            );
+        }
+        for secondary in &diagnostic.secondary {
+            let id = file_id(secondary.file, &mut files);
+            labels.push(
+                cs::Label::secondary(id, clamp(secondary, db)).with_message(&secondary.message),
+            );
+        }
+        rendered = rendered.with_labels(labels);
+        let _ = term::emit(out, &config, &files, &rendered);
+    }
+}
+
+/// The label's range as a `usize` range that lies within the file's text.
+fn clamp(label: &Label, db: &dyn Db) -> std::ops::Range<usize> {
+    let len = label.file.text(db).len();
+    let start = usize::from(label.range.start()).min(len);
+    let end = usize::from(label.range.end()).clamp(start, len);
+    start..end
+}
+
+fn location_json(db: &dyn Db, label: &Label) -> serde_json::Value {
+    let text = label.file.text(db);
+    let (line, column) = line_column(text, label.range.start());
+    let (end_line, end_column) = line_column(text, label.range.end());
+    serde_json::json!({
+        "file": label.file.path(db).display().to_string(),
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "message": label.message,
+    })
+}
+
+fn render_json(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
+    let values: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            serde_json::json!({
+                "code": diagnostic.code.as_str(),
+                "name": diagnostic.code.name(),
+                "severity": diagnostic.severity.as_str(),
+                "message": diagnostic.message,
+                "location": diagnostic.primary.as_ref().map(|label| location_json(db, label)),
+                "related": diagnostic.secondary.iter().map(|label| location_json(db, label)).collect::<Vec<_>>(),
+                "notes": diagnostic.notes,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&values).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// GitHub workflow commands; `%`, CR and LF are escaped as the runner requires.
+fn render_github(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
+    fn escape(text: &str) -> String {
+        text.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let level = match diagnostic.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = format!("{} {}", diagnostic.code.as_str(), diagnostic.message);
+        for note in &diagnostic.notes {
+            message.push_str("\n");
+            message.push_str(note);
+        }
+        match &diagnostic.primary {
+            Some(label) => {
+                let text = label.file.text(db);
+                let (line, column) = line_column(text, label.range.start());
+                let (end_line, end_column) = line_column(text, label.range.end());
+                out.push_str(&format!(
+                    "::{level} title={},file={},line={line},col={column},endLine={end_line},endColumn={end_column}::{}\n",
+                    diagnostic.code.as_str(),
+                    label.file.path(db).display(),
+                    escape(&message)
+                ));
+            }
+            None => out.push_str(&format!("::{level}::{}\n", escape(&message))),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use awaitify_db::RootDatabase;
+
+    #[test]
+    fn codes_are_unique_and_stable() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(code.as_str().starts_with("AW") && code.as_str().len() == 5);
+        }
+        assert_eq!(Code::SyntaxError.as_str(), "AW001");
+    }
+
+    #[test]
+    fn line_columns_are_one_based_and_count_characters() {
+        let text = "a = 1\nb = 'é'x\n";
+        assert_eq!(line_column(text, TextSize::from(0)), (1, 1));
+        assert_eq!(line_column(text, TextSize::from(6)), (2, 1));
+        assert_eq!(line_column(text, TextSize::from(13)), (2, 7));
+    }
+
+    #[test]
+    fn every_format_names_the_file_line_and_code() {
+        let mut db = RootDatabase::new(vec!["/p".into()]);
+        let file = db.set_file("/p/a.py", "x = 1\ny = (\n");
+        let diagnostic = Diagnostic::error(Code::SyntaxError, "unexpected end of file")
+            .with_primary(Label::new(file, TextRange::new(10.into(), 11.into()), "here"))
+            .with_note("why");
+        let human = render(&db, std::slice::from_ref(&diagnostic), OutputFormat::Human);
+        assert!(human.contains("error[AW001/syntax-error]: unexpected end of file"), "{human}");
+        assert!(human.contains("/p/a.py:2:5"), "{human}");
+        let json = render(&db, std::slice::from_ref(&diagnostic), OutputFormat::Json);
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed[0]["location"]["line"], 2);
+        assert_eq!(parsed[0]["location"]["column"], 5);
+        let github = render(&db, &[diagnostic], OutputFormat::Github);
+        assert!(github.starts_with("::error title=AW001,file=/p/a.py,line=2,col=5"), "{github}");
+    }
+}

@@ -1,0 +1,104 @@
+//! Parsing and lowering: Python source to the HIR of [`hir`], with positions in
+//! [`source_map`].
+//!
+//! This crate owns the `parsed_module`, `lowered_file`, `file_hir` and `file_source_map`
+//! queries. It depends on `awaitify_db` for inputs and `awaitify_diagnostics` for syntax
+//! errors; it may not depend on name resolution or anything later in the pipeline.
+//!
+//! Invariants:
+//! - Every statement and expression the parser produces is lowered; syntax error
+//!   recovery nodes become `Stmt::Error` / `Expr::Error`, never a panic.
+//! - [`file_hir`] is position-free and compared by value, so an edit that only moves
+//!   text (or changes one function body) backdates every query that reads other bodies.
+
+pub mod hir;
+mod lower;
+pub mod source_map;
+
+use std::sync::Arc;
+
+use awaitify_db::{Db, File};
+use awaitify_diagnostics::{Code, Diagnostic, Label};
+use ruff_python_ast::ModModule;
+use ruff_python_parser::Parsed;
+
+pub use lower::lower_module;
+
+/// The parse of a file: ruff's tree and its syntax errors. Never compared (`no_eq`):
+/// a re-parse always counts as a change, and [`file_hir`] is where backdating happens.
+#[derive(Clone)]
+pub struct ParsedModule(Arc<Parsed<ModModule>>);
+
+impl ParsedModule {
+    pub fn parsed(&self) -> &Parsed<ModModule> {
+        &self.0
+    }
+    pub fn syntax(&self) -> &ModModule {
+        self.0.syntax()
+    }
+}
+
+impl PartialEq for ParsedModule {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Eq for ParsedModule {}
+
+impl std::fmt::Debug for ParsedModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedModule").finish_non_exhaustive()
+    }
+}
+
+/// Parses `file` with ruff's parser, recovering from errors.
+#[salsa::tracked(returns(ref), no_eq)]
+pub fn parsed_module(db: &dyn Db, file: File) -> ParsedModule {
+    let parsed = ruff_python_parser::parse_unchecked_source(
+        file.text(db),
+        ruff_python_ast::PySourceType::Python,
+    );
+    ParsedModule(Arc::new(parsed))
+}
+
+/// The syntax errors of `file` as diagnostics (code `AW001`).
+pub fn syntax_diagnostics(db: &dyn Db, file: File) -> Vec<Diagnostic> {
+    parsed_module(db, file)
+        .parsed()
+        .errors()
+        .iter()
+        .map(|error| {
+            Diagnostic::error(Code::SyntaxError, format!("{}", error.error))
+                .with_primary(Label::new(file, error.location, "here"))
+                .with_note("awaitify never writes a file that fails to parse")
+        })
+        .collect()
+}
+
+/// Whether `file` has at least one syntax error.
+pub fn has_syntax_errors(db: &dyn Db, file: File) -> bool {
+    !parsed_module(db, file).parsed().errors().is_empty()
+}
+
+/// The HIR and source map together, as one lowering produces them. Never compared.
+#[salsa::tracked(returns(ref), no_eq)]
+pub fn lowered_file(
+    db: &dyn Db,
+    file: File,
+) -> (Arc<hir::FileHir>, Arc<source_map::FileSourceMap>) {
+    let parsed = parsed_module(db, file);
+    let (hir, source_map) = lower_module(file.text(db), parsed.syntax());
+    (Arc::new(hir), Arc::new(source_map))
+}
+
+/// The position-free HIR of `file`. Compared by value: equal HIR backdates dependants.
+#[salsa::tracked(returns(ref))]
+pub fn file_hir(db: &dyn Db, file: File) -> Arc<hir::FileHir> {
+    lowered_file(db, file).0.clone()
+}
+
+/// The source map of `file`.
+#[salsa::tracked(returns(ref))]
+pub fn file_source_map(db: &dyn Db, file: File) -> Arc<source_map::FileSourceMap> {
+    lowered_file(db, file).1.clone()
+}
