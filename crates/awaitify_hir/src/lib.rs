@@ -11,6 +11,7 @@
 //! - [`file_hir`] is position-free and compared by value, so an edit that only moves
 //!   text (or changes one function body) backdates every query that reads other bodies.
 
+pub mod dump;
 pub mod hir;
 mod lower;
 pub mod source_map;

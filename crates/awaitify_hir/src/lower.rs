@@ -1,9 +1,1053 @@
-//! Lowering from ruff's AST to the HIR (to be filled in).
-use crate::hir::FileHir;
-use crate::source_map::FileSourceMap;
-use ruff_python_ast::ModModule;
+//! Lowering from ruff's AST to the HIR of [`crate::hir`], with positions recorded in
+//! [`crate::source_map`].
+//!
+//! This module owns the single pass that turns a parsed `ModModule` into a [`FileHir`] and
+//! its [`FileSourceMap`].
+//!
+//! Invariants:
+//! - Functions and classes are allocated in source pre-order: an item's id is taken when
+//!   its `def`/`class` statement is reached, before anything nested in it.
+//! - Statements are allocated in pre-order (a compound statement before its children), so a
+//!   body's statement arena is in source order; expressions and patterns in post-order.
+//! - An item's header expressions go to the parent body's arenas, its statements to its
+//!   own body. Lambdas and comprehensions stay in the enclosing body.
+//! - Every expression, statement and pattern gets a range; recovery nodes never panic.
+
+use la_arena::{Arena, ArenaMap};
+use ruff_python_ast as ast;
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use crate::hir::{
+    Alias, Body, BodyId, Class, ClassId, Comprehension, DictItem, ExceptHandler, Expr,
+    ExprContext, ExprId, FileHir, Function, FunctionId, InterpolatedKind, InterpolatedPart,
+    Keyword, Literal, MatchCase, Param, Params, PatId, Pattern, Singleton, Stmt, StmtId,
+    TypeParam, TypeParamKind, TypeParams, WithItem,
+};
+use crate::source_map::{BodySourceMap, FileSourceMap, NameSite};
 
 /// Lowers a parsed module. `source` is the text it was parsed from.
-pub fn lower_module(_source: &str, _module: &ModModule) -> (FileHir, FileSourceMap) {
-    (FileHir::default(), FileSourceMap::default())
+pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSourceMap) {
+    let mut lowerer = Lowerer {
+        source,
+        cur: BodyBuilder::default(),
+        cur_id: BodyId::Module,
+        functions: Arena::new(),
+        classes: Arena::new(),
+        function_maps: ArenaMap::default(),
+        class_maps: ArenaMap::default(),
+        text: String::new(),
+    };
+    let block = lowerer.lower_block(&module.body);
+    lowerer.cur.body.block = block;
+    let hir = FileHir {
+        module: lowerer.cur.body,
+        functions: lowerer.functions,
+        classes: lowerer.classes,
+    };
+    let source_map = FileSourceMap {
+        module: lowerer.cur.map,
+        functions: lowerer.function_maps,
+        classes: lowerer.class_maps,
+    };
+    (hir, source_map)
+}
+
+/// The body being filled and its source map.
+#[derive(Default)]
+struct BodyBuilder {
+    body: Body,
+    map: BodySourceMap,
+}
+
+struct Lowerer<'a> {
+    source: &'a str,
+    /// The body under construction; enclosing ones are saved on the call stack while a
+    /// nested `def`/`class` body is lowered.
+    cur: BodyBuilder,
+    cur_id: BodyId,
+    functions: Arena<Function>,
+    classes: Arena<Class>,
+    function_maps: ArenaMap<FunctionId, BodySourceMap>,
+    class_maps: ArenaMap<ClassId, BodySourceMap>,
+    /// Scratch buffer for the pending literal text of an interpolated string.
+    text: String,
+}
+
+impl Lowerer<'_> {
+    // ---- allocation -------------------------------------------------------------------
+
+    fn alloc_expr(&mut self, expr: Expr, range: TextRange) -> ExprId {
+        let id = self.cur.body.exprs.alloc(expr);
+        self.cur.map.exprs.insert(id, range);
+        id
+    }
+
+    fn alloc_stmt(&mut self, stmt: Stmt, range: TextRange) -> StmtId {
+        let id = self.cur.body.stmts.alloc(stmt);
+        self.cur.map.stmts.insert(id, range);
+        id
+    }
+
+    fn alloc_pattern(&mut self, pattern: Pattern, range: TextRange) -> PatId {
+        let id = self.cur.body.patterns.alloc(pattern);
+        self.cur.map.patterns.insert(id, range);
+        id
+    }
+
+    fn name(&mut self, site: NameSite, range: TextRange) {
+        self.cur.map.names.insert(site, range);
+    }
+
+    /// Records the offset of `keyword` found between `start` and `end`.
+    fn keyword(&mut self, stmt: StmtId, start: TextSize, end: TextSize, keyword: &str) {
+        if let Some(offset) = find_keyword(self.source, start, end, keyword) {
+            self.cur.map.keywords.insert(stmt, offset);
+        }
+    }
+
+    // ---- statements -------------------------------------------------------------------
+
+    fn lower_block(&mut self, stmts: &[ast::Stmt]) -> Box<[StmtId]> {
+        stmts.iter().map(|stmt| self.lower_stmt(stmt)).collect()
+    }
+
+    fn lower_stmt(&mut self, stmt: &ast::Stmt) -> StmtId {
+        let range = stmt.range();
+        let hir = match stmt {
+            ast::Stmt::FunctionDef(def) => return self.lower_function(def),
+            ast::Stmt::ClassDef(def) => return self.lower_class(def),
+            ast::Stmt::For(node) => return self.lower_for(node),
+            ast::Stmt::While(node) => return self.lower_while(node),
+            ast::Stmt::If(node) => return self.lower_if(node),
+            ast::Stmt::With(node) => return self.lower_with(node),
+            ast::Stmt::Match(node) => return self.lower_match(node),
+            ast::Stmt::Try(node) => return self.lower_try(node),
+            ast::Stmt::TypeAlias(node) => return self.lower_type_alias(node),
+            ast::Stmt::Import(node) => return self.lower_import(node),
+            ast::Stmt::ImportFrom(node) => return self.lower_import_from(node),
+            ast::Stmt::Global(node) => {
+                return self.lower_declared(range, &node.names, |names| Stmt::Global { names });
+            }
+            ast::Stmt::Nonlocal(node) => {
+                return self.lower_declared(range, &node.names, |names| Stmt::Nonlocal { names });
+            }
+            ast::Stmt::Return(node) => Stmt::Return {
+                value: self.lower_opt_expr(node.value.as_deref()),
+            },
+            ast::Stmt::Delete(node) => Stmt::Delete {
+                targets: self.lower_exprs(&node.targets),
+            },
+            ast::Stmt::Assign(node) => Stmt::Assign {
+                targets: self.lower_exprs(&node.targets),
+                value: self.lower_expr(&node.value),
+            },
+            ast::Stmt::AugAssign(node) => Stmt::AugAssign {
+                target: self.lower_expr(&node.target),
+                op: node.op,
+                value: self.lower_expr(&node.value),
+            },
+            ast::Stmt::AnnAssign(node) => Stmt::AnnAssign {
+                target: self.lower_expr(&node.target),
+                annotation: self.lower_expr(&node.annotation),
+                value: self.lower_opt_expr(node.value.as_deref()),
+                simple: node.simple,
+            },
+            ast::Stmt::Raise(node) => Stmt::Raise {
+                exc: self.lower_opt_expr(node.exc.as_deref()),
+                cause: self.lower_opt_expr(node.cause.as_deref()),
+            },
+            ast::Stmt::Assert(node) => Stmt::Assert {
+                test: self.lower_expr(&node.test),
+                msg: self.lower_opt_expr(node.msg.as_deref()),
+            },
+            ast::Stmt::Expr(node) => Stmt::Expr {
+                value: self.lower_expr(&node.value),
+            },
+            ast::Stmt::Pass(_) => Stmt::Pass,
+            ast::Stmt::Break(_) => Stmt::Break,
+            ast::Stmt::Continue(_) => Stmt::Continue,
+            ast::Stmt::IpyEscapeCommand(_) => Stmt::Error,
+        };
+        self.alloc_stmt(hir, range)
+    }
+
+    fn lower_function(&mut self, def: &ast::StmtFunctionDef) -> StmtId {
+        // Take both ids before lowering anything nested, so items stay in pre-order.
+        let stmt = self.alloc_stmt(Stmt::Pass, def.range);
+        let function = self.functions.alloc(Function {
+            name: def.name.id.clone(),
+            is_async: def.is_async,
+            parent: self.cur_id,
+            stmt,
+            decorators: Box::default(),
+            type_params: None,
+            params: Params::default(),
+            returns: None,
+            body: Body::default(),
+        });
+        self.cur.body.stmts[stmt] = Stmt::FunctionDef(function);
+        self.name(NameSite::ItemName(stmt), def.name.range);
+        let search_start = def
+            .decorator_list
+            .last()
+            .map_or(def.range.start(), |decorator| decorator.range.end());
+        self.keyword(stmt, search_start, keyword_end(def.range, def.name.range), "def");
+
+        // The header is evaluated in the parent body.
+        let decorators = self.lower_decorators(&def.decorator_list);
+        let type_params = def
+            .type_params
+            .as_deref()
+            .map(|type_params| self.lower_type_params(type_params, stmt));
+        let params = self.lower_params(&def.parameters);
+        let returns = self.lower_opt_expr(def.returns.as_deref());
+
+        let parent = std::mem::take(&mut self.cur);
+        let parent_id = std::mem::replace(&mut self.cur_id, BodyId::Function(function));
+        for (index, range) in param_name_ranges(&def.parameters).enumerate() {
+            self.name(NameSite::Param(index as u32), range);
+        }
+        let block = self.lower_block(&def.body);
+        self.cur.body.block = block;
+        let BodyBuilder { body, map } = std::mem::replace(&mut self.cur, parent);
+        self.cur_id = parent_id;
+
+        let data = &mut self.functions[function];
+        data.decorators = decorators;
+        data.type_params = type_params;
+        data.params = params;
+        data.returns = returns;
+        data.body = body;
+        self.function_maps.insert(function, map);
+        stmt
+    }
+
+    fn lower_class(&mut self, def: &ast::StmtClassDef) -> StmtId {
+        let stmt = self.alloc_stmt(Stmt::Pass, def.range);
+        let class = self.classes.alloc(Class {
+            name: def.name.id.clone(),
+            parent: self.cur_id,
+            stmt,
+            decorators: Box::default(),
+            type_params: None,
+            bases: Box::default(),
+            keywords: Box::default(),
+            body: Body::default(),
+        });
+        self.cur.body.stmts[stmt] = Stmt::ClassDef(class);
+        self.name(NameSite::ItemName(stmt), def.name.range);
+        let search_start = def
+            .decorator_list
+            .last()
+            .map_or(def.range.start(), |decorator| decorator.range.end());
+        self.keyword(stmt, search_start, keyword_end(def.range, def.name.range), "class");
+
+        let decorators = self.lower_decorators(&def.decorator_list);
+        let type_params = def
+            .type_params
+            .as_deref()
+            .map(|type_params| self.lower_type_params(type_params, stmt));
+        let (bases, keywords) = match def.arguments.as_deref() {
+            Some(arguments) => (
+                self.lower_exprs(&arguments.args),
+                self.lower_keywords(&arguments.keywords),
+            ),
+            None => (Box::default(), Box::default()),
+        };
+
+        let parent = std::mem::take(&mut self.cur);
+        let parent_id = std::mem::replace(&mut self.cur_id, BodyId::Class(class));
+        let block = self.lower_block(&def.body);
+        self.cur.body.block = block;
+        let BodyBuilder { body, map } = std::mem::replace(&mut self.cur, parent);
+        self.cur_id = parent_id;
+
+        let data = &mut self.classes[class];
+        data.decorators = decorators;
+        data.type_params = type_params;
+        data.bases = bases;
+        data.keywords = keywords;
+        data.body = body;
+        self.class_maps.insert(class, map);
+        stmt
+    }
+
+    fn lower_decorators(&mut self, decorators: &[ast::Decorator]) -> Box<[ExprId]> {
+        decorators
+            .iter()
+            .map(|decorator| self.lower_expr(&decorator.expression))
+            .collect()
+    }
+
+    fn lower_type_params(&mut self, type_params: &ast::TypeParams, stmt: StmtId) -> TypeParams {
+        let params = type_params
+            .type_params
+            .iter()
+            .enumerate()
+            .map(|(index, type_param)| {
+                let (kind, name, bound, default) = match type_param {
+                    ast::TypeParam::TypeVar(param) => (
+                        TypeParamKind::TypeVar,
+                        &param.name,
+                        param.bound.as_deref(),
+                        param.default.as_deref(),
+                    ),
+                    ast::TypeParam::ParamSpec(param) => (
+                        TypeParamKind::ParamSpec,
+                        &param.name,
+                        None,
+                        param.default.as_deref(),
+                    ),
+                    ast::TypeParam::TypeVarTuple(param) => (
+                        TypeParamKind::TypeVarTuple,
+                        &param.name,
+                        None,
+                        param.default.as_deref(),
+                    ),
+                };
+                self.name(NameSite::TypeParam(stmt, index as u32), name.range);
+                TypeParam {
+                    kind,
+                    name: name.id.clone(),
+                    bound: self.lower_opt_expr(bound),
+                    default: self.lower_opt_expr(default),
+                }
+            })
+            .collect();
+        TypeParams { params }
+    }
+
+    fn lower_params(&mut self, params: &ast::Parameters) -> Params {
+        Params {
+            posonly: self.lower_params_with_default(&params.posonlyargs),
+            args: self.lower_params_with_default(&params.args),
+            vararg: params
+                .vararg
+                .as_deref()
+                .map(|param| self.lower_param(param, None)),
+            kwonly: self.lower_params_with_default(&params.kwonlyargs),
+            kwarg: params
+                .kwarg
+                .as_deref()
+                .map(|param| self.lower_param(param, None)),
+        }
+    }
+
+    fn lower_params_with_default(&mut self, params: &[ast::ParameterWithDefault]) -> Box<[Param]> {
+        params
+            .iter()
+            .map(|param| self.lower_param(&param.parameter, param.default.as_deref()))
+            .collect()
+    }
+
+    fn lower_param(&mut self, param: &ast::Parameter, default: Option<&ast::Expr>) -> Param {
+        // Source order: the annotation precedes the default.
+        let annotation = self.lower_opt_expr(param.annotation.as_deref());
+        Param {
+            name: param.name.id.clone(),
+            annotation,
+            default: self.lower_opt_expr(default),
+        }
+    }
+
+    fn lower_for(&mut self, node: &ast::StmtFor) -> StmtId {
+        let stmt = self.alloc_stmt(Stmt::Pass, node.range);
+        self.keyword(stmt, node.range.start(), node.target.start(), "for");
+        let target = self.lower_expr(&node.target);
+        let iter = self.lower_expr(&node.iter);
+        let body = self.lower_block(&node.body);
+        let orelse = self.lower_block(&node.orelse);
+        self.cur.body.stmts[stmt] = Stmt::For {
+            is_async: node.is_async,
+            target,
+            iter,
+            body,
+            orelse,
+        };
+        stmt
+    }
+
+    fn lower_while(&mut self, node: &ast::StmtWhile) -> StmtId {
+        let stmt = self.alloc_stmt(Stmt::Pass, node.range);
+        let test = self.lower_expr(&node.test);
+        let body = self.lower_block(&node.body);
+        let orelse = self.lower_block(&node.orelse);
+        self.cur.body.stmts[stmt] = Stmt::While { test, body, orelse };
+        stmt
+    }
+
+    /// Lowers an `if` and its `elif`/`else` clauses iteratively (long `elif` chains must
+    /// not deepen the stack): each `elif` is patched into the previous `If`'s `orelse`.
+    fn lower_if(&mut self, node: &ast::StmtIf) -> StmtId {
+        let first = self.alloc_stmt(Stmt::Pass, node.range);
+        let test = self.lower_expr(&node.test);
+        let body = self.lower_block(&node.body);
+        self.cur.body.stmts[first] = Stmt::If {
+            test,
+            body,
+            orelse: Box::default(),
+            is_elif: false,
+        };
+        let mut previous = first;
+        for clause in &node.elif_else_clauses {
+            let orelse: Box<[StmtId]> = match &clause.test {
+                Some(test) => {
+                    let elif = self.alloc_stmt(Stmt::Pass, clause.range);
+                    let test = self.lower_expr(test);
+                    let body = self.lower_block(&clause.body);
+                    self.cur.body.stmts[elif] = Stmt::If {
+                        test,
+                        body,
+                        orelse: Box::default(),
+                        is_elif: true,
+                    };
+                    let orelse = Box::new([elif]);
+                    self.set_orelse(previous, orelse);
+                    previous = elif;
+                    continue;
+                }
+                None => self.lower_block(&clause.body),
+            };
+            self.set_orelse(previous, orelse);
+        }
+        first
+    }
+
+    fn set_orelse(&mut self, stmt: StmtId, new: Box<[StmtId]>) {
+        if let Stmt::If { orelse, .. } = &mut self.cur.body.stmts[stmt] {
+            if orelse.is_empty() {
+                *orelse = new;
+            } else {
+                // Only reachable if recovery produced clauses after an `else`: keep them all.
+                *orelse = orelse.iter().chain(new.iter()).copied().collect();
+            }
+        }
+    }
+
+    fn lower_with(&mut self, node: &ast::StmtWith) -> StmtId {
+        let stmt = self.alloc_stmt(Stmt::Pass, node.range);
+        let end = node
+            .items
+            .first()
+            .map_or(node.range.end(), |item| item.range.start());
+        self.keyword(stmt, node.range.start(), end, "with");
+        let items = node
+            .items
+            .iter()
+            .map(|item| WithItem {
+                context_expr: self.lower_expr(&item.context_expr),
+                optional_vars: self.lower_opt_expr(item.optional_vars.as_deref()),
+            })
+            .collect();
+        let body = self.lower_block(&node.body);
+        self.cur.body.stmts[stmt] = Stmt::With {
+            is_async: node.is_async,
+            items,
+            body,
+        };
+        stmt
+    }
+
+    fn lower_match(&mut self, node: &ast::StmtMatch) -> StmtId {
+        let stmt = self.alloc_stmt(Stmt::Pass, node.range);
+        let subject = self.lower_expr(&node.subject);
+        let cases = node
+            .cases
+            .iter()
+            .map(|case| MatchCase {
+                pattern: self.lower_pattern(&case.pattern),
+                guard: self.lower_opt_expr(case.guard.as_deref()),
+                body: self.lower_block(&case.body),
+            })
+            .collect();
+        self.cur.body.stmts[stmt] = Stmt::Match { subject, cases };
+        stmt
+    }
+
+    fn lower_try(&mut self, node: &ast::StmtTry) -> StmtId {
+        let stmt = self.alloc_stmt(Stmt::Pass, node.range);
+        let body = self.lower_block(&node.body);
+        let handlers = node
+            .handlers
+            .iter()
+            .enumerate()
+            .map(|(index, handler)| {
+                let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                if let Some(name) = &handler.name {
+                    self.name(NameSite::Handler(stmt, index as u32), name.range);
+                }
+                ExceptHandler {
+                    type_: self.lower_opt_expr(handler.type_.as_deref()),
+                    name: handler.name.as_ref().map(|name| name.id.clone()),
+                    body: self.lower_block(&handler.body),
+                }
+            })
+            .collect();
+        let orelse = self.lower_block(&node.orelse);
+        let finalbody = self.lower_block(&node.finalbody);
+        self.cur.body.stmts[stmt] = Stmt::Try {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+            is_star: node.is_star,
+        };
+        stmt
+    }
+
+    fn lower_type_alias(&mut self, node: &ast::StmtTypeAlias) -> StmtId {
+        let stmt = self.alloc_stmt(Stmt::Pass, node.range);
+        let name = self.lower_expr(&node.name);
+        let type_params = node
+            .type_params
+            .as_deref()
+            .map(|type_params| self.lower_type_params(type_params, stmt));
+        let value = self.lower_expr(&node.value);
+        self.cur.body.stmts[stmt] = Stmt::TypeAlias {
+            name,
+            type_params,
+            value,
+        };
+        stmt
+    }
+
+    // `lazy import` (PEP 810) binds like a plain import; the HIR does not distinguish it.
+    fn lower_import(&mut self, node: &ast::StmtImport) -> StmtId {
+        let names = lower_aliases(&node.names);
+        let stmt = self.alloc_stmt(Stmt::Import { names }, node.range);
+        self.alias_names(stmt, &node.names);
+        stmt
+    }
+
+    fn lower_import_from(&mut self, node: &ast::StmtImportFrom) -> StmtId {
+        let hir = Stmt::ImportFrom {
+            module: node.module.as_ref().map(|module| module.id.clone()),
+            names: lower_aliases(&node.names),
+            level: node.level,
+        };
+        let stmt = self.alloc_stmt(hir, node.range);
+        self.alias_names(stmt, &node.names);
+        stmt
+    }
+
+    fn alias_names(&mut self, stmt: StmtId, aliases: &[ast::Alias]) {
+        for (index, alias) in aliases.iter().enumerate() {
+            let bound = alias.asname.as_ref().unwrap_or(&alias.name);
+            self.name(NameSite::Alias(stmt, index as u32), bound.range);
+        }
+    }
+
+    fn lower_declared(
+        &mut self,
+        range: TextRange,
+        names: &[ast::Identifier],
+        make: impl FnOnce(Box<[crate::hir::Name]>) -> Stmt,
+    ) -> StmtId {
+        let hir = make(names.iter().map(|name| name.id.clone()).collect());
+        let stmt = self.alloc_stmt(hir, range);
+        for (index, name) in names.iter().enumerate() {
+            self.name(NameSite::Declared(stmt, index as u32), name.range);
+        }
+        stmt
+    }
+
+    // ---- expressions ------------------------------------------------------------------
+
+    fn lower_exprs(&mut self, exprs: &[ast::Expr]) -> Box<[ExprId]> {
+        exprs.iter().map(|expr| self.lower_expr(expr)).collect()
+    }
+
+    fn lower_opt_expr(&mut self, expr: Option<&ast::Expr>) -> Option<ExprId> {
+        expr.map(|expr| self.lower_expr(expr))
+    }
+
+    fn lower_keywords(&mut self, keywords: &[ast::Keyword]) -> Box<[Keyword]> {
+        keywords
+            .iter()
+            .map(|keyword| Keyword {
+                arg: keyword.arg.as_ref().map(|arg| arg.id.clone()),
+                value: self.lower_expr(&keyword.value),
+            })
+            .collect()
+    }
+
+    fn lower_expr(&mut self, expr: &ast::Expr) -> ExprId {
+        // Variants that record names keyed by their own id lower themselves; the rest build
+        // an `Expr` here. Kept small per arm so deep nesting stays cheap on the stack.
+        let hir = match expr {
+            ast::Expr::Lambda(node) => return self.lower_lambda(node),
+            ast::Expr::Call(node) => return self.lower_call(node),
+            ast::Expr::ListComp(node) => {
+                let elt = self.lower_expr(&node.elt);
+                let generators = self.lower_generators(&node.generators);
+                let id = self.alloc_expr(Expr::ListComp { elt, generators }, node.range);
+                return self.comprehension_fors(id, &node.generators);
+            }
+            ast::Expr::SetComp(node) => {
+                let elt = self.lower_expr(&node.elt);
+                let generators = self.lower_generators(&node.generators);
+                let id = self.alloc_expr(Expr::SetComp { elt, generators }, node.range);
+                return self.comprehension_fors(id, &node.generators);
+            }
+            ast::Expr::Generator(node) => {
+                let elt = self.lower_expr(&node.elt);
+                let generators = self.lower_generators(&node.generators);
+                let hir = Expr::Generator {
+                    elt,
+                    generators,
+                    parenthesized: node.parenthesized,
+                };
+                let id = self.alloc_expr(hir, node.range);
+                return self.comprehension_fors(id, &node.generators);
+            }
+            ast::Expr::DictComp(node) => return self.lower_dict_comp(node),
+            ast::Expr::FString(node) => return self.lower_fstring(node),
+            ast::Expr::TString(node) => return self.lower_tstring(node),
+            ast::Expr::StringLiteral(node) => Expr::Literal(Literal::Str(string_value(&node.value))),
+            ast::Expr::BytesLiteral(node) => Expr::Literal(Literal::Bytes(bytes_value(&node.value))),
+            ast::Expr::NumberLiteral(node) => Expr::Literal(match &node.value {
+                ast::Number::Int(_) => Literal::Int(
+                    self.source
+                        .get(std::ops::Range::<usize>::from(node.range))
+                        .unwrap_or_default()
+                        .into(),
+                ),
+                ast::Number::Float(value) => Literal::Float(value.to_bits()),
+                ast::Number::Complex { imag, .. } => Literal::Complex(imag.to_bits()),
+            }),
+            ast::Expr::BooleanLiteral(node) => Expr::Literal(Literal::Bool(node.value)),
+            ast::Expr::NoneLiteral(_) => Expr::Literal(Literal::None),
+            ast::Expr::EllipsisLiteral(_) => Expr::Literal(Literal::Ellipsis),
+            ast::Expr::Name(node) => Expr::Name {
+                id: node.id.clone(),
+                ctx: lower_ctx(node.ctx),
+            },
+            ast::Expr::BoolOp(node) => Expr::BoolOp {
+                op: node.op,
+                values: self.lower_exprs(&node.values),
+            },
+            ast::Expr::Named(node) => Expr::Named {
+                target: self.lower_expr(&node.target),
+                value: self.lower_expr(&node.value),
+            },
+            ast::Expr::BinOp(node) => Expr::BinOp {
+                left: self.lower_expr(&node.left),
+                op: node.op,
+                right: self.lower_expr(&node.right),
+            },
+            ast::Expr::UnaryOp(node) => Expr::UnaryOp {
+                op: node.op,
+                operand: self.lower_expr(&node.operand),
+            },
+            ast::Expr::If(node) => {
+                // Source order: `body if test else orelse`.
+                let body = self.lower_expr(&node.body);
+                let test = self.lower_expr(&node.test);
+                Expr::If {
+                    test,
+                    body,
+                    orelse: self.lower_expr(&node.orelse),
+                }
+            }
+            ast::Expr::Dict(node) => Expr::Dict {
+                items: node
+                    .items
+                    .iter()
+                    .map(|item| DictItem {
+                        key: self.lower_opt_expr(item.key.as_ref()),
+                        value: self.lower_expr(&item.value),
+                    })
+                    .collect(),
+            },
+            ast::Expr::Set(node) => Expr::Set {
+                elts: self.lower_exprs(&node.elts),
+            },
+            ast::Expr::List(node) => Expr::List {
+                elts: self.lower_exprs(&node.elts),
+                ctx: lower_ctx(node.ctx),
+            },
+            ast::Expr::Tuple(node) => Expr::Tuple {
+                elts: self.lower_exprs(&node.elts),
+                ctx: lower_ctx(node.ctx),
+                parenthesized: node.parenthesized,
+            },
+            ast::Expr::Await(node) => Expr::Await {
+                value: self.lower_expr(&node.value),
+            },
+            ast::Expr::Yield(node) => Expr::Yield {
+                value: self.lower_opt_expr(node.value.as_deref()),
+            },
+            ast::Expr::YieldFrom(node) => Expr::YieldFrom {
+                value: self.lower_expr(&node.value),
+            },
+            ast::Expr::Compare(node) => Expr::Compare {
+                left: self.lower_expr(&node.left),
+                ops: node.ops.clone(),
+                comparators: self.lower_exprs(&node.comparators),
+            },
+            ast::Expr::Attribute(node) => Expr::Attribute {
+                value: self.lower_expr(&node.value),
+                attr: node.attr.id.clone(),
+                ctx: lower_ctx(node.ctx),
+            },
+            ast::Expr::Subscript(node) => Expr::Subscript {
+                value: self.lower_expr(&node.value),
+                slice: self.lower_expr(&node.slice),
+                ctx: lower_ctx(node.ctx),
+            },
+            ast::Expr::Starred(node) => Expr::Starred {
+                value: self.lower_expr(&node.value),
+                ctx: lower_ctx(node.ctx),
+            },
+            ast::Expr::Slice(node) => Expr::Slice {
+                lower: self.lower_opt_expr(node.lower.as_deref()),
+                upper: self.lower_opt_expr(node.upper.as_deref()),
+                step: self.lower_opt_expr(node.step.as_deref()),
+            },
+            ast::Expr::IpyEscapeCommand(_) => Expr::Error,
+        };
+        self.alloc_expr(hir, expr.range())
+    }
+
+    fn lower_lambda(&mut self, node: &ast::ExprLambda) -> ExprId {
+        let params = match node.parameters.as_deref() {
+            Some(params) => self.lower_params(params),
+            None => Params::default(),
+        };
+        let body = self.lower_expr(&node.body);
+        let id = self.alloc_expr(Expr::Lambda { params, body }, node.range);
+        if let Some(params) = node.parameters.as_deref() {
+            for (index, range) in param_name_ranges(params).enumerate() {
+                self.name(NameSite::LambdaParam(id, index as u32), range);
+            }
+        }
+        id
+    }
+
+    fn lower_call(&mut self, node: &ast::ExprCall) -> ExprId {
+        let func = self.lower_expr(&node.func);
+        let args = self.lower_exprs(&node.arguments.args);
+        let keywords = self.lower_keywords(&node.arguments.keywords);
+        let hir = Expr::Call {
+            func,
+            args,
+            keywords,
+        };
+        let id = self.alloc_expr(hir, node.range());
+        for (index, keyword) in node.arguments.keywords.iter().enumerate() {
+            self.name(NameSite::Keyword(id, index as u32), keyword.range);
+        }
+        id
+    }
+
+    fn lower_dict_comp(&mut self, node: &ast::ExprDictComp) -> ExprId {
+        let key = match node.key.as_deref() {
+            Some(key) => self.lower_expr(key),
+            // `{**d for d in ds}` (PEP 798, not Python 3.13) has no key to represent; an
+            // empty `Error` before the value stands in so the generators still lower.
+            None => self.alloc_expr(Expr::Error, TextRange::empty(node.value.start())),
+        };
+        let value = self.lower_expr(&node.value);
+        let generators = self.lower_generators(&node.generators);
+        let hir = Expr::DictComp {
+            key,
+            value,
+            generators,
+        };
+        let id = self.alloc_expr(hir, node.range);
+        self.comprehension_fors(id, &node.generators)
+    }
+
+    fn lower_generators(&mut self, generators: &[ast::Comprehension]) -> Box<[Comprehension]> {
+        generators
+            .iter()
+            .map(|generator| Comprehension {
+                target: self.lower_expr(&generator.target),
+                iter: self.lower_expr(&generator.iter),
+                ifs: self.lower_exprs(&generator.ifs),
+                is_async: generator.is_async,
+            })
+            .collect()
+    }
+
+    /// Records each generator's `for` offset, keyed by the comprehension `id`; returns `id`.
+    fn comprehension_fors(&mut self, id: ExprId, generators: &[ast::Comprehension]) -> ExprId {
+        for (index, generator) in generators.iter().enumerate() {
+            if let Some(offset) = find_keyword(
+                self.source,
+                generator.range.start(),
+                generator.target.start(),
+                "for",
+            ) {
+                self.cur
+                    .map
+                    .comprehension_fors
+                    .insert((id, index as u32), offset);
+            }
+        }
+        id
+    }
+
+    fn lower_fstring(&mut self, node: &ast::ExprFString) -> ExprId {
+        let mut parts = Vec::new();
+        let mut text = std::mem::take(&mut self.text);
+        for part in node.value.iter() {
+            match part {
+                ast::FStringPart::Literal(literal) => text.push_str(&literal.value),
+                ast::FStringPart::FString(fstring) => {
+                    self.lower_elements(&fstring.elements, &mut parts, &mut text);
+                }
+            }
+        }
+        flush_text(&mut parts, &mut text);
+        self.text = text;
+        let hir = Expr::Interpolated {
+            kind: InterpolatedKind::FString,
+            parts: parts.into_boxed_slice(),
+        };
+        self.alloc_expr(hir, node.range)
+    }
+
+    fn lower_tstring(&mut self, node: &ast::ExprTString) -> ExprId {
+        let mut parts = Vec::new();
+        let mut text = std::mem::take(&mut self.text);
+        for tstring in node.value.iter() {
+            self.lower_elements(&tstring.elements, &mut parts, &mut text);
+        }
+        flush_text(&mut parts, &mut text);
+        self.text = text;
+        let hir = Expr::Interpolated {
+            kind: InterpolatedKind::TString,
+            parts: parts.into_boxed_slice(),
+        };
+        self.alloc_expr(hir, node.range)
+    }
+
+    /// Appends `elements` to `parts`, merging adjacent literal text through `text`.
+    fn lower_elements(
+        &mut self,
+        elements: &[ast::InterpolatedStringElement],
+        parts: &mut Vec<InterpolatedPart>,
+        text: &mut String,
+    ) {
+        for element in elements {
+            match element {
+                ast::InterpolatedStringElement::Literal(literal) => text.push_str(&literal.value),
+                ast::InterpolatedStringElement::Interpolation(interpolation) => {
+                    flush_text(parts, text);
+                    let expr = self.lower_expr(&interpolation.expression);
+                    let format_spec = interpolation.format_spec.as_deref().map(|spec| {
+                        let mut spec_parts = Vec::new();
+                        let mut spec_text = String::new();
+                        self.lower_elements(&spec.elements, &mut spec_parts, &mut spec_text);
+                        flush_text(&mut spec_parts, &mut spec_text);
+                        spec_parts.into_boxed_slice()
+                    });
+                    parts.push(InterpolatedPart::Interpolation {
+                        expr,
+                        debug_text: interpolation
+                            .debug_text
+                            .as_ref()
+                            .map(|debug| debug.as_str().into()),
+                        conversion: interpolation.conversion.to_char(),
+                        format_spec,
+                    });
+                }
+            }
+        }
+    }
+
+    // ---- patterns ---------------------------------------------------------------------
+
+    fn lower_patterns(&mut self, patterns: &[ast::Pattern]) -> Box<[PatId]> {
+        patterns
+            .iter()
+            .map(|pattern| self.lower_pattern(pattern))
+            .collect()
+    }
+
+    fn lower_pattern(&mut self, pattern: &ast::Pattern) -> PatId {
+        let (hir, capture) = match pattern {
+            ast::Pattern::MatchValue(node) => (
+                Pattern::Value {
+                    value: self.lower_expr(&node.value),
+                },
+                None,
+            ),
+            ast::Pattern::MatchSingleton(node) => (
+                Pattern::Singleton(match node.value {
+                    ast::Singleton::None => Singleton::None,
+                    ast::Singleton::True => Singleton::True,
+                    ast::Singleton::False => Singleton::False,
+                }),
+                None,
+            ),
+            ast::Pattern::MatchSequence(node) => (
+                Pattern::Sequence {
+                    patterns: self.lower_patterns(&node.patterns),
+                },
+                None,
+            ),
+            ast::Pattern::MatchMapping(node) => (
+                Pattern::Mapping {
+                    keys: self.lower_exprs(&node.keys),
+                    patterns: self.lower_patterns(&node.patterns),
+                    rest: node.rest.as_ref().map(|rest| rest.id.clone()),
+                },
+                node.rest.as_ref().map(|rest| rest.range),
+            ),
+            ast::Pattern::MatchClass(node) => (
+                Pattern::Class {
+                    cls: self.lower_expr(&node.cls),
+                    patterns: self.lower_patterns(&node.arguments.patterns),
+                    kwd_attrs: node
+                        .arguments
+                        .keywords
+                        .iter()
+                        .map(|keyword| keyword.attr.id.clone())
+                        .collect(),
+                    kwd_patterns: node
+                        .arguments
+                        .keywords
+                        .iter()
+                        .map(|keyword| self.lower_pattern(&keyword.pattern))
+                        .collect(),
+                },
+                None,
+            ),
+            ast::Pattern::MatchStar(node) => (
+                Pattern::Star {
+                    name: node.name.as_ref().map(|name| name.id.clone()),
+                },
+                node.name.as_ref().map(|name| name.range),
+            ),
+            ast::Pattern::MatchAs(node) => (
+                Pattern::As {
+                    pattern: node
+                        .pattern
+                        .as_deref()
+                        .map(|pattern| self.lower_pattern(pattern)),
+                    name: node.name.as_ref().map(|name| name.id.clone()),
+                },
+                node.name.as_ref().map(|name| name.range),
+            ),
+            ast::Pattern::MatchOr(node) => (
+                Pattern::Or {
+                    patterns: self.lower_patterns(&node.patterns),
+                },
+                None,
+            ),
+        };
+        let id = self.alloc_pattern(hir, pattern.range());
+        if let Some(range) = capture {
+            self.name(NameSite::Pattern(id), range);
+        }
+        id
+    }
+}
+
+fn lower_ctx(ctx: ast::ExprContext) -> ExprContext {
+    match ctx {
+        ast::ExprContext::Store => ExprContext::Store,
+        ast::ExprContext::Del => ExprContext::Del,
+        // `Invalid` marks recovery names (e.g. a missing identifier); they are only read.
+        ast::ExprContext::Load | ast::ExprContext::Invalid => ExprContext::Load,
+    }
+}
+
+fn lower_aliases(aliases: &[ast::Alias]) -> Box<[Alias]> {
+    aliases
+        .iter()
+        .map(|alias| Alias {
+            name: alias.name.id.clone(),
+            asname: alias.asname.as_ref().map(|asname| asname.id.clone()),
+        })
+        .collect()
+}
+
+fn string_value(value: &ast::StringLiteralValue) -> Box<str> {
+    match value.as_slice() {
+        [single] => single.value.clone(),
+        parts => {
+            let mut text = String::with_capacity(value.len());
+            for part in parts {
+                text.push_str(&part.value);
+            }
+            text.into_boxed_str()
+        }
+    }
+}
+
+fn bytes_value(value: &ast::BytesLiteralValue) -> Box<[u8]> {
+    match value.as_slice() {
+        [single] => single.value.clone(),
+        parts => {
+            let mut bytes = Vec::with_capacity(value.len());
+            for part in parts {
+                bytes.extend_from_slice(&part.value);
+            }
+            bytes.into_boxed_slice()
+        }
+    }
+}
+
+fn flush_text(parts: &mut Vec<InterpolatedPart>, text: &mut String) {
+    if !text.is_empty() {
+        parts.push(InterpolatedPart::Literal(text.as_str().into()));
+        text.clear();
+    }
+}
+
+/// Parameter name ranges in [`Params::iter`] order.
+fn param_name_ranges(params: &ast::Parameters) -> impl Iterator<Item = TextRange> + '_ {
+    let with_default = |param: &ast::ParameterWithDefault| param.parameter.name.range;
+    params
+        .posonlyargs
+        .iter()
+        .map(with_default)
+        .chain(params.args.iter().map(with_default))
+        .chain(params.vararg.iter().map(|param| param.name.range))
+        .chain(params.kwonlyargs.iter().map(with_default))
+        .chain(params.kwarg.iter().map(|param| param.name.range))
+}
+
+/// Where to stop looking for an item's keyword: its name, unless recovery left the name
+/// before the keyword could be (an empty identifier), then the end of the statement.
+fn keyword_end(stmt: TextRange, name: TextRange) -> TextSize {
+    if name.is_empty() {
+        stmt.end()
+    } else {
+        name.start()
+    }
+}
+
+/// The offset of the first token `keyword` in `source[start..end]`, skipping comments,
+/// other words (`async`) and punctuation (a decorator's closing parenthesis).
+fn find_keyword(source: &str, start: TextSize, end: TextSize, keyword: &str) -> Option<TextSize> {
+    let bytes = source.as_bytes();
+    let end = usize::from(end).min(bytes.len());
+    let mut index = usize::from(start);
+    while index < end {
+        let byte = bytes[index];
+        if byte == b'#' {
+            while index < end && bytes[index] != b'\n' && bytes[index] != b'\r' {
+                index += 1;
+            }
+        } else if byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80 {
+            let word_start = index;
+            while index < end
+                && (bytes[index].is_ascii_alphanumeric()
+                    || bytes[index] == b'_'
+                    || bytes[index] >= 0x80)
+            {
+                index += 1;
+            }
+            if &bytes[word_start..index] == keyword.as_bytes() {
+                return Some(TextSize::try_from(word_start).unwrap_or_default());
+            }
+        } else {
+            index += 1;
+        }
+    }
+    None
 }

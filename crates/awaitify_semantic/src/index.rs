@@ -1,0 +1,1877 @@
+//! Scopes, symbols, bindings and the flow-sensitive use-def map of one file.
+//!
+//! Terms, as in ty's `use_def.rs`:
+//! - A **scope** is a Python block with its own namespace: module, class, function,
+//!   lambda, comprehension, or a PEP 695 type-parameter scope.
+//! - A **symbol** is a name in a scope's namespace. It is *local* to a function-like
+//!   scope when some binding in that scope targets it and it is not declared `global` or
+//!   `nonlocal` there.
+//! - A **binding** is a place that gives a symbol a value: an assignment target, an
+//!   import alias, a `def`, a parameter, a `for` target, an `except ... as` name, ...
+//! - A **use** is a `Name` expression that reads a symbol.
+//! - The bindings that **reach** a use are those that may be the symbol's current value
+//!   when the use runs, through every path of `if`, loops (a binding late in a loop body
+//!   reaches the top of the next iteration), `try`, `match`, `break`, `continue` and
+//!   `return`. A use may also be reached by *no* binding (the name may be unbound there);
+//!   its [`Fallback`] says what Python does then.
+//!
+//! Free variables of nested functions see every binding of the enclosing scope
+//! (flow-insensitive), since the nested function may run at any later time.
+//!
+//! How flow is tracked: each module, class, function and lambda has one [`Flow`]: the
+//! live bindings of each symbol at the current point, plus an undo log of every write.
+//! Branches are checkpoints into the log: a branch's effect is the *delta* of slots it
+//! wrote, so an `if` costs what its branches bind, not the size of the namespace.
+//! Loops use *header placeholders*: a symbol first touched inside loop `L` gets a marker
+//! "whatever reaches `L`'s header"; when the loop ends the marker is replaced by the
+//! bindings before the loop plus those reaching the back edge.
+//!
+//! Architecture Invariant: this module reads only the HIR of one file and, for
+//! `from m import *` of project modules, the star-import names supplied by the caller.
+
+use la_arena::{Arena, ArenaMap, Idx};
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use smallvec::SmallVec;
+
+use crate::builtins::is_builtin;
+use awaitify_hir::hir::*;
+use awaitify_hir::source_map::NameSite;
+
+pub type ScopeId = Idx<Scope>;
+pub type BindingId = Idx<Binding>;
+pub type UseId = Idx<Use>;
+
+type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScopeKind {
+    Module,
+    Class,
+    Function,
+    Lambda,
+    Comprehension,
+    TypeParams,
+}
+
+impl ScopeKind {
+    /// Scopes whose locals are fast locals: function, lambda, comprehension, type params.
+    pub fn is_function_like(self) -> bool {
+        !matches!(self, ScopeKind::Module | ScopeKind::Class)
+    }
+}
+
+/// The HIR node that opens a scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScopeNode {
+    Module,
+    Function(FunctionId),
+    Class(ClassId),
+    Lambda { body: BodyId, expr: ExprId },
+    Comprehension { body: BodyId, expr: ExprId },
+    /// The type parameters of the `def`, `class` or `type` statement `stmt` of `body`.
+    TypeParams { body: BodyId, stmt: StmtId },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    pub parent: Option<ScopeId>,
+    pub node: ScopeNode,
+    pub symbols: IndexMap<Name, Symbol>,
+    /// A `from m import *` whose names are not known statically.
+    pub opaque_star: Option<BindingId>,
+}
+
+impl Scope {
+    pub fn symbol(&self, name: &str) -> Option<&Symbol> {
+        self.symbols.get(name)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Symbol {
+    /// Bindings owned by this scope for this symbol, in source order.
+    pub bindings: Vec<BindingId>,
+    pub flags: u8,
+}
+
+impl Symbol {
+    pub const BOUND: u8 = 1;
+    pub const USED: u8 = 2;
+    pub const GLOBAL: u8 = 4;
+    pub const NONLOCAL: u8 = 8;
+    /// Annotated without a value (`x: int`): local, but not a binding.
+    pub const DECLARED: u8 = 16;
+
+    pub fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+    /// Whether the symbol is a local of its scope (bound or declared there, and not
+    /// redirected by `global`/`nonlocal`).
+    pub fn is_local(&self) -> bool {
+        self.has(Self::BOUND | Self::DECLARED) && !self.has(Self::GLOBAL | Self::NONLOCAL)
+    }
+}
+
+/// Where a binding is written in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BindingSite {
+    /// A `Name` expression in store context.
+    Expr(ExprId),
+    /// An identifier that is not an expression.
+    Name(NameSite),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingKind {
+    /// `import a.b.c` binds `a` to module `a`; `import a.b as c` binds `c` to `a.b`.
+    Import { module: Name },
+    /// `from module import name` (also each name of an expanded star import).
+    ImportFrom {
+        module: Option<Name>,
+        level: u32,
+        name: Name,
+        star: bool,
+    },
+    /// `from m import *` whose names are unknown; not a binding of any symbol.
+    OpaqueStar { module: Option<Name>, level: u32 },
+    Function(FunctionId),
+    Class(ClassId),
+    /// `name = value`, `name: T = value`, or `(name := value)`.
+    Assign { value: ExprId },
+    /// A target inside tuple/list unpacking or a starred target.
+    Unpacked,
+    AugAssign,
+    For,
+    With,
+    ExceptHandler,
+    MatchCapture,
+    /// The `index`-th parameter (source order) of `function`.
+    Param { function: FunctionId, index: u32 },
+    LambdaParam,
+    ComprehensionTarget,
+    TypeParam,
+    TypeAlias,
+}
+
+impl BindingKind {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            BindingKind::Import { .. } => "import",
+            BindingKind::ImportFrom { star: true, .. } => "star import",
+            BindingKind::ImportFrom { .. } => "from-import",
+            BindingKind::OpaqueStar { .. } => "star import",
+            BindingKind::Function(_) => "def",
+            BindingKind::Class(_) => "class",
+            BindingKind::Assign { .. } => "assignment",
+            BindingKind::Unpacked => "unpacking",
+            BindingKind::AugAssign => "augmented assignment",
+            BindingKind::For => "for target",
+            BindingKind::With => "with target",
+            BindingKind::ExceptHandler => "except handler",
+            BindingKind::MatchCapture => "match capture",
+            BindingKind::Param { .. } => "parameter",
+            BindingKind::LambdaParam => "lambda parameter",
+            BindingKind::ComprehensionTarget => "comprehension target",
+            BindingKind::TypeParam => "type parameter",
+            BindingKind::TypeAlias => "type alias",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub name: Name,
+    /// The scope whose namespace the binding writes (after `global`/`nonlocal`).
+    pub scope: ScopeId,
+    pub kind: BindingKind,
+    /// The body in which the binding site is written.
+    pub body: BodyId,
+    pub site: BindingSite,
+}
+
+/// What Python does on a path where no binding reaches a use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fallback {
+    /// Every path binds the name.
+    None,
+    /// The name falls back to a builtin.
+    Builtin,
+    /// `NameError` / `UnboundLocalError`.
+    Unbound,
+    /// It may come from a `from m import *` whose names are unknown.
+    OpaqueStar(BindingId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub name: Name,
+    /// The innermost scope the use appears in.
+    pub scope: ScopeId,
+    pub body: BodyId,
+    pub expr: ExprId,
+    pub reaching: Box<[BindingId]>,
+    pub fallback: Fallback,
+}
+
+/// A store to an attribute, such as `time.sleep = fake`; the resolver uses these to
+/// invalidate qualified names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttributeStore {
+    pub body: BodyId,
+    pub expr: ExprId,
+    pub scope: ScopeId,
+}
+
+/// The names a `from m import *` binds, as the caller knows them.
+pub enum StarNames {
+    Names(Vec<Name>),
+    Opaque,
+}
+
+/// Everything this module computes for one file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SemanticIndex {
+    pub scopes: Arena<Scope>,
+    pub bindings: Arena<Binding>,
+    pub uses: Arena<Use>,
+    pub function_scopes: ArenaMap<FunctionId, ScopeId>,
+    pub class_scopes: ArenaMap<ClassId, ScopeId>,
+    /// Lambda and comprehension scopes, keyed by body and expression.
+    pub expr_scopes: FxHashMap<(BodyId, ExprId), ScopeId>,
+    /// The binding made by each `def`/`class` statement.
+    pub item_bindings: FxHashMap<BodyId, BindingId>,
+    /// For each body (module = 0, functions = 1.., classes after), its uses by expression.
+    use_of_expr: Vec<ArenaMap<ExprId, UseId>>,
+    /// For each body, its bindings by store expression.
+    binding_of_expr: Vec<ArenaMap<ExprId, BindingId>>,
+    pub attribute_stores: Vec<AttributeStore>,
+    function_count: usize,
+}
+
+impl SemanticIndex {
+    pub const MODULE_SCOPE: fn() -> ScopeId = || ScopeId::from_raw(la_arena::RawIdx::from_u32(0));
+
+    pub fn module_scope(&self) -> ScopeId {
+        Self::MODULE_SCOPE()
+    }
+
+    fn body_ordinal(&self, body: BodyId) -> usize {
+        body_ordinal(body, self.function_count)
+    }
+
+    /// The use recorded for the `Name` expression `expr` of `body`, if it reads a name.
+    pub fn use_of(&self, body: BodyId, expr: ExprId) -> Option<UseId> {
+        self.use_of_expr
+            .get(self.body_ordinal(body))
+            .and_then(|map| map.get(expr).copied())
+    }
+
+    /// The binding made by the store `Name` expression `expr` of `body`.
+    pub fn binding_of(&self, body: BodyId, expr: ExprId) -> Option<BindingId> {
+        self.binding_of_expr
+            .get(self.body_ordinal(body))
+            .and_then(|map| map.get(expr).copied())
+    }
+
+    /// The scope of a function, class, lambda or comprehension.
+    pub fn scope_of_body(&self, body: BodyId) -> ScopeId {
+        match body {
+            BodyId::Module => self.module_scope(),
+            BodyId::Function(function) => self.function_scopes[function],
+            BodyId::Class(class) => self.class_scopes[class],
+        }
+    }
+
+    /// All bindings of `name` owned by `scope`.
+    pub fn bindings_of(&self, scope: ScopeId, name: &str) -> &[BindingId] {
+        self.scopes[scope]
+            .symbol(name)
+            .map_or(&[], |symbol| symbol.bindings.as_slice())
+    }
+
+    /// Builds the index of `hir`. `star_names` says which names a star import binds.
+    pub fn build(
+        hir: &FileHir,
+        star_names: &mut dyn FnMut(Option<&Name>, u32) -> StarNames,
+    ) -> SemanticIndex {
+        Builder::new(hir, star_names).build()
+    }
+}
+
+fn body_ordinal(body: BodyId, function_count: usize) -> usize {
+    match body {
+        BodyId::Module => 0,
+        BodyId::Function(function) => 1 + function.into_raw().into_u32() as usize,
+        BodyId::Class(class) => 1 + function_count + class.into_raw().into_u32() as usize,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Flow state.
+
+/// A "definition" in flow state: a binding id, or (high bit set) the header placeholder
+/// of the loop with that serial.
+type Def = u32;
+const HEADER: u32 = 1 << 31;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Live {
+    defs: SmallVec<[Def; 2]>,
+    unbound: bool,
+}
+
+impl Live {
+    fn unbound() -> Self {
+        Live {
+            defs: SmallVec::new(),
+            unbound: true,
+        }
+    }
+    fn single(def: Def) -> Self {
+        let mut defs = SmallVec::new();
+        defs.push(def);
+        Live {
+            defs,
+            unbound: false,
+        }
+    }
+    fn union_with(&mut self, other: &Live) {
+        self.unbound |= other.unbound;
+        for def in &other.defs {
+            if let Err(position) = self.defs.binary_search(def) {
+                self.defs.insert(position, *def);
+            }
+        }
+    }
+    fn add(&mut self, def: Def) {
+        if let Err(position) = self.defs.binary_search(&def) {
+            self.defs.insert(position, def);
+        }
+    }
+    fn contains(&self, def: Def) -> bool {
+        self.defs.binary_search(&def).is_ok()
+    }
+    fn remove(&mut self, def: Def) {
+        if let Ok(position) = self.defs.binary_search(&def) {
+            self.defs.remove(position);
+        }
+    }
+    /// Replaces the placeholder `header` by `replacement`.
+    fn substitute(&mut self, header: Def, replacement: &Live) {
+        if self.contains(header) {
+            self.remove(header);
+            self.union_with(replacement);
+        }
+    }
+}
+
+/// Slot values a branch wrote, sorted by slot.
+type Delta = Vec<(u32, Live)>;
+
+fn delta_get(delta: &Delta, slot: u32) -> Option<&Live> {
+    delta
+        .binary_search_by_key(&slot, |(key, _)| *key)
+        .ok()
+        .map(|index| &delta[index].1)
+}
+
+struct LoopFrame {
+    serial: u32,
+    checkpoint: usize,
+    use_start: usize,
+    breaks: Vec<Delta>,
+    continues: Vec<Delta>,
+}
+
+/// The flow state of one module, class, function or lambda scope.
+struct Flow {
+    scope: ScopeId,
+    slots: Vec<Live>,
+    stamps: Vec<u32>,
+    reachable: bool,
+    log: Vec<(u32, Live)>,
+    loops: Vec<LoopFrame>,
+    tries: Vec<FxHashMap<u32, Live>>,
+    /// Nesting depth of constructs holding checkpoints; the log is cleared at zero.
+    open_checkpoints: u32,
+    seen: Vec<u32>,
+    seen_generation: u32,
+}
+
+impl Flow {
+    fn new(scope: ScopeId) -> Self {
+        Flow {
+            scope,
+            slots: Vec::new(),
+            stamps: Vec::new(),
+            reachable: true,
+            log: Vec::new(),
+            loops: Vec::new(),
+            tries: Vec::new(),
+            open_checkpoints: 0,
+            seen: Vec::new(),
+            seen_generation: 0,
+        }
+    }
+
+    fn ensure(&mut self, slot: u32) {
+        let slot = slot as usize;
+        if slot >= self.slots.len() {
+            self.slots.resize(slot + 1, Live::unbound());
+            self.stamps.resize(slot + 1, 0);
+            self.seen.resize(slot + 1, 0);
+        }
+    }
+
+    /// Adds the header placeholder of every enclosing loop the slot has not met yet.
+    fn stamp(&mut self, slot: u32) {
+        self.ensure(slot);
+        let index = slot as usize;
+        let stamp = self.stamps[index];
+        let Some(innermost) = self.loops.last() else {
+            return;
+        };
+        if innermost.serial <= stamp {
+            return;
+        }
+        let innermost = innermost.serial;
+        for frame in self.loops.iter().rev() {
+            if frame.serial <= stamp {
+                break;
+            }
+            self.slots[index].add(HEADER | frame.serial);
+        }
+        self.stamps[index] = innermost;
+    }
+
+    fn read(&mut self, slot: u32) -> Live {
+        self.stamp(slot);
+        self.slots[slot as usize].clone()
+    }
+
+    fn write(&mut self, slot: u32, live: Live) {
+        self.stamp(slot);
+        if !self.reachable {
+            return;
+        }
+        let index = slot as usize;
+        for accumulator in &mut self.tries {
+            accumulator
+                .entry(slot)
+                .and_modify(|existing| existing.union_with(&live))
+                .or_insert_with(|| live.clone());
+        }
+        let old = std::mem::replace(&mut self.slots[index], live);
+        if self.open_checkpoints > 0 {
+            self.log.push((slot, old));
+        }
+    }
+
+    fn checkpoint(&mut self) -> usize {
+        self.open_checkpoints += 1;
+        self.log.len()
+    }
+
+    fn release(&mut self) {
+        self.open_checkpoints -= 1;
+        if self.open_checkpoints == 0 {
+            self.log.clear();
+        }
+    }
+
+    /// Distinct slots written since `checkpoint`, in ascending order.
+    fn written_since(&mut self, checkpoint: usize) -> Vec<u32> {
+        self.seen_generation += 1;
+        let generation = self.seen_generation;
+        let mut slots = Vec::new();
+        for (slot, _) in &self.log[checkpoint..] {
+            let seen = &mut self.seen[*slot as usize];
+            if *seen != generation {
+                *seen = generation;
+                slots.push(*slot);
+            }
+        }
+        slots.sort_unstable();
+        slots
+    }
+
+    fn delta_since(&mut self, checkpoint: usize) -> Delta {
+        self.written_since(checkpoint)
+            .into_iter()
+            .map(|slot| (slot, self.slots[slot as usize].clone()))
+            .collect()
+    }
+
+    /// The value each slot had at `checkpoint` (for slots written since).
+    fn base_value(&self, checkpoint: usize, slot: u32) -> Live {
+        self.log[checkpoint..]
+            .iter()
+            .find(|(written, _)| *written == slot)
+            .map_or_else(|| self.slots[slot as usize].clone(), |(_, old)| old.clone())
+    }
+
+    /// Puts every slot written since `checkpoint` back to its value then.
+    fn restore(&mut self, checkpoint: usize) {
+        for index in (checkpoint..self.log.len()).rev() {
+            let (slot, old) = self.log[index].clone();
+            self.slots[slot as usize] = old;
+        }
+    }
+
+    /// After `restore(checkpoint)`, makes the state the union of the branches.
+    fn merge(&mut self, branches: &[(bool, Delta)]) {
+        let live: Vec<&Delta> = branches
+            .iter()
+            .filter(|(reachable, _)| *reachable)
+            .map(|(_, delta)| delta)
+            .collect();
+        if live.is_empty() {
+            self.reachable = false;
+            return;
+        }
+        self.reachable = true;
+        let mut slots: Vec<u32> = live
+            .iter()
+            .flat_map(|delta| delta.iter().map(|(slot, _)| *slot))
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        for slot in slots {
+            let base = self.slots[slot as usize].clone();
+            let mut merged: Option<Live> = None;
+            for delta in &live {
+                let value = delta_get(delta, slot).unwrap_or(&base);
+                match &mut merged {
+                    Some(merged) => merged.union_with(value),
+                    None => merged = Some(value.clone()),
+                }
+            }
+            if let Some(merged) = merged {
+                if merged != base {
+                    self.write(slot, merged);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The builder.
+
+/// How a use was found while walking; turned into a [`Use`] once all scopes are known.
+enum PendingLookup {
+    /// Looked up in the flow of `scope`, with the live bindings there.
+    Flow { scope: ScopeId, slot: u32, live: Live },
+    /// A comprehension target used inside its comprehension.
+    ComprehensionLocal { scope: ScopeId },
+    /// Not visible in the flow that contains it: resolve as a free variable of `from`.
+    Free { from: ScopeId },
+}
+
+struct PendingUse {
+    name: Name,
+    scope: ScopeId,
+    body: BodyId,
+    expr: ExprId,
+    lookup: PendingLookup,
+}
+
+enum Deferred {
+    Function {
+        function: FunctionId,
+        scope: ScopeId,
+    },
+    Lambda {
+        body: BodyId,
+        expr: ExprId,
+        scope: ScopeId,
+    },
+}
+
+struct Builder<'a> {
+    hir: &'a FileHir,
+    star_names: &'a mut dyn FnMut(Option<&Name>, u32) -> StarNames,
+    index: SemanticIndex,
+    pending: Vec<PendingUse>,
+    flows: Vec<Flow>,
+    /// Innermost scope last; comprehension and type-param scopes sit above their flow.
+    scope_stack: Vec<ScopeId>,
+    deferred: std::collections::VecDeque<Deferred>,
+    loop_serial: u32,
+}
+
+impl<'a> Builder<'a> {
+    fn new(
+        hir: &'a FileHir,
+        star_names: &'a mut dyn FnMut(Option<&Name>, u32) -> StarNames,
+    ) -> Self {
+        let function_count = hir.functions.len();
+        let body_count = 1 + function_count + hir.classes.len();
+        let index = SemanticIndex {
+            use_of_expr: vec![ArenaMap::default(); body_count],
+            binding_of_expr: vec![ArenaMap::default(); body_count],
+            function_count,
+            ..SemanticIndex::default()
+        };
+        Builder {
+            hir,
+            star_names,
+            index,
+            pending: Vec::new(),
+            flows: Vec::new(),
+            scope_stack: Vec::new(),
+            deferred: Default::default(),
+            loop_serial: 0,
+        }
+    }
+
+    fn build(mut self) -> SemanticIndex {
+        let module = self.new_scope(ScopeKind::Module, None, ScopeNode::Module);
+        self.scope_stack.push(module);
+        self.flows.push(Flow::new(module));
+        let hir = self.hir;
+        self.visit_block(BodyId::Module, &hir.module, &hir.module.block);
+        self.flows.pop();
+        self.scope_stack.pop();
+        while let Some(deferred) = self.deferred.pop_front() {
+            self.visit_deferred(deferred);
+        }
+        self.finish_uses();
+        self.index
+    }
+
+    fn new_scope(&mut self, kind: ScopeKind, parent: Option<ScopeId>, node: ScopeNode) -> ScopeId {
+        self.index.scopes.alloc(Scope {
+            kind,
+            parent,
+            node,
+            symbols: IndexMap::default(),
+            opaque_star: None,
+        })
+    }
+
+    fn current_scope(&self) -> ScopeId {
+        *self.scope_stack.last().expect("a scope is open")
+    }
+
+    fn flow(&mut self) -> &mut Flow {
+        self.flows.last_mut().expect("a flow is open")
+    }
+
+    fn symbol_slot(&mut self, scope: ScopeId, name: &Name) -> u32 {
+        let symbols = &mut self.index.scopes[scope].symbols;
+        match symbols.get_index_of(name.as_str()) {
+            Some(index) => index as u32,
+            None => symbols.insert_full(name.clone(), Symbol::default()).0 as u32,
+        }
+    }
+
+    fn set_flag(&mut self, scope: ScopeId, name: &Name, flag: u8) -> u32 {
+        let slot = self.symbol_slot(scope, name);
+        self.index.scopes[scope].symbols[slot as usize].flags |= flag;
+        slot
+    }
+
+    fn visit_deferred(&mut self, deferred: Deferred) {
+        let hir = self.hir;
+        match deferred {
+            Deferred::Function { function, scope } => {
+                let data = &hir.functions[function];
+                let body_id = BodyId::Function(function);
+                self.scope_stack.push(scope);
+                self.flows.push(Flow::new(scope));
+                for (index, param) in data.params.iter().enumerate() {
+                    self.bind(
+                        &param.name,
+                        BindingKind::Param {
+                            function,
+                            index: index as u32,
+                        },
+                        body_id,
+                        BindingSite::Name(NameSite::Param(index as u32)),
+                    );
+                }
+                self.visit_block(body_id, &data.body, &data.body.block);
+                self.flows.pop();
+                self.scope_stack.pop();
+            }
+            Deferred::Lambda { body, expr, scope } => {
+                let body_data = hir.body(body);
+                let Expr::Lambda { params, body: lambda_body } = &body_data.exprs[expr] else {
+                    return;
+                };
+                self.scope_stack.push(scope);
+                self.flows.push(Flow::new(scope));
+                for (index, param) in params.iter().enumerate() {
+                    self.bind(
+                        &param.name,
+                        BindingKind::LambdaParam,
+                        body,
+                        BindingSite::Name(NameSite::LambdaParam(expr, index as u32)),
+                    );
+                }
+                self.visit_expr(body, body_data, *lambda_body);
+                self.flows.pop();
+                self.scope_stack.pop();
+            }
+        }
+    }
+
+    // -- bindings ---------------------------------------------------------------------
+
+    /// The scope a binding of `name` made in the current scope writes to.
+    fn binding_owner(&mut self, name: &Name) -> ScopeId {
+        let scope = self.current_scope();
+        let flags = self.index.scopes[scope]
+            .symbol(name)
+            .map_or(0, |symbol| symbol.flags);
+        if flags & Symbol::GLOBAL != 0 {
+            return self.index.module_scope();
+        }
+        if flags & Symbol::NONLOCAL != 0 {
+            let mut parent = self.index.scopes[scope].parent;
+            while let Some(candidate) = parent {
+                let data = &self.index.scopes[candidate];
+                if data.kind.is_function_like()
+                    && data.kind != ScopeKind::Comprehension
+                    && data.symbol(name).is_some_and(Symbol::is_local)
+                {
+                    return candidate;
+                }
+                parent = data.parent;
+            }
+        }
+        scope
+    }
+
+    /// Records a binding of `name` in the current scope and updates the flow.
+    fn bind(&mut self, name: &Name, kind: BindingKind, body: BodyId, site: BindingSite) -> BindingId {
+        let owner = self.binding_owner(name);
+        self.bind_in(owner, name, kind, body, site)
+    }
+
+    fn bind_in(
+        &mut self,
+        owner: ScopeId,
+        name: &Name,
+        kind: BindingKind,
+        body: BodyId,
+        site: BindingSite,
+    ) -> BindingId {
+        let binding = self.index.bindings.alloc(Binding {
+            name: name.clone(),
+            scope: owner,
+            kind,
+            body,
+            site,
+        });
+        let slot = self.set_flag(owner, name, Symbol::BOUND);
+        self.index.scopes[owner].symbols[slot as usize]
+            .bindings
+            .push(binding);
+        if let BindingSite::Expr(expr) = site {
+            let ordinal = self.index.body_ordinal(body);
+            self.index.binding_of_expr[ordinal].insert(expr, binding);
+        }
+        // Only the flow that owns the symbol tracks it; `global`/`nonlocal` writes are
+        // seen by readers flow-insensitively.
+        let flow = self.flow();
+        if flow.scope == owner {
+            flow.write(slot, Live::single(binding.into_raw().into_u32()));
+        }
+        binding
+    }
+
+    /// `del name`, or the implicit unbinding at the end of an `except ... as` handler.
+    fn unbind(&mut self, name: &Name) {
+        let owner = self.binding_owner(name);
+        let slot = self.symbol_slot(owner, name);
+        let flow = self.flow();
+        if flow.scope == owner {
+            flow.write(slot, Live::unbound());
+        }
+    }
+
+    /// Binds every name in an assignment target. `value` is the assigned expression
+    /// when the target is a plain name.
+    fn visit_target(&mut self, body_id: BodyId, body: &'a Body, target: ExprId, kind: &BindingKind) {
+        match &body.exprs[target] {
+            Expr::Name { id, .. } => {
+                self.bind(id, kind.clone(), body_id, BindingSite::Expr(target));
+            }
+            Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
+                let inner = match kind {
+                    BindingKind::Assign { .. } => BindingKind::Unpacked,
+                    other => other.clone(),
+                };
+                for element in elts.iter() {
+                    self.visit_target(body_id, body, *element, &inner);
+                }
+            }
+            Expr::Starred { value, .. } => {
+                let inner = match kind {
+                    BindingKind::Assign { .. } => BindingKind::Unpacked,
+                    other => other.clone(),
+                };
+                self.visit_target(body_id, body, *value, &inner);
+            }
+            Expr::Attribute { value, .. } => {
+                self.visit_expr(body_id, body, *value);
+                self.index.attribute_stores.push(AttributeStore {
+                    body: body_id,
+                    expr: target,
+                    scope: self.current_scope(),
+                });
+            }
+            Expr::Subscript { value, slice, .. } => {
+                self.visit_expr(body_id, body, *value);
+                self.visit_expr(body_id, body, *slice);
+            }
+            _ => self.visit_expr(body_id, body, target),
+        }
+    }
+
+    // -- uses ---------------------------------------------------------------------------
+
+    fn record_use(&mut self, body: BodyId, expr: ExprId, name: &Name) {
+        let scope = self.current_scope();
+        let lookup = self.lookup(scope, name);
+        self.pending.push(PendingUse {
+            name: name.clone(),
+            scope,
+            body,
+            expr,
+            lookup,
+        });
+    }
+
+    fn lookup(&mut self, scope: ScopeId, name: &Name) -> PendingLookup {
+        // Comprehension and type-parameter scopes between the use and its flow.
+        let flow_scope = self.flows.last().expect("a flow is open").scope;
+        let mut current = scope;
+        let mut crossed_comprehension = false;
+        while current != flow_scope {
+            let data = &self.index.scopes[current];
+            if data.symbol(name).is_some_and(|symbol| symbol.has(Symbol::BOUND)) {
+                return PendingLookup::ComprehensionLocal { scope: current };
+            }
+            crossed_comprehension |= data.kind == ScopeKind::Comprehension;
+            match data.parent {
+                Some(parent) => current = parent,
+                None => break,
+            }
+        }
+        let flow_kind = self.index.scopes[flow_scope].kind;
+        if crossed_comprehension && flow_kind == ScopeKind::Class {
+            // Comprehensions in a class body do not see the class namespace.
+            return PendingLookup::Free { from: flow_scope };
+        }
+        let declared = self.index.scopes[flow_scope]
+            .symbol(name)
+            .is_some_and(|symbol| symbol.has(Symbol::GLOBAL | Symbol::NONLOCAL));
+        if declared {
+            return PendingLookup::Free { from: flow_scope };
+        }
+        let slot = self.set_flag(flow_scope, name, Symbol::USED);
+        let live = self.flow().read(slot);
+        PendingLookup::Flow {
+            scope: flow_scope,
+            slot,
+            live,
+        }
+    }
+
+    /// Turns pending lookups into uses, now that every scope's symbols are known.
+    fn finish_uses(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for pending_use in pending {
+            let (reaching, fallback) = match pending_use.lookup {
+                PendingLookup::ComprehensionLocal { scope } => (
+                    self.index.bindings_of(scope, &pending_use.name).to_vec(),
+                    Fallback::None,
+                ),
+                PendingLookup::Free { from } => self.free_lookup(from, &pending_use.name),
+                PendingLookup::Flow { scope, live, .. } => {
+                    let data = &self.index.scopes[scope];
+                    let is_local = data
+                        .symbol(&pending_use.name)
+                        .is_some_and(Symbol::is_local);
+                    if data.kind.is_function_like() && !is_local {
+                        self.free_lookup(scope, &pending_use.name)
+                    } else {
+                        let mut reaching: Vec<BindingId> = live
+                            .defs
+                            .iter()
+                            .filter(|def| **def & HEADER == 0)
+                            .map(|def| BindingId::from_raw(la_arena::RawIdx::from_u32(*def)))
+                            .collect();
+                        let fallback = if !live.unbound {
+                            Fallback::None
+                        } else {
+                            match data.kind {
+                                ScopeKind::Module => {
+                                    // Bindings made through `global` in functions.
+                                    let before = reaching.len();
+                                    reaching.extend(
+                                        self.index
+                                            .bindings_of(scope, &pending_use.name)
+                                            .iter()
+                                            .filter(|binding| {
+                                                self.index.bindings[**binding].body
+                                                    != BodyId::Module
+                                            }),
+                                    );
+                                    if reaching.len() > before {
+                                        Fallback::None
+                                    } else {
+                                        self.global_fallback(&pending_use.name)
+                                    }
+                                }
+                                ScopeKind::Class => {
+                                    let (more, fallback) =
+                                        self.free_lookup(scope, &pending_use.name);
+                                    reaching.extend(more);
+                                    fallback
+                                }
+                                _ => Fallback::Unbound,
+                            }
+                        };
+                        (reaching, fallback)
+                    }
+                }
+            };
+            let use_id = self.index.uses.alloc(Use {
+                name: pending_use.name,
+                scope: pending_use.scope,
+                body: pending_use.body,
+                expr: pending_use.expr,
+                reaching: reaching.into_boxed_slice(),
+                fallback,
+            });
+            let ordinal = self.index.body_ordinal(pending_use.body);
+            self.index.use_of_expr[ordinal].insert(pending_use.expr, use_id);
+        }
+    }
+
+    /// What a name not bound in any enclosing function falls back to at module level.
+    fn global_fallback(&self, name: &str) -> Fallback {
+        if is_builtin(name) {
+            Fallback::Builtin
+        } else if let Some(star) = self.index.scopes[self.index.module_scope()].opaque_star {
+            Fallback::OpaqueStar(star)
+        } else {
+            Fallback::Unbound
+        }
+    }
+
+    /// Resolves `name` as a free variable of `from`: the nearest enclosing function-like
+    /// scope where it is local (every binding there), else the module's bindings, else a
+    /// builtin. Class scopes are skipped.
+    fn free_lookup(&self, from: ScopeId, name: &str) -> (Vec<BindingId>, Fallback) {
+        let scopes = &self.index.scopes;
+        let from_data = &scopes[from];
+        let global = from_data
+            .symbol(name)
+            .is_some_and(|symbol| symbol.has(Symbol::GLOBAL));
+        let mut current = if global { None } else { from_data.parent };
+        while let Some(scope) = current {
+            let data = &scopes[scope];
+            match data.kind {
+                ScopeKind::Module => break,
+                ScopeKind::Class => {}
+                _ => {
+                    if let Some(symbol) = data.symbol(name) {
+                        if symbol.has(Symbol::GLOBAL) {
+                            break;
+                        }
+                        if symbol.is_local() {
+                            let fallback = if symbol.bindings.is_empty() {
+                                Fallback::Unbound
+                            } else {
+                                Fallback::None
+                            };
+                            return (symbol.bindings.clone(), fallback);
+                        }
+                    }
+                }
+            }
+            current = data.parent;
+        }
+        let module = self.index.module_scope();
+        let bindings = self.index.bindings_of(module, name).to_vec();
+        if bindings.is_empty() {
+            (bindings, self.global_fallback(name))
+        } else {
+            (bindings, Fallback::None)
+        }
+    }
+
+    // -- statements ---------------------------------------------------------------------
+
+    fn visit_block(&mut self, body_id: BodyId, body: &'a Body, block: &[StmtId]) {
+        for stmt in block {
+            self.visit_stmt(body_id, body, *stmt);
+        }
+    }
+
+    fn visit_opt(&mut self, body_id: BodyId, body: &'a Body, expr: Option<ExprId>) {
+        if let Some(expr) = expr {
+            self.visit_expr(body_id, body, expr);
+        }
+    }
+
+    fn visit_stmt(&mut self, body_id: BodyId, body: &'a Body, stmt: StmtId) {
+        match &body.stmts[stmt] {
+            Stmt::FunctionDef(function) => self.visit_function_def(body_id, body, stmt, *function),
+            Stmt::ClassDef(class) => self.visit_class_def(body_id, body, stmt, *class),
+            Stmt::Return { value } => {
+                self.visit_opt(body_id, body, *value);
+                self.flow().reachable = false;
+            }
+            Stmt::Delete { targets } => {
+                for target in targets.iter() {
+                    match &body.exprs[*target] {
+                        Expr::Name { id, .. } => {
+                            self.record_use(body_id, *target, id);
+                            self.unbind(id);
+                        }
+                        _ => self.visit_target(body_id, body, *target, &BindingKind::Unpacked),
+                    }
+                }
+            }
+            Stmt::Assign { targets, value } => {
+                self.visit_expr(body_id, body, *value);
+                let kind = BindingKind::Assign { value: *value };
+                for target in targets.iter() {
+                    self.visit_target(body_id, body, *target, &kind);
+                }
+            }
+            Stmt::AugAssign { target, value, .. } => {
+                self.visit_expr(body_id, body, *value);
+                match &body.exprs[*target] {
+                    Expr::Name { id, .. } => {
+                        self.record_use(body_id, *target, id);
+                        self.bind(id, BindingKind::AugAssign, body_id, BindingSite::Expr(*target));
+                    }
+                    _ => self.visit_target(body_id, body, *target, &BindingKind::AugAssign),
+                }
+            }
+            Stmt::AnnAssign {
+                target,
+                annotation,
+                value,
+                ..
+            } => {
+                self.visit_expr(body_id, body, *annotation);
+                match value {
+                    Some(value) => {
+                        self.visit_expr(body_id, body, *value);
+                        self.visit_target(
+                            body_id,
+                            body,
+                            *target,
+                            &BindingKind::Assign { value: *value },
+                        );
+                    }
+                    None => match &body.exprs[*target] {
+                        Expr::Name { id, .. } => {
+                            let scope = self.current_scope();
+                            self.set_flag(scope, id, Symbol::DECLARED);
+                        }
+                        _ => self.visit_target(body_id, body, *target, &BindingKind::Unpacked),
+                    },
+                }
+            }
+            Stmt::TypeAlias {
+                name,
+                type_params,
+                value,
+            } => {
+                let outer = self.current_scope();
+                let scope = self.new_scope(
+                    ScopeKind::TypeParams,
+                    Some(outer),
+                    ScopeNode::TypeParams { body: body_id, stmt },
+                );
+                self.scope_stack.push(scope);
+                if let Some(params) = type_params {
+                    self.visit_type_params(body_id, body, stmt, params);
+                }
+                self.visit_expr(body_id, body, *value);
+                self.scope_stack.pop();
+                self.visit_target(body_id, body, *name, &BindingKind::TypeAlias);
+            }
+            Stmt::For {
+                target,
+                iter,
+                body: loop_body,
+                orelse,
+                ..
+            } => {
+                self.visit_expr(body_id, body, *iter);
+                self.visit_loop(body_id, body, None, Some(*target), loop_body, orelse);
+            }
+            Stmt::While {
+                test,
+                body: loop_body,
+                orelse,
+            } => {
+                self.visit_loop(body_id, body, Some(*test), None, loop_body, orelse);
+            }
+            Stmt::If {
+                test,
+                body: then,
+                orelse,
+                ..
+            } => {
+                self.visit_expr(body_id, body, *test);
+                let checkpoint = self.flow().checkpoint();
+                self.visit_block(body_id, body, then);
+                let then_branch = self.take_branch(checkpoint);
+                self.visit_block(body_id, body, orelse);
+                let else_branch = self.take_branch(checkpoint);
+                let flow = self.flow();
+                flow.merge(&[then_branch, else_branch]);
+                flow.release();
+            }
+            Stmt::With {
+                items,
+                body: with_body,
+                ..
+            } => {
+                for item in items.iter() {
+                    self.visit_expr(body_id, body, item.context_expr);
+                    if let Some(vars) = item.optional_vars {
+                        self.visit_target(body_id, body, vars, &BindingKind::With);
+                    }
+                }
+                self.visit_block(body_id, body, with_body);
+            }
+            Stmt::Match { subject, cases } => {
+                self.visit_expr(body_id, body, *subject);
+                let checkpoint = self.flow().checkpoint();
+                let mut branches = Vec::with_capacity(cases.len() + 1);
+                let mut exhaustive = false;
+                for case in cases.iter() {
+                    self.visit_pattern(body_id, body, case.pattern);
+                    self.visit_opt(body_id, body, case.guard);
+                    self.visit_block(body_id, body, &case.body);
+                    branches.push(self.take_branch(checkpoint));
+                    if case.guard.is_none() && is_irrefutable(body, case.pattern) {
+                        exhaustive = true;
+                        break;
+                    }
+                }
+                if !exhaustive {
+                    branches.push((true, Vec::new()));
+                }
+                let flow = self.flow();
+                flow.merge(&branches);
+                flow.release();
+            }
+            Stmt::Raise { exc, cause } => {
+                self.visit_opt(body_id, body, *exc);
+                self.visit_opt(body_id, body, *cause);
+                self.flow().reachable = false;
+            }
+            Stmt::Try {
+                body: try_body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => self.visit_try(body_id, body, stmt, try_body, handlers, orelse, finalbody),
+            Stmt::Assert { test, msg } => {
+                self.visit_expr(body_id, body, *test);
+                self.visit_opt(body_id, body, *msg);
+            }
+            Stmt::Import { names } => {
+                for (index, alias) in names.iter().enumerate() {
+                    let site = BindingSite::Name(NameSite::Alias(stmt, index as u32));
+                    match &alias.asname {
+                        Some(asname) => {
+                            let kind = BindingKind::Import {
+                                module: alias.name.clone(),
+                            };
+                            self.bind(asname, kind, body_id, site);
+                        }
+                        None => {
+                            let top = alias.name.split('.').next().unwrap_or_default();
+                            let top = Name::from(top);
+                            let kind = BindingKind::Import { module: top.clone() };
+                            self.bind(&top, kind, body_id, site);
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom {
+                module,
+                names,
+                level,
+            } => {
+                for (index, alias) in names.iter().enumerate() {
+                    let site = BindingSite::Name(NameSite::Alias(stmt, index as u32));
+                    if alias.name.as_str() == "*" {
+                        self.visit_star_import(body_id, module.as_ref(), *level, site);
+                        continue;
+                    }
+                    let bound = alias.asname.as_ref().unwrap_or(&alias.name);
+                    let kind = BindingKind::ImportFrom {
+                        module: module.clone(),
+                        level: *level,
+                        name: alias.name.clone(),
+                        star: false,
+                    };
+                    self.bind(bound, kind, body_id, site);
+                }
+            }
+            Stmt::Global { names } | Stmt::Nonlocal { names } => {
+                let flag = if matches!(body.stmts[stmt], Stmt::Global { .. }) {
+                    Symbol::GLOBAL
+                } else {
+                    Symbol::NONLOCAL
+                };
+                let scope = self.current_scope();
+                for name in names.iter() {
+                    self.set_flag(scope, name, flag);
+                }
+            }
+            Stmt::Expr { value } => self.visit_expr(body_id, body, *value),
+            Stmt::Break => self.jump(true),
+            Stmt::Continue => self.jump(false),
+            Stmt::Pass | Stmt::Error => {}
+        }
+    }
+
+    fn visit_star_import(
+        &mut self,
+        body_id: BodyId,
+        module: Option<&Name>,
+        level: u32,
+        site: BindingSite,
+    ) {
+        match (self.star_names)(module, level) {
+            StarNames::Names(names) => {
+                for name in names {
+                    let kind = BindingKind::ImportFrom {
+                        module: module.cloned(),
+                        level,
+                        name: name.clone(),
+                        star: true,
+                    };
+                    self.bind(&name, kind, body_id, site);
+                }
+            }
+            StarNames::Opaque => {
+                let scope = self.current_scope();
+                let binding = self.index.bindings.alloc(Binding {
+                    name: Name::from("*"),
+                    scope,
+                    kind: BindingKind::OpaqueStar {
+                        module: module.cloned(),
+                        level,
+                    },
+                    body: body_id,
+                    site,
+                });
+                self.index.scopes[scope].opaque_star.get_or_insert(binding);
+            }
+        }
+    }
+
+    /// Ends the current branch: its reachability and what it wrote since `checkpoint`,
+    /// then puts the state back to the checkpoint for the next branch.
+    fn take_branch(&mut self, checkpoint: usize) -> (bool, Delta) {
+        let flow = self.flow();
+        let branch = (flow.reachable, flow.delta_since(checkpoint));
+        flow.restore(checkpoint);
+        flow.reachable = true;
+        branch
+    }
+
+    fn jump(&mut self, is_break: bool) {
+        let flow = self.flow();
+        if flow.reachable {
+            if let Some(checkpoint) = flow.loops.last().map(|frame| frame.checkpoint) {
+                let delta = flow.delta_since(checkpoint);
+                let frame = flow.loops.last_mut().expect("checked above");
+                if is_break {
+                    frame.breaks.push(delta);
+                } else {
+                    frame.continues.push(delta);
+                }
+            }
+        }
+        flow.reachable = false;
+    }
+
+    /// `while test: body else: orelse` or (with `target`) the loop part of a `for`.
+    fn visit_loop(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        test: Option<ExprId>,
+        target: Option<ExprId>,
+        loop_body: &[StmtId],
+        orelse: &[StmtId],
+    ) {
+        self.loop_serial += 1;
+        let serial = self.loop_serial;
+        let use_start = self.pending.len();
+        let flow = self.flow();
+        let checkpoint = flow.checkpoint();
+        flow.loops.push(LoopFrame {
+            serial,
+            checkpoint,
+            use_start,
+            breaks: Vec::new(),
+            continues: Vec::new(),
+        });
+        let always_true = test.is_some_and(|test| is_always_true(body, test));
+        if let Some(test) = test {
+            self.visit_expr(body_id, body, test);
+        }
+        if let Some(target) = target {
+            self.visit_target(body_id, body, target, &BindingKind::For);
+        }
+        self.visit_block(body_id, body, loop_body);
+
+        // The back edge: the end of the body and every `continue`.
+        let flow = self.flows.last_mut().expect("a flow is open");
+        let frame = flow.loops.pop().expect("pushed above");
+        let header = HEADER | serial;
+        let written = flow.written_since(checkpoint);
+        let mut replacements: Vec<(u32, Live)> = Vec::with_capacity(written.len());
+        for slot in written {
+            let base = flow.base_value(checkpoint, slot);
+            let mut back_edge = base.clone();
+            if flow.reachable {
+                back_edge.union_with(&flow.slots[slot as usize]);
+            }
+            for delta in &frame.continues {
+                back_edge.union_with(delta_get(delta, slot).unwrap_or(&base));
+            }
+            back_edge.remove(header);
+            replacements.push((slot, back_edge));
+        }
+        let replacement_of = |slot: u32| -> Option<&Live> {
+            replacements
+                .binary_search_by_key(&slot, |(key, _)| *key)
+                .ok()
+                .map(|index| &replacements[index].1)
+        };
+        // Slots only read in the loop still carry the marker; it stands for "as before".
+        let substitute = |live: &mut Live, slot: u32| {
+            if live.contains(header) {
+                match replacement_of(slot) {
+                    Some(replacement) => live.substitute(header, replacement),
+                    None => live.remove(header),
+                }
+            }
+        };
+        let scope = flow.scope;
+        for pending_use in &mut self.pending[frame.use_start..] {
+            if let PendingLookup::Flow {
+                scope: use_scope,
+                slot,
+                live,
+            } = &mut pending_use.lookup
+            {
+                if *use_scope == scope {
+                    substitute(live, *slot);
+                }
+            }
+        }
+        let flow = self.flows.last_mut().expect("a flow is open");
+        for accumulator in &mut flow.tries {
+            for (slot, live) in accumulator.iter_mut() {
+                substitute(live, *slot);
+            }
+        }
+        let mut breaks = frame.breaks;
+        for delta in &mut breaks {
+            for (slot, live) in delta.iter_mut() {
+                substitute(live, *slot);
+            }
+        }
+        // The state at the header, reached when the loop condition is false.
+        flow.restore(checkpoint);
+        flow.reachable = true;
+        for slot in 0..flow.slots.len() {
+            if flow.stamps[slot] >= serial {
+                substitute(&mut flow.slots[slot], slot as u32);
+            }
+        }
+        if always_true {
+            flow.reachable = false;
+        }
+        self.visit_block(body_id, body, orelse);
+        let flow = self.flows.last_mut().expect("a flow is open");
+        let normal_exit = (flow.reachable, flow.delta_since(checkpoint));
+        flow.restore(checkpoint);
+        let mut branches = vec![normal_exit];
+        branches.extend(breaks.into_iter().map(|delta| (true, delta)));
+        // `restore` brought back the markers; the merge below rewrites every slot the
+        // loop wrote, and the others are cleaned here.
+        for slot in 0..flow.slots.len() {
+            if flow.stamps[slot] >= serial {
+                substitute(&mut flow.slots[slot], slot as u32);
+            }
+        }
+        flow.merge(&branches);
+        flow.release();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn visit_try(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        stmt: StmtId,
+        try_body: &[StmtId],
+        handlers: &[ExceptHandler],
+        orelse: &[StmtId],
+        finalbody: &[StmtId],
+    ) {
+        let flow = self.flow();
+        let checkpoint = flow.checkpoint();
+        flow.tries.push(FxHashMap::default());
+        self.visit_block(body_id, body, try_body);
+        let flow = self.flow();
+        let raised_in_body = flow.tries.pop().expect("pushed above");
+        // Everything a handler or `else` writes may also be cut short by an exception
+        // that reaches `finally`.
+        flow.tries.push(raised_in_body.clone());
+        self.visit_block(body_id, body, orelse);
+        let mut branches = vec![self.take_branch(checkpoint)];
+        for (handler_index, handler) in handlers.iter().enumerate() {
+            let flow = self.flow();
+            for (slot, live) in &raised_in_body {
+                let mut entry = flow.slots[*slot as usize].clone();
+                entry.union_with(live);
+                flow.write(*slot, entry);
+            }
+            self.visit_opt(body_id, body, handler.type_);
+            if let Some(name) = &handler.name {
+                self.bind(
+                    name,
+                    BindingKind::ExceptHandler,
+                    body_id,
+                    BindingSite::Name(NameSite::Handler(stmt, handler_index as u32)),
+                );
+            }
+            self.visit_block(body_id, body, &handler.body);
+            if let Some(name) = &handler.name {
+                self.unbind(name);
+            }
+            branches.push(self.take_branch(checkpoint));
+        }
+        let flow = self.flow();
+        let raised_anywhere = flow.tries.pop().expect("pushed above");
+        if finalbody.is_empty() {
+            flow.merge(&branches);
+            flow.release();
+            return;
+        }
+        // `finally` runs after normal exits and after exceptions from anywhere above.
+        flow.merge(&branches);
+        let normal = (flow.reachable, flow.delta_since(checkpoint));
+        flow.reachable = true;
+        for (slot, live) in &raised_anywhere {
+            let mut entry = flow.slots[*slot as usize].clone();
+            entry.union_with(live);
+            entry.union_with(&flow.base_value(checkpoint, *slot));
+            flow.write(*slot, entry);
+        }
+        let finally_checkpoint = flow.checkpoint();
+        self.visit_block(body_id, body, finalbody);
+        let flow = self.flow();
+        let finally_end = (flow.reachable, flow.delta_since(finally_checkpoint));
+        flow.release();
+        // After the statement: what `finally` wrote, else what the normal paths left.
+        flow.restore(checkpoint);
+        flow.reachable = normal.0 && finally_end.0;
+        if flow.reachable {
+            for (slot, live) in normal.1 {
+                if delta_get(&finally_end.1, slot).is_none() {
+                    flow.write(slot, live);
+                }
+            }
+            for (slot, live) in finally_end.1 {
+                flow.write(slot, live);
+            }
+        }
+        flow.release();
+    }
+
+    fn visit_type_params(&mut self, body_id: BodyId, body: &'a Body, stmt: StmtId, params: &TypeParams) {
+        for (index, param) in params.params.iter().enumerate() {
+            let scope = self.current_scope();
+            self.bind_in(
+                scope,
+                &param.name,
+                BindingKind::TypeParam,
+                body_id,
+                BindingSite::Name(NameSite::TypeParam(stmt, index as u32)),
+            );
+        }
+        for param in params.params.iter() {
+            self.visit_opt(body_id, body, param.bound);
+            self.visit_opt(body_id, body, param.default);
+        }
+    }
+
+    fn visit_function_def(&mut self, body_id: BodyId, body: &'a Body, stmt: StmtId, function: FunctionId) {
+        let data = &self.hir.functions[function];
+        for decorator in data.decorators.iter() {
+            self.visit_expr(body_id, body, *decorator);
+        }
+        for param in data.params.iter() {
+            self.visit_opt(body_id, body, param.default);
+        }
+        let outer = self.current_scope();
+        let mut parent = outer;
+        if let Some(type_params) = &data.type_params {
+            parent = self.new_scope(
+                ScopeKind::TypeParams,
+                Some(outer),
+                ScopeNode::TypeParams { body: body_id, stmt },
+            );
+            self.scope_stack.push(parent);
+            self.visit_type_params(body_id, body, stmt, type_params);
+        }
+        for param in data.params.iter() {
+            self.visit_opt(body_id, body, param.annotation);
+        }
+        self.visit_opt(body_id, body, data.returns);
+        if data.type_params.is_some() {
+            self.scope_stack.pop();
+        }
+        let scope = self.new_scope(ScopeKind::Function, Some(parent), ScopeNode::Function(function));
+        self.index.function_scopes.insert(function, scope);
+        self.deferred.push_back(Deferred::Function { function, scope });
+        let binding = self.bind(
+            &data.name,
+            BindingKind::Function(function),
+            body_id,
+            BindingSite::Name(NameSite::ItemName(stmt)),
+        );
+        self.index
+            .item_bindings
+            .insert(BodyId::Function(function), binding);
+    }
+
+    fn visit_class_def(&mut self, body_id: BodyId, body: &'a Body, stmt: StmtId, class: ClassId) {
+        let data = &self.hir.classes[class];
+        for decorator in data.decorators.iter() {
+            self.visit_expr(body_id, body, *decorator);
+        }
+        let outer = self.current_scope();
+        let mut parent = outer;
+        if let Some(type_params) = &data.type_params {
+            parent = self.new_scope(
+                ScopeKind::TypeParams,
+                Some(outer),
+                ScopeNode::TypeParams { body: body_id, stmt },
+            );
+            self.scope_stack.push(parent);
+            self.visit_type_params(body_id, body, stmt, type_params);
+        }
+        for base in data.bases.iter() {
+            self.visit_expr(body_id, body, *base);
+        }
+        for keyword in data.keywords.iter() {
+            self.visit_expr(body_id, body, keyword.value);
+        }
+        let scope = self.new_scope(ScopeKind::Class, Some(parent), ScopeNode::Class(class));
+        self.index.class_scopes.insert(class, scope);
+        self.scope_stack.push(scope);
+        self.flows.push(Flow::new(scope));
+        let class_body = BodyId::Class(class);
+        self.visit_block(class_body, &data.body, &data.body.block);
+        self.flows.pop();
+        self.scope_stack.pop();
+        if data.type_params.is_some() {
+            self.scope_stack.pop();
+        }
+        let binding = self.bind(
+            &data.name,
+            BindingKind::Class(class),
+            body_id,
+            BindingSite::Name(NameSite::ItemName(stmt)),
+        );
+        self.index.item_bindings.insert(class_body, binding);
+    }
+
+    fn visit_pattern(&mut self, body_id: BodyId, body: &'a Body, pattern: PatId) {
+        match &body.patterns[pattern] {
+            Pattern::Value { value } => self.visit_expr(body_id, body, *value),
+            Pattern::Singleton(_) => {}
+            Pattern::Sequence { patterns } | Pattern::Or { patterns } => {
+                for inner in patterns.iter() {
+                    self.visit_pattern(body_id, body, *inner);
+                }
+            }
+            Pattern::Mapping {
+                keys,
+                patterns,
+                rest,
+            } => {
+                for key in keys.iter() {
+                    self.visit_expr(body_id, body, *key);
+                }
+                for inner in patterns.iter() {
+                    self.visit_pattern(body_id, body, *inner);
+                }
+                if let Some(rest) = rest {
+                    self.bind(
+                        rest,
+                        BindingKind::MatchCapture,
+                        body_id,
+                        BindingSite::Name(NameSite::Pattern(pattern)),
+                    );
+                }
+            }
+            Pattern::Class {
+                cls,
+                patterns,
+                kwd_patterns,
+                ..
+            } => {
+                self.visit_expr(body_id, body, *cls);
+                for inner in patterns.iter().chain(kwd_patterns.iter()) {
+                    self.visit_pattern(body_id, body, *inner);
+                }
+            }
+            Pattern::Star { name } => {
+                if let Some(name) = name {
+                    self.bind(
+                        name,
+                        BindingKind::MatchCapture,
+                        body_id,
+                        BindingSite::Name(NameSite::Pattern(pattern)),
+                    );
+                }
+            }
+            Pattern::As { pattern: inner, name } => {
+                if let Some(inner) = inner {
+                    self.visit_pattern(body_id, body, *inner);
+                }
+                if let Some(name) = name {
+                    self.bind(
+                        name,
+                        BindingKind::MatchCapture,
+                        body_id,
+                        BindingSite::Name(NameSite::Pattern(pattern)),
+                    );
+                }
+            }
+        }
+    }
+
+    // -- expressions --------------------------------------------------------------------
+
+    fn visit_expr(&mut self, body_id: BodyId, body: &'a Body, expr: ExprId) {
+        match &body.exprs[expr] {
+            Expr::Name { id, ctx } => match ctx {
+                ExprContext::Load => self.record_use(body_id, expr, id),
+                // Stores and deletes outside statement targets (recovery nodes).
+                ExprContext::Store => {
+                    self.bind(id, BindingKind::Unpacked, body_id, BindingSite::Expr(expr));
+                }
+                ExprContext::Del => self.record_use(body_id, expr, id),
+            },
+            Expr::Named { target, value } => {
+                self.visit_expr(body_id, body, *value);
+                if let Expr::Name { id, .. } = &body.exprs[*target] {
+                    self.bind_walrus(id, *value, body_id, *target);
+                }
+            }
+            Expr::BoolOp { values, .. } => {
+                let (first, rest) = values.split_first().expect("a boolean operation has operands");
+                self.visit_expr(body_id, body, *first);
+                let checkpoint = self.flow().checkpoint();
+                for value in rest {
+                    self.visit_expr(body_id, body, *value);
+                }
+                let evaluated = self.take_branch(checkpoint);
+                let flow = self.flow();
+                flow.merge(&[evaluated, (true, Vec::new())]);
+                flow.release();
+            }
+            Expr::If { test, body: then, orelse } => {
+                self.visit_expr(body_id, body, *test);
+                let checkpoint = self.flow().checkpoint();
+                self.visit_expr(body_id, body, *then);
+                let then_branch = self.take_branch(checkpoint);
+                self.visit_expr(body_id, body, *orelse);
+                let else_branch = self.take_branch(checkpoint);
+                let flow = self.flow();
+                flow.merge(&[then_branch, else_branch]);
+                flow.release();
+            }
+            Expr::Lambda { params, .. } => {
+                for param in params.iter() {
+                    self.visit_opt(body_id, body, param.default);
+                }
+                let outer = self.current_scope();
+                let scope = self.new_scope(
+                    ScopeKind::Lambda,
+                    Some(outer),
+                    ScopeNode::Lambda { body: body_id, expr },
+                );
+                self.index.expr_scopes.insert((body_id, expr), scope);
+                self.deferred.push_back(Deferred::Lambda {
+                    body: body_id,
+                    expr,
+                    scope,
+                });
+            }
+            Expr::ListComp { elt, generators }
+            | Expr::SetComp { elt, generators }
+            | Expr::Generator { elt, generators, .. } => {
+                self.visit_comprehension(body_id, body, expr, generators, &[*elt]);
+            }
+            Expr::DictComp {
+                key,
+                value,
+                generators,
+            } => {
+                self.visit_comprehension(body_id, body, expr, generators, &[*key, *value]);
+            }
+            Expr::Attribute { value, ctx, .. } => {
+                self.visit_expr(body_id, body, *value);
+                if *ctx == ExprContext::Store {
+                    self.index.attribute_stores.push(AttributeStore {
+                        body: body_id,
+                        expr,
+                        scope: self.current_scope(),
+                    });
+                }
+            }
+            other => other.walk_children(|child| self.visit_expr(body_id, body, child)),
+        }
+    }
+
+    /// A walrus binds in the nearest enclosing scope that is not a comprehension.
+    fn bind_walrus(&mut self, name: &Name, value: ExprId, body_id: BodyId, target: ExprId) {
+        let mut scope = self.current_scope();
+        while self.index.scopes[scope].kind == ScopeKind::Comprehension {
+            match self.index.scopes[scope].parent {
+                Some(parent) => scope = parent,
+                None => break,
+            }
+        }
+        let saved = std::mem::take(&mut self.scope_stack);
+        self.scope_stack.push(scope);
+        self.bind(name, BindingKind::Assign { value }, body_id, BindingSite::Expr(target));
+        self.scope_stack = saved;
+    }
+
+    fn visit_comprehension(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        expr: ExprId,
+        generators: &[Comprehension],
+        elements: &[ExprId],
+    ) {
+        let Some((first, _)) = generators.split_first() else {
+            return;
+        };
+        // The first iterable is evaluated in the enclosing scope.
+        self.visit_expr(body_id, body, first.iter);
+        let outer = self.current_scope();
+        let scope = self.new_scope(
+            ScopeKind::Comprehension,
+            Some(outer),
+            ScopeNode::Comprehension { body: body_id, expr },
+        );
+        self.index.expr_scopes.insert((body_id, expr), scope);
+        // Targets are local to the comprehension wherever they appear in it.
+        for generator in generators {
+            collect_target_names(body, generator.target, &mut |name| {
+                self.set_flag(scope, name, Symbol::BOUND);
+            });
+        }
+        self.scope_stack.push(scope);
+        // The body may run zero times: what it binds outside (walrus) is conditional.
+        let checkpoint = self.flow().checkpoint();
+        for (index, generator) in generators.iter().enumerate() {
+            if index > 0 {
+                self.visit_expr(body_id, body, generator.iter);
+            }
+            self.visit_comprehension_target(body_id, body, scope, generator.target);
+            for condition in generator.ifs.iter() {
+                self.visit_expr(body_id, body, *condition);
+            }
+        }
+        for element in elements {
+            self.visit_expr(body_id, body, *element);
+        }
+        self.scope_stack.pop();
+        let ran = self.take_branch(checkpoint);
+        let flow = self.flow();
+        flow.merge(&[ran, (true, Vec::new())]);
+        flow.release();
+    }
+
+    fn visit_comprehension_target(&mut self, body_id: BodyId, body: &'a Body, scope: ScopeId, target: ExprId) {
+        match &body.exprs[target] {
+            Expr::Name { id, .. } => {
+                self.bind_in(
+                    scope,
+                    id,
+                    BindingKind::ComprehensionTarget,
+                    body_id,
+                    BindingSite::Expr(target),
+                );
+            }
+            Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
+                for element in elts.iter() {
+                    self.visit_comprehension_target(body_id, body, scope, *element);
+                }
+            }
+            Expr::Starred { value, .. } => {
+                self.visit_comprehension_target(body_id, body, scope, *value)
+            }
+            _ => self.visit_target(body_id, body, target, &BindingKind::ComprehensionTarget),
+        }
+    }
+}
+
+fn collect_target_names(body: &Body, target: ExprId, f: &mut impl FnMut(&Name)) {
+    match &body.exprs[target] {
+        Expr::Name { id, .. } => f(id),
+        Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
+            for element in elts.iter() {
+                collect_target_names(body, *element, f);
+            }
+        }
+        Expr::Starred { value, .. } => collect_target_names(body, *value, f),
+        _ => {}
+    }
+}
+
+/// `while True:` and `while 1:` never exit through their condition.
+fn is_always_true(body: &Body, test: ExprId) -> bool {
+    match &body.exprs[test] {
+        Expr::Literal(Literal::Bool(true)) => true,
+        Expr::Literal(Literal::Int(text)) => text.chars().any(|c| c.is_ascii_digit() && c != '0'),
+        _ => false,
+    }
+}
+
+/// A pattern that matches every subject: a capture or `_`, possibly in an or-pattern.
+fn is_irrefutable(body: &Body, pattern: PatId) -> bool {
+    match &body.patterns[pattern] {
+        Pattern::As { pattern: None, .. } => true,
+        Pattern::As {
+            pattern: Some(inner),
+            ..
+        } => is_irrefutable(body, *inner),
+        Pattern::Or { patterns } => patterns.iter().any(|inner| is_irrefutable(body, *inner)),
+        _ => false,
+    }
+}

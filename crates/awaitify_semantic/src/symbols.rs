@@ -1,0 +1,178 @@
+//! The cross-file summary of a module: what other files may ask of it.
+//!
+//! Other files resolve `from m import f`, `m.f`, base classes and methods against this
+//! summary, never against `m`'s full semantic index. The summary holds no expression
+//! ids and no positions: only names, item ids and *paths* (`a.b`, `a.b()`), so it stays
+//! equal after an edit inside a function body, and salsa backdates it.
+
+use la_arena::ArenaMap;
+use rustc_hash::FxBuildHasher;
+
+use crate::index::{BindingId, BindingKind, ScopeId, SemanticIndex};
+use awaitify_hir::hir::*;
+
+type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
+
+/// A resolvable expression shape: a name, an attribute of a path, or a call of a path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ExprPath {
+    Name(Name),
+    Attribute(Box<ExprPath>, Name),
+    Call(Box<ExprPath>),
+}
+
+impl ExprPath {
+    /// The path of `expr` if it is made only of names, attributes and calls.
+    pub fn of(body: &Body, expr: ExprId) -> Option<ExprPath> {
+        match &body.exprs[expr] {
+            Expr::Name { id, .. } => Some(ExprPath::Name(id.clone())),
+            Expr::Attribute { value, attr, .. } => Some(ExprPath::Attribute(
+                Box::new(ExprPath::of(body, *value)?),
+                attr.clone(),
+            )),
+            Expr::Call { func, .. } => Some(ExprPath::Call(Box::new(ExprPath::of(body, *func)?))),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ExprPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExprPath::Name(name) => f.write_str(name),
+            ExprPath::Attribute(value, attr) => write!(f, "{value}.{attr}"),
+            ExprPath::Call(callee) => write!(f, "{callee}()"),
+        }
+    }
+}
+
+/// What one binding of a module-level or class-level name is, for other files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Summary {
+    Function(FunctionId),
+    Class(ClassId),
+    Import { module: Name },
+    ImportFrom {
+        module: Option<Name>,
+        level: u32,
+        name: Name,
+    },
+    /// `name = <path>`.
+    Path(ExprPath),
+    /// Any other binding; the string says what kind.
+    Opaque(&'static str),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassSummary {
+    pub name: Name,
+    pub bases: Box<[Option<ExprPath>]>,
+    pub decorators: Box<[Option<ExprPath>]>,
+    pub members: IndexMap<Name, Box<[(BindingId, Summary)]>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSummary {
+    pub name: Name,
+    pub is_async: bool,
+    pub decorators: Box<[Option<ExprPath>]>,
+    /// The class whose body defines this function directly (a method).
+    pub class: Option<ClassId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModuleSymbols {
+    pub globals: IndexMap<Name, Box<[(BindingId, Summary)]>>,
+    pub classes: ArenaMap<ClassId, ClassSummary>,
+    pub functions: ArenaMap<FunctionId, FunctionSummary>,
+}
+
+impl ModuleSymbols {
+    pub fn build(hir: &FileHir, index: &SemanticIndex) -> ModuleSymbols {
+        let summarize_scope = |scope: ScopeId| -> IndexMap<Name, Box<[(BindingId, Summary)]>> {
+            index.scopes[scope]
+                .symbols
+                .iter()
+                .filter(|(_, symbol)| !symbol.bindings.is_empty())
+                .map(|(name, symbol)| {
+                    let summaries = symbol
+                        .bindings
+                        .iter()
+                        .map(|binding| (*binding, summarize(hir, index, *binding)))
+                        .collect();
+                    (name.clone(), summaries)
+                })
+                .collect()
+        };
+        let mut symbols = ModuleSymbols {
+            globals: summarize_scope(index.module_scope()),
+            ..ModuleSymbols::default()
+        };
+        for (class, data) in hir.classes.iter() {
+            let parent = hir.body(data.parent);
+            let paths = |exprs: &[ExprId]| -> Box<[Option<ExprPath>]> {
+                exprs.iter().map(|expr| ExprPath::of(parent, *expr)).collect()
+            };
+            let members = index
+                .class_scopes
+                .get(class)
+                .map(|scope| summarize_scope(*scope))
+                .unwrap_or_default();
+            symbols.classes.insert(
+                class,
+                ClassSummary {
+                    name: data.name.clone(),
+                    bases: paths(&data.bases),
+                    decorators: paths(&data.decorators),
+                    members,
+                },
+            );
+        }
+        for (function, data) in hir.functions.iter() {
+            let parent = hir.body(data.parent);
+            symbols.functions.insert(
+                function,
+                FunctionSummary {
+                    name: data.name.clone(),
+                    is_async: data.is_async,
+                    decorators: data
+                        .decorators
+                        .iter()
+                        .map(|expr| ExprPath::of(parent, *expr))
+                        .collect(),
+                    class: match data.parent {
+                        BodyId::Class(class) => Some(class),
+                        _ => None,
+                    },
+                },
+            );
+        }
+        symbols
+    }
+}
+
+fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summary {
+    let data = &index.bindings[binding];
+    match &data.kind {
+        BindingKind::Import { module } => Summary::Import {
+            module: module.clone(),
+        },
+        BindingKind::ImportFrom {
+            module,
+            level,
+            name,
+            ..
+        } => Summary::ImportFrom {
+            module: module.clone(),
+            level: *level,
+            name: name.clone(),
+        },
+        BindingKind::Function(function) => Summary::Function(*function),
+        BindingKind::Class(class) => Summary::Class(*class),
+        BindingKind::Assign { value } => match ExprPath::of(hir.body(data.body), *value) {
+            Some(path) => Summary::Path(path),
+            None => Summary::Opaque("assignment of a value that is not a name, attribute or call"),
+        },
+        other => Summary::Opaque(other.describe()),
+    }
+}
