@@ -12,8 +12,7 @@ use std::fmt::Write;
 
 use crate::hir::{
     Body, BodyId, Comprehension, Expr, ExprId, FileHir, InterpolatedKind, InterpolatedPart,
-    Keyword, Literal, Params, PatId, Pattern, Singleton, Stmt, StmtId, TypeParamKind,
-    TypeParams,
+    Keyword, Literal, Params, PatId, Pattern, Singleton, Stmt, StmtId, TypeParamKind, TypeParams,
 };
 
 /// Renders `hir` as indented pseudo-Python.
@@ -481,7 +480,10 @@ pub fn render_expr(body: &Body, id: ExprId) -> String {
             crate::hir::UnaryOp::Not => format!("(not {})", e(*operand)),
             _ => format!("({op}{})", e(*operand)),
         },
-        Expr::Lambda { params, body: value } => {
+        Expr::Lambda {
+            params,
+            body: value,
+        } => {
             let params = render_params(body, params);
             if params.is_empty() {
                 format!("(lambda: {})", e(*value))
@@ -489,7 +491,11 @@ pub fn render_expr(body: &Body, id: ExprId) -> String {
                 format!("(lambda {params}: {})", e(*value))
             }
         }
-        Expr::If { test, body: then, orelse } => {
+        Expr::If {
+            test,
+            body: then,
+            orelse,
+        } => {
             format!("({} if {} else {})", e(*then), e(*test), e(*orelse))
         }
         Expr::Dict { items } => {

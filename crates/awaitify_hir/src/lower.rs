@@ -15,13 +15,14 @@
 
 use la_arena::{Arena, ArenaMap};
 use ruff_python_ast as ast;
+use ruff_python_ast::visitor::{self, Visitor};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::hir::{
-    Alias, Body, BodyId, Class, ClassId, Comprehension, DictItem, ExceptHandler, Expr,
-    ExprContext, ExprId, FileHir, Function, FunctionId, InterpolatedKind, InterpolatedPart,
-    Keyword, Literal, MatchCase, Param, Params, PatId, Pattern, Singleton, Stmt, StmtId,
-    TypeParam, TypeParamKind, TypeParams, WithItem,
+    Alias, Body, BodyId, Class, ClassId, Comprehension, DictItem, ExceptHandler, Expr, ExprContext,
+    ExprId, FileHir, Function, FunctionId, InterpolatedKind, InterpolatedPart, Keyword, Literal,
+    MatchCase, Param, Params, PatId, Pattern, Singleton, Stmt, StmtId, TypeParam, TypeParamKind,
+    TypeParams, WithItem,
 };
 use crate::source_map::{BodySourceMap, FileSourceMap, NameSite};
 
@@ -29,7 +30,7 @@ use crate::source_map::{BodySourceMap, FileSourceMap, NameSite};
 pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSourceMap) {
     let mut lowerer = Lowerer {
         source,
-        cur: BodyBuilder::default(),
+        cur: BodyBuilder::sized_for(&module.body),
         cur_id: BodyId::Module,
         functions: Arena::new(),
         classes: Arena::new(),
@@ -57,6 +58,82 @@ pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSour
 struct BodyBuilder {
     body: Body,
     map: BodySourceMap,
+}
+
+impl BodyBuilder {
+    /// A builder whose arenas already fit `block`, so they never regrow while lowering.
+    fn sized_for(block: &[ast::Stmt]) -> Self {
+        let mut counter = NodeCounter::default();
+        for stmt in block {
+            counter.visit_stmt(stmt);
+        }
+        BodyBuilder {
+            body: Body {
+                exprs: Arena::with_capacity(counter.exprs),
+                stmts: Arena::with_capacity(counter.stmts),
+                patterns: Arena::with_capacity(counter.patterns),
+                block: Box::default(),
+            },
+            map: BodySourceMap {
+                exprs: ArenaMap::with_capacity(counter.exprs),
+                stmts: ArenaMap::with_capacity(counter.stmts),
+                patterns: ArenaMap::with_capacity(counter.patterns),
+                ..BodySourceMap::default()
+            },
+        }
+    }
+}
+
+/// Counts the nodes one body will hold: nested items' headers but not their bodies.
+#[derive(Default)]
+struct NodeCounter {
+    exprs: usize,
+    stmts: usize,
+    patterns: usize,
+}
+
+impl<'a> Visitor<'a> for NodeCounter {
+    fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+        self.stmts += 1;
+        match stmt {
+            ast::Stmt::FunctionDef(def) => {
+                for decorator in &def.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                if let Some(type_params) = &def.type_params {
+                    self.visit_type_params(type_params);
+                }
+                self.visit_parameters(&def.parameters);
+                if let Some(returns) = &def.returns {
+                    self.visit_expr(returns);
+                }
+            }
+            ast::Stmt::ClassDef(def) => {
+                for decorator in &def.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                if let Some(type_params) = &def.type_params {
+                    self.visit_type_params(type_params);
+                }
+                if let Some(arguments) = &def.arguments {
+                    self.visit_arguments(arguments);
+                }
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+    fn visit_elif_else_clause(&mut self, clause: &'a ast::ElifElseClause) {
+        self.stmts += usize::from(clause.test.is_some());
+        visitor::walk_elif_else_clause(self, clause);
+    }
+    fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        self.exprs += 1;
+        visitor::walk_expr(self, expr);
+    }
+    fn visit_pattern(&mut self, pattern: &'a ast::Pattern) {
+        self.patterns += 1;
+        visitor::walk_pattern(self, pattern);
+    }
 }
 
 struct Lowerer<'a> {
@@ -191,7 +268,12 @@ impl Lowerer<'_> {
             .decorator_list
             .last()
             .map_or(def.range.start(), |decorator| decorator.range.end());
-        self.keyword(stmt, search_start, keyword_end(def.range, def.name.range), "def");
+        self.keyword(
+            stmt,
+            search_start,
+            keyword_end(def.range, def.name.range),
+            "def",
+        );
 
         // The header is evaluated in the parent body.
         let decorators = self.lower_decorators(&def.decorator_list);
@@ -202,7 +284,7 @@ impl Lowerer<'_> {
         let params = self.lower_params(&def.parameters);
         let returns = self.lower_opt_expr(def.returns.as_deref());
 
-        let parent = std::mem::take(&mut self.cur);
+        let parent = std::mem::replace(&mut self.cur, BodyBuilder::sized_for(&def.body));
         let parent_id = std::mem::replace(&mut self.cur_id, BodyId::Function(function));
         for (index, range) in param_name_ranges(&def.parameters).enumerate() {
             self.name(NameSite::Param(index as u32), range);
@@ -240,7 +322,12 @@ impl Lowerer<'_> {
             .decorator_list
             .last()
             .map_or(def.range.start(), |decorator| decorator.range.end());
-        self.keyword(stmt, search_start, keyword_end(def.range, def.name.range), "class");
+        self.keyword(
+            stmt,
+            search_start,
+            keyword_end(def.range, def.name.range),
+            "class",
+        );
 
         let decorators = self.lower_decorators(&def.decorator_list);
         let type_params = def
@@ -255,7 +342,7 @@ impl Lowerer<'_> {
             None => (Box::default(), Box::default()),
         };
 
-        let parent = std::mem::take(&mut self.cur);
+        let parent = std::mem::replace(&mut self.cur, BodyBuilder::sized_for(&def.body));
         let parent_id = std::mem::replace(&mut self.cur_id, BodyId::Class(class));
         let block = self.lower_block(&def.body);
         self.cur.body.block = block;
@@ -603,8 +690,12 @@ impl Lowerer<'_> {
             ast::Expr::DictComp(node) => return self.lower_dict_comp(node),
             ast::Expr::FString(node) => return self.lower_fstring(node),
             ast::Expr::TString(node) => return self.lower_tstring(node),
-            ast::Expr::StringLiteral(node) => Expr::Literal(Literal::Str(string_value(&node.value))),
-            ast::Expr::BytesLiteral(node) => Expr::Literal(Literal::Bytes(bytes_value(&node.value))),
+            ast::Expr::StringLiteral(node) => {
+                Expr::Literal(Literal::Str(string_value(&node.value)))
+            }
+            ast::Expr::BytesLiteral(node) => {
+                Expr::Literal(Literal::Bytes(bytes_value(&node.value)))
+            }
             ast::Expr::NumberLiteral(node) => Expr::Literal(match &node.value {
                 ast::Number::Int(_) => Literal::Int(
                     self.source

@@ -13,10 +13,8 @@ use expect_test::{Expect, expect};
 use ruff_text_size::TextRange;
 
 fn lower(source: &str) -> (FileHir, FileSourceMap) {
-    let parsed = ruff_python_parser::parse_unchecked_source(
-        source,
-        ruff_python_ast::PySourceType::Python,
-    );
+    let parsed =
+        ruff_python_parser::parse_unchecked_source(source, ruff_python_ast::PySourceType::Python);
     lower_module(source, parsed.syntax())
 }
 
@@ -526,11 +524,17 @@ class Widget(Base):
     );
     let import_from = find_stmt(module, |s| matches!(s, Stmt::ImportFrom { .. }));
     assert_eq!(
-        text(source, module_map.name(NameSite::Alias(import_from, 0)).unwrap()),
+        text(
+            source,
+            module_map.name(NameSite::Alias(import_from, 0)).unwrap()
+        ),
         "alias"
     );
     assert_eq!(
-        text(source, module_map.name(NameSite::Alias(import_from, 1)).unwrap()),
+        text(
+            source,
+            module_map.name(NameSite::Alias(import_from, 1)).unwrap()
+        ),
         "other"
     );
 
@@ -539,7 +543,10 @@ class Widget(Base):
     assert_eq!(fetch.name.as_str(), "fetch");
     let fetch_stmt = fetch.stmt;
     assert_eq!(
-        text(source, module_map.name(NameSite::ItemName(fetch_stmt)).unwrap()),
+        text(
+            source,
+            module_map.name(NameSite::ItemName(fetch_stmt)).unwrap()
+        ),
         "fetch"
     );
     let def_offset = module_map.keywords[&fetch_stmt];
@@ -548,7 +555,10 @@ class Widget(Base):
     let class_stmt = find_stmt(module, |s| matches!(s, Stmt::ClassDef(_)));
     assert_eq!(keyword_text(source, module_map, class_stmt, 5), "class");
     assert_eq!(
-        text(source, module_map.name(NameSite::ItemName(class_stmt)).unwrap()),
+        text(
+            source,
+            module_map.name(NameSite::ItemName(class_stmt)).unwrap()
+        ),
         "Widget"
     );
 
@@ -565,7 +575,10 @@ class Widget(Base):
     );
     let global = find_stmt(body, |s| matches!(s, Stmt::Global { .. }));
     assert_eq!(
-        text(source, body_map.name(NameSite::Declared(global, 0)).unwrap()),
+        text(
+            source,
+            body_map.name(NameSite::Declared(global, 0)).unwrap()
+        ),
         "counter"
     );
     // The call and its keyword.
@@ -584,7 +597,10 @@ class Widget(Base):
     );
     let try_stmt = find_stmt(body, |s| matches!(s, Stmt::Try { .. }));
     assert_eq!(
-        text(source, body_map.name(NameSite::Handler(try_stmt, 0)).unwrap()),
+        text(
+            source,
+            body_map.name(NameSite::Handler(try_stmt, 0)).unwrap()
+        ),
         "failure"
     );
     // Pattern captures.
@@ -659,7 +675,8 @@ class Widget(Base):
 
 #[test]
 fn type_param_and_elif_ranges() {
-    let source = "class C[T: int, *Ts]: pass\nif a:\n    pass\nelif b:\n    pass\nelse:\n    pass\n";
+    let source =
+        "class C[T: int, *Ts]: pass\nif a:\n    pass\nelif b:\n    pass\nelse:\n    pass\n";
     let (hir, map) = lower(source);
     let class_stmt = find_stmt(&hir.module, |s| matches!(s, Stmt::ClassDef(_)));
     assert_eq!(
@@ -669,13 +686,8 @@ fn type_param_and_elif_ranges() {
         ),
         "Ts"
     );
-    let elif = find_stmt(&hir.module, |s| {
-        matches!(s, Stmt::If { is_elif: true, .. })
-    });
-    assert_eq!(
-        text(source, map.module.stmt(elif)),
-        "elif b:\n    pass"
-    );
+    let elif = find_stmt(&hir.module, |s| matches!(s, Stmt::If { is_elif: true, .. }));
+    assert_eq!(text(source, map.module.stmt(elif)), "elif b:\n    pass");
 }
 
 #[test]
@@ -694,7 +706,10 @@ fn keyword_offsets_edge_cases() {
         .iter()
         .map(|id| {
             let offset = usize::from(map.module.keywords[id]);
-            source[offset..].split(|c: char| !c.is_alphanumeric()).next().unwrap()
+            source[offset..]
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap()
         })
         .collect();
     assert_eq!(words, ["def", "def", "class"]);
@@ -771,8 +786,16 @@ def d():
     // `nested` lives inside the edited body: its own body is unchanged, only its `stmt`
     // back-link (an index into `b`'s arena) moved with the inserted statements.
     assert_eq!(changed, ["b", "nested"]);
-    let nested_before = hir_before.functions.values().find(|f| f.name == "nested").unwrap();
-    let nested_after = hir_after.functions.values().find(|f| f.name == "nested").unwrap();
+    let nested_before = hir_before
+        .functions
+        .values()
+        .find(|f| f.name == "nested")
+        .unwrap();
+    let nested_after = hir_after
+        .functions
+        .values()
+        .find(|f| f.name == "nested")
+        .unwrap();
     assert_eq!(nested_before.body, nested_after.body);
     assert_eq!(nested_before.params, nested_after.params);
     assert_eq!(hir_before.classes, hir_after.classes);
@@ -845,7 +868,10 @@ fn lowers_cpython_stdlib() {
                 lowering += lower_start.elapsed();
                 parsing += lower_start - parse_start;
                 assert_complete(&hir, &map);
-                stmts += hir.bodies().map(|(_, body)| body.stmts.len()).sum::<usize>();
+                stmts += hir
+                    .bodies()
+                    .map(|(_, body)| body.stmts.len())
+                    .sum::<usize>();
                 lowered_files += 1;
             }
             eprintln!(
@@ -859,7 +885,6 @@ fn lowers_cpython_stdlib() {
     let stmts = handle.join().expect("no panic while lowering the stdlib");
     assert!(stmts > 0);
 }
-
 
 /// Lowering speed against parsing, for profiling: `cargo test --release -p awaitify_hir
 /// --test lower -- --ignored --nocapture`.
@@ -880,7 +905,10 @@ fn bench_stdlib_lowering() {
                 .filter_map(|path| std::fs::read_to_string(path).ok())
                 .collect();
             // Interleaved per file, as the pipeline runs: the tree is warm when lowered.
-            let rounds: u32 = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+            let rounds: u32 = std::env::var("ROUNDS")
+                .ok()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(3);
             let (mut parsing, mut lowering) = (Duration::ZERO, Duration::ZERO);
             for _ in 0..rounds {
                 for source in &sources {
