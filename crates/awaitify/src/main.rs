@@ -10,7 +10,11 @@ use awaitify_diagnostics::{Diagnostic, OutputFormat, Severity, emit_to_stderr};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "awaitify", version, about = "Rewrite synchronous Python so it runs on Pyodide's event loop")]
+#[command(
+    name = "awaitify",
+    version,
+    about = "Rewrite synchronous Python so it runs on Pyodide's event loop"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -120,7 +124,12 @@ fn sort_diagnostics(project: &LoadedProject, diagnostics: &mut [Diagnostic]) {
 
 fn exit_code(diagnostics: &[Diagnostic], strict: bool) -> ExitCode {
     let failing = diagnostics.iter().any(|diagnostic| {
-        diagnostic.severity == Severity::Error || (strict && diagnostic.severity == Severity::Warning)
+        diagnostic.severity == Severity::Error
+            || (strict && diagnostic.severity == Severity::Warning)
     });
-    if failing { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

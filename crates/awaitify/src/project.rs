@@ -29,12 +29,17 @@ const UTF8_BOM: &str = "\u{feff}";
 
 /// Reads the project that `path` names.
 pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject, String> {
-    let absolute = std::path::absolute(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let metadata = std::fs::metadata(&absolute).map_err(|error| format!("{}: {error}", path.display()))?;
+    let absolute =
+        std::path::absolute(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let metadata =
+        std::fs::metadata(&absolute).map_err(|error| format!("{}: {error}", path.display()))?;
     let root = if metadata.is_dir() {
         absolute.clone()
     } else {
-        absolute.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"))
+        absolute
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/"))
     };
     let mut paths = Vec::new();
     let exclude = exclude.and_then(|exclude| std::path::absolute(exclude).ok());
@@ -66,7 +71,10 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
                 }
                 Err(error) => {
                     if is_target {
-                        diagnostics.push(unreadable(&file_path, &format!("it is not valid UTF-8 ({})", error.utf8_error())));
+                        diagnostics.push(unreadable(
+                            &file_path,
+                            &format!("it is not valid UTF-8 ({})", error.utf8_error()),
+                        ));
                     }
                 }
             },
@@ -77,12 +85,21 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
             }
         }
     }
-    Ok(LoadedProject { db, root, targets, diagnostics, boms })
+    Ok(LoadedProject {
+        db,
+        root,
+        targets,
+        diagnostics,
+        boms,
+    })
 }
 
 fn unreadable(path: &Path, why: &str) -> Diagnostic {
-    Diagnostic::error(Code::UnreadableFile, format!("cannot read {}: {why}", path.display()))
-        .with_note("awaitify leaves the file untouched")
+    Diagnostic::error(
+        Code::UnreadableFile,
+        format!("cannot read {}: {why}", path.display()),
+    )
+    .with_note("awaitify leaves the file untouched")
 }
 
 fn collect_python_files(dir: &Path, exclude: Option<&Path>, out: &mut Vec<PathBuf>) {
@@ -100,7 +117,12 @@ fn collect_python_files(dir: &Path, exclude: Option<&Path>, out: &mut Vec<PathBu
             continue;
         };
         if file_type.is_dir() {
-            if name.starts_with('.') || matches!(name.as_ref(), "__pycache__" | "node_modules" | "site-packages") {
+            if name.starts_with('.')
+                || matches!(
+                    name.as_ref(),
+                    "__pycache__" | "node_modules" | "site-packages"
+                )
+            {
                 continue;
             }
             collect_python_files(&path, exclude, out);

@@ -6,9 +6,14 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let permissions = std::fs::metadata(path).ok().map(|metadata| metadata.permissions());
+    let permissions = std::fs::metadata(path)
+        .ok()
+        .map(|metadata| metadata.permissions());
     let mut temporary = tempfile::Builder::new()
         .prefix(".awaitify-")
         .suffix(".tmp")

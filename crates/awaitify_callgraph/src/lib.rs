@@ -1,1 +1,859 @@
-//! awaitify_callgraph
+//! The call graph: every call site of every file with what it calls, and the project
+//! graph built from them.
+//!
+//! Terms:
+//! - A **unit** is code that runs as one frame: the module body, a function body, or a
+//!   class body ([`BodyId`]). Comprehensions run inside their unit's frame (a list
+//!   comprehension in an `async def` may await); lambdas and generator expressions do not.
+//! - A **call site** is a `Call` expression, with the unit it runs in, its [`Context`]
+//!   (directly in the unit, or deferred inside a lambda or generator expression), whether
+//!   it is already awaited, whether it is directly iterated by a `for` or comprehension,
+//!   and its callee's resolution and targets.
+//! - A **reference** is a function used as a value (`map(f, xs)`, `Thread(target=f)`,
+//!   `on_click=f`, `handlers = {"k": f}`): its caller is unknown, so it cannot be awaited.
+//!
+//! Method calls through an instance (`w.step()`, `self.step()`) target the method found
+//! through the MRO *and* every override in project subclasses: any of them may run.
+//! Calls that cannot be resolved keep their reason; they are never guessed.
+//!
+//! Queries: [`file_calls`] per file, [`class_hierarchy`] and [`call_graph`] per project.
+//! Depends on `awaitify_semantic`; may not depend on the rewrite.
+
+use std::sync::Arc;
+
+use awaitify_db::{Db, File};
+use awaitify_hir::file_hir;
+use awaitify_hir::hir::*;
+use awaitify_semantic::resolve::target_name;
+use awaitify_semantic::{Resolution, Resolver, Target, absolute_module_name, resolve_module};
+use indexmap::{IndexMap, IndexSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Where a call runs relative to its unit's frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// In the unit's own frame (including list, set and dict comprehensions).
+    Direct,
+    /// Inside the lambda expression `ExprId` of the same body.
+    Lambda(ExprId),
+    /// Inside the generator expression `ExprId` (not its first iterable).
+    Generator(ExprId),
+}
+
+/// How a call's result is iterated, when it is directly the iterable of a loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Iteration {
+    /// `for target in <call>:` — statement `StmtId` of the same body.
+    For(StmtId),
+    /// A comprehension generator: `(comprehension expr, generator index)`.
+    Comprehension(ExprId, u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite {
+    pub body: BodyId,
+    pub expr: ExprId,
+    pub context: Context,
+    pub awaited: bool,
+    pub iterated: Option<Iteration>,
+    /// The resolution of the callee expression.
+    pub callee: Resolution,
+    /// Every target the call may reach: the resolved callee and, for method calls on
+    /// instances, every override in project subclasses.
+    pub targets: Box<[Target]>,
+}
+
+/// A function used as a value rather than called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub body: BodyId,
+    pub expr: ExprId,
+    pub target: Target,
+}
+
+/// What one file contributes to the call graph.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileCalls {
+    pub sites: Vec<CallSite>,
+    pub references: Vec<Reference>,
+    /// Functions whose own body yields (generators).
+    pub generators: FxHashSet<FunctionId>,
+    /// Generators that use `yield from` or `return <value>`, which async generators cannot.
+    pub generators_without_async_form: FxHashSet<FunctionId>,
+    /// Project modules this file imports (and so executes), anywhere in it.
+    pub imports: IndexSet<File>,
+}
+
+/// Whether `body`'s own frame (not nested scopes) contains `yield`.
+fn scan_generator(body: &Body) -> (bool, bool) {
+    let mut yields = false;
+    let mut blocks_async = false;
+    // Expressions of nested lambdas and genexps belong to other frames; comprehensions
+    // cannot contain yield. A statement walk plus an expression walk that stops at
+    // lambdas is enough.
+    let mut skip: FxHashSet<ExprId> = FxHashSet::default();
+    for (id, expr) in body.exprs.iter() {
+        if let Expr::Lambda { .. } | Expr::Generator { .. } = expr {
+            expr.walk_children(|child| mark_subtree(body, child, &mut skip));
+            let _ = id;
+        }
+    }
+    for (id, expr) in body.exprs.iter() {
+        if skip.contains(&id) {
+            continue;
+        }
+        match expr {
+            Expr::Yield { .. } => yields = true,
+            Expr::YieldFrom { .. } => {
+                yields = true;
+                blocks_async = true;
+            }
+            _ => {}
+        }
+    }
+    if yields {
+        for (_, stmt) in body.stmts.iter() {
+            if let Stmt::Return { value: Some(_) } = stmt {
+                blocks_async = true;
+            }
+        }
+    }
+    (yields, blocks_async)
+}
+
+fn mark_subtree(body: &Body, expr: ExprId, out: &mut FxHashSet<ExprId>) {
+    if out.insert(expr) {
+        body.exprs[expr].walk_children(|child| mark_subtree(body, child, out));
+    }
+}
+
+/// Call sites, references, generators and imports of `file`.
+#[salsa::tracked(returns(ref))]
+pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
+    let hir = file_hir(db, file);
+    let hierarchy = class_hierarchy(db);
+    let mut collector = Collector {
+        db,
+        file,
+        hir,
+        hierarchy,
+        resolver: Resolver::new(db),
+        calls: FileCalls::default(),
+    };
+    for (body_id, body) in hir.bodies() {
+        collector.collect_body(body_id, body);
+        if let BodyId::Function(function) = body_id {
+            let (yields, blocks_async) = scan_generator(body);
+            if yields {
+                collector.calls.generators.insert(function);
+            }
+            if blocks_async {
+                collector
+                    .calls
+                    .generators_without_async_form
+                    .insert(function);
+            }
+        }
+    }
+    collector.collect_imports();
+    Arc::new(collector.calls)
+}
+
+struct Collector<'a> {
+    db: &'a dyn Db,
+    file: File,
+    hir: &'a FileHir,
+    hierarchy: &'a ClassHierarchy,
+    resolver: Resolver<'a>,
+    calls: FileCalls,
+}
+
+/// What surrounds an expression, as the walk descends.
+#[derive(Clone, Copy)]
+struct Surroundings {
+    context: Context,
+    /// The expression is the callee of a call, or the base of an attribute access.
+    callee_position: bool,
+    awaited: bool,
+    iterated: Option<Iteration>,
+    /// The expression is a decorator (applying it calls it).
+    decorator: bool,
+}
+
+impl Surroundings {
+    const TOP: Surroundings = Surroundings {
+        context: Context::Direct,
+        callee_position: false,
+        awaited: false,
+        iterated: None,
+        decorator: false,
+    };
+    fn plain(self) -> Surroundings {
+        Surroundings {
+            context: self.context,
+            ..Surroundings::TOP
+        }
+    }
+}
+
+impl Collector<'_> {
+    fn collect_body(&mut self, body_id: BodyId, body: &Body) {
+        for stmt in body.block.iter() {
+            self.stmt(body_id, body, *stmt);
+        }
+    }
+
+    fn stmts(&mut self, body_id: BodyId, body: &Body, block: &[StmtId]) {
+        for stmt in block {
+            self.stmt(body_id, body, *stmt);
+        }
+    }
+
+    fn expr_top(&mut self, body_id: BodyId, body: &Body, expr: ExprId) {
+        self.expr(body_id, body, expr, Surroundings::TOP);
+    }
+
+    fn stmt(&mut self, body_id: BodyId, body: &Body, stmt: StmtId) {
+        let top = Surroundings::TOP;
+        match &body.stmts[stmt] {
+            Stmt::FunctionDef(function) => {
+                let data = &self.hir.functions[*function];
+                for decorator in data.decorators.iter() {
+                    self.expr(
+                        body_id,
+                        body,
+                        *decorator,
+                        Surroundings {
+                            decorator: true,
+                            ..top
+                        },
+                    );
+                }
+                for param in data.params.iter() {
+                    for expr in [param.default, param.annotation].into_iter().flatten() {
+                        self.expr_top(body_id, body, expr);
+                    }
+                }
+                if let Some(returns) = data.returns {
+                    self.expr_top(body_id, body, returns);
+                }
+            }
+            Stmt::ClassDef(class) => {
+                let data = &self.hir.classes[*class];
+                for decorator in data.decorators.iter() {
+                    self.expr(
+                        body_id,
+                        body,
+                        *decorator,
+                        Surroundings {
+                            decorator: true,
+                            ..top
+                        },
+                    );
+                }
+                for base in data.bases.iter() {
+                    self.expr_top(body_id, body, *base);
+                }
+                for keyword in data.keywords.iter() {
+                    self.expr_top(body_id, body, keyword.value);
+                }
+            }
+            Stmt::For {
+                target,
+                iter,
+                body: loop_body,
+                orelse,
+                ..
+            } => {
+                self.expr(
+                    body_id,
+                    body,
+                    *iter,
+                    Surroundings {
+                        iterated: Some(Iteration::For(stmt)),
+                        ..top
+                    },
+                );
+                self.expr_top(body_id, body, *target);
+                self.stmts(body_id, body, loop_body);
+                self.stmts(body_id, body, orelse);
+            }
+            Stmt::While {
+                test,
+                body: loop_body,
+                orelse,
+            } => {
+                self.expr_top(body_id, body, *test);
+                self.stmts(body_id, body, loop_body);
+                self.stmts(body_id, body, orelse);
+            }
+            Stmt::If {
+                test,
+                body: then,
+                orelse,
+                ..
+            } => {
+                self.expr_top(body_id, body, *test);
+                self.stmts(body_id, body, then);
+                self.stmts(body_id, body, orelse);
+            }
+            Stmt::With {
+                items,
+                body: with_body,
+                ..
+            } => {
+                for item in items.iter() {
+                    self.expr_top(body_id, body, item.context_expr);
+                    if let Some(vars) = item.optional_vars {
+                        self.expr_top(body_id, body, vars);
+                    }
+                }
+                self.stmts(body_id, body, with_body);
+            }
+            Stmt::Match { subject, cases } => {
+                self.expr_top(body_id, body, *subject);
+                for case in cases.iter() {
+                    self.pattern(body_id, body, case.pattern);
+                    if let Some(guard) = case.guard {
+                        self.expr_top(body_id, body, guard);
+                    }
+                    self.stmts(body_id, body, &case.body);
+                }
+            }
+            Stmt::Try {
+                body: try_body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => {
+                self.stmts(body_id, body, try_body);
+                for handler in handlers.iter() {
+                    if let Some(type_) = handler.type_ {
+                        self.expr_top(body_id, body, type_);
+                    }
+                    self.stmts(body_id, body, &handler.body);
+                }
+                self.stmts(body_id, body, orelse);
+                self.stmts(body_id, body, finalbody);
+            }
+            Stmt::TypeAlias { name, value, .. } => {
+                self.expr_top(body_id, body, *name);
+                self.expr_top(body_id, body, *value);
+            }
+            Stmt::Return { value } => {
+                if let Some(value) = value {
+                    self.expr_top(body_id, body, *value);
+                }
+            }
+            Stmt::Delete { targets } => {
+                for target in targets.iter() {
+                    self.expr_top(body_id, body, *target);
+                }
+            }
+            Stmt::Assign { targets, value } => {
+                self.expr_top(body_id, body, *value);
+                for target in targets.iter() {
+                    self.expr_top(body_id, body, *target);
+                }
+            }
+            Stmt::AugAssign { target, value, .. } => {
+                self.expr_top(body_id, body, *value);
+                self.expr_top(body_id, body, *target);
+            }
+            Stmt::AnnAssign {
+                target,
+                annotation,
+                value,
+                ..
+            } => {
+                self.expr_top(body_id, body, *annotation);
+                if let Some(value) = value {
+                    self.expr_top(body_id, body, *value);
+                }
+                self.expr_top(body_id, body, *target);
+            }
+            Stmt::Raise { exc, cause } => {
+                for expr in [exc, cause].into_iter().flatten() {
+                    self.expr_top(body_id, body, *expr);
+                }
+            }
+            Stmt::Assert { test, msg } => {
+                self.expr_top(body_id, body, *test);
+                if let Some(msg) = msg {
+                    self.expr_top(body_id, body, *msg);
+                }
+            }
+            Stmt::Expr { value } => self.expr_top(body_id, body, *value),
+            Stmt::Import { .. }
+            | Stmt::ImportFrom { .. }
+            | Stmt::Global { .. }
+            | Stmt::Nonlocal { .. }
+            | Stmt::Pass
+            | Stmt::Break
+            | Stmt::Continue
+            | Stmt::Error => {}
+        }
+    }
+
+    fn pattern(&mut self, body_id: BodyId, body: &Body, pattern: PatId) {
+        match &body.patterns[pattern] {
+            Pattern::Value { value } => self.expr_top(body_id, body, *value),
+            Pattern::Class {
+                cls,
+                patterns,
+                kwd_patterns,
+                ..
+            } => {
+                self.expr_top(body_id, body, *cls);
+                for inner in patterns.iter().chain(kwd_patterns.iter()) {
+                    self.pattern(body_id, body, *inner);
+                }
+            }
+            Pattern::Sequence { patterns } | Pattern::Or { patterns } => {
+                for inner in patterns.iter() {
+                    self.pattern(body_id, body, *inner);
+                }
+            }
+            Pattern::Mapping { keys, patterns, .. } => {
+                for key in keys.iter() {
+                    self.expr_top(body_id, body, *key);
+                }
+                for inner in patterns.iter() {
+                    self.pattern(body_id, body, *inner);
+                }
+            }
+            Pattern::As {
+                pattern: Some(inner),
+                ..
+            } => self.pattern(body_id, body, *inner),
+            Pattern::As { .. } | Pattern::Star { .. } | Pattern::Singleton(_) => {}
+        }
+    }
+
+    /// A comprehension: its first iterable runs with `outer` surroundings (the enclosing
+    /// frame), everything else with `inner` (the same frame for list, set and dict
+    /// comprehensions; a deferred one for generator expressions).
+    #[allow(clippy::too_many_arguments)]
+    fn comprehension(
+        &mut self,
+        body_id: BodyId,
+        body: &Body,
+        expr: ExprId,
+        generators: &[Comprehension],
+        elements: &[ExprId],
+        outer: Surroundings,
+        inner: Surroundings,
+    ) {
+        for (index, generator) in generators.iter().enumerate() {
+            let iterated = Some(Iteration::Comprehension(expr, index as u32));
+            let base = if index == 0 { outer } else { inner };
+            self.expr(
+                body_id,
+                body,
+                generator.iter,
+                Surroundings { iterated, ..base },
+            );
+            self.expr(body_id, body, generator.target, inner);
+            for condition in generator.ifs.iter() {
+                self.expr(body_id, body, *condition, inner);
+            }
+        }
+        for element in elements {
+            self.expr(body_id, body, *element, inner);
+        }
+    }
+
+    fn expr(&mut self, body_id: BodyId, body: &Body, expr: ExprId, surroundings: Surroundings) {
+        let plain = surroundings.plain();
+        match &body.exprs[expr] {
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } => {
+                self.record_call(body_id, body, expr, *func, surroundings);
+                self.expr(
+                    body_id,
+                    body,
+                    *func,
+                    Surroundings {
+                        callee_position: true,
+                        ..plain
+                    },
+                );
+                for arg in args.iter() {
+                    self.expr(body_id, body, *arg, plain);
+                }
+                for keyword in keywords.iter() {
+                    self.expr(body_id, body, keyword.value, plain);
+                }
+            }
+            Expr::Await { value } => {
+                self.expr(
+                    body_id,
+                    body,
+                    *value,
+                    Surroundings {
+                        awaited: true,
+                        ..plain
+                    },
+                );
+            }
+            Expr::Name {
+                ctx: ExprContext::Load,
+                ..
+            } => {
+                if !surroundings.callee_position {
+                    self.record_reference(body_id, expr, surroundings);
+                }
+            }
+            Expr::Attribute { value, ctx, .. } => {
+                if *ctx == ExprContext::Load && !surroundings.callee_position {
+                    self.record_reference(body_id, expr, surroundings);
+                }
+                self.expr(
+                    body_id,
+                    body,
+                    *value,
+                    Surroundings {
+                        callee_position: true,
+                        ..plain
+                    },
+                );
+            }
+            Expr::Lambda { .. } => {
+                let inner = Surroundings {
+                    context: Context::Lambda(expr),
+                    ..Surroundings::TOP
+                };
+                body.exprs[expr].walk_children(|child| {
+                    // Defaults run when the lambda is created; the body when it is called.
+                    if let Expr::Lambda {
+                        body: lambda_body, ..
+                    } = &body.exprs[expr]
+                    {
+                        if child == *lambda_body {
+                            self.expr(body_id, body, child, inner);
+                            return;
+                        }
+                    }
+                    self.expr(body_id, body, child, plain);
+                });
+            }
+            Expr::Generator {
+                elt, generators, ..
+            } => {
+                let inner = Surroundings {
+                    context: Context::Generator(expr),
+                    ..Surroundings::TOP
+                };
+                self.comprehension(body_id, body, expr, generators, &[*elt], plain, inner);
+            }
+            Expr::ListComp { elt, generators } | Expr::SetComp { elt, generators } => {
+                self.comprehension(body_id, body, expr, generators, &[*elt], plain, plain);
+            }
+            Expr::DictComp {
+                key,
+                value,
+                generators,
+            } => {
+                self.comprehension(
+                    body_id,
+                    body,
+                    expr,
+                    generators,
+                    &[*key, *value],
+                    plain,
+                    plain,
+                );
+            }
+            other => other.walk_children(|child| self.expr(body_id, body, child, plain)),
+        }
+    }
+}
+
+impl Collector<'_> {
+    fn record_call(
+        &mut self,
+        body_id: BodyId,
+        body: &Body,
+        expr: ExprId,
+        func: ExprId,
+        surroundings: Surroundings,
+    ) {
+        let callee = self.resolver.resolve_expr(self.file, body_id, func);
+        let targets = self.targets_of(body_id, body, func, &callee);
+        self.calls.sites.push(CallSite {
+            body: body_id,
+            expr,
+            context: surroundings.context,
+            awaited: surroundings.awaited,
+            iterated: surroundings.iterated,
+            callee,
+            targets,
+        });
+    }
+
+    fn record_reference(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {
+        let resolution = self.resolver.resolve_expr(self.file, body_id, expr);
+        let mut add = |target: &Target| {
+            if let Target::Function { .. } = target {
+                if surroundings.decorator {
+                    return;
+                }
+                self.calls.references.push(Reference {
+                    body: body_id,
+                    expr,
+                    target: target.clone(),
+                });
+            }
+        };
+        match &resolution {
+            Resolution::Definite(target) => add(target),
+            Resolution::Ambiguous(candidates) => {
+                for candidate in candidates.iter() {
+                    if let Ok(target) = &candidate.target {
+                        add(target);
+                    }
+                }
+            }
+            Resolution::Unresolved(_) => {}
+        }
+    }
+
+    /// The targets of a call: its definite (or each ambiguous) callee, plus overrides for
+    /// method calls on instances, plus `__init__` for class instantiation.
+    fn targets_of(
+        &mut self,
+        body_id: BodyId,
+        body: &Body,
+        func: ExprId,
+        callee: &Resolution,
+    ) -> Box<[Target]> {
+        let mut targets: Vec<Target> = match callee {
+            Resolution::Definite(target) => vec![target.clone()],
+            Resolution::Ambiguous(candidates) => candidates
+                .iter()
+                .filter_map(|candidate| candidate.target.clone().ok())
+                .collect(),
+            Resolution::Unresolved(_) => Vec::new(),
+        };
+        // Overrides: `receiver.method()` where the receiver is an instance.
+        if let Expr::Attribute { value, attr, .. } = &body.exprs[func] {
+            if targets
+                .iter()
+                .any(|target| matches!(target, Target::Function { .. }))
+            {
+                if let Resolution::Definite(Target::Instance { file, class }) =
+                    self.resolver.resolve_expr(self.file, body_id, *value)
+                {
+                    for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
+                        if let Some(Resolution::Definite(target @ Target::Function { .. })) =
+                            self.resolver.class_member(sub_file, sub_class, attr, false)
+                        {
+                            if !targets.contains(&target) {
+                                targets.push(target);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut constructors = Vec::new();
+        for target in &targets {
+            if let Target::Class { file, class } = target {
+                for method in ["__init__", "__new__"] {
+                    if let Some(Resolution::Definite(found @ Target::Function { .. })) =
+                        self.resolver.class_member(*file, *class, method, false)
+                    {
+                        constructors.push(found);
+                    }
+                }
+            }
+        }
+        targets.extend(constructors);
+        targets.into_boxed_slice()
+    }
+
+    fn collect_imports(&mut self) {
+        let db = self.db;
+        let mut imports = IndexSet::new();
+        let mut add_with_parents = |name: &str, imports: &mut IndexSet<File>| {
+            let mut prefix = String::new();
+            for part in name.split('.') {
+                if !prefix.is_empty() {
+                    prefix.push('.');
+                }
+                prefix.push_str(part);
+                if let Some(found) = resolve_module(db, &prefix) {
+                    if found != self.file {
+                        imports.insert(found);
+                    }
+                }
+            }
+        };
+        for (_, body) in self.hir.bodies() {
+            for (_, stmt) in body.stmts.iter() {
+                match stmt {
+                    Stmt::Import { names } => {
+                        for alias in names.iter() {
+                            add_with_parents(&alias.name, &mut imports);
+                        }
+                    }
+                    Stmt::ImportFrom {
+                        module,
+                        names,
+                        level,
+                    } => {
+                        let Some(absolute) =
+                            absolute_module_name(db, self.file, module.as_deref(), *level)
+                        else {
+                            continue;
+                        };
+                        add_with_parents(&absolute, &mut imports);
+                        for alias in names.iter() {
+                            if alias.name.as_str() != "*" {
+                                if let Some(found) =
+                                    resolve_module(db, &format!("{absolute}.{}", alias.name))
+                                {
+                                    imports.insert(found);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.calls.imports = imports;
+    }
+}
+
+/// Direct subclasses of every project class, for override lookups.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClassHierarchy {
+    subclasses: FxHashMap<(File, ClassId), Vec<(File, ClassId)>>,
+}
+
+impl ClassHierarchy {
+    /// Every project class that inherits from `class`, transitively, each once.
+    pub fn descendants(&self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
+        let mut seen = IndexSet::new();
+        let mut stack = vec![(file, class)];
+        while let Some(current) = stack.pop() {
+            if let Some(children) = self.subclasses.get(&current) {
+                for child in children {
+                    if seen.insert(*child) {
+                        stack.push(*child);
+                    }
+                }
+            }
+        }
+        seen.into_iter().collect()
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn class_hierarchy(db: &dyn Db) -> Arc<ClassHierarchy> {
+    let mut resolver = Resolver::new(db);
+    let mut hierarchy = ClassHierarchy::default();
+    for file in db.project().files(db) {
+        let symbols = awaitify_semantic::module_symbols(db, *file);
+        for (class, summary) in symbols.classes.iter() {
+            for base in summary.bases.iter().flatten() {
+                if let Resolution::Definite(Target::Class {
+                    file: base_file,
+                    class: base_class,
+                }) = resolver.resolve_path(*file, base, None)
+                {
+                    hierarchy
+                        .subclasses
+                        .entry((base_file, base_class))
+                        .or_default()
+                        .push((*file, class));
+                }
+            }
+        }
+    }
+    Arc::new(hierarchy)
+}
+
+/// The project's call graph in PyCG's shape: each unit's qualified name (a module's own
+/// code is named by the module) to the qualified names it may call, in source order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallGraph {
+    pub edges: IndexMap<String, IndexSet<String>>,
+}
+
+/// The qualified name of a unit: `module`, `module.function`, `module.Class`.
+pub fn unit_name(db: &dyn Db, file: File, unit: BodyId) -> String {
+    awaitify_semantic::resolve::item_name(db, file, unit)
+}
+
+/// The function or module a body's code belongs to in the graph: class bodies count as
+/// their own unit.
+#[salsa::tracked(returns(ref))]
+pub fn call_graph(db: &dyn Db) -> Arc<CallGraph> {
+    let mut graph = CallGraph::default();
+    let mut files: Vec<File> = db.project().files(db).clone();
+    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    for file in files {
+        let hir = file_hir(db, file);
+        for (body, _) in hir.bodies() {
+            graph.edges.entry(unit_name(db, file, body)).or_default();
+        }
+        for site in &file_calls(db, file).sites {
+            let caller = unit_name(db, file, site.body);
+            let callees = graph.edges.entry(caller).or_default();
+            for target in site.targets.iter() {
+                if let Target::Class { .. } = target {
+                    continue; // Its `__init__`, when the project defines one, is listed.
+                }
+                callees.insert(target_name(db, target));
+            }
+        }
+    }
+    Arc::new(graph)
+}
+
+impl CallGraph {
+    /// PyCG's JSON: `{"pkg.mod.func": ["pkg.mod.other", "<builtin>.print"]}`.
+    pub fn to_json(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .edges
+            .iter()
+            .map(|(caller, callees)| {
+                (
+                    caller.clone(),
+                    serde_json::Value::Array(
+                        callees
+                            .iter()
+                            .cloned()
+                            .map(serde_json::Value::String)
+                            .collect(),
+                    ),
+                )
+            })
+            .collect();
+        let mut text =
+            serde_json::to_string_pretty(&serde_json::Value::Object(map)).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Graphviz: one node per unit, one edge per call.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from(
+            "digraph callgraph {\n    rankdir=LR;\n    node [shape=box, fontname=\"monospace\"];\n",
+        );
+        for (caller, callees) in &self.edges {
+            out.push_str(&format!("    {caller:?};\n"));
+            for callee in callees {
+                out.push_str(&format!("    {caller:?} -> {callee:?};\n"));
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}

@@ -69,7 +69,9 @@ pub fn module_name_under(root: &Path, path: &Path) -> Option<ModuleName> {
     for (index, component) in components.iter().enumerate() {
         let part = component.as_os_str().to_str()?;
         if index + 1 == components.len() {
-            let stem = part.strip_suffix(".py").or_else(|| part.strip_suffix(".pyi"))?;
+            let stem = part
+                .strip_suffix(".py")
+                .or_else(|| part.strip_suffix(".pyi"))?;
             if stem != "__init__" {
                 parts.push(stem);
             }
@@ -118,7 +120,8 @@ impl salsa::Database for RootDatabase {}
 #[salsa::db]
 impl Db for RootDatabase {
     fn project(&self) -> Project {
-        self.project.expect("the project input is created in RootDatabase::new")
+        self.project
+            .expect("the project input is created in RootDatabase::new")
     }
 }
 
@@ -243,7 +246,10 @@ mod tests {
     #[test]
     fn module_names_follow_the_package_layout() {
         let root = Path::new("/p");
-        assert_eq!(module_name_under(root, Path::new("/p/a.py")).as_deref(), Some("a"));
+        assert_eq!(
+            module_name_under(root, Path::new("/p/a.py")).as_deref(),
+            Some("a")
+        );
         assert_eq!(
             module_name_under(root, Path::new("/p/pkg/__init__.py")).as_deref(),
             Some("pkg")

@@ -225,15 +225,17 @@ fn emit_human(db: &dyn Db, diagnostics: &[Diagnostic], out: &mut dyn WriteColor)
             Severity::Warning => cs::Diagnostic::warning(),
             Severity::Info => cs::Diagnostic::note(),
         }
-        .with_code(format!("{}/{}", diagnostic.code.as_str(), diagnostic.code.name()))
+        .with_code(format!(
+            "{}/{}",
+            diagnostic.code.as_str(),
+            diagnostic.code.name()
+        ))
         .with_message(&diagnostic.message)
         .with_notes(diagnostic.notes.clone());
         let mut labels = Vec::new();
         if let Some(primary) = &diagnostic.primary {
             let id = file_id(primary.file, &mut files);
-            labels.push(
-                cs::Label::primary(id, clamp(primary, db)).with_message(&primary.message),
-            );
+            labels.push(cs::Label::primary(id, clamp(primary, db)).with_message(&primary.message));
         }
         for secondary in &diagnostic.secondary {
             let id = file_id(secondary.file, &mut files);
@@ -334,7 +336,11 @@ mod tests {
     fn codes_are_unique_and_stable() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
-            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
             assert!(code.as_str().starts_with("AW") && code.as_str().len() == 5);
         }
         assert_eq!(Code::SyntaxError.as_str(), "AW001");
@@ -353,16 +359,26 @@ mod tests {
         let mut db = RootDatabase::new(vec!["/p".into()]);
         let file = db.set_file("/p/a.py", "x = 1\ny = (\n");
         let diagnostic = Diagnostic::error(Code::SyntaxError, "unexpected end of file")
-            .with_primary(Label::new(file, TextRange::new(10.into(), 11.into()), "here"))
+            .with_primary(Label::new(
+                file,
+                TextRange::new(10.into(), 11.into()),
+                "here",
+            ))
             .with_note("why");
         let human = render(&db, std::slice::from_ref(&diagnostic), OutputFormat::Human);
-        assert!(human.contains("error[AW001/syntax-error]: unexpected end of file"), "{human}");
+        assert!(
+            human.contains("error[AW001/syntax-error]: unexpected end of file"),
+            "{human}"
+        );
         assert!(human.contains("/p/a.py:2:5"), "{human}");
         let json = render(&db, std::slice::from_ref(&diagnostic), OutputFormat::Json);
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed[0]["location"]["line"], 2);
         assert_eq!(parsed[0]["location"]["column"], 5);
         let github = render(&db, &[diagnostic], OutputFormat::Github);
-        assert!(github.starts_with("::error title=AW001,file=/p/a.py,line=2,col=5"), "{github}");
+        assert!(
+            github.starts_with("::error title=AW001,file=/p/a.py,line=2,col=5"),
+            "{github}"
+        );
     }
 }

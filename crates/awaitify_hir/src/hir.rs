@@ -391,8 +391,10 @@ pub enum Expr {
         op: UnaryOp,
         operand: ExprId,
     },
+    /// Parameters are boxed: lambdas are rare and `Params` is large, and every `Expr`
+    /// is as big as its largest variant.
     Lambda {
-        params: Params,
+        params: Box<Params>,
         body: ExprId,
     },
     /// `body if test else orelse`.

@@ -52,8 +52,9 @@ impl std::fmt::Debug for ParsedModule {
     }
 }
 
-/// Parses `file` with ruff's parser, recovering from errors.
-#[salsa::tracked(returns(ref), no_eq)]
+/// Parses `file` with ruff's parser, recovering from errors. For tools that want ruff's
+/// tree; the pipeline itself goes through [`lowered_file`]. Only a few trees are kept.
+#[salsa::tracked(returns(ref), no_eq, lru = 16)]
 pub fn parsed_module(db: &dyn Db, file: File) -> ParsedModule {
     let parsed = ruff_python_parser::parse_unchecked_source(
         file.text(db),
@@ -62,15 +63,21 @@ pub fn parsed_module(db: &dyn Db, file: File) -> ParsedModule {
     ParsedModule(Arc::new(parsed))
 }
 
+/// A syntax error: its message and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub range: ruff_text_size::TextRange,
+}
+
 /// The syntax errors of `file` as diagnostics (code `AW001`).
 pub fn syntax_diagnostics(db: &dyn Db, file: File) -> Vec<Diagnostic> {
-    parsed_module(db, file)
-        .parsed()
-        .errors()
+    lowered_file(db, file)
+        .errors
         .iter()
         .map(|error| {
-            Diagnostic::error(Code::SyntaxError, format!("{}", error.error))
-                .with_primary(Label::new(file, error.location, "here"))
+            Diagnostic::error(Code::SyntaxError, error.message.clone())
+                .with_primary(Label::new(file, error.range, "here"))
                 .with_note("awaitify never writes a file that fails to parse")
         })
         .collect()
@@ -78,28 +85,56 @@ pub fn syntax_diagnostics(db: &dyn Db, file: File) -> Vec<Diagnostic> {
 
 /// Whether `file` has at least one syntax error.
 pub fn has_syntax_errors(db: &dyn Db, file: File) -> bool {
-    !parsed_module(db, file).parsed().errors().is_empty()
+    !lowered_file(db, file).errors.is_empty()
 }
 
-/// The HIR and source map together, as one lowering produces them. Never compared.
+/// What one lowering produces. Never compared: [`file_hir`] is where backdating happens.
+#[derive(Debug, Clone)]
+pub struct LoweredFile {
+    pub hir: Arc<hir::FileHir>,
+    pub source_map: Arc<source_map::FileSourceMap>,
+    pub errors: Arc<[SyntaxError]>,
+}
+
+impl PartialEq for LoweredFile {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.hir, &other.hir)
+    }
+}
+impl Eq for LoweredFile {}
+
+/// Parses and lowers `file`. The parse tree is dropped here rather than memoized: the
+/// HIR and source map carry everything later stages need, and keeping every file's tree
+/// alive would cost more memory than re-parsing the rare file a tool asks it of.
 #[salsa::tracked(returns(ref), no_eq)]
-pub fn lowered_file(
-    db: &dyn Db,
-    file: File,
-) -> (Arc<hir::FileHir>, Arc<source_map::FileSourceMap>) {
-    let parsed = parsed_module(db, file);
-    let (hir, source_map) = lower_module(file.text(db), parsed.syntax());
-    (Arc::new(hir), Arc::new(source_map))
+pub fn lowered_file(db: &dyn Db, file: File) -> LoweredFile {
+    let text = file.text(db);
+    let parsed =
+        ruff_python_parser::parse_unchecked_source(text, ruff_python_ast::PySourceType::Python);
+    let (hir, source_map) = lower_module(text, parsed.syntax());
+    let errors = parsed
+        .errors()
+        .iter()
+        .map(|error| SyntaxError {
+            message: error.error.to_string(),
+            range: error.location,
+        })
+        .collect();
+    LoweredFile {
+        hir: Arc::new(hir),
+        source_map: Arc::new(source_map),
+        errors,
+    }
 }
 
 /// The position-free HIR of `file`. Compared by value: equal HIR backdates dependants.
 #[salsa::tracked(returns(ref))]
 pub fn file_hir(db: &dyn Db, file: File) -> Arc<hir::FileHir> {
-    lowered_file(db, file).0.clone()
+    lowered_file(db, file).hir.clone()
 }
 
 /// The source map of `file`.
 #[salsa::tracked(returns(ref))]
 pub fn file_source_map(db: &dyn Db, file: File) -> Arc<source_map::FileSourceMap> {
-    lowered_file(db, file).1.clone()
+    lowered_file(db, file).source_map.clone()
 }

@@ -12,6 +12,8 @@
 //! - An item's header expressions go to the parent body's arenas, its statements to its
 //!   own body. Lambdas and comprehensions stay in the enclosing body.
 //! - Every expression, statement and pattern gets a range; recovery nodes never panic.
+//! - Nesting depth is bounded only by the parser (which grows its stack), so the recursive
+//!   walks here grow theirs too, through [`grow_stack`].
 
 use la_arena::{Arena, ArenaMap};
 use ruff_python_ast as ast;
@@ -37,6 +39,7 @@ pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSour
         function_maps: ArenaMap::default(),
         class_maps: ArenaMap::default(),
         text: String::new(),
+        depth: 0,
     };
     let block = lowerer.lower_block(&module.body);
     lowerer.cur.body.block = block;
@@ -51,6 +54,32 @@ pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSour
         classes: lowerer.class_maps,
     };
     (hir, source_map)
+}
+
+/// How many nested calls may run between two checks of the remaining stack.
+const GROW_INTERVAL: u32 = 16;
+/// The stack a check asks to remain; it covers `GROW_INTERVAL` frames even in debug builds.
+const RED_ZONE: usize = 256 * 1024;
+/// The size of each new stack segment.
+const STACK_SIZE: usize = 2 * 1024 * 1024;
+
+/// A recursive walker that counts its own nesting depth.
+trait Nesting {
+    fn depth(&mut self) -> &mut u32;
+}
+
+/// Runs `f` one nesting level deeper, moving to a fresh stack segment when little is left:
+/// chains like `a + b + ...` parse iteratively into trees thousands of levels deep.
+#[inline]
+fn grow_stack<S: Nesting, T>(state: &mut S, f: impl FnOnce(&mut S) -> T) -> T {
+    *state.depth() += 1;
+    let result = if state.depth().is_multiple_of(GROW_INTERVAL) {
+        stacker::maybe_grow(RED_ZONE, STACK_SIZE, || f(state))
+    } else {
+        f(state)
+    };
+    *state.depth() -= 1;
+    result
 }
 
 /// The body being filled and its source map.
@@ -90,10 +119,37 @@ struct NodeCounter {
     exprs: usize,
     stmts: usize,
     patterns: usize,
+    depth: u32,
 }
 
 impl<'a> Visitor<'a> for NodeCounter {
     fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+        grow_stack(self, |counter| counter.count_stmt(stmt));
+    }
+    fn visit_elif_else_clause(&mut self, clause: &'a ast::ElifElseClause) {
+        self.stmts += usize::from(clause.test.is_some());
+        visitor::walk_elif_else_clause(self, clause);
+    }
+    fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        self.exprs += 1;
+        grow_stack(self, |counter| visitor::walk_expr(counter, expr));
+    }
+    fn visit_pattern(&mut self, pattern: &'a ast::Pattern) {
+        self.patterns += 1;
+        grow_stack(self, |counter| {
+            visitor::walk_pattern(counter, pattern);
+        });
+    }
+}
+
+impl Nesting for NodeCounter {
+    fn depth(&mut self) -> &mut u32 {
+        &mut self.depth
+    }
+}
+
+impl NodeCounter {
+    fn count_stmt(&mut self, stmt: &ast::Stmt) {
         self.stmts += 1;
         match stmt {
             ast::Stmt::FunctionDef(def) => {
@@ -122,18 +178,6 @@ impl<'a> Visitor<'a> for NodeCounter {
             _ => visitor::walk_stmt(self, stmt),
         }
     }
-    fn visit_elif_else_clause(&mut self, clause: &'a ast::ElifElseClause) {
-        self.stmts += usize::from(clause.test.is_some());
-        visitor::walk_elif_else_clause(self, clause);
-    }
-    fn visit_expr(&mut self, expr: &'a ast::Expr) {
-        self.exprs += 1;
-        visitor::walk_expr(self, expr);
-    }
-    fn visit_pattern(&mut self, pattern: &'a ast::Pattern) {
-        self.patterns += 1;
-        visitor::walk_pattern(self, pattern);
-    }
 }
 
 struct Lowerer<'a> {
@@ -148,6 +192,14 @@ struct Lowerer<'a> {
     class_maps: ArenaMap<ClassId, BodySourceMap>,
     /// Scratch buffer for the pending literal text of an interpolated string.
     text: String,
+    /// Current recursion depth, for [`grow_stack`].
+    depth: u32,
+}
+
+impl Nesting for Lowerer<'_> {
+    fn depth(&mut self) -> &mut u32 {
+        &mut self.depth
+    }
 }
 
 impl Lowerer<'_> {
@@ -189,6 +241,10 @@ impl Lowerer<'_> {
     }
 
     fn lower_stmt(&mut self, stmt: &ast::Stmt) -> StmtId {
+        grow_stack(self, |lowerer| lowerer.lower_stmt_inner(stmt))
+    }
+
+    fn lower_stmt_inner(&mut self, stmt: &ast::Stmt) -> StmtId {
         let range = stmt.range();
         let hir = match stmt {
             ast::Stmt::FunctionDef(def) => return self.lower_function(def),
@@ -659,8 +715,12 @@ impl Lowerer<'_> {
     }
 
     fn lower_expr(&mut self, expr: &ast::Expr) -> ExprId {
+        grow_stack(self, |lowerer| lowerer.lower_expr_inner(expr))
+    }
+
+    fn lower_expr_inner(&mut self, expr: &ast::Expr) -> ExprId {
         // Variants that record names keyed by their own id lower themselves; the rest build
-        // an `Expr` here. Kept small per arm so deep nesting stays cheap on the stack.
+        // an `Expr` here.
         let hir = match expr {
             ast::Expr::Lambda(node) => return self.lower_lambda(node),
             ast::Expr::Call(node) => return self.lower_call(node),
@@ -806,7 +866,13 @@ impl Lowerer<'_> {
             None => Params::default(),
         };
         let body = self.lower_expr(&node.body);
-        let id = self.alloc_expr(Expr::Lambda { params, body }, node.range);
+        let id = self.alloc_expr(
+            Expr::Lambda {
+                params: Box::new(params),
+                body,
+            },
+            node.range,
+        );
         if let Some(params) = node.parameters.as_deref() {
             for (index, range) in param_name_ranges(params).enumerate() {
                 self.name(NameSite::LambdaParam(id, index as u32), range);
@@ -958,6 +1024,10 @@ impl Lowerer<'_> {
     }
 
     fn lower_pattern(&mut self, pattern: &ast::Pattern) -> PatId {
+        grow_stack(self, |lowerer| lowerer.lower_pattern_inner(pattern))
+    }
+
+    fn lower_pattern_inner(&mut self, pattern: &ast::Pattern) -> PatId {
         let (hir, capture) = match pattern {
             ast::Pattern::MatchValue(node) => (
                 Pattern::Value {

@@ -10,12 +10,19 @@ use awaitify_diagnostics::line_column;
 use awaitify_hir::{file_hir, file_source_map};
 use ruff_text_size::TextRange;
 
-use crate::index::{BindingId, BindingSite, Fallback, ScopeId, ScopeKind, ScopeNode, SemanticIndex};
+use crate::index::{
+    BindingId, BindingSite, Fallback, ScopeId, ScopeKind, ScopeNode, SemanticIndex,
+};
 use crate::resolve::{Candidate, Resolution, Target, describe_target};
 use crate::{file_resolutions, semantic_index};
 
 /// The source range of a binding's site.
-pub fn binding_range(db: &dyn Db, file: File, index: &SemanticIndex, binding: BindingId) -> TextRange {
+pub fn binding_range(
+    db: &dyn Db,
+    file: File,
+    index: &SemanticIndex,
+    binding: BindingId,
+) -> TextRange {
     let data = &index.bindings[binding];
     let map = file_source_map(db, file);
     let body = map.body(data.body);
@@ -37,7 +44,10 @@ pub fn describe_resolution(db: &dyn Db, resolution: &Resolution) -> String {
         Resolution::Definite(target) => describe_target(db, target),
         Resolution::Unresolved(reason) => format!("unresolved ({reason})"),
         Resolution::Ambiguous(candidates) => {
-            let mut names: Vec<String> = candidates.iter().map(|candidate| describe_candidate(db, candidate)).collect();
+            let mut names: Vec<String> = candidates
+                .iter()
+                .map(|candidate| describe_candidate(db, candidate))
+                .collect();
             names.sort();
             names.dedup();
             format!("ambiguous [{}]", names.join(", "))
@@ -92,7 +102,11 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
             if data.kind.is_function_like() && symbol.is_local() {
                 flags.push("local");
             }
-            let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
+            let flags = if flags.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", flags.join(", "))
+            };
             if symbol.bindings.is_empty() && flags.is_empty() {
                 continue;
             }
@@ -100,13 +114,22 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
             for binding in &symbol.bindings {
                 let range = binding_range(db, file, index, *binding);
                 let kind = index.bindings[*binding].kind.describe();
-                let _ = writeln!(out, "{indent}    binding {} {kind} at {}", binding.into_raw().into_u32(), position(db, file, range));
+                let _ = writeln!(
+                    out,
+                    "{indent}    binding {} {kind} at {}",
+                    binding.into_raw().into_u32(),
+                    position(db, file, range)
+                );
             }
         }
         if data.kind == ScopeKind::Module {
             if let Some(star) = data.opaque_star {
                 let range = binding_range(db, file, index, star);
-                let _ = writeln!(out, "{indent}  opaque star import at {}", position(db, file, range));
+                let _ = writeln!(
+                    out,
+                    "{indent}  opaque star import at {}",
+                    position(db, file, range)
+                );
             }
         }
         for child in children[scope.into_raw().into_u32() as usize].iter().rev() {
@@ -115,11 +138,19 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
     }
     let _ = writeln!(out, "uses");
     let map = file_source_map(db, file);
-    let mut uses: Vec<_> = index.uses.iter().map(|(id, data)| (map.body(data.body).expr(data.expr), id)).collect();
+    let mut uses: Vec<_> = index
+        .uses
+        .iter()
+        .map(|(id, data)| (map.body(data.body).expr(data.expr), id))
+        .collect();
     uses.sort_by_key(|(range, _)| range.start());
     for (range, use_id) in uses {
         let data = &index.uses[use_id];
-        let mut reaching: Vec<String> = data.reaching.iter().map(|binding| binding.into_raw().into_u32().to_string()).collect();
+        let mut reaching: Vec<String> = data
+            .reaching
+            .iter()
+            .map(|binding| binding.into_raw().into_u32().to_string())
+            .collect();
         match data.fallback {
             Fallback::None => {}
             Fallback::Builtin => reaching.push("builtin".into()),

@@ -66,10 +66,19 @@ pub enum ScopeNode {
     Module,
     Function(FunctionId),
     Class(ClassId),
-    Lambda { body: BodyId, expr: ExprId },
-    Comprehension { body: BodyId, expr: ExprId },
+    Lambda {
+        body: BodyId,
+        expr: ExprId,
+    },
+    Comprehension {
+        body: BodyId,
+        expr: ExprId,
+    },
     /// The type parameters of the `def`, `class` or `type` statement `stmt` of `body`.
-    TypeParams { body: BodyId, stmt: StmtId },
+    TypeParams {
+        body: BodyId,
+        stmt: StmtId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +134,9 @@ pub enum BindingSite {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindingKind {
     /// `import a.b.c` binds `a` to module `a`; `import a.b as c` binds `c` to `a.b`.
-    Import { module: Name },
+    Import {
+        module: Name,
+    },
     /// `from module import name` (also each name of an expanded star import).
     ImportFrom {
         module: Option<Name>,
@@ -134,11 +145,16 @@ pub enum BindingKind {
         star: bool,
     },
     /// `from m import *` whose names are unknown; not a binding of any symbol.
-    OpaqueStar { module: Option<Name>, level: u32 },
+    OpaqueStar {
+        module: Option<Name>,
+        level: u32,
+    },
     Function(FunctionId),
     Class(ClassId),
     /// `name = value`, `name: T = value`, or `(name := value)`.
-    Assign { value: ExprId },
+    Assign {
+        value: ExprId,
+    },
     /// A target inside tuple/list unpacking or a starred target.
     Unpacked,
     AugAssign,
@@ -147,7 +163,10 @@ pub enum BindingKind {
     ExceptHandler,
     MatchCapture,
     /// The `index`-th parameter (source order) of `function`.
-    Param { function: FunctionId, index: u32 },
+    Param {
+        function: FunctionId,
+        index: u32,
+    },
     LambdaParam,
     ComprehensionTarget,
     TypeParam,
@@ -562,7 +581,11 @@ impl Flow {
 /// How a use was found while walking; turned into a [`Use`] once all scopes are known.
 enum PendingLookup {
     /// Looked up in the flow of `scope`, with the live bindings there.
-    Flow { scope: ScopeId, slot: u32, live: Live },
+    Flow {
+        scope: ScopeId,
+        slot: u32,
+        live: Live,
+    },
     /// A comprehension target used inside its comprehension.
     ComprehensionLocal { scope: ScopeId },
     /// Not visible in the flow that contains it: resolve as a free variable of `from`.
@@ -698,7 +721,11 @@ impl<'a> Builder<'a> {
             }
             Deferred::Lambda { body, expr, scope } => {
                 let body_data = hir.body(body);
-                let Expr::Lambda { params, body: lambda_body } = &body_data.exprs[expr] else {
+                let Expr::Lambda {
+                    params,
+                    body: lambda_body,
+                } = &body_data.exprs[expr]
+                else {
                     return;
                 };
                 self.scope_stack.push(scope);
@@ -746,7 +773,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Records a binding of `name` in the current scope and updates the flow.
-    fn bind(&mut self, name: &Name, kind: BindingKind, body: BodyId, site: BindingSite) -> BindingId {
+    fn bind(
+        &mut self,
+        name: &Name,
+        kind: BindingKind,
+        body: BodyId,
+        site: BindingSite,
+    ) -> BindingId {
         let owner = self.binding_owner(name);
         self.bind_in(owner, name, kind, body, site)
     }
@@ -795,7 +828,13 @@ impl<'a> Builder<'a> {
 
     /// Binds every name in an assignment target. `value` is the assigned expression
     /// when the target is a plain name.
-    fn visit_target(&mut self, body_id: BodyId, body: &'a Body, target: ExprId, kind: &BindingKind) {
+    fn visit_target(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        target: ExprId,
+        kind: &BindingKind,
+    ) {
         match &body.exprs[target] {
             Expr::Name { id, .. } => {
                 self.bind(id, kind.clone(), body_id, BindingSite::Expr(target));
@@ -853,7 +892,10 @@ impl<'a> Builder<'a> {
         let mut crossed_comprehension = false;
         while current != flow_scope {
             let data = &self.index.scopes[current];
-            if data.symbol(name).is_some_and(|symbol| symbol.has(Symbol::BOUND)) {
+            if data
+                .symbol(name)
+                .is_some_and(|symbol| symbol.has(Symbol::BOUND))
+            {
                 return PendingLookup::ComprehensionLocal { scope: current };
             }
             crossed_comprehension |= data.kind == ScopeKind::Comprehension;
@@ -894,9 +936,7 @@ impl<'a> Builder<'a> {
                 PendingLookup::Free { from } => self.free_lookup(from, &pending_use.name),
                 PendingLookup::Flow { scope, live, .. } => {
                     let data = &self.index.scopes[scope];
-                    let is_local = data
-                        .symbol(&pending_use.name)
-                        .is_some_and(Symbol::is_local);
+                    let is_local = data.symbol(&pending_use.name).is_some_and(Symbol::is_local);
                     if data.kind.is_function_like() && !is_local {
                         self.free_lookup(scope, &pending_use.name)
                     } else {
@@ -1052,7 +1092,12 @@ impl<'a> Builder<'a> {
                 match &body.exprs[*target] {
                     Expr::Name { id, .. } => {
                         self.record_use(body_id, *target, id);
-                        self.bind(id, BindingKind::AugAssign, body_id, BindingSite::Expr(*target));
+                        self.bind(
+                            id,
+                            BindingKind::AugAssign,
+                            body_id,
+                            BindingSite::Expr(*target),
+                        );
                     }
                     _ => self.visit_target(body_id, body, *target, &BindingKind::AugAssign),
                 }
@@ -1092,7 +1137,10 @@ impl<'a> Builder<'a> {
                 let scope = self.new_scope(
                     ScopeKind::TypeParams,
                     Some(outer),
-                    ScopeNode::TypeParams { body: body_id, stmt },
+                    ScopeNode::TypeParams {
+                        body: body_id,
+                        stmt,
+                    },
                 );
                 self.scope_stack.push(scope);
                 if let Some(params) = type_params {
@@ -1199,7 +1247,9 @@ impl<'a> Builder<'a> {
                         None => {
                             let top = alias.name.split('.').next().unwrap_or_default();
                             let top = Name::from(top);
-                            let kind = BindingKind::Import { module: top.clone() };
+                            let kind = BindingKind::Import {
+                                module: top.clone(),
+                            };
                             self.bind(&top, kind, body_id, site);
                         }
                     }
@@ -1505,7 +1555,13 @@ impl<'a> Builder<'a> {
         flow.release();
     }
 
-    fn visit_type_params(&mut self, body_id: BodyId, body: &'a Body, stmt: StmtId, params: &TypeParams) {
+    fn visit_type_params(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        stmt: StmtId,
+        params: &TypeParams,
+    ) {
         for (index, param) in params.params.iter().enumerate() {
             let scope = self.current_scope();
             self.bind_in(
@@ -1522,7 +1578,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn visit_function_def(&mut self, body_id: BodyId, body: &'a Body, stmt: StmtId, function: FunctionId) {
+    fn visit_function_def(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        stmt: StmtId,
+        function: FunctionId,
+    ) {
         let data = &self.hir.functions[function];
         for decorator in data.decorators.iter() {
             self.visit_expr(body_id, body, *decorator);
@@ -1536,7 +1598,10 @@ impl<'a> Builder<'a> {
             parent = self.new_scope(
                 ScopeKind::TypeParams,
                 Some(outer),
-                ScopeNode::TypeParams { body: body_id, stmt },
+                ScopeNode::TypeParams {
+                    body: body_id,
+                    stmt,
+                },
             );
             self.scope_stack.push(parent);
             self.visit_type_params(body_id, body, stmt, type_params);
@@ -1548,9 +1613,14 @@ impl<'a> Builder<'a> {
         if data.type_params.is_some() {
             self.scope_stack.pop();
         }
-        let scope = self.new_scope(ScopeKind::Function, Some(parent), ScopeNode::Function(function));
+        let scope = self.new_scope(
+            ScopeKind::Function,
+            Some(parent),
+            ScopeNode::Function(function),
+        );
         self.index.function_scopes.insert(function, scope);
-        self.deferred.push_back(Deferred::Function { function, scope });
+        self.deferred
+            .push_back(Deferred::Function { function, scope });
         let binding = self.bind(
             &data.name,
             BindingKind::Function(function),
@@ -1573,7 +1643,10 @@ impl<'a> Builder<'a> {
             parent = self.new_scope(
                 ScopeKind::TypeParams,
                 Some(outer),
-                ScopeNode::TypeParams { body: body_id, stmt },
+                ScopeNode::TypeParams {
+                    body: body_id,
+                    stmt,
+                },
             );
             self.scope_stack.push(parent);
             self.visit_type_params(body_id, body, stmt, type_params);
@@ -1654,7 +1727,10 @@ impl<'a> Builder<'a> {
                     );
                 }
             }
-            Pattern::As { pattern: inner, name } => {
+            Pattern::As {
+                pattern: inner,
+                name,
+            } => {
                 if let Some(inner) = inner {
                     self.visit_pattern(body_id, body, *inner);
                 }
@@ -1689,7 +1765,9 @@ impl<'a> Builder<'a> {
                 }
             }
             Expr::BoolOp { values, .. } => {
-                let (first, rest) = values.split_first().expect("a boolean operation has operands");
+                let (first, rest) = values
+                    .split_first()
+                    .expect("a boolean operation has operands");
                 self.visit_expr(body_id, body, *first);
                 let checkpoint = self.flow().checkpoint();
                 for value in rest {
@@ -1700,7 +1778,11 @@ impl<'a> Builder<'a> {
                 flow.merge(&[evaluated, (true, Vec::new())]);
                 flow.release();
             }
-            Expr::If { test, body: then, orelse } => {
+            Expr::If {
+                test,
+                body: then,
+                orelse,
+            } => {
                 self.visit_expr(body_id, body, *test);
                 let checkpoint = self.flow().checkpoint();
                 self.visit_expr(body_id, body, *then);
@@ -1719,7 +1801,10 @@ impl<'a> Builder<'a> {
                 let scope = self.new_scope(
                     ScopeKind::Lambda,
                     Some(outer),
-                    ScopeNode::Lambda { body: body_id, expr },
+                    ScopeNode::Lambda {
+                        body: body_id,
+                        expr,
+                    },
                 );
                 self.index.expr_scopes.insert((body_id, expr), scope);
                 self.deferred.push_back(Deferred::Lambda {
@@ -1730,7 +1815,9 @@ impl<'a> Builder<'a> {
             }
             Expr::ListComp { elt, generators }
             | Expr::SetComp { elt, generators }
-            | Expr::Generator { elt, generators, .. } => {
+            | Expr::Generator {
+                elt, generators, ..
+            } => {
                 self.visit_comprehension(body_id, body, expr, generators, &[*elt]);
             }
             Expr::DictComp {
@@ -1765,7 +1852,12 @@ impl<'a> Builder<'a> {
         }
         let saved = std::mem::take(&mut self.scope_stack);
         self.scope_stack.push(scope);
-        self.bind(name, BindingKind::Assign { value }, body_id, BindingSite::Expr(target));
+        self.bind(
+            name,
+            BindingKind::Assign { value },
+            body_id,
+            BindingSite::Expr(target),
+        );
         self.scope_stack = saved;
     }
 
@@ -1786,7 +1878,10 @@ impl<'a> Builder<'a> {
         let scope = self.new_scope(
             ScopeKind::Comprehension,
             Some(outer),
-            ScopeNode::Comprehension { body: body_id, expr },
+            ScopeNode::Comprehension {
+                body: body_id,
+                expr,
+            },
         );
         self.index.expr_scopes.insert((body_id, expr), scope);
         // Targets are local to the comprehension wherever they appear in it.
@@ -1817,7 +1912,13 @@ impl<'a> Builder<'a> {
         flow.release();
     }
 
-    fn visit_comprehension_target(&mut self, body_id: BodyId, body: &'a Body, scope: ScopeId, target: ExprId) {
+    fn visit_comprehension_target(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        scope: ScopeId,
+        target: ExprId,
+    ) {
         match &body.exprs[target] {
             Expr::Name { id, .. } => {
                 self.bind_in(

@@ -248,7 +248,9 @@ impl ExportCollector<'_> {
                     }
                 }
             }
-            Stmt::If { body: then, orelse, .. } => {
+            Stmt::If {
+                body: then, orelse, ..
+            } => {
                 self.block(then);
                 self.block(orelse);
             }
@@ -266,16 +268,29 @@ impl ExportCollector<'_> {
                 self.block(orelse);
                 self.block(finalbody);
             }
-            Stmt::For { target, body: loop_body, orelse, .. } => {
+            Stmt::For {
+                target,
+                body: loop_body,
+                orelse,
+                ..
+            } => {
                 self.target(*target);
                 self.block(loop_body);
                 self.block(orelse);
             }
-            Stmt::While { body: loop_body, orelse, .. } => {
+            Stmt::While {
+                body: loop_body,
+                orelse,
+                ..
+            } => {
                 self.block(loop_body);
                 self.block(orelse);
             }
-            Stmt::With { items, body: with_body, .. } => {
+            Stmt::With {
+                items,
+                body: with_body,
+                ..
+            } => {
                 for item in items.iter() {
                     if let Some(vars) = item.optional_vars {
                         self.target(vars);
@@ -337,8 +352,7 @@ fn collect_star_names(
             let mut names = exports.public_names();
             if exports.all.is_none() {
                 for (inner, level) in exports.star_imports.iter() {
-                    let Some(absolute) =
-                        absolute_module_name(db, target, inner.as_deref(), *level)
+                    let Some(absolute) = absolute_module_name(db, target, inner.as_deref(), *level)
                     else {
                         continue;
                     };

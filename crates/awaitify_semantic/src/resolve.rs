@@ -31,11 +31,23 @@ use awaitify_hir::hir::*;
 pub enum Target {
     /// A module of the project.
     ProjectModule(File),
-    Function { file: File, function: FunctionId },
-    Class { file: File, class: ClassId },
-    Instance { file: File, class: ClassId },
+    Function {
+        file: File,
+        function: FunctionId,
+    },
+    Class {
+        file: File,
+        class: ClassId,
+    },
+    Instance {
+        file: File,
+        class: ClassId,
+    },
     /// `super()` inside a method of `class`: attribute lookups skip `class` itself.
-    Super { file: File, class: ClassId },
+    Super {
+        file: File,
+        class: ClassId,
+    },
     /// A module or object outside the project, by qualified name; `()` marks the result
     /// of a call, as in `asyncio.new_event_loop().run_until_complete`.
     External(Name),
@@ -80,7 +92,11 @@ impl std::fmt::Display for Unresolved {
             ),
             Unresolved::Parameter => f.write_str("it is a parameter"),
             Unresolved::Binding(kind) => {
-                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
                 write!(f, "it is bound by {article} {kind}")
             }
             Unresolved::Expression(kind) => write!(f, "it is computed by a {kind} expression"),
@@ -158,7 +174,10 @@ impl Resolution {
         let Some(first) = candidates.first() else {
             return Resolution::Unresolved(Unresolved::Unbound);
         };
-        if candidates.iter().all(|candidate| candidate.target == first.target) {
+        if candidates
+            .iter()
+            .all(|candidate| candidate.target == first.target)
+        {
             return match &first.target {
                 Ok(target) => Resolution::Definite(target.clone()),
                 Err(reason) => Resolution::Unresolved(reason.clone()),
@@ -178,9 +197,9 @@ impl Resolution {
                 let mut mapped = Vec::new();
                 for candidate in candidates.into_vec() {
                     match candidate.target {
-                        Ok(target) => mapped.extend(
-                            f(target).candidates(candidate.file, candidate.binding),
-                        ),
+                        Ok(target) => {
+                            mapped.extend(f(target).candidates(candidate.file, candidate.binding))
+                        }
                         Err(reason) => mapped.push(Candidate {
                             target: Err(reason),
                             ..candidate
@@ -307,13 +326,7 @@ impl<'db> Resolver<'db> {
             }
             Expr::Attribute { value, attr, .. } => {
                 if let Some(class) = self.super_call_class(hir, body, *value) {
-                    return self.attribute(
-                        Target::Super {
-                            file,
-                            class,
-                        },
-                        attr,
-                    );
+                    return self.attribute(Target::Super { file, class }, attr);
                 }
                 let attr = attr.clone();
                 self.resolve_expr(file, body, *value)
@@ -329,7 +342,12 @@ impl<'db> Resolver<'db> {
 
     /// `super()` with no arguments directly inside a method of a class.
     fn super_call_class(&self, hir: &FileHir, body: BodyId, value: ExprId) -> Option<ClassId> {
-        let Expr::Call { func, args, keywords } = &hir.body(body).exprs[value] else {
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+        } = &hir.body(body).exprs[value]
+        else {
             return None;
         };
         let Expr::Name { id, .. } = &hir.body(body).exprs[*func] else {
@@ -398,13 +416,17 @@ impl<'db> Resolver<'db> {
             return Resolution::Unresolved(Unresolved::Parameter);
         };
         let decorated = |name: &str| {
-            summary.decorators.iter().any(|decorator| {
-                matches!(decorator, Some(ExprPath::Name(id)) if id == name)
-            })
+            summary
+                .decorators
+                .iter()
+                .any(|decorator| matches!(decorator, Some(ExprPath::Name(id)) if id == name))
         };
         if decorated("staticmethod") {
             Resolution::Unresolved(Unresolved::Parameter)
-        } else if decorated("classmethod") || summary.name == "__new__" || summary.name == "__init_subclass__" {
+        } else if decorated("classmethod")
+            || summary.name == "__new__"
+            || summary.name == "__init_subclass__"
+        {
             Resolution::Definite(Target::Class { file, class })
         } else {
             Resolution::Definite(Target::Instance { file, class })
@@ -419,7 +441,13 @@ impl<'db> Resolver<'db> {
         }
     }
 
-    fn import_from(&mut self, file: File, module: Option<&str>, level: u32, name: &Name) -> Resolution {
+    fn import_from(
+        &mut self,
+        file: File,
+        module: Option<&str>,
+        level: u32,
+        name: &Name,
+    ) -> Resolution {
         let Some(absolute) = absolute_module_name(self.db, file, module, level) else {
             return Resolution::Unresolved(Unresolved::RelativeImport);
         };
@@ -501,16 +529,26 @@ impl<'db> Resolver<'db> {
     }
 
     /// Evaluates a summarized path in `file`'s globals (or `class`'s namespace first).
-    pub fn resolve_path(&mut self, file: File, path: &ExprPath, class: Option<ClassId>) -> Resolution {
+    pub fn resolve_path(
+        &mut self,
+        file: File,
+        path: &ExprPath,
+        class: Option<ClassId>,
+    ) -> Resolution {
         match path {
             ExprPath::Name(name) => {
                 if let Some(class) = class {
                     let symbols = module_symbols(self.db, file);
-                    if let Some(members) = symbols.classes.get(class).and_then(|c| c.members.get(name.as_str())) {
+                    if let Some(members) = symbols
+                        .classes
+                        .get(class)
+                        .and_then(|c| c.members.get(name.as_str()))
+                    {
                         let members = members.clone();
                         let mut candidates = Vec::new();
                         for (binding, summary) in members.iter() {
-                            let resolution = self.resolve_summary(file, *binding, summary, Some(class));
+                            let resolution =
+                                self.resolve_summary(file, *binding, summary, Some(class));
                             candidates.extend(resolution.candidates(file, Some(*binding)));
                         }
                         return Resolution::combine(candidates);
@@ -547,7 +585,9 @@ impl<'db> Resolver<'db> {
             }
             Target::Class { file, class } => self
                 .class_member(file, class, name, false)
-                .unwrap_or_else(|| Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))),
+                .unwrap_or_else(|| {
+                    Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
+                }),
             Target::Instance { file, class } => self
                 .class_member(file, class, name, false)
                 .unwrap_or_else(|| {
@@ -555,7 +595,9 @@ impl<'db> Resolver<'db> {
                 }),
             Target::Super { file, class } => self
                 .class_member(file, class, name, true)
-                .unwrap_or_else(|| Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))),
+                .unwrap_or_else(|| {
+                    Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
+                }),
             Target::Function { .. } => {
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
@@ -630,7 +672,9 @@ impl<'db> Resolver<'db> {
 pub fn call_result(callee: Target) -> Resolution {
     match callee {
         Target::Class { file, class } => Resolution::Definite(Target::Instance { file, class }),
-        Target::External(name) => Resolution::Definite(Target::External(Name::from(format!("{name}()")))),
+        Target::External(name) => {
+            Resolution::Definite(Target::External(Name::from(format!("{name}()"))))
+        }
         Target::Function { .. } => Resolution::Unresolved(Unresolved::ProjectCallResult),
         _ => Resolution::Unresolved(Unresolved::Builtin),
     }
@@ -684,12 +728,16 @@ pub fn describe_target(db: &dyn Db, target: &Target) -> String {
 
 pub fn target_name(db: &dyn Db, target: &Target) -> String {
     match target {
-        Target::ProjectModule(file) => module_name(db, *file).clone().unwrap_or_else(|| file.path(db).display().to_string()),
+        Target::ProjectModule(file) => module_name(db, *file)
+            .clone()
+            .unwrap_or_else(|| file.path(db).display().to_string()),
         Target::Function { file, function } => item_name(db, *file, BodyId::Function(*function)),
         Target::Class { file, class } | Target::Super { file, class } => {
             item_name(db, *file, BodyId::Class(*class))
         }
-        Target::Instance { file, class } => format!("{}()", item_name(db, *file, BodyId::Class(*class))),
+        Target::Instance { file, class } => {
+            format!("{}()", item_name(db, *file, BodyId::Class(*class)))
+        }
         Target::External(name) => name.to_string(),
         Target::Builtin(name) => format!("<builtin>.{name}"),
     }

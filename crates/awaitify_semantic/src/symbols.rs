@@ -51,7 +51,9 @@ impl std::fmt::Display for ExprPath {
 pub enum Summary {
     Function(FunctionId),
     Class(ClassId),
-    Import { module: Name },
+    Import {
+        module: Name,
+    },
     ImportFrom {
         module: Option<Name>,
         level: u32,
@@ -111,7 +113,10 @@ impl ModuleSymbols {
         for (class, data) in hir.classes.iter() {
             let parent = hir.body(data.parent);
             let paths = |exprs: &[ExprId]| -> Box<[Option<ExprPath>]> {
-                exprs.iter().map(|expr| ExprPath::of(parent, *expr)).collect()
+                exprs
+                    .iter()
+                    .map(|expr| ExprPath::of(parent, *expr))
+                    .collect()
             };
             let members = index
                 .class_scopes

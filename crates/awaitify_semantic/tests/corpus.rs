@@ -11,14 +11,19 @@ use awaitify_semantic::{Resolution, file_resolutions, semantic_index};
 
 pub fn stdlib_dir() -> PathBuf {
     let output = std::process::Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
         .output()
         .expect("python3 is needed to find the standard library");
     PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
 }
 
 fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -38,7 +43,12 @@ fn every_name_use_in_the_standard_library_is_classified() {
     let mut paths = Vec::new();
     python_files(&root, &mut paths);
     paths.sort();
-    assert!(paths.len() > 1000, "found only {} files under {}", paths.len(), root.display());
+    assert!(
+        paths.len() > 1000,
+        "found only {} files under {}",
+        paths.len(),
+        root.display()
+    );
     let mut db = RootDatabase::new(vec![root.clone()]);
     let mut files = Vec::new();
     for path in &paths {
@@ -53,12 +63,19 @@ fn every_name_use_in_the_standard_library_is_classified() {
         let resolutions = file_resolutions(&db, *file);
         for (body_id, body) in hir.bodies() {
             for (expr_id, expr) in body.exprs.iter() {
-                if let Expr::Name { ctx: ExprContext::Load, id } = expr {
+                if let Expr::Name {
+                    ctx: ExprContext::Load,
+                    id,
+                } = expr
+                {
                     if id.is_empty() {
                         continue; // Parser recovery placeholder.
                     }
                     let use_id = index.use_of(body_id, expr_id).unwrap_or_else(|| {
-                        panic!("{}: the load of `{id}` has no use record", file.path(&db).display())
+                        panic!(
+                            "{}: the load of `{id}` has no use record",
+                            file.path(&db).display()
+                        )
                     });
                     match resolutions.of(use_id) {
                         Resolution::Definite(_) => definite += 1,
@@ -80,6 +97,12 @@ fn every_name_use_in_the_standard_library_is_classified() {
         "{} files, {total} name uses: {definite} resolved, {ambiguous} ambiguous, {unresolved} unresolved",
         files.len()
     );
-    assert!(total > 500_000, "expected over half a million name uses, got {total}");
-    assert!(definite > total / 2, "most names in the stdlib resolve: {definite} of {total}");
+    assert!(
+        total > 500_000,
+        "expected over half a million name uses, got {total}"
+    );
+    assert!(
+        definite > total / 2,
+        "most names in the stdlib resolve: {definite} of {total}"
+    );
 }

@@ -5,8 +5,10 @@ use awaitify_db::{File, RootDatabase};
 use awaitify_semantic::{file_resolutions, module_symbols};
 use salsa::plumbing::AsId;
 
-const A_BEFORE: &str = "import time\n\ndef slow():\n    time.sleep(1)\n\ndef other():\n    return 1\n";
-const A_AFTER: &str = "import time\n\ndef slow():\n    x = 2\n    time.sleep(x)\n\ndef other():\n    return 1\n";
+const A_BEFORE: &str =
+    "import time\n\ndef slow():\n    time.sleep(1)\n\ndef other():\n    return 1\n";
+const A_AFTER: &str =
+    "import time\n\ndef slow():\n    x = 2\n    time.sleep(x)\n\ndef other():\n    return 1\n";
 const B: &str = "from a import slow\nimport a\n\ndef main():\n    slow()\n    a.other()\n";
 const C: &str = "from b import main\nmain()\n";
 
@@ -19,7 +21,10 @@ fn resolve_all(db: &RootDatabase, files: &[File]) {
 /// The executed queries that concern `file`, by query name.
 fn executed_for(log: &[String], file: File) -> Vec<String> {
     let id = format!("({:?})", file.as_id());
-    log.iter().filter(|entry| entry.ends_with(&id)).cloned().collect()
+    log.iter()
+        .filter(|entry| entry.ends_with(&id))
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -36,16 +41,24 @@ fn editing_a_function_body_reruns_only_that_file() {
     let log = db.take_executions();
     let for_a = executed_for(&log, a);
     assert!(
-        for_a.iter().any(|entry| entry.starts_with("semantic_index")),
+        for_a
+            .iter()
+            .any(|entry| entry.starts_with("semantic_index")),
         "the edited file is re-indexed: {log:#?}"
     );
     assert!(
-        for_a.iter().any(|entry| entry.starts_with("module_symbols")),
+        for_a
+            .iter()
+            .any(|entry| entry.starts_with("module_symbols")),
         "its summary is recomputed (and found equal): {log:#?}"
     );
     for other in [b, c] {
         let executed = executed_for(&log, other);
-        assert!(executed.is_empty(), "{} re-ran {executed:?}; whole log: {log:#?}", other.path(&db).display());
+        assert!(
+            executed.is_empty(),
+            "{} re-ran {executed:?}; whole log: {log:#?}",
+            other.path(&db).display()
+        );
     }
 }
 
@@ -60,7 +73,9 @@ fn changing_what_a_module_exports_reruns_its_importers() {
     resolve_all(&db, &[a, b]);
     let log = db.take_executions();
     assert!(
-        executed_for(&log, b).iter().any(|entry| entry.starts_with("file_resolutions")),
+        executed_for(&log, b)
+            .iter()
+            .any(|entry| entry.starts_with("file_resolutions")),
         "b imports `slow`, whose binding changed: {log:#?}"
     );
     let _ = module_symbols(&db, a);

@@ -49,7 +49,9 @@ fn check_case(case: &TestCase, failures: &mut Vec<String>) -> usize {
                     .uses
                     .iter()
                     .filter(|(_, data)| data.name == name)
-                    .map(|(id, data)| (usize::from(map.body(data.body).expr(data.expr).start()), id))
+                    .map(|(id, data)| {
+                        (usize::from(map.body(data.body).expr(data.expr).start()), id)
+                    })
                     .filter(|(start, _)| line_of(*start) == line_number)
                     .min_by_key(|(start, _)| *start);
                 let Some((_, use_id)) = found else {
@@ -66,7 +68,9 @@ fn check_case(case: &TestCase, failures: &mut Vec<String>) -> usize {
                         .reaching
                         .iter()
                         .map(|binding| {
-                            line_of(usize::from(binding_range(&db, file, index, *binding).start()))
+                            line_of(usize::from(
+                                binding_range(&db, file, index, *binding).start(),
+                            ))
                         })
                         .collect();
                     lines.sort_unstable();
@@ -110,7 +114,10 @@ fn resolution_suites() {
             }
         }
     }
-    assert!(cases >= 40, "expected at least 40 resolution cases, found {cases}");
+    assert!(
+        cases >= 40,
+        "expected at least 40 resolution cases, found {cases}"
+    );
     assert!(
         failures.is_empty(),
         "{} of {checked} assertions failed:\n{}",

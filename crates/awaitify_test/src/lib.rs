@@ -37,7 +37,9 @@ impl TestCase {
         self.blocks.iter().filter(|block| block.language == "py")
     }
     pub fn expectations<'a>(&'a self, language: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
-        self.blocks.iter().filter(move |block| block.language == language)
+        self.blocks
+            .iter()
+            .filter(move |block| block.language == language)
     }
 
     /// A database holding the test's Python files under [`ROOT`].
@@ -73,7 +75,11 @@ pub fn parse_markdown(text: &str) -> Vec<TestCase> {
                 }
             }
             current = Some(TestCase {
-                name: headings.iter().map(|(_, title)| title.as_str()).collect::<Vec<_>>().join(" / "),
+                name: headings
+                    .iter()
+                    .map(|(_, title)| title.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" / "),
                 line: number + 1,
                 blocks: Vec::new(),
             });
@@ -90,7 +96,11 @@ pub fn parse_markdown(text: &str) -> Vec<TestCase> {
                 body.push_str(inner);
                 body.push('\n');
             }
-            let language = if language == "python" { "py".to_string() } else { language };
+            let language = if language == "python" {
+                "py".to_string()
+            } else {
+                language
+            };
             let path = pending_name.take().unwrap_or_else(|| "main.py".to_string());
             let case = current.get_or_insert_with(|| TestCase {
                 name: "(untitled)".into(),
@@ -139,7 +149,10 @@ pub fn suites(dir: &Path) -> Vec<(PathBuf, String)> {
 
 /// The repository's root, from a crate's manifest directory.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root exists")
 }
 
 #[cfg(test)]

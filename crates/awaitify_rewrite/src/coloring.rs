@@ -1,0 +1,477 @@
+//! Async coloring: which units become async, and which cannot.
+//!
+//! Terms:
+//! - A **seed** is a call that a rule rewrites (`time.sleep(1)`); its unit must await.
+//! - A unit is **colored** when it must await: it holds a seed or a call of a function
+//!   that becomes async. A colored `def` becomes `async def` and each of its call sites
+//!   is awaited, so the callers are colored in turn, to a fixed point. Functions that
+//!   share a call site (overrides reachable from one `self.m()`) are colored together.
+//!   A colored module body gets top-level `await`.
+//! - A colored unit is **blocked** when it cannot become async: a class body, the body
+//!   of a module other modules import, a synchronous dunder, a property, a function used
+//!   as a value, one under a decorator that does not pass coroutines through, a generator
+//!   consumed other than by `for`, a function called from a lambda, a generator
+//!   expression, or a blocked unit. A blocked unit stays as it is, and so does everything
+//!   that made it colored; its callees that would have become async are blocked too
+//!   (their caller could not await them).
+//!
+//! Blocking removes colors, which can unblock nothing and block more, so the loop
+//! `color -> find blockers` ends when no new unit is blocked.
+//!
+//! Functions that were `async def` already are colored by their seeds but do not
+//! propagate: their callers already deal with a coroutine.
+
+use std::collections::VecDeque;
+
+use awaitify_callgraph::{CallSite, Context, file_calls};
+use awaitify_db::{Db, File};
+use awaitify_hir::file_hir;
+use awaitify_hir::hir::{BodyId, ExprId, FunctionId};
+use awaitify_semantic::resolve::target_name;
+use awaitify_semantic::symbols::ExprPath;
+use awaitify_semantic::{Resolution, Resolver, Target, module_symbols};
+use indexmap::{IndexMap, IndexSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::rules::RuleSet;
+use crate::seeds::file_seeds;
+
+/// A unit of code: a module, function or class body of a file.
+pub type UnitKey = (File, BodyId);
+
+/// A call site, by file and index into that file's [`file_calls`] sites.
+pub type SiteKey = (File, usize);
+
+/// Why a unit is colored: the first reason found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// It holds a call a rule rewrites.
+    Seed(SiteKey),
+    /// It calls `callee`, which becomes async, at `site`.
+    Calls { site: SiteKey, callee: UnitKey },
+    /// It may be reached from the same call site as `partner` (an override).
+    SharesCallSite { site: SiteKey, partner: UnitKey },
+}
+
+/// Why a colored unit cannot become async.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocker {
+    ClassBody,
+    ImportedModule { importer: File },
+    SyncDunder,
+    Property { decorator: ExprId },
+    Decorator { decorator: ExprId, name: String },
+    UsedAsValue { reference: (File, usize) },
+    GeneratorConsumed { site: SiteKey },
+    GeneratorWithoutAsyncForm,
+    CalledFromLambda { site: SiteKey, lambda: ExprId },
+    CalledFromGeneratorExpression { site: SiteKey, generator: ExprId },
+    CallerStaysSync { site: SiteKey, caller: UnitKey },
+    AmbiguousCall { site: SiteKey },
+    SharesCallSite { site: SiteKey, partner: UnitKey },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Coloring {
+    /// Units that await after the rewrite, in discovery order.
+    pub colored: IndexSet<UnitKey>,
+    /// Units that would have had to await but cannot, with the first reason found.
+    pub blocked: IndexMap<UnitKey, Blocker>,
+    /// Why each unit (colored or blocked) had to await.
+    pub why: FxHashMap<UnitKey, Why>,
+}
+
+impl Coloring {
+    /// Whether `function` of `file` becomes `async def` (it was not already).
+    pub fn becomes_async(&self, db: &dyn Db, unit: UnitKey) -> bool {
+        match unit.1 {
+            BodyId::Function(function) => {
+                self.colored.contains(&unit) && !file_hir(db, unit.0).functions[function].is_async
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Special methods that async code may define.
+const ASYNC_DUNDERS: &[&str] = &["__aenter__", "__aexit__", "__anext__"];
+
+struct Graph<'db> {
+    db: &'db dyn Db,
+    files: Vec<File>,
+    callers: FxHashMap<UnitKey, Vec<SiteKey>>,
+    groups: FxHashMap<UnitKey, Vec<UnitKey>>,
+    imported_by: FxHashMap<File, File>,
+    references: FxHashMap<UnitKey, (File, usize)>,
+}
+
+impl<'db> Graph<'db> {
+    fn new(db: &'db dyn Db) -> Self {
+        let mut files: Vec<File> = db.project().files(db).clone();
+        files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+        let mut callers: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
+        let mut union = UnionFind::default();
+        let mut imported_by = FxHashMap::default();
+        let mut references = FxHashMap::default();
+        for file in &files {
+            let calls = file_calls(db, *file);
+            for (index, site) in calls.sites.iter().enumerate() {
+                let functions: Vec<UnitKey> = function_targets(site).collect();
+                for function in &functions {
+                    callers.entry(*function).or_default().push((*file, index));
+                }
+                for pair in functions.windows(2) {
+                    union.union(pair[0], pair[1]);
+                }
+            }
+            for imported in &calls.imports {
+                imported_by.entry(*imported).or_insert(*file);
+            }
+            for (index, reference) in calls.references.iter().enumerate() {
+                if let Target::Function { file: target_file, function } = reference.target {
+                    references
+                        .entry((target_file, BodyId::Function(function)))
+                        .or_insert((*file, index));
+                }
+            }
+        }
+        Graph {
+            db,
+            files,
+            callers,
+            groups: union.groups(),
+            imported_by,
+            references,
+        }
+    }
+
+    fn site(&self, (file, index): SiteKey) -> &'db CallSite {
+        &file_calls(self.db, file).sites[index]
+    }
+
+    fn is_originally_async(&self, (file, body): UnitKey) -> bool {
+        match body {
+            BodyId::Function(function) => file_hir(self.db, file).functions[function].is_async,
+            _ => false,
+        }
+    }
+
+    fn is_generator(&self, (file, body): UnitKey) -> bool {
+        match body {
+            BodyId::Function(function) => file_calls(self.db, file).generators.contains(&function),
+            _ => false,
+        }
+    }
+}
+
+fn function_targets(site: &CallSite) -> impl Iterator<Item = UnitKey> + '_ {
+    site.targets.iter().filter_map(|target| match target {
+        Target::Function { file, function } => Some((*file, BodyId::Function(*function))),
+        _ => None,
+    })
+}
+
+#[derive(Default)]
+struct UnionFind {
+    parent: FxHashMap<UnitKey, UnitKey>,
+}
+
+impl UnionFind {
+    fn find(&mut self, key: UnitKey) -> UnitKey {
+        let parent = *self.parent.entry(key).or_insert(key);
+        if parent == key {
+            return key;
+        }
+        let root = self.find(parent);
+        self.parent.insert(key, root);
+        root
+    }
+    fn union(&mut self, a: UnitKey, b: UnitKey) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            self.parent.insert(a, b);
+        }
+    }
+    /// Each key with at least one partner, mapped to its whole group.
+    fn groups(mut self) -> FxHashMap<UnitKey, Vec<UnitKey>> {
+        let keys: Vec<UnitKey> = self.parent.keys().copied().collect();
+        let mut by_root: FxHashMap<UnitKey, Vec<UnitKey>> = FxHashMap::default();
+        for key in keys {
+            let root = self.find(key);
+            by_root.entry(root).or_default().push(key);
+        }
+        let mut groups = FxHashMap::default();
+        for members in by_root.into_values() {
+            if members.len() > 1 {
+                for member in &members {
+                    groups.insert(*member, members.clone());
+                }
+            }
+        }
+        groups
+    }
+}
+
+/// Colors the project under `rules`.
+pub fn color(db: &dyn Db, rules: &RuleSet) -> Coloring {
+    let graph = Graph::new(db);
+    let mut seeds: Vec<SiteKey> = Vec::new();
+    for file in &graph.files {
+        for seed in &file_seeds(db, *file, rules).seeds {
+            seeds.push((*file, seed.site));
+        }
+    }
+    let mut blocked: IndexMap<UnitKey, Blocker> = IndexMap::new();
+    let mut why: FxHashMap<UnitKey, Why> = FxHashMap::default();
+    let mut resolver = Resolver::new(db);
+    loop {
+        let colored = closure(&graph, &seeds, &blocked, &mut why);
+        let before = blocked.len();
+        find_blockers(&graph, rules, &mut resolver, &colored, &mut blocked);
+        if blocked.len() == before {
+            return Coloring {
+                colored,
+                blocked,
+                why,
+            };
+        }
+    }
+}
+
+fn closure(
+    graph: &Graph,
+    seeds: &[SiteKey],
+    blocked: &IndexMap<UnitKey, Blocker>,
+    why: &mut FxHashMap<UnitKey, Why>,
+) -> IndexSet<UnitKey> {
+    let mut colored = IndexSet::new();
+    let mut queue = VecDeque::new();
+    let mut color = |unit: UnitKey, reason: Why, colored: &mut IndexSet<UnitKey>, queue: &mut VecDeque<UnitKey>| {
+        why.entry(unit).or_insert(reason);
+        if !blocked.contains_key(&unit) && colored.insert(unit) {
+            queue.push_back(unit);
+        }
+    };
+    for seed in seeds {
+        let site = graph.site(*seed);
+        if site.context == Context::Direct && !site.awaited {
+            color((seed.0, site.body), Why::Seed(*seed), &mut colored, &mut queue);
+        }
+    }
+    while let Some(unit) = queue.pop_front() {
+        if !matches!(unit.1, BodyId::Function(_)) || graph.is_originally_async(unit) {
+            continue;
+        }
+        if let Some(group) = graph.groups.get(&unit) {
+            let site = graph.callers.get(&unit).and_then(|sites| sites.first().copied());
+            for partner in group {
+                if let Some(site) = site {
+                    color(*partner, Why::SharesCallSite { site, partner: unit }, &mut colored, &mut queue);
+                }
+            }
+        }
+        let generator = graph.is_generator(unit);
+        for site_key in graph.callers.get(&unit).map(Vec::as_slice).unwrap_or_default() {
+            let site = graph.site(*site_key);
+            if site.awaited || site.context != Context::Direct || (generator && site.iterated.is_none()) {
+                continue;
+            }
+            color(
+                (site_key.0, site.body),
+                Why::Calls {
+                    site: *site_key,
+                    callee: unit,
+                },
+                &mut colored,
+                &mut queue,
+            );
+        }
+    }
+    colored
+}
+
+fn find_blockers(
+    graph: &Graph,
+    rules: &RuleSet,
+    resolver: &mut Resolver,
+    colored: &IndexSet<UnitKey>,
+    blocked: &mut IndexMap<UnitKey, Blocker>,
+) {
+    let db = graph.db;
+    let mut block = |unit: UnitKey, blocker: Blocker, blocked: &mut IndexMap<UnitKey, Blocker>| {
+        blocked.entry(unit).or_insert(blocker);
+    };
+    for unit in colored {
+        let (file, body) = *unit;
+        match body {
+            BodyId::Class(_) => block(*unit, Blocker::ClassBody, blocked),
+            BodyId::Module => {
+                if let Some(importer) = graph.imported_by.get(&file) {
+                    block(*unit, Blocker::ImportedModule { importer: *importer }, blocked);
+                }
+            }
+            BodyId::Function(function) => {
+                if graph.is_originally_async(*unit) {
+                    continue;
+                }
+                if let Some(blocker) = function_blocker(graph, rules, resolver, file, function) {
+                    block(*unit, blocker, blocked);
+                }
+            }
+        }
+    }
+    // Call sites that cannot await a function that becomes async.
+    for file in &graph.files {
+        for (index, site) in file_calls(db, *file).sites.iter().enumerate() {
+            if site.awaited {
+                continue;
+            }
+            let site_key = (*file, index);
+            let newly_async: Vec<UnitKey> = function_targets(site)
+                .filter(|target| colored.contains(target) && !graph.is_originally_async(*target))
+                .collect();
+            if newly_async.is_empty() {
+                continue;
+            }
+            let caller = (*file, site.body);
+            let blocker = match site.context {
+                Context::Lambda(lambda) => Some(Blocker::CalledFromLambda { site: site_key, lambda }),
+                Context::Generator(generator) => Some(Blocker::CalledFromGeneratorExpression { site: site_key, generator }),
+                Context::Direct if blocked.contains_key(&caller) => Some(Blocker::CallerStaysSync { site: site_key, caller }),
+                Context::Direct if !is_clean_callee(site) => Some(Blocker::AmbiguousCall { site: site_key }),
+                Context::Direct => None,
+            };
+            if let Some(blocker) = blocker {
+                for target in newly_async {
+                    block(target, blocker.clone(), blocked);
+                }
+            }
+        }
+    }
+    // A group colors together or not at all.
+    let blocked_members: Vec<UnitKey> = blocked.keys().copied().collect();
+    for member in blocked_members {
+        if let Some(group) = graph.groups.get(&member) {
+            let site = graph.callers.get(&member).and_then(|sites| sites.first().copied());
+            for partner in group {
+                if let Some(site) = site {
+                    block(*partner, Blocker::SharesCallSite { site, partner: member }, blocked);
+                }
+            }
+        }
+    }
+}
+
+/// Every way the callee may resolve is a project function (or a class whose
+/// constructor is listed): awaiting the call is safe whichever runs.
+fn is_clean_callee(site: &CallSite) -> bool {
+    match &site.callee {
+        Resolution::Definite(_) => true,
+        Resolution::Ambiguous(candidates) => candidates
+            .iter()
+            .all(|candidate| matches!(candidate.target, Ok(Target::Function { .. }))),
+        Resolution::Unresolved(_) => false,
+    }
+}
+
+fn function_blocker(
+    graph: &Graph,
+    rules: &RuleSet,
+    resolver: &mut Resolver,
+    file: File,
+    function: FunctionId,
+) -> Option<Blocker> {
+    let db = graph.db;
+    let hir = file_hir(db, file);
+    let data = &hir.functions[function];
+    let name = data.name.as_str();
+    let is_method = matches!(data.parent, BodyId::Class(_));
+    if is_method && name.starts_with("__") && name.ends_with("__") && !ASYNC_DUNDERS.contains(&name) {
+        return Some(Blocker::SyncDunder);
+    }
+    let symbols = module_symbols(db, file);
+    let class = match data.parent {
+        BodyId::Class(class) => Some(class),
+        _ => None,
+    };
+    if let Some(summary) = symbols.functions.get(function) {
+        for (decorator, path) in data.decorators.iter().zip(summary.decorators.iter()) {
+            if let Some(blocker) = decorator_blocker(rules, resolver, file, class, *decorator, path.as_ref()) {
+                return Some(blocker);
+            }
+        }
+    }
+    let unit = (file, BodyId::Function(function));
+    if let Some(reference) = graph.references.get(&unit) {
+        return Some(Blocker::UsedAsValue { reference: *reference });
+    }
+    let calls = file_calls(db, file);
+    if calls.generators.contains(&function) {
+        if calls.generators_without_async_form.contains(&function) {
+            return Some(Blocker::GeneratorWithoutAsyncForm);
+        }
+        for site_key in graph.callers.get(&unit).map(Vec::as_slice).unwrap_or_default() {
+            let site = graph.site(*site_key);
+            if site.iterated.is_none() && !site.awaited {
+                return Some(Blocker::GeneratorConsumed { site: *site_key });
+            }
+        }
+    }
+    None
+}
+
+fn decorator_blocker(
+    rules: &RuleSet,
+    resolver: &mut Resolver,
+    file: File,
+    class: Option<awaitify_hir::hir::ClassId>,
+    decorator: ExprId,
+    path: Option<&ExprPath>,
+) -> Option<Blocker> {
+    let Some(path) = path else {
+        return Some(Blocker::Decorator {
+            decorator,
+            name: "an expression".into(),
+        });
+    };
+    if let ExprPath::Attribute(_, attr) = path {
+        if matches!(attr.as_str(), "setter" | "getter" | "deleter") {
+            return Some(Blocker::Property { decorator });
+        }
+    }
+    let name = match resolver.resolve_path(file, path, class) {
+        Resolution::Definite(target) => target_name(resolver.db(), &target),
+        _ => path.to_string(),
+    };
+    if matches!(
+        name.as_str(),
+        "<builtin>.property" | "functools.cached_property" | "abc.abstractproperty"
+    ) {
+        return Some(Blocker::Property { decorator });
+    }
+    if rules.is_pass_through(&name) {
+        None
+    } else {
+        Some(Blocker::Decorator { decorator, name })
+    }
+}
+
+/// Units whose color comes from `unit`, following [`Why`] links down to a seed: the
+/// chain a diagnostic shows. Stops at a seed, a loop, or after `limit` steps.
+pub fn chain(coloring: &Coloring, unit: UnitKey, limit: usize) -> Vec<Why> {
+    let mut steps = Vec::new();
+    let mut seen = FxHashSet::default();
+    let mut current = unit;
+    while steps.len() < limit && seen.insert(current) {
+        let Some(reason) = coloring.why.get(&current) else {
+            break;
+        };
+        steps.push(reason.clone());
+        match reason {
+            Why::Seed(_) => break,
+            Why::Calls { callee, .. } => current = *callee,
+            Why::SharesCallSite { partner, .. } => current = *partner,
+        }
+    }
+    steps
+}
