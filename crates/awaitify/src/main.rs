@@ -1,12 +1,13 @@
 //! The `awaitify` binary: parses arguments and runs one command. Every command reads the
 //! project through the salsa database; none executes user code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use awaitify::project::{LoadedProject, load_project};
 use awaitify_db::File;
-use awaitify_diagnostics::{Diagnostic, OutputFormat, Severity, emit_to_stderr};
+use awaitify_diagnostics::{Code, Diagnostic, OutputFormat, Severity, emit_to_stderr};
+use awaitify_rewrite::Settings;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -37,8 +38,38 @@ impl From<FormatArg> for OutputFormat {
     }
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Json,
+    Dot,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Rewrite a file (to stdout) or a project (to --out-dir, or in place with --write).
+    Transform {
+        path: PathBuf,
+        /// Write the whole project, rewritten, under this directory.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// Rewrite files in place, atomically.
+        #[arg(long)]
+        write: bool,
+        /// Print a unified diff of every change.
+        #[arg(long)]
+        diff: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        output_format: FormatArg,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Print the call graph: JSON in PyCG's format, or Graphviz dot.
+    Callgraph {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value = "json")]
+        format: GraphFormat,
+    },
     /// Print diagnostics only.
     Check {
         path: PathBuf,
@@ -78,9 +109,38 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             strict,
         } => {
             let project = load_project(&path, None)?;
-            let diagnostics = check_diagnostics(&project);
+            let Some(settings) = settings_for(&project, &path, output_format.into()) else {
+                return Ok(ExitCode::from(1));
+            };
+            let diagnostics = check_diagnostics(&project, settings);
             emit_to_stderr(&project.db, &diagnostics, output_format.into());
             Ok(exit_code(&diagnostics, strict))
+        }
+        Command::Transform {
+            path,
+            out_dir,
+            write,
+            diff,
+            output_format,
+            strict,
+        } => transform(
+            &path,
+            out_dir.as_deref(),
+            write,
+            diff,
+            output_format.into(),
+            strict,
+        ),
+        Command::Callgraph { path, format } => {
+            let project = load_project(&path, None)?;
+            let graph = awaitify_callgraph::call_graph(&project.db);
+            match format {
+                GraphFormat::Json => print!("{}", graph.to_json()),
+                GraphFormat::Dot => print!("{}", graph.to_dot()),
+            }
+            let diagnostics = check_syntax(&project);
+            emit_to_stderr(&project.db, &diagnostics, OutputFormat::Human);
+            Ok(exit_code(&diagnostics, false))
         }
         Command::Hir { file, tree } => {
             let project = load_project(&file, None)?;
@@ -89,6 +149,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 return Ok(ExitCode::from(1));
             };
             let syntax = awaitify_hir::syntax_diagnostics(&project.db, target);
+            let syntax: Vec<Diagnostic> =
+                project.diagnostics.iter().cloned().chain(syntax).collect();
             let output = if tree {
                 awaitify_hir::dump::dump(awaitify_hir::file_hir(&project.db, target))
             } else {
@@ -101,14 +163,129 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+/// The rules for the project at `path`; a bad configuration is reported and `None`.
+fn settings_for(project: &LoadedProject, path: &Path, format: OutputFormat) -> Option<Settings> {
+    match awaitify_rewrite::discover_rules(path) {
+        Ok(rules) => Some(Settings::new(&project.db, rules)),
+        Err(error) => {
+            let diagnostic = Diagnostic::error(Code::InvalidConfig, error.to_string())
+                .with_note("fix the configuration; nothing was rewritten");
+            emit_to_stderr(&project.db, &[diagnostic], format);
+            None
+        }
+    }
+}
+
 /// Syntax errors of every target file, and the files that could not be read.
-fn check_diagnostics(project: &LoadedProject) -> Vec<Diagnostic> {
+fn check_syntax(project: &LoadedProject) -> Vec<Diagnostic> {
     let mut diagnostics = project.diagnostics.clone();
     for file in &project.targets {
         diagnostics.extend(awaitify_hir::syntax_diagnostics(&project.db, *file));
     }
     sort_diagnostics(project, &mut diagnostics);
     diagnostics
+}
+
+/// Everything `check` reports for the target files: unreadable files, syntax errors and
+/// the rewrite's diagnostics.
+fn check_diagnostics(project: &LoadedProject, settings: Settings) -> Vec<Diagnostic> {
+    let mut diagnostics = project.diagnostics.clone();
+    diagnostics.extend(
+        awaitify_rewrite::project_diagnostics(&project.db, settings)
+            .into_iter()
+            .filter(|diagnostic| {
+                diagnostic
+                    .file()
+                    .is_none_or(|file| project.targets.contains(&file))
+            }),
+    );
+    diagnostics
+}
+
+fn transform(
+    path: &Path,
+    out_dir: Option<&Path>,
+    write: bool,
+    diff: bool,
+    format: OutputFormat,
+    strict: bool,
+) -> Result<ExitCode, String> {
+    let is_dir = path.is_dir();
+    if is_dir && out_dir.is_none() && !write && !diff {
+        return Err(format!(
+            "{} is a directory: pass --out-dir OUT, --write or --diff",
+            path.display()
+        ));
+    }
+    if write && out_dir.is_some() {
+        return Err("--write and --out-dir exclude each other".to_string());
+    }
+    let project = load_project(path, out_dir)?;
+    let Some(settings) = settings_for(&project, path, format) else {
+        return Ok(ExitCode::from(1));
+    };
+    let diagnostics = check_diagnostics(&project, settings);
+    let db = &project.db;
+    let mut failed_writes = Vec::new();
+    let mut stdout = String::new();
+    for file in &project.targets {
+        let rewrite = awaitify_rewrite::file_rewrite(db, *file, settings);
+        let broken = !rewrite.errors.is_empty();
+        let original = file.text(db);
+        let output = rewrite.output.as_deref();
+        if diff {
+            if let Some(output) = output {
+                stdout.push_str(&unified_diff(&project, *file, original, output));
+            }
+        }
+        if let Some(out_dir) = out_dir {
+            if broken {
+                continue;
+            }
+            let relative = file
+                .path(db)
+                .strip_prefix(&project.root)
+                .unwrap_or(file.path(db));
+            let destination = out_dir.join(relative);
+            let text = project.output_text(*file, output.unwrap_or(original));
+            if let Err(error) = awaitify::write::write_atomically(&destination, &text) {
+                failed_writes.push(format!("cannot write {}: {error}", destination.display()));
+            }
+        } else if write {
+            if let (Some(output), false) = (output, broken) {
+                let text = project.output_text(*file, output);
+                if let Err(error) = awaitify::write::write_atomically(file.path(db), &text) {
+                    failed_writes
+                        .push(format!("cannot write {}: {error}", file.path(db).display()));
+                }
+            }
+        } else if !is_dir && !diff && !broken {
+            stdout.push_str(&project.output_text(*file, output.unwrap_or(original)));
+        }
+    }
+    print!("{stdout}");
+    emit_to_stderr(db, &diagnostics, format);
+    for failure in &failed_writes {
+        eprintln!("awaitify: {failure}");
+    }
+    if !failed_writes.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(exit_code(&diagnostics, strict))
+}
+
+fn unified_diff(project: &LoadedProject, file: File, original: &str, output: &str) -> String {
+    let path = file.path(&project.db);
+    let relative = path
+        .strip_prefix(&project.root)
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    similar::TextDiff::from_lines(original, output)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{relative}"), &format!("b/{relative}"))
+        .to_string()
 }
 
 fn sort_diagnostics(project: &LoadedProject, diagnostics: &mut [Diagnostic]) {

@@ -33,6 +33,7 @@ use awaitify_semantic::{Resolution, Resolver, Target, module_symbols};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::Settings;
 use crate::rules::RuleSet;
 use crate::seeds::file_seeds;
 
@@ -57,18 +58,45 @@ pub enum Why {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Blocker {
     ClassBody,
-    ImportedModule { importer: File },
+    ImportedModule {
+        importer: File,
+    },
     SyncDunder,
-    Property { decorator: ExprId },
-    Decorator { decorator: ExprId, name: String },
-    UsedAsValue { reference: (File, usize) },
-    GeneratorConsumed { site: SiteKey },
+    Property {
+        decorator: ExprId,
+    },
+    Decorator {
+        decorator: ExprId,
+        name: String,
+    },
+    UsedAsValue {
+        reference: (File, usize),
+    },
+    GeneratorConsumed {
+        site: SiteKey,
+    },
     GeneratorWithoutAsyncForm,
-    CalledFromLambda { site: SiteKey, lambda: ExprId },
-    CalledFromGeneratorExpression { site: SiteKey, generator: ExprId },
-    CallerStaysSync { site: SiteKey, caller: UnitKey },
-    AmbiguousCall { site: SiteKey },
-    SharesCallSite { site: SiteKey, partner: UnitKey },
+    CalledFromLambda {
+        site: SiteKey,
+        lambda: ExprId,
+    },
+    CalledFromGeneratorExpression {
+        site: SiteKey,
+        generator: ExprId,
+    },
+    CallerStaysSync {
+        site: SiteKey,
+        caller: UnitKey,
+    },
+    /// The unit's file has syntax errors and is never written.
+    UnwritableFile,
+    AmbiguousCall {
+        site: SiteKey,
+    },
+    SharesCallSite {
+        site: SiteKey,
+        partner: UnitKey,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -128,7 +156,11 @@ impl<'db> Graph<'db> {
                 imported_by.entry(*imported).or_insert(*file);
             }
             for (index, reference) in calls.references.iter().enumerate() {
-                if let Target::Function { file: target_file, function } = reference.target {
+                if let Target::Function {
+                    file: target_file,
+                    function,
+                } = reference.target
+                {
                     references
                         .entry((target_file, BodyId::Function(function)))
                         .or_insert((*file, index));
@@ -213,11 +245,15 @@ impl UnionFind {
 }
 
 /// Colors the project under `rules`.
-pub fn color(db: &dyn Db, rules: &RuleSet) -> Coloring {
+pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
+    let rules = settings.rules(db);
     let graph = Graph::new(db);
     let mut seeds: Vec<SiteKey> = Vec::new();
     for file in &graph.files {
-        for seed in &file_seeds(db, *file, rules).seeds {
+        if awaitify_hir::has_syntax_errors(db, *file) {
+            continue;
+        }
+        for seed in &file_seeds(db, *file, settings).seeds {
             seeds.push((*file, seed.site));
         }
     }
@@ -246,7 +282,10 @@ fn closure(
 ) -> IndexSet<UnitKey> {
     let mut colored = IndexSet::new();
     let mut queue = VecDeque::new();
-    let mut color = |unit: UnitKey, reason: Why, colored: &mut IndexSet<UnitKey>, queue: &mut VecDeque<UnitKey>| {
+    let mut color = |unit: UnitKey,
+                     reason: Why,
+                     colored: &mut IndexSet<UnitKey>,
+                     queue: &mut VecDeque<UnitKey>| {
         why.entry(unit).or_insert(reason);
         if !blocked.contains_key(&unit) && colored.insert(unit) {
             queue.push_back(unit);
@@ -255,7 +294,12 @@ fn closure(
     for seed in seeds {
         let site = graph.site(*seed);
         if site.context == Context::Direct && !site.awaited {
-            color((seed.0, site.body), Why::Seed(*seed), &mut colored, &mut queue);
+            color(
+                (seed.0, site.body),
+                Why::Seed(*seed),
+                &mut colored,
+                &mut queue,
+            );
         }
     }
     while let Some(unit) = queue.pop_front() {
@@ -263,17 +307,36 @@ fn closure(
             continue;
         }
         if let Some(group) = graph.groups.get(&unit) {
-            let site = graph.callers.get(&unit).and_then(|sites| sites.first().copied());
+            let site = graph
+                .callers
+                .get(&unit)
+                .and_then(|sites| sites.first().copied());
             for partner in group {
                 if let Some(site) = site {
-                    color(*partner, Why::SharesCallSite { site, partner: unit }, &mut colored, &mut queue);
+                    color(
+                        *partner,
+                        Why::SharesCallSite {
+                            site,
+                            partner: unit,
+                        },
+                        &mut colored,
+                        &mut queue,
+                    );
                 }
             }
         }
         let generator = graph.is_generator(unit);
-        for site_key in graph.callers.get(&unit).map(Vec::as_slice).unwrap_or_default() {
+        for site_key in graph
+            .callers
+            .get(&unit)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             let site = graph.site(*site_key);
-            if site.awaited || site.context != Context::Direct || (generator && site.iterated.is_none()) {
+            if site.awaited
+                || site.context != Context::Direct
+                || (generator && site.iterated.is_none())
+            {
                 continue;
             }
             color(
@@ -303,11 +366,21 @@ fn find_blockers(
     };
     for unit in colored {
         let (file, body) = *unit;
+        if awaitify_hir::has_syntax_errors(db, file) {
+            block(*unit, Blocker::UnwritableFile, blocked);
+            continue;
+        }
         match body {
             BodyId::Class(_) => block(*unit, Blocker::ClassBody, blocked),
             BodyId::Module => {
                 if let Some(importer) = graph.imported_by.get(&file) {
-                    block(*unit, Blocker::ImportedModule { importer: *importer }, blocked);
+                    block(
+                        *unit,
+                        Blocker::ImportedModule {
+                            importer: *importer,
+                        },
+                        blocked,
+                    );
                 }
             }
             BodyId::Function(function) => {
@@ -335,10 +408,23 @@ fn find_blockers(
             }
             let caller = (*file, site.body);
             let blocker = match site.context {
-                Context::Lambda(lambda) => Some(Blocker::CalledFromLambda { site: site_key, lambda }),
-                Context::Generator(generator) => Some(Blocker::CalledFromGeneratorExpression { site: site_key, generator }),
-                Context::Direct if blocked.contains_key(&caller) => Some(Blocker::CallerStaysSync { site: site_key, caller }),
-                Context::Direct if !is_clean_callee(site) => Some(Blocker::AmbiguousCall { site: site_key }),
+                Context::Lambda(lambda) => Some(Blocker::CalledFromLambda {
+                    site: site_key,
+                    lambda,
+                }),
+                Context::Generator(generator) => Some(Blocker::CalledFromGeneratorExpression {
+                    site: site_key,
+                    generator,
+                }),
+                Context::Direct if blocked.contains_key(&caller) => {
+                    Some(Blocker::CallerStaysSync {
+                        site: site_key,
+                        caller,
+                    })
+                }
+                Context::Direct if !is_clean_callee(site) => {
+                    Some(Blocker::AmbiguousCall { site: site_key })
+                }
                 Context::Direct => None,
             };
             if let Some(blocker) = blocker {
@@ -352,10 +438,20 @@ fn find_blockers(
     let blocked_members: Vec<UnitKey> = blocked.keys().copied().collect();
     for member in blocked_members {
         if let Some(group) = graph.groups.get(&member) {
-            let site = graph.callers.get(&member).and_then(|sites| sites.first().copied());
+            let site = graph
+                .callers
+                .get(&member)
+                .and_then(|sites| sites.first().copied());
             for partner in group {
                 if let Some(site) = site {
-                    block(*partner, Blocker::SharesCallSite { site, partner: member }, blocked);
+                    block(
+                        *partner,
+                        Blocker::SharesCallSite {
+                            site,
+                            partner: member,
+                        },
+                        blocked,
+                    );
                 }
             }
         }
@@ -386,7 +482,8 @@ fn function_blocker(
     let data = &hir.functions[function];
     let name = data.name.as_str();
     let is_method = matches!(data.parent, BodyId::Class(_));
-    if is_method && name.starts_with("__") && name.ends_with("__") && !ASYNC_DUNDERS.contains(&name) {
+    if is_method && name.starts_with("__") && name.ends_with("__") && !ASYNC_DUNDERS.contains(&name)
+    {
         return Some(Blocker::SyncDunder);
     }
     let symbols = module_symbols(db, file);
@@ -396,21 +493,30 @@ fn function_blocker(
     };
     if let Some(summary) = symbols.functions.get(function) {
         for (decorator, path) in data.decorators.iter().zip(summary.decorators.iter()) {
-            if let Some(blocker) = decorator_blocker(rules, resolver, file, class, *decorator, path.as_ref()) {
+            if let Some(blocker) =
+                decorator_blocker(rules, resolver, file, class, *decorator, path.as_ref())
+            {
                 return Some(blocker);
             }
         }
     }
     let unit = (file, BodyId::Function(function));
     if let Some(reference) = graph.references.get(&unit) {
-        return Some(Blocker::UsedAsValue { reference: *reference });
+        return Some(Blocker::UsedAsValue {
+            reference: *reference,
+        });
     }
     let calls = file_calls(db, file);
     if calls.generators.contains(&function) {
         if calls.generators_without_async_form.contains(&function) {
             return Some(Blocker::GeneratorWithoutAsyncForm);
         }
-        for site_key in graph.callers.get(&unit).map(Vec::as_slice).unwrap_or_default() {
+        for site_key in graph
+            .callers
+            .get(&unit)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             let site = graph.site(*site_key);
             if site.iterated.is_none() && !site.awaited {
                 return Some(Blocker::GeneratorConsumed { site: *site_key });

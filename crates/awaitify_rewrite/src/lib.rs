@@ -1,1 +1,126 @@
-//! awaitify_rewrite
+//! The rewrite: rules, async coloring, edits and the lossless printer.
+//!
+//! Pipeline (each a salsa query or built from them):
+//! - [`seeds::file_seeds`]: calls a rule rewrites, per file.
+//! - [`async_coloring`] (project): which units become async and which cannot
+//!   ([`coloring`]).
+//! - [`file_rewrite`]: the new text of one file ([`rewrite`], [`print`]).
+//! - [`project_diagnostics`]: every diagnostic, sorted by file and position.
+//!
+//! Embedders create a [`Settings`] input with the rules in force and ask for
+//! [`file_rewrite`] of each file; the CLI does exactly that.
+//!
+//! Depends on the call graph and name resolution; may not depend on the CLI or on
+//! equivalence checking.
+
+pub mod coloring;
+pub mod explain;
+pub mod print;
+pub mod rewrite;
+pub mod rules;
+pub mod seeds;
+
+use std::sync::Arc;
+
+use awaitify_db::{Db, File};
+use awaitify_diagnostics::{Code, Diagnostic, Label};
+
+pub use coloring::Coloring;
+pub use rules::{RuleAction, RuleSet, discover_rules};
+
+/// The rules in force for a project.
+#[salsa::input(debug)]
+pub struct Settings {
+    #[returns(ref)]
+    pub rules: RuleSet,
+}
+
+/// The coloring of the whole project.
+#[salsa::tracked(returns(ref))]
+pub fn async_coloring(db: &dyn Db, settings: Settings) -> Arc<Coloring> {
+    Arc::new(coloring::color(db, settings))
+}
+
+/// The rewrite of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRewrite {
+    /// The new text, or `None` when nothing changes (or the file must not be written).
+    pub output: Option<String>,
+    /// Problems that concern this file alone (syntax errors, an internal failure).
+    pub errors: Vec<Diagnostic>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn file_rewrite(db: &dyn Db, file: File, settings: Settings) -> FileRewrite {
+    let syntax = awaitify_hir::syntax_diagnostics(db, file);
+    if !syntax.is_empty() {
+        return FileRewrite {
+            output: None,
+            errors: syntax,
+        };
+    }
+    let coloring = async_coloring(db, settings);
+    let edits = rewrite::file_edits(db, file, settings, coloring);
+    if edits.is_empty() {
+        return FileRewrite {
+            output: None,
+            errors: Vec::new(),
+        };
+    }
+    let source = file.text(db);
+    let failure = |message: String| FileRewrite {
+        output: None,
+        errors: vec![
+            Diagnostic::error(Code::VerificationFailed, message)
+                .with_primary(Label::new(file, Default::default(), "in this file"))
+                .with_note("this is a bug in awaitify; the file is left unchanged"),
+        ],
+    };
+    match print::apply_edits(source, &edits) {
+        Ok(output) => match ruff_python_parser::parse_module(&output) {
+            Ok(_) => FileRewrite {
+                output: (output != source).then_some(output),
+                errors: Vec::new(),
+            },
+            Err(error) => failure(format!(
+                "the rewritten file would not parse: {}",
+                error.error
+            )),
+        },
+        Err(message) => failure(message),
+    }
+}
+
+/// Every diagnostic about the project under `settings`, sorted by file and position.
+pub fn project_diagnostics(db: &dyn Db, settings: Settings) -> Vec<Diagnostic> {
+    let mut files: Vec<File> = db.project().files(db).clone();
+    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    let mut diagnostics = Vec::new();
+    for file in &files {
+        let rewrite = file_rewrite(db, *file, settings);
+        diagnostics.extend(rewrite.errors.iter().cloned());
+        if !awaitify_hir::has_syntax_errors(db, *file) {
+            diagnostics.extend(explain::seed_diagnostics(db, *file, settings));
+        }
+    }
+    diagnostics.extend(explain::coloring_diagnostics(
+        db,
+        async_coloring(db, settings),
+    ));
+    sort_diagnostics(db, &mut diagnostics);
+    diagnostics
+}
+
+/// Sorts by file path, then position, then code.
+pub fn sort_diagnostics(db: &dyn Db, diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |diagnostic: &Diagnostic| {
+            (
+                diagnostic.file().map(|file| file.path(db).clone()),
+                diagnostic.primary.as_ref().map(|label| label.range.start()),
+                diagnostic.code,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}

@@ -191,14 +191,25 @@ pub fn parse(path: &Path, text: &str, in_pyproject: bool) -> Result<RuleSet, Con
                     let toml::Value::Table(entry) = entry else {
                         return Err(error(format!("rules[{index}] must be a table")));
                     };
-                    rules.rules.insert(0, parse_rule(entry).map_err(|message| error(format!("rules[{index}]: {message}")))?);
+                    rules.rules.insert(
+                        0,
+                        parse_rule(entry)
+                            .map_err(|message| error(format!("rules[{index}]: {message}")))?,
+                    );
                 }
             }
             "pass-through-decorators" => {
                 let names = value
                     .as_array()
-                    .and_then(|names| names.iter().map(|name| name.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
-                    .ok_or_else(|| error("`pass-through-decorators` must be an array of strings".into()))?;
+                    .and_then(|names| {
+                        names
+                            .iter()
+                            .map(|name| name.as_str().map(str::to_string))
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .ok_or_else(|| {
+                        error("`pass-through-decorators` must be an array of strings".into())
+                    })?;
                 rules.pass_through_decorators.extend(names);
             }
             other => return Err(error(format!("unknown key `{other}`"))),
@@ -219,7 +230,11 @@ fn parse_rule(entry: &toml::Table) -> Result<Rule, String> {
             "call" => call = Some(text.to_string()),
             "replace" => replace = Some(text.to_string()),
             "await" => await_what = Some(text.to_string()),
-            other => return Err(format!("unknown key `{other}` (expected `call`, `replace`, `await`)")),
+            other => {
+                return Err(format!(
+                    "unknown key `{other}` (expected `call`, `replace`, `await`)"
+                ));
+            }
         }
     }
     let call = call.ok_or("a rule needs `call`, the qualified name of the blocking callable")?;
@@ -227,7 +242,9 @@ fn parse_rule(entry: &toml::Table) -> Result<Rule, String> {
         return Err(format!("`{call}` is not a dotted name"));
     }
     let action = match (replace, await_what.as_deref()) {
-        (Some(_), Some("argument")) => return Err("`replace` and `await = \"argument\"` exclude each other".into()),
+        (Some(_), Some("argument")) => {
+            return Err("`replace` and `await = \"argument\"` exclude each other".into());
+        }
         (Some(replace), _) => {
             if !is_qualified_name(&replace) || replace.contains("()") {
                 return Err(format!("`{replace}` is not a dotted name"));
@@ -236,7 +253,11 @@ fn parse_rule(entry: &toml::Table) -> Result<Rule, String> {
         }
         (None, None | Some("call")) => RuleAction::Await,
         (None, Some("argument")) => RuleAction::AwaitArgument,
-        (None, Some(other)) => return Err(format!("`await` must be \"call\" or \"argument\", not \"{other}\"")),
+        (None, Some(other)) => {
+            return Err(format!(
+                "`await` must be \"call\" or \"argument\", not \"{other}\""
+            ));
+        }
     };
     Ok(Rule { call, action })
 }
@@ -260,7 +281,10 @@ mod tests {
             rules.matching("mylib.block").map(|rule| &rule.action),
             Some(&RuleAction::Replace("mylib.block_async".into()))
         );
-        assert_eq!(rules.matching("mylib.wait").map(|rule| &rule.action), Some(&RuleAction::Await));
+        assert_eq!(
+            rules.matching("mylib.wait").map(|rule| &rule.action),
+            Some(&RuleAction::Await)
+        );
         assert!(rules.matching("time.sleep").is_some());
         assert!(rules.is_pass_through("mylib.traced"));
         assert!(rules.is_pass_through("<builtin>.staticmethod"));
@@ -268,9 +292,24 @@ mod tests {
 
     #[test]
     fn bad_configuration_is_a_located_error() {
-        let error = parse(Path::new("awaitify.toml"), "[[rules]]\nreplace = \"x\"\n", false).unwrap_err();
-        assert!(error.to_string().starts_with("awaitify.toml: rules[0]: a rule needs `call`"), "{error}");
-        let error = parse(Path::new("awaitify.toml"), "[[rules]]\ncall = \"a b\"\n", false).unwrap_err();
+        let error = parse(
+            Path::new("awaitify.toml"),
+            "[[rules]]\nreplace = \"x\"\n",
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("awaitify.toml: rules[0]: a rule needs `call`"),
+            "{error}"
+        );
+        let error = parse(
+            Path::new("awaitify.toml"),
+            "[[rules]]\ncall = \"a b\"\n",
+            false,
+        )
+        .unwrap_err();
         assert!(error.message.contains("not a dotted name"));
         let error = parse(Path::new("awaitify.toml"), "colour = 1\n", false).unwrap_err();
         assert!(error.message.contains("unknown key `colour`"));

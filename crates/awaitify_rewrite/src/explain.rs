@@ -1,0 +1,223 @@
+//! Diagnostics that explain what was left alone and why.
+//!
+//! Every refusal names its reason (a stable code), points at the construct that forces
+//! it (the lambda, the decorator, the callback, ...), and shows the chain: which call
+//! made which function need to await, down to the blocking call a rule matched.
+
+use awaitify_callgraph::{CallSite, Context, file_calls};
+use awaitify_db::{Db, File};
+use awaitify_diagnostics::{Code, Diagnostic, Label};
+use awaitify_hir::hir::{BodyId, Expr};
+use awaitify_hir::{file_hir, file_source_map};
+use awaitify_semantic::dump::binding_range;
+use awaitify_semantic::resolve::{item_name, target_name};
+use awaitify_semantic::{Resolution, semantic_index};
+use ruff_text_size::TextRange;
+
+use crate::Settings;
+use crate::coloring::{Blocker, Coloring, SiteKey, UnitKey, Why, chain};
+use crate::seeds::{Skip, file_seeds};
+
+const CHAIN_LIMIT: usize = 12;
+
+fn site(db: &dyn Db, (file, index): SiteKey) -> &CallSite {
+    &file_calls(db, file).sites[index]
+}
+
+fn site_range(db: &dyn Db, key: SiteKey) -> TextRange {
+    let site = site(db, key);
+    file_source_map(db, key.0).body(site.body).expr(site.expr)
+}
+
+fn callee_text(db: &dyn Db, key: SiteKey) -> String {
+    let site = site(db, key);
+    match &site.callee {
+        Resolution::Definite(target) => target_name(db, target),
+        _ => {
+            let hir = file_hir(db, key.0);
+            match &hir.body(site.body).exprs[site.expr] {
+                Expr::Call { func, .. } => {
+                    let range = file_source_map(db, key.0).body(site.body).expr(*func);
+                    key.0.text(db)[range].to_string()
+                }
+                _ => "the callee".to_string(),
+            }
+        }
+    }
+}
+
+/// A unit's name for messages: `helpers.fetch`, or `module helpers`.
+fn unit_label(db: &dyn Db, (file, body): UnitKey) -> String {
+    match body {
+        BodyId::Module => format!("the top level of `{}`", item_name(db, file, BodyId::Module)),
+        _ => format!("`{}`", item_name(db, file, body)),
+    }
+}
+
+/// The range of a unit's name (its `def`/`class`), or the file start for a module.
+fn unit_range(db: &dyn Db, (file, body): UnitKey) -> TextRange {
+    let hir = file_hir(db, file);
+    file_source_map(db, file)
+        .item_name(hir, body)
+        .unwrap_or_default()
+}
+
+/// Secondary labels that walk from `unit` down to the blocking call that started it.
+fn chain_labels(db: &dyn Db, coloring: &Coloring, unit: UnitKey) -> Vec<Label> {
+    chain(coloring, unit, CHAIN_LIMIT)
+        .into_iter()
+        .map(|step| match step {
+            Why::Seed(key) => Label::new(
+                key.0,
+                site_range(db, key),
+                format!("`{}` blocks the event loop here", callee_text(db, key)),
+            ),
+            Why::Calls { site, callee } => Label::new(
+                site.0,
+                site_range(db, site),
+                format!("calls {}, which must become async", unit_label(db, callee)),
+            ),
+            Why::SharesCallSite { site, partner } => Label::new(
+                site.0,
+                site_range(db, site),
+                format!(
+                    "this call may also run {}, which must become async",
+                    unit_label(db, partner)
+                ),
+            ),
+        })
+        .collect()
+}
+
+pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for (unit, blocker) in &coloring.blocked {
+        let (file, body) = *unit;
+        let name = unit_label(db, *unit);
+        let map = file_source_map(db, file);
+        let hir = file_hir(db, file);
+        let (code, primary, message, note) = match blocker {
+            Blocker::ClassBody => {
+                let range = match coloring.why.get(unit) {
+                    Some(Why::Seed(site) | Why::Calls { site, .. } | Why::SharesCallSite { site, .. }) => site_range(db, *site),
+                    None => unit_range(db, *unit),
+                };
+                (Code::AsyncInClassBody, Label::new(file, range, "this runs while the class is created"), format!("the body of {name} would need to await"), "a class body runs synchronously and cannot contain `await`".to_string())
+            }
+            Blocker::ImportedModule { importer } => {
+                let range = match coloring.why.get(unit) {
+                    Some(Why::Seed(site) | Why::Calls { site, .. } | Why::SharesCallSite { site, .. }) => site_range(db, *site),
+                    None => TextRange::default(),
+                };
+                (Code::AwaitInImportedModule, Label::new(file, range, "this runs at import time"), format!("{name} would need to await, but the module is imported by `{}`", importer.path(db).display()), "only the main script may use top-level `await`; an imported module's top level runs synchronously".to_string())
+            }
+            Blocker::SyncDunder => (Code::AsyncInSyncDunder, Label::new(file, unit_range(db, *unit), "Python calls this synchronously"), format!("{name} would need to become async"), "special methods such as `__init__` and `__str__` are called by Python itself, which never awaits them".to_string()),
+            Blocker::Property { decorator } => (Code::AsyncInProperty, Label::new(file, map.body(parent_body(hir, body)).expr(*decorator), "a property"), format!("{name} would need to become async"), "reading an attribute cannot await, so a property cannot be a coroutine".to_string()),
+            Blocker::Decorator { decorator, name: decorator_name } => (Code::BlockingDecorator, Label::new(file, map.body(parent_body(hir, body)).expr(*decorator), format!("`{decorator_name}` is not known to pass coroutines through")), format!("{name} would need to become async"), "a decorator that caches or calls the function would handle a coroutine object, not its result; add it to `pass-through-decorators` if it returns the function's result unchanged".to_string()),
+            Blocker::UsedAsValue { reference } => {
+                let (ref_file, ref_index) = *reference;
+                let data = &file_calls(db, ref_file).references[ref_index];
+                let range = file_source_map(db, ref_file).body(data.body).expr(data.expr);
+                (Code::FunctionUsedAsValue, Label::new(ref_file, range, "used as a value here"), format!("{name} would need to become async, but it is also passed around as a value"), "whoever calls it through this reference would get a coroutine and not await it".to_string())
+            }
+            Blocker::GeneratorConsumed { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "consumed here without `for`"), format!("the generator {name} would need to become an async generator"), "an async generator can only be consumed by `async for` or an async comprehension".to_string()),
+            Blocker::GeneratorWithoutAsyncForm => (Code::GeneratorConsumedSynchronously, Label::new(file, unit_range(db, *unit), "a generator with `yield from` or `return <value>`"), format!("the generator {name} would need to become an async generator"), "async generators cannot use `yield from` or return a value".to_string()),
+            Blocker::CalledFromLambda { site: key, lambda } => {
+                let lambda_range = file_source_map(db, key.0).body(site(db, *key).body).expr(*lambda);
+                (Code::AsyncInLambda, Label::new(key.0, lambda_range, "a lambda cannot await"), format!("{name} would need to become async, but a lambda calls it"), "the lambda's call would return a coroutine that nobody awaits".to_string())
+            }
+            Blocker::CalledFromGeneratorExpression { site: key, generator } => {
+                let range = file_source_map(db, key.0).body(site(db, *key).body).expr(*generator);
+                (Code::GeneratorConsumedSynchronously, Label::new(key.0, range, "a generator expression calls it"), format!("{name} would need to become async, but a generator expression calls it"), "awaiting inside a generator expression makes it an async generator, which changes what its consumer receives".to_string())
+            }
+            Blocker::CallerStaysSync { site: key, caller } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), format!("called here by {}, which stays synchronous", unit_label(db, *caller))), format!("{name} would need to become async, but a caller cannot"), format!("{} cannot become async (see its own diagnostic), so it could not await {name}", unit_label(db, *caller))),
+            Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
+            Blocker::UnwritableFile => (Code::CallerStaysSync, Label::new(file, unit_range(db, *unit), "in a file with syntax errors"), format!("{name} would need to become async, but its file is not rewritten"), "a file that fails to parse is never written".to_string()),
+            Blocker::SharesCallSite { site: key, partner } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), "one call may run either"), format!("{name} would need to become async, but {} cannot", unit_label(db, *partner)), "functions reachable from the same call (overrides) are made async together or not at all".to_string()),
+        };
+        let mut diagnostic = Diagnostic::new(code, message)
+            .with_primary(primary)
+            .with_note(note)
+            .with_note("the blocking calls below are left unchanged");
+        for label in chain_labels(db, coloring, *unit) {
+            diagnostic = diagnostic.with_secondary(label);
+        }
+        diagnostics.push(diagnostic);
+    }
+    diagnostics
+}
+
+fn parent_body(hir: &awaitify_hir::hir::FileHir, body: BodyId) -> BodyId {
+    hir.parent_of(body).unwrap_or(BodyId::Module)
+}
+
+/// Seeds that were left alone in `file`: ambiguous, invalidated, or in a lambda or
+/// generator expression.
+pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diagnostic> {
+    let seeds = file_seeds(db, file, settings);
+    let calls = file_calls(db, file);
+    let map = file_source_map(db, file);
+    let mut diagnostics = Vec::new();
+    for (index, skip) in &seeds.skipped {
+        let site = &calls.sites[*index];
+        let range = map.body(site.body).expr(site.expr);
+        match skip {
+            Skip::Ambiguous { rule } => {
+                let mut diagnostic = Diagnostic::new(Code::AmbiguousName, format!("this call may or may not be `{}`", rule.call))
+                    .with_primary(Label::new(file, range, "left unchanged"))
+                    .with_note("the name is bound differently on different paths; awaitify rewrites only calls it can resolve definitely");
+                if let Resolution::Ambiguous(candidates) = &site.callee {
+                    for candidate in candidates.iter() {
+                        let Some(binding) = candidate.binding else {
+                            continue;
+                        };
+                        let index = semantic_index(db, candidate.file);
+                        let binding_range = binding_range(db, candidate.file, index, binding);
+                        let what = match &candidate.target {
+                            Ok(target) => format!("bound to `{}` here", target_name(db, target)),
+                            Err(reason) => format!("bound here ({reason})"),
+                        };
+                        diagnostic = diagnostic.with_secondary(Label::new(
+                            candidate.file,
+                            binding_range,
+                            what,
+                        ));
+                    }
+                }
+                diagnostics.push(diagnostic);
+            }
+            Skip::Invalidated { rule, store } => diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidatedName,
+                    format!("`{}` was reassigned before this call", rule.call),
+                )
+                .with_primary(Label::new(file, range, "left unchanged"))
+                .with_secondary(Label::new(file, *store, "reassigned here"))
+                .with_note("after the assignment the name may not be the original function"),
+            ),
+        }
+    }
+    for seed in &seeds.seeds {
+        let site = &calls.sites[seed.site];
+        let range = map.body(site.body).expr(site.expr);
+        let (code, expr, what) = match site.context {
+            Context::Direct => continue,
+            Context::Lambda(lambda) => (Code::AsyncInLambda, lambda, "a lambda cannot await"),
+            Context::Generator(generator) => (
+                Code::GeneratorConsumedSynchronously,
+                generator,
+                "a generator expression would become an async generator",
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                code,
+                format!("`{}` would need to be awaited here", seed.rule.call),
+            )
+            .with_primary(Label::new(file, map.body(site.body).expr(expr), what))
+            .with_secondary(Label::new(file, range, "left unchanged"))
+            .with_note("the blocking call is left as it is"),
+        );
+    }
+    diagnostics
+}

@@ -1,0 +1,347 @@
+//! The lossless printer: the rewrite as text edits on the original source.
+//!
+//! Architecture Invariant: every byte outside an edit's range is copied as it was, so a
+//! file without edits comes back byte for byte, and comments, blank lines, quotes, tabs
+//! and CRLF line endings survive around the edited spans.
+//!
+//! Edits are small: `await ` before a call, `async ` before `def` or `for`, a callee
+//! replaced by another name, `asyncio.run(` and `)` removed around an argument, and
+//! imports added once per file after the docstring and `from __future__` imports.
+//! Parentheses are added only where precedence needs them: a call awaited as the value
+//! of an attribute, subscript or call (`(await f())["k"]`) unless it is parenthesized
+//! already.
+
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, Literal, Stmt};
+use awaitify_hir::source_map::{BodySourceMap, FileSourceMap};
+use awaitify_semantic::SemanticIndex;
+use awaitify_semantic::index::BindingKind;
+use ruff_text_size::{TextRange, TextSize};
+use rustc_hash::FxHashMap;
+
+/// Replace `range` by `text`; an empty range inserts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: TextRange,
+    pub text: String,
+}
+
+/// Applies `edits` to `source`. Insertions at one offset keep the order they were
+/// added in and come before a replacement starting there.
+pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, String> {
+    let mut order: Vec<usize> = (0..edits.len()).collect();
+    order.sort_by_key(|index| {
+        let edit = &edits[*index];
+        (edit.range.start(), !edit.range.is_empty(), *index)
+    });
+    let mut out = String::with_capacity(source.len() + edits.len() * 8);
+    let mut cursor = 0usize;
+    for index in order {
+        let edit = &edits[index];
+        let start = usize::from(edit.range.start());
+        let end = usize::from(edit.range.end());
+        if start < cursor || end > source.len() {
+            return Err(format!("overlapping edits at offset {start}"));
+        }
+        out.push_str(&source[cursor..start]);
+        out.push_str(&edit.text);
+        cursor = end;
+    }
+    out.push_str(&source[cursor..]);
+    Ok(out)
+}
+
+/// Parent links of one body's expressions, to decide where parentheses are needed.
+pub struct Parents {
+    parent: FxHashMap<ExprId, ExprId>,
+}
+
+impl Parents {
+    pub fn of(body: &Body) -> Parents {
+        let mut parent = FxHashMap::default();
+        for (id, expr) in body.exprs.iter() {
+            expr.walk_children(|child| {
+                parent.insert(child, id);
+            });
+        }
+        Parents { parent }
+    }
+
+    pub fn get(&self, expr: ExprId) -> Option<ExprId> {
+        self.parent.get(&expr).copied()
+    }
+}
+
+/// Whether `expr`, once prefixed by `await`, must be parenthesized: it is the value of an
+/// attribute, subscript or call (a primary position, which binds tighter than `await`)
+/// and is not parenthesized already.
+pub fn needs_parentheses(
+    body: &Body,
+    map: &BodySourceMap,
+    parents: &Parents,
+    expr: ExprId,
+) -> bool {
+    let Some(parent) = parents.get(expr) else {
+        return false;
+    };
+    let primary = match &body.exprs[parent] {
+        Expr::Attribute { value, .. } | Expr::Subscript { value, .. } => *value == expr,
+        Expr::Call { func, .. } => *func == expr,
+        _ => false,
+    };
+    // A parenthesized child starts after its parent does.
+    primary && map.expr(parent).start() == map.expr(expr).start()
+}
+
+/// Whether `await <expr>` parses as awaiting all of `expr`.
+pub fn binds_as_primary(body: &Body, expr: ExprId) -> bool {
+    matches!(
+        body.exprs[expr],
+        Expr::Name { .. }
+            | Expr::Literal(_)
+            | Expr::Interpolated { .. }
+            | Expr::Attribute { .. }
+            | Expr::Subscript { .. }
+            | Expr::Call { .. }
+            | Expr::List { .. }
+            | Expr::Dict { .. }
+            | Expr::Set { .. }
+            | Expr::ListComp { .. }
+            | Expr::SetComp { .. }
+            | Expr::DictComp { .. }
+            | Expr::Generator {
+                parenthesized: true,
+                ..
+            }
+            | Expr::Tuple {
+                parenthesized: true,
+                ..
+            }
+    )
+}
+
+/// Decides how a file refers to the modules its new calls need (`asyncio`), adding
+/// imports only when no existing one can be reused.
+pub struct ImportPlanner<'a> {
+    hir: &'a FileHir,
+    index: &'a SemanticIndex,
+    map: &'a FileSourceMap,
+    /// Modules to import, with the alias (if any), in the order first needed.
+    pub new_imports: Vec<(String, Option<String>)>,
+    chosen: FxHashMap<String, String>,
+}
+
+impl<'a> ImportPlanner<'a> {
+    pub fn new(hir: &'a FileHir, index: &'a SemanticIndex, map: &'a FileSourceMap) -> Self {
+        ImportPlanner {
+            hir,
+            index,
+            map,
+            new_imports: Vec::new(),
+            chosen: FxHashMap::default(),
+        }
+    }
+
+    /// Whether `name` is bound in any scope of the file, or is a builtin.
+    fn is_taken(&self, name: &str) -> bool {
+        awaitify_semantic::builtins::is_builtin(name)
+            || self.index.scopes.iter().any(|(_, scope)| {
+                scope
+                    .symbols
+                    .get(name)
+                    .is_some_and(|symbol| !symbol.bindings.is_empty() || symbol.flags != 0)
+            })
+            || self.new_imports.iter().any(|(module, alias)| {
+                alias
+                    .as_deref()
+                    .unwrap_or(module.split('.').next().unwrap_or_default())
+                    == name
+            })
+    }
+
+    /// An existing `import module [as name]` at module level that precedes `before`, whose
+    /// name no other binding in the file reuses.
+    fn existing(&self, module: &str, before: TextSize) -> Option<String> {
+        let module_scope = self.index.module_scope();
+        for (name, symbol) in &self.index.scopes[module_scope].symbols {
+            let [binding] = symbol.bindings.as_slice() else {
+                continue;
+            };
+            let data = &self.index.bindings[*binding];
+            let BindingKind::Import { module: imported } = &data.kind else {
+                continue;
+            };
+            let exact = imported == module
+                && (name != module.split('.').next().unwrap_or_default() || !module.contains('.'));
+            if !exact || data.body != BodyId::Module {
+                continue;
+            }
+            let rebound_elsewhere = self.index.scopes.iter().any(|(scope, data)| {
+                scope != module_scope
+                    && data
+                        .symbols
+                        .get(name.as_str())
+                        .is_some_and(|symbol| !symbol.bindings.is_empty())
+            });
+            let position = match data.site {
+                awaitify_semantic::index::BindingSite::Name(site) => {
+                    self.map.module.name(site).map(|range| range.end())
+                }
+                awaitify_semantic::index::BindingSite::Expr(expr) => {
+                    Some(self.map.module.expr(expr).end())
+                }
+            };
+            if !rebound_elsewhere && position.is_some_and(|position| position <= before) {
+                return Some(name.to_string());
+            }
+        }
+        None
+    }
+
+    /// The expression that names `qualified` (`asyncio.sleep`) at a site at `position`
+    /// (module-level sites must come after a reused import).
+    pub fn reference(&mut self, qualified: &str, module: &str, position: TextSize) -> String {
+        let attribute = qualified
+            .strip_prefix(module)
+            .unwrap_or(qualified)
+            .trim_start_matches('.');
+        let prefix = if let Some(chosen) = self.chosen.get(module) {
+            chosen.clone()
+        } else if let Some(existing) = self.existing(module, position) {
+            self.chosen.insert(module.to_string(), existing.clone());
+            existing
+        } else {
+            let top = module.split('.').next().unwrap_or(module).to_string();
+            let prefix = if !self.is_taken(&top) {
+                self.new_imports.push((module.to_string(), None));
+                module.to_string()
+            } else {
+                let base = format!("_{}", module.replace('.', "_"));
+                let mut alias = base.clone();
+                let mut counter = 1;
+                while self.is_taken(&alias) {
+                    alias = format!("{base}_{counter}");
+                    counter += 1;
+                }
+                self.new_imports
+                    .push((module.to_string(), Some(alias.clone())));
+                alias
+            };
+            self.chosen.insert(module.to_string(), prefix.clone());
+            prefix
+        };
+        if attribute.is_empty() {
+            prefix
+        } else {
+            format!("{prefix}.{attribute}")
+        }
+    }
+
+    /// The edit that adds the planned imports, if any.
+    pub fn import_edit(&self, source: &str) -> Option<Edit> {
+        if self.new_imports.is_empty() {
+            return None;
+        }
+        let newline = if source.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        let mut text = String::new();
+        for (module, alias) in &self.new_imports {
+            match alias {
+                Some(alias) => text.push_str(&format!("import {module} as {alias}{newline}")),
+                None => text.push_str(&format!("import {module}{newline}")),
+            }
+        }
+        let position = import_position(self.hir, &self.map.module, source);
+        if usize::from(position) == source.len() && !source.is_empty() && !source.ends_with('\n') {
+            text.insert_str(0, newline);
+        }
+        Some(Edit {
+            range: TextRange::empty(position),
+            text,
+        })
+    }
+}
+
+/// Where new imports go: the start of the line after the module docstring and any
+/// `from __future__` imports, else the start of the first statement's line.
+pub fn import_position(hir: &FileHir, map: &BodySourceMap, source: &str) -> TextSize {
+    let body = &hir.module;
+    let mut last_prefix_end: Option<TextSize> = None;
+    for (position, stmt) in body.block.iter().enumerate() {
+        let is_docstring = position == 0
+            && matches!(&body.stmts[*stmt], Stmt::Expr { value } if matches!(body.exprs[*value], Expr::Literal(Literal::Str(_))));
+        let is_future = matches!(&body.stmts[*stmt], Stmt::ImportFrom { module: Some(module), level: 0, .. } if module == "__future__");
+        if is_docstring || is_future {
+            last_prefix_end = Some(map.stmt(*stmt).end());
+        } else {
+            break;
+        }
+    }
+    match last_prefix_end {
+        Some(end) => line_after(source, end),
+        None => match body.block.first() {
+            Some(first) => line_start(source, map.stmt(*first).start()),
+            None => TextSize::from(0),
+        },
+    }
+}
+
+fn line_start(source: &str, offset: TextSize) -> TextSize {
+    let offset = usize::from(offset);
+    TextSize::try_from(source[..offset].rfind('\n').map_or(0, |index| index + 1))
+        .unwrap_or_default()
+}
+
+/// The start of the line after the one containing `offset` (or the end of the text).
+fn line_after(source: &str, offset: TextSize) -> TextSize {
+    let offset = usize::from(offset);
+    let next = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |index| offset + index + 1);
+    TextSize::try_from(next).unwrap_or_default()
+}
+
+/// Whether a span of source holds a comment (so it must not be deleted).
+pub fn has_comment(text: &str) -> bool {
+    // A `#` inside a string literal of the span is possible only in the argument itself,
+    // which spans never include; brackets and commas cannot hold strings.
+    text.contains('#')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_apply_in_order_and_insertions_precede_replacements() {
+        let source = "x = f(1)\n";
+        let edits = [
+            Edit {
+                range: TextRange::new(4.into(), 5.into()),
+                text: "g".into(),
+            },
+            Edit {
+                range: TextRange::empty(4.into()),
+                text: "await ".into(),
+            },
+        ];
+        assert_eq!(apply_edits(source, &edits).unwrap(), "x = await g(1)\n");
+    }
+
+    #[test]
+    fn overlapping_edits_are_refused() {
+        let edits = [
+            Edit {
+                range: TextRange::new(0.into(), 3.into()),
+                text: "a".into(),
+            },
+            Edit {
+                range: TextRange::new(2.into(), 4.into()),
+                text: "b".into(),
+            },
+        ];
+        assert!(apply_edits("abcdef", &edits).is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! Seeds: the call sites of one file that a rule rewrites, and those that would match a
+//! rule but must be left alone.
+//!
+//! A call is a seed when its callee resolves *definitely* to a rule's qualified name and
+//! it is not awaited already. It is left alone when:
+//! - its callee is ambiguous and one way it resolves matches a rule (the diagnostic
+//!   labels each binding);
+//! - the module attribute it names was reassigned earlier in the file
+//!   (`time.sleep = fake` invalidates `time.sleep` after it).
+
+use std::sync::Arc;
+
+use awaitify_callgraph::file_calls;
+use awaitify_db::{Db, File};
+use awaitify_hir::file_source_map;
+use awaitify_hir::hir::{BodyId, Expr, ExprId};
+use awaitify_semantic::{Resolution, Resolver, Target, semantic_index};
+use ruff_text_size::TextRange;
+
+use crate::Settings;
+use crate::rules::Rule;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seed {
+    /// Index into the file's call sites.
+    pub site: usize,
+    pub rule: Rule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// The callee may be a rule's target or something else.
+    Ambiguous { rule: Rule },
+    /// The qualified name was reassigned at `store`, before the call.
+    Invalidated { rule: Rule, store: TextRange },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileSeeds {
+    pub seeds: Vec<Seed>,
+    pub skipped: Vec<(usize, Skip)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds> {
+    let rules = settings.rules(db);
+    let calls = file_calls(db, file);
+    let map = file_source_map(db, file);
+    let stores = invalidating_stores(db, file);
+    let mut result = FileSeeds::default();
+    for (index, site) in calls.sites.iter().enumerate() {
+        if site.awaited {
+            continue;
+        }
+        match &site.callee {
+            Resolution::Definite(Target::External(name)) => {
+                let Some(rule) = rules.matching(name) else {
+                    continue;
+                };
+                let start = map.body(site.body).expr(site.expr).start();
+                let store = stores
+                    .iter()
+                    .find(|(qualified, range)| qualified == name.as_str() && range.end() <= start);
+                match store {
+                    Some((_, range)) => result.skipped.push((
+                        index,
+                        Skip::Invalidated {
+                            rule: rule.clone(),
+                            store: *range,
+                        },
+                    )),
+                    None => result.seeds.push(Seed {
+                        site: index,
+                        rule: rule.clone(),
+                    }),
+                }
+            }
+            Resolution::Ambiguous(candidates) => {
+                let rule = candidates
+                    .iter()
+                    .find_map(|candidate| match &candidate.target {
+                        Ok(Target::External(name)) => rules.matching(name),
+                        _ => None,
+                    });
+                if let Some(rule) = rule {
+                    result
+                        .skipped
+                        .push((index, Skip::Ambiguous { rule: rule.clone() }));
+                }
+            }
+            _ => {}
+        }
+    }
+    Arc::new(result)
+}
+
+/// Stores to attributes of external modules (`time.sleep = fake`), with the qualified
+/// name they reassign and where.
+fn invalidating_stores(db: &dyn Db, file: File) -> Vec<(String, TextRange)> {
+    let index = semantic_index(db, file);
+    if index.attribute_stores.is_empty() {
+        return Vec::new();
+    }
+    let hir = awaitify_hir::file_hir(db, file);
+    let map = file_source_map(db, file);
+    let mut resolver = Resolver::new(db);
+    let mut stores = Vec::new();
+    for store in &index.attribute_stores {
+        let body: BodyId = store.body;
+        let expr: ExprId = store.expr;
+        let Expr::Attribute { value, attr, .. } = &hir.body(body).exprs[expr] else {
+            continue;
+        };
+        if let Resolution::Definite(Target::External(module)) =
+            resolver.resolve_expr(file, body, *value)
+        {
+            stores.push((format!("{module}.{attr}"), map.body(body).expr(expr)));
+        }
+    }
+    stores
+}
