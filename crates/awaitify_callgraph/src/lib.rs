@@ -679,7 +679,7 @@ impl Collector<'_> {
     fn collect_imports(&mut self) {
         let db = self.db;
         let mut imports = IndexSet::new();
-        let mut add_with_parents = |name: &str, imports: &mut IndexSet<File>| {
+        let add_with_parents = |name: &str, imports: &mut IndexSet<File>| {
             let mut prefix = String::new();
             for part in name.split('.') {
                 if !prefix.is_empty() {

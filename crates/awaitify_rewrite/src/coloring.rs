@@ -361,7 +361,7 @@ fn find_blockers(
     blocked: &mut IndexMap<UnitKey, Blocker>,
 ) {
     let db = graph.db;
-    let mut block = |unit: UnitKey, blocker: Blocker, blocked: &mut IndexMap<UnitKey, Blocker>| {
+    let block = |unit: UnitKey, blocker: Blocker, blocked: &mut IndexMap<UnitKey, Blocker>| {
         blocked.entry(unit).or_insert(blocker);
     };
     for unit in colored {
