@@ -645,9 +645,17 @@ impl Collector<'_> {
                 .iter()
                 .any(|target| matches!(target, Target::Function { .. }))
             {
-                if let Resolution::Definite(Target::Instance { file, class }) =
-                    self.resolver.resolve_expr(self.file, body_id, *value)
-                {
+                let receiver = match self.resolver.resolve_expr(self.file, body_id, *value) {
+                    Resolution::Definite(Target::Instance { file, class }) => Some((file, class)),
+                    // `cls.method()` in a classmethod may run on any subclass.
+                    Resolution::Definite(Target::Class { file, class })
+                        if self.is_parameter(body_id, *value) =>
+                    {
+                        Some((file, class))
+                    }
+                    _ => None,
+                };
+                if let Some((file, class)) = receiver {
                     for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
                         if let Some(Resolution::Definite(target @ Target::Function { .. })) =
                             self.resolver.class_member(sub_file, sub_class, attr, false)
@@ -674,6 +682,19 @@ impl Collector<'_> {
         }
         targets.extend(constructors);
         targets.into_boxed_slice()
+    }
+
+    /// Whether `expr` is a name bound by a parameter (such as `cls`).
+    fn is_parameter(&self, body_id: BodyId, expr: ExprId) -> bool {
+        let index = awaitify_semantic::semantic_index(self.db, self.file);
+        index.use_of(body_id, expr).is_some_and(|use_id| {
+            index.uses[use_id].reaching.iter().any(|binding| {
+                matches!(
+                    index.bindings[*binding].kind,
+                    awaitify_semantic::index::BindingKind::Param { .. }
+                )
+            })
+        })
     }
 
     fn collect_imports(&mut self) {

@@ -82,6 +82,8 @@ codes! {
     AwaitInImportedModule = "AW208", "await-in-imported-module", Warning, "Top-level code of a module that other modules import would need to await; only the main script may.";
     CallerStaysSync = "AW209", "caller-stays-sync", Warning, "A function would become async, but one of its callers cannot, so neither changes.";
     UnresolvedCallee = "AW210", "unresolved-callee", Info, "A call's target could not be resolved, so it is never rewritten.";
+    UnresolvedCaller = "AW211", "unresolved-caller", Warning, "A method that would become async may be called through a receiver awaitify cannot resolve, which would not await it.";
+    ExternalBase = "AW212", "external-base-class", Warning, "A method that would become async belongs to a class with a base outside the project, which may call it synchronously.";
     VerificationFailed = "AW301", "verification-failed", Error, "Erasing the rewrite from the output does not give back the input modulo the normal form.";
 }
 

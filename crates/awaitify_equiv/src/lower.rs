@@ -441,7 +441,9 @@ impl<'a> Lowering<'a> {
     }
 
     fn current_kind(&self) -> ScopeKind {
-        self.scopes.last().map_or(ScopeKind::Module, |scope| scope.kind)
+        self.scopes
+            .last()
+            .map_or(ScopeKind::Module, |scope| scope.kind)
     }
 
     fn stmt(
@@ -599,6 +601,7 @@ impl<'a> Lowering<'a> {
                         nf::ImportAlias {
                             name: alias.name.clone(),
                             bound: Some(self.resolve(&bound, false)),
+                            binds_root: alias.asname.is_none() && alias.name.contains('.'),
                         }
                     })
                     .collect(),
@@ -617,6 +620,7 @@ impl<'a> Lowering<'a> {
                         bound: (alias.name.as_str() != "*").then(|| {
                             self.resolve(alias.asname.as_ref().unwrap_or(&alias.name), false)
                         }),
+                        binds_root: false,
                     })
                     .collect(),
             },
@@ -963,9 +967,7 @@ impl<'a> Lowering<'a> {
                     out.push(nf::InterpolatedPart::Interpolation {
                         expr: self.expr(cx, *expr),
                         conversion,
-                        format_spec: format_spec
-                            .as_ref()
-                            .map(|spec| self.interpolated(cx, spec)),
+                        format_spec: format_spec.as_ref().map(|spec| self.interpolated(cx, spec)),
                     });
                 }
             }

@@ -323,12 +323,13 @@ pub struct ExceptHandler {
     pub origin: Origin,
 }
 
-/// `import name as bound`; `bound` is what the statement binds (for `import a.b` without
-/// `as`, the ident `a`, marked to keep its name).
+/// `import name as bound`; `bound` is what the statement binds (`None` for `*`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportAlias {
     pub name: Name,
     pub bound: Option<Ident>,
+    /// `import a.b` without `as`: binds the root package `a` (kept by name), not `a.b`.
+    pub binds_root: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -153,6 +153,80 @@ pub(crate) fn head_mut(stmt: &mut Stmt) -> Vec<&mut Expr> {
     }
 }
 
+/// Every expression of `stmt` itself, not of its nested blocks: for a `def` or `class`,
+/// its header (decorators, defaults, bases), which the enclosing scope evaluates.
+pub(crate) fn stmt_exprs_mut(stmt: &mut Stmt) -> Vec<&mut Expr> {
+    match &mut stmt.kind {
+        StmtKind::FunctionDef(function) => {
+            let mut out: Vec<&mut Expr> = function.decorators.iter_mut().collect();
+            out.extend(
+                function
+                    .params
+                    .iter_mut()
+                    .filter_map(|param| param.default.as_mut()),
+            );
+            out
+        }
+        StmtKind::ClassDef(class) => {
+            let mut out: Vec<&mut Expr> = class.decorators.iter_mut().collect();
+            out.extend(class.bases.iter_mut());
+            out.extend(class.keywords.iter_mut().map(|keyword| &mut keyword.value));
+            out
+        }
+        StmtKind::Return(value) | StmtKind::Expr(value) => vec![value],
+        StmtKind::Delete(targets) => targets.iter_mut().collect(),
+        StmtKind::Assign { targets, value } => {
+            let mut out: Vec<&mut Expr> = targets.iter_mut().collect();
+            out.push(value);
+            out
+        }
+        StmtKind::AugAssign { target, value, .. } => vec![target, value],
+        StmtKind::AnnAssign {
+            target,
+            annotation,
+            value,
+        } => {
+            let mut out = vec![target];
+            out.extend(annotation.as_mut());
+            out.extend(value.as_mut());
+            out
+        }
+        StmtKind::TypeAlias { name, value, .. } => vec![name, value],
+        StmtKind::For { target, iter, .. } => vec![target, iter],
+        StmtKind::While { test, .. } | StmtKind::If { test, .. } => vec![test],
+        StmtKind::With { items, .. } => {
+            let mut out = Vec::new();
+            for item in items {
+                out.push(&mut item.context_expr);
+                out.extend(item.optional_vars.as_mut());
+            }
+            out
+        }
+        StmtKind::Match { subject, cases } => {
+            let mut out = vec![subject];
+            out.extend(cases.iter_mut().filter_map(|case| case.guard.as_mut()));
+            out
+        }
+        StmtKind::Raise { exc, cause } => exc.iter_mut().chain(cause.iter_mut()).collect(),
+        StmtKind::Try { handlers, .. } => handlers
+            .iter_mut()
+            .filter_map(|handler| handler.type_.as_mut())
+            .collect(),
+        StmtKind::Assert { test, msg } => {
+            let mut out = vec![test];
+            out.extend(msg.as_mut());
+            out
+        }
+        StmtKind::Import(_)
+        | StmtKind::ImportFrom { .. }
+        | StmtKind::Global(_)
+        | StmtKind::Nonlocal(_)
+        | StmtKind::Break
+        | StmtKind::Continue
+        | StmtKind::Unparsable(_) => Vec::new(),
+    }
+}
+
 /// The nested blocks of `stmt`, item bodies included when `descend_items`.
 pub(crate) fn blocks_mut(stmt: &mut Stmt, descend_items: bool) -> Vec<&mut Block> {
     match &mut stmt.kind {
@@ -191,18 +265,6 @@ pub(crate) fn walk_expr_idents(expr: &mut Expr, f: &mut dyn FnMut(&mut Ident)) {
         ExprKind::Lambda { params, body } => {
             walk_params_idents(params, f);
             walk_expr_idents(body, f);
-        }
-        ExprKind::ListComp { elt, generators }
-        | ExprKind::SetComp { elt, generators }
-        | ExprKind::Generator { elt, generators } => {
-            walk_expr_idents(elt, f);
-            for generator in generators {
-                walk_expr_idents(&mut generator.target, f);
-                walk_expr_idents(&mut generator.iter, f);
-                for condition in &mut generator.ifs {
-                    walk_expr_idents(condition, f);
-                }
-            }
         }
         _ => {
             for child in expr_children_mut(expr) {

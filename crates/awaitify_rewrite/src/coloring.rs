@@ -88,6 +88,14 @@ pub enum Blocker {
         site: SiteKey,
         caller: UnitKey,
     },
+    /// A call whose receiver is unknown names this method.
+    UnresolvedCaller {
+        site: SiteKey,
+    },
+    /// The method's class inherits from `base`, outside the project.
+    ExternalBase {
+        base: String,
+    },
     /// The unit's file has syntax errors and is never written.
     UnwritableFile,
     AmbiguousCall {
@@ -131,6 +139,8 @@ struct Graph<'db> {
     groups: FxHashMap<UnitKey, Vec<UnitKey>>,
     imported_by: FxHashMap<File, File>,
     references: FxHashMap<UnitKey, (File, usize)>,
+    /// Attribute names called through receivers that do not resolve, with one such call.
+    unresolved_method_calls: FxHashMap<awaitify_hir::hir::Name, SiteKey>,
 }
 
 impl<'db> Graph<'db> {
@@ -141,9 +151,24 @@ impl<'db> Graph<'db> {
         let mut union = UnionFind::default();
         let mut imported_by = FxHashMap::default();
         let mut references = FxHashMap::default();
+        let mut unresolved_method_calls = FxHashMap::default();
         for file in &files {
             let calls = file_calls(db, *file);
+            let hir = file_hir(db, *file);
             for (index, site) in calls.sites.iter().enumerate() {
+                if !is_clean_callee(site) || site.targets.is_empty() {
+                    if let awaitify_hir::hir::Expr::Call { func, .. } =
+                        &hir.body(site.body).exprs[site.expr]
+                    {
+                        if let awaitify_hir::hir::Expr::Attribute { attr, .. } =
+                            &hir.body(site.body).exprs[*func]
+                        {
+                            unresolved_method_calls
+                                .entry(attr.clone())
+                                .or_insert((*file, index));
+                        }
+                    }
+                }
                 let functions: Vec<UnitKey> = function_targets(site).collect();
                 for function in &functions {
                     callers.entry(*function).or_default().push((*file, index));
@@ -174,6 +199,7 @@ impl<'db> Graph<'db> {
             groups: union.groups(),
             imported_by,
             references,
+            unresolved_method_calls,
         }
     }
 
@@ -500,6 +526,14 @@ fn function_blocker(
             }
         }
     }
+    if let Some(class) = class {
+        if let Some(site) = graph.unresolved_method_calls.get(name) {
+            return Some(Blocker::UnresolvedCaller { site: *site });
+        }
+        if let Some(base) = external_base(resolver, file, class) {
+            return Some(Blocker::ExternalBase { base });
+        }
+    }
     let unit = (file, BodyId::Function(function));
     if let Some(reference) = graph.references.get(&unit) {
         return Some(Blocker::UsedAsValue {
@@ -520,6 +554,48 @@ fn function_blocker(
             let site = graph.site(*site_key);
             if site.iterated.is_none() && !site.awaited {
                 return Some(Blocker::GeneratorConsumed { site: *site_key });
+            }
+        }
+    }
+    None
+}
+
+/// Bases that never call a subclass's methods themselves.
+const INERT_BASES: &[&str] = &[
+    "<builtin>.object",
+    "<builtin>.Exception",
+    "abc.ABC",
+    "typing.Generic",
+    "typing.Protocol",
+    "typing_extensions.Protocol",
+];
+
+/// The first base in `class`'s hierarchy that lies outside the project (and may call its
+/// methods), if any.
+fn external_base(
+    resolver: &mut Resolver,
+    file: File,
+    class: awaitify_hir::hir::ClassId,
+) -> Option<String> {
+    let db = resolver.db();
+    for (owner_file, owner) in resolver.mro(file, class) {
+        let symbols = module_symbols(db, owner_file);
+        let Some(summary) = symbols.classes.get(owner) else {
+            continue;
+        };
+        for base in summary.bases.iter() {
+            let Some(path) = base else {
+                return Some("a computed base".to_string());
+            };
+            match resolver.resolve_path(owner_file, path, None) {
+                Resolution::Definite(Target::Class { .. }) => {}
+                Resolution::Definite(target) => {
+                    let name = target_name(db, &target);
+                    if !INERT_BASES.contains(&name.as_str()) {
+                        return Some(name);
+                    }
+                }
+                _ => return Some(path.to_string()),
             }
         }
     }

@@ -93,6 +93,14 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
     let mut diagnostics = Vec::new();
     for (unit, blocker) in &coloring.blocked {
         let (file, body) = *unit;
+        let cascade = matches!(
+            blocker,
+            Blocker::CallerStaysSync { .. } | Blocker::SharesCallSite { .. }
+        );
+        if cascade && !matches!(coloring.why.get(unit), Some(Why::Seed(_))) {
+            // Implied by the diagnostics of the units it reaches that hold blocking calls.
+            continue;
+        }
         let name = unit_label(db, *unit);
         let map = file_source_map(db, file);
         let hir = file_hir(db, file);
@@ -132,6 +140,8 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             }
             Blocker::CallerStaysSync { site: key, caller } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), format!("called here by {}, which stays synchronous", unit_label(db, *caller))), format!("{name} would need to become async, but a caller cannot"), format!("{} cannot become async (see its own diagnostic), so it could not await {name}", unit_label(db, *caller))),
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
+            Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
+            Blocker::ExternalBase { base } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
             Blocker::UnwritableFile => (Code::CallerStaysSync, Label::new(file, unit_range(db, *unit), "in a file with syntax errors"), format!("{name} would need to become async, but its file is not rewritten"), "a file that fails to parse is never written".to_string()),
             Blocker::SharesCallSite { site: key, partner } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), "one call may run either"), format!("{name} would need to become async, but {} cannot", unit_label(db, *partner)), "functions reachable from the same call (overrides) are made async together or not at all".to_string()),
         };

@@ -1,0 +1,127 @@
+//! The machine's CPython standard library, transformed as one project by the real
+//! binary: every file written either is byte-identical to its input or compiles under
+//! CPython with top-level await allowed, and transforming the output again changes
+//! nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn stdlib_dir() -> PathBuf {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .expect("python3 is needed to find the standard library");
+    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "py") {
+            out.push(path);
+        }
+    }
+}
+
+/// Copies the stdlib's Python files (not site-packages) so the run cannot touch it.
+fn copy_stdlib(to: &Path) -> usize {
+    let root = stdlib_dir();
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    let mut copied = 0;
+    for file in files {
+        let relative = file.strip_prefix(&root).unwrap();
+        if relative.starts_with("site-packages") {
+            continue;
+        }
+        let destination = to.join(relative);
+        std::fs::create_dir_all(destination.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &destination).unwrap();
+        copied += 1;
+    }
+    copied
+}
+
+fn transform(input: &Path, output: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_awaitify"))
+        .arg("transform")
+        .arg(input)
+        .arg("--out-dir")
+        .arg(output)
+        .arg("--output-format")
+        .arg("json")
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("awaitify runs");
+    // The stdlib holds files with deliberate syntax errors, so 1 is expected; a crash is not.
+    assert!(
+        matches!(status.code(), Some(0 | 1)),
+        "awaitify exited with {status}"
+    );
+}
+
+#[test]
+fn the_standard_library_round_trips() {
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("input");
+    let first = work.path().join("first");
+    let second = work.path().join("second");
+    let copied = copy_stdlib(&input);
+    assert!(copied > 1000);
+    transform(&input, &first);
+    transform(&first, &second);
+
+    let mut written = Vec::new();
+    files_under(&first, &mut written);
+    let mut rewritten = Vec::new();
+    let mut identical = 0;
+    for path in &written {
+        let relative = path.strip_prefix(&first).unwrap();
+        let before = std::fs::read(input.join(relative)).unwrap();
+        let after = std::fs::read(path).unwrap();
+        if before == after {
+            identical += 1;
+        } else {
+            rewritten.push(path.clone());
+        }
+        let again = std::fs::read(second.join(relative))
+            .unwrap_or_else(|_| panic!("{} was not written again", relative.display()));
+        assert!(
+            again == after,
+            "a second run changed {}",
+            relative.display()
+        );
+    }
+    assert!(
+        written.len() > 1000,
+        "only {} files were written",
+        written.len()
+    );
+    assert!(
+        !rewritten.is_empty(),
+        "the stdlib sleeps in places; something should be rewritten"
+    );
+
+    let script = "import ast, sys\nbad = 0\nfor path in sys.argv[1:]:\n    try:\n        compile(open(path, encoding='utf-8').read(), path, 'exec', flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)\n    except SyntaxError as error:\n        bad += 1\n        print(path, error)\nsys.exit(1 if bad else 0)\n";
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(&rewritten)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "rewritten files that do not compile:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    eprintln!(
+        "{} files written: {identical} byte-identical, {} rewritten and compiling",
+        written.len(),
+        rewritten.len()
+    );
+}
