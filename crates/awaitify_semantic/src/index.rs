@@ -158,7 +158,10 @@ pub enum BindingKind {
     /// A target inside tuple/list unpacking or a starred target.
     Unpacked,
     AugAssign,
-    For,
+    /// A `for` target; `iter` is the iterable when the target is a plain name.
+    For {
+        iter: Option<ExprId>,
+    },
     With,
     ExceptHandler,
     MatchCapture,
@@ -185,7 +188,7 @@ impl BindingKind {
             BindingKind::Assign { .. } => "assignment",
             BindingKind::Unpacked => "unpacking",
             BindingKind::AugAssign => "augmented assignment",
-            BindingKind::For => "for target",
+            BindingKind::For { .. } => "for target",
             BindingKind::With => "with target",
             BindingKind::ExceptHandler => "except handler",
             BindingKind::MatchCapture => "match capture",
@@ -842,6 +845,7 @@ impl<'a> Builder<'a> {
             Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
                 let inner = match kind {
                     BindingKind::Assign { .. } => BindingKind::Unpacked,
+                    BindingKind::For { .. } => BindingKind::For { iter: None },
                     other => other.clone(),
                 };
                 for element in elts.iter() {
@@ -851,6 +855,7 @@ impl<'a> Builder<'a> {
             Expr::Starred { value, .. } => {
                 let inner = match kind {
                     BindingKind::Assign { .. } => BindingKind::Unpacked,
+                    BindingKind::For { .. } => BindingKind::For { iter: None },
                     other => other.clone(),
                 };
                 self.visit_target(body_id, body, *value, &inner);
@@ -1158,7 +1163,14 @@ impl<'a> Builder<'a> {
                 ..
             } => {
                 self.visit_expr(body_id, body, *iter);
-                self.visit_loop(body_id, body, None, Some(*target), loop_body, orelse);
+                self.visit_loop(
+                    body_id,
+                    body,
+                    None,
+                    Some((*target, *iter)),
+                    loop_body,
+                    orelse,
+                );
             }
             Stmt::While {
                 test,
@@ -1362,7 +1374,7 @@ impl<'a> Builder<'a> {
         body_id: BodyId,
         body: &'a Body,
         test: Option<ExprId>,
-        target: Option<ExprId>,
+        target: Option<(ExprId, ExprId)>,
         loop_body: &[StmtId],
         orelse: &[StmtId],
     ) {
@@ -1382,8 +1394,15 @@ impl<'a> Builder<'a> {
         if let Some(test) = test {
             self.visit_expr(body_id, body, test);
         }
-        if let Some(target) = target {
-            self.visit_target(body_id, body, target, &BindingKind::For);
+        if let Some((target, loop_iter)) = target {
+            self.visit_target(
+                body_id,
+                body,
+                target,
+                &BindingKind::For {
+                    iter: Some(loop_iter),
+                },
+            );
         }
         self.visit_block(body_id, body, loop_body);
 

@@ -396,11 +396,36 @@ impl<'db> Resolver<'db> {
             }),
             BindingKind::Assign { value } => self.resolve_expr(file, data.body, *value),
             BindingKind::Param { function, index } => self.parameter(file, *function, *index),
+            BindingKind::For { iter: Some(iter) } => self.element_of(file, data.body, *iter),
             other => Resolution::Unresolved(Unresolved::Binding(other.describe())),
         };
         self.in_progress.remove(&(file, binding, false));
         self.bindings.insert((file, binding), resolution.clone());
         resolution
+    }
+
+    /// An element of a literal collection (`for w in [A(), B()]`): whichever element it
+    /// is, so each element's resolution is a candidate.
+    fn element_of(&mut self, file: File, body: BodyId, iter: ExprId) -> Resolution {
+        let hir = file_hir(self.db, file);
+        match &hir.body(body).exprs[iter] {
+            Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts }
+                if !elts.is_empty() =>
+            {
+                let mut candidates = Vec::new();
+                for element in elts.iter() {
+                    if matches!(hir.body(body).exprs[*element], Expr::Starred { .. }) {
+                        return Resolution::Unresolved(Unresolved::Binding("for target"));
+                    }
+                    candidates.extend(
+                        self.resolve_expr(file, body, *element)
+                            .candidates(file, None),
+                    );
+                }
+                Resolution::combine(candidates)
+            }
+            _ => Resolution::Unresolved(Unresolved::Binding("for target")),
+        }
     }
 
     /// `self` and `cls` of methods; other parameters are unknown.

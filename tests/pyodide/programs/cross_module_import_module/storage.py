@@ -1,0 +1,6 @@
+import time
+
+
+def save(item):
+    print("saved", item)
+    time.sleep(0)

@@ -1,0 +1,23 @@
+import asyncio
+from time import sleep as pause
+
+
+async def ticker(n):
+    for i in range(n):
+        print("tick", i)
+        await asyncio.sleep(0)
+
+
+def blink(i):
+    print("blink", i)
+    pause(0)
+
+
+async def main():
+    task = asyncio.ensure_future(ticker(2))
+    blink(0)
+    blink(1)
+    await task
+
+
+asyncio.run(main())
