@@ -50,3 +50,16 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sources_are_tidy() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap();
+        if let Err(problems) = super::check(root) {
+            panic!("{problems}");
+        }
+    }
+}

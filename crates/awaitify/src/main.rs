@@ -233,10 +233,8 @@ fn transform(
         let broken = !rewrite.errors.is_empty();
         let original = file.text(db);
         let output = rewrite.output.as_deref();
-        if diff {
-            if let Some(output) = output {
-                stdout.push_str(&unified_diff(&project, *file, original, output));
-            }
+        if diff && let Some(output) = output {
+            stdout.push_str(&unified_diff(&project, *file, original, output));
         }
         if let Some(out_dir) = out_dir {
             if broken {

@@ -532,11 +532,10 @@ impl Collector<'_> {
                     if let Expr::Lambda {
                         body: lambda_body, ..
                     } = &body.exprs[expr]
+                        && child == *lambda_body
                     {
-                        if child == *lambda_body {
-                            self.expr(body_id, body, child, inner);
-                            return;
-                        }
+                        self.expr(body_id, body, child, inner);
+                        return;
                     }
                     self.expr(body_id, body, child, plain);
                 });
@@ -640,30 +639,28 @@ impl Collector<'_> {
             Resolution::Unresolved(_) => Vec::new(),
         };
         // Overrides: `receiver.method()` where the receiver is an instance.
-        if let Expr::Attribute { value, attr, .. } = &body.exprs[func] {
-            if targets
+        if let Expr::Attribute { value, attr, .. } = &body.exprs[func]
+            && targets
                 .iter()
                 .any(|target| matches!(target, Target::Function { .. }))
-            {
-                let receiver = match self.resolver.resolve_expr(self.file, body_id, *value) {
-                    Resolution::Definite(Target::Instance { file, class }) => Some((file, class)),
-                    // `cls.method()` in a classmethod may run on any subclass.
-                    Resolution::Definite(Target::Class { file, class })
-                        if self.is_parameter(body_id, *value) =>
+        {
+            let receiver = match self.resolver.resolve_expr(self.file, body_id, *value) {
+                Resolution::Definite(Target::Instance { file, class }) => Some((file, class)),
+                // `cls.method()` in a classmethod may run on any subclass.
+                Resolution::Definite(Target::Class { file, class })
+                    if self.is_parameter(body_id, *value) =>
+                {
+                    Some((file, class))
+                }
+                _ => None,
+            };
+            if let Some((file, class)) = receiver {
+                for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
+                    if let Some(Resolution::Definite(target @ Target::Function { .. })) =
+                        self.resolver.class_member(sub_file, sub_class, attr, false)
+                        && !targets.contains(&target)
                     {
-                        Some((file, class))
-                    }
-                    _ => None,
-                };
-                if let Some((file, class)) = receiver {
-                    for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
-                        if let Some(Resolution::Definite(target @ Target::Function { .. })) =
-                            self.resolver.class_member(sub_file, sub_class, attr, false)
-                        {
-                            if !targets.contains(&target) {
-                                targets.push(target);
-                            }
-                        }
+                        targets.push(target);
                     }
                 }
             }
@@ -707,10 +704,10 @@ impl Collector<'_> {
                     prefix.push('.');
                 }
                 prefix.push_str(part);
-                if let Some(found) = resolve_module(db, &prefix) {
-                    if found != self.file {
-                        imports.insert(found);
-                    }
+                if let Some(found) = resolve_module(db, &prefix)
+                    && found != self.file
+                {
+                    imports.insert(found);
                 }
             }
         };
@@ -734,12 +731,11 @@ impl Collector<'_> {
                         };
                         add_with_parents(&absolute, &mut imports);
                         for alias in names.iter() {
-                            if alias.name.as_str() != "*" {
-                                if let Some(found) =
+                            if alias.name.as_str() != "*"
+                                && let Some(found) =
                                     resolve_module(db, &format!("{absolute}.{}", alias.name))
-                                {
-                                    imports.insert(found);
-                                }
+                            {
+                                imports.insert(found);
                             }
                         }
                     }

@@ -137,10 +137,10 @@ impl RootDatabase {
         let executed: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
         let log = executed.clone();
         let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
-            if let salsa::EventKind::WillExecute { database_key } = event.kind {
-                if let Some(log) = log.lock().unwrap().as_mut() {
-                    log.push(format!("{database_key:?}"));
-                }
+            if let salsa::EventKind::WillExecute { database_key } = event.kind
+                && let Some(log) = log.lock().unwrap().as_mut()
+            {
+                log.push(format!("{database_key:?}"));
             }
         })));
         let mut db = Self {

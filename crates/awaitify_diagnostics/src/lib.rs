@@ -308,7 +308,7 @@ fn render_github(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
         };
         let mut message = format!("{} {}", diagnostic.code.as_str(), diagnostic.message);
         for note in &diagnostic.notes {
-            message.push_str("\n");
+            message.push('\n');
             message.push_str(note);
         }
         match &diagnostic.primary {
@@ -382,5 +382,26 @@ mod tests {
             github.starts_with("::error title=AW001,file=/p/a.py,line=2,col=5"),
             "{github}"
         );
+    }
+}
+
+#[cfg(test)]
+mod documentation {
+    use super::Code;
+
+    /// `docs/diagnostics.md` lists every code with its name, so users can look them up.
+    #[test]
+    fn every_code_is_documented() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md");
+        let docs = std::fs::read_to_string(&path).expect("docs/diagnostics.md exists");
+        for code in Code::ALL {
+            let row = format!("| {} | `{}` |", code.as_str(), code.name());
+            assert!(
+                docs.contains(&row),
+                "docs/diagnostics.md lacks the row for {}",
+                code.as_str()
+            );
+        }
     }
 }

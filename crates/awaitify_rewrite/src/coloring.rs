@@ -156,18 +156,15 @@ impl<'db> Graph<'db> {
             let calls = file_calls(db, *file);
             let hir = file_hir(db, *file);
             for (index, site) in calls.sites.iter().enumerate() {
-                if !is_clean_callee(site) || site.targets.is_empty() {
-                    if let awaitify_hir::hir::Expr::Call { func, .. } =
+                if (!is_clean_callee(site) || site.targets.is_empty())
+                    && let awaitify_hir::hir::Expr::Call { func, .. } =
                         &hir.body(site.body).exprs[site.expr]
-                    {
-                        if let awaitify_hir::hir::Expr::Attribute { attr, .. } =
-                            &hir.body(site.body).exprs[*func]
-                        {
-                            unresolved_method_calls
-                                .entry(attr.clone())
-                                .or_insert((*file, index));
-                        }
-                    }
+                    && let awaitify_hir::hir::Expr::Attribute { attr, .. } =
+                        &hir.body(site.body).exprs[*func]
+                {
+                    unresolved_method_calls
+                        .entry(attr.clone())
+                        .or_insert((*file, index));
                 }
                 let functions: Vec<UnitKey> = function_targets(site).collect();
                 for function in &functions {
@@ -616,10 +613,10 @@ fn decorator_blocker(
             name: "an expression".into(),
         });
     };
-    if let ExprPath::Attribute(_, attr) = path {
-        if matches!(attr.as_str(), "setter" | "getter" | "deleter") {
-            return Some(Blocker::Property { decorator });
-        }
+    if let ExprPath::Attribute(_, attr) = path
+        && matches!(attr.as_str(), "setter" | "getter" | "deleter")
+    {
+        return Some(Blocker::Property { decorator });
     }
     let name = match resolver.resolve_path(file, path, class) {
         Resolution::Definite(target) => target_name(resolver.db(), &target),

@@ -34,10 +34,10 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     let mut parents: FxHashMap<BodyId, Parents> = FxHashMap::default();
 
     for (function, data) in hir.functions.iter() {
-        if coloring.becomes_async(db, (file, BodyId::Function(function))) {
-            if let Some(offset) = map.body(data.parent).keywords.get(&data.stmt) {
-                edits.push(insert(*offset, "async "));
-            }
+        if coloring.becomes_async(db, (file, BodyId::Function(function)))
+            && let Some(offset) = map.body(data.parent).keywords.get(&data.stmt)
+        {
+            edits.push(insert(*offset, "async "));
         }
     }
 

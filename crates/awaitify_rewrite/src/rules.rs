@@ -133,14 +133,13 @@ pub fn discover_rules(start: &Path) -> Result<RuleSet, ConfigError> {
         let pyproject = current.join("pyproject.toml");
         if pyproject.is_file() {
             let text = read(&pyproject)?;
-            if let Ok(value) = text.parse::<toml::Table>() {
-                if value
+            if let Ok(value) = text.parse::<toml::Table>()
+                && value
                     .get("tool")
                     .and_then(|tool| tool.get("awaitify"))
                     .is_some()
-                {
-                    return parse(&pyproject, &text, true);
-                }
+            {
+                return parse(&pyproject, &text, true);
             }
         }
         dir = current.parent();

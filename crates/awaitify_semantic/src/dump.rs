@@ -122,15 +122,15 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
                 );
             }
         }
-        if data.kind == ScopeKind::Module {
-            if let Some(star) = data.opaque_star {
-                let range = binding_range(db, file, index, star);
-                let _ = writeln!(
-                    out,
-                    "{indent}  opaque star import at {}",
-                    position(db, file, range)
-                );
-            }
+        if data.kind == ScopeKind::Module
+            && let Some(star) = data.opaque_star
+        {
+            let range = binding_range(db, file, index, star);
+            let _ = writeln!(
+                out,
+                "{indent}  opaque star import at {}",
+                position(db, file, range)
+            );
         }
         for child in children[scope.into_raw().into_u32() as usize].iter().rev() {
             stack.push((*child, depth + 1));

@@ -569,10 +569,10 @@ impl Flow {
                     None => merged = Some(value.clone()),
                 }
             }
-            if let Some(merged) = merged {
-                if merged != base {
-                    self.write(slot, merged);
-                }
+            if let Some(merged) = merged
+                && merged != base
+            {
+                self.write(slot, merged);
             }
         }
     }
@@ -1354,15 +1354,15 @@ impl<'a> Builder<'a> {
 
     fn jump(&mut self, is_break: bool) {
         let flow = self.flow();
-        if flow.reachable {
-            if let Some(checkpoint) = flow.loops.last().map(|frame| frame.checkpoint) {
-                let delta = flow.delta_since(checkpoint);
-                let frame = flow.loops.last_mut().expect("checked above");
-                if is_break {
-                    frame.breaks.push(delta);
-                } else {
-                    frame.continues.push(delta);
-                }
+        if flow.reachable
+            && let Some(checkpoint) = flow.loops.last().map(|frame| frame.checkpoint)
+        {
+            let delta = flow.delta_since(checkpoint);
+            let frame = flow.loops.last_mut().expect("checked above");
+            if is_break {
+                frame.breaks.push(delta);
+            } else {
+                frame.continues.push(delta);
             }
         }
         flow.reachable = false;
@@ -1446,10 +1446,9 @@ impl<'a> Builder<'a> {
                 slot,
                 live,
             } = &mut pending_use.lookup
+                && *use_scope == scope
             {
-                if *use_scope == scope {
-                    substitute(live, *slot);
-                }
+                substitute(live, *slot);
             }
         }
         let flow = self.flows.last_mut().expect("a flow is open");

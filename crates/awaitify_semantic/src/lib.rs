@@ -14,6 +14,30 @@
 //!
 //! Depends on `awaitify_hir` and `awaitify_db`; may not depend on the call graph or the
 //! rewrite.
+//!
+//! # Example: an embedder asks what a name resolves to
+//!
+//! ```
+//! use awaitify_db::RootDatabase;
+//! use awaitify_semantic::{Resolution, Target, file_resolutions, semantic_index};
+//!
+//! let mut db = RootDatabase::new(vec!["/app".into()]);
+//! db.set_file("/app/helpers.py", "from time import sleep as wait\n");
+//! let main = db.set_file("/app/main.py", "from helpers import wait\nwait(1)\n");
+//!
+//! // The use of `wait` on line 2 of main.py.
+//! let index = semantic_index(&db, main);
+//! let (use_id, _) = index.uses.iter().find(|(_, u)| u.name == "wait").unwrap();
+//! let resolution = file_resolutions(&db, main).of(use_id);
+//! assert_eq!(resolution, &Resolution::Definite(Target::External("time.sleep".into())));
+//!
+//! // Edit one file; only what depends on the change is recomputed.
+//! db.set_file("/app/helpers.py", "import asyncio\nwait = asyncio.sleep\n");
+//! let index = semantic_index(&db, main);
+//! let (use_id, _) = index.uses.iter().find(|(_, u)| u.name == "wait").unwrap();
+//! let resolution = file_resolutions(&db, main).of(use_id);
+//! assert_eq!(resolution, &Resolution::Definite(Target::External("asyncio.sleep".into())));
+//! ```
 
 pub mod builtins;
 pub mod dump;

@@ -332,9 +332,7 @@ impl<'db> Resolver<'db> {
                 self.resolve_expr(file, body, *value)
                     .map(file, |base| self.attribute(base, &attr))
             }
-            Expr::Call { func, .. } => self
-                .resolve_expr(file, body, *func)
-                .map(file, |callee| call_result(callee)),
+            Expr::Call { func, .. } => self.resolve_expr(file, body, *func).map(file, call_result),
             Expr::Named { value, .. } => self.resolve_expr(file, body, *value),
             other => Resolution::Unresolved(Unresolved::Expression(expr_kind(other))),
         }
@@ -507,10 +505,10 @@ impl<'db> Resolver<'db> {
                 Resolution::combine(candidates)
             }
             None => {
-                if let Some(own) = module_name(self.db, module) {
-                    if let Some(found) = resolve_module(self.db, &format!("{own}.{name}")) {
-                        return Resolution::Definite(Target::ProjectModule(found));
-                    }
+                if let Some(own) = module_name(self.db, module)
+                    && let Some(found) = resolve_module(self.db, &format!("{own}.{name}"))
+                {
+                    return Resolution::Definite(Target::ProjectModule(found));
                 }
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
