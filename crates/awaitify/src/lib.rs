@@ -6,4 +6,5 @@
 //! were reported, 2 for usage errors; warnings change the exit code only with `--strict`.
 
 pub mod project;
+pub mod watch;
 pub mod write;

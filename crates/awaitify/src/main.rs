@@ -64,6 +64,16 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Re-analyse the project on every change, incrementally; with --out-dir, keep the
+    /// rewritten project there up to date.
+    Watch {
+        dir: PathBuf,
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// How often to look for changes, in milliseconds.
+        #[arg(long, default_value_t = 200)]
+        interval_ms: u64,
+    },
     /// Print the call graph: JSON in PyCG's format, or Graphviz dot.
     Callgraph {
         path: PathBuf,
@@ -131,6 +141,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             output_format.into(),
             strict,
         ),
+        Command::Watch {
+            dir,
+            out_dir,
+            interval_ms,
+        } => watch(&dir, out_dir.as_deref(), interval_ms),
         Command::Callgraph { path, format } => {
             let project = load_project(&path, None)?;
             let graph = awaitify_callgraph::call_graph(&project.db);
@@ -270,6 +285,33 @@ fn transform(
         return Ok(ExitCode::from(1));
     }
     Ok(exit_code(&diagnostics, strict))
+}
+
+fn watch(dir: &Path, out_dir: Option<&Path>, interval_ms: u64) -> Result<ExitCode, String> {
+    if !dir.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    let rules = awaitify_rewrite::discover_rules(dir).map_err(|error| error.to_string())?;
+    let mut watcher =
+        awaitify::watch::Watcher::new(dir, out_dir, rules).map_err(|error| error.to_string())?;
+    eprintln!("awaitify: watching {} (Ctrl-C to stop)", dir.display());
+    loop {
+        if let Some(report) = watcher.poll() {
+            emit_to_stderr(&watcher.db, &report.diagnostics, OutputFormat::Human);
+            eprintln!(
+                "awaitify: {} file(s) changed, re-analysed in {:.1} ms, {} diagnostic(s){}",
+                report.changed.len(),
+                report.elapsed.as_secs_f64() * 1000.0,
+                report.diagnostics.len(),
+                if report.written.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} file(s) written", report.written.len())
+                }
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(interval_ms));
+    }
 }
 
 fn unified_diff(project: &LoadedProject, file: File, original: &str, output: &str) -> String {

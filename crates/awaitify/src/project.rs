@@ -102,6 +102,30 @@ fn unreadable(path: &Path, why: &str) -> Diagnostic {
     .with_note("awaitify leaves the file untouched")
 }
 
+/// Reads a source file: its text without a byte-order mark, and whether it had one.
+pub fn read_source(path: &Path) -> Result<(String, bool), Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|error| unreadable(path, &error.to_string()))?;
+    let mut text = String::from_utf8(bytes).map_err(|error| {
+        unreadable(
+            path,
+            &format!("it is not valid UTF-8 ({})", error.utf8_error()),
+        )
+    })?;
+    let has_bom = text.starts_with(UTF8_BOM);
+    if has_bom {
+        text.drain(..UTF8_BOM.len());
+    }
+    Ok((text, has_bom))
+}
+
+/// Every Python file of the project rooted at `dir`, sorted.
+pub fn python_files(dir: &Path, exclude: Option<&Path>) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    collect_python_files(dir, exclude, &mut paths);
+    paths.sort();
+    paths
+}
+
 fn collect_python_files(dir: &Path, exclude: Option<&Path>, out: &mut Vec<PathBuf>) {
     if exclude.is_some_and(|exclude| dir == exclude) || dir.join("pyvenv.cfg").exists() {
         return;
