@@ -184,6 +184,7 @@ fn settings_for(project: &LoadedProject, path: &Path, format: OutputFormat) -> O
         Ok(rules) => Some(Settings::new(&project.db, rules)),
         Err(error) => {
             let diagnostic = Diagnostic::error(Code::InvalidConfig, error.to_string())
+                .with_path(error.path.clone())
                 .with_note("fix the configuration; nothing was rewritten");
             emit_to_stderr(&project.db, &[diagnostic], format);
             None

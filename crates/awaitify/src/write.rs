@@ -6,6 +6,15 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    // Through a symbolic link, the file it points to is what gets rewritten.
+    let target = if std::fs::symlink_metadata(path)
+        .is_ok_and(|metadata| metadata.file_type().is_symlink())
+    {
+        std::fs::canonicalize(path)?
+    } else {
+        path.to_path_buf()
+    };
+    let path = target.as_path();
     let dir = path
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
@@ -44,5 +53,22 @@ mod tests {
         assert_eq!(mode, 0o751);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn writing_through_a_symlink_rewrites_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.py");
+        let link = dir.path().join("link.py");
+        std::fs::write(&target, "old\n").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomically(&link, "new\n").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
     }
 }

@@ -112,6 +112,9 @@ pub struct RootDatabase {
     project: Option<Project>,
     files_by_path: Arc<Mutex<indexmap_lite::PathIndex>>,
     executed: Arc<Mutex<Option<Vec<String>>>>,
+    /// Whether `executed` records; checked before locking, so a database that does not
+    /// log pays one atomic load per salsa event.
+    logging: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[salsa::db]
@@ -135,8 +138,13 @@ impl RootDatabase {
     /// A database for a project with the given roots and no files yet.
     pub fn new(roots: Vec<PathBuf>) -> Self {
         let executed: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
+        let logging: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let enabled = logging.clone();
         let log = executed.clone();
         let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            if !enabled.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
             if let salsa::EventKind::WillExecute { database_key } = event.kind
                 && let Some(log) = log.lock().unwrap().as_mut()
             {
@@ -148,6 +156,7 @@ impl RootDatabase {
             project: None,
             files_by_path: Arc::default(),
             executed,
+            logging,
         };
         db.project = Some(Project::new(&db, roots, Vec::new()));
         db
@@ -205,6 +214,8 @@ impl RootDatabase {
     /// Starts recording which queries execute (not those merely validated).
     pub fn start_logging_executions(&self) {
         *self.executed.lock().unwrap() = Some(Vec::new());
+        self.logging
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The queries executed since logging started or since the last call, as

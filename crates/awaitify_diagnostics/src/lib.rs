@@ -113,6 +113,9 @@ pub struct Diagnostic {
     pub primary: Option<Label>,
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
+    /// The file a diagnostic concerns when it has no text to point into (a file that
+    /// cannot be read, a configuration file).
+    pub path: Option<std::path::PathBuf>,
 }
 
 impl Diagnostic {
@@ -124,6 +127,7 @@ impl Diagnostic {
             primary: None,
             secondary: Vec::new(),
             notes: Vec::new(),
+            path: None,
         }
     }
     pub fn error(code: Code, message: impl Into<String>) -> Self {
@@ -139,6 +143,11 @@ impl Diagnostic {
     }
     pub fn with_secondary(mut self, label: Label) -> Self {
         self.secondary.push(label);
+        self
+    }
+    /// Names the file of a diagnostic that has no primary label.
+    pub fn with_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.path = Some(path.into());
         self
     }
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
@@ -281,7 +290,18 @@ fn render_json(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
                 "name": diagnostic.code.name(),
                 "severity": diagnostic.severity.as_str(),
                 "message": diagnostic.message,
-                "location": diagnostic.primary.as_ref().map(|label| location_json(db, label)),
+                "location": match (&diagnostic.primary, &diagnostic.path) {
+                    (Some(label), _) => location_json(db, label),
+                    (None, Some(path)) => serde_json::json!({
+                        "file": path.display().to_string(),
+                        "line": 1,
+                        "column": 1,
+                        "end_line": 1,
+                        "end_column": 1,
+                        "message": "",
+                    }),
+                    (None, None) => serde_json::Value::Null,
+                },
                 "related": diagnostic.secondary.iter().map(|label| location_json(db, label)).collect::<Vec<_>>(),
                 "notes": diagnostic.notes,
             })
@@ -298,6 +318,10 @@ fn render_github(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
         text.replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A")
+    }
+    // Property values (`file=...`) must also escape the separators `:` and `,`.
+    fn escape_property(text: &str) -> String {
+        escape(text).replace(':', "%3A").replace(',', "%2C")
     }
     let mut out = String::new();
     for diagnostic in diagnostics {
@@ -319,11 +343,23 @@ fn render_github(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
                 out.push_str(&format!(
                     "::{level} title={},file={},line={line},col={column},endLine={end_line},endColumn={end_column}::{}\n",
                     diagnostic.code.as_str(),
-                    label.file.path(db).display(),
+                    escape_property(&label.file.path(db).display().to_string()),
                     escape(&message)
                 ));
             }
-            None => out.push_str(&format!("::{level}::{}\n", escape(&message))),
+            None => match &diagnostic.path {
+                Some(path) => out.push_str(&format!(
+                    "::{level} title={},file={}::{}\n",
+                    diagnostic.code.as_str(),
+                    escape_property(&path.display().to_string()),
+                    escape(&message)
+                )),
+                None => out.push_str(&format!(
+                    "::{level} title={}::{}\n",
+                    diagnostic.code.as_str(),
+                    escape(&message)
+                )),
+            },
         }
     }
     out
@@ -380,6 +416,39 @@ mod tests {
         let github = render(&db, &[diagnostic], OutputFormat::Github);
         assert!(
             github.starts_with("::error title=AW001,file=/p/a.py,line=2,col=5"),
+            "{github}"
+        );
+    }
+
+    #[test]
+    fn github_property_values_escape_separators() {
+        let mut db = RootDatabase::new(vec!["/p".into()]);
+        let file = db.set_file("/p/g,h:1/a.py", "x = (\n");
+        let diagnostic = Diagnostic::error(Code::SyntaxError, "bad").with_primary(Label::new(
+            file,
+            TextRange::new(4.into(), 5.into()),
+            "here",
+        ));
+        let github = render(&db, &[diagnostic], OutputFormat::Github);
+        assert!(github.contains("file=/p/g%2Ch%3A1/a.py,line=1"), "{github}");
+    }
+
+    #[test]
+    fn file_level_diagnostics_carry_their_path() {
+        let db = RootDatabase::new(vec!["/p".into()]);
+        let diagnostic =
+            Diagnostic::error(Code::UnreadableFile, "cannot read").with_path("/p/latin.py");
+        let json: serde_json::Value = serde_json::from_str(&render(
+            &db,
+            std::slice::from_ref(&diagnostic),
+            OutputFormat::Json,
+        ))
+        .unwrap();
+        assert_eq!(json[0]["location"]["file"], "/p/latin.py");
+        assert_eq!(json[0]["location"]["line"], 1);
+        let github = render(&db, &[diagnostic], OutputFormat::Github);
+        assert!(
+            github.starts_with("::error title=AW002,file=/p/latin.py::"),
             "{github}"
         );
     }

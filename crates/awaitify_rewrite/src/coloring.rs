@@ -416,37 +416,47 @@ fn find_blockers(
             }
         }
     }
-    // Call sites that cannot await a function that becomes async.
-    for file in &graph.files {
-        for (index, site) in file_calls(db, *file).sites.iter().enumerate() {
+    // Call sites that cannot await a function that becomes async: only the callers of
+    // colored functions need a look.
+    let mut visited: FxHashSet<SiteKey> = FxHashSet::default();
+    for unit in colored {
+        if !matches!(unit.1, BodyId::Function(_)) || graph.is_originally_async(*unit) {
+            continue;
+        }
+        for site_key in graph
+            .callers
+            .get(unit)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if !visited.insert(*site_key) {
+                continue;
+            }
+            let site = graph.site(*site_key);
             if site.awaited {
                 continue;
             }
-            let site_key = (*file, index);
             let newly_async: Vec<UnitKey> = function_targets(site)
                 .filter(|target| colored.contains(target) && !graph.is_originally_async(*target))
                 .collect();
-            if newly_async.is_empty() {
-                continue;
-            }
-            let caller = (*file, site.body);
+            let caller = (site_key.0, site.body);
             let blocker = match site.context {
                 Context::Lambda(lambda) => Some(Blocker::CalledFromLambda {
-                    site: site_key,
+                    site: *site_key,
                     lambda,
                 }),
                 Context::Generator(generator) => Some(Blocker::CalledFromGeneratorExpression {
-                    site: site_key,
+                    site: *site_key,
                     generator,
                 }),
                 Context::Direct if blocked.contains_key(&caller) => {
                     Some(Blocker::CallerStaysSync {
-                        site: site_key,
+                        site: *site_key,
                         caller,
                     })
                 }
                 Context::Direct if !is_clean_callee(site) => {
-                    Some(Blocker::AmbiguousCall { site: site_key })
+                    Some(Blocker::AmbiguousCall { site: *site_key })
                 }
                 Context::Direct => None,
             };
@@ -575,7 +585,7 @@ fn external_base(
     class: awaitify_hir::hir::ClassId,
 ) -> Option<String> {
     let db = resolver.db();
-    for (owner_file, owner) in resolver.mro(file, class) {
+    for (owner_file, owner) in resolver.mro(file, class).iter().copied() {
         let symbols = module_symbols(db, owner_file);
         let Some(summary) = symbols.classes.get(owner) else {
             continue;

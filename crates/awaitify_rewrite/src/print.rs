@@ -246,27 +246,56 @@ impl<'a> ImportPlanner<'a> {
         } else {
             "\n"
         };
-        let mut text = String::new();
-        for (module, alias) in &self.new_imports {
-            match alias {
-                Some(alias) => text.push_str(&format!("import {module} as {alias}{newline}")),
-                None => text.push_str(&format!("import {module}{newline}")),
+        let statements: Vec<String> = self
+            .new_imports
+            .iter()
+            .map(|(module, alias)| match alias {
+                Some(alias) => format!("import {module} as {alias}"),
+                None => format!("import {module}"),
+            })
+            .collect();
+        let edit = match import_position(self.hir, &self.map.module, source) {
+            ImportPosition::LineStart(position) => {
+                let mut text: String = statements
+                    .iter()
+                    .map(|statement| format!("{statement}{newline}"))
+                    .collect();
+                if usize::from(position) == source.len()
+                    && !source.is_empty()
+                    && !source.ends_with('\n')
+                {
+                    text.insert_str(0, newline);
+                }
+                Edit {
+                    range: TextRange::empty(position),
+                    text,
+                }
             }
-        }
-        let position = import_position(self.hir, &self.map.module, source);
-        if usize::from(position) == source.len() && !source.is_empty() && !source.ends_with('\n') {
-            text.insert_str(0, newline);
-        }
-        Some(Edit {
-            range: TextRange::empty(position),
-            text,
-        })
+            ImportPosition::SameLine(position) => Edit {
+                range: TextRange::empty(position),
+                text: statements
+                    .iter()
+                    .map(|statement| format!("; {statement}"))
+                    .collect(),
+            },
+        };
+        Some(edit)
     }
 }
 
-/// Where new imports go: the start of the line after the module docstring and any
-/// `from __future__` imports, else the start of the first statement's line.
-pub fn import_position(hir: &FileHir, map: &BodySourceMap, source: &str) -> TextSize {
+/// Where new imports go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportPosition {
+    /// On lines of their own, starting here.
+    LineStart(TextSize),
+    /// Right after a statement that another statement follows on the same logical line
+    /// (`"""Doc."""; import time`): the imports join that line, separated by `;`.
+    SameLine(TextSize),
+}
+
+/// After the module docstring and any `from __future__` imports (the start of the next
+/// logical line), else at the start of the first statement's line.
+pub fn import_position(hir: &FileHir, map: &BodySourceMap, source: &str) -> ImportPosition {
     let body = &hir.module;
     let mut last_prefix_end: Option<TextSize> = None;
     for (position, stmt) in body.block.iter().enumerate() {
@@ -280,11 +309,14 @@ pub fn import_position(hir: &FileHir, map: &BodySourceMap, source: &str) -> Text
         }
     }
     match last_prefix_end {
-        Some(end) => line_after(source, end),
-        None => match body.block.first() {
+        Some(end) => match next_logical_line(source, end) {
+            Some(next) => ImportPosition::LineStart(next),
+            None => ImportPosition::SameLine(end),
+        },
+        None => ImportPosition::LineStart(match body.block.first() {
             Some(first) => line_start(source, map.stmt(*first).start()),
             None => TextSize::from(0),
-        },
+        }),
     }
 }
 
@@ -294,13 +326,39 @@ fn line_start(source: &str, offset: TextSize) -> TextSize {
         .unwrap_or_default()
 }
 
-/// The start of the line after the one containing `offset` (or the end of the text).
-fn line_after(source: &str, offset: TextSize) -> TextSize {
-    let offset = usize::from(offset);
-    let next = source[offset..]
-        .find('\n')
-        .map_or(source.len(), |index| offset + index + 1);
-    TextSize::try_from(next).unwrap_or_default()
+/// The start of the logical line after a statement ending at `offset`: trailing
+/// whitespace, a comment and backslash continuations belong to the statement's line.
+/// `None` when another statement follows on the same line (after `;`).
+fn next_logical_line(source: &str, offset: TextSize) -> Option<TextSize> {
+    let bytes = source.as_bytes();
+    let mut index = usize::from(offset);
+    while index < bytes.len() {
+        match bytes[index] {
+            b' ' | b'\t' | b'\x0c' => index += 1,
+            b'\\' => {
+                // A continuation: the backslash, then the line break.
+                index += 1;
+                if bytes.get(index) == Some(&b'\r') {
+                    index += 1;
+                }
+                if bytes.get(index) == Some(&b'\n') {
+                    index += 1;
+                }
+            }
+            b'#' => {
+                while index < bytes.len() && bytes[index] != b'\n' {
+                    index += 1;
+                }
+            }
+            b'\r' if bytes.get(index + 1) == Some(&b'\n') => {
+                return TextSize::try_from(index + 2).ok();
+            }
+            b'\n' | b'\r' => return TextSize::try_from(index + 1).ok(),
+            b';' => return None,
+            _ => return None,
+        }
+    }
+    TextSize::try_from(bytes.len()).ok()
 }
 
 /// Whether a span of source holds a comment (so it must not be deleted).

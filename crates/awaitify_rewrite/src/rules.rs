@@ -120,10 +120,12 @@ impl std::fmt::Display for ConfigError {
 /// The rule set for a project at `start`: the defaults plus the first `awaitify.toml`,
 /// or `pyproject.toml` with a `[tool.awaitify]` table, found from `start` upward.
 pub fn discover_rules(start: &Path) -> Result<RuleSet, ConfigError> {
-    let mut dir = if start.is_dir() {
-        Some(start)
+    // `.` or `app.py` have no parent to walk up to; their absolute form does.
+    let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+    let mut dir = if absolute.is_dir() {
+        Some(absolute.as_path())
     } else {
-        start.parent()
+        absolute.parent()
     };
     while let Some(current) = dir {
         let dedicated = current.join("awaitify.toml");

@@ -233,9 +233,22 @@ pub struct Resolver<'db> {
     bindings: FxHashMap<(File, BindingId), Resolution>,
     summaries: FxHashMap<(File, BindingId), Resolution>,
     in_progress: FxHashSet<(File, BindingId, bool)>,
+    mros: FxHashMap<(File, ClassId), std::rc::Rc<[(File, ClassId)]>>,
+    /// Per-file query results, fetched once: a resolver lives inside one query
+    /// execution, so the first fetch has recorded the dependency.
+    files: FxHashMap<File, FileQueries<'db>>,
+    members: FxHashMap<(File, ClassId, Name, bool), Option<Resolution>>,
+    module_members: FxHashMap<(File, Name), Resolution>,
 }
 
 const MAX_MRO: usize = 64;
+
+#[derive(Clone, Copy, Default)]
+struct FileQueries<'db> {
+    hir: Option<&'db FileHir>,
+    index: Option<&'db SemanticIndex>,
+    symbols: Option<&'db crate::ModuleSymbols>,
+}
 
 impl<'db> Resolver<'db> {
     pub fn new(db: &'db dyn Db) -> Self {
@@ -245,6 +258,10 @@ impl<'db> Resolver<'db> {
             bindings: FxHashMap::default(),
             summaries: FxHashMap::default(),
             in_progress: FxHashSet::default(),
+            mros: FxHashMap::default(),
+            files: FxHashMap::default(),
+            members: FxHashMap::default(),
+            module_members: FxHashMap::default(),
         }
     }
 
@@ -252,9 +269,29 @@ impl<'db> Resolver<'db> {
         self.db
     }
 
+    fn hir(&mut self, file: File) -> &'db FileHir {
+        let db = self.db;
+        let entry = self.files.entry(file).or_default();
+        *entry.hir.get_or_insert_with(|| file_hir(db, file))
+    }
+
+    fn index(&mut self, file: File) -> &'db SemanticIndex {
+        let db = self.db;
+        let entry = self.files.entry(file).or_default();
+        *entry.index.get_or_insert_with(|| semantic_index(db, file))
+    }
+
+    fn symbols(&mut self, file: File) -> &'db crate::ModuleSymbols {
+        let db = self.db;
+        let entry = self.files.entry(file).or_default();
+        *entry
+            .symbols
+            .get_or_insert_with(|| module_symbols(db, file))
+    }
+
     pub(crate) fn resolve_file_uses(&mut self, file: File) -> FileResolutions {
         self.computing = Some(file);
-        let index = semantic_index(self.db, file);
+        let index = self.index(file);
         let uses = index
             .uses
             .iter()
@@ -267,7 +304,7 @@ impl<'db> Resolver<'db> {
     /// What the use `use_id` of `file` resolves to.
     pub fn resolve_use(&mut self, file: File, use_id: UseId) -> Resolution {
         if self.computing == Some(file) {
-            let index = semantic_index(self.db, file);
+            let index = self.index(file);
             self.compute_use(file, index, use_id)
         } else {
             file_resolutions(self.db, file).of(use_id).clone()
@@ -314,11 +351,11 @@ impl<'db> Resolver<'db> {
 
     /// What the expression `expr` of `body` in `file` refers to.
     pub fn resolve_expr(&mut self, file: File, body: BodyId, expr: ExprId) -> Resolution {
-        let hir = file_hir(self.db, file);
+        let hir = self.hir(file);
         let body_data = hir.body(body);
         match &body_data.exprs[expr] {
             Expr::Name { .. } => {
-                let index = semantic_index(self.db, file);
+                let index = self.index(file);
                 match index.use_of(body, expr) {
                     Some(use_id) => self.resolve_use(file, use_id),
                     None => Resolution::Unresolved(Unresolved::Unbound),
@@ -371,7 +408,7 @@ impl<'db> Resolver<'db> {
         if !self.in_progress.insert((file, binding, false)) {
             return Resolution::Unresolved(Unresolved::Cycle);
         }
-        let index = semantic_index(self.db, file);
+        let index = self.index(file);
         let data = &index.bindings[binding];
         let resolution = match &data.kind {
             BindingKind::Import { module } => Resolution::Definite(self.module_target(module)),
@@ -405,7 +442,7 @@ impl<'db> Resolver<'db> {
     /// An element of a literal collection (`for w in [A(), B()]`): whichever element it
     /// is, so each element's resolution is a candidate.
     fn element_of(&mut self, file: File, body: BodyId, iter: ExprId) -> Resolution {
-        let hir = file_hir(self.db, file);
+        let hir = self.hir(file);
         match &hir.body(body).exprs[iter] {
             Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts }
                 if !elts.is_empty() =>
@@ -431,7 +468,7 @@ impl<'db> Resolver<'db> {
         if index != 0 {
             return Resolution::Unresolved(Unresolved::Parameter);
         }
-        let symbols = module_symbols(self.db, file);
+        let symbols = self.symbols(file);
         let Some(summary) = symbols.functions.get(function) else {
             return Resolution::Unresolved(Unresolved::Parameter);
         };
@@ -494,7 +531,20 @@ impl<'db> Resolver<'db> {
 
     /// A module-level name of a project module, through its summary.
     pub fn module_member(&mut self, module: File, name: &str) -> Resolution {
-        let symbols = module_symbols(self.db, module);
+        let key = (module, Name::from(name));
+        if let Some(cached) = self.module_members.get(&key) {
+            return cached.clone();
+        }
+        let resolution = self.compute_module_member(module, name);
+        // Results computed while a cycle was open may be partial; keep only settled ones.
+        if self.in_progress.is_empty() {
+            self.module_members.insert(key, resolution.clone());
+        }
+        resolution
+    }
+
+    fn compute_module_member(&mut self, module: File, name: &str) -> Resolution {
+        let symbols = self.symbols(module);
         match symbols.globals.get(name) {
             Some(summaries) => {
                 let mut candidates = Vec::new();
@@ -561,7 +611,7 @@ impl<'db> Resolver<'db> {
         match path {
             ExprPath::Name(name) => {
                 if let Some(class) = class {
-                    let symbols = module_symbols(self.db, file);
+                    let symbols = self.symbols(file);
                     if let Some(members) = symbols
                         .classes
                         .get(class)
@@ -631,7 +681,16 @@ impl<'db> Resolver<'db> {
     /// The project classes of `class`'s method resolution order, itself first:
     /// depth-first, left to right, each class once (C3 agrees on every hierarchy
     /// without diamonds).
-    pub fn mro(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
+    pub fn mro(&mut self, file: File, class: ClassId) -> std::rc::Rc<[(File, ClassId)]> {
+        if let Some(cached) = self.mros.get(&(file, class)) {
+            return cached.clone();
+        }
+        let order: std::rc::Rc<[(File, ClassId)]> = self.compute_mro(file, class).into();
+        self.mros.insert((file, class), order.clone());
+        order
+    }
+
+    fn compute_mro(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
         let mut order = Vec::new();
         let mut stack = vec![(file, class)];
         let mut seen = FxHashSet::default();
@@ -640,7 +699,7 @@ impl<'db> Resolver<'db> {
                 continue;
             }
             order.push((file, class));
-            let symbols = module_symbols(self.db, file);
+            let symbols = self.symbols(file);
             let Some(summary) = symbols.classes.get(class) else {
                 continue;
             };
@@ -666,12 +725,30 @@ impl<'db> Resolver<'db> {
         name: &str,
         skip_self: bool,
     ) -> Option<Resolution> {
+        let key = (file, class, Name::from(name), skip_self);
+        if let Some(cached) = self.members.get(&key) {
+            return cached.clone();
+        }
+        let found = self.compute_class_member(file, class, name, skip_self);
+        if self.in_progress.is_empty() {
+            self.members.insert(key, found.clone());
+        }
+        found
+    }
+
+    fn compute_class_member(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+        skip_self: bool,
+    ) -> Option<Resolution> {
         let order = self.mro(file, class);
-        for (position, (owner_file, owner)) in order.into_iter().enumerate() {
+        for (position, (owner_file, owner)) in order.iter().copied().enumerate() {
             if skip_self && position == 0 {
                 continue;
             }
-            let symbols = module_symbols(self.db, owner_file);
+            let symbols = self.symbols(owner_file);
             let Some(members) = symbols
                 .classes
                 .get(owner)

@@ -1,0 +1,1095 @@
+//! The command-line contract of `docs/cli.md`, checked on the real binary.
+//!
+//! Every test builds a small Python project in a temporary directory, runs `awaitify`
+//! on it as a user would, and asserts what the contract promises: what is printed on
+//! stdout and stderr, which files are written (byte for byte) and which are not, and
+//! the exit code (0 success, 1 errors or warnings with `--strict`, 2 usage errors).
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use tempfile::TempDir;
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+/// What one run of the binary gave back.
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl Run {
+    fn stdout(&self) -> String {
+        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
+    }
+
+    #[track_caller]
+    fn assert_code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            expected,
+            "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            String::from_utf8_lossy(&self.stdout),
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Runs `awaitify ARGS...` with `cwd` as the working directory.
+fn awaitify<I, S>(cwd: &Path, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let output = Command::new(env!("CARGO_BIN_EXE_awaitify"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the awaitify binary runs");
+    Run {
+        code: output.status.code().expect("awaitify exited normally"),
+        stdout: output.stdout,
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// A fresh temporary directory holding `files` (relative path, contents).
+fn project(files: &[(&str, &[u8])]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    add_files(dir.path(), files);
+    dir
+}
+
+fn add_files(root: &Path, files: &[(&str, &[u8])]) {
+    for (relative, contents) in files {
+        let path = root.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+}
+
+/// Every file below `root` (relative path -> bytes), to compare a tree before and after.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                walk(root, &path, out);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().to_path_buf();
+                out.insert(relative, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    if root.exists() {
+        walk(root, root, &mut out);
+    }
+    out
+}
+
+/// The relative paths of every file below `root`, sorted.
+fn file_names(root: &Path) -> Vec<String> {
+    snapshot(root)
+        .keys()
+        .map(|path| path.display().to_string())
+        .collect()
+}
+
+/// A path as a command-line argument (temporary paths are UTF-8).
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+fn read(path: impl AsRef<Path>) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+fn read_string(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// True when every `\n` in `bytes` is preceded by `\r`.
+fn all_crlf(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .all(|(index, byte)| *byte != b'\n' || (index > 0 && bytes[index - 1] == b'\r'))
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------
+
+const HELPERS: &str = "import time\n\ndef nap():\n    time.sleep(1)\n";
+const HELPERS_REWRITTEN: &str =
+    "import asyncio\nimport time\n\nasync def nap():\n    await asyncio.sleep(1)\n";
+
+const MAIN: &str = "from helpers import nap\n\ndef f():\n    nap()\n    print(\"x\")\n\nf()\n";
+const MAIN_REWRITTEN: &str =
+    "from helpers import nap\n\nasync def f():\n    await nap()\n    print(\"x\")\n\nawait f()\n";
+
+/// Nothing in it matches a rule, and it is full of bytes a printer could lose: tabs,
+/// CRLF and LF mixed, every quote style, trailing whitespace, no final newline.
+const UNTOUCHED: &[u8] = b"import time\r\nx = 1\t# tab  \r\ny = \"it's\"  \r\n\
+z = '''a \"b\"\n\tc '''\r\nt = time.monotonic()\nif x:\n\tw = f\"{x!r}\" ''  \n\
+q = r'\\d+'\t\nw = 2   ";
+
+/// A sleeping helper, a caller, a package module and a file with nothing to rewrite.
+fn sample_project() -> TempDir {
+    project(&[
+        ("helpers.py", HELPERS.as_bytes()),
+        ("main.py", MAIN.as_bytes()),
+        ("pkg/__init__.py", b""),
+        (
+            "pkg/mod.py",
+            b"from helpers import nap\n\ndef g():\n    nap()\n",
+        ),
+        ("pkg/plain.py", UNTOUCHED),
+    ])
+}
+
+const BROKEN: &[u8] = b"def f(:\n    pass\n";
+const LATIN1: &[u8] = b"# caf\xe9\nimport time\ntime.sleep(1)\n";
+const SLEEPS: &[u8] = b"import time\ntime.sleep(2)\n";
+const SLEEPS_REWRITTEN: &[u8] = b"import asyncio\nimport time\nawait asyncio.sleep(2)\n";
+
+const LAMBDA: &[u8] =
+    b"import time\n\ndef fetch():\n    time.sleep(1)\n\ncallback = lambda: fetch()\n";
+
+// ---------------------------------------------------------------------------------------
+// 1. transform FILE
+// ---------------------------------------------------------------------------------------
+
+/// `transform FILE` prints the rewritten file on stdout, exits 0, and writes nothing.
+#[test]
+fn transform_file_prints_the_rewrite_on_stdout() {
+    let dir = project(&[("helpers.py", HELPERS.as_bytes())]);
+    let before = snapshot(dir.path());
+    let run = awaitify(dir.path(), ["transform", "helpers.py"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout(), HELPERS_REWRITTEN);
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "transform FILE writes nothing"
+    );
+}
+
+/// A file with nothing to rewrite comes back byte for byte: tabs, CRLF, odd quotes,
+/// trailing whitespace and the missing final newline all survive.
+#[test]
+fn transform_file_with_nothing_to_rewrite_is_byte_identical() {
+    let dir = project(&[("plain.py", UNTOUCHED)]);
+    let run = awaitify(dir.path(), ["transform", "plain.py"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, UNTOUCHED);
+    assert!(run.stderr.is_empty(), "no diagnostics: {}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Sibling modules
+// ---------------------------------------------------------------------------------------
+
+/// `transform main.py` analyses `helpers.py` next to it: the helper turns async, so
+/// main awaits it, and only main is printed.
+#[test]
+fn transform_file_sees_sibling_modules() {
+    let dir = project(&[
+        ("helpers.py", HELPERS.as_bytes()),
+        ("main.py", MAIN.as_bytes()),
+    ]);
+    let run = awaitify(dir.path(), ["transform", "main.py"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout(), MAIN_REWRITTEN);
+    assert_eq!(read_string(dir.path().join("helpers.py")), HELPERS);
+}
+
+/// An absolute path works the same, from any working directory.
+#[test]
+fn transform_file_by_absolute_path_from_elsewhere() {
+    let dir = project(&[
+        ("helpers.py", HELPERS.as_bytes()),
+        ("main.py", MAIN.as_bytes()),
+    ]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = awaitify(
+        elsewhere.path(),
+        ["transform", arg(&dir.path().join("main.py"))],
+    );
+    run.assert_code(0);
+    assert_eq!(run.stdout(), MAIN_REWRITTEN);
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. transform DIR --out-dir OUT
+// ---------------------------------------------------------------------------------------
+
+/// `--out-dir` writes every Python file at its relative path (packages included),
+/// rewritten or byte-identical, and leaves the input untouched.
+#[test]
+fn out_dir_writes_every_file_at_its_relative_path() {
+    let dir = sample_project();
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("out");
+    let before = snapshot(dir.path());
+
+    let run = awaitify(dir.path(), ["transform", ".", "--out-dir", arg(&out)]);
+    run.assert_code(0);
+    assert!(run.stdout.is_empty(), "nothing on stdout: {}", run.stdout());
+
+    assert_eq!(snapshot(dir.path()), before, "the input is not touched");
+    assert_eq!(
+        file_names(&out),
+        [
+            "helpers.py",
+            "main.py",
+            "pkg/__init__.py",
+            "pkg/mod.py",
+            "pkg/plain.py"
+        ]
+    );
+    assert_eq!(read_string(out.join("helpers.py")), HELPERS_REWRITTEN);
+    assert_eq!(read_string(out.join("main.py")), MAIN_REWRITTEN);
+    assert_eq!(
+        read_string(out.join("pkg/mod.py")),
+        "from helpers import nap\n\nasync def g():\n    await nap()\n"
+    );
+    assert_eq!(read(out.join("pkg/__init__.py")), b"");
+    assert_eq!(read(out.join("pkg/plain.py")), UNTOUCHED, "byte-identical");
+}
+
+/// Hidden directories, `__pycache__`, `node_modules`, `site-packages` and virtual
+/// environments are not part of the project, so nothing of them lands in OUT.
+#[test]
+fn out_dir_skips_directories_outside_the_project() {
+    let dir = project(&[
+        ("app.py", SLEEPS),
+        (".hidden/a.py", SLEEPS),
+        ("__pycache__/b.py", SLEEPS),
+        ("node_modules/c.py", SLEEPS),
+        ("lib/site-packages/d.py", SLEEPS),
+        ("venv/pyvenv.cfg", b"home = /usr/bin\n"),
+        ("venv/e.py", SLEEPS),
+        ("notes.txt", b"not python\n"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let run = awaitify(
+        dir.path(),
+        ["transform", arg(dir.path()), "--out-dir", arg(out.path())],
+    );
+    run.assert_code(0);
+    assert_eq!(file_names(out.path()), ["app.py"]);
+    assert_eq!(read(out.path().join("app.py")), SLEEPS_REWRITTEN);
+}
+
+/// An OUT inside DIR is not read back as part of the project, so a second run does not
+/// nest `out/out/...`.
+#[test]
+fn out_dir_inside_the_project_is_skipped() {
+    let dir = project(&[("helpers.py", HELPERS.as_bytes())]);
+    for _ in 0..2 {
+        awaitify(dir.path(), ["transform", ".", "--out-dir", "out"]).assert_code(0);
+    }
+    assert_eq!(file_names(dir.path()), ["helpers.py", "out/helpers.py"]);
+    assert_eq!(
+        read_string(dir.path().join("out/helpers.py")),
+        HELPERS_REWRITTEN
+    );
+}
+
+/// A file that cannot be written (OUT lies below a regular file) is an error: exit 1,
+/// with the path in the message.
+#[test]
+fn out_dir_that_cannot_be_written_exits_1() {
+    let dir = project(&[("helpers.py", HELPERS.as_bytes()), ("blocker", b"")]);
+    let run = awaitify(
+        dir.path(),
+        ["transform", "helpers.py", "--out-dir", "blocker/out"],
+    );
+    run.assert_code(1);
+    assert!(run.stderr.contains("cannot write"), "{}", run.stderr);
+    assert!(run.stderr.contains("helpers.py"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. --write
+// ---------------------------------------------------------------------------------------
+
+/// `--write` rewrites changed files in place with their permissions, leaves no
+/// temporary file behind, and does not touch files that need no change.
+#[test]
+fn write_rewrites_in_place_keeping_permissions() {
+    let dir = sample_project();
+    let helpers = dir.path().join("helpers.py");
+    let plain = dir.path().join("pkg/plain.py");
+    std::fs::set_permissions(&helpers, std::fs::Permissions::from_mode(0o751)).unwrap();
+    // An old modification time, so "not rewritten" is visible without sleeping.
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&plain)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    let plain_inode = std::fs::metadata(&plain).unwrap().ino();
+    let files_before = file_names(dir.path());
+
+    let run = awaitify(dir.path(), ["transform", ".", "--write"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.is_empty(),
+        "--write prints nothing: {}",
+        run.stdout()
+    );
+
+    assert_eq!(read_string(&helpers), HELPERS_REWRITTEN);
+    assert_eq!(read_string(dir.path().join("main.py")), MAIN_REWRITTEN);
+    let mode = std::fs::metadata(&helpers).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o751, "permissions are kept, got {mode:o}");
+
+    assert_eq!(
+        file_names(dir.path()),
+        files_before,
+        "no temporary files are left behind"
+    );
+
+    let plain_after = std::fs::metadata(&plain).unwrap();
+    assert_eq!(read(&plain), UNTOUCHED);
+    assert_eq!(plain_after.modified().unwrap(), long_ago, "not rewritten");
+    assert_eq!(plain_after.ino(), plain_inode, "not replaced either");
+}
+
+/// `--write` on one file rewrites only that file, even when a sibling would change too.
+#[test]
+fn write_on_a_file_rewrites_only_that_file() {
+    let dir = project(&[
+        ("helpers.py", HELPERS.as_bytes()),
+        ("main.py", MAIN.as_bytes()),
+    ]);
+    let run = awaitify(dir.path(), ["transform", "main.py", "--write"]);
+    run.assert_code(0);
+    assert_eq!(read_string(dir.path().join("main.py")), MAIN_REWRITTEN);
+    assert_eq!(read_string(dir.path().join("helpers.py")), HELPERS);
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. --diff
+// ---------------------------------------------------------------------------------------
+
+/// `--diff` prints a unified diff per changed file with `a/` and `b/` headers relative
+/// to the project root, and writes nothing.
+#[test]
+fn diff_prints_a_unified_diff_and_writes_nothing() {
+    let dir = sample_project();
+    let before = snapshot(dir.path());
+    let run = awaitify(dir.path(), ["transform", arg(dir.path()), "--diff"]);
+    run.assert_code(0);
+    let stdout = run.stdout();
+    assert_eq!(snapshot(dir.path()), before, "--diff alone writes nothing");
+
+    let expected_mod = "\
+--- a/pkg/mod.py
++++ b/pkg/mod.py
+@@ -1,4 +1,4 @@
+ from helpers import nap
+ 
+-def g():
+-    nap()
++async def g():
++    await nap()
+";
+    assert!(stdout.contains(expected_mod), "{stdout}");
+    let expected_helpers = "\
+--- a/helpers.py
++++ b/helpers.py
+@@ -1,4 +1,5 @@
++import asyncio
+ import time
+ 
+-def nap():
+-    time.sleep(1)
++async def nap():
++    await asyncio.sleep(1)
+";
+    assert!(stdout.contains(expected_helpers), "{stdout}");
+    assert!(
+        stdout.contains("--- a/main.py\n+++ b/main.py\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("plain.py"),
+        "unchanged files have no diff: {stdout}"
+    );
+    assert!(!stdout.contains("__init__.py"), "{stdout}");
+    assert!(
+        !stdout.contains(&dir.path().display().to_string()),
+        "paths are relative"
+    );
+}
+
+/// `--diff` with `--write` prints the diff and writes the change.
+#[test]
+fn diff_with_write_prints_and_writes() {
+    let dir = project(&[("helpers.py", HELPERS.as_bytes())]);
+    let run = awaitify(dir.path(), ["transform", "helpers.py", "--diff", "--write"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout()
+            .starts_with("--- a/helpers.py\n+++ b/helpers.py\n")
+    );
+    assert_eq!(
+        read_string(dir.path().join("helpers.py")),
+        HELPERS_REWRITTEN
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Syntax errors
+// ---------------------------------------------------------------------------------------
+
+/// `check` reports a syntax error as AW001 at `file:line:column` and exits 1.
+#[test]
+fn check_reports_a_syntax_error_with_its_location() {
+    let dir = project(&[("bad.py", BROKEN), ("good.py", SLEEPS)]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("AW001"), "{}", run.stderr);
+    assert!(run.stderr.contains("bad.py:1:7"), "{}", run.stderr);
+
+    let run = awaitify(dir.path(), ["check", ".", "--output-format", "json"]);
+    run.assert_code(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    let first = &json[0];
+    assert_eq!(first["code"], "AW001");
+    assert_eq!(first["name"], "syntax-error");
+    assert_eq!(first["severity"], "error");
+    assert!(
+        first["location"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("bad.py")
+    );
+    assert_eq!(first["location"]["line"], 1);
+    assert_eq!(first["location"]["column"], 7);
+}
+
+/// `transform FILE` on a file that does not parse prints nothing on stdout, reports
+/// AW001 with its location, and exits 1.
+#[test]
+fn transform_file_with_a_syntax_error_prints_nothing() {
+    let dir = project(&[("bad.py", BROKEN)]);
+    let run = awaitify(dir.path(), ["transform", "bad.py"]);
+    run.assert_code(1);
+    assert!(run.stdout.is_empty(), "{}", run.stdout());
+    assert!(run.stderr.contains("AW001"), "{}", run.stderr);
+    assert!(run.stderr.contains("bad.py:1:7"), "{}", run.stderr);
+}
+
+/// With `--write`, a file that does not parse is never written while the rest of the
+/// project is still rewritten; the run exits 1.
+#[test]
+fn write_never_writes_a_file_with_a_syntax_error() {
+    let dir = project(&[("bad.py", BROKEN), ("good.py", SLEEPS)]);
+    let run = awaitify(dir.path(), ["transform", ".", "--write"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("AW001"), "{}", run.stderr);
+    assert_eq!(read(dir.path().join("bad.py")), BROKEN);
+    assert_eq!(read(dir.path().join("good.py")), SLEEPS_REWRITTEN);
+    assert_eq!(file_names(dir.path()), ["bad.py", "good.py"]);
+}
+
+/// With `--out-dir`, a file that does not parse is not even copied; the others are.
+#[test]
+fn out_dir_never_receives_a_file_with_a_syntax_error() {
+    let dir = project(&[("bad.py", BROKEN), ("good.py", SLEEPS)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = awaitify(dir.path(), ["transform", ".", "--out-dir", arg(out.path())]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("bad.py:1:7"), "{}", run.stderr);
+    assert_eq!(file_names(out.path()), ["good.py"]);
+    assert_eq!(read(out.path().join("good.py")), SLEEPS_REWRITTEN);
+}
+
+/// `--diff` shows the other files' changes, none for the broken file, and exits 1.
+#[test]
+fn diff_skips_a_file_with_a_syntax_error() {
+    let dir = project(&[("bad.py", BROKEN), ("good.py", SLEEPS)]);
+    let run = awaitify(dir.path(), ["transform", ".", "--diff"]);
+    run.assert_code(1);
+    let stdout = run.stdout();
+    assert!(stdout.contains("--- a/good.py"), "{stdout}");
+    assert!(!stdout.contains("bad.py"), "{stdout}");
+}
+
+/// Functions of a file that does not parse never become async, so callers in other
+/// files do not change to follow them.
+#[test]
+fn functions_of_a_broken_file_never_become_async() {
+    let dir = project(&[
+        (
+            "broken.py",
+            b"import time\n\ndef nap():\n    time.sleep(1)\n\nx = (\n",
+        ),
+        (
+            "main.py",
+            b"from broken import nap\n\ndef f():\n    nap()\n",
+        ),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let run = awaitify(dir.path(), ["transform", ".", "--out-dir", arg(out.path())]);
+    run.assert_code(1);
+    assert_eq!(file_names(out.path()), ["main.py"]);
+    assert_eq!(
+        read(out.path().join("main.py")),
+        read(dir.path().join("main.py"))
+    );
+}
+
+/// Line and column are 1-based and the column counts characters, not bytes.
+#[test]
+fn columns_count_characters() {
+    let dir = project(&[("a.py", "x = \"é€😀\" + )\n".as_bytes())]);
+    let run = awaitify(dir.path(), ["check", "a.py", "--output-format", "json"]);
+    run.assert_code(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(json[0]["location"]["line"], 1);
+    assert_eq!(json[0]["location"]["column"], 13, "{}", run.stderr);
+    let run = awaitify(dir.path(), ["check", "a.py"]);
+    assert!(run.stderr.contains("a.py:1:13"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Files that are not UTF-8
+// ---------------------------------------------------------------------------------------
+
+/// A file that is not UTF-8 is reported as AW002 naming the file, exit 1.
+#[test]
+fn check_reports_a_file_that_is_not_utf8() {
+    let dir = project(&[("latin.py", LATIN1), ("good.py", SLEEPS)]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("AW002"), "{}", run.stderr);
+    assert!(run.stderr.contains("latin.py"), "{}", run.stderr);
+}
+
+/// A file that is not UTF-8 is never written, by `--write` or into `--out-dir`, and the
+/// other files are still processed.
+#[test]
+fn a_file_that_is_not_utf8_is_never_written() {
+    let dir = project(&[("latin.py", LATIN1), ("good.py", SLEEPS)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = awaitify(dir.path(), ["transform", ".", "--out-dir", arg(out.path())]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("AW002"), "{}", run.stderr);
+    assert_eq!(file_names(out.path()), ["good.py"]);
+    assert_eq!(read(out.path().join("good.py")), SLEEPS_REWRITTEN);
+
+    let run = awaitify(dir.path(), ["transform", ".", "--write"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("AW002"), "{}", run.stderr);
+    assert_eq!(read(dir.path().join("latin.py")), LATIN1);
+    assert_eq!(read(dir.path().join("good.py")), SLEEPS_REWRITTEN);
+
+    let run = awaitify(dir.path(), ["transform", "latin.py"]);
+    run.assert_code(1);
+    assert!(run.stdout.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. Byte-order marks
+// ---------------------------------------------------------------------------------------
+
+/// A UTF-8 byte-order mark is kept by `--write`, `--out-dir` and on stdout.
+#[test]
+fn a_byte_order_mark_is_kept() {
+    let with_bom = [b"\xef\xbb\xbf".as_slice(), SLEEPS].concat();
+    let expected = [b"\xef\xbb\xbf".as_slice(), SLEEPS_REWRITTEN].concat();
+    let untouched = [b"\xef\xbb\xbf".as_slice(), b"x = 1\n"].concat();
+    let dir = project(&[("bom.py", &with_bom), ("same.py", &untouched)]);
+
+    let out = tempfile::tempdir().unwrap();
+    awaitify(dir.path(), ["transform", ".", "--out-dir", arg(out.path())]).assert_code(0);
+    assert_eq!(read(out.path().join("bom.py")), expected);
+    assert_eq!(read(out.path().join("same.py")), untouched);
+
+    let run = awaitify(dir.path(), ["transform", "bom.py"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, expected);
+
+    awaitify(dir.path(), ["transform", ".", "--write"]).assert_code(0);
+    assert_eq!(read(dir.path().join("bom.py")), expected);
+    assert_eq!(read(dir.path().join("same.py")), untouched);
+}
+
+// ---------------------------------------------------------------------------------------
+// 9. CRLF
+// ---------------------------------------------------------------------------------------
+
+/// A CRLF file that is rewritten stays CRLF on every line, the inserted
+/// `import asyncio` included (after a docstring and a `__future__` import).
+#[test]
+fn crlf_files_keep_crlf_everywhere() {
+    let source = b"\"\"\"Doc.\"\"\"\r\nfrom __future__ import annotations\r\nimport time\r\n\r\n\
+def nap():\r\n    time.sleep(1)\r\n\r\nnap()\r\n";
+    let expected = b"\"\"\"Doc.\"\"\"\r\nfrom __future__ import annotations\r\n\
+import asyncio\r\nimport time\r\n\r\nasync def nap():\r\n    await asyncio.sleep(1)\r\n\r\n\
+await nap()\r\n";
+    let dir = project(&[("crlf.py", source)]);
+
+    let run = awaitify(dir.path(), ["transform", "crlf.py"]);
+    run.assert_code(0);
+    assert!(all_crlf(&run.stdout), "{:?}", run.stdout());
+    assert_eq!(run.stdout, expected);
+
+    awaitify(dir.path(), ["transform", ".", "--write"]).assert_code(0);
+    let written = read(dir.path().join("crlf.py"));
+    assert!(all_crlf(&written));
+    assert_eq!(written, expected);
+}
+
+// ---------------------------------------------------------------------------------------
+// 10. Output formats
+// ---------------------------------------------------------------------------------------
+
+/// `check --output-format json` prints a JSON array of diagnostics with code, name,
+/// severity, message and a 1-based location.
+#[test]
+fn check_json_output() {
+    let dir = project(&[("app.py", LAMBDA)]);
+    let run = awaitify(dir.path(), ["check", ".", "--output-format", "json"]);
+    run.assert_code(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stderr).expect("the diagnostics are JSON");
+    let diagnostics = json.as_array().expect("an array");
+    assert_eq!(diagnostics.len(), 1, "{json:#}");
+    let diagnostic = &diagnostics[0];
+    assert_eq!(diagnostic["code"], "AW201");
+    assert_eq!(diagnostic["name"], "async-in-lambda");
+    assert_eq!(diagnostic["severity"], "warning");
+    assert!(diagnostic["message"].as_str().unwrap().contains("lambda"));
+    let location = &diagnostic["location"];
+    assert_eq!(
+        Path::new(location["file"].as_str().unwrap()),
+        dir.path().join("app.py")
+    );
+    assert_eq!(location["line"], 6);
+    assert_eq!(location["column"], 12);
+    assert_eq!(location["end_line"], 6);
+    assert!(diagnostic["related"].is_array());
+    assert!(diagnostic["notes"].is_array());
+}
+
+/// With no diagnostics, `--output-format json` still prints valid JSON: an empty array.
+#[test]
+fn check_json_output_without_diagnostics_is_an_empty_array() {
+    let dir = project(&[("helpers.py", HELPERS.as_bytes())]);
+    let run = awaitify(dir.path(), ["check", ".", "--output-format", "json"]);
+    run.assert_code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    assert_eq!(json, serde_json::json!([]));
+}
+
+/// `--output-format github` prints workflow commands: `::warning ` or `::error `, then
+/// `file=`, `line=` and `col=`.
+#[test]
+fn check_github_output() {
+    let dir = project(&[("app.py", LAMBDA), ("bad.py", BROKEN)]);
+    let run = awaitify(dir.path(), ["check", ".", "--output-format", "github"]);
+    run.assert_code(1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(
+            line.starts_with("::warning ") || line.starts_with("::error "),
+            "{line}"
+        );
+        assert!(line.contains("file="), "{line}");
+        assert!(line.contains("line="), "{line}");
+        assert!(line.contains("col="), "{line}");
+    }
+    let app = dir.path().join("app.py").display().to_string();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("::warning title=AW201,")
+                && line.contains(&format!("file={app},line=6,col=12"))),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("::error title=AW001,") && line.contains("line=1,col=7")),
+        "{}",
+        run.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 11. Warnings and --strict
+// ---------------------------------------------------------------------------------------
+
+/// A warning (AW201, a lambda calling a sleeping function) is printed but the exit code
+/// stays 0; `--strict` makes it 1, for `check` and `transform` alike.
+#[test]
+fn warnings_exit_0_unless_strict() {
+    let dir = project(&[("app.py", LAMBDA)]);
+
+    let run = awaitify(dir.path(), ["check", "."]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("AW201"), "{}", run.stderr);
+    awaitify(dir.path(), ["check", ".", "--strict"]).assert_code(1);
+
+    let run = awaitify(dir.path(), ["transform", "app.py"]);
+    run.assert_code(0);
+    assert!(run.stderr.contains("AW201"), "{}", run.stderr);
+    assert_eq!(
+        run.stdout, LAMBDA,
+        "what cannot be made async is left alone"
+    );
+    awaitify(dir.path(), ["transform", "app.py", "--strict"]).assert_code(1);
+}
+
+// ---------------------------------------------------------------------------------------
+// 12. Usage errors
+// ---------------------------------------------------------------------------------------
+
+/// Usage errors exit 2 with a message on stderr and write nothing: an unknown flag or
+/// command, a missing or nonexistent path, a directory with nowhere to write, and
+/// `--write` together with `--out-dir`.
+#[test]
+fn usage_errors_exit_2() {
+    let dir = project(&[("helpers.py", HELPERS.as_bytes())]);
+    let before = snapshot(dir.path());
+    let cases: &[&[&str]] = &[
+        &["transform", "helpers.py", "--no-such-flag"],
+        &["check", ".", "--output-format", "xml"],
+        &["frobnicate", "."],
+        &["transform"],
+        &["check"],
+        &["transform", "missing.py"],
+        &["check", "missing_dir"],
+        &["transform", "."],
+        &["transform", ".", "--write", "--out-dir", "out"],
+        &["transform", "helpers.py", "--write", "--out-dir", "out"],
+    ];
+    for args in cases {
+        let run = awaitify(dir.path(), *args);
+        assert_eq!(run.code, 2, "awaitify {args:?}: {}", run.stderr);
+        assert!(!run.stderr.is_empty(), "awaitify {args:?} says why");
+        assert!(run.stdout.is_empty(), "awaitify {args:?}: {}", run.stdout());
+        assert_eq!(snapshot(dir.path()), before, "awaitify {args:?} wrote");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 13. Configuration
+// ---------------------------------------------------------------------------------------
+
+const MYLIB_APP: &[u8] = b"import mylib\n\ndef go():\n    mylib.block(1)\n\ngo()\n";
+const MYLIB_APP_REWRITTEN: &[u8] =
+    b"import mylib\n\nasync def go():\n    await mylib.block_async(1)\n\nawait go()\n";
+const MYLIB_RULE: &[u8] = b"[[rules]]\ncall = \"mylib.block\"\nreplace = \"mylib.block_async\"\n";
+
+/// An invalid `awaitify.toml` (a rule without `call`) is AW003 naming the file, exit 1,
+/// and nothing is written, with `--write` or `--out-dir`.
+#[test]
+fn an_invalid_config_is_an_error_and_nothing_is_written() {
+    let dir = project(&[
+        ("awaitify.toml", b"[[rules]]\nreplace = \"x.y\"\n"),
+        ("app.py", SLEEPS),
+    ]);
+    let before = snapshot(dir.path());
+
+    let run = awaitify(dir.path(), ["check", arg(dir.path())]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("AW003"), "{}", run.stderr);
+    assert!(run.stderr.contains("awaitify.toml"), "{}", run.stderr);
+
+    let run = awaitify(dir.path(), ["transform", arg(dir.path()), "--write"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("awaitify.toml"), "{}", run.stderr);
+    assert_eq!(snapshot(dir.path()), before);
+
+    let out = tempfile::tempdir().unwrap();
+    let run = awaitify(
+        dir.path(),
+        ["transform", arg(dir.path()), "--out-dir", arg(out.path())],
+    );
+    run.assert_code(1);
+    assert!(
+        file_names(out.path()).is_empty(),
+        "{:?}",
+        file_names(out.path())
+    );
+
+    let run = awaitify(dir.path(), ["transform", arg(&dir.path().join("app.py"))]);
+    run.assert_code(1);
+    assert!(run.stdout.is_empty());
+}
+
+/// A user rule (`call = "mylib.block"`, `replace = "mylib.block_async"`) is applied.
+#[test]
+fn a_user_rule_is_applied() {
+    let dir = project(&[("awaitify.toml", MYLIB_RULE), ("app.py", MYLIB_APP)]);
+    let run = awaitify(dir.path(), ["transform", arg(&dir.path().join("app.py"))]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, MYLIB_APP_REWRITTEN);
+}
+
+/// An `awaitify.toml` in a parent directory of the target is found.
+#[test]
+fn a_config_in_a_parent_directory_is_discovered() {
+    let dir = project(&[
+        ("awaitify.toml", MYLIB_RULE),
+        ("proj/sub/app.py", MYLIB_APP),
+    ]);
+    let app = dir.path().join("proj/sub/app.py");
+    let run = awaitify(dir.path(), ["transform", arg(&app)]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, MYLIB_APP_REWRITTEN);
+
+    let proj = dir.path().join("proj");
+    let run = awaitify(dir.path(), ["transform", arg(&proj), "--write"]);
+    run.assert_code(0);
+    assert_eq!(read(&app), MYLIB_APP_REWRITTEN);
+}
+
+/// A `pyproject.toml` with a `[tool.awaitify]` table is a configuration; one without
+/// that table is passed over on the way up.
+#[test]
+fn pyproject_tool_awaitify_is_a_configuration() {
+    let pyproject = b"[project]\nname = \"demo\"\n\n[[tool.awaitify.rules]]\n\
+call = \"mylib.block\"\nreplace = \"mylib.block_async\"\n";
+    let dir = project(&[
+        ("pyproject.toml", pyproject),
+        ("inner/pyproject.toml", b"[project]\nname = \"inner\"\n"),
+        ("inner/app.py", MYLIB_APP),
+    ]);
+    let run = awaitify(
+        dir.path(),
+        ["transform", arg(&dir.path().join("inner/app.py"))],
+    );
+    run.assert_code(0);
+    assert_eq!(run.stdout, MYLIB_APP_REWRITTEN);
+}
+
+// ---------------------------------------------------------------------------------------
+// 14. callgraph
+// ---------------------------------------------------------------------------------------
+
+/// `callgraph --format json` prints PyCG's format: an object from each unit to the
+/// targets it may call, in source order; externals by qualified name, builtins as
+/// `<builtin>.name`.
+#[test]
+fn callgraph_json_is_pycg_format() {
+    let dir = project(&[(
+        "main.py",
+        b"import time\n\ndef f():\n    time.sleep(1)\n    print(len([]))\n\ndef g():\n    f()\n\ng()\n",
+    )]);
+    let run = awaitify(dir.path(), ["callgraph", ".", "--format", "json"]);
+    run.assert_code(0);
+    let graph: BTreeMap<String, Vec<String>> =
+        serde_json::from_slice(&run.stdout).expect("an object of string -> [string]");
+    assert_eq!(
+        graph["main.f"],
+        ["time.sleep", "<builtin>.print", "<builtin>.len"]
+    );
+    assert_eq!(graph["main.g"], ["main.f"]);
+    assert_eq!(graph["main"], ["main.g"]);
+
+    let default = awaitify(dir.path(), ["callgraph", "."]);
+    default.assert_code(0);
+    assert_eq!(default.stdout, run.stdout, "json is the default");
+}
+
+/// The call graph spans modules: a call through an import names the callee by its
+/// module path (`pkg.helpers.nap`).
+#[test]
+fn callgraph_spans_modules() {
+    let dir = project(&[
+        ("pkg/__init__.py", b""),
+        ("pkg/helpers.py", HELPERS.as_bytes()),
+        (
+            "app.py",
+            b"from pkg.helpers import nap\n\ndef run():\n    nap()\n",
+        ),
+    ]);
+    let run = awaitify(dir.path(), ["callgraph", ".", "--format", "json"]);
+    run.assert_code(0);
+    let graph: BTreeMap<String, Vec<String>> = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(graph["app.run"], ["pkg.helpers.nap"]);
+    assert_eq!(graph["pkg.helpers.nap"], ["time.sleep"]);
+}
+
+/// `callgraph --format dot` prints a Graphviz digraph.
+#[test]
+fn callgraph_dot() {
+    let dir = project(&[
+        ("main.py", MAIN.as_bytes()),
+        ("helpers.py", HELPERS.as_bytes()),
+    ]);
+    let run = awaitify(dir.path(), ["callgraph", ".", "--format", "dot"]);
+    run.assert_code(0);
+    let stdout = run.stdout();
+    assert!(stdout.starts_with("digraph"), "{stdout}");
+    assert!(stdout.trim_end().ends_with('}'), "{stdout}");
+    assert!(stdout.contains("\"helpers.nap\""), "{stdout}");
+    assert!(stdout.contains("\"time.sleep\""), "{stdout}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 15. hir
+// ---------------------------------------------------------------------------------------
+
+/// `hir FILE` prints scopes, bindings and each use with what it resolves to: `wait`
+/// from `from time import sleep as wait` is `time.sleep`.
+#[test]
+fn hir_shows_resolutions() {
+    let dir = project(&[("example.py", b"from time import sleep as wait\nwait(1)\n")]);
+    let run = awaitify(dir.path(), ["hir", "example.py"]);
+    run.assert_code(0);
+    let stdout = run.stdout();
+    assert_eq!(
+        stdout,
+        "scope module\n  symbol wait\n    binding 0 from-import at 1:27\nuses\n  \
+2:1 wait <- [0] => time.sleep\n"
+    );
+}
+
+/// `hir` on a file that does not parse reports AW001 and exits 1.
+#[test]
+fn hir_reports_syntax_errors() {
+    let dir = project(&[("bad.py", BROKEN)]);
+    let run = awaitify(dir.path(), ["hir", "bad.py"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("AW001"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// 16. Idempotence
+// ---------------------------------------------------------------------------------------
+
+/// Transforming the output of a transform changes nothing, for a multi-file project
+/// with packages, classes, `super()`, aliases and `asyncio.run`.
+#[test]
+fn transform_is_idempotent() {
+    let client = b"import time
+
+
+class DataClient:
+    def _get(self, path):
+        time.sleep(0.1)
+        return {\"path\": path}
+
+    def stations(self):
+        return self._get(\"/s\")[\"path\"]
+
+
+class CachedClient(DataClient):
+    def _get(self, path):
+        return super()._get(path)
+";
+    let app = b"import asyncio
+from time import sleep as pause
+
+from pkg.client import CachedClient, DataClient
+
+
+async def tick():
+    await asyncio.sleep(0)
+
+
+def load():
+    pause(0.5)
+    return DataClient().stations()
+
+
+def main():
+    print(load())
+    print(CachedClient().stations())
+    asyncio.run(tick())
+
+
+if __name__ == \"__main__\":
+    main()
+";
+    let dir = project(&[
+        ("pkg/__init__.py", b""),
+        ("pkg/client.py", client),
+        ("app.py", app),
+        ("helpers.py", HELPERS.as_bytes()),
+        ("main.py", MAIN.as_bytes()),
+        ("plain.py", UNTOUCHED),
+    ]);
+    let scratch = tempfile::tempdir().unwrap();
+    let first = scratch.path().join("first");
+    let second = scratch.path().join("second");
+
+    awaitify(
+        dir.path(),
+        ["transform", arg(dir.path()), "--out-dir", arg(&first)],
+    )
+    .assert_code(0);
+    let once = snapshot(&first);
+    assert_ne!(
+        once,
+        snapshot(dir.path()),
+        "the first pass changes something"
+    );
+    let app_once = String::from_utf8(once[Path::new("app.py")].clone()).unwrap();
+    assert!(app_once.contains("async def main():"), "{app_once}");
+    assert!(app_once.contains("    await main()"), "{app_once}");
+
+    let run = awaitify(
+        dir.path(),
+        ["transform", arg(&first), "--out-dir", arg(&second)],
+    );
+    run.assert_code(0);
+    assert_eq!(snapshot(&second), once, "the second pass changes nothing");
+
+    let run = awaitify(dir.path(), ["transform", arg(&first), "--diff"]);
+    run.assert_code(0);
+    assert!(run.stdout.is_empty(), "no diff: {}", run.stdout());
+}
+
+/// A configuration in a parent directory is found from a relative path too (`.` or
+/// `app.py` run from inside the project), and an invalid one there still stops the run.
+#[test]
+fn config_discovery_walks_up_from_a_relative_path() {
+    let dir = project(&[
+        (
+            "awaitify.toml",
+            b"[[rules]]\ncall = \"mylib.block\"\nreplace = \"mylib.block_async\"\n",
+        ),
+        ("proj/sub/app.py", b"import mylib\n\nmylib.block(1)\n"),
+    ]);
+    let sub = dir.path().join("proj/sub");
+    let run = awaitify(&sub, ["transform", "app.py"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout().contains("await mylib.block_async(1)"),
+        "{}",
+        run.stdout()
+    );
+
+    std::fs::write(
+        dir.path().join("awaitify.toml"),
+        "[[rules]]\nreplace = \"x\"\n",
+    )
+    .unwrap();
+    let before = snapshot(dir.path());
+    let run = awaitify(&dir.path().join("proj"), ["transform", ".", "--write"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("awaitify.toml"), "{}", run.stderr);
+    assert_eq!(snapshot(dir.path()), before, "nothing is written");
+}
