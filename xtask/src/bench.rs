@@ -145,26 +145,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     }
                 }
                 Some(threads) => {
-                    use rayon::prelude::*;
                     let pool = rayon::ThreadPoolBuilder::new()
                         .num_threads(threads)
                         .build()
                         .expect("thread pool");
                     let db = db.clone();
-                    let files = files.clone();
-                    pool.install(move || {
-                        // Per-file analysis in parallel, then the project coloring once,
-                        // then every file's printing in parallel.
-                        files.par_iter().for_each_with(db.clone(), |db, file| {
-                            std::hint::black_box(awaitify_callgraph::file_calls(db, *file));
-                        });
-                        std::hint::black_box(awaitify_rewrite::async_coloring(&db, settings));
-                        files.par_iter().for_each_with(db.clone(), |db, file| {
-                            std::hint::black_box(awaitify_rewrite::file_rewrite(
-                                db, *file, settings,
-                            ));
-                        });
-                    });
+                    pool.install(move || awaitify_rewrite::analyze_in_parallel(&db, settings));
                 }
             }
         })

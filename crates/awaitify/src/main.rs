@@ -122,6 +122,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let Some(settings) = settings_for(&project, &path, output_format.into()) else {
                 return Ok(ExitCode::from(1));
             };
+            awaitify_rewrite::analyze_in_parallel(&project.db, settings);
             let diagnostics = check_diagnostics(&project, settings);
             emit_to_stderr(&project.db, &diagnostics, output_format.into());
             Ok(exit_code(&diagnostics, strict))
@@ -240,6 +241,7 @@ fn transform(
     let Some(settings) = settings_for(&project, path, format) else {
         return Ok(ExitCode::from(1));
     };
+    awaitify_rewrite::analyze_in_parallel(&project.db, settings);
     let diagnostics = check_diagnostics(&project, settings);
     let db = &project.db;
     let mut failed_writes = Vec::new();

@@ -137,6 +137,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
         file,
         hir,
         hierarchy,
+        function_names: project_function_names(db),
         resolver: Resolver::new(db),
         calls: FileCalls::default(),
     };
@@ -164,6 +165,8 @@ struct Collector<'a> {
     file: File,
     hir: &'a FileHir,
     hierarchy: &'a ClassHierarchy,
+    /// Names of every project function: an attribute with another name cannot be one.
+    function_names: &'a FxHashSet<Name>,
     resolver: Resolver<'a>,
     calls: FileCalls,
 }
@@ -508,8 +511,11 @@ impl Collector<'_> {
                     self.record_reference(body_id, expr, surroundings);
                 }
             }
-            Expr::Attribute { value, ctx, .. } => {
-                if *ctx == ExprContext::Load && !surroundings.callee_position {
+            Expr::Attribute { value, ctx, attr } => {
+                if *ctx == ExprContext::Load
+                    && !surroundings.callee_position
+                    && self.function_names.contains(attr)
+                {
                     self.record_reference(body_id, expr, surroundings);
                 }
                 self.expr(
@@ -745,6 +751,18 @@ impl Collector<'_> {
         }
         self.calls.imports = imports;
     }
+}
+
+/// The name of every function defined anywhere in the project.
+#[salsa::tracked(returns(ref))]
+pub fn project_function_names(db: &dyn Db) -> FxHashSet<Name> {
+    let mut names = FxHashSet::default();
+    for file in db.project().files(db) {
+        for (_, function) in file_hir(db, *file).functions.iter() {
+            names.insert(function.name.clone());
+        }
+    }
+    names
 }
 
 /// Direct subclasses of every project class, for override lookups.

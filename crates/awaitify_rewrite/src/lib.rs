@@ -124,3 +124,27 @@ pub fn sort_diagnostics(db: &dyn Db, diagnostics: &mut [Diagnostic]) {
         key(a).cmp(&key(b))
     });
 }
+
+/// Computes the whole rewrite on every core, in stages that do not wait on each other:
+/// each file's summary, then the class hierarchy, each file's call sites, the coloring,
+/// and each file's rewrite. Afterwards every query above answers from memory.
+pub fn analyze_in_parallel<D>(db: &D, settings: Settings)
+where
+    D: Db + Clone + Send + 'static,
+{
+    use rayon::prelude::*;
+    let files: Vec<File> = db.project().files(db).clone();
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        awaitify_semantic::module_symbols(db, *file);
+    });
+    awaitify_callgraph::class_hierarchy(db);
+    awaitify_callgraph::project_function_names(db);
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        awaitify_callgraph::file_calls(db, *file);
+        seeds::file_seeds(db, *file, settings);
+    });
+    async_coloring(db, settings);
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        file_rewrite(db, *file, settings);
+    });
+}
