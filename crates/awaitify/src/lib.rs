@@ -6,5 +6,6 @@
 //! were reported, 2 for usage errors; warnings change the exit code only with `--strict`.
 
 pub mod project;
+pub mod verify;
 pub mod watch;
 pub mod write;

@@ -39,6 +39,12 @@ impl From<FormatArg> for OutputFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CorruptionArg {
+    DropAwait,
+    SwapStatements,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum GraphFormat {
     Json,
     Dot,
@@ -63,7 +69,18 @@ enum Command {
         /// Exit 1 on warnings too.
         #[arg(long)]
         strict: bool,
+        /// Check each rewrite: erased again, it must equal the input modulo the normal
+        /// form; a file that does not verify is reported and not written.
+        #[arg(long)]
+        verify: bool,
+        /// Test hook: corrupt each rewrite before verifying it.
+        #[arg(long, hide = true, value_enum)]
+        corrupt_for_testing: Option<CorruptionArg>,
     },
+    /// Decide whether two functions (A.py::f B.py::g) or two files are equivalent
+    /// modulo the normal form. Exit 0 when equivalent, 1 when not, 2 when a file or
+    /// function is missing.
+    Equiv { left: String, right: String },
     /// Re-analyse the project on every change, incrementally; with --out-dir, keep the
     /// rewritten project there up to date.
     Watch {
@@ -96,6 +113,9 @@ enum Command {
         /// Print the HIR tree (statements and expressions) instead.
         #[arg(long)]
         tree: bool,
+        /// Print the normal form that `equiv` compares, as Python.
+        #[arg(long, conflicts_with = "tree")]
+        normalized: bool,
     },
 }
 
@@ -134,13 +154,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             diff,
             output_format,
             strict,
+            verify,
+            corrupt_for_testing,
         } => transform(
             &path,
-            out_dir.as_deref(),
-            write,
-            diff,
-            output_format.into(),
-            strict,
+            TransformOptions {
+                out_dir: out_dir.as_deref(),
+                write,
+                diff,
+                format: output_format.into(),
+                strict,
+                verify,
+                corruption: corrupt_for_testing.map(|corruption| match corruption {
+                    CorruptionArg::DropAwait => awaitify::verify::Corruption::DropAwait,
+                    CorruptionArg::SwapStatements => awaitify::verify::Corruption::SwapStatements,
+                }),
+            },
         ),
         Command::Watch {
             dir,
@@ -158,7 +187,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             emit_to_stderr(&project.db, &diagnostics, OutputFormat::Human);
             Ok(exit_code(&diagnostics, false))
         }
-        Command::Hir { file, tree } => {
+        Command::Equiv { left, right } => equiv(&left, &right),
+        Command::Hir {
+            file,
+            tree,
+            normalized,
+        } => {
             let project = load_project(&file, None)?;
             let Some(target) = project.targets.first().copied() else {
                 emit_to_stderr(&project.db, &project.diagnostics, OutputFormat::Human);
@@ -167,7 +201,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let syntax = awaitify_hir::syntax_diagnostics(&project.db, target);
             let syntax: Vec<Diagnostic> =
                 project.diagnostics.iter().cloned().chain(syntax).collect();
-            let output = if tree {
+            let output = if normalized {
+                awaitify_equiv::print_normalized_file(&project.db, target)
+            } else if tree {
                 awaitify_hir::dump::dump(awaitify_hir::file_hir(&project.db, target))
             } else {
                 awaitify_semantic::dump::dump_file(&project.db, target)
@@ -219,14 +255,26 @@ fn check_diagnostics(project: &LoadedProject, settings: Settings) -> Vec<Diagnos
     diagnostics
 }
 
-fn transform(
-    path: &Path,
-    out_dir: Option<&Path>,
+struct TransformOptions<'a> {
+    out_dir: Option<&'a Path>,
     write: bool,
     diff: bool,
     format: OutputFormat,
     strict: bool,
-) -> Result<ExitCode, String> {
+    verify: bool,
+    corruption: Option<awaitify::verify::Corruption>,
+}
+
+fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String> {
+    let TransformOptions {
+        out_dir,
+        write,
+        diff,
+        format,
+        strict,
+        verify,
+        corruption,
+    } = options;
     let is_dir = path.is_dir();
     if is_dir && out_dir.is_none() && !write && !diff {
         return Err(format!(
@@ -242,17 +290,52 @@ fn transform(
         return Ok(ExitCode::from(1));
     };
     awaitify_rewrite::analyze_in_parallel(&project.db, settings);
-    let diagnostics = check_diagnostics(&project, settings);
+    let mut diagnostics = check_diagnostics(&project, settings);
     let db = &project.db;
-    let mut failed_writes = Vec::new();
-    let mut stdout = String::new();
+
+    // The new text of each target file (None: unchanged or not to be written).
+    let mut outputs: Vec<(File, Option<String>, bool)> = Vec::new();
     for file in &project.targets {
         let rewrite = awaitify_rewrite::file_rewrite(db, *file, settings);
         let broken = !rewrite.errors.is_empty();
+        let output = rewrite.output.clone().map(|output| match corruption {
+            Some(corruption) => awaitify::verify::corrupt(file.text(db), &output, corruption),
+            None => output,
+        });
+        outputs.push((*file, output, broken));
+    }
+    if verify {
+        let changed: Vec<(File, String)> = outputs
+            .iter()
+            .filter_map(|(file, output, _)| output.clone().map(|output| (*file, output)))
+            .collect();
+        let rules = settings.rules(db).clone();
+        for (file, verdict) in awaitify::verify::verify_project(db, &project.root, &changed, &rules)
+        {
+            if let awaitify::verify::Verdict::Failed(diagnostic) = verdict {
+                diagnostics.push(diagnostic);
+                if let Some(entry) = outputs
+                    .iter_mut()
+                    .find(|(candidate, _, _)| *candidate == file)
+                {
+                    // A rewrite that does not verify is never written.
+                    entry.2 = true;
+                }
+            }
+        }
+    }
+
+    let mut failed_writes = Vec::new();
+    let mut stdout = String::new();
+    for (file, output, broken) in &outputs {
+        let (file, broken) = (*file, *broken);
         let original = file.text(db);
-        let output = rewrite.output.as_deref();
-        if diff && let Some(output) = output {
-            stdout.push_str(&unified_diff(&project, *file, original, output));
+        let output = output.as_deref();
+        if diff
+            && !broken
+            && let Some(output) = output
+        {
+            stdout.push_str(&unified_diff(&project, file, original, output));
         }
         if let Some(out_dir) = out_dir {
             if broken {
@@ -263,20 +346,20 @@ fn transform(
                 .strip_prefix(&project.root)
                 .unwrap_or(file.path(db));
             let destination = out_dir.join(relative);
-            let text = project.output_text(*file, output.unwrap_or(original));
+            let text = project.output_text(file, output.unwrap_or(original));
             if let Err(error) = awaitify::write::write_atomically(&destination, &text) {
                 failed_writes.push(format!("cannot write {}: {error}", destination.display()));
             }
         } else if write {
             if let (Some(output), false) = (output, broken) {
-                let text = project.output_text(*file, output);
+                let text = project.output_text(file, output);
                 if let Err(error) = awaitify::write::write_atomically(file.path(db), &text) {
                     failed_writes
                         .push(format!("cannot write {}: {error}", file.path(db).display()));
                 }
             }
         } else if !is_dir && !diff && !broken {
-            stdout.push_str(&project.output_text(*file, output.unwrap_or(original)));
+            stdout.push_str(&project.output_text(file, output.unwrap_or(original)));
         }
     }
     print!("{stdout}");
@@ -288,6 +371,54 @@ fn transform(
         return Ok(ExitCode::from(1));
     }
     Ok(exit_code(&diagnostics, strict))
+}
+
+/// `A.py::f` -> (`A.py`, Some(`f`)); `A.py` -> (`A.py`, None).
+fn split_target(target: &str) -> (PathBuf, Option<String>) {
+    match target.split_once("::") {
+        Some((path, name)) => (PathBuf::from(path), Some(name.to_string())),
+        None => (PathBuf::from(target), None),
+    }
+}
+
+fn equiv(left: &str, right: &str) -> Result<ExitCode, String> {
+    let (left_path, left_name) = split_target(left);
+    let (right_path, right_name) = split_target(right);
+    if left_name.is_some() != right_name.is_some() {
+        return Err("compare two functions (A.py::f B.py::g) or two files (A.py B.py)".into());
+    }
+    let mut db = awaitify_db::RootDatabase::new(Vec::new());
+    let mut load = |path: &Path| -> Result<File, String> {
+        let absolute =
+            std::path::absolute(path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let (text, _) =
+            awaitify::project::read_source(&absolute).map_err(|diagnostic| diagnostic.message)?;
+        Ok(db.set_file(absolute, text))
+    };
+    let (a, b) = (load(&left_path)?, load(&right_path)?);
+    let syntax: Vec<Diagnostic> = [a, b]
+        .iter()
+        .flat_map(|file| awaitify_hir::syntax_diagnostics(&db, *file))
+        .collect();
+    if !syntax.is_empty() {
+        emit_to_stderr(&db, &syntax, OutputFormat::Human);
+        return Ok(ExitCode::from(1));
+    }
+    let result = match (left_name, right_name) {
+        (Some(f), Some(g)) => awaitify_equiv::functions_equivalent(&db, a, &f, b, &g)
+            .map_err(|error| error.to_string())?,
+        _ => awaitify_equiv::files_equivalent(&db, a, b),
+    };
+    match result {
+        awaitify_equiv::Equivalence::Equivalent => {
+            println!("equivalent");
+            Ok(ExitCode::SUCCESS)
+        }
+        awaitify_equiv::Equivalence::Different(difference) => {
+            print!("{}", awaitify_equiv::render_difference(&db, &difference));
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 fn watch(dir: &Path, out_dir: Option<&Path>, interval_ms: u64) -> Result<ExitCode, String> {

@@ -103,13 +103,14 @@ fn unreadable(path: &Path, why: &str) -> Diagnostic {
 }
 
 /// Reads a source file: its text without a byte-order mark, and whether it had one.
-pub fn read_source(path: &Path) -> Result<(String, bool), Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|error| unreadable(path, &error.to_string()))?;
+pub fn read_source(path: &Path) -> Result<(String, bool), Box<Diagnostic>> {
+    let bytes =
+        std::fs::read(path).map_err(|error| Box::new(unreadable(path, &error.to_string())))?;
     let mut text = String::from_utf8(bytes).map_err(|error| {
-        unreadable(
+        Box::new(unreadable(
             path,
             &format!("it is not valid UTF-8 ({})", error.utf8_error()),
-        )
+        ))
     })?;
     let has_bom = text.starts_with(UTF8_BOM);
     if has_bom {

@@ -89,7 +89,7 @@ impl Watcher {
                 }
                 Err(diagnostic) => {
                     self.db.remove_file(path);
-                    read_errors.push(diagnostic);
+                    read_errors.push(*diagnostic);
                 }
             }
             changed.push(path.clone());

@@ -401,7 +401,7 @@ fn diff_prints_a_unified_diff_and_writes_nothing() {
 +++ b/pkg/mod.py
 @@ -1,4 +1,4 @@
  from helpers import nap
- 
+\x20
 -def g():
 -    nap()
 +async def g():
@@ -414,7 +414,7 @@ fn diff_prints_a_unified_diff_and_writes_nothing() {
 @@ -1,4 +1,5 @@
 +import asyncio
  import time
- 
+\x20
 -def nap():
 -    time.sleep(1)
 +async def nap():

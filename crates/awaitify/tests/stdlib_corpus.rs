@@ -1,7 +1,8 @@
 //! The machine's CPython standard library, transformed as one project by the real
-//! binary: every file written either is byte-identical to its input or compiles under
-//! CPython with top-level await allowed, and transforming the output again changes
-//! nothing.
+//! binary with `--verify`: every rewrite verifies (erased, it equals its input modulo the
+//! normal form, and every coroutine is awaited), every file written either is
+//! byte-identical to its input or compiles under CPython with top-level await allowed,
+//! and transforming the output again changes nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,22 +48,27 @@ fn copy_stdlib(to: &Path) -> usize {
     copied
 }
 
-fn transform(input: &Path, output: &Path) {
-    let status = Command::new(env!("CARGO_BIN_EXE_awaitify"))
+/// Transforms `input` into `output` with `--verify`; returns the reported diagnostics.
+fn transform(input: &Path, output: &Path) -> Vec<serde_json::Value> {
+    let run = Command::new(env!("CARGO_BIN_EXE_awaitify"))
         .arg("transform")
         .arg(input)
         .arg("--out-dir")
         .arg(output)
+        .arg("--verify")
         .arg("--output-format")
         .arg("json")
-        .stderr(std::process::Stdio::null())
-        .status()
+        .output()
         .expect("awaitify runs");
     // The stdlib holds files with deliberate syntax errors, so 1 is expected; a crash is not.
     assert!(
-        matches!(status.code(), Some(0 | 1)),
-        "awaitify exited with {status}"
+        matches!(run.status.code(), Some(0 | 1)),
+        "awaitify exited with {}",
+        run.status
     );
+    let diagnostics: serde_json::Value =
+        serde_json::from_slice(&run.stderr).expect("diagnostics are one JSON array");
+    diagnostics.as_array().cloned().unwrap_or_default()
 }
 
 #[test]
@@ -73,7 +79,17 @@ fn the_standard_library_round_trips() {
     let second = work.path().join("second");
     let copied = copy_stdlib(&input);
     assert!(copied > 1000);
-    transform(&input, &first);
+    let diagnostics = transform(&input, &first);
+    let unverified: Vec<String> = diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic["code"] == "AW301")
+        .map(|diagnostic| diagnostic["message"].to_string())
+        .collect();
+    assert!(
+        unverified.is_empty(),
+        "rewrites that do not verify:\n{}",
+        unverified.join("\n")
+    );
     transform(&first, &second);
 
     let mut written = Vec::new();

@@ -26,8 +26,10 @@ use awaitify_hir::file_hir;
 use awaitify_hir::hir::*;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::{Resolution, Resolver, Target, absolute_module_name, resolve_module};
-use indexmap::{IndexMap, IndexSet};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+
+type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
+type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
 
 /// Where a call runs relative to its unit's frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -503,6 +505,21 @@ impl Collector<'_> {
                     },
                 );
             }
+            // The value of a conditional expression is one of its branches: awaiting it
+            // awaits whichever runs.
+            Expr::If {
+                test,
+                body: then,
+                orelse,
+            } if surroundings.awaited => {
+                let awaited = Surroundings {
+                    awaited: true,
+                    ..plain
+                };
+                self.expr(body_id, body, *test, plain);
+                self.expr(body_id, body, *then, awaited);
+                self.expr(body_id, body, *orelse, awaited);
+            }
             Expr::Name {
                 ctx: ExprContext::Load,
                 ..
@@ -702,7 +719,7 @@ impl Collector<'_> {
 
     fn collect_imports(&mut self) {
         let db = self.db;
-        let mut imports = IndexSet::new();
+        let mut imports = IndexSet::default();
         let add_with_parents = |name: &str, imports: &mut IndexSet<File>| {
             let mut prefix = String::new();
             for part in name.split('.') {
@@ -774,7 +791,7 @@ pub struct ClassHierarchy {
 impl ClassHierarchy {
     /// Every project class that inherits from `class`, transitively, each once.
     pub fn descendants(&self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
-        let mut seen = IndexSet::new();
+        let mut seen = IndexSet::default();
         let mut stack = vec![(file, class)];
         while let Some(current) = stack.pop() {
             if let Some(children) = self.subclasses.get(&current) {

@@ -88,9 +88,9 @@ fn describe(a: &Token<'_>, b: &Token<'_>) -> FirstDifference {
             describe_ident(x, &a.prefix),
             describe_ident(y, &b.prefix)
         ),
-        (NodeRef::EndOfBlock, _) => format!("the second has {} more", b.key),
-        (_, NodeRef::EndOfBlock) => format!("the first has {} more", a.key),
-        _ => format!("{} and {}", a.key, b.key),
+        (NodeRef::EndOfBlock, _) => format!("the second has {} where the first ends", b.key),
+        (_, NodeRef::EndOfBlock) => format!("the first has {} where the second ends", a.key),
+        _ => format!("{} in the first, {} in the second", a.key, b.key),
     };
     FirstDifference {
         reason,
@@ -102,6 +102,7 @@ fn describe(a: &Token<'_>, b: &Token<'_>) -> FirstDifference {
 fn describe_ident(ident: &crate::normal_form::Ident, prefix: &std::rc::Rc<str>) -> String {
     match &ident.binding {
         Binding::Global => format!("the global `{}`", ident.name),
+        Binding::ClassMember => format!("the class member `{}`", ident.name),
         Binding::OwnItem => format!("the function's own name `{}`", ident.name),
         Binding::Local {
             keep_name: true, ..

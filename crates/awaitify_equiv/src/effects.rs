@@ -15,6 +15,8 @@
 //!   whose statement is traced, unless a nested scope declares it `nonlocal`; or a builtin
 //!   that nothing in the file rebinds. Globals, closure variables, class members and the
 //!   unit's own name are not stable.
+//! - An effect is placed no later than Python performs it (a dict display's hashing
+//!   right after each key), so a trace never makes a step look earlier than it is.
 //! - Steps are **inert** when they contain no effect and no write and every read is
 //!   stable: they cannot change anything, and nothing else can change their value.
 //!
@@ -94,10 +96,7 @@ impl<'a> Tracer<'a> {
         match &expr.kind {
             ExprKind::Name(ident) => self.push(Op::Read(ident), on, expr),
             ExprKind::Literal(_) => {}
-            ExprKind::Interpolated { parts, .. } => {
-                self.parts(parts, on);
-                self.effect(on, expr);
-            }
+            ExprKind::Interpolated { parts, .. } => self.parts(parts, on, expr),
             ExprKind::BoolOp { values, .. } => {
                 for (index, value) in values.iter().enumerate() {
                     let unconditional = on && index == 0;
@@ -128,7 +127,7 @@ impl<'a> Tracer<'a> {
                     self.effect(on, expr);
                 }
             }
-            ExprKind::Lambda { params, body } => {
+            ExprKind::Lambda { params, body, .. } => {
                 for param in params.iter() {
                     if let Some(default) = &param.default {
                         self.expr(default, on);
@@ -142,43 +141,45 @@ impl<'a> Tracer<'a> {
                 self.expr(body, false);
                 self.expr(orelse, false);
             }
+            // Keys are hashed (user code) when the display is built, which `**` splits
+            // into steps; an effect right after each key is never too late.
             ExprKind::Dict(items) => {
                 for item in items {
-                    match &item.key {
-                        Some(key) => {
-                            self.expr(key, on);
-                            self.expr(&item.value, on);
-                        }
-                        None => {
-                            self.expr(&item.value, on);
-                            self.effect(on, expr);
-                        }
+                    if let Some(key) = &item.key {
+                        self.expr(key, on);
+                        self.effect(on, expr);
                     }
-                }
-                if !items.is_empty() {
-                    self.effect(on, expr);
+                    self.expr(&item.value, on);
+                    if item.key.is_none() {
+                        self.effect(on, expr);
+                    }
                 }
             }
             ExprKind::Set(elts) => {
                 for elt in elts {
                     self.element(elt, on);
+                    self.effect(on, expr);
                 }
-                self.effect(on, expr);
             }
             ExprKind::List(elts) | ExprKind::Tuple(elts) => {
                 for elt in elts {
                     self.element(elt, on);
                 }
             }
-            ExprKind::ListComp { elt, generators }
-            | ExprKind::SetComp { elt, generators }
-            | ExprKind::Generator { elt, generators } => {
-                self.comprehension(generators, &[elt], on, expr)
+            ExprKind::ListComp {
+                elt, generators, ..
             }
+            | ExprKind::SetComp {
+                elt, generators, ..
+            }
+            | ExprKind::Generator {
+                elt, generators, ..
+            } => self.comprehension(generators, &[elt], on, expr),
             ExprKind::DictComp {
                 key,
                 value,
                 generators,
+                ..
             } => self.comprehension(generators, &[key, value], on, expr),
             ExprKind::Await(value) | ExprKind::YieldFrom(value) => {
                 self.expr(value, on);
@@ -243,7 +244,9 @@ impl<'a> Tracer<'a> {
         }
     }
 
-    fn parts(&mut self, parts: &'a [InterpolatedPart], on: bool) {
+    /// Each field is formatted (`__format__`, user code) right after it is evaluated,
+    /// before the next field.
+    fn parts(&mut self, parts: &'a [InterpolatedPart], on: bool, at: &'a Expr) {
         for part in parts {
             if let InterpolatedPart::Interpolation {
                 expr, format_spec, ..
@@ -251,8 +254,9 @@ impl<'a> Tracer<'a> {
             {
                 self.expr(expr, on);
                 if let Some(spec) = format_spec {
-                    self.parts(spec, on);
+                    self.parts(spec, on, at);
                 }
+                self.effect(on, at);
             }
         }
     }
@@ -311,10 +315,10 @@ impl Stability<'_> {
                 Some(*scope) == self.scope
                     && ident
                         .local_key()
-                        .is_some_and(|key| !self.facts.nonlocal_written.contains(&key))
+                        .is_some_and(|key| !self.facts.nonlocal_written.borrow().contains(&key))
             }
             Binding::Global => self.facts.stable_globals.contains(&ident.name),
-            Binding::OwnItem => false,
+            Binding::ClassMember | Binding::OwnItem => false,
         }
     }
 

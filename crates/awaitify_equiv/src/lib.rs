@@ -1,13 +1,13 @@
 //! Equivalence of Python functions up to a normal form (`awaitify equiv A.py::f B.py::g`).
 //!
 //! Two functions are *equivalent* when their normal forms are equal. The normal form
-//! ([`normal_form`]) is an owned tree lowered from the HIR ([`lower`] resolves every
-//! name) and rewritten to a fixpoint by meaning-preserving rules ([`normalize`]):
+//! ([`normal_form`]) is an owned tree lowered from the HIR (`lower` resolves every
+//! name) and rewritten to a fixpoint by meaning-preserving rules (`normalize`):
 //! ternaries become `if`/`else`, walruses become preceding assignments, early exits make
 //! the rest of a block an `else`, a final `return` moves into both branches of an `if`,
 //! single-use variables are inlined, and locals are numbered by first occurrence so that
 //! their names do not matter. Annotations, docstrings and the function's own name never
-//! matter. No rule moves a call or any other effect past another ([`effects`]): a careless
+//! matter. No rule moves a call or any other effect past another (`effects`): a careless
 //! normalizer that calls different functions equal is worse than one that misses an
 //! equivalence.
 //!
@@ -23,6 +23,22 @@
 //!   with codespan-reporting, [`difference_diagnostic`] makes it a [`Diagnostic`].
 //! - [`print_normalized_file`] and [`print_normalized_function`] print normal forms as
 //!   Python source (they parse, and normalize to themselves).
+//!
+//! # What equivalence assumes
+//!
+//! Equal normal forms mean the two functions behave the same, given the same globals,
+//! under these assumptions (each keeps the normalizer useful; none lets a call move):
+//! - reading a local variable does not raise (as if every local were assigned);
+//! - no other module rebinds a builtin while a call runs (a file that binds the name
+//!   itself, or star-imports, loses the assumption for that name);
+//! - the module-level name of the compared function is that function (recursion);
+//! - nothing inspects frames (`sys._getframe`); a unit that calls `locals()`, `vars()`,
+//!   `eval`, `exec` or `dir` keeps its locals' names and has nothing inlined;
+//! - annotations (outside class bodies, where dataclasses read them) and docstrings do not
+//!   matter, and neither do tracebacks' line numbers.
+//!
+//! Parameters a caller can pass by keyword are compared by name (`f(x=1)` must keep
+//! working); positional-only and `*args`/`**kwargs` names are renamed like locals.
 //!
 //! Depends on `awaitify_hir` (HIR and source map), `awaitify_db` and
 //! `awaitify_diagnostics`; uses only the builtins table of `awaitify_semantic`. Nothing
@@ -55,7 +71,7 @@ use codespan_reporting::term::termcolor::NoColor;
 use ruff_text_size::TextRange;
 
 use crate::lower::{FileFacts, Lowering};
-use crate::normal_form::{Block, Origin, StmtKind, Unit};
+use crate::normal_form::{Block, StmtKind, Unit};
 
 /// The answer of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +161,6 @@ pub fn functions_equivalent(
     let right = normalize_item(db, b, right_item);
     let roots = (item_range(db, a, left_item), item_range(db, b, right_item));
     Ok(compare_units(
-        db,
         (a, a_function, &left),
         (b, b_function, &right),
         roots,
@@ -159,14 +174,13 @@ pub fn files_equivalent(db: &dyn Db, a: File, b: File) -> Equivalence {
     let right = normalize_module(db, b);
     let left_items = module_items(&left);
     let right_items = module_items(&right);
-    if let Some(difference) = item_name_difference(db, (a, &left_items), (b, &right_items)) {
+    if let Some(difference) = item_name_difference((a, &left_items), (b, &right_items)) {
         return Equivalence::Different(Box::new(difference));
     }
     let module_roots = (TextRange::default(), TextRange::default());
     let left_headers = Unit::Module(strip_item_bodies(&left));
     let right_headers = Unit::Module(strip_item_bodies(&right));
     let module = compare_units(
-        db,
         (a, "<module>", &left_headers),
         (b, "<module>", &right_headers),
         module_roots,
@@ -178,7 +192,7 @@ pub fn files_equivalent(db: &dyn Db, a: File, b: File) -> Equivalence {
     }
     for ((name, left_item), (_, right_item)) in left_items.iter().zip(right_items.iter()) {
         let roots = (left_item.origin().0, right_item.origin().0);
-        let result = compare_units(db, (a, name, left_item), (b, name, right_item), roots);
+        let result = compare_units((a, name, left_item), (b, name, right_item), roots);
         if !result.is_equivalent() {
             return result;
         }
@@ -291,12 +305,10 @@ pub fn difference_diagnostic(difference: &Difference) -> Diagnostic {
 // ---- internals --------------------------------------------------------------------------
 
 fn compare_units(
-    db: &dyn Db,
     (a, a_name, left): (File, &str, &Unit),
     (b, b_name, right): (File, &str, &Unit),
     roots: (TextRange, TextRange),
 ) -> Equivalence {
-    let _ = db;
     match compare::first_difference(left, right, roots) {
         None => Equivalence::Equivalent,
         Some(first) => Equivalence::Different(Box::new(Difference {
@@ -336,9 +348,7 @@ fn normalize_item_with(
             (Unit::Class(Box::new(class)), unit_facts)
         }
         BodyId::Module => {
-            let mut items = |item: BodyId, _origin: Origin| {
-                item_stmt(normalize_item_with(hir, maps, facts, item))
-            };
+            let mut items = |item: BodyId| item_stmt(normalize_item_with(hir, maps, facts, item));
             let (block, unit_facts) = lowering.module_unit(&mut items);
             (Unit::Module(block), unit_facts)
         }
@@ -393,7 +403,6 @@ fn collect_module_items(block: &Block, items: &mut Vec<(String, Unit)>) {
 /// The first module-level name defined on one side only (or a different number of
 /// times).
 fn item_name_difference(
-    db: &dyn Db,
     (a, left): (File, &[(String, Unit)]),
     (b, right): (File, &[(String, Unit)]),
 ) -> Option<Difference> {
@@ -443,7 +452,6 @@ fn item_name_difference(
                 Label::new(b, right[position].1.origin().0, "where this is defined"),
             )
         };
-    let _ = db;
     let print_names = |names: &[String]| format!("module-level items: {}\n", names.join(", "));
     Some(Difference {
         reason,
@@ -473,17 +481,6 @@ fn strip_in_place(block: &mut Block) {
                     strip_in_place(nested);
                 }
             }
-        }
-    }
-}
-
-impl Unit {
-    /// The range of the item's `def`/`class` statement (empty for a module).
-    pub fn origin(&self) -> Origin {
-        match self {
-            Unit::Function(function) => function.origin,
-            Unit::Class(class) => class.origin,
-            Unit::Module(_) => Origin::default(),
         }
     }
 }

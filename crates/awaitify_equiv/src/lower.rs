@@ -86,9 +86,11 @@ pub(crate) struct UnitFacts {
     /// Globals of the unit whose value no call can change ([`FileFacts`]).
     pub(crate) stable_globals: FxHashSet<Name>,
     /// Locals that a nested scope declares `nonlocal`, so a call may rebind them.
-    pub(crate) nonlocal_written: FxHashSet<LocalKey>,
+    pub(crate) nonlocal_written: std::cell::RefCell<FxHashSet<LocalKey>>,
     /// The unit calls `locals()`, `vars()`, `eval`, `exec` or `dir`.
     pub(crate) observes_locals: bool,
+    /// The next unused [`ScopeKey`], for scopes copied by a rewrite.
+    pub(crate) next_scope: std::cell::Cell<ScopeKey>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +137,7 @@ struct Cx<'a> {
 
 /// Lowers the items of a module body: each `def`/`class` statement becomes whatever the
 /// caller makes of it (a separately normalized unit).
-pub(crate) type ItemLowering<'f> = dyn FnMut(BodyId, Origin) -> nf::StmtKind + 'f;
+pub(crate) type ItemLowering<'f> = dyn FnMut(BodyId) -> nf::StmtKind + 'f;
 
 pub(crate) struct Lowering<'a> {
     hir: &'a FileHir,
@@ -145,6 +147,8 @@ pub(crate) struct Lowering<'a> {
     next_scope: ScopeKey,
     /// The unit's own name, for a module-level item.
     own_name: Option<Name>,
+    /// The innermost class the code being lowered is in, for private-name mangling.
+    enclosing_class: Option<Name>,
     pub(crate) facts: UnitFacts,
 }
 
@@ -157,6 +161,7 @@ impl<'a> Lowering<'a> {
             scopes: Vec::new(),
             next_scope: 0,
             own_name: None,
+            enclosing_class: None,
             facts: UnitFacts::default(),
         }
     }
@@ -165,6 +170,30 @@ impl<'a> Lowering<'a> {
         Cx {
             body: self.hir.body(body),
             map: self.maps.body(body),
+        }
+    }
+
+    /// The innermost class whose body (at any depth) holds `body`.
+    fn class_around(&self, mut body: BodyId) -> Option<Name> {
+        loop {
+            match body {
+                BodyId::Module => return None,
+                BodyId::Class(class) => return Some(self.hir.classes[class].name.clone()),
+                BodyId::Function(function) => body = self.hir.functions[function].parent,
+            }
+        }
+    }
+
+    /// `name` as Python stores it inside the enclosing class: `__x` becomes `_C__x`.
+    fn mangle(&self, name: &Name) -> Name {
+        let Some(class) = &self.enclosing_class else {
+            return name.clone();
+        };
+        let stripped = class.trim_start_matches('_');
+        if name.starts_with("__") && !name.ends_with("__") && !stripped.is_empty() {
+            Name::new(format!("_{stripped}{name}"))
+        } else {
+            name.clone()
         }
     }
 
@@ -178,12 +207,14 @@ impl<'a> Lowering<'a> {
         if data.parent == BodyId::Module {
             self.own_name = Some(data.name.clone());
         }
+        self.enclosing_class = self.class_around(data.parent);
         let name = Ident {
             name: data.name.clone(),
             binding: Binding::OwnItem,
         };
         let origin = self.item_origin(BodyId::Function(function));
         let lowered = self.function(function, name, origin);
+        self.facts.next_scope.set(self.next_scope);
         (lowered, self.facts)
     }
 
@@ -193,12 +224,14 @@ impl<'a> Lowering<'a> {
         if data.parent == BodyId::Module {
             self.own_name = Some(data.name.clone());
         }
+        self.enclosing_class = self.class_around(data.parent);
         let name = Ident {
             name: data.name.clone(),
             binding: Binding::OwnItem,
         };
         let origin = self.item_origin(BodyId::Class(class));
         let lowered = self.class(class, name, origin);
+        self.facts.next_scope.set(self.next_scope);
         (lowered, self.facts)
     }
 
@@ -216,6 +249,7 @@ impl<'a> Lowering<'a> {
         let module = &self.hir.module;
         self.block_with_items(cx, &module.block, &mut block, Some(items));
         self.scopes.pop();
+        self.facts.next_scope.set(self.next_scope);
         (block, self.facts)
     }
 
@@ -237,18 +271,16 @@ impl<'a> Lowering<'a> {
     /// skips comprehension scopes.
     fn resolve(&mut self, name: &Name, walrus: bool) -> Ident {
         let binding = self.resolve_binding(name, walrus);
+        let name = self.mangle(name);
         if matches!(binding, Binding::Global) {
             if LOCALS_OBSERVERS.contains(&name.as_str()) {
                 self.facts.observes_locals = true;
             }
-            if self.file.is_stable_builtin(name) {
+            if self.file.is_stable_builtin(&name) {
                 self.facts.stable_globals.insert(name.clone());
             }
         }
-        Ident {
-            name: name.clone(),
-            binding,
-        }
+        Ident { name, binding }
     }
 
     fn resolve_binding(&self, name: &Name, walrus: bool) -> Binding {
@@ -260,9 +292,11 @@ impl<'a> Lowering<'a> {
             match scope.kind {
                 ScopeKind::Module => return Binding::Global,
                 ScopeKind::Class => {
-                    if innermost && (scope.names.globals.contains(name) || scope.names.binds(name))
-                    {
+                    if innermost && scope.names.globals.contains(name) {
                         return Binding::Global;
+                    }
+                    if innermost && scope.names.binds(name) {
+                        return Binding::ClassMember;
                     }
                 }
                 ScopeKind::Function | ScopeKind::Lambda | ScopeKind::Comprehension => {
@@ -283,13 +317,6 @@ impl<'a> Lowering<'a> {
         match &self.own_name {
             Some(own) if own == name && !self.scopes.is_empty() => Binding::OwnItem,
             _ => Binding::Global,
-        }
-    }
-
-    fn store_ident(&mut self, cx: Cx<'_>, expr: ExprId) -> Option<Ident> {
-        match &cx.body.exprs[expr] {
-            hir::Expr::Name { id, .. } if !id.is_empty() => Some(self.resolve(id, false)),
-            _ => None,
         }
     }
 
@@ -352,8 +379,10 @@ impl<'a> Lowering<'a> {
         }
         .block(own.body, &own.body.block);
         self.push_scope(ScopeKind::Class, names);
+        let outer_class = self.enclosing_class.replace(data.name.clone());
         let mut body = Vec::new();
         self.block(own, &own.body.block, &mut body);
+        self.enclosing_class = outer_class;
         self.scopes.pop();
         nf::Class {
             name,
@@ -457,7 +486,7 @@ impl<'a> Lowering<'a> {
         let kind = match &cx.body.stmts[id] {
             hir::Stmt::FunctionDef(function) => {
                 if let Some(items) = items {
-                    return Some(items(BodyId::Function(*function), origin));
+                    return Some(items(BodyId::Function(*function)));
                 }
                 let hir = self.hir;
                 let name = self.resolve(&hir.functions[*function].name, false);
@@ -465,7 +494,7 @@ impl<'a> Lowering<'a> {
             }
             hir::Stmt::ClassDef(class) => {
                 if let Some(items) = items {
-                    return Some(items(BodyId::Class(*class), origin));
+                    return Some(items(BodyId::Class(*class)));
                 }
                 let hir = self.hir;
                 let name = self.resolve(&hir.classes[*class].name, false);
@@ -633,7 +662,7 @@ impl<'a> Lowering<'a> {
                     .map(|name| {
                         let ident = self.resolve(name, false);
                         if let Some(key) = ident.local_key() {
-                            self.facts.nonlocal_written.insert(key);
+                            self.facts.nonlocal_written.get_mut().insert(key);
                         }
                         ident
                     })
@@ -782,13 +811,14 @@ impl<'a> Lowering<'a> {
                     names: &mut names,
                 }
                 .scan(cx.body, *body);
-                self.push_scope(ScopeKind::Lambda, names);
+                let key = self.push_scope(ScopeKind::Lambda, names);
                 let params = self.params(params, defaults);
                 let body = self.boxed(cx, *body);
                 self.scopes.pop();
                 K::Lambda {
                     params: Box::new(params),
                     body,
+                    scope: ScopeTag(key),
                 }
             }
             hir::Expr::If { test, body, orelse } => K::IfExp {
@@ -809,26 +839,29 @@ impl<'a> Lowering<'a> {
             hir::Expr::List { elts, .. } => K::List(self.exprs(cx, elts)),
             hir::Expr::Tuple { elts, .. } => K::Tuple(self.exprs(cx, elts)),
             hir::Expr::ListComp { elt, generators } => {
-                let (generators, elts) = self.comprehension(cx, generators, &[*elt]);
+                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt]);
                 K::ListComp {
                     elt: Box::new(only(elts)),
                     generators,
+                    scope,
                 }
             }
             hir::Expr::SetComp { elt, generators } => {
-                let (generators, elts) = self.comprehension(cx, generators, &[*elt]);
+                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt]);
                 K::SetComp {
                     elt: Box::new(only(elts)),
                     generators,
+                    scope,
                 }
             }
             hir::Expr::Generator {
                 elt, generators, ..
             } => {
-                let (generators, elts) = self.comprehension(cx, generators, &[*elt]);
+                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt]);
                 K::Generator {
                     elt: Box::new(only(elts)),
                     generators,
+                    scope,
                 }
             }
             hir::Expr::DictComp {
@@ -836,13 +869,15 @@ impl<'a> Lowering<'a> {
                 value,
                 generators,
             } => {
-                let (generators, mut elts) = self.comprehension(cx, generators, &[*key, *value]);
+                let (generators, mut elts, scope) =
+                    self.comprehension(cx, generators, &[*key, *value]);
                 let value = elts.pop().expect("two elements were lowered");
                 let key = elts.pop().expect("two elements were lowered");
                 K::DictComp {
                     key: Box::new(key),
                     value: Box::new(value),
                     generators,
+                    scope,
                 }
             }
             hir::Expr::Await { value } => K::Await(self.boxed(cx, *value)),
@@ -874,7 +909,7 @@ impl<'a> Lowering<'a> {
             },
             hir::Expr::Attribute { value, attr, .. } => K::Attribute {
                 value: self.boxed(cx, *value),
-                attr: attr.clone(),
+                attr: self.mangle(attr),
             },
             hir::Expr::Subscript { value, slice, .. } => K::Subscript {
                 value: self.boxed(cx, *value),
@@ -908,7 +943,7 @@ impl<'a> Lowering<'a> {
         cx: Cx<'_>,
         generators: &[hir::Comprehension],
         elts: &[ExprId],
-    ) -> (Vec<nf::Comprehension>, Vec<nf::Expr>) {
+    ) -> (Vec<nf::Comprehension>, Vec<nf::Expr>, ScopeTag) {
         let first_iter = generators
             .first()
             .map(|generator| self.expr(cx, generator.iter));
@@ -920,7 +955,7 @@ impl<'a> Lowering<'a> {
             }
             .target(cx.body, generator.target);
         }
-        self.push_scope(ScopeKind::Comprehension, names);
+        let key = self.push_scope(ScopeKind::Comprehension, names);
         let mut first_iter = first_iter;
         let lowered = generators
             .iter()
@@ -939,7 +974,7 @@ impl<'a> Lowering<'a> {
             .collect();
         let elts = self.exprs(cx, elts);
         self.scopes.pop();
-        (lowered, elts)
+        (lowered, elts, ScopeTag(key))
     }
 
     fn interpolated(

@@ -6,11 +6,12 @@
 //!   `class` (with every body nested in it), or a module body. Names bound outside the
 //!   unit are *global* to it.
 //! - A **binding** says what an identifier refers to: a global name (module namespace,
-//!   builtin, class member, anything outside the unit), the unit's own item (a recursive
-//!   call), or a **local** of one function-like scope of the unit (function, lambda,
-//!   comprehension), identified by a [`ScopeKey`] and its name (a [`LocalKey`]).
+//!   builtin, anything outside the unit), a class member, the unit's own item (a
+//!   recursive call), or a **local** of one function-like scope of the unit (function,
+//!   lambda, comprehension), identified by a [`ScopeKey`] and its name (a [`LocalKey`]).
+//!   Names are private-name mangled (`__x` in class `C` is `_C__x`), as Python does.
 //! - The **canonical index** of a local is the position of its key in first-occurrence
-//!   order over the whole unit ([`crate::normalize::number_locals`]). Locals are compared
+//!   order over the whole unit (see `normalize`). Locals are compared
 //!   by canonical index, which is comparing up to consistent renaming (alpha-equivalence);
 //!   a local whose name callers can observe (a parameter passable by keyword, a name bound
 //!   by `import a.b`) is compared by name as well.
@@ -18,7 +19,7 @@
 //!
 //! Invariant: derived `PartialEq` on these types *is* the equivalence relation (origins
 //! and scope keys never take part), so a comparison can never disagree with the
-//! normalizer about what is equal. [`crate::compare`] only locates the first difference.
+//! normalizer about what is equal. the comparison only locates the first difference.
 //!
 //! This module holds data only; it depends on nothing but the HIR's operator types.
 
@@ -39,7 +40,7 @@ impl Eq for Origin {}
 /// Numbers the function-like scopes of one unit; meaningless across units.
 pub type ScopeKey = u32;
 
-/// The [`ScopeKey`] of a function's own scope. Equal to every other tag, like an origin.
+/// The [`ScopeKey`] of the scope a function, lambda or comprehension introduces. Equal to every other tag, like an origin.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScopeTag(pub ScopeKey);
 
@@ -59,8 +60,12 @@ pub struct LocalKey {
 /// What an identifier refers to.
 #[derive(Debug, Clone)]
 pub enum Binding {
-    /// Bound outside the unit, a builtin, or a class member: compared by name.
+    /// Bound outside the unit (the module, an enclosing function of a nested unit) or a
+    /// builtin: compared by name.
     Global,
+    /// A name bound in a class body, read or written there: an entry of the class
+    /// namespace, compared by name.
+    ClassMember,
     /// The module-level item being compared, named in its own body (recursion).
     OwnItem,
     /// A variable of a function-like scope of the unit.
@@ -104,7 +109,9 @@ impl Ident {
 impl PartialEq for Ident {
     fn eq(&self, other: &Self) -> bool {
         match (&self.binding, &other.binding) {
-            (Binding::Global, Binding::Global) => self.name == other.name,
+            (Binding::Global, Binding::Global) | (Binding::ClassMember, Binding::ClassMember) => {
+                self.name == other.name
+            }
             (Binding::OwnItem, Binding::OwnItem) => true,
             (
                 Binding::Local {
@@ -414,6 +421,7 @@ pub enum ExprKind {
     Lambda {
         params: Box<Params>,
         body: Box<Expr>,
+        scope: ScopeTag,
     },
     /// `body if test else orelse`.
     IfExp {
@@ -428,19 +436,23 @@ pub enum ExprKind {
     ListComp {
         elt: Box<Expr>,
         generators: Vec<Comprehension>,
+        scope: ScopeTag,
     },
     SetComp {
         elt: Box<Expr>,
         generators: Vec<Comprehension>,
+        scope: ScopeTag,
     },
     DictComp {
         key: Box<Expr>,
         value: Box<Expr>,
         generators: Vec<Comprehension>,
+        scope: ScopeTag,
     },
     Generator {
         elt: Box<Expr>,
         generators: Vec<Comprehension>,
+        scope: ScopeTag,
     },
     Await(Box<Expr>),
     Yield(Option<Box<Expr>>),
@@ -517,4 +529,15 @@ pub enum Unit {
     Function(Box<Function>),
     Class(Box<Class>),
     Module(Block),
+}
+
+impl Unit {
+    /// The range of the item's `def`/`class` statement (empty for a module).
+    pub fn origin(&self) -> Origin {
+        match self {
+            Unit::Function(function) => function.origin,
+            Unit::Class(class) => class.origin,
+            Unit::Module(_) => Origin::default(),
+        }
+    }
 }

@@ -25,6 +25,8 @@
 //! 7. *Inlining*: in a single-use pair of an inlinable variable, `e` replaces the read of
 //!    `v` and the assignment goes, when `e` commutes with everything the statement
 //!    evaluates before the read. Never in a unit that calls `locals()` and friends.
+//! 8. *Trailing `continue`*: a `continue` at the very end of a loop body (or of a branch
+//!    of the `if` that ends it) is dropped.
 //!
 //! Lowering has already made every function end in a terminating statement, so 4 and 5
 //! turn the three ways of writing a guard (early return, ternary, assignments in both
@@ -35,11 +37,11 @@ use rustc_hash::FxHashMap;
 use crate::effects::{Op, Stability, commute, trace};
 use crate::lower::UnitFacts;
 use crate::normal_form::{
-    Binding, Block, Expr, ExprKind, Ident, LocalKey, ScopeKey, Stmt, StmtKind, Unit,
+    Binding, Block, Expr, ExprKind, Ident, LocalKey, ScopeKey, ScopeTag, Stmt, StmtKind, Unit,
 };
 use crate::visit::{
-    blocks_mut, find_expr_mut, head_mut, walk_block_idents, walk_class_idents,
-    walk_function_idents, walk_stmt_idents,
+    blocks_mut, expr_children_mut, find_expr_mut, head_mut, stmt_exprs_mut, walk_block_idents,
+    walk_class_idents, walk_function_idents, walk_stmt_idents,
 };
 use awaitify_hir::hir::{CmpOp, UnaryOp};
 
@@ -91,18 +93,30 @@ pub(crate) fn normalize_unit(unit: &mut Unit, facts: &UnitFacts) {
     number_locals(unit);
 }
 
-/// Sets each local's canonical index to the order of its first occurrence.
+/// Sets each local's canonical index to the order of its first occurrence, counting
+/// locals compared by name and renamable locals separately (so the printed `v0`, `v1`, ...
+/// have no gaps). Equality compares the index together with the kind, so this is still
+/// comparison up to a bijective renaming.
 fn number_locals(unit: &mut Unit) {
     let mut indices: FxHashMap<LocalKey, u32> = FxHashMap::default();
+    let mut counts = [0u32; 2];
     for_each_unit_ident(unit, &mut |ident| {
         let Some(key) = ident.local_key() else {
             return;
         };
-        let next = indices.len() as u32;
-        let index = *indices.entry(key).or_insert(next);
-        if let Binding::Local { canonical, .. } = &mut ident.binding {
-            *canonical = index;
-        }
+        let Binding::Local {
+            canonical,
+            keep_name,
+            ..
+        } = &mut ident.binding
+        else {
+            return;
+        };
+        let counter = &mut counts[usize::from(*keep_name)];
+        *canonical = *indices.entry(key).or_insert_with(|| {
+            *counter += 1;
+            *counter - 1
+        });
     });
 }
 
@@ -158,17 +172,81 @@ fn rewrite_block(
 }
 
 fn structural_rules(block: &mut Block, context: BlockContext, facts: &UnitFacts) -> bool {
-    let mut changed = split_ternaries(block);
+    let mut changed = split_ternaries(block, facts);
     changed |= hoist_walruses(block, context, facts);
     changed |= drop_dead_code(block);
     changed |= positive_tests(block);
-    changed |= early_exits(block);
+    changed |= early_exits(block, facts);
+    changed |= drop_trailing_continues(block);
     changed
+}
+
+/// Gives every scope introduced inside `stmts` (nested functions, lambdas,
+/// comprehensions) a fresh key, so that a copy made by a rewrite does not share its inner
+/// locals with the original: written out twice, they would be two scopes.
+fn refresh_scopes(stmts: &mut [Stmt], facts: &UnitFacts) {
+    let mut renamed: FxHashMap<ScopeKey, ScopeKey> = FxHashMap::default();
+    let mut fresh = |tag: &mut ScopeTag| {
+        let new = facts.next_scope.get();
+        facts.next_scope.set(new + 1);
+        renamed.insert(tag.0, new);
+        tag.0 = new;
+    };
+    fn in_expr(expr: &mut Expr, fresh: &mut dyn FnMut(&mut ScopeTag)) {
+        match &mut expr.kind {
+            ExprKind::Lambda { scope, .. }
+            | ExprKind::ListComp { scope, .. }
+            | ExprKind::SetComp { scope, .. }
+            | ExprKind::DictComp { scope, .. }
+            | ExprKind::Generator { scope, .. } => fresh(scope),
+            _ => {}
+        }
+        for child in expr_children_mut(expr) {
+            in_expr(child, fresh);
+        }
+    }
+    fn in_stmts(stmts: &mut [Stmt], fresh: &mut dyn FnMut(&mut ScopeTag)) {
+        for stmt in stmts {
+            if let StmtKind::FunctionDef(function) = &mut stmt.kind {
+                fresh(&mut function.scope);
+            }
+            for expr in stmt_exprs_mut(stmt) {
+                in_expr(expr, fresh);
+            }
+            for block in blocks_mut(stmt, true) {
+                in_stmts(block, fresh);
+            }
+        }
+    }
+    in_stmts(stmts, &mut fresh);
+    if renamed.is_empty() {
+        return;
+    }
+    for stmt in stmts.iter_mut() {
+        walk_stmt_idents(stmt, true, &mut |ident| {
+            if let Binding::Local { scope, .. } = &mut ident.binding
+                && let Some(new) = renamed.get(scope)
+            {
+                *scope = *new;
+            }
+        });
+    }
+    let mut written = facts.nonlocal_written.borrow_mut();
+    let copies: Vec<LocalKey> = written
+        .iter()
+        .filter_map(|key| {
+            renamed.get(&key.scope).map(|new| LocalKey {
+                scope: *new,
+                name: key.name.clone(),
+            })
+        })
+        .collect();
+    written.extend(copies);
 }
 
 // ---- rule 1: ternary split --------------------------------------------------------------
 
-fn split_ternaries(block: &mut Block) -> bool {
+fn split_ternaries(block: &mut Block, facts: &UnitFacts) -> bool {
     let mut changed = false;
     for stmt in block.iter_mut() {
         let is_ternary = |expr: &Expr| matches!(expr.kind, ExprKind::IfExp { .. });
@@ -200,10 +278,12 @@ fn split_ternaries(block: &mut Block) -> bool {
         };
         // An arm that became `None` as a statement is dropped by rule 3's cleanup.
         let arm = |expr: Expr| -> Block {
-            vec![Stmt {
+            let mut arm = vec![Stmt {
                 origin: expr.origin,
                 kind: rebuild(expr),
-            }]
+            }];
+            refresh_scopes(&mut arm, facts);
+            arm
         };
         stmt.kind = StmtKind::If {
             test: *test,
@@ -287,18 +367,17 @@ fn drop_dead_code(block: &mut Block) -> bool {
     if let Some(position) = block
         .iter()
         .position(|stmt| terminates(std::slice::from_ref(stmt)))
+        && position + 1 < block.len()
     {
-        if position + 1 < block.len() {
-            block.truncate(position + 1);
-            changed = true;
-        }
+        block.truncate(position + 1);
+        changed = true;
     }
     changed
 }
 
 // ---- rules 4 and 5: early exits and return pushing --------------------------------------
 
-fn early_exits(block: &mut Block) -> bool {
+fn early_exits(block: &mut Block, facts: &UnitFacts) -> bool {
     let Some(index) = block
         .iter()
         .position(|stmt| matches!(stmt.kind, StmtKind::If { .. }))
@@ -333,12 +412,36 @@ fn early_exits(block: &mut Block) -> bool {
             (true, false) => orelse.extend(rest),
             (false, true) => body.extend(rest),
             _ => {
-                body.extend(rest.iter().cloned());
+                let mut copy = rest.clone();
+                refresh_scopes(&mut copy, facts);
+                body.extend(copy);
                 orelse.extend(rest);
             }
         }
         changed = true;
         break;
+    }
+    changed
+}
+
+/// Rule 8: a `continue` that ends a loop body (directly or at the end of a branch of a
+/// final `if`) does nothing.
+fn drop_trailing_continues(block: &mut Block) -> bool {
+    fn in_tail(block: &mut Block) -> bool {
+        match block.last_mut().map(|stmt| &mut stmt.kind) {
+            Some(StmtKind::Continue) => {
+                block.pop();
+                true
+            }
+            Some(StmtKind::If { body, orelse, .. }) => in_tail(body) | in_tail(orelse),
+            _ => false,
+        }
+    }
+    let mut changed = false;
+    for stmt in block.iter_mut() {
+        if let StmtKind::For { body, .. } | StmtKind::While { body, .. } = &mut stmt.kind {
+            changed |= in_tail(body);
+        }
     }
     changed
 }
@@ -351,11 +454,9 @@ fn positive_tests(block: &mut Block) -> bool {
         let StmtKind::If { test, body, orelse } = &mut stmt.kind else {
             continue;
         };
-        if body.is_empty() && !orelse.is_empty() {
-            negate(test);
-            std::mem::swap(body, orelse);
-            changed = true;
-        } else if !body.is_empty() && !orelse.is_empty() && is_negative(test) {
+        let empty_body = body.is_empty() && !orelse.is_empty();
+        let negated = !body.is_empty() && !orelse.is_empty() && is_negative(test);
+        if empty_body || negated {
             negate(test);
             std::mem::swap(body, orelse);
             changed = true;
@@ -414,6 +515,31 @@ fn negate(test: &mut Expr) {
             operand: Box::new(Expr::new(other, origin)),
         },
     };
+}
+
+/// Merges `a or (b or c)` into `a or b or c` (also for `and`), as lowering does: an
+/// inlined operand must not make a normal form that reads differently.
+fn flatten_bool_ops(expr: &mut Expr) {
+    for child in expr_children_mut(expr) {
+        flatten_bool_ops(child);
+    }
+    if let ExprKind::BoolOp { op, values } = &mut expr.kind
+        && values
+            .iter()
+            .any(|value| matches!(&value.kind, ExprKind::BoolOp { op: inner, .. } if inner == op))
+    {
+        let mut flat = Vec::with_capacity(values.len() + 1);
+        for value in std::mem::take(values) {
+            match value.kind {
+                ExprKind::BoolOp {
+                    op: inner,
+                    values: inner_values,
+                } if inner == *op => flat.extend(inner_values),
+                kind => flat.push(Expr::new(kind, value.origin)),
+            }
+        }
+        *values = flat;
+    }
 }
 
 // ---- rule 7: inlining single-use variables ----------------------------------------------
@@ -509,12 +635,14 @@ fn inline_pairs(
             index += 1;
             continue;
         }
+        // Replace before removing the assignment: removing moves the statement, and the
+        // read is found by address.
+        let (first, rest) = block.split_at_mut(index + 1);
+        let StmtKind::Assign { value, .. } = &mut first[index].kind else {
+            unreachable!("a pair starts with an assignment")
+        };
         let read_at = {
-            let (first, rest) = block.split_at_mut(index + 1);
-            let StmtKind::Assign { value, .. } = &first[index].kind else {
-                unreachable!("a pair starts with an assignment")
-            };
-            let moved = trace(&[value]);
+            let moved = trace(&[&*value]);
             let head: Vec<&Expr> = head_mut(&mut rest[0]).into_iter().map(|e| &*e).collect();
             let steps = trace(&head);
             let position = steps
@@ -529,17 +657,18 @@ fn inline_pairs(
             index += 1;
             continue;
         };
-        let assignment = block.remove(index);
-        let StmtKind::Assign { value, .. } = assignment.kind else {
-            unreachable!("a pair starts with an assignment")
-        };
-        let mut value = Some(value);
-        for expr in head_mut(&mut block[index]) {
+        let mut moved = Some(std::mem::replace(value, Expr::none(value.origin)));
+        for expr in head_mut(&mut rest[0]) {
             if let Some(found) = find_expr_mut(expr, read_at) {
-                *found = value.take().expect("replaced once");
+                *found = moved.take().expect("replaced once");
                 break;
             }
         }
+        assert!(moved.is_none(), "the traced read is in the head");
+        for expr in head_mut(&mut rest[0]) {
+            flatten_bool_ops(expr);
+        }
+        block.remove(index);
         changed = true;
     }
     changed

@@ -91,6 +91,7 @@ pub(crate) fn render_node(node: NodeRef<'_>, prefix: &Rc<str>) -> String {
         prefix: prefix.clone(),
         tokens: None,
         in_module_scope: false,
+        fstring_quotes: Vec::new(),
     };
     let text = match node {
         NodeRef::Stmt(stmt) => {
@@ -123,7 +124,7 @@ fn printed_names(unit: &Unit) -> FxHashSet<String> {
     let mut names = FxHashSet::default();
     crate::normalize::for_each_unit_ident(&mut unit.clone(), &mut |ident| {
         let keep = match ident.binding {
-            Binding::Global | Binding::OwnItem => true,
+            Binding::Global | Binding::ClassMember | Binding::OwnItem => true,
             Binding::Local { keep_name, .. } => keep_name,
         };
         if keep {
@@ -156,6 +157,9 @@ struct Printer<'a> {
     tokens: Option<Vec<Token<'a>>>,
     /// Printing statements of a module body, whose items are units of their own.
     in_module_scope: bool,
+    /// The quotes of the f-strings being printed, innermost last: strings inside use the
+    /// other quote, so the output also parses before Python 3.12 (one level deep).
+    fstring_quotes: Vec<char>,
 }
 
 impl<'a> Printer<'a> {
@@ -166,6 +170,7 @@ impl<'a> Printer<'a> {
             prefix: choose_prefix(unit),
             tokens: with_tokens.then(Vec::new),
             in_module_scope: false,
+            fstring_quotes: Vec::new(),
         }
     }
 
@@ -195,7 +200,13 @@ impl<'a> Printer<'a> {
             Unit::Module(block) => {
                 self.token(|| "module".into(), TextRange::default(), NodeRef::Structure);
                 self.in_module_scope = true;
-                for stmt in block {
+                for (index, stmt) in block.iter().enumerate() {
+                    let is_item = |stmt: &Stmt| {
+                        matches!(stmt.kind, StmtKind::FunctionDef(_) | StmtKind::ClassDef(_))
+                    };
+                    if index > 0 && (is_item(stmt) || is_item(&block[index - 1])) {
+                        self.out.push('\n');
+                    }
                     self.stmt(stmt);
                 }
                 self.in_module_scope = false;
@@ -232,14 +243,14 @@ impl<'a> Printer<'a> {
         self.token(
             || {
                 format!(
-                    "{}def{} with {} decorators",
-                    if function.is_async { "async " } else { "" },
+                    "{} `{}def`{}",
                     if function.is_generator {
-                        " (a generator)"
+                        "a generator"
                     } else {
-                        ""
+                        "a"
                     },
-                    function.decorators.len()
+                    if function.is_async { "async " } else { "" },
+                    counted(function.decorators.len(), " with", "decorator")
                 )
             },
             function.origin.0,
@@ -258,20 +269,23 @@ impl<'a> Printer<'a> {
             "def"
         };
         self.line(&format!("{keyword} {name}{type_params}({params}):"));
-        if function.is_generator && !contains_yield(&function.body) {
-            // The yield was in dead code; keep the function a generator when reprinted.
-            self.indent += 1;
-            self.line("if False:");
-            self.indent += 1;
-            self.line("yield");
-            self.indent -= 2;
-        }
         self.block(&function.body, function.origin.0);
+        if function.is_generator && !contains_yield(&function.body) {
+            // Its `yield` was dead code; an unreachable one keeps it a generator.
+            self.indent += 1;
+            self.line("yield  # unreachable: keeps this function a generator");
+            self.indent -= 1;
+        }
     }
 
     fn class(&mut self, class: &'a Class) {
         self.token(
-            || format!("class with {} decorators", class.decorators.len()),
+            || {
+                format!(
+                    "a `class`{}",
+                    counted(class.decorators.len(), " with", "decorator")
+                )
+            },
             class.origin.0,
             NodeRef::Structure,
         );
@@ -282,7 +296,7 @@ impl<'a> Printer<'a> {
         let name = self.ident_token(&class.name, class.origin.0);
         let type_params = self.type_params(&class.type_params, class.origin.0);
         self.token(
-            || format!("{} bases", class.bases.len()),
+            || format!("a class with {}", plural(class.bases.len(), "base")),
             class.origin.0,
             NodeRef::Structure,
         );
@@ -303,7 +317,7 @@ impl<'a> Printer<'a> {
 
     fn type_params(&mut self, params: &'a [TypeParam], origin: TextRange) -> String {
         self.token(
-            || format!("{} type parameters", params.len()),
+            || plural(params.len(), "type parameter"),
             origin,
             NodeRef::Structure,
         );
@@ -371,7 +385,7 @@ impl<'a> Printer<'a> {
             NodeRef::Structure,
         );
         let mut printed = Vec::new();
-        let mut param = |printer: &mut Self, param: &'a crate::normal_form::Param, star: &str| {
+        let param = |printer: &mut Self, param: &'a crate::normal_form::Param, star: &str| {
             printer.token(
                 || {
                     if param.default.is_some() {
@@ -834,14 +848,29 @@ impl<'a> Printer<'a> {
         let origin = expr.origin.0;
         match &expr.kind {
             ExprKind::Name(ident) => (self.ident_token(ident, origin), p::ATOM),
-            ExprKind::Literal(literal) => (literal_text(literal, '\''), p::ATOM),
+            ExprKind::Literal(literal) => {
+                let text = match (literal, self.fstring_quotes.last()) {
+                    (Literal::Str(value), Some(&outer)) => {
+                        let quote = other_quote(outer);
+                        format!("{quote}{}{quote}", escape_str(value, quote, false))
+                    }
+                    _ => literal_text(literal, '\''),
+                };
+                (text, p::ATOM)
+            }
             ExprKind::Interpolated { kind, parts } => {
                 let prefix = match kind {
                     InterpolatedKind::FString => "f",
                     InterpolatedKind::TString => "t",
                 };
-                let body = self.interpolated(parts);
-                (format!("{prefix}\"{body}\""), p::ATOM)
+                let quote = self
+                    .fstring_quotes
+                    .last()
+                    .map_or('"', |&outer| other_quote(outer));
+                self.fstring_quotes.push(quote);
+                let body = self.interpolated(parts, quote);
+                self.fstring_quotes.pop();
+                (format!("{prefix}{quote}{body}{quote}"), p::ATOM)
             }
             ExprKind::BoolOp { op, values } => {
                 let (own, word) = match op {
@@ -877,7 +906,7 @@ impl<'a> Printer<'a> {
                     p::UNARY,
                 ),
             },
-            ExprKind::Lambda { params, body } => {
+            ExprKind::Lambda { params, body, .. } => {
                 let params = self.params(params, origin, p::IFEXP);
                 let body = self.expr(body, p::LAMBDA);
                 if params.is_empty() {
@@ -915,17 +944,23 @@ impl<'a> Printer<'a> {
                 };
                 (text, p::ATOM)
             }
-            ExprKind::ListComp { elt, generators } => {
+            ExprKind::ListComp {
+                elt, generators, ..
+            } => {
                 let elt = self.expr(elt, p::IFEXP);
                 let generators = self.generators(generators);
                 (format!("[{elt}{generators}]"), p::ATOM)
             }
-            ExprKind::SetComp { elt, generators } => {
+            ExprKind::SetComp {
+                elt, generators, ..
+            } => {
                 let elt = self.expr(elt, p::IFEXP);
                 let generators = self.generators(generators);
                 (format!("{{{elt}{generators}}}"), p::ATOM)
             }
-            ExprKind::Generator { elt, generators } => {
+            ExprKind::Generator {
+                elt, generators, ..
+            } => {
                 let elt = self.expr(elt, p::IFEXP);
                 let generators = self.generators(generators);
                 (format!("({elt}{generators})"), p::ATOM)
@@ -934,6 +969,7 @@ impl<'a> Printer<'a> {
                 key,
                 value,
                 generators,
+                ..
             } => {
                 let key = self.expr(key, p::IFEXP);
                 let value = self.expr(value, p::IFEXP);
@@ -1036,12 +1072,12 @@ impl<'a> Printer<'a> {
         text
     }
 
-    fn interpolated(&mut self, parts: &'a [InterpolatedPart]) -> String {
+    fn interpolated(&mut self, parts: &'a [InterpolatedPart], quote: char) -> String {
         let mut text = String::new();
         for part in parts {
             match part {
                 InterpolatedPart::Literal(literal) => {
-                    text.push_str(&escape_str(literal, '"', true));
+                    text.push_str(&escape_str(literal, quote, true));
                 }
                 InterpolatedPart::Interpolation {
                     expr,
@@ -1060,7 +1096,7 @@ impl<'a> Printer<'a> {
                     }
                     if let Some(spec) = format_spec {
                         text.push(':');
-                        text.push_str(&self.interpolated(spec));
+                        text.push_str(&self.interpolated(spec, quote));
                     }
                     text.push('}');
                 }
@@ -1170,6 +1206,10 @@ fn contains_yield(block: &Block) -> bool {
     in_block(&mut block.clone())
 }
 
+fn other_quote(quote: char) -> char {
+    if quote == '"' { '\'' } else { '"' }
+}
+
 fn binary_precedence(op: Operator) -> u8 {
     match op {
         Operator::BitOr => p::BIT_OR,
@@ -1267,9 +1307,28 @@ fn escape_str(value: &str, quote: char, braces: bool) -> String {
     text
 }
 
+/// `1 item`, `2 items`.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// ` with 2 decorators`, or nothing for none.
+fn counted(count: usize, before: &str, noun: &str) -> String {
+    if count == 0 {
+        String::new()
+    } else {
+        format!("{before} {}", plural(count, noun))
+    }
+}
+
 fn ident_key(ident: &Ident) -> String {
     match &ident.binding {
         Binding::Global => format!("the global `{}`", ident.name),
+        Binding::ClassMember => format!("the class member `{}`", ident.name),
         Binding::OwnItem => "the item's own name".to_string(),
         Binding::Local {
             keep_name: true,
@@ -1285,8 +1344,11 @@ fn stmt_key(stmt: &Stmt) -> String {
         StmtKind::FunctionDef(_) => "a `def`".into(),
         StmtKind::ClassDef(_) => "a `class`".into(),
         StmtKind::Return(_) => "a `return`".into(),
-        StmtKind::Delete(targets) => format!("a `del` of {} targets", targets.len()),
-        StmtKind::Assign { targets, .. } => format!("an assignment to {} targets", targets.len()),
+        StmtKind::Delete(targets) => format!("a `del` of {}", plural(targets.len(), "target")),
+        StmtKind::Assign { targets, .. } => match targets.len() {
+            1 => "an assignment".into(),
+            count => format!("an assignment to {count} targets"),
+        },
         StmtKind::AugAssign { op, .. } => format!("an augmented assignment `{}=`", op.as_str()),
         StmtKind::AnnAssign {
             annotation, value, ..
@@ -1325,27 +1387,27 @@ fn stmt_key(stmt: &Stmt) -> String {
         StmtKind::Try {
             handlers, is_star, ..
         } => format!(
-            "a `try` with {} `except{}` handlers",
-            handlers.len(),
+            "a `try` with {} `except{}`",
+            plural(handlers.len(), "handler"),
             if *is_star { "*" } else { "" }
         ),
         StmtKind::Assert { msg, .. } => format!(
             "an `assert`{}",
             if msg.is_some() { " with a message" } else { "" }
         ),
-        StmtKind::Import(names) => format!("an `import` of {} names", names.len()),
+        StmtKind::Import(names) => format!("an `import` of {}", plural(names.len(), "name")),
         StmtKind::ImportFrom {
             module,
             level,
             names,
         } => format!(
-            "a `from {}{} import` of {} names",
+            "a `from {}{} import` of {}",
             ".".repeat(*level as usize),
             module.as_ref().map(|module| module.as_str()).unwrap_or(""),
-            names.len()
+            plural(names.len(), "name")
         ),
-        StmtKind::Global(names) => format!("a `global` of {} names", names.len()),
-        StmtKind::Nonlocal(names) => format!("a `nonlocal` of {} names", names.len()),
+        StmtKind::Global(names) => format!("a `global` of {}", plural(names.len(), "name")),
+        StmtKind::Nonlocal(names) => format!("a `nonlocal` of {}", plural(names.len(), "name")),
         StmtKind::Expr(_) => "an expression statement".into(),
         StmtKind::Break => "a `break`".into(),
         StmtKind::Continue => "a `continue`".into(),
@@ -1383,9 +1445,9 @@ fn expr_key(expr: &Expr) -> String {
                 .collect();
             format!("a dict display [{}]", shape.join(", "))
         }
-        ExprKind::Set(elts) => format!("a set display of {}", elts.len()),
-        ExprKind::List(elts) => format!("a list display of {}", elts.len()),
-        ExprKind::Tuple(elts) => format!("a tuple of {}", elts.len()),
+        ExprKind::Set(elts) => format!("a set of {}", plural(elts.len(), "element")),
+        ExprKind::List(elts) => format!("a list of {}", plural(elts.len(), "element")),
+        ExprKind::Tuple(elts) => format!("a tuple of {}", plural(elts.len(), "element")),
         ExprKind::ListComp { generators, .. } => {
             format!("a list comprehension{}", generators_key(generators))
         }
@@ -1409,9 +1471,9 @@ fn expr_key(expr: &Expr) -> String {
             format!("the comparison `{}`", ops.join("`, `"))
         }
         ExprKind::Call { args, keywords, .. } => format!(
-            "a call with {} positional and {} keyword arguments",
-            args.len(),
-            keywords.len()
+            "a call with {} and {}",
+            plural(args.len(), "positional argument"),
+            plural(keywords.len(), "keyword argument")
         ),
         ExprKind::Attribute { attr, .. } => format!("the attribute `.{attr}`"),
         ExprKind::Subscript { .. } => "a subscript".into(),

@@ -32,7 +32,7 @@ pub(crate) fn expr_children_mut(expr: &mut Expr) -> Vec<&mut Expr> {
             out.push(right);
         }
         ExprKind::UnaryOp { operand, .. } => out.push(operand),
-        ExprKind::Lambda { params, body } => {
+        ExprKind::Lambda { params, body, .. } => {
             out.extend(params.iter_mut().filter_map(|param| param.default.as_mut()));
             out.push(body);
         }
@@ -52,9 +52,15 @@ pub(crate) fn expr_children_mut(expr: &mut Expr) -> Vec<&mut Expr> {
         ExprKind::Set(elts) | ExprKind::List(elts) | ExprKind::Tuple(elts) => {
             out.extend(elts.iter_mut())
         }
-        ExprKind::ListComp { elt, generators }
-        | ExprKind::SetComp { elt, generators }
-        | ExprKind::Generator { elt, generators } => {
+        ExprKind::ListComp {
+            elt, generators, ..
+        }
+        | ExprKind::SetComp {
+            elt, generators, ..
+        }
+        | ExprKind::Generator {
+            elt, generators, ..
+        } => {
             out.push(elt);
             generator_children(generators, &mut out);
         }
@@ -62,6 +68,7 @@ pub(crate) fn expr_children_mut(expr: &mut Expr) -> Vec<&mut Expr> {
             key,
             value,
             generators,
+            ..
         } => {
             out.push(key);
             out.push(value);
@@ -262,7 +269,7 @@ pub(crate) fn walk_expr_idents(expr: &mut Expr, f: &mut dyn FnMut(&mut Ident)) {
             f(target);
             walk_expr_idents(value, f);
         }
-        ExprKind::Lambda { params, body } => {
+        ExprKind::Lambda { params, body, .. } => {
             walk_params_idents(params, f);
             walk_expr_idents(body, f);
         }
@@ -396,7 +403,7 @@ pub(crate) fn walk_stmt_idents(
 }
 
 fn walk_stmt_idents_inner(stmt: &mut Stmt, descend_items: bool, f: &mut dyn FnMut(&mut Ident)) {
-    let mut exprs = |exprs: &mut dyn Iterator<Item = &mut Expr>, f: &mut dyn FnMut(&mut Ident)| {
+    let exprs = |exprs: &mut dyn Iterator<Item = &mut Expr>, f: &mut dyn FnMut(&mut Ident)| {
         for expr in exprs {
             walk_expr_idents(expr, f);
         }

@@ -882,54 +882,6 @@ fn lowers_cpython_stdlib() {
     assert!(stmts > 0);
 }
 
-/// Lowering speed against parsing, for profiling: `ROUNDS=5 cargo test --release -p
-/// awaitify_hir --test lower -- --ignored --nocapture`.
-#[test]
-#[ignore = "benchmark"]
-fn bench_stdlib_lowering() {
-    let Some(stdlib) = stdlib_dir() else {
-        return;
-    };
-    let mut files = Vec::new();
-    collect_py(&stdlib, &mut files);
-    files.sort();
-    let handle = std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(move || {
-            let sources: Vec<String> = files
-                .iter()
-                .filter_map(|path| std::fs::read_to_string(path).ok())
-                .collect();
-            // Interleaved per file, as the pipeline runs: the tree is warm when lowered.
-            let rounds: u32 = std::env::var("ROUNDS")
-                .ok()
-                .and_then(|r| r.parse().ok())
-                .unwrap_or(3);
-            let (mut parsing, mut lowering) = (Duration::ZERO, Duration::ZERO);
-            for _ in 0..rounds {
-                for source in &sources {
-                    let start = Instant::now();
-                    let parsed = ruff_python_parser::parse_unchecked_source(
-                        source,
-                        ruff_python_ast::PySourceType::Python,
-                    );
-                    let middle = Instant::now();
-                    let lowered = lower_module(source, parsed.syntax());
-                    lowering += middle.elapsed();
-                    parsing += middle - start;
-                    drop(lowered);
-                }
-            }
-            let (parsing, lowering) = (parsing / rounds, lowering / rounds);
-            eprintln!(
-                "parse {parsing:?}, lower {lowering:?} ({:.2}x of parse)",
-                lowering.as_secs_f64() / parsing.as_secs_f64()
-            );
-        })
-        .expect("spawn");
-    handle.join().expect("no panic");
-}
-
 #[test]
 fn deep_nesting_does_not_overflow() {
     // The parser builds `1 + 1 + ...` iteratively into a left-nested tree; lowering recurses

@@ -30,8 +30,11 @@ use awaitify_hir::hir::{BodyId, ExprId, FunctionId};
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
 use awaitify_semantic::{Resolution, Resolver, Target, module_symbols};
-use indexmap::{IndexMap, IndexSet};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+
+/// Insertion-ordered, so results are deterministic; Fx-hashed, since keys are small ids.
+pub type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
+pub type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
 
 use crate::Settings;
 use crate::rules::RuleSet;
@@ -280,7 +283,7 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
             seeds.push((*file, seed.site));
         }
     }
-    let mut blocked: IndexMap<UnitKey, Blocker> = IndexMap::new();
+    let mut blocked: IndexMap<UnitKey, Blocker> = IndexMap::default();
     let mut why: FxHashMap<UnitKey, Why> = FxHashMap::default();
     let mut resolver = Resolver::new(db);
     loop {
@@ -303,7 +306,7 @@ fn closure(
     blocked: &IndexMap<UnitKey, Blocker>,
     why: &mut FxHashMap<UnitKey, Why>,
 ) -> IndexSet<UnitKey> {
-    let mut colored = IndexSet::new();
+    let mut colored = IndexSet::default();
     let mut queue = VecDeque::new();
     let mut color = |unit: UnitKey,
                      reason: Why,

@@ -233,7 +233,7 @@ pub struct Resolver<'db> {
     bindings: FxHashMap<(File, BindingId), Resolution>,
     summaries: FxHashMap<(File, BindingId), Resolution>,
     in_progress: FxHashSet<(File, BindingId, bool)>,
-    mros: FxHashMap<(File, ClassId), std::rc::Rc<[(File, ClassId)]>>,
+    mros: FxHashMap<(File, ClassId), Mro>,
     /// Per-file query results, fetched once: a resolver lives inside one query
     /// execution, so the first fetch has recorded the dependency.
     files: FxHashMap<File, FileQueries<'db>>,
@@ -242,6 +242,9 @@ pub struct Resolver<'db> {
 }
 
 const MAX_MRO: usize = 64;
+
+/// A class's method resolution order, shared by every lookup that needs it.
+pub type Mro = std::rc::Rc<[(File, ClassId)]>;
 
 #[derive(Clone, Copy, Default)]
 struct FileQueries<'db> {
@@ -272,19 +275,19 @@ impl<'db> Resolver<'db> {
     fn hir(&mut self, file: File) -> &'db FileHir {
         let db = self.db;
         let entry = self.files.entry(file).or_default();
-        *entry.hir.get_or_insert_with(|| file_hir(db, file))
+        entry.hir.get_or_insert_with(|| file_hir(db, file))
     }
 
     fn index(&mut self, file: File) -> &'db SemanticIndex {
         let db = self.db;
         let entry = self.files.entry(file).or_default();
-        *entry.index.get_or_insert_with(|| semantic_index(db, file))
+        entry.index.get_or_insert_with(|| semantic_index(db, file))
     }
 
     fn symbols(&mut self, file: File) -> &'db crate::ModuleSymbols {
         let db = self.db;
         let entry = self.files.entry(file).or_default();
-        *entry
+        entry
             .symbols
             .get_or_insert_with(|| module_symbols(db, file))
     }

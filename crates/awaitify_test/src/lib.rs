@@ -69,10 +69,10 @@ pub fn parse_markdown(text: &str) -> Vec<TestCase> {
             let title = rest.trim_start_matches('#').trim().to_string();
             headings.retain(|(depth, _)| *depth < level);
             headings.push((level, title));
-            if let Some(done) = current.take() {
-                if !done.blocks.is_empty() {
-                    tests.push(done);
-                }
+            if let Some(done) = current.take()
+                && !done.blocks.is_empty()
+            {
+                tests.push(done);
             }
             current = Some(TestCase {
                 name: headings
@@ -122,10 +122,10 @@ pub fn parse_markdown(text: &str) -> Vec<TestCase> {
             pending_name = None;
         }
     }
-    if let Some(done) = current {
-        if !done.blocks.is_empty() {
-            tests.push(done);
-        }
+    if let Some(done) = current
+        && !done.blocks.is_empty()
+    {
+        tests.push(done);
     }
     tests
 }

@@ -1,0 +1,479 @@
+//! Translation validation: `awaitify transform --verify`.
+//!
+//! After a rewrite, each changed file is checked independently of how it was produced:
+//! the rewrite is *erased* from both the input and the output, and the two results must
+//! be equivalent modulo the normal form of `awaitify_equiv`. Erasing applies the inverse
+//! of everything awaitify may do, to both sides alike, so an input that already had
+//! `async def` or `await` compares fairly:
+//!
+//! - every `await e` becomes `e`; `async def`, `async for`, `async with` and async
+//!   comprehensions lose `async`;
+//! - a call whose callee resolves to a rule's name, or to a rule's replacement, is spelled
+//!   with the rule's name (`sleep`, `t.sleep` and `asyncio.sleep` all become
+//!   `time.sleep`); a call that a rule unwraps (`asyncio.run(c)`) becomes `c`;
+//! - the imports a rewrite may add (`import asyncio [as x]`, a replacement's module) are
+//!   dropped.
+//!
+//! Resolution runs on each side's own project, so the output's `_asyncio.sleep` is known
+//! for what it is. What is left must normalize to the same thing; any other change (a
+//! dropped call, a moved statement) is reported with both locations.
+
+use std::path::Path;
+
+use awaitify_db::{Db, File, RootDatabase};
+use awaitify_diagnostics::{Code, Diagnostic, Label};
+use awaitify_equiv::{Equivalence, files_equivalent};
+use awaitify_hir::hir::{Expr, Stmt};
+use awaitify_hir::{file_hir, file_source_map};
+use awaitify_rewrite::print::{Edit, apply_edits};
+use awaitify_rewrite::{RuleAction, RuleSet};
+use awaitify_semantic::{Resolution, Resolver, Target};
+use ruff_text_size::{TextRange, TextSize};
+
+/// The text of `file` with awaitify's rewrite erased, as the module docs describe.
+pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
+    let source = file.text(db);
+    let hir = file_hir(db, file);
+    let map = file_source_map(db, file);
+    let mut resolver = Resolver::new(db);
+    let mut edits = Vec::new();
+    let added_modules = added_import_modules(rules);
+    for (body_id, body) in hir.bodies() {
+        let body_map = map.body(body_id);
+        for (expr_id, expr) in body.exprs.iter() {
+            match expr {
+                Expr::Await { value } => {
+                    let start = body_map.expr(expr_id).start();
+                    let end = body_map.expr(*value).start();
+                    edits.push(delete(start, end));
+                }
+                Expr::Call { func, args, .. } => {
+                    let Some(name) =
+                        qualified_callee(db, &mut resolver, file, body_id, body, *func)
+                    else {
+                        continue;
+                    };
+                    let call = body_map.expr(expr_id);
+                    for rule in &rules.rules {
+                        let replaced = matches!(&rule.action, RuleAction::Replace(replacement) if replacement == name.as_str());
+                        if rule.call != name.as_str() && !replaced {
+                            continue;
+                        }
+                        match &rule.action {
+                            RuleAction::AwaitArgument => {
+                                if let Some(argument) = args.first() {
+                                    let argument = body_map.expr(*argument);
+                                    edits.push(delete(call.start(), argument.start()));
+                                    edits.push(delete(argument.end(), call.end()));
+                                }
+                            }
+                            RuleAction::Replace(_) => edits.push(Edit {
+                                range: body_map.expr(*func),
+                                text: rule.call.clone(),
+                            }),
+                            RuleAction::Await => {}
+                        }
+                        break;
+                    }
+                }
+                Expr::ListComp { generators, .. }
+                | Expr::SetComp { generators, .. }
+                | Expr::DictComp { generators, .. }
+                | Expr::Generator { generators, .. } => {
+                    for (index, generator) in generators.iter().enumerate() {
+                        if generator.is_async
+                            && let Some(offset) =
+                                body_map.comprehension_fors.get(&(expr_id, index as u32))
+                        {
+                            edits.extend(async_before(source, *offset));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (stmt_id, stmt) in body.stmts.iter() {
+            let is_async = match stmt {
+                Stmt::FunctionDef(function) => hir.functions[*function].is_async,
+                Stmt::For { is_async, .. } | Stmt::With { is_async, .. } => *is_async,
+                Stmt::Import { names } if body_id == awaitify_hir::hir::BodyId::Module => {
+                    if names.iter().all(|alias| {
+                        added_modules
+                            .iter()
+                            .any(|module| module == alias.name.as_str())
+                    }) {
+                        edits.push(delete_statement(source, body_map.stmt(stmt_id)));
+                    }
+                    false
+                }
+                _ => false,
+            };
+            if is_async && let Some(offset) = body_map.keywords.get(&stmt_id) {
+                edits.extend(async_before(source, *offset));
+            }
+        }
+    }
+    apply_edits(source, &edits).unwrap_or_else(|_| source.to_string())
+}
+
+/// The qualified name a call's callee stands for: an external name, or an attribute of a
+/// project module spelled by the module's dotted name (`asyncio.sleep` where the project
+/// itself holds `asyncio`, as the standard library does).
+fn qualified_callee(
+    db: &dyn Db,
+    resolver: &mut Resolver,
+    file: File,
+    body_id: awaitify_hir::hir::BodyId,
+    body: &awaitify_hir::hir::Body,
+    func: awaitify_hir::hir::ExprId,
+) -> Option<String> {
+    if let Resolution::Definite(Target::External(name)) = resolver.resolve_expr(file, body_id, func)
+    {
+        return Some(name.to_string());
+    }
+    let Expr::Attribute { value, attr, .. } = &body.exprs[func] else {
+        return None;
+    };
+    match resolver.resolve_expr(file, body_id, *value) {
+        Resolution::Definite(Target::ProjectModule(module)) => {
+            let module_name = awaitify_db::module_name(db, module).clone()?;
+            Some(format!("{module_name}.{attr}"))
+        }
+        _ => None,
+    }
+}
+
+/// Modules a rewrite may import: `asyncio`, and the module of each replacement.
+fn added_import_modules(rules: &RuleSet) -> Vec<String> {
+    let mut modules = vec!["asyncio".to_string()];
+    for rule in &rules.rules {
+        if let RuleAction::Replace(replacement) = &rule.action
+            && let Some((module, _)) = replacement.rsplit_once('.')
+        {
+            modules.push(module.to_string());
+        }
+    }
+    modules
+}
+
+/// Deletes a simple statement with its separator: the preceding `;` when it shares a
+/// line with an earlier statement, the following `;` with a later one, else its line.
+fn delete_statement(source: &str, range: TextRange) -> Edit {
+    let start = usize::from(range.start());
+    let end = usize::from(range.end());
+    let before = source[..start].trim_end_matches([' ', '\t']);
+    if before.ends_with(';') {
+        return delete(
+            TextSize::try_from(before.len() - 1).unwrap_or_default(),
+            range.end(),
+        );
+    }
+    let after = &source[end..];
+    let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
+    if after[spaces..].starts_with(';') {
+        let rest = &after[spaces + 1..];
+        let more = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        return delete(
+            range.start(),
+            TextSize::try_from(end + spaces + 1 + more).unwrap_or_default(),
+        );
+    }
+    let line_end = after
+        .find('\n')
+        .map_or(source.len(), |offset| end + offset + 1);
+    delete(
+        range.start(),
+        TextSize::try_from(line_end).unwrap_or_default(),
+    )
+}
+
+fn delete(start: TextSize, end: TextSize) -> Edit {
+    Edit {
+        range: TextRange::new(start, end.max(start)),
+        text: String::new(),
+    }
+}
+
+/// The edit removing the `async` keyword (and the space after it) before `keyword`.
+fn async_before(source: &str, keyword: TextSize) -> Option<Edit> {
+    let before = &source[..usize::from(keyword)];
+    let trimmed = before.trim_end();
+    let start = trimmed.strip_suffix("async")?.len();
+    Some(delete(TextSize::try_from(start).ok()?, keyword))
+}
+
+/// How one file fared.
+pub enum Verdict {
+    Verified,
+    Failed(Diagnostic),
+}
+
+/// Verifies the rewrite of each changed file: `outputs` pairs an input file with its
+/// rewritten text. The output side is resolved as a project of its own (the input
+/// project with the outputs in place), so both sides see the same modules.
+pub fn verify_project(
+    input: &RootDatabase,
+    root: &Path,
+    outputs: &[(File, String)],
+    rules: &RuleSet,
+) -> Vec<(File, Verdict)> {
+    let mut output_db = RootDatabase::new(vec![root.to_path_buf()]);
+    for file in input.project().files(input) {
+        let text = outputs
+            .iter()
+            .find(|(changed, _)| changed == file)
+            .map(|(_, text)| text.clone())
+            .unwrap_or_else(|| file.text(input).to_string());
+        output_db.set_file(file.path(input).clone(), text);
+    }
+    let mut verdicts = Vec::new();
+    for (file, _) in outputs {
+        let path = file.path(input).clone();
+        let Some(output_file) = output_db.file(&path) else {
+            continue;
+        };
+        let erased_input = erase(input, *file, rules);
+        let erased_output = erase(&output_db, output_file, rules);
+        let mut scratch = RootDatabase::new(vec!["/awaitify-verify".into()]);
+        let left = scratch.set_file("/awaitify-verify/input/module.py", erased_input);
+        let right = scratch.set_file("/awaitify-verify/output/module.py", erased_output);
+        let before = await_violations(input, *file, rules, Side::Input);
+        let after = await_violations(&output_db, output_file, rules, Side::Output);
+        let missing_await = (after.len() > before.len()).then(|| {
+            after
+                .iter()
+                .find(|(_, callee)| !before.iter().any(|(_, earlier)| earlier == callee))
+                .unwrap_or(&after[0])
+                .clone()
+        });
+        let verdict = match files_equivalent(&scratch, left, right) {
+            Equivalence::Equivalent if missing_await.is_some() => {
+                let (range, callee) = missing_await.expect("checked above");
+                let (line, column) =
+                    awaitify_diagnostics::line_column(output_file.text(&output_db), range.start());
+                Verdict::Failed(
+                    Diagnostic::error(
+                        Code::VerificationFailed,
+                        format!(
+                            "the rewrite of {} does not verify: the call of `{callee}` at {line}:{column} of the output returns a coroutine that is not awaited",
+                            path.display()
+                        ),
+                    )
+                    .with_path(path.clone())
+                    .with_note("this is a bug in awaitify; the file is left unchanged"),
+                )
+            }
+            Equivalence::Equivalent => Verdict::Verified,
+            Equivalence::Different(difference) => Verdict::Failed(
+                Diagnostic::error(
+                    Code::VerificationFailed,
+                    format!(
+                        "the rewrite of {} does not verify: {}",
+                        path.display(),
+                        difference.reason
+                    ),
+                )
+                .with_primary(Label::new(
+                    *file,
+                    locate(&scratch, &difference.left, *file, input),
+                    "the input, with the rewrite erased, differs here",
+                ))
+                .with_note(format!(
+                    "input, erased and normalized:\n{}",
+                    difference.left_normal_form
+                ))
+                .with_note(format!(
+                    "output, erased and normalized:\n{}",
+                    difference.right_normal_form
+                ))
+                .with_note("this is a bug in awaitify; the file is left unchanged"),
+            ),
+        };
+        verdicts.push((*file, verdict));
+    }
+    verdicts
+}
+
+/// Which program an await check reads: the input runs on CPython, where the rules'
+/// targets are synchronous; the output runs on Pyodide, where they return coroutines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Input,
+    Output,
+}
+
+/// Calls that produce a coroutine nobody awaits, in code that can await: directly in an
+/// `async def` body, or at the top level of a module no other project module imports
+/// (the main script, where top-level await is allowed). A call counts when its callee is
+/// a project `async def` (not an async generator) or, on the output side, a rule's
+/// replacement (`asyncio.sleep`) or the target of an awaiting rule, and it is neither
+/// awaited nor passed as an argument. Returns each one's range and callee.
+pub fn await_violations(
+    db: &dyn Db,
+    file: File,
+    rules: &RuleSet,
+    side: Side,
+) -> Vec<(TextRange, String)> {
+    use awaitify_callgraph::{Context, file_calls};
+    use awaitify_hir::hir::BodyId;
+    use awaitify_rewrite::print::Parents;
+    use awaitify_semantic::resolve::target_name;
+    let hir = file_hir(db, file);
+    let map = file_source_map(db, file);
+    let calls = file_calls(db, file);
+    let is_imported = db
+        .project()
+        .files(db)
+        .iter()
+        .any(|other| *other != file && file_calls(db, *other).imports.contains(&file));
+    let module_awaits = !is_imported;
+    let awaitable_external = |name: &str| {
+        side == Side::Output
+            && rules.rules.iter().any(|rule| match &rule.action {
+                RuleAction::Replace(replacement) => replacement == name,
+                RuleAction::Await => rule.call == name,
+                RuleAction::AwaitArgument => false,
+            })
+    };
+    let mut parents: rustc_hash::FxHashMap<BodyId, Parents> = Default::default();
+    let mut violations = Vec::new();
+    for site in &calls.sites {
+        if site.awaited || site.context != Context::Direct {
+            continue;
+        }
+        let async_context = match site.body {
+            BodyId::Function(function) => hir.functions[function].is_async,
+            BodyId::Module => module_awaits,
+            BodyId::Class(_) => false,
+        };
+        if !async_context {
+            continue;
+        }
+        let Resolution::Definite(target) = &site.callee else {
+            continue;
+        };
+        let coroutine = match target {
+            Target::Function {
+                file: target_file,
+                function,
+            } => {
+                file_hir(db, *target_file).functions[*function].is_async
+                    && !file_calls(db, *target_file).generators.contains(function)
+            }
+            Target::External(name) => awaitable_external(name),
+            _ => false,
+        };
+        if !coroutine {
+            continue;
+        }
+        let body = hir.body(site.body);
+        let parents = parents
+            .entry(site.body)
+            .or_insert_with(|| Parents::of(body));
+        // Passed as an argument, possibly as a branch of a conditional expression.
+        let mut child = site.expr;
+        let mut parent = parents.get(child);
+        while let Some(current) = parent {
+            match &body.exprs[current] {
+                Expr::If { test, .. } if *test != child => {
+                    child = current;
+                    parent = parents.get(current);
+                }
+                _ => break,
+            }
+        }
+        let is_argument = parent.is_some_and(
+            |parent| matches!(&body.exprs[parent], Expr::Call { func, .. } if *func != child),
+        );
+        if !is_argument {
+            violations.push((map.body(site.body).expr(site.expr), target_name(db, target)));
+        }
+    }
+    violations
+}
+
+/// Maps a label on the erased input back onto the original file: the erased text is the
+/// input minus deletions, so the line of the difference is kept; its column is clamped.
+fn locate(
+    scratch: &RootDatabase,
+    label: &Label,
+    original: File,
+    input: &RootDatabase,
+) -> TextRange {
+    let erased = label.file.text(scratch);
+    let line = erased[..usize::from(label.range.start()).min(erased.len())]
+        .matches('\n')
+        .count();
+    let text = original.text(input);
+    let start = text
+        .split_inclusive('\n')
+        .take(line)
+        .map(str::len)
+        .sum::<usize>()
+        .min(text.len());
+    let end = text[start..]
+        .find('\n')
+        .map_or(text.len(), |offset| start + offset);
+    TextRange::new(
+        TextSize::try_from(start).unwrap_or_default(),
+        TextSize::try_from(end).unwrap_or_default(),
+    )
+}
+
+/// Test hooks: deliberately corrupt a rewrite, to prove `--verify` catches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Corruption {
+    /// Drop the first `await ` the rewrite inserted.
+    DropAwait,
+    /// Swap the first two adjacent lines of a function body that differ.
+    SwapStatements,
+}
+
+pub fn corrupt(input: &str, output: &str, corruption: Corruption) -> String {
+    match corruption {
+        Corruption::DropAwait => {
+            // The first `await ` of the output whose line had none in the input.
+            let input_lines: Vec<&str> = input.lines().collect();
+            let mut result = String::with_capacity(output.len());
+            let mut done = false;
+            for line in output.split_inclusive('\n') {
+                if !done
+                    && line.contains("await ")
+                    && !input_lines
+                        .iter()
+                        .any(|original| *original == line.trim_end_matches(['\r', '\n']))
+                {
+                    result.push_str(&line.replacen("await ", "", 1));
+                    done = true;
+                } else {
+                    result.push_str(line);
+                }
+            }
+            result
+        }
+        Corruption::SwapStatements => {
+            let mut lines: Vec<&str> = output.split_inclusive('\n').collect();
+            for index in 0..lines.len().saturating_sub(1) {
+                let (first, second) = (lines[index], lines[index + 1]);
+                let indent = |line: &str| line.len() - line.trim_start().len();
+                let simple = |line: &str| {
+                    let trimmed = line.trim();
+                    !trimmed.is_empty()
+                        && !trimmed.starts_with('#')
+                        && !trimmed.ends_with(':')
+                        && !trimmed.starts_with("return")
+                };
+                if indent(first) > 0
+                    && indent(first) == indent(second)
+                    && simple(first)
+                    && simple(second)
+                    && first != second
+                {
+                    lines.swap(index, index + 1);
+                    break;
+                }
+            }
+            lines.concat()
+        }
+    }
+}
