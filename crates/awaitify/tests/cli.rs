@@ -1093,3 +1093,105 @@ fn config_discovery_walks_up_from_a_relative_path() {
     assert!(run.stderr.contains("awaitify.toml"), "{}", run.stderr);
     assert_eq!(snapshot(dir.path()), before, "nothing is written");
 }
+
+const HANDLERS: &str = r#"def guarded_handler(event: dict[str, str]) -> int | None:
+    if (payload := event.get("payload")) is None:
+        return None
+    return len(payload)
+
+
+def ternary_handler(event: dict) -> int | None:
+    return None if (payload := event.get("payload")) is None else len(payload)
+
+
+def handler(event: dict) -> int | None:
+    payload = event.get("payload")
+    if payload is None:
+        output = None
+    else:
+        output = len(payload)
+    return output
+
+
+def careless(event):
+    payload = event.get("payload")
+    if payload == None:
+        return None
+    return len(payload)
+"#;
+
+/// `equiv` exits 0 for the three equivalent handlers, 1 with both locations for a
+/// difference a careless normalizer would miss, and 2 for a missing function or file.
+#[test]
+fn equiv_exit_codes() {
+    let dir = project(&[
+        ("handlers.py", HANDLERS.as_bytes()),
+        ("copy.py", HANDLERS.as_bytes()),
+    ]);
+    for (a, b) in [
+        ("guarded_handler", "ternary_handler"),
+        ("guarded_handler", "handler"),
+        ("ternary_handler", "handler"),
+    ] {
+        let run = awaitify(
+            dir.path(),
+            [
+                "equiv",
+                &format!("handlers.py::{a}"),
+                &format!("handlers.py::{b}"),
+            ],
+        );
+        run.assert_code(0);
+        assert_eq!(run.stdout().trim(), "equivalent");
+    }
+    let run = awaitify(
+        dir.path(),
+        ["equiv", "handlers.py::handler", "handlers.py::careless"],
+    );
+    run.assert_code(1);
+    let stdout = run.stdout();
+    assert!(
+        stdout.contains("handlers.py:13:8") && stdout.contains("payload == None"),
+        "{stdout}"
+    );
+    awaitify(dir.path(), ["equiv", "handlers.py", "copy.py"]).assert_code(0);
+    awaitify(
+        dir.path(),
+        ["equiv", "handlers.py::handler", "handlers.py::nowhere"],
+    )
+    .assert_code(2);
+    awaitify(
+        dir.path(),
+        ["equiv", "missing.py::f", "handlers.py::handler"],
+    )
+    .assert_code(2);
+    awaitify(dir.path(), ["equiv", "handlers.py::handler", "copy.py"]).assert_code(2);
+}
+
+/// `hir --normalized` prints the normal form `equiv` compares, as valid Python.
+#[test]
+fn hir_normalized_prints_the_normal_form() {
+    let dir = project(&[("handlers.py", HANDLERS.as_bytes())]);
+    let run = awaitify(dir.path(), ["hir", "--normalized", "handlers.py"]);
+    run.assert_code(0);
+    let stdout = run.stdout();
+    assert!(stdout.contains("def handler(event):"), "{stdout}");
+    assert!(
+        !stdout.contains("dict[str, str]"),
+        "annotations are dropped: {stdout}"
+    );
+    let compiled = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; compile(sys.stdin.read(), 'normal.py', 'exec')",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(stdout.as_bytes())?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(compiled.success(), "the normal form parses:\n{stdout}");
+}
