@@ -38,6 +38,8 @@ use awaitify_hir::hir::*;
 use awaitify_hir::source_map::NameSite;
 
 pub type ScopeId = Idx<Scope>;
+/// The bindings that reach a use: usually one or two, kept inline.
+pub type Reaching = SmallVec<[BindingId; 2]>;
 pub type BindingId = Idx<Binding>;
 pub type UseId = Idx<Use>;
 
@@ -232,7 +234,8 @@ pub struct Use {
     pub scope: ScopeId,
     pub body: BodyId,
     pub expr: ExprId,
-    pub reaching: Box<[BindingId]>,
+    /// Inline for the usual one or two bindings, so a use costs no allocation.
+    pub reaching: Reaching,
     pub fallback: Fallback,
 }
 
@@ -935,7 +938,7 @@ impl<'a> Builder<'a> {
         for pending_use in pending {
             let (reaching, fallback) = match pending_use.lookup {
                 PendingLookup::ComprehensionLocal { scope } => (
-                    self.index.bindings_of(scope, &pending_use.name).to_vec(),
+                    Reaching::from_slice(self.index.bindings_of(scope, &pending_use.name)),
                     Fallback::None,
                 ),
                 PendingLookup::Free { from } => self.free_lookup(from, &pending_use.name),
@@ -945,7 +948,7 @@ impl<'a> Builder<'a> {
                     if data.kind.is_function_like() && !is_local {
                         self.free_lookup(scope, &pending_use.name)
                     } else {
-                        let mut reaching: Vec<BindingId> = live
+                        let mut reaching: Reaching = live
                             .defs
                             .iter()
                             .filter(|def| **def & HEADER == 0)
@@ -965,7 +968,8 @@ impl<'a> Builder<'a> {
                                             .filter(|binding| {
                                                 self.index.bindings[**binding].body
                                                     != BodyId::Module
-                                            }),
+                                            })
+                                            .copied(),
                                     );
                                     if reaching.len() > before {
                                         Fallback::None
@@ -991,7 +995,7 @@ impl<'a> Builder<'a> {
                 scope: pending_use.scope,
                 body: pending_use.body,
                 expr: pending_use.expr,
-                reaching: reaching.into_boxed_slice(),
+                reaching,
                 fallback,
             });
             let ordinal = self.index.body_ordinal(pending_use.body);
@@ -1013,7 +1017,7 @@ impl<'a> Builder<'a> {
     /// Resolves `name` as a free variable of `from`: the nearest enclosing function-like
     /// scope where it is local (every binding there), else the module's bindings, else a
     /// builtin. Class scopes are skipped.
-    fn free_lookup(&self, from: ScopeId, name: &str) -> (Vec<BindingId>, Fallback) {
+    fn free_lookup(&self, from: ScopeId, name: &str) -> (Reaching, Fallback) {
         let scopes = &self.index.scopes;
         let from_data = &scopes[from];
         let global = from_data
@@ -1036,7 +1040,7 @@ impl<'a> Builder<'a> {
                             } else {
                                 Fallback::None
                             };
-                            return (symbol.bindings.clone(), fallback);
+                            return (Reaching::from_slice(&symbol.bindings), fallback);
                         }
                     }
                 }
@@ -1044,7 +1048,7 @@ impl<'a> Builder<'a> {
             current = data.parent;
         }
         let module = self.index.module_scope();
-        let bindings = self.index.bindings_of(module, name).to_vec();
+        let bindings = Reaching::from_slice(self.index.bindings_of(module, name));
         if bindings.is_empty() {
             (bindings, self.global_fallback(name))
         } else {

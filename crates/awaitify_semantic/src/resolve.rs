@@ -316,6 +316,15 @@ impl<'db> Resolver<'db> {
 
     fn compute_use(&mut self, file: File, index: &SemanticIndex, use_id: UseId) -> Resolution {
         let data = &index.uses[use_id];
+        // The common cases need no candidate list: one binding on every path, or none
+        // and a builtin.
+        match (data.reaching.as_ref(), data.fallback) {
+            ([binding], Fallback::None) => return self.resolve_binding(file, *binding),
+            ([], Fallback::Builtin) => {
+                return Resolution::Definite(Target::Builtin(data.name.clone()));
+            }
+            _ => {}
+        }
         let mut candidates = Vec::new();
         for binding in data.reaching.iter() {
             let resolution = self.resolve_binding(file, *binding);
