@@ -3,11 +3,13 @@
 //! - `cargo xtask test`: everything CI runs: formatting, clippy, the Rust tests, the
 //!   release binary, and the Pyodide suite under Node.
 //! - `cargo xtask bench`: timings over the machine's CPython standard library.
+//! - `cargo xtask corpus`: the release binary over the standard library with `--verify`.
 //! - `cargo xtask tidy`: source hygiene (also run by `cargo test` through `tests/tidy.rs`).
 //!
 //! Benchmarks live here and never in tests: tests assert behaviour, not time.
 
 mod bench;
+mod corpus;
 mod tidy;
 
 // The same allocator as the `awaitify` binary, so benchmarks measure what users run.
@@ -22,10 +24,11 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("bench") => bench::run(&args[1..]),
+        Some("corpus") => corpus::run(),
         Some("tidy") => {
             tidy::check(&repo_root()).map(|count| println!("tidy: {count} files checked"))
         }
-        _ => Err("usage: cargo xtask <test|bench|tidy>".to_string()),
+        _ => Err("usage: cargo xtask <test|bench|corpus|tidy>".to_string()),
     };
     if let Err(message) = result {
         eprintln!("xtask: {message}");
