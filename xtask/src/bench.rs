@@ -119,6 +119,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             std::hint::black_box(&parsed);
         }
     });
+    let use_def = best_of(runs, || {
+        let mut db = RootDatabase::new(vec![root.clone()]);
+        let files: Vec<_> = sources
+            .iter()
+            .map(|(path, text)| db.set_file(path.clone(), text.clone()))
+            .collect();
+        for file in &files {
+            std::hint::black_box(awaitify_semantic::semantic_index(&db, *file));
+        }
+    });
     let resolve = best_of(runs, || {
         let mut db = RootDatabase::new(vec![root.clone()]);
         let files: Vec<_> = sources
@@ -196,6 +206,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!(
         "parse only (ruff_python_parser), 1 thread:        {:>8.1} ms",
         ms(parse)
+    );
+    println!(
+        "parse + lower + scopes/use-def (salsa), 1 thread:  {:>8.1} ms  ({:.2}x the parse floor)",
+        ms(use_def),
+        ms(use_def) / ms(parse)
     );
     println!(
         "parse + lower + resolve (salsa queries), 1 thread: {:>8.1} ms",
