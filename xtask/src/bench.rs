@@ -6,40 +6,10 @@
 //! every core, with their ratios to the parse floor and to CPython's `ast.parse` over the
 //! same files. Each figure is the best of `--runs` (default 3).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use awaitify_db::RootDatabase;
-
-pub fn stdlib_dir() -> Result<PathBuf, String> {
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .map_err(|error| format!("python3 is needed to find the standard library: {error}"))?;
-    Ok(PathBuf::from(
-        String::from_utf8_lossy(&output.stdout).trim(),
-    ))
-}
-
-pub fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
-            if name != "site-packages" && name != "__pycache__" {
-                python_files(&path, out);
-            }
-        } else if name.ends_with(".py") {
-            out.push(path);
-        }
-    }
-}
 
 fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
     (0..runs)
@@ -94,10 +64,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         })
         .transpose()?
         .unwrap_or(3);
-    let root = stdlib_dir()?;
-    let mut paths = Vec::new();
-    python_files(&root, &mut paths);
-    paths.sort();
+    let root = awaitify_test::try_stdlib_dir()?;
+    let paths = awaitify_test::python_files(&root);
     let sources: Vec<(PathBuf, String)> = paths
         .into_iter()
         .filter_map(|path| std::fs::read_to_string(&path).ok().map(|text| (path, text)))

@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::bench::{python_files, stdlib_dir};
-
 pub fn run() -> Result<(), String> {
     let root = crate::repo_root();
     let status = Command::new("cargo")
@@ -21,12 +19,11 @@ pub fn run() -> Result<(), String> {
         return Err("building the release binary failed".into());
     }
     let binary = root.join("target/release/awaitify");
-    let stdlib = stdlib_dir()?;
+    let stdlib = awaitify_test::try_stdlib_dir()?;
     let work = std::env::temp_dir().join(format!("awaitify-corpus-{}", std::process::id()));
     let input = work.join("input");
     let output = work.join("output");
-    let mut files = Vec::new();
-    python_files(&stdlib, &mut files);
+    let files = awaitify_test::python_files(&stdlib);
     for file in &files {
         let relative = file
             .strip_prefix(&stdlib)

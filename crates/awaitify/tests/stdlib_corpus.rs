@@ -4,36 +4,15 @@
 //! byte-identical to its input or compiles under CPython with top-level await allowed,
 //! and transforming the output again changes nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn stdlib_dir() -> PathBuf {
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("python3 is needed to find the standard library");
-    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files_under(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "py") {
-            out.push(path);
-        }
-    }
-}
+use awaitify_test::{python_files, stdlib_dir};
 
 /// Copies the stdlib's Python files (not site-packages) so the run cannot touch it.
 fn copy_stdlib(to: &Path) -> usize {
     let root = stdlib_dir();
-    let mut files = Vec::new();
-    files_under(&root, &mut files);
+    let files = python_files(&root);
     let mut copied = 0;
     for file in files {
         let relative = file.strip_prefix(&root).unwrap();
@@ -92,8 +71,7 @@ fn the_standard_library_round_trips() {
     );
     transform(&first, &second);
 
-    let mut written = Vec::new();
-    files_under(&first, &mut written);
+    let written = python_files(&first);
     let mut rewritten = Vec::new();
     let mut identical = 0;
     for path in &written {

@@ -2,44 +2,13 @@
 //! printed normal form must parse too and be equivalent to the file (normalizing a normal
 //! form changes nothing), and printing it again must give the same text.
 
-use std::path::{Path, PathBuf};
-
 use awaitify_db::RootDatabase;
 use awaitify_equiv::{Equivalence, files_equivalent, print_normalized_file};
-
-fn stdlib_dir() -> PathBuf {
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("python3 is needed to find the standard library");
-    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
-}
-
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
-            if name != "site-packages" && name != "__pycache__" {
-                python_files(&path, out);
-            }
-        } else if name.ends_with(".py") {
-            out.push(path);
-        }
-    }
-}
+use awaitify_test::{python_files, stdlib_dir};
 
 #[test]
 fn every_normal_form_of_the_standard_library_is_a_fixpoint() {
-    let mut paths = Vec::new();
-    python_files(&stdlib_dir(), &mut paths);
-    paths.sort();
+    let paths = python_files(&stdlib_dir());
     assert!(paths.len() > 1000, "found only {} files", paths.len());
     let mut failures = Vec::new();
     let mut checked = 0;

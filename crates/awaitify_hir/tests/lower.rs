@@ -2,7 +2,6 @@
 //! ranges and keyword offsets, id stability across body edits, and a CPython stdlib corpus
 //! run that must lower every file without panicking.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use awaitify_hir::dump::dump;
@@ -800,49 +799,9 @@ def d():
 
 // ---- corpus -------------------------------------------------------------------------
 
-fn stdlib_dir() -> Option<PathBuf> {
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .ok()?;
-    let path = String::from_utf8(output.stdout).ok()?;
-    let path = PathBuf::from(path.trim());
-    path.is_dir().then_some(path)
-}
-
-fn collect_py(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() {
-            // Third-party packages are not the stdlib.
-            if path.file_name().is_some_and(|name| name == "site-packages") {
-                continue;
-            }
-            collect_py(&path, out);
-        } else if file_type.is_file() && path.extension().is_some_and(|ext| ext == "py") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn lowers_cpython_stdlib() {
-    let Some(stdlib) = stdlib_dir() else {
-        eprintln!("python3 not found; skipping the stdlib corpus");
-        return;
-    };
-    let mut files = Vec::new();
-    collect_py(&stdlib, &mut files);
-    files.sort();
+    let files = awaitify_test::python_files(&awaitify_test::stdlib_dir());
     // Dropping ruff's tree recurses on nesting depth (lowering grows its own stack).
     let handle = std::thread::Builder::new()
         .stack_size(64 << 20)

@@ -2,47 +2,16 @@
 //! project, and every name it reads must be classified: resolved, ambiguous, or
 //! unresolved with a reason. No panic, no name load without a use record.
 
-use std::path::{Path, PathBuf};
-
 use awaitify_db::RootDatabase;
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::{Expr, ExprContext};
 use awaitify_semantic::{Resolution, file_resolutions, semantic_index};
-
-pub fn stdlib_dir() -> PathBuf {
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .expect("python3 is needed to find the standard library");
-    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
-}
-
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
-            if name != "site-packages" && name != "__pycache__" {
-                python_files(&path, out);
-            }
-        } else if name.ends_with(".py") {
-            out.push(path);
-        }
-    }
-}
+use awaitify_test::{python_files, stdlib_dir};
 
 #[test]
 fn every_name_use_in_the_standard_library_is_classified() {
     let root = stdlib_dir();
-    let mut paths = Vec::new();
-    python_files(&root, &mut paths);
-    paths.sort();
+    let paths = python_files(&root);
     assert!(
         paths.len() > 1000,
         "found only {} files under {}",

@@ -155,6 +155,62 @@ pub fn repo_root() -> PathBuf {
         .expect("repo root exists")
 }
 
+
+/// The machine's CPython standard library, as `python3` reports it.
+pub fn try_stdlib_dir() -> Result<PathBuf, String> {
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .map_err(|error| format!("python3 is needed to find the standard library: {error}"))?;
+    let path = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    if path.is_dir() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "python3 reported {} as its standard library, which is not a directory",
+            path.display()
+        ))
+    }
+}
+
+/// The standard library directory, for corpus tests: they need it, so its absence is a
+/// failure with a clear message, never a silent skip.
+pub fn stdlib_dir() -> PathBuf {
+    try_stdlib_dir().unwrap_or_else(|message| panic!("{message}"))
+}
+
+/// Every `.py` file below `dir`, sorted, leaving out third-party `site-packages`.
+pub fn python_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                if path
+                    .file_name()
+                    .is_some_and(|name| name != "site-packages" && name != "__pycache__")
+                {
+                    walk(&path, out);
+                }
+            } else if path.extension().is_some_and(|extension| extension == "py") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
