@@ -558,14 +558,7 @@ impl<'db> Resolver<'db> {
     fn compute_module_member(&mut self, module: File, name: &str) -> Resolution {
         let symbols = self.symbols(module);
         match symbols.globals.get(name) {
-            Some(summaries) => {
-                let mut candidates = Vec::new();
-                for (binding, summary) in summaries.iter() {
-                    let resolution = self.resolve_summary(module, *binding, summary, None);
-                    candidates.extend(resolution.candidates(module, Some(*binding)));
-                }
-                Resolution::combine(candidates)
-            }
+            Some(summaries) => self.resolve_summaries(module, summaries, None),
             None => {
                 if let Some(own) = module_name(self.db, module)
                     && let Some(found) = resolve_module(self.db, &format!("{own}.{name}"))
@@ -575,6 +568,22 @@ impl<'db> Resolver<'db> {
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
         }
+    }
+
+    /// Every binding of one name in a summary (a module global or a class member),
+    /// resolved and combined.
+    fn resolve_summaries(
+        &mut self,
+        file: File,
+        summaries: &[(BindingId, Summary)],
+        class: Option<ClassId>,
+    ) -> Resolution {
+        let mut candidates = Vec::new();
+        for (binding, summary) in summaries {
+            let resolution = self.resolve_summary(file, *binding, summary, class);
+            candidates.extend(resolution.candidates(file, Some(*binding)));
+        }
+        Resolution::combine(candidates)
     }
 
     fn resolve_summary(
@@ -629,14 +638,7 @@ impl<'db> Resolver<'db> {
                         .get(class)
                         .and_then(|c| c.members.get(name.as_str()))
                     {
-                        let members = members.clone();
-                        let mut candidates = Vec::new();
-                        for (binding, summary) in members.iter() {
-                            let resolution =
-                                self.resolve_summary(file, *binding, summary, Some(class));
-                            candidates.extend(resolution.candidates(file, Some(*binding)));
-                        }
-                        return Resolution::combine(candidates);
+                        return self.resolve_summaries(file, members, Some(class));
                     }
                 }
                 match self.module_member(file, name) {
@@ -715,9 +717,8 @@ impl<'db> Resolver<'db> {
             let Some(summary) = symbols.classes.get(class) else {
                 continue;
             };
-            let bases = summary.bases.clone();
             let mut direct = Vec::new();
-            for base in bases.iter().flatten() {
+            for base in summary.bases.iter().flatten() {
                 if let Resolution::Definite(Target::Class { file, class }) =
                     self.resolve_path(file, base, None)
                 {
@@ -765,16 +766,10 @@ impl<'db> Resolver<'db> {
                 .classes
                 .get(owner)
                 .and_then(|summary| summary.members.get(name))
-                .cloned()
             else {
                 continue;
             };
-            let mut candidates = Vec::new();
-            for (binding, summary) in members.iter() {
-                let resolution = self.resolve_summary(owner_file, *binding, summary, Some(owner));
-                candidates.extend(resolution.candidates(owner_file, Some(*binding)));
-            }
-            return Some(Resolution::combine(candidates));
+            return Some(self.resolve_summaries(owner_file, members, Some(owner)));
         }
         None
     }

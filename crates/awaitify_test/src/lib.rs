@@ -155,7 +155,6 @@ pub fn repo_root() -> PathBuf {
         .expect("repo root exists")
 }
 
-
 /// The machine's CPython standard library, as `python3` reports it.
 pub fn try_stdlib_dir() -> Result<PathBuf, String> {
     let output = std::process::Command::new("python3")
