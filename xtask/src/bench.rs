@@ -6,10 +6,20 @@
 //! every core, with their ratios to the parse floor and to CPython's `ast.parse` over the
 //! same files. Each figure is the best of `--runs` (default 3).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use awaitify_db::RootDatabase;
+
+/// A fresh database holding every source: each timed run starts cold.
+fn load(root: &Path, sources: &[(PathBuf, String)]) -> (RootDatabase, Vec<awaitify_db::File>) {
+    let mut db = RootDatabase::new(vec![root.to_path_buf()]);
+    let files = sources
+        .iter()
+        .map(|(path, text)| db.set_file(path.clone(), text.clone()))
+        .collect();
+    (db, files)
+}
 
 fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
     (0..runs)
@@ -88,32 +98,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     });
     let use_def = best_of(runs, || {
-        let mut db = RootDatabase::new(vec![root.clone()]);
-        let files: Vec<_> = sources
-            .iter()
-            .map(|(path, text)| db.set_file(path.clone(), text.clone()))
-            .collect();
+        let (db, files) = load(&root, &sources);
         for file in &files {
             std::hint::black_box(awaitify_semantic::semantic_index(&db, *file));
         }
     });
     let resolve = best_of(runs, || {
-        let mut db = RootDatabase::new(vec![root.clone()]);
-        let files: Vec<_> = sources
-            .iter()
-            .map(|(path, text)| db.set_file(path.clone(), text.clone()))
-            .collect();
+        let (db, files) = load(&root, &sources);
         for file in &files {
             std::hint::black_box(awaitify_semantic::file_resolutions(&db, *file));
         }
     });
     let pipeline = |threads: Option<usize>| {
         best_of(runs, || {
-            let mut db = RootDatabase::new(vec![root.clone()]);
-            let files: Vec<_> = sources
-                .iter()
-                .map(|(path, text)| db.set_file(path.clone(), text.clone()))
-                .collect();
+            let (db, files) = load(&root, &sources);
             let settings =
                 awaitify_rewrite::Settings::new(&db, awaitify_rewrite::RuleSet::default());
             match threads {

@@ -207,6 +207,14 @@ impl<'db> Graph<'db> {
         &file_calls(self.db, file).sites[index]
     }
 
+    /// The functions that share call sites with `unit` (itself included), and one such
+    /// site, for the diagnostic that explains why they go together.
+    fn shared_call(&self, unit: UnitKey) -> Option<(&[UnitKey], SiteKey)> {
+        let group = self.groups.get(&unit)?;
+        let site = self.callers.get(&unit)?.first()?;
+        Some((group.as_slice(), *site))
+    }
+
     fn is_originally_async(&self, (file, body): UnitKey) -> bool {
         match body {
             BodyId::Function(function) => file_hir(self.db, file).functions[function].is_async,
@@ -332,23 +340,17 @@ fn closure(
         if !matches!(unit.1, BodyId::Function(_)) || graph.is_originally_async(unit) {
             continue;
         }
-        if let Some(group) = graph.groups.get(&unit) {
-            let site = graph
-                .callers
-                .get(&unit)
-                .and_then(|sites| sites.first().copied());
+        if let Some((group, site)) = graph.shared_call(unit) {
             for partner in group {
-                if let Some(site) = site {
-                    color(
-                        *partner,
-                        Why::SharesCallSite {
-                            site,
-                            partner: unit,
-                        },
-                        &mut colored,
-                        &mut queue,
-                    );
-                }
+                color(
+                    *partner,
+                    Why::SharesCallSite {
+                        site,
+                        partner: unit,
+                    },
+                    &mut colored,
+                    &mut queue,
+                );
             }
         }
         let generator = graph.is_generator(unit);
@@ -473,22 +475,16 @@ fn find_blockers(
     // A group colors together or not at all.
     let blocked_members: Vec<UnitKey> = blocked.keys().copied().collect();
     for member in blocked_members {
-        if let Some(group) = graph.groups.get(&member) {
-            let site = graph
-                .callers
-                .get(&member)
-                .and_then(|sites| sites.first().copied());
+        if let Some((group, site)) = graph.shared_call(member) {
             for partner in group {
-                if let Some(site) = site {
-                    block(
-                        *partner,
-                        Blocker::SharesCallSite {
-                            site,
-                            partner: member,
-                        },
-                        blocked,
-                    );
-                }
+                block(
+                    *partner,
+                    Blocker::SharesCallSite {
+                        site,
+                        partner: member,
+                    },
+                    blocked,
+                );
             }
         }
     }
