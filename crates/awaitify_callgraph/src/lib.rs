@@ -94,10 +94,9 @@ fn scan_generator(body: &Body) -> (bool, bool) {
     // cannot contain yield. A statement walk plus an expression walk that stops at
     // lambdas is enough.
     let mut skip: FxHashSet<ExprId> = FxHashSet::default();
-    for (id, expr) in body.exprs.iter() {
+    for (_, expr) in body.exprs.iter() {
         if let Expr::Lambda { .. } | Expr::Generator { .. } = expr {
             expr.walk_children(|child| mark_subtree(body, child, &mut skip));
-            let _ = id;
         }
     }
     for (id, expr) in body.exprs.iter() {

@@ -358,15 +358,10 @@ pub fn star_names(db: &dyn Db, file: File, module: Option<&Name>, level: u32) ->
         return StarNames::Opaque;
     };
     let mut visited = FxHashSet::default();
-    collect_star_names(db, file, &absolute, &mut visited)
+    collect_star_names(db, &absolute, &mut visited)
 }
 
-fn collect_star_names(
-    db: &dyn Db,
-    from: File,
-    module: &str,
-    visited: &mut FxHashSet<File>,
-) -> StarNames {
+fn collect_star_names(db: &dyn Db, module: &str, visited: &mut FxHashSet<File>) -> StarNames {
     match resolve_module(db, module) {
         Some(target) => {
             if !visited.insert(target) {
@@ -380,14 +375,11 @@ fn collect_star_names(
                     else {
                         continue;
                     };
-                    if let StarNames::Names(more) =
-                        collect_star_names(db, target, &absolute, visited)
-                    {
+                    if let StarNames::Names(more) = collect_star_names(db, &absolute, visited) {
                         names.extend(more.into_iter().filter(|name| !name.starts_with('_')));
                     }
                 }
             }
-            let _ = from;
             StarNames::Names(names)
         }
         None => match known_star_names(module) {

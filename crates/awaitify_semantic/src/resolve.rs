@@ -189,7 +189,7 @@ impl Resolution {
         Resolution::Ambiguous(candidates.into_boxed_slice())
     }
 
-    fn map(self, file: File, mut f: impl FnMut(Target) -> Resolution) -> Resolution {
+    fn map(self, mut f: impl FnMut(Target) -> Resolution) -> Resolution {
         match self {
             Resolution::Definite(target) => f(target),
             Resolution::Unresolved(reason) => Resolution::Unresolved(reason),
@@ -206,7 +206,6 @@ impl Resolution {
                         }),
                     }
                 }
-                let _ = file;
                 Resolution::combine(mapped)
             }
         }
@@ -379,9 +378,9 @@ impl<'db> Resolver<'db> {
                 }
                 let attr = attr.clone();
                 self.resolve_expr(file, body, *value)
-                    .map(file, |base| self.attribute(base, &attr))
+                    .map(|base| self.attribute(base, &attr))
             }
-            Expr::Call { func, .. } => self.resolve_expr(file, body, *func).map(file, call_result),
+            Expr::Call { func, .. } => self.resolve_expr(file, body, *func).map(call_result),
             Expr::Named { value, .. } => self.resolve_expr(file, body, *value),
             other => Resolution::Unresolved(Unresolved::Expression(expr_kind(other))),
         }
@@ -655,10 +654,8 @@ impl<'db> Resolver<'db> {
             }
             ExprPath::Attribute(value, attr) => self
                 .resolve_path(file, value, class)
-                .map(file, |base| self.attribute(base, attr)),
-            ExprPath::Call(callee) => self
-                .resolve_path(file, callee, class)
-                .map(file, call_result),
+                .map(|base| self.attribute(base, attr)),
+            ExprPath::Call(callee) => self.resolve_path(file, callee, class).map(call_result),
         }
     }
 
