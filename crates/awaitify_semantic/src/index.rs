@@ -1600,6 +1600,32 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Opens the PEP 695 scope of a `def` or `class` header with type parameters and binds
+    /// them (the caller pops it after the header); returns the scope the item nests in.
+    fn open_type_params(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        stmt: StmtId,
+        type_params: Option<&TypeParams>,
+    ) -> ScopeId {
+        let outer = self.current_scope();
+        let Some(type_params) = type_params else {
+            return outer;
+        };
+        let scope = self.new_scope(
+            ScopeKind::TypeParams,
+            Some(outer),
+            ScopeNode::TypeParams {
+                body: body_id,
+                stmt,
+            },
+        );
+        self.scope_stack.push(scope);
+        self.visit_type_params(body_id, body, stmt, type_params);
+        scope
+    }
+
     fn visit_function_def(
         &mut self,
         body_id: BodyId,
@@ -1614,20 +1640,7 @@ impl<'a> Builder<'a> {
         for param in data.params.iter() {
             self.visit_opt(body_id, body, param.default);
         }
-        let outer = self.current_scope();
-        let mut parent = outer;
-        if let Some(type_params) = &data.type_params {
-            parent = self.new_scope(
-                ScopeKind::TypeParams,
-                Some(outer),
-                ScopeNode::TypeParams {
-                    body: body_id,
-                    stmt,
-                },
-            );
-            self.scope_stack.push(parent);
-            self.visit_type_params(body_id, body, stmt, type_params);
-        }
+        let parent = self.open_type_params(body_id, body, stmt, data.type_params.as_ref());
         for param in data.params.iter() {
             self.visit_opt(body_id, body, param.annotation);
         }
@@ -1659,20 +1672,7 @@ impl<'a> Builder<'a> {
         for decorator in data.decorators.iter() {
             self.visit_expr(body_id, body, *decorator);
         }
-        let outer = self.current_scope();
-        let mut parent = outer;
-        if let Some(type_params) = &data.type_params {
-            parent = self.new_scope(
-                ScopeKind::TypeParams,
-                Some(outer),
-                ScopeNode::TypeParams {
-                    body: body_id,
-                    stmt,
-                },
-            );
-            self.scope_stack.push(parent);
-            self.visit_type_params(body_id, body, stmt, type_params);
-        }
+        let parent = self.open_type_params(body_id, body, stmt, data.type_params.as_ref());
         for base in data.bases.iter() {
             self.visit_expr(body_id, body, *base);
         }
