@@ -9,3 +9,8 @@ pub mod project;
 pub mod verify;
 pub mod watch;
 pub mod write;
+
+/// The README's Rust example, compiled and run as a doctest so it cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
