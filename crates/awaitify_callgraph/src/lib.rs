@@ -284,14 +284,10 @@ impl Collector<'_> {
             }
             Stmt::While {
                 test,
-                body: loop_body,
+                body: then,
                 orelse,
-            } => {
-                self.expr_top(body_id, body, *test);
-                self.stmts(body_id, body, loop_body);
-                self.stmts(body_id, body, orelse);
             }
-            Stmt::If {
+            | Stmt::If {
                 test,
                 body: then,
                 orelse,

@@ -1142,16 +1142,7 @@ impl<'a> Builder<'a> {
                 type_params,
                 value,
             } => {
-                let outer = self.current_scope();
-                let scope = self.new_scope(
-                    ScopeKind::TypeParams,
-                    Some(outer),
-                    ScopeNode::TypeParams {
-                        body: body_id,
-                        stmt,
-                    },
-                );
-                self.scope_stack.push(scope);
+                self.push_type_params_scope(body_id, stmt);
                 if let Some(params) = type_params {
                     self.visit_type_params(body_id, body, stmt, params);
                 }
@@ -1609,10 +1600,17 @@ impl<'a> Builder<'a> {
         stmt: StmtId,
         type_params: Option<&TypeParams>,
     ) -> ScopeId {
-        let outer = self.current_scope();
         let Some(type_params) = type_params else {
-            return outer;
+            return self.current_scope();
         };
+        let scope = self.push_type_params_scope(body_id, stmt);
+        self.visit_type_params(body_id, body, stmt, type_params);
+        scope
+    }
+
+    /// Opens the annotation scope of the type parameters of statement `stmt`.
+    fn push_type_params_scope(&mut self, body_id: BodyId, stmt: StmtId) -> ScopeId {
+        let outer = self.current_scope();
         let scope = self.new_scope(
             ScopeKind::TypeParams,
             Some(outer),
@@ -1622,7 +1620,6 @@ impl<'a> Builder<'a> {
             },
         );
         self.scope_stack.push(scope);
-        self.visit_type_params(body_id, body, stmt, type_params);
         scope
     }
 
