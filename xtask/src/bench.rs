@@ -21,12 +21,16 @@ fn load(root: &Path, sources: &[(PathBuf, String)]) -> (RootDatabase, Vec<awaiti
     (db, files)
 }
 
-fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
+/// The best time of `runs` calls of `f`. What `f` returns (a database, say) is dropped
+/// after the clock stops: the `awaitify` binary exits without freeing its database.
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     (0..runs)
         .map(|_| {
             let start = Instant::now();
-            f();
-            start.elapsed()
+            let result = f();
+            let elapsed = start.elapsed();
+            drop(result);
+            elapsed
         })
         .min()
         .unwrap_or_default()
@@ -88,6 +92,43 @@ pub fn run(args: &[String]) -> Result<(), String> {
         lines
     );
 
+    // `--only STAGE` times one stage alone, for a profiler to attach to.
+    let only = args
+        .iter()
+        .position(|arg| arg == "--only")
+        .and_then(|index| args.get(index + 1))
+        .map(String::as_str);
+    if let Some(stage) = only {
+        let elapsed = match stage {
+            "phases" => {
+                phases(&root, &sources, runs);
+                return Ok(());
+            }
+            "resolve" => best_of(runs, || {
+                let (db, files) = load(&root, &sources);
+                for file in &files {
+                    std::hint::black_box(awaitify_semantic::file_resolutions(&db, *file));
+                }
+                db
+            }),
+            "pipeline" => best_of(runs, || {
+                let (db, files) = load(&root, &sources);
+                let settings =
+                    awaitify_rewrite::Settings::new(&db, awaitify_rewrite::RuleSet::default());
+                for file in &files {
+                    std::hint::black_box(awaitify_rewrite::file_rewrite(&db, *file, settings));
+                }
+                db
+            }),
+            other => {
+                return Err(format!(
+                    "--only: unknown stage {other} (resolve, pipeline, phases)"
+                ));
+            }
+        };
+        println!("{stage}: {:.1} ms", elapsed.as_secs_f64() * 1000.0);
+        return Ok(());
+    }
     let parse = best_of(runs, || {
         for (_, text) in &sources {
             let parsed = ruff_python_parser::parse_unchecked_source(
@@ -102,12 +143,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         for file in &files {
             std::hint::black_box(awaitify_semantic::semantic_index(&db, *file));
         }
+        db
     });
     let resolve = best_of(runs, || {
         let (db, files) = load(&root, &sources);
         for file in &files {
             std::hint::black_box(awaitify_semantic::file_resolutions(&db, *file));
         }
+        db
     });
     let pipeline = |threads: Option<usize>| {
         best_of(runs, || {
@@ -119,14 +162,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     for file in &files {
                         std::hint::black_box(awaitify_rewrite::file_rewrite(&db, *file, settings));
                     }
+                    db
                 }
                 Some(threads) => {
                     let pool = rayon::ThreadPoolBuilder::new()
                         .num_threads(threads)
                         .build()
                         .expect("thread pool");
-                    let db = db.clone();
-                    pool.install(move || awaitify_rewrite::analyze_in_parallel(&db, settings));
+                    pool.install(move || {
+                        awaitify_rewrite::analyze_in_parallel(&db, settings);
+                        db
+                    })
                 }
             }
         })
@@ -206,4 +252,51 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ms(full_multi) / ms(cpython)
     );
     Ok(())
+}
+
+/// `--only phases`: each salsa stage of the single-threaded pipeline in turn, per run,
+/// with the process's peak resident memory at the end.
+fn phases(root: &Path, sources: &[(PathBuf, String)], runs: usize) {
+    for run in 1..=runs {
+        let (db, files) = load(root, sources);
+        let settings = awaitify_rewrite::Settings::new(&db, awaitify_rewrite::RuleSet::default());
+        let mut clock = Instant::now();
+        let mut line = format!("run {run}:");
+        let mut lap = |phase: &str, line: &mut String| {
+            line.push_str(&format!(
+                " {phase} {:.0} ms,",
+                clock.elapsed().as_secs_f64() * 1000.0
+            ));
+            clock = Instant::now();
+        };
+        for file in &files {
+            std::hint::black_box(awaitify_hir::lowered_file(&db, *file));
+        }
+        lap("parse+lower", &mut line);
+        for file in &files {
+            std::hint::black_box(awaitify_semantic::semantic_index(&db, *file));
+        }
+        lap("index", &mut line);
+        for file in &files {
+            std::hint::black_box(awaitify_semantic::file_resolutions(&db, *file));
+        }
+        lap("resolve", &mut line);
+        for file in &files {
+            std::hint::black_box(awaitify_callgraph::file_calls(&db, *file));
+        }
+        lap("calls", &mut line);
+        std::hint::black_box(awaitify_rewrite::async_coloring(&db, settings));
+        lap("coloring", &mut line);
+        for file in &files {
+            std::hint::black_box(awaitify_rewrite::file_rewrite(&db, *file, settings));
+        }
+        lap("print", &mut line);
+        drop(db);
+        lap("drop", &mut line);
+        println!("{}", line.trim_end_matches(','));
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(peak) = status.lines().find(|line| line.starts_with("VmHWM")) {
+        println!("peak resident memory: {}", peak["VmHWM:".len()..].trim());
+    }
 }

@@ -675,7 +675,7 @@ impl Collector<'_> {
             if let Some((file, class)) = receiver {
                 for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
                     if let Some(Resolution::Definite(target @ Target::Function { .. })) =
-                        self.resolver.class_member(sub_file, sub_class, attr, false)
+                        self.override_in(*sub_file, *sub_class, attr)
                         && !targets.contains(&target)
                     {
                         targets.push(target);
@@ -697,6 +697,23 @@ impl Collector<'_> {
         }
         targets.extend(constructors);
         targets.into_boxed_slice()
+    }
+
+    /// What `attr` is on the subclass `class` when that can differ from what it is on the
+    /// receiver's class. A class with one base that does not define `attr` itself finds
+    /// what its base finds, and its base is the receiver's class or another descendant,
+    /// which is visited too; so only classes that define `attr` or have several bases
+    /// (whose order may put a mixin's method first) need a lookup.
+    fn override_in(&mut self, file: File, class: ClassId, attr: &Name) -> Option<Resolution> {
+        let symbols = awaitify_semantic::module_symbols(self.db, file);
+        let summary = symbols.classes.get(class)?;
+        if summary.members.contains_key(attr) {
+            self.resolver.own_class_member(file, class, attr)
+        } else if summary.bases.len() > 1 {
+            self.resolver.class_member(file, class, attr, false)
+        } else {
+            None
+        }
     }
 
     /// Whether `expr` is a name bound by a parameter (such as `cls`).
@@ -777,34 +794,25 @@ pub fn project_function_names(db: &dyn Db) -> FxHashSet<Name> {
     names
 }
 
-/// Direct subclasses of every project class, for override lookups.
+/// Every project class's subclasses, transitively, for override lookups.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClassHierarchy {
-    subclasses: FxHashMap<(File, ClassId), Vec<(File, ClassId)>>,
+    descendants: FxHashMap<(File, ClassId), Box<[(File, ClassId)]>>,
 }
 
 impl ClassHierarchy {
     /// Every project class that inherits from `class`, transitively, each once.
-    pub fn descendants(&self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
-        let mut seen = IndexSet::default();
-        let mut stack = vec![(file, class)];
-        while let Some(current) = stack.pop() {
-            if let Some(children) = self.subclasses.get(&current) {
-                for child in children {
-                    if seen.insert(*child) {
-                        stack.push(*child);
-                    }
-                }
-            }
-        }
-        seen.into_iter().collect()
+    pub fn descendants(&self, file: File, class: ClassId) -> &[(File, ClassId)] {
+        self.descendants
+            .get(&(file, class))
+            .map_or(&[], |descendants| descendants)
     }
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn class_hierarchy(db: &dyn Db) -> Arc<ClassHierarchy> {
     let mut resolver = Resolver::new(db);
-    let mut hierarchy = ClassHierarchy::default();
+    let mut subclasses: FxHashMap<(File, ClassId), Vec<(File, ClassId)>> = FxHashMap::default();
     for file in db.project().files(db) {
         let symbols = awaitify_semantic::module_symbols(db, *file);
         for (class, summary) in symbols.classes.iter() {
@@ -814,14 +822,30 @@ pub fn class_hierarchy(db: &dyn Db) -> Arc<ClassHierarchy> {
                     class: base_class,
                 }) = resolver.resolve_path(*file, base, None)
                 {
-                    hierarchy
-                        .subclasses
+                    subclasses
                         .entry((base_file, base_class))
                         .or_default()
                         .push((*file, class));
                 }
             }
         }
+    }
+    // Computed once here rather than at each method call: a base class with thousands
+    // of subclasses is asked about at each of its methods' call sites.
+    let mut hierarchy = ClassHierarchy::default();
+    for root in subclasses.keys() {
+        let mut seen = IndexSet::default();
+        let mut stack = vec![*root];
+        while let Some(current) = stack.pop() {
+            for child in subclasses.get(&current).into_iter().flatten() {
+                if seen.insert(*child) {
+                    stack.push(*child);
+                }
+            }
+        }
+        hierarchy
+            .descendants
+            .insert(*root, seen.into_iter().collect());
     }
     Arc::new(hierarchy)
 }

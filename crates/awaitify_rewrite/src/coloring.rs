@@ -139,7 +139,7 @@ struct Graph<'db> {
     db: &'db dyn Db,
     files: Vec<File>,
     callers: FxHashMap<UnitKey, Vec<SiteKey>>,
-    groups: FxHashMap<UnitKey, Vec<UnitKey>>,
+    groups: Groups,
     imported_by: FxHashMap<File, File>,
     references: FxHashMap<UnitKey, (File, usize)>,
     /// Attribute names called through receivers that do not resolve, with one such call.
@@ -209,10 +209,10 @@ impl<'db> Graph<'db> {
 
     /// The functions that share call sites with `unit` (itself included), and one such
     /// site, for the diagnostic that explains why they go together.
-    fn shared_call(&self, unit: UnitKey) -> Option<(&[UnitKey], SiteKey)> {
-        let group = self.groups.get(&unit)?;
+    fn shared_call(&self, unit: UnitKey) -> Option<(u32, &[UnitKey], SiteKey)> {
+        let group = *self.groups.group_of.get(&unit)?;
         let site = self.callers.get(&unit)?.first()?;
-        Some((group.as_slice(), *site))
+        Some((group, self.groups.members[group as usize].as_slice(), *site))
     }
 
     fn is_originally_async(&self, (file, body): UnitKey) -> bool {
@@ -258,24 +258,34 @@ impl UnionFind {
             self.parent.insert(a, b);
         }
     }
-    /// Each key with at least one partner, mapped to its whole group.
-    fn groups(mut self) -> FxHashMap<UnitKey, Vec<UnitKey>> {
+    /// The groups of two or more keys.
+    fn groups(mut self) -> Groups {
         let keys: Vec<UnitKey> = self.parent.keys().copied().collect();
         let mut by_root: FxHashMap<UnitKey, Vec<UnitKey>> = FxHashMap::default();
         for key in keys {
             let root = self.find(key);
             by_root.entry(root).or_default().push(key);
         }
-        let mut groups = FxHashMap::default();
+        let mut groups = Groups::default();
         for members in by_root.into_values() {
             if members.len() > 1 {
+                let index = groups.members.len() as u32;
                 for member in &members {
-                    groups.insert(*member, members.clone());
+                    groups.group_of.insert(*member, index);
                 }
+                groups.members.push(members);
             }
         }
         groups
     }
+}
+
+/// Functions that share a call site, which color together. Each group is stored once:
+/// a group of n functions costs n entries, not n².
+#[derive(Default)]
+struct Groups {
+    group_of: FxHashMap<UnitKey, u32>,
+    members: Vec<Vec<UnitKey>>,
 }
 
 /// Colors the project under `rules`.
@@ -316,6 +326,8 @@ fn closure(
 ) -> IndexSet<UnitKey> {
     let mut colored = IndexSet::default();
     let mut queue = VecDeque::new();
+    // Coloring one member colors the whole group, so each group is spread once.
+    let mut spread_groups: FxHashSet<u32> = FxHashSet::default();
     let mut color = |unit: UnitKey,
                      reason: Why,
                      colored: &mut IndexSet<UnitKey>,
@@ -340,7 +352,9 @@ fn closure(
         if !matches!(unit.1, BodyId::Function(_)) || graph.is_originally_async(unit) {
             continue;
         }
-        if let Some((group, site)) = graph.shared_call(unit) {
+        if let Some((group_id, group, site)) = graph.shared_call(unit)
+            && spread_groups.insert(group_id)
+        {
             for partner in group {
                 color(
                     *partner,
@@ -474,8 +488,11 @@ fn find_blockers(
     }
     // A group colors together or not at all.
     let blocked_members: Vec<UnitKey> = blocked.keys().copied().collect();
+    let mut spread_groups: FxHashSet<u32> = FxHashSet::default();
     for member in blocked_members {
-        if let Some((group, site)) = graph.shared_call(member) {
+        if let Some((group_id, group, site)) = graph.shared_call(member)
+            && spread_groups.insert(group_id)
+        {
             for partner in group {
                 block(
                     *partner,

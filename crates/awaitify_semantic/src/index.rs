@@ -324,6 +324,20 @@ impl SemanticIndex {
     }
 }
 
+/// How many `Name` expressions of `body` load and store (or delete) a name.
+fn name_counts(body: &Body) -> (usize, usize) {
+    let (mut loads, mut stores) = (0, 0);
+    for (_, expr) in body.exprs.iter() {
+        if let Expr::Name { ctx, .. } = expr {
+            match ctx {
+                ExprContext::Load => loads += 1,
+                _ => stores += 1,
+            }
+        }
+    }
+    (loads, stores)
+}
+
 fn body_ordinal(body: BodyId, function_count: usize) -> usize {
     match body {
         BodyId::Module => 0,
@@ -637,9 +651,29 @@ impl<'a> Builder<'a> {
     ) -> Self {
         let function_count = hir.functions.len();
         let body_count = 1 + function_count + hir.classes.len();
+        // Sized up front from the HIR's `Name` expressions: growing these by doubling
+        // would copy them into fresh memory several times over.
+        let mut use_of_expr = Vec::with_capacity(body_count);
+        let mut binding_of_expr = Vec::with_capacity(body_count);
+        let (mut loads, mut stores) = (0, 0);
+        for (_, body) in hir.bodies() {
+            let (body_loads, body_stores) = name_counts(body);
+            fn sized<V>(count: usize, exprs: usize) -> ArenaMap<ExprId, V> {
+                match count {
+                    0 => ArenaMap::default(),
+                    _ => ArenaMap::with_capacity(exprs),
+                }
+            }
+            use_of_expr.push(sized(body_loads, body.exprs.len()));
+            binding_of_expr.push(sized(body_stores, body.exprs.len()));
+            loads += body_loads;
+            stores += body_stores;
+        }
         let index = SemanticIndex {
-            use_of_expr: vec![ArenaMap::default(); body_count],
-            binding_of_expr: vec![ArenaMap::default(); body_count],
+            uses: Arena::with_capacity(loads),
+            bindings: Arena::with_capacity(stores + function_count + hir.classes.len()),
+            use_of_expr,
+            binding_of_expr,
             function_count,
             ..SemanticIndex::default()
         };
@@ -647,7 +681,7 @@ impl<'a> Builder<'a> {
             hir,
             star_names,
             index,
-            pending: Vec::new(),
+            pending: Vec::with_capacity(loads),
             flows: Vec::new(),
             scope_stack: Vec::new(),
             deferred: Default::default(),

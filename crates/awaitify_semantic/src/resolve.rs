@@ -746,6 +746,18 @@ impl<'db> Resolver<'db> {
         found
     }
 
+    /// `name` as `class`'s own body defines it, without looking at its bases.
+    pub fn own_class_member(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+    ) -> Option<Resolution> {
+        let symbols = self.symbols(file);
+        let members = symbols.classes.get(class)?.members.get(name)?;
+        Some(self.resolve_summaries(file, members, Some(class)))
+    }
+
     fn compute_class_member(
         &mut self,
         file: File,
