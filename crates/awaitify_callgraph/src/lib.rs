@@ -133,6 +133,12 @@ fn mark_subtree(body: &Body, expr: ExprId, out: &mut FxHashSet<ExprId>) {
 pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
     let hir = file_hir(db, file);
     let hierarchy = class_hierarchy(db);
+    // One site per `Call` expression: sized up front so the vector is never copied.
+    let call_count = hir
+        .bodies()
+        .flat_map(|(_, body)| body.exprs.iter())
+        .filter(|(_, expr)| matches!(expr, Expr::Call { .. }))
+        .count();
     let mut collector = Collector {
         db,
         file,
@@ -140,7 +146,10 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
         hierarchy,
         function_names: project_function_names(db),
         resolver: Resolver::new(db),
-        calls: FileCalls::default(),
+        calls: FileCalls {
+            sites: Vec::with_capacity(call_count),
+            ..FileCalls::default()
+        },
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
@@ -705,7 +714,7 @@ impl Collector<'_> {
     /// which is visited too; so only classes that define `attr` or have several bases
     /// (whose order may put a mixin's method first) need a lookup.
     fn override_in(&mut self, file: File, class: ClassId, attr: &Name) -> Option<Resolution> {
-        let symbols = awaitify_semantic::module_symbols(self.db, file);
+        let symbols = self.resolver.symbols(file);
         let summary = symbols.classes.get(class)?;
         if summary.members.contains_key(attr) {
             self.resolver.own_class_member(file, class, attr)
@@ -717,8 +726,8 @@ impl Collector<'_> {
     }
 
     /// Whether `expr` is a name bound by a parameter (such as `cls`).
-    fn is_parameter(&self, body_id: BodyId, expr: ExprId) -> bool {
-        let index = awaitify_semantic::semantic_index(self.db, self.file);
+    fn is_parameter(&mut self, body_id: BodyId, expr: ExprId) -> bool {
+        let index = self.resolver.index(self.file);
         index.use_of(body_id, expr).is_some_and(|use_id| {
             index.uses[use_id].reaching.iter().any(|binding| {
                 matches!(

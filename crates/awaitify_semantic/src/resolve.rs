@@ -235,7 +235,10 @@ pub struct Resolver<'db> {
     mros: FxHashMap<(File, ClassId), Mro>,
     /// Per-file query results, fetched once: a resolver lives inside one query
     /// execution, so the first fetch has recorded the dependency.
-    files: FxHashMap<File, FileQueries<'db>>,
+    files: FxHashMap<File, usize>,
+    file_queries: Vec<FileQueries<'db>>,
+    /// The file asked about last, which is asked about again most of the time.
+    recent: Option<(File, usize)>,
     members: FxHashMap<(File, ClassId, Name, bool), Option<Resolution>>,
     module_members: FxHashMap<(File, Name), Resolution>,
 }
@@ -250,6 +253,7 @@ struct FileQueries<'db> {
     hir: Option<&'db FileHir>,
     index: Option<&'db SemanticIndex>,
     symbols: Option<&'db crate::ModuleSymbols>,
+    resolutions: Option<&'db crate::FileResolutions>,
 }
 
 impl<'db> Resolver<'db> {
@@ -262,6 +266,8 @@ impl<'db> Resolver<'db> {
             in_progress: FxHashSet::default(),
             mros: FxHashMap::default(),
             files: FxHashMap::default(),
+            file_queries: Vec::new(),
+            recent: None,
             members: FxHashMap::default(),
             module_members: FxHashMap::default(),
         }
@@ -271,21 +277,39 @@ impl<'db> Resolver<'db> {
         self.db
     }
 
+    fn queries(&mut self, file: File) -> &mut FileQueries<'db> {
+        let slot = match self.recent {
+            Some((recent, slot)) if recent == file => slot,
+            _ => {
+                let next = self.file_queries.len();
+                let slot = *self.files.entry(file).or_insert(next);
+                if slot == next {
+                    self.file_queries.push(FileQueries::default());
+                }
+                self.recent = Some((file, slot));
+                slot
+            }
+        };
+        &mut self.file_queries[slot]
+    }
+
     fn hir(&mut self, file: File) -> &'db FileHir {
         let db = self.db;
-        let entry = self.files.entry(file).or_default();
+        let entry = self.queries(file);
         entry.hir.get_or_insert_with(|| file_hir(db, file))
     }
 
-    fn index(&mut self, file: File) -> &'db SemanticIndex {
+    /// `file`'s semantic index (fetched once per resolver).
+    pub fn index(&mut self, file: File) -> &'db SemanticIndex {
         let db = self.db;
-        let entry = self.files.entry(file).or_default();
+        let entry = self.queries(file);
         entry.index.get_or_insert_with(|| semantic_index(db, file))
     }
 
-    fn symbols(&mut self, file: File) -> &'db crate::ModuleSymbols {
+    /// `file`'s symbol summaries (fetched once per resolver).
+    pub fn symbols(&mut self, file: File) -> &'db crate::ModuleSymbols {
         let db = self.db;
-        let entry = self.files.entry(file).or_default();
+        let entry = self.queries(file);
         entry
             .symbols
             .get_or_insert_with(|| module_symbols(db, file))
@@ -309,7 +333,13 @@ impl<'db> Resolver<'db> {
             let index = self.index(file);
             self.compute_use(file, index, use_id)
         } else {
-            file_resolutions(self.db, file).of(use_id).clone()
+            let db = self.db;
+            let entry = self.queries(file);
+            entry
+                .resolutions
+                .get_or_insert_with(|| file_resolutions(db, file))
+                .of(use_id)
+                .clone()
         }
     }
 
