@@ -267,9 +267,9 @@ pub struct SemanticIndex {
     /// The binding made by each `def`/`class` statement.
     pub item_bindings: FxHashMap<BodyId, BindingId>,
     /// For each body (module = 0, functions = 1.., classes after), its uses by expression.
-    use_of_expr: Vec<ArenaMap<ExprId, UseId>>,
+    use_of_expr: Vec<ExprMap<Use>>,
     /// For each body, its bindings by store expression.
-    binding_of_expr: Vec<ArenaMap<ExprId, BindingId>>,
+    binding_of_expr: Vec<ExprMap<Binding>>,
     pub attribute_stores: Vec<AttributeStore>,
     function_count: usize,
 }
@@ -289,14 +289,14 @@ impl SemanticIndex {
     pub fn use_of(&self, body: BodyId, expr: ExprId) -> Option<UseId> {
         self.use_of_expr
             .get(self.body_ordinal(body))
-            .and_then(|map| map.get(expr).copied())
+            .and_then(|map| map.get(expr))
     }
 
     /// The binding made by the store `Name` expression `expr` of `body`.
     pub fn binding_of(&self, body: BodyId, expr: ExprId) -> Option<BindingId> {
         self.binding_of_expr
             .get(self.body_ordinal(body))
-            .and_then(|map| map.get(expr).copied())
+            .and_then(|map| map.get(expr))
     }
 
     /// The scope of a function, class, lambda or comprehension.
@@ -321,6 +321,43 @@ impl SemanticIndex {
         star_names: &mut dyn FnMut(Option<&Name>, u32) -> StarNames,
     ) -> SemanticIndex {
         Builder::new(hir, star_names).build()
+    }
+}
+
+/// A map from the expressions of one body to ids: one `u32` per expression, allocated
+/// only for bodies that have an entry (half the size of an `ArenaMap` of optional ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ExprMap<T> {
+    ids: Vec<u32>,
+    marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> ExprMap<T> {
+    const NONE: u32 = u32::MAX;
+
+    /// A map for a body of `exprs` expressions, `entries` of which will have an id.
+    fn sized(entries: usize, exprs: usize) -> Self {
+        let ids = match entries {
+            0 => Vec::new(),
+            _ => vec![Self::NONE; exprs],
+        };
+        ExprMap {
+            ids,
+            marker: std::marker::PhantomData,
+        }
+    }
+
+    fn insert(&mut self, expr: ExprId, id: Idx<T>) {
+        let index = expr.into_raw().into_u32() as usize;
+        if index >= self.ids.len() {
+            self.ids.resize(index + 1, Self::NONE);
+        }
+        self.ids[index] = id.into_raw().into_u32();
+    }
+
+    fn get(&self, expr: ExprId) -> Option<Idx<T>> {
+        let raw = *self.ids.get(expr.into_raw().into_u32() as usize)?;
+        (raw != Self::NONE).then(|| Idx::from_raw(la_arena::RawIdx::from_u32(raw)))
     }
 }
 
@@ -658,14 +695,10 @@ impl<'a> Builder<'a> {
         let (mut loads, mut stores) = (0, 0);
         for (_, body) in hir.bodies() {
             let (body_loads, body_stores) = name_counts(body);
-            fn sized<V>(count: usize, exprs: usize) -> ArenaMap<ExprId, V> {
-                match count {
-                    0 => ArenaMap::default(),
-                    _ => ArenaMap::with_capacity(exprs),
-                }
-            }
-            use_of_expr.push(sized(body_loads, body.exprs.len()));
-            binding_of_expr.push(sized(body_stores, body.exprs.len()));
+            // An augmented assignment's target is both a use and a binding.
+            let names = body_loads + body_stores;
+            use_of_expr.push(ExprMap::sized(names, body.exprs.len()));
+            binding_of_expr.push(ExprMap::sized(names, body.exprs.len()));
             loads += body_loads;
             stores += body_stores;
         }
