@@ -1009,9 +1009,13 @@ impl<'a> Builder<'a> {
                     Fallback::None,
                 ),
                 PendingLookup::Free { from } => self.free_lookup(from, &pending_use.name),
-                PendingLookup::Flow { scope, live, .. } => {
+                PendingLookup::Flow { scope, slot, live } => {
                     let data = &self.index.scopes[scope];
-                    let is_local = data.symbol(&pending_use.name).is_some_and(Symbol::is_local);
+                    // The slot was looked up when the use was recorded.
+                    let is_local = data
+                        .symbols
+                        .get_index(slot as usize)
+                        .is_some_and(|(_, symbol)| symbol.is_local());
                     if data.kind.is_function_like() && !is_local {
                         self.free_lookup(scope, &pending_use.name)
                     } else {
