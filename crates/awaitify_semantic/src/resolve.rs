@@ -233,6 +233,7 @@ pub struct Resolver<'db> {
     summaries: FxHashMap<(File, BindingId), Resolution>,
     in_progress: FxHashSet<(File, BindingId, bool)>,
     mros: FxHashMap<(File, ClassId), Mro>,
+    mros_in_progress: FxHashSet<(File, ClassId)>,
     /// Per-file query results, fetched once: a resolver lives inside one query
     /// execution, so the first fetch has recorded the dependency.
     files: FxHashMap<File, usize>,
@@ -265,6 +266,7 @@ impl<'db> Resolver<'db> {
             summaries: FxHashMap::default(),
             in_progress: FxHashSet::default(),
             mros: FxHashMap::default(),
+            mros_in_progress: FxHashSet::default(),
             files: FxHashMap::default(),
             file_queries: Vec::new(),
             recent: None,
@@ -719,19 +721,61 @@ impl<'db> Resolver<'db> {
         }
     }
 
-    /// The project classes of `class`'s method resolution order, itself first:
-    /// depth-first, left to right, each class once (C3 agrees on every hierarchy
-    /// without diamonds).
+    /// The project classes of `class`'s method resolution order, itself first, by C3
+    /// linearization over the bases that resolve to project classes. A hierarchy C3
+    /// rejects (Python raises `TypeError` for it) or a cyclic one gets a depth-first
+    /// order instead, so a lookup still finds something.
     pub fn mro(&mut self, file: File, class: ClassId) -> std::rc::Rc<[(File, ClassId)]> {
         if let Some(cached) = self.mros.get(&(file, class)) {
             return cached.clone();
         }
         let order: std::rc::Rc<[(File, ClassId)]> = self.compute_mro(file, class).into();
-        self.mros.insert((file, class), order.clone());
+        if self.mros_in_progress.is_empty() {
+            self.mros.insert((file, class), order.clone());
+        }
         order
     }
 
+    fn direct_bases(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
+        let symbols = self.symbols(file);
+        let Some(summary) = symbols.classes.get(class) else {
+            return Vec::new();
+        };
+        let mut direct = Vec::new();
+        for base in summary.bases.iter().flatten() {
+            if let Resolution::Definite(Target::Class { file, class }) =
+                self.resolve_path(file, base, None)
+            {
+                direct.push((file, class));
+            }
+        }
+        direct
+    }
+
     fn compute_mro(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
+        if !self.mros_in_progress.insert((file, class)) {
+            return vec![(file, class)];
+        }
+        let bases = self.direct_bases(file, class);
+        let mut sequences: Vec<Vec<(File, ClassId)>> = bases
+            .iter()
+            .map(|(base_file, base)| self.mro(*base_file, *base).to_vec())
+            .collect();
+        sequences.push(bases);
+        let linearized = c3_merge(sequences);
+        self.mros_in_progress.remove(&(file, class));
+        let mut order = match linearized {
+            Some(merged) if !merged.contains(&(file, class)) => {
+                std::iter::once((file, class)).chain(merged).collect()
+            }
+            _ => self.depth_first_mro(file, class),
+        };
+        order.truncate(MAX_MRO);
+        order
+    }
+
+    /// Depth-first, left to right, each class once.
+    fn depth_first_mro(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
         let mut order = Vec::new();
         let mut stack = vec![(file, class)];
         let mut seen = FxHashSet::default();
@@ -740,18 +784,7 @@ impl<'db> Resolver<'db> {
                 continue;
             }
             order.push((file, class));
-            let symbols = self.symbols(file);
-            let Some(summary) = symbols.classes.get(class) else {
-                continue;
-            };
-            let mut direct = Vec::new();
-            for base in summary.bases.iter().flatten() {
-                if let Resolution::Definite(Target::Class { file, class }) =
-                    self.resolve_path(file, base, None)
-                {
-                    direct.push((file, class));
-                }
-            }
+            let direct = self.direct_bases(file, class);
             stack.extend(direct.into_iter().rev());
         }
         order
@@ -811,6 +844,34 @@ impl<'db> Resolver<'db> {
             return Some(self.resolve_summaries(owner_file, members, Some(owner)));
         }
         None
+    }
+}
+
+/// C3's merge: repeatedly takes the first head that is in no sequence's tail. `None`
+/// when no head qualifies (an inconsistent hierarchy).
+fn c3_merge(mut sequences: Vec<Vec<(File, ClassId)>>) -> Option<Vec<(File, ClassId)>> {
+    let mut merged = Vec::new();
+    for sequence in &mut sequences {
+        sequence.reverse(); // Heads at the end, so taking one is a `pop`.
+    }
+    loop {
+        sequences.retain(|sequence| !sequence.is_empty());
+        if sequences.is_empty() {
+            return Some(merged);
+        }
+        let head = sequences.iter().find_map(|candidate| {
+            let head = *candidate.last()?;
+            let in_a_tail = sequences
+                .iter()
+                .any(|sequence| sequence[..sequence.len() - 1].contains(&head));
+            (!in_a_tail).then_some(head)
+        })?;
+        merged.push(head);
+        for sequence in &mut sequences {
+            if sequence.last() == Some(&head) {
+                sequence.pop();
+            }
+        }
     }
 }
 
