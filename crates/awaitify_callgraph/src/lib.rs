@@ -803,15 +803,18 @@ pub fn project_function_names(db: &dyn Db) -> FxHashSet<Name> {
     names
 }
 
+/// A class of the project: the file that defines it and its id there.
+pub type ProjectClass = (File, ClassId);
+
 /// Every project class's subclasses, transitively, for override lookups.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClassHierarchy {
-    descendants: FxHashMap<(File, ClassId), Box<[(File, ClassId)]>>,
+    descendants: FxHashMap<ProjectClass, Box<[ProjectClass]>>,
 }
 
 impl ClassHierarchy {
     /// Every project class that inherits from `class`, transitively, each once.
-    pub fn descendants(&self, file: File, class: ClassId) -> &[(File, ClassId)] {
+    pub fn descendants(&self, file: File, class: ClassId) -> &[ProjectClass] {
         self.descendants
             .get(&(file, class))
             .map_or(&[], |descendants| descendants)
@@ -821,7 +824,7 @@ impl ClassHierarchy {
 #[salsa::tracked(returns(ref))]
 pub fn class_hierarchy(db: &dyn Db) -> Arc<ClassHierarchy> {
     let mut resolver = Resolver::new(db);
-    let mut subclasses: FxHashMap<(File, ClassId), Vec<(File, ClassId)>> = FxHashMap::default();
+    let mut subclasses: FxHashMap<ProjectClass, Vec<ProjectClass>> = FxHashMap::default();
     for file in db.project().files(db) {
         let symbols = awaitify_semantic::module_symbols(db, *file);
         for (class, summary) in symbols.classes.iter() {
