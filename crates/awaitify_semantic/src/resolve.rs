@@ -234,6 +234,8 @@ pub struct Resolver<'db> {
     in_progress: FxHashSet<(File, BindingId, bool)>,
     mros: FxHashMap<(File, ClassId), Mro>,
     mros_in_progress: FxHashSet<(File, ClassId)>,
+    /// Whether the MRO being computed met a class whose own MRO was in progress.
+    mro_hit_cycle: bool,
     /// Per-file query results, fetched once: a resolver lives inside one query
     /// execution, so the first fetch has recorded the dependency.
     files: FxHashMap<File, usize>,
@@ -267,6 +269,7 @@ impl<'db> Resolver<'db> {
             in_progress: FxHashSet::default(),
             mros: FxHashMap::default(),
             mros_in_progress: FxHashSet::default(),
+            mro_hit_cycle: false,
             files: FxHashMap::default(),
             file_queries: Vec::new(),
             recent: None,
@@ -729,10 +732,14 @@ impl<'db> Resolver<'db> {
         if let Some(cached) = self.mros.get(&(file, class)) {
             return cached.clone();
         }
+        let outer_hit_cycle = std::mem::replace(&mut self.mro_hit_cycle, false);
         let order: std::rc::Rc<[(File, ClassId)]> = self.compute_mro(file, class).into();
-        if self.mros_in_progress.is_empty() {
+        // An order computed through a cycle is partial: it is not kept. Every other one
+        // is, so a hierarchy full of diamonds costs one merge per class.
+        if !self.mro_hit_cycle {
             self.mros.insert((file, class), order.clone());
         }
+        self.mro_hit_cycle |= outer_hit_cycle;
         order
     }
 
@@ -754,6 +761,7 @@ impl<'db> Resolver<'db> {
 
     fn compute_mro(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
         if !self.mros_in_progress.insert((file, class)) {
+            self.mro_hit_cycle = true;
             return vec![(file, class)];
         }
         let bases = self.direct_bases(file, class);
