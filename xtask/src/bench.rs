@@ -99,66 +99,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         lines
     );
 
-    // `--only STAGE` times one stage alone, for a profiler to attach to.
-    let only = args
-        .iter()
-        .position(|arg| arg == "--only")
-        .and_then(|index| args.get(index + 1))
-        .map(String::as_str);
-    if let Some(stage) = only {
-        let elapsed = match stage {
-            "phases" => {
-                phases(&root, &sources, runs);
-                return Ok(());
+    let resolve = || {
+        best_of(runs, || {
+            let (db, files) = load(&root, &sources);
+            for file in &files {
+                std::hint::black_box(awaitify_semantic::file_resolutions(&db, *file));
             }
-            "resolve" => best_of(runs, || {
-                let (db, files) = load(&root, &sources);
-                for file in &files {
-                    std::hint::black_box(awaitify_semantic::file_resolutions(&db, *file));
-                }
-                db
-            }),
-            "pipeline" => best_of(runs, || {
-                let (db, files) = load(&root, &sources);
-                let settings =
-                    awaitify_rewrite::Settings::new(&db, awaitify_rewrite::RuleSet::default());
-                for file in &files {
-                    std::hint::black_box(awaitify_rewrite::file_rewrite(&db, *file, settings));
-                }
-                db
-            }),
-            other => {
-                return Err(format!(
-                    "--only: unknown stage {other} (resolve, pipeline, phases)"
-                ));
-            }
-        };
-        println!("{stage}: {:.1} ms", elapsed.as_secs_f64() * 1000.0);
-        return Ok(());
-    }
-    let parse = best_of(runs, || {
-        for (_, text) in &sources {
-            let parsed = ruff_python_parser::parse_unchecked_source(
-                text,
-                ruff_python_ast::PySourceType::Python,
-            );
-            std::hint::black_box(&parsed);
-        }
-    });
-    let use_def = best_of(runs, || {
-        let (db, files) = load(&root, &sources);
-        for file in &files {
-            std::hint::black_box(awaitify_semantic::semantic_index(&db, *file));
-        }
-        db
-    });
-    let resolve = best_of(runs, || {
-        let (db, files) = load(&root, &sources);
-        for file in &files {
-            std::hint::black_box(awaitify_semantic::file_resolutions(&db, *file));
-        }
-        db
-    });
+            db
+        })
+    };
     let pipeline = |threads: Option<usize>| {
         best_of(runs, || {
             let (db, files) = load(&root, &sources);
@@ -184,6 +133,46 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
         })
     };
+    // `--only STAGE` times one stage alone, for a profiler to attach to.
+    let only = args
+        .iter()
+        .position(|arg| arg == "--only")
+        .and_then(|index| args.get(index + 1))
+        .map(String::as_str);
+    if let Some(stage) = only {
+        let elapsed = match stage {
+            "phases" => {
+                phases(&root, &sources, runs);
+                return Ok(());
+            }
+            "resolve" => resolve(),
+            "pipeline" => pipeline(None),
+            other => {
+                return Err(format!(
+                    "--only: unknown stage {other} (resolve, pipeline, phases)"
+                ));
+            }
+        };
+        println!("{stage}: {:.1} ms", elapsed.as_secs_f64() * 1000.0);
+        return Ok(());
+    }
+    let parse = best_of(runs, || {
+        for (_, text) in &sources {
+            let parsed = ruff_python_parser::parse_unchecked_source(
+                text,
+                ruff_python_ast::PySourceType::Python,
+            );
+            std::hint::black_box(&parsed);
+        }
+    });
+    let use_def = best_of(runs, || {
+        let (db, files) = load(&root, &sources);
+        for file in &files {
+            std::hint::black_box(awaitify_semantic::semantic_index(&db, *file));
+        }
+        db
+    });
+    let resolve = resolve();
     let full_single = pipeline(None);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let full_multi = pipeline(Some(cores));
