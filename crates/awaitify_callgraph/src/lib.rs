@@ -827,18 +827,9 @@ pub fn class_hierarchy(db: &dyn Db) -> Arc<ClassHierarchy> {
     let mut subclasses: FxHashMap<ProjectClass, Vec<ProjectClass>> = FxHashMap::default();
     for file in db.project().files(db) {
         let symbols = awaitify_semantic::module_symbols(db, *file);
-        for (class, summary) in symbols.classes.iter() {
-            for base in summary.bases.iter().flatten() {
-                if let Resolution::Definite(Target::Class {
-                    file: base_file,
-                    class: base_class,
-                }) = resolver.resolve_path(*file, base, None)
-                {
-                    subclasses
-                        .entry((base_file, base_class))
-                        .or_default()
-                        .push((*file, class));
-                }
+        for (class, _) in symbols.classes.iter() {
+            for base in resolver.direct_bases(*file, class) {
+                subclasses.entry(base).or_default().push((*file, class));
             }
         }
     }

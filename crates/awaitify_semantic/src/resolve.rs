@@ -743,7 +743,8 @@ impl<'db> Resolver<'db> {
         order
     }
 
-    fn direct_bases(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
+    /// The bases of `class` that resolve to project classes, in order.
+    pub fn direct_bases(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
         let symbols = self.symbols(file);
         let Some(summary) = symbols.classes.get(class) else {
             return Vec::new();
