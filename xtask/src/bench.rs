@@ -250,12 +250,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The process's minor page faults so far (first touches of fresh memory), from
+/// `/proc/self/stat`; 0 where that file does not exist.
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; minflt is the 10th field overall.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(7))
+        .and_then(|field| field.parse().ok())
+        .unwrap_or(0)
+}
+
 /// `--only phases`: each salsa stage of the single-threaded pipeline in turn, per run,
 /// with the process's peak resident memory at the end.
 fn phases(root: &Path, sources: &[(PathBuf, String)], runs: usize) {
     for run in 1..=runs {
         let (db, files) = load(root, sources);
         let settings = awaitify_rewrite::Settings::new(&db, awaitify_rewrite::RuleSet::default());
+        let faults_before = minor_faults();
         let mut clock = Instant::now();
         let mut line = format!("run {run}:");
         let mut lap = |phase: &str, line: &mut String| {
@@ -289,7 +301,11 @@ fn phases(root: &Path, sources: &[(PathBuf, String)], runs: usize) {
         lap("print", &mut line);
         drop(db);
         lap("drop", &mut line);
-        println!("{}", line.trim_end_matches(','));
+        line.push_str(&format!(
+            " page faults {}",
+            minor_faults().saturating_sub(faults_before)
+        ));
+        println!("{line}");
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     if let Some(peak) = status.lines().find(|line| line.starts_with("VmHWM")) {
