@@ -304,7 +304,8 @@ pub enum Side {
 
 /// Calls that produce a coroutine nobody awaits, in code that can await: directly in an
 /// `async def` body, or at the top level of a module no other project module imports
-/// (the main script, where top-level await is allowed). A call counts when its callee is
+/// (the main script, where top-level await is allowed); and, in any function, calls
+/// whose coroutine is returned. A call counts when its callee is
 /// a project `async def` (not an async generator) or, on the output side, a rule's
 /// replacement (`asyncio.sleep`) or the target of an awaiting rule, and it is neither
 /// awaited nor passed as an argument. Returns each one's range and callee.
@@ -346,9 +347,6 @@ pub fn await_violations(
             BodyId::Module => module_awaits,
             BodyId::Class(_) => false,
         };
-        if !async_context {
-            continue;
-        }
         let Resolution::Definite(target) = &site.callee else {
             continue;
         };
@@ -385,7 +383,14 @@ pub fn await_violations(
         let is_argument = parent.is_some_and(
             |parent| matches!(&body.exprs[parent], Expr::Call { func, .. } if *func != child),
         );
-        if !is_argument {
+        // `return coroutine()` hands the coroutine to the caller. It counts in any
+        // function: a function that returned a coroutine before the rewrite (`def
+        // prep(): return work()`) returns it still, and the counts on both sides match.
+        let is_returned = parent.is_none()
+            && body.stmts.iter().any(
+                |(_, stmt)| matches!(stmt, Stmt::Return { value: Some(value) } if *value == child),
+            );
+        if !is_argument && (async_context || is_returned) {
             violations.push((map.body(site.body).expr(site.expr), target_name(db, target)));
         }
     }

@@ -40,6 +40,10 @@ pub enum Context {
     Lambda(ExprId),
     /// Inside the generator expression `ExprId` (not its first iterable).
     Generator(ExprId),
+    /// Inside the annotation `ExprId`, which Python evaluates when the definition runs
+    /// and where `await` is not allowed. Annotations never evaluated (in function bodies,
+    /// or under `from __future__ import annotations`) hold no call sites.
+    Annotation(ExprId),
 }
 
 /// How a call's result is iterated, when it is directly the iterable of a loop.
@@ -71,6 +75,9 @@ pub struct Reference {
     pub body: BodyId,
     pub expr: ExprId,
     pub target: Target,
+    /// The function is applied as a decorator (`@register`): Python calls it when the
+    /// definition runs, and never awaits it.
+    pub decorator: bool,
 }
 
 /// What one file contributes to the call graph.
@@ -128,6 +135,18 @@ fn mark_subtree(body: &Body, expr: ExprId, out: &mut FxHashSet<ExprId>) {
     }
 }
 
+/// Whether the module starts with `from __future__ import annotations`.
+fn has_postponed_annotations(hir: &FileHir) -> bool {
+    hir.module.block.iter().any(|stmt| {
+        matches!(
+            &hir.module.stmts[*stmt],
+            Stmt::ImportFrom { module: Some(module), names, level: 0 }
+                if module.as_str() == "__future__"
+                    && names.iter().any(|alias| alias.name.as_str() == "annotations")
+        )
+    })
+}
+
 /// Call sites, references, generators and imports of `file`.
 #[salsa::tracked(returns(ref))]
 pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
@@ -150,6 +169,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
             sites: Vec::with_capacity(call_count),
             ..FileCalls::default()
         },
+        postponed_annotations: has_postponed_annotations(hir),
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
@@ -179,6 +199,8 @@ struct Collector<'a> {
     function_names: &'a FxHashSet<Name>,
     resolver: Resolver<'a>,
     calls: FileCalls,
+    /// `from __future__ import annotations`: no annotation is evaluated.
+    postponed_annotations: bool,
 }
 
 /// What surrounds an expression, as the walk descends.
@@ -226,6 +248,20 @@ impl Collector<'_> {
         self.expr(body_id, body, expr, Surroundings::TOP);
     }
 
+    /// An annotation of a parameter, a return or a variable outside functions: walked
+    /// only if Python evaluates it.
+    fn annotation(&mut self, body_id: BodyId, body: &Body, annotation: Option<ExprId>) {
+        if let Some(annotation) = annotation
+            && !self.postponed_annotations
+        {
+            let surroundings = Surroundings {
+                context: Context::Annotation(annotation),
+                ..Surroundings::TOP
+            };
+            self.expr(body_id, body, annotation, surroundings);
+        }
+    }
+
     fn stmt(&mut self, body_id: BodyId, body: &Body, stmt: StmtId) {
         let top = Surroundings::TOP;
         match &body.stmts[stmt] {
@@ -243,13 +279,12 @@ impl Collector<'_> {
                     );
                 }
                 for param in data.params.iter() {
-                    for expr in [param.default, param.annotation].into_iter().flatten() {
-                        self.expr_top(body_id, body, expr);
+                    if let Some(default) = param.default {
+                        self.expr_top(body_id, body, default);
                     }
+                    self.annotation(body_id, body, param.annotation);
                 }
-                if let Some(returns) = data.returns {
-                    self.expr_top(body_id, body, returns);
-                }
+                self.annotation(body_id, body, data.returns);
             }
             Stmt::ClassDef(class) => {
                 let data = &self.hir.classes[*class];
@@ -376,7 +411,10 @@ impl Collector<'_> {
                 value,
                 ..
             } => {
-                self.expr_top(body_id, body, *annotation);
+                // A variable annotation in a function body is never evaluated.
+                if !matches!(body_id, BodyId::Function(_)) {
+                    self.annotation(body_id, body, Some(*annotation));
+                }
                 if let Some(value) = value {
                     self.expr_top(body_id, body, *value);
                 }
@@ -625,13 +663,11 @@ impl Collector<'_> {
         let resolution = self.resolver.resolve_expr(self.file, body_id, expr);
         let mut add = |target: &Target| {
             if let Target::Function { .. } = target {
-                if surroundings.decorator {
-                    return;
-                }
                 self.calls.references.push(Reference {
                     body: body_id,
                     expr,
                     target: target.clone(),
+                    decorator: surroundings.decorator,
                 });
             }
         };

@@ -84,6 +84,7 @@ codes! {
     UnresolvedCallee = "AW210", "unresolved-callee", Info, "A call's target could not be resolved, so it is never rewritten.";
     UnresolvedCaller = "AW211", "unresolved-caller", Warning, "A method that would become async may be called through a receiver awaitify cannot resolve, which would not await it.";
     ExternalBase = "AW212", "external-base-class", Warning, "A method that would become async belongs to a class with a base outside the project, which may call it synchronously.";
+    AsyncInAnnotation = "AW213", "async-in-annotation", Warning, "An annotation that Python evaluates would need to await; `await` is not allowed in annotations.";
     VerificationFailed = "AW301", "verification-failed", Error, "Erasing the rewrite from the output does not give back the input modulo the normal form.";
 }
 

@@ -23,7 +23,7 @@
 
 use std::collections::VecDeque;
 
-use awaitify_callgraph::{CallSite, Context, file_calls};
+use awaitify_callgraph::{CallSite, Context, Iteration, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::{BodyId, ExprId, FunctionId};
@@ -102,6 +102,14 @@ pub enum Blocker {
     /// The unit's file has syntax errors and is never written.
     UnwritableFile,
     AmbiguousCall {
+        site: SiteKey,
+    },
+    CalledFromAnnotation {
+        site: SiteKey,
+        annotation: ExprId,
+    },
+    /// The call may run a generator or a plain function.
+    MixedGeneratorCall {
         site: SiteKey,
     },
     SharesCallSite {
@@ -452,12 +460,34 @@ fn find_blockers(
                 continue;
             }
             let site = graph.site(*site_key);
-            if site.awaited {
-                continue;
-            }
             let newly_async: Vec<UnitKey> = function_targets(site)
                 .filter(|target| colored.contains(target) && !graph.is_originally_async(*target))
                 .collect();
+            // One call cannot be both iterated with `async for` and awaited.
+            let generators = newly_async
+                .iter()
+                .filter(|target| graph.is_generator(**target))
+                .count();
+            if generators > 0 && function_targets(site).count() > generators {
+                for target in newly_async {
+                    block(
+                        target,
+                        Blocker::MixedGeneratorCall { site: *site_key },
+                        blocked,
+                    );
+                }
+                continue;
+            }
+            if site.awaited {
+                // `await f()` of a function that returned an awaitable gains a second
+                // `await`: right only if whatever the call runs becomes async.
+                if !is_clean_callee(site) || newly_async.len() < function_targets(site).count() {
+                    for target in newly_async {
+                        block(target, Blocker::AmbiguousCall { site: *site_key }, blocked);
+                    }
+                }
+                continue;
+            }
             let caller = (site_key.0, site.body);
             let blocker = match site.context {
                 Context::Lambda(lambda) => Some(Blocker::CalledFromLambda {
@@ -467,6 +497,10 @@ fn find_blockers(
                 Context::Generator(generator) => Some(Blocker::CalledFromGeneratorExpression {
                     site: *site_key,
                     generator,
+                }),
+                Context::Annotation(annotation) => Some(Blocker::CalledFromAnnotation {
+                    site: *site_key,
+                    annotation,
                 }),
                 Context::Direct if blocked.contains_key(&caller) => {
                     Some(Blocker::CallerStaysSync {
@@ -575,7 +609,16 @@ fn function_blocker(
             .unwrap_or_default()
         {
             let site = graph.site(*site_key);
-            if site.iterated.is_none() && !site.awaited {
+            // A generator expression over it would become an async generator expression,
+            // which whatever consumes it (`sum(...)`, a `for`, a return) cannot iterate.
+            let in_generator_expression = match site.iterated {
+                Some(Iteration::Comprehension(comprehension, _)) => matches!(
+                    file_hir(db, site_key.0).body(site.body).exprs[comprehension],
+                    awaitify_hir::hir::Expr::Generator { .. }
+                ),
+                _ => false,
+            };
+            if (site.iterated.is_none() && !site.awaited) || in_generator_expression {
                 return Some(Blocker::GeneratorConsumed { site: *site_key });
             }
         }

@@ -126,7 +126,11 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                 let (ref_file, ref_index) = *reference;
                 let data = &file_calls(db, ref_file).references[ref_index];
                 let range = file_source_map(db, ref_file).body(data.body).expr(data.expr);
-                (Code::FunctionUsedAsValue, Label::new(ref_file, range, "used as a value here"), format!("{name} would need to become async, but it is also passed around as a value"), "whoever calls it through this reference would get a coroutine and not await it".to_string())
+                if data.decorator {
+                    (Code::FunctionUsedAsValue, Label::new(ref_file, range, "applied as a decorator here"), format!("{name} would need to become async, but it is used as a decorator"), "Python applies a decorator when the definition runs and never awaits it: the decorated name would be bound to a coroutine".to_string())
+                } else {
+                    (Code::FunctionUsedAsValue, Label::new(ref_file, range, "used as a value here"), format!("{name} would need to become async, but it is also passed around as a value"), "whoever calls it through this reference would get a coroutine and not await it".to_string())
+                }
             }
             Blocker::GeneratorConsumed { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "consumed here without `for`"), format!("the generator {name} would need to become an async generator"), "an async generator can only be consumed by `async for` or an async comprehension".to_string()),
             Blocker::GeneratorWithoutAsyncForm => (Code::GeneratorConsumedSynchronously, Label::new(file, unit_range(db, *unit), "a generator with `yield from` or `return <value>`"), format!("the generator {name} would need to become an async generator"), "async generators cannot use `yield from` or return a value".to_string()),
@@ -140,6 +144,11 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             }
             Blocker::CallerStaysSync { site: key, caller } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), format!("called here by {}, which stays synchronous", unit_label(db, *caller))), format!("{name} would need to become async, but a caller cannot"), format!("{} cannot become async (see its own diagnostic), so it could not await {name}", unit_label(db, *caller))),
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
+            Blocker::CalledFromAnnotation { site: key, annotation } => {
+                let annotation_range = file_source_map(db, key.0).body(site(db, *key).body).expr(*annotation);
+                (Code::AsyncInAnnotation, Label::new(key.0, annotation_range, "an annotation cannot await"), format!("{name} would need to become async, but an annotation calls it"), "Python evaluates this annotation when the definition runs, and `await` is not allowed in annotations".to_string())
+            }
+            Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
             Blocker::ExternalBase { base } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
             Blocker::UnwritableFile => (Code::CallerStaysSync, Label::new(file, unit_range(db, *unit), "in a file with syntax errors"), format!("{name} would need to become async, but its file is not rewritten"), "a file that fails to parse is never written".to_string()),
@@ -213,6 +222,11 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
         let (code, expr, what) = match site.context {
             Context::Direct => continue,
             Context::Lambda(lambda) => (Code::AsyncInLambda, lambda, "a lambda cannot await"),
+            Context::Annotation(annotation) => (
+                Code::AsyncInAnnotation,
+                annotation,
+                "an annotation cannot await",
+            ),
             Context::Generator(generator) => (
                 Code::GeneratorConsumedSynchronously,
                 generator,

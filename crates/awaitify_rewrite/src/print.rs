@@ -172,7 +172,15 @@ impl<'a> ImportPlanner<'a> {
             };
             let exact = imported == module
                 && (name != module.split('.').next().unwrap_or_default() || !module.contains('.'));
-            if !exact || data.body != BodyId::Module {
+            // Only an import every path runs: not one under `if TYPE_CHECKING:`, in a
+            // `try`, or in a loop.
+            let unconditional = matches!(
+                data.site,
+                awaitify_semantic::index::BindingSite::Name(
+                    awaitify_hir::source_map::NameSite::Alias(stmt, _)
+                ) if self.hir.module.block.contains(&stmt)
+            );
+            if !exact || data.body != BodyId::Module || !unconditional {
                 continue;
             }
             let rebound_elsewhere = self.index.scopes.iter().any(|(scope, data)| {

@@ -48,11 +48,44 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     };
     let mut seeded = vec![false; calls.sites.len()];
     for seed in &seeds.seeds {
-        let site = &calls.sites[seed.site];
-        if !colored(site) {
+        if colored(&calls.sites[seed.site]) {
+            seeded[seed.site] = true;
+        }
+    }
+    // What each other call site becomes: awaited (a call of a function that becomes
+    // async), or iterated with `async for` (a generator that becomes async).
+    let site_edits: Vec<Option<CallEdit>> = calls
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(index, site)| {
+            if seeded[index] {
+                return None;
+            }
+            // A call awaited already returned an awaitable: it gains a second `await`.
+            if !colored(site) && !(site.awaited && site.context == Context::Direct) {
+                return None;
+            }
+            let (target_file, function) = site.targets.iter().find_map(|target| match target {
+                Target::Function { file, function }
+                    if coloring.becomes_async(db, (*file, BodyId::Function(*function))) =>
+                {
+                    Some((*file, *function))
+                }
+                _ => None,
+            })?;
+            if file_calls(db, target_file).generators.contains(&function) {
+                (!site.awaited).then_some(CallEdit::AsyncFor)
+            } else {
+                Some(CallEdit::Await)
+            }
+        })
+        .collect();
+    for seed in &seeds.seeds {
+        if !seeded[seed.site] {
             continue;
         }
-        seeded[seed.site] = true;
+        let site = &calls.sites[seed.site];
         let body = hir.body(site.body);
         let body_map = map.body(site.body);
         let parents = parents
@@ -95,11 +128,19 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                     });
                     edits.push(insert(call_range.end(), close));
                 } else {
-                    let (inner_open, inner_close) = if binds_as_primary(body, argument) {
-                        ("", "")
-                    } else {
-                        ("(", ")")
-                    };
+                    // `asyncio.run(f())` where `f()` gains its own `await`.
+                    let argument_awaited =
+                        calls.sites.iter().zip(&site_edits).any(|(other, edit)| {
+                            other.body == site.body
+                                && other.expr == argument
+                                && *edit == Some(CallEdit::Await)
+                        });
+                    let (inner_open, inner_close) =
+                        if binds_as_primary(body, argument) && !argument_awaited {
+                            ("", "")
+                        } else {
+                            ("(", ")")
+                        };
                     edits.push(Edit {
                         range: before,
                         text: format!("{open}await {inner_open}"),
@@ -113,33 +154,13 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         }
     }
 
-    for (index, site) in calls.sites.iter().enumerate() {
-        if seeded[index] || !colored(site) {
-            continue;
-        }
-        let async_targets: Vec<&Target> = site
-            .targets
-            .iter()
-            .filter(|target| match target {
-                Target::Function { file, function } => {
-                    coloring.becomes_async(db, (*file, BodyId::Function(*function)))
-                }
-                _ => false,
-            })
-            .collect();
-        let Some(first) = async_targets.first() else {
-            continue;
-        };
-        let Target::Function {
-            file: target_file,
-            function,
-        } = first
-        else {
+    for (site, edit) in calls.sites.iter().zip(&site_edits) {
+        let Some(edit) = edit else {
             continue;
         };
         let body_map = map.body(site.body);
-        if file_calls(db, *target_file).generators.contains(function) {
-            match site.iterated {
+        match edit {
+            CallEdit::AsyncFor => match site.iterated {
                 Some(Iteration::For(stmt)) => {
                     if let Some(offset) = body_map.keywords.get(&stmt) {
                         edits.push(insert(*offset, "async "));
@@ -151,18 +172,27 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                     }
                 }
                 None => {}
+            },
+            CallEdit::Await => {
+                let body = hir.body(site.body);
+                let parents = parents
+                    .entry(site.body)
+                    .or_insert_with(|| Parents::of(body));
+                // `await (await f())`: `await await` does not parse.
+                let wrap = site.awaited || needs_parentheses(body, body_map, parents, site.expr);
+                await_call(&mut edits, body_map.expr(site.expr), wrap);
             }
-            continue;
         }
-        let body = hir.body(site.body);
-        let parents = parents
-            .entry(site.body)
-            .or_insert_with(|| Parents::of(body));
-        let wrap = needs_parentheses(body, body_map, parents, site.expr);
-        await_call(&mut edits, body_map.expr(site.expr), wrap);
     }
     edits.extend(planner.import_edit(source));
     edits
+}
+
+/// The edit a call site that is not a seed gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CallEdit {
+    Await,
+    AsyncFor,
 }
 
 fn insert(offset: TextSize, text: &str) -> Edit {
