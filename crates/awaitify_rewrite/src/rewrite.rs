@@ -63,7 +63,8 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 return None;
             }
             // A call awaited already returned an awaitable: it gains a second `await`.
-            if !colored(site) && !(site.awaited && site.context == Context::Direct) {
+            let already_awaited = site.awaited && site.context == Context::Direct;
+            if !colored(site) && !already_awaited {
                 return None;
             }
             let (target_file, function) = site.targets.iter().find_map(|target| match target {
