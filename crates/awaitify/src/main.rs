@@ -353,7 +353,9 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
                 .unwrap_or(file.path(db));
             let destination = out_dir.join(relative);
             let text = project.output_text(file, output.unwrap_or(original));
-            if let Err(error) = awaitify::write::write_atomically(&destination, &text) {
+            if let Err(error) =
+                awaitify::write::write_atomically_like(&destination, &text, Some(file.path(db)))
+            {
                 failed_writes.push(format!("cannot write {}: {error}", destination.display()));
             }
         } else if write {

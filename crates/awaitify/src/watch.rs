@@ -149,7 +149,7 @@ impl Watcher {
             if self.written.get(&destination) == Some(&text) {
                 continue;
             }
-            if crate::write::write_atomically(&destination, &text).is_ok() {
+            if crate::write::write_atomically_like(&destination, &text, Some(&path)).is_ok() {
                 self.written.insert(destination, text);
                 written.push(relative);
             }

@@ -6,6 +6,16 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    write_atomically_like(path, contents, None)
+}
+
+/// As [`write_atomically`]; a file that does not exist yet gets the permissions of
+/// `source` (the input file an `--out-dir` copy comes from), not the temporary file's.
+pub fn write_atomically_like(
+    path: &Path,
+    contents: &str,
+    source: Option<&Path>,
+) -> std::io::Result<()> {
     // Through a symbolic link, the file it points to is what gets rewritten.
     let target = if std::fs::symlink_metadata(path)
         .is_ok_and(|metadata| metadata.file_type().is_symlink())
@@ -21,6 +31,7 @@ pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let permissions = std::fs::metadata(path)
+        .or_else(|error| source.map_or(Err(error), std::fs::metadata))
         .ok()
         .map(|metadata| metadata.permissions());
     let mut temporary = tempfile::Builder::new()
@@ -53,6 +64,20 @@ mod tests {
         assert_eq!(mode, 0o751);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_new_file_gets_the_permissions_of_its_source() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("app.py");
+        std::fs::write(&source, "old\n").unwrap();
+        std::fs::set_permissions(&source, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let copy = dir.path().join("out").join("app.py");
+        write_atomically_like(&copy, "new\n", Some(&source)).unwrap();
+        assert_eq!(std::fs::read_to_string(&copy).unwrap(), "new\n");
+        let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
     }
 
     #[test]
