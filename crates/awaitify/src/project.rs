@@ -1,7 +1,8 @@
 //! Loading a project from disk into a [`RootDatabase`].
 //!
 //! A path names a project: a directory is its own root; a file's root is the directory
-//! holding it, so sibling modules resolve. Every `.py` file below the root is an input,
+//! holding it, so sibling modules resolve. A root inside a package also names modules
+//! from above the outermost package (see [`module_roots`]). Every `.py` file below the root is an input,
 //! except in hidden directories, `__pycache__`, `node_modules`, `site-packages` and
 //! virtual environments (a directory holding `pyvenv.cfg`).
 //!
@@ -48,7 +49,7 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
         paths.push(absolute.clone());
     }
     paths.sort();
-    let mut db = RootDatabase::new(vec![root.clone()]);
+    let mut db = RootDatabase::new(module_roots(&root));
     let mut targets = Vec::new();
     let mut diagnostics = Vec::new();
     let mut boms = Vec::new();
@@ -92,6 +93,25 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
         diagnostics,
         boms,
     })
+}
+
+/// Where module names start. A root that is itself a package (it holds `__init__.py`)
+/// is also reached from the directory above its outermost package, so `app/main.py`
+/// is `app.main`: `from app.helpers import x` and relative imports resolve, and so does
+/// `import helpers`, as when the script runs from inside `app/`.
+fn module_roots(root: &Path) -> Vec<PathBuf> {
+    let mut outer = root;
+    while outer.join("__init__.py").is_file() {
+        match outer.parent() {
+            Some(parent) => outer = parent,
+            None => break,
+        }
+    }
+    if outer == root {
+        vec![root.to_path_buf()]
+    } else {
+        vec![outer.to_path_buf(), root.to_path_buf()]
+    }
 }
 
 fn unreadable(path: &Path, why: &str) -> Diagnostic {

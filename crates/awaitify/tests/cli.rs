@@ -229,6 +229,33 @@ fn transform_file_by_absolute_path_from_elsewhere() {
     assert_eq!(run.stdout(), MAIN_REWRITTEN);
 }
 
+/// A directory that is itself a package: its modules are named from above it, so
+/// `from app.helpers import slow` and `from .helpers import slow` reach `helpers.py`,
+/// and so does `import helpers`, as when the script runs from inside `app/`.
+#[test]
+fn a_package_directory_names_its_modules_from_above() {
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/helpers.py",
+            b"import time\n\n\ndef slow():\n    time.sleep(1)\n",
+        ),
+        ("app/main.py", b"from app.helpers import slow\n\nslow()\n"),
+        ("app/relative.py", b"from .helpers import slow\n\nslow()\n"),
+        ("app/sibling.py", b"import helpers\n\nhelpers.slow()\n"),
+    ]);
+    let app = dir.path().join("app");
+    for (file, expected) in [
+        ("main.py", "from app.helpers import slow\n\nawait slow()\n"),
+        ("relative.py", "from .helpers import slow\n\nawait slow()\n"),
+        ("sibling.py", "import helpers\n\nawait helpers.slow()\n"),
+    ] {
+        let run = awaitify(&app, ["transform", file]);
+        run.assert_code(0);
+        assert_eq!(run.stdout(), expected, "{file}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. transform DIR --out-dir OUT
 // ---------------------------------------------------------------------------------------

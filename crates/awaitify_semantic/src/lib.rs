@@ -65,21 +65,20 @@ pub fn project_modules(db: &dyn Db) -> Arc<FxHashMap<ModuleName, File>> {
     let roots = project.roots(db);
     let mut modules: FxHashMap<ModuleName, (usize, bool, File)> = FxHashMap::default();
     for file in project.files(db) {
-        let Some(name) = module_name(db, *file) else {
-            continue;
-        };
         let path = file.path(db);
-        let root_index = roots
-            .iter()
-            .position(|root| path.starts_with(root))
-            .unwrap_or(usize::MAX);
         let is_package = awaitify_db::is_package_init(db, *file);
-        let better = match modules.get(name) {
-            None => true,
-            Some((index, package, _)) => (root_index, !is_package) < (*index, !*package),
-        };
-        if better {
-            modules.insert(name.clone(), (root_index, is_package, *file));
+        // A file is importable by its name under every root that holds it.
+        for (root_index, root) in roots.iter().enumerate() {
+            let Some(name) = awaitify_db::module_name_under(root, path) else {
+                continue;
+            };
+            let better = match modules.get(&name) {
+                None => true,
+                Some((index, package, _)) => (root_index, !is_package) < (*index, !*package),
+            };
+            if better {
+                modules.insert(name, (root_index, is_package, *file));
+            }
         }
     }
     Arc::new(
