@@ -44,6 +44,9 @@ pub enum Context {
     /// and where `await` is not allowed. Annotations never evaluated (in function bodies,
     /// or under `from __future__ import annotations`) hold no call sites.
     Annotation(ExprId),
+    /// Inside `{expr=}` of an f-string, whose text the f-string repeats: `await` would be
+    /// printed too.
+    DebugText(ExprId),
 }
 
 /// How a call's result is iterated, when it is directly the iterable of a loop.
@@ -632,7 +635,38 @@ impl Collector<'_> {
                     plain,
                 );
             }
+            Expr::Interpolated { parts, .. } => self.interpolated(body_id, body, parts, plain),
             other => other.walk_children(|child| self.expr(body_id, body, child, plain)),
+        }
+    }
+
+    fn interpolated(
+        &mut self,
+        body_id: BodyId,
+        body: &Body,
+        parts: &[InterpolatedPart],
+        plain: Surroundings,
+    ) {
+        for part in parts {
+            if let InterpolatedPart::Interpolation {
+                expr,
+                debug_text,
+                format_spec,
+                ..
+            } = part
+            {
+                let surroundings = match debug_text {
+                    Some(_) => Surroundings {
+                        context: Context::DebugText(*expr),
+                        ..Surroundings::TOP
+                    },
+                    None => plain,
+                };
+                self.expr(body_id, body, *expr, surroundings);
+                if let Some(spec) = format_spec {
+                    self.interpolated(body_id, body, spec, plain);
+                }
+            }
         }
     }
 }

@@ -108,6 +108,10 @@ pub enum Blocker {
         site: SiteKey,
         annotation: ExprId,
     },
+    CalledFromDebugText {
+        site: SiteKey,
+        expr: ExprId,
+    },
     /// The call may run a generator or a plain function.
     MixedGeneratorCall {
         site: SiteKey,
@@ -501,6 +505,10 @@ fn find_blockers(
                 Context::Annotation(annotation) => Some(Blocker::CalledFromAnnotation {
                     site: *site_key,
                     annotation,
+                }),
+                Context::DebugText(expr) => Some(Blocker::CalledFromDebugText {
+                    site: *site_key,
+                    expr,
                 }),
                 Context::Direct if blocked.contains_key(&caller) => {
                     Some(Blocker::CallerStaysSync {

@@ -148,6 +148,10 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                 let annotation_range = file_source_map(db, key.0).body(site(db, *key).body).expr(*annotation);
                 (Code::AsyncInAnnotation, Label::new(key.0, annotation_range, "an annotation cannot await"), format!("{name} would need to become async, but an annotation calls it"), "Python evaluates this annotation when the definition runs, and `await` is not allowed in annotations".to_string())
             }
+            Blocker::CalledFromDebugText { site: key, expr } => {
+                let expr_range = file_source_map(db, key.0).body(site(db, *key).body).expr(*expr);
+                (Code::AsyncInDebugText, Label::new(key.0, expr_range, "the f-string prints this text"), format!("{name} would need to become async, but an f-string's `=` repeats the call's text"), "`f\"{expr=}\"` prints the expression as written, so an added `await` would change the output".to_string())
+            }
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
             Blocker::ExternalBase { base } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
@@ -226,6 +230,11 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 Code::AsyncInAnnotation,
                 annotation,
                 "an annotation cannot await",
+            ),
+            Context::DebugText(expr) => (
+                Code::AsyncInDebugText,
+                expr,
+                "the f-string prints this text",
             ),
             Context::Generator(generator) => (
                 Code::GeneratorConsumedSynchronously,
