@@ -79,13 +79,10 @@ pub enum Blocker {
         site: SiteKey,
     },
     GeneratorWithoutAsyncForm,
-    CalledFromLambda {
+    /// The call sits where nothing can await it: in a lambda, a generator expression, an
+    /// annotation Python evaluates, or an f-string's `{expr=}` (its site's `context`).
+    CalledWhereAwaitIsImpossible {
         site: SiteKey,
-        lambda: ExprId,
-    },
-    CalledFromGeneratorExpression {
-        site: SiteKey,
-        generator: ExprId,
     },
     CallerStaysSync {
         site: SiteKey,
@@ -103,14 +100,6 @@ pub enum Blocker {
     UnwritableFile,
     AmbiguousCall {
         site: SiteKey,
-    },
-    CalledFromAnnotation {
-        site: SiteKey,
-        annotation: ExprId,
-    },
-    CalledFromDebugText {
-        site: SiteKey,
-        expr: ExprId,
     },
     /// The call may run a generator or a plain function.
     MixedGeneratorCall {
@@ -472,7 +461,8 @@ fn find_blockers(
                 .iter()
                 .filter(|target| graph.is_generator(**target))
                 .count();
-            if generators > 0 && function_targets(site).count() > generators {
+            let targets = function_targets(site).count();
+            if generators > 0 && targets > generators {
                 for target in newly_async {
                     block(
                         target,
@@ -485,7 +475,7 @@ fn find_blockers(
             if site.awaited {
                 // `await f()` of a function that returned an awaitable gains a second
                 // `await`: right only if whatever the call runs becomes async.
-                if !is_clean_callee(site) || newly_async.len() < function_targets(site).count() {
+                if !is_clean_callee(site) || newly_async.len() < targets {
                     for target in newly_async {
                         block(target, Blocker::AmbiguousCall { site: *site_key }, blocked);
                     }
@@ -494,22 +484,12 @@ fn find_blockers(
             }
             let caller = (site_key.0, site.body);
             let blocker = match site.context {
-                Context::Lambda(lambda) => Some(Blocker::CalledFromLambda {
-                    site: *site_key,
-                    lambda,
-                }),
-                Context::Generator(generator) => Some(Blocker::CalledFromGeneratorExpression {
-                    site: *site_key,
-                    generator,
-                }),
-                Context::Annotation(annotation) => Some(Blocker::CalledFromAnnotation {
-                    site: *site_key,
-                    annotation,
-                }),
-                Context::DebugText(expr) => Some(Blocker::CalledFromDebugText {
-                    site: *site_key,
-                    expr,
-                }),
+                Context::Lambda(_)
+                | Context::Generator(_)
+                | Context::Annotation(_)
+                | Context::DebugText(_) => {
+                    Some(Blocker::CalledWhereAwaitIsImpossible { site: *site_key })
+                }
                 Context::Direct if blocked.contains_key(&caller) => {
                     Some(Blocker::CallerStaysSync {
                         site: *site_key,

@@ -134,24 +134,20 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             }
             Blocker::GeneratorConsumed { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "consumed here without `for`"), format!("the generator {name} would need to become an async generator"), "an async generator can only be consumed by `async for` or an async comprehension".to_string()),
             Blocker::GeneratorWithoutAsyncForm => (Code::GeneratorConsumedSynchronously, Label::new(file, unit_range(db, *unit), "a generator with `yield from` or `return <value>`"), format!("the generator {name} would need to become an async generator"), "async generators cannot use `yield from` or return a value".to_string()),
-            Blocker::CalledFromLambda { site: key, lambda } => {
-                let lambda_range = file_source_map(db, key.0).body(site(db, *key).body).expr(*lambda);
-                (Code::AsyncInLambda, Label::new(key.0, lambda_range, "a lambda cannot await"), format!("{name} would need to become async, but a lambda calls it"), "the lambda's call would return a coroutine that nobody awaits".to_string())
-            }
-            Blocker::CalledFromGeneratorExpression { site: key, generator } => {
-                let range = file_source_map(db, key.0).body(site(db, *key).body).expr(*generator);
-                (Code::GeneratorConsumedSynchronously, Label::new(key.0, range, "a generator expression calls it"), format!("{name} would need to become async, but a generator expression calls it"), "awaiting inside a generator expression makes it an async generator, which changes what its consumer receives".to_string())
+            Blocker::CalledWhereAwaitIsImpossible { site: key } => {
+                let call = site(db, *key);
+                let (code, expr, label, what, note) = match call.context {
+                    Context::Lambda(lambda) => (Code::AsyncInLambda, lambda, "a lambda cannot await", "a lambda calls it", "the lambda's call would return a coroutine that nobody awaits"),
+                    Context::Generator(generator) => (Code::GeneratorConsumedSynchronously, generator, "a generator expression calls it", "a generator expression calls it", "awaiting inside a generator expression makes it an async generator, which changes what its consumer receives"),
+                    Context::Annotation(annotation) => (Code::AsyncInAnnotation, annotation, "an annotation cannot await", "an annotation calls it", "Python evaluates this annotation when the definition runs, and `await` is not allowed in annotations"),
+                    Context::DebugText(expr) => (Code::AsyncInDebugText, expr, "the f-string prints this text", "an f-string's `=` repeats the call's text", "`f\"{expr=}\"` prints the expression as written, so an added `await` would change the output"),
+                    Context::Direct => unreachable!("find_blockers gives this blocker only to calls outside their unit's own frame"),
+                };
+                let range = file_source_map(db, key.0).body(call.body).expr(expr);
+                (code, Label::new(key.0, range, label), format!("{name} would need to become async, but {what}"), note.to_string())
             }
             Blocker::CallerStaysSync { site: key, caller } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), format!("called here by {}, which stays synchronous", unit_label(db, *caller))), format!("{name} would need to become async, but a caller cannot"), format!("{} cannot become async (see its own diagnostic), so it could not await {name}", unit_label(db, *caller))),
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
-            Blocker::CalledFromAnnotation { site: key, annotation } => {
-                let annotation_range = file_source_map(db, key.0).body(site(db, *key).body).expr(*annotation);
-                (Code::AsyncInAnnotation, Label::new(key.0, annotation_range, "an annotation cannot await"), format!("{name} would need to become async, but an annotation calls it"), "Python evaluates this annotation when the definition runs, and `await` is not allowed in annotations".to_string())
-            }
-            Blocker::CalledFromDebugText { site: key, expr } => {
-                let expr_range = file_source_map(db, key.0).body(site(db, *key).body).expr(*expr);
-                (Code::AsyncInDebugText, Label::new(key.0, expr_range, "the f-string prints this text"), format!("{name} would need to become async, but an f-string's `=` repeats the call's text"), "`f\"{expr=}\"` prints the expression as written, so an added `await` would change the output".to_string())
-            }
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
             Blocker::ExternalBase { base } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
