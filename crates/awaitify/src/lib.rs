@@ -1,11 +1,12 @@
 //! The `awaitify` command line, and the pieces of it that embedders and the watcher
-//! reuse: loading a project from disk ([`project`]) and writing files atomically
-//! ([`write`]).
+//! reuse: loading a project from disk ([`project`]), decoding source as CPython does
+//! ([`source`]) and writing files atomically ([`write`]).
 //!
 //! The command line is a contract (see `docs/cli.md`): exit 0 on success, 1 when errors
 //! were reported, 2 for usage errors; warnings change the exit code only with `--strict`.
 
 pub mod project;
+pub mod source;
 pub mod verify;
 pub mod watch;
 pub mod write;

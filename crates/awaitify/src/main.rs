@@ -303,7 +303,8 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
     let mut outputs: Vec<(File, Option<String>, bool)> = Vec::new();
     for file in &project.targets {
         let rewrite = awaitify_rewrite::file_rewrite(db, *file, settings);
-        let broken = !rewrite.errors.is_empty();
+        // A file decoded with replacement characters is never written, not even copied.
+        let broken = !rewrite.errors.is_empty() || file.decoded_lossily(db);
         let output = rewrite.output.clone().map(|output| match corruption {
             Some(corruption) => awaitify::verify::corrupt(file.text(db), &output, corruption),
             None => output,
@@ -316,23 +317,27 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
             .filter_map(|(file, output, _)| output.clone().map(|output| (*file, output)))
             .collect();
         let rules = settings.rules(db).clone();
-        for (file, verdict) in awaitify::verify::verify_project(db, &project.root, &changed, &rules)
-        {
+        let mut failed = false;
+        for (_, verdict) in awaitify::verify::verify_project(db, &project.root, &changed, &rules) {
             if let awaitify::verify::Verdict::Failed(diagnostic) = verdict {
-                diagnostics.push(diagnostic);
-                if let Some(entry) = outputs
-                    .iter_mut()
-                    .find(|(candidate, _, _)| *candidate == file)
-                {
-                    // A rewrite that does not verify is never written.
-                    entry.2 = true;
-                }
+                failed = true;
+                diagnostics.push(diagnostic.with_note(
+                    "the files of a project change together (a function made async in one \
+                     is awaited in another), so no file was written",
+                ));
+            }
+        }
+        if failed {
+            // Writing the files that did verify could leave a caller unawaited.
+            for entry in &mut outputs {
+                entry.2 = true;
             }
         }
     }
 
     let mut failed_writes = Vec::new();
-    let mut stdout = String::new();
+    // Bytes: a single file goes to stdout in its own encoding, as it would be written.
+    let mut stdout: Vec<u8> = Vec::new();
     for (file, output, broken) in &outputs {
         let (file, broken) = (*file, *broken);
         let original = file.text(db);
@@ -341,7 +346,7 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
             && !broken
             && let Some(output) = output
         {
-            stdout.push_str(&unified_diff(&project, file, original, output));
+            stdout.extend_from_slice(unified_diff(&project, file, original, output).as_bytes());
         }
         if let Some(out_dir) = out_dir {
             if broken {
@@ -352,25 +357,31 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
                 .strip_prefix(&project.root)
                 .unwrap_or(file.path(db));
             let destination = out_dir.join(relative);
-            let text = project.output_text(file, output.unwrap_or(original));
+            let bytes = project.output_bytes(file, output.unwrap_or(original));
             if let Err(error) =
-                awaitify::write::write_atomically_like(&destination, &text, Some(file.path(db)))
+                awaitify::write::write_atomically_like(&destination, &bytes, Some(file.path(db)))
             {
                 failed_writes.push(format!("cannot write {}: {error}", destination.display()));
             }
         } else if write {
             if let (Some(output), false) = (output, broken) {
-                let text = project.output_text(file, output);
-                if let Err(error) = awaitify::write::write_atomically(file.path(db), &text) {
+                let bytes = project.output_bytes(file, output);
+                if let Err(error) = awaitify::write::write_atomically(file.path(db), &bytes) {
                     failed_writes
                         .push(format!("cannot write {}: {error}", file.path(db).display()));
                 }
             }
         } else if !is_dir && !diff && !broken {
-            stdout.push_str(&project.output_text(file, output.unwrap_or(original)));
+            stdout.extend_from_slice(&project.output_bytes(file, output.unwrap_or(original)));
         }
     }
-    print!("{stdout}");
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if let Err(error) = out.write_all(&stdout).and_then(|()| out.flush()) {
+            failed_writes.push(format!("cannot write to standard output: {error}"));
+        }
+    }
     emit_to_stderr(db, &diagnostics, format);
     for failure in &failed_writes {
         eprintln!("awaitify: {failure}");
@@ -408,9 +419,12 @@ fn equiv(left: &str, right: &str) -> Result<ExitCode, String> {
     let mut load = |path: &Path| -> Result<File, String> {
         let absolute =
             std::path::absolute(path).map_err(|error| format!("{}: {error}", path.display()))?;
-        let (text, _) =
+        let source =
             awaitify::project::read_source(&absolute).map_err(|diagnostic| diagnostic.message)?;
-        Ok(db.set_file(absolute, text))
+        if let Some(lossy) = source.lossy {
+            return Err(format!("cannot decode {}: {}", path.display(), lossy.why));
+        }
+        Ok(db.set_file(absolute, source.text))
     };
     let (a, b) = (load(&left_path)?, load(&right_path)?);
     let syntax: Vec<Diagnostic> = [a, b]

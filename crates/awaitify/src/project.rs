@@ -6,14 +6,19 @@
 //! except in hidden directories, `__pycache__`, `node_modules`, `site-packages` and
 //! virtual environments (a directory holding `pyvenv.cfg`).
 //!
-//! A file that is not valid UTF-8 is not an input: it gets an `unreadable-file`
-//! diagnostic and is never written. A UTF-8 byte-order mark is remembered and given back
-//! on output.
+//! Files are decoded as CPython decodes them ([`crate::source`]). A file that cannot be
+//! decoded exactly is still an input, so its calls count, but it gets an
+//! `unreadable-file` diagnostic and is never written; neither is any function in it that
+//! would need to become async, nor (transitively) what it calls.
 
 use std::path::{Path, PathBuf};
 
 use awaitify_db::{File, RootDatabase};
-use awaitify_diagnostics::{Code, Diagnostic};
+use awaitify_diagnostics::{Code, Diagnostic, Label};
+use ruff_text_size::{TextRange, TextSize};
+use rustc_hash::FxHashMap;
+
+use crate::source::{self, Source, SourceEncoding, Undecodable};
 
 pub struct LoadedProject {
     pub db: RootDatabase,
@@ -22,11 +27,9 @@ pub struct LoadedProject {
     pub targets: Vec<File>,
     /// Problems found while reading (files that could not be read or decoded).
     pub diagnostics: Vec<Diagnostic>,
-    /// Files whose text began with a byte-order mark.
-    pub boms: Vec<File>,
+    /// The encoding of each file that is not plain UTF-8.
+    pub encodings: FxHashMap<File, SourceEncoding>,
 }
-
-const UTF8_BOM: &str = "\u{feff}";
 
 /// Reads the project that `path` names.
 pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject, String> {
@@ -52,36 +55,26 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
     let mut db = RootDatabase::new(module_roots(&root));
     let mut targets = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut boms = Vec::new();
+    let mut encodings = FxHashMap::default();
     for file_path in paths {
         let is_target = metadata.is_dir() || file_path == absolute;
-        match std::fs::read(&file_path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(mut text) => {
-                    let has_bom = text.starts_with(UTF8_BOM);
-                    if has_bom {
-                        text.drain(..UTF8_BOM.len());
-                    }
-                    let file = db.set_file(file_path.clone(), text);
-                    if has_bom {
-                        boms.push(file);
-                    }
-                    if is_target {
-                        targets.push(file);
-                    }
+        match read_source(&file_path) {
+            Ok(source) => {
+                let file =
+                    db.set_file_decoded(file_path.clone(), source.text, source.lossy.is_some());
+                if source.encoding != SourceEncoding::Utf8 {
+                    encodings.insert(file, source.encoding);
                 }
-                Err(error) => {
-                    if is_target {
-                        diagnostics.push(unreadable(
-                            &file_path,
-                            &format!("it is not valid UTF-8 ({})", error.utf8_error()),
-                        ));
-                    }
-                }
-            },
-            Err(error) => {
                 if is_target {
-                    diagnostics.push(unreadable(&file_path, &error.to_string()));
+                    targets.push(file);
+                    if let Some(lossy) = &source.lossy {
+                        diagnostics.push(undecodable(file, &file_path, lossy));
+                    }
+                }
+            }
+            Err(diagnostic) => {
+                if is_target {
+                    diagnostics.push(*diagnostic);
                 }
             }
         }
@@ -91,7 +84,7 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
         root,
         targets,
         diagnostics,
-        boms,
+        encodings,
     })
 }
 
@@ -119,24 +112,31 @@ fn unreadable(path: &Path, why: &str) -> Diagnostic {
         Code::UnreadableFile,
         format!("cannot read {}: {why}", path.display()),
     )
+    .with_path(path.to_path_buf())
     .with_note("awaitify leaves the file untouched")
 }
 
-/// Reads a source file: its text without a byte-order mark, and whether it had one.
-pub fn read_source(path: &Path) -> Result<(String, bool), Box<Diagnostic>> {
+/// A file that was read but cannot be decoded exactly.
+pub fn undecodable(file: File, path: &Path, lossy: &Undecodable) -> Diagnostic {
+    let range = TextRange::new(
+        TextSize::try_from(lossy.at.start).unwrap_or_default(),
+        TextSize::try_from(lossy.at.end).unwrap_or_default(),
+    );
+    Diagnostic::error(
+        Code::UnreadableFile,
+        format!("cannot decode {}: {}", path.display(), lossy.why),
+    )
+    .with_primary(Label::new(file, range, "here"))
+    .with_note("awaitify still reads the file's calls, so the rest of the project stays consistent with it, but never writes it")
+    .with_note("CPython decodes source as UTF-8 unless a `# -*- coding: NAME -*-` comment on one of the first two lines says otherwise (PEP 263)")
+}
+
+/// Reads and decodes a source file. Only a file that cannot be read at all is an error;
+/// one that cannot be decoded exactly comes back with [`Source::lossy`] set.
+pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
     let bytes =
         std::fs::read(path).map_err(|error| Box::new(unreadable(path, &error.to_string())))?;
-    let mut text = String::from_utf8(bytes).map_err(|error| {
-        Box::new(unreadable(
-            path,
-            &format!("it is not valid UTF-8 ({})", error.utf8_error()),
-        ))
-    })?;
-    let has_bom = text.starts_with(UTF8_BOM);
-    if has_bom {
-        text.drain(..UTF8_BOM.len());
-    }
-    Ok((text, has_bom))
+    Ok(source::decode(&bytes))
 }
 
 /// Every Python file of the project rooted at `dir`, sorted.
@@ -178,12 +178,15 @@ fn collect_python_files(dir: &Path, exclude: Option<&Path>, out: &mut Vec<PathBu
 }
 
 impl LoadedProject {
-    /// The text to write for `file`: its byte-order mark, if it had one, restored.
-    pub fn output_text(&self, file: File, text: &str) -> String {
-        if self.boms.contains(&file) {
-            format!("{UTF8_BOM}{text}")
-        } else {
-            text.to_string()
-        }
+    /// The bytes to write for `file`'s new `text`, in the file's own encoding.
+    pub fn output_bytes<'a>(&self, file: File, text: &'a str) -> std::borrow::Cow<'a, [u8]> {
+        source::encode(text, self.encoding(file))
+    }
+
+    pub fn encoding(&self, file: File) -> SourceEncoding {
+        self.encodings
+            .get(&file)
+            .copied()
+            .unwrap_or(SourceEncoding::Utf8)
     }
 }

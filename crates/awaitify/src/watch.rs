@@ -14,8 +14,10 @@ use std::time::{Duration, Instant, SystemTime};
 use awaitify_db::{File, RootDatabase};
 use awaitify_diagnostics::Diagnostic;
 use awaitify_rewrite::Settings;
+use rustc_hash::FxHashMap;
 
-use crate::project::{python_files, read_source};
+use crate::project::{python_files, read_source, undecodable};
+use crate::source::SourceEncoding;
 
 /// What one round of re-analysis found.
 pub struct Report {
@@ -33,7 +35,8 @@ pub struct Watcher {
     out_dir: Option<PathBuf>,
     settings: Settings,
     seen: BTreeMap<PathBuf, SystemTime>,
-    boms: Vec<File>,
+    /// The encoding of each file that is not plain UTF-8.
+    encodings: FxHashMap<File, SourceEncoding>,
     /// What was last written for each output path, so unchanged outputs are not rewritten.
     written: BTreeMap<PathBuf, String>,
 }
@@ -55,7 +58,7 @@ impl Watcher {
             out_dir,
             settings,
             seen: BTreeMap::new(),
-            boms: Vec::new(),
+            encodings: FxHashMap::default(),
             written: BTreeMap::new(),
         })
     }
@@ -81,10 +84,13 @@ impl Watcher {
                 continue;
             }
             match read_source(path) {
-                Ok((text, bom)) => {
-                    let file = self.db.set_file(path.clone(), text);
-                    if bom && !self.boms.contains(&file) {
-                        self.boms.push(file);
+                Ok(source) => {
+                    let file =
+                        self.db
+                            .set_file_decoded(path.clone(), source.text, source.lossy.is_some());
+                    self.encodings.insert(file, source.encoding);
+                    if let Some(lossy) = &source.lossy {
+                        read_errors.push(undecodable(file, path, lossy));
                     }
                 }
                 Err(diagnostic) => {
@@ -133,23 +139,26 @@ impl Watcher {
         let files: Vec<File> = awaitify_db::Db::project(&self.db).files(&self.db).clone();
         for file in files {
             let rewrite = awaitify_rewrite::file_rewrite(&self.db, file, self.settings);
-            if !rewrite.errors.is_empty() {
+            if !rewrite.errors.is_empty() || file.decoded_lossily(&self.db) {
                 continue;
             }
             let path = file.path(&self.db).clone();
             let relative = path.strip_prefix(&self.root).unwrap_or(&path).to_path_buf();
-            let mut text = rewrite
+            let text = rewrite
                 .output
                 .clone()
                 .unwrap_or_else(|| file.text(&self.db).to_string());
-            if self.boms.contains(&file) {
-                text.insert(0, '\u{feff}');
-            }
             let destination = out_dir.join(&relative);
             if self.written.get(&destination) == Some(&text) {
                 continue;
             }
-            if crate::write::write_atomically_like(&destination, &text, Some(&path)).is_ok() {
+            let encoding = self
+                .encodings
+                .get(&file)
+                .copied()
+                .unwrap_or(SourceEncoding::Utf8);
+            let bytes = crate::source::encode(&text, encoding);
+            if crate::write::write_atomically_like(&destination, &bytes, Some(&path)).is_ok() {
                 self.written.insert(destination, text);
                 written.push(relative);
             }

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_atomically_like(path, contents, None)
 }
 
@@ -13,7 +13,7 @@ pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
 /// `source` (the input file an `--out-dir` copy comes from), not the temporary file's.
 pub fn write_atomically_like(
     path: &Path,
-    contents: &str,
+    contents: &[u8],
     source: Option<&Path>,
 ) -> std::io::Result<()> {
     // Through a symbolic link, the file it points to is what gets rewritten.
@@ -38,7 +38,7 @@ pub fn write_atomically_like(
         .prefix(".awaitify-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    temporary.write_all(contents.as_bytes())?;
+    temporary.write_all(contents)?;
     temporary.as_file().sync_all()?;
     if let Some(permissions) = permissions {
         std::fs::set_permissions(temporary.path(), permissions)?;
@@ -58,7 +58,7 @@ mod tests {
         let path = dir.path().join("script.py");
         std::fs::write(&path, "old\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o751)).unwrap();
-        write_atomically(&path, "new\n").unwrap();
+        write_atomically(&path, b"new\n").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o751);
@@ -74,7 +74,7 @@ mod tests {
         std::fs::write(&source, "old\n").unwrap();
         std::fs::set_permissions(&source, std::fs::Permissions::from_mode(0o644)).unwrap();
         let copy = dir.path().join("out").join("app.py");
-        write_atomically_like(&copy, "new\n", Some(&source)).unwrap();
+        write_atomically_like(&copy, b"new\n", Some(&source)).unwrap();
         assert_eq!(std::fs::read_to_string(&copy).unwrap(), "new\n");
         let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o644);
@@ -87,7 +87,7 @@ mod tests {
         let link = dir.path().join("link.py");
         std::fs::write(&target, "old\n").unwrap();
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        write_atomically(&link, "new\n").unwrap();
+        write_atomically(&link, b"new\n").unwrap();
         assert!(
             std::fs::symlink_metadata(&link)
                 .unwrap()

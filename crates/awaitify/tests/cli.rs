@@ -631,6 +631,85 @@ fn a_file_that_is_not_utf8_is_never_written() {
     assert!(run.stdout.is_empty());
 }
 
+/// A file that declares its encoding (PEP 263) is read in it, rewritten, and written
+/// back in the same encoding: every byte outside the edits is kept.
+#[test]
+fn a_declared_encoding_is_read_and_written_back() {
+    let latin = b"# -*- coding: latin-1 -*-\nimport time\n\ndef caf\xe9():\n    print('\xe9t\xe9')\n    time.sleep(1)\n\ncaf\xe9()\n";
+    let expected = b"# -*- coding: latin-1 -*-\nimport asyncio\nimport time\n\nasync def caf\xe9():\n    print('\xe9t\xe9')\n    await asyncio.sleep(1)\n\nawait caf\xe9()\n";
+    let dir = project(&[("latin.py", latin)]);
+
+    let run = awaitify(dir.path(), ["transform", "latin.py"]);
+    run.assert_code(0);
+    assert_eq!(
+        run.stdout,
+        expected,
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    awaitify(dir.path(), ["transform", ".", "--out-dir", arg(out.path())]).assert_code(0);
+    assert_eq!(read(out.path().join("latin.py")), expected);
+
+    awaitify(dir.path(), ["transform", ".", "--write"]).assert_code(0);
+    assert_eq!(read(dir.path().join("latin.py")), expected);
+}
+
+/// A file that cannot be decoded is still read for its calls: a helper it calls does
+/// not become async (AW209), so the project stays consistent with the file that is
+/// never written. The AW002 points at the first undecodable byte.
+#[test]
+fn an_undecodable_caller_keeps_its_callees_synchronous() {
+    let legacy = b"from helpers import nap\n\ndef run():\n    nap()  # caf\xe9\n\nrun()\n";
+    let dir = project(&[("helpers.py", HELPERS.as_bytes()), ("legacy.py", legacy)]);
+    let before = snapshot(dir.path());
+
+    let run = awaitify(dir.path(), ["check", "."]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("legacy.py:4:17"), "{}", run.stderr);
+    assert!(run.stderr.contains("AW002"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("AW209") && run.stderr.contains("cannot be decoded exactly"),
+        "{}",
+        run.stderr
+    );
+
+    awaitify(dir.path(), ["transform", ".", "--write"]).assert_code(1);
+    assert_eq!(snapshot(dir.path()), before, "nothing is written");
+}
+
+/// When one file's rewrite fails verification, no file of the project is written: the
+/// others may await functions that the failing file was to make async.
+#[test]
+fn a_rewrite_that_fails_verification_writes_no_file() {
+    let dir = sample_project();
+    let before = snapshot(dir.path());
+    let corrupt = ["--verify", "--corrupt-for-testing", "drop-await"];
+
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["transform", ".", "--out-dir", arg(out.path())];
+    args.extend(corrupt);
+    let run = awaitify(dir.path(), &args);
+    run.assert_code(1);
+    assert!(run.stderr.contains("AW301"), "{}", run.stderr);
+    assert!(run.stderr.contains("no file was written"), "{}", run.stderr);
+    assert!(
+        file_names(out.path()).is_empty(),
+        "{:?}",
+        file_names(out.path())
+    );
+
+    let mut args = vec!["transform", ".", "--write"];
+    args.extend(corrupt);
+    awaitify(dir.path(), &args).assert_code(1);
+    assert_eq!(snapshot(dir.path()), before);
+
+    // Without the corruption the same rewrite verifies and is written.
+    awaitify(dir.path(), ["transform", ".", "--write", "--verify"]).assert_code(0);
+    assert_eq!(read_string(dir.path().join("main.py")), MAIN_REWRITTEN);
+}
+
 // ---------------------------------------------------------------------------------------
 // 8. Byte-order marks
 // ---------------------------------------------------------------------------------------

@@ -26,6 +26,11 @@ pub struct File {
     pub path: PathBuf,
     #[returns(deref)]
     pub text: String,
+    /// The bytes on disk could not be decoded exactly (not valid in their encoding, or
+    /// an encoding awaitify cannot write back), so `text` holds replacement characters.
+    /// Such a text is good enough to find the file's calls, never to write the file.
+    #[returns(copy)]
+    pub decoded_lossily: bool,
 }
 
 /// The program under analysis: the roots that module names are relative to (the first
@@ -164,6 +169,17 @@ impl RootDatabase {
 
     /// Adds `path` with `text`, or sets the text of the file already at `path`.
     pub fn set_file(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> File {
+        self.set_file_decoded(path, text, false)
+    }
+
+    /// As [`RootDatabase::set_file`], for a text that was decoded with replacement
+    /// characters when `lossily` (see [`File::decoded_lossily`]).
+    pub fn set_file_decoded(
+        &mut self,
+        path: impl Into<PathBuf>,
+        text: impl Into<String>,
+        lossily: bool,
+    ) -> File {
         let path = path.into();
         let text = text.into();
         let existing = self.files_by_path.lock().unwrap().get(&path);
@@ -172,10 +188,13 @@ impl RootDatabase {
                 if file.text(self) != text {
                     file.set_text(self).to(text);
                 }
+                if file.decoded_lossily(self) != lossily {
+                    file.set_decoded_lossily(self).to(lossily);
+                }
                 file
             }
             None => {
-                let file = File::new(self, path.clone(), text);
+                let file = File::new(self, path.clone(), text, lossily);
                 self.files_by_path.lock().unwrap().insert(path, file);
                 let mut files = self.project().files(self).clone();
                 files.push(file);

@@ -68,7 +68,7 @@ macro_rules! codes {
 
 codes! {
     SyntaxError = "AW001", "syntax-error", Error, "The file does not parse; it is reported and never written.";
-    UnreadableFile = "AW002", "unreadable-file", Error, "The file could not be read or is not valid UTF-8.";
+    UnreadableFile = "AW002", "unreadable-file", Error, "The file could not be read, or not decoded exactly in its encoding (UTF-8 unless a PEP 263 comment declares another).";
     InvalidConfig = "AW003", "invalid-config", Error, "The `[tool.awaitify]` table or `awaitify.toml` is malformed.";
     AmbiguousName = "AW101", "ambiguous-name", Warning, "A name that matters to a rewrite may refer to different things depending on the path taken.";
     InvalidatedName = "AW102", "invalidated-name", Warning, "A call matches a rule, but the module attribute it names was reassigned earlier.";

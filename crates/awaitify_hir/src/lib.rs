@@ -88,6 +88,12 @@ pub fn has_syntax_errors(db: &dyn Db, file: File) -> bool {
     !lowered_file(db, file).errors.is_empty()
 }
 
+/// Whether awaitify may write `file`: its text was decoded exactly and it parses.
+/// The calls of a file that may not be written still count; its own code never changes.
+pub fn is_rewritable(db: &dyn Db, file: File) -> bool {
+    !file.decoded_lossily(db) && !has_syntax_errors(db, file)
+}
+
 /// What one lowering produces. Never compared: [`file_hir`] is where backdating happens.
 #[derive(Debug, Clone)]
 pub struct LoweredFile {

@@ -295,7 +295,7 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
     let graph = Graph::new(db);
     let mut seeds: Vec<SiteKey> = Vec::new();
     for file in &graph.files {
-        if awaitify_hir::has_syntax_errors(db, *file) {
+        if !awaitify_hir::is_rewritable(db, *file) {
             continue;
         }
         for seed in &file_seeds(db, *file, settings).seeds {
@@ -409,7 +409,7 @@ fn find_blockers(
     };
     for unit in colored {
         let (file, body) = *unit;
-        if awaitify_hir::has_syntax_errors(db, file) {
+        if !awaitify_hir::is_rewritable(db, file) {
             block(*unit, Blocker::UnwritableFile, blocked);
             continue;
         }

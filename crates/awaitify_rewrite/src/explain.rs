@@ -151,7 +151,14 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
             Blocker::ExternalBase { base } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
-            Blocker::UnwritableFile => (Code::CallerStaysSync, Label::new(file, unit_range(db, *unit), "in a file with syntax errors"), format!("{name} would need to become async, but its file is not rewritten"), "a file that fails to parse is never written".to_string()),
+            Blocker::UnwritableFile => {
+                let (label, note) = if file.decoded_lossily(db) {
+                    ("in a file that cannot be decoded exactly", "a file awaitify cannot decode and encode back byte for byte is never written")
+                } else {
+                    ("in a file with syntax errors", "a file that fails to parse is never written")
+                };
+                (Code::CallerStaysSync, Label::new(file, unit_range(db, *unit), label), format!("{name} would need to become async, but its file is not rewritten"), note.to_string())
+            }
             Blocker::SharesCallSite { site: key, partner } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), "one call may run either"), format!("{name} would need to become async, but {} cannot", unit_label(db, *partner)), "functions reachable from the same call (overrides) are made async together or not at all".to_string()),
         };
         let mut diagnostic = Diagnostic::new(code, message)

@@ -52,6 +52,14 @@ pub struct FileRewrite {
 
 #[salsa::tracked(returns(ref))]
 pub fn file_rewrite(db: &dyn Db, file: File, settings: Settings) -> FileRewrite {
+    if file.decoded_lossily(db) {
+        // Whoever decoded it reports why (`unreadable-file`); its syntax errors would
+        // only echo the replacement characters.
+        return FileRewrite {
+            output: None,
+            errors: Vec::new(),
+        };
+    }
     let syntax = awaitify_hir::syntax_diagnostics(db, file);
     if !syntax.is_empty() {
         return FileRewrite {
@@ -99,7 +107,7 @@ pub fn project_diagnostics(db: &dyn Db, settings: Settings) -> Vec<Diagnostic> {
     for file in &files {
         let rewrite = file_rewrite(db, *file, settings);
         diagnostics.extend(rewrite.errors.iter().cloned());
-        if !awaitify_hir::has_syntax_errors(db, *file) {
+        if awaitify_hir::is_rewritable(db, *file) {
             diagnostics.extend(explain::seed_diagnostics(db, *file, settings));
         }
     }
