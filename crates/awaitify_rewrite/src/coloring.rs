@@ -92,11 +92,12 @@ pub enum Blocker {
     UnresolvedCaller {
         site: SiteKey,
     },
-    /// The method's class inherits from `base`, outside the project.
+    /// The method's class inherits from `base`, outside the project; `None` when the
+    /// base is an expression awaitify cannot name (`class C(make_base()):`).
     ExternalBase {
-        base: String,
+        base: Option<String>,
     },
-    /// The unit's file has syntax errors and is never written.
+    /// The unit's file has syntax errors or cannot be decoded, and is never written.
     UnwritableFile,
     AmbiguousCall {
         site: SiteKey,
@@ -625,12 +626,12 @@ const INERT_BASES: &[&str] = &[
 ];
 
 /// The first base in `class`'s hierarchy that lies outside the project (and may call its
-/// methods), if any.
+/// methods), if any: its name, or `None` for a base that is not a name.
 fn external_base(
     resolver: &mut Resolver,
     file: File,
     class: awaitify_hir::hir::ClassId,
-) -> Option<String> {
+) -> Option<Option<String>> {
     let db = resolver.db();
     for (owner_file, owner) in resolver.mro(file, class).iter().copied() {
         let symbols = module_symbols(db, owner_file);
@@ -639,17 +640,17 @@ fn external_base(
         };
         for base in summary.bases.iter() {
             let Some(path) = base else {
-                return Some("a computed base".to_string());
+                return Some(None);
             };
             match resolver.resolve_path(owner_file, path, None) {
                 Resolution::Definite(Target::Class { .. }) => {}
                 Resolution::Definite(target) => {
                     let name = target_name(db, &target);
                     if !INERT_BASES.contains(&name.as_str()) {
-                        return Some(name);
+                        return Some(Some(name));
                     }
                 }
-                _ => return Some(path.to_string()),
+                _ => return Some(Some(path.to_string())),
             }
         }
     }

@@ -117,7 +117,12 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                     Some(Why::Seed(site) | Why::Calls { site, .. } | Why::SharesCallSite { site, .. }) => site_range(db, *site),
                     None => TextRange::default(),
                 };
-                (Code::AwaitInImportedModule, Label::new(file, range, "this runs at import time"), format!("{name} would need to await, but the module is imported by `{}`", importer.path(db).display()), "only the main script may use top-level `await`; an imported module's top level runs synchronously".to_string())
+                let label = if main_guards(db, file).iter().any(|guard| guard.contains_range(range)) {
+                    "this runs only as the main script, but `await` here fails to compile on import"
+                } else {
+                    "this runs at import time"
+                };
+                (Code::AwaitInImportedModule, Label::new(file, range, label), format!("{name} would need to await, but the module is imported by `{}`", importer.path(db).display()), "only the main script may use top-level `await`; an imported module's top level runs synchronously".to_string())
             }
             Blocker::SyncDunder => (Code::AsyncInSyncDunder, Label::new(file, unit_range(db, *unit), "Python calls this synchronously"), format!("{name} would need to become async"), "special methods such as `__init__` and `__str__` are called by Python itself, which never awaits them".to_string()),
             Blocker::Property { decorator } => (Code::AsyncInProperty, Label::new(file, map.body(parent_body(hir, body)).expr(*decorator), "a property"), format!("{name} would need to become async"), "reading an attribute cannot await, so a property cannot be a coroutine".to_string()),
@@ -150,7 +155,8 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
-            Blocker::ExternalBase { base } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
+            Blocker::ExternalBase { base: Some(base) } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
+            Blocker::ExternalBase { base: None } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), "a method of a class with a computed base"), format!("{name} would need to become async, but its class has a base awaitify cannot name"), "a base computed when the class is defined may be outside the project and call this method itself, synchronously".to_string()),
             Blocker::UnwritableFile => {
                 let (label, note) = if file.decoded_lossily(db) {
                     ("in a file that cannot be decoded exactly", "a file awaitify cannot decode and encode back byte for byte is never written")
@@ -256,4 +262,33 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
         );
     }
     diagnostics
+}
+
+/// The ranges of the module's top-level `if __name__ == "__main__":` blocks.
+fn main_guards(db: &dyn Db, file: File) -> Vec<TextRange> {
+    use awaitify_hir::hir::{CmpOp, Expr, Literal, Stmt};
+    let module = &file_hir(db, file).module;
+    let map = file_source_map(db, file);
+    let is_name =
+        |expr| matches!(&module.exprs[expr], Expr::Name { id, .. } if id.as_str() == "__name__");
+    let is_main = |expr| matches!(&module.exprs[expr], Expr::Literal(Literal::Str(text)) if &**text == "__main__");
+    module
+        .block
+        .iter()
+        .filter(|stmt| match &module.stmts[**stmt] {
+            Stmt::If { test, .. } => match &module.exprs[*test] {
+                Expr::Compare {
+                    left,
+                    ops,
+                    comparators,
+                } if **ops == [CmpOp::Eq] => {
+                    (is_name(*left) && is_main(comparators[0]))
+                        || (is_main(*left) && is_name(comparators[0]))
+                }
+                _ => false,
+            },
+            _ => false,
+        })
+        .map(|stmt| map.body(BodyId::Module).stmt(*stmt))
+        .collect()
 }

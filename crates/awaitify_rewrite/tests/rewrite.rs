@@ -32,11 +32,13 @@ fn rules_of(case: &TestCase) -> RuleSet {
 }
 
 /// Rewrites every file of `db`; returns (path, output) for files that changed.
+/// The changed files, and each diagnostic as `path:line:column CODE` with its primary
+/// label's message.
 fn rewrite_all(
     db: &RootDatabase,
     files: &[(String, File)],
     rules: &RuleSet,
-) -> (Vec<(String, String)>, Vec<String>) {
+) -> (Vec<(String, String)>, Vec<(String, String)>) {
     let settings = Settings::new(db, rules.clone());
     let mut changed = Vec::new();
     for (path, file) in files {
@@ -54,10 +56,18 @@ fn rewrite_all(
                 let (line, column) = line_column(label.file.text(db), label.range.start());
                 format!("{}:{line}:{column}", relative.display())
             });
-            format!(
-                "{} {}",
-                location.unwrap_or_default(),
-                diagnostic.code.as_str()
+            let label = diagnostic
+                .primary
+                .as_ref()
+                .map(|label| label.message.clone())
+                .unwrap_or_default();
+            (
+                format!(
+                    "{} {}",
+                    location.unwrap_or_default(),
+                    diagnostic.code.as_str()
+                ),
+                label,
             )
         })
         .collect();
@@ -103,23 +113,37 @@ fn check_case(case: &TestCase, outcome: &mut Outcome) {
             ),
         }
     }
-    diagnostics.sort();
-    let mut expected: Vec<String> = case
+    // Each expected line is `path:line:column CODE`, optionally followed by `: label`,
+    // the primary label's message, when the case documents the wording too.
+    let mut unmatched = diagnostics.clone();
+    let mut missing = Vec::new();
+    for line in case
         .expectations("diagnostics")
-        .flat_map(|block| {
-            block
-                .text
-                .lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    expected.sort();
-    if diagnostics != expected {
+        .flat_map(|block| block.text.lines().map(str::trim).collect::<Vec<_>>())
+        .filter(|line| !line.is_empty())
+    {
+        let (location, label) = match line.split_once(": ") {
+            Some((location, label)) => (location, Some(label)),
+            None => (line, None),
+        };
+        let found = unmatched.iter().position(|(actual, actual_label)| {
+            actual == location && label.is_none_or(|label| label == actual_label)
+        });
+        match found {
+            Some(index) => {
+                unmatched.remove(index);
+            }
+            None => missing.push(line.to_string()),
+        }
+    }
+    if !missing.is_empty() || !unmatched.is_empty() {
+        diagnostics.sort();
+        let got: Vec<String> = diagnostics
+            .iter()
+            .map(|(location, label)| format!("{location}: {label}"))
+            .collect();
         fail(
-            format!("diagnostics: expected {expected:#?}, got {diagnostics:#?}"),
+            format!("diagnostics: expected but not found {missing:#?}, got {got:#?}"),
             outcome,
         );
     }

@@ -118,6 +118,19 @@ impl ModuleSymbols {
                     .map(|expr| ExprPath::of(parent, *expr))
                     .collect()
             };
+            // `Base[T]` inherits from `Base`: typing's generic aliases give their origin
+            // class through `__mro_entries__`.
+            let bases = data
+                .bases
+                .iter()
+                .map(|expr| {
+                    let origin = match &parent.exprs[*expr] {
+                        Expr::Subscript { value, .. } => *value,
+                        _ => *expr,
+                    };
+                    ExprPath::of(parent, origin)
+                })
+                .collect();
             let members = index
                 .class_scopes
                 .get(class)
@@ -127,7 +140,7 @@ impl ModuleSymbols {
                 class,
                 ClassSummary {
                     name: data.name.clone(),
-                    bases: paths(&data.bases),
+                    bases,
                     decorators: paths(&data.decorators),
                     members,
                 },
