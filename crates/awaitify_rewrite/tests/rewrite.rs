@@ -32,13 +32,15 @@ fn rules_of(case: &TestCase) -> RuleSet {
 }
 
 /// Rewrites every file of `db`; returns (path, output) for files that changed.
-/// The changed files, and each diagnostic as `path:line:column CODE` with its primary
-/// label's message.
+/// A diagnostic as `path:line:column CODE`, with its primary label's message.
+type LocatedDiagnostic = (String, String);
+
+/// The changed files (path, new text), and every diagnostic.
 fn rewrite_all(
     db: &RootDatabase,
     files: &[(String, File)],
     rules: &RuleSet,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+) -> (Vec<(String, String)>, Vec<LocatedDiagnostic>) {
     let settings = Settings::new(db, rules.clone());
     let mut changed = Vec::new();
     for (path, file) in files {
