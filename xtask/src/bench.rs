@@ -261,6 +261,17 @@ fn minor_faults() -> u64 {
         .unwrap_or(0)
 }
 
+/// The process's resident memory now, in MB, from `/proc/self/statm`; 0 elsewhere.
+fn resident_mb() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|field| field.parse().ok())
+        .unwrap_or(0);
+    pages * 4096 / (1024 * 1024)
+}
+
 /// `--only phases`: each salsa stage of the single-threaded pipeline in turn, per run,
 /// with the process's peak resident memory at the end.
 fn phases(root: &Path, sources: &[(PathBuf, String)], runs: usize) {
@@ -272,8 +283,9 @@ fn phases(root: &Path, sources: &[(PathBuf, String)], runs: usize) {
         let mut line = format!("run {run}:");
         let mut lap = |phase: &str, line: &mut String| {
             line.push_str(&format!(
-                " {phase} {:.0} ms,",
-                clock.elapsed().as_secs_f64() * 1000.0
+                " {phase} {:.0} ms ({} MB),",
+                clock.elapsed().as_secs_f64() * 1000.0,
+                resident_mb()
             ));
             clock = Instant::now();
         };
