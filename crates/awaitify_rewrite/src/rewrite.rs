@@ -185,7 +185,11 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             }
         }
     }
-    edits.extend(planner.import_edit(source));
+    // First among edits at its offset: `import asyncio` goes before the `async ` or
+    // `await ` of a statement that starts where it is inserted.
+    if let Some(import) = planner.import_edit(source) {
+        edits.insert(0, import);
+    }
     edits
 }
 
