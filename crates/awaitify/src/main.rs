@@ -311,13 +311,14 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
         });
         outputs.push((*file, output, broken));
     }
+    // A rewrite that failed its own check: the other files may depend on it.
+    let mut failed = awaitify_rewrite::has_internal_failure(db, settings);
     if verify {
         let changed: Vec<(File, String)> = outputs
             .iter()
             .filter_map(|(file, output, _)| output.clone().map(|output| (*file, output)))
             .collect();
         let rules = settings.rules(db).clone();
-        let mut failed = false;
         for (_, verdict) in awaitify::verify::verify_project(db, &project.root, &changed, &rules) {
             if let awaitify::verify::Verdict::Failed(diagnostic) = verdict {
                 failed = true;
@@ -327,11 +328,11 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
                 ));
             }
         }
-        if failed {
-            // Writing the files that did verify could leave a caller unawaited.
-            for entry in &mut outputs {
-                entry.2 = true;
-            }
+    }
+    if failed {
+        // Writing the files that did verify could leave a caller unawaited.
+        for entry in &mut outputs {
+            entry.2 = true;
         }
     }
 

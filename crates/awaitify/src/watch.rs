@@ -136,6 +136,10 @@ impl Watcher {
             return Vec::new();
         };
         let mut written = Vec::new();
+        if awaitify_rewrite::has_internal_failure(&self.db, self.settings) {
+            // The files of a project change together; see the AW301 diagnostic.
+            return written;
+        }
         let files: Vec<File> = awaitify_db::Db::project(&self.db).files(&self.db).clone();
         for file in files {
             let rewrite = awaitify_rewrite::file_rewrite(&self.db, file, self.settings);

@@ -81,7 +81,10 @@ pub fn file_rewrite(db: &dyn Db, file: File, settings: Settings) -> FileRewrite 
         errors: vec![
             Diagnostic::error(Code::VerificationFailed, message)
                 .with_primary(Label::new(file, Default::default(), "in this file"))
-                .with_note("this is a bug in awaitify; the file is left unchanged"),
+                .with_note(
+                    "this is a bug in awaitify; the file is left unchanged, and so is every \
+                     other file of the project, since they may depend on its rewrite",
+                ),
         ],
     };
     match print::apply_edits(source, &edits) {
@@ -97,6 +100,17 @@ pub fn file_rewrite(db: &dyn Db, file: File, settings: Settings) -> FileRewrite 
         },
         Err(message) => failure(message),
     }
+}
+
+/// Whether the rewrite of some file of the project failed its own check (the output
+/// would not parse). The files of a project change together, so then none may be written.
+pub fn has_internal_failure(db: &dyn Db, settings: Settings) -> bool {
+    db.project().files(db).iter().any(|file| {
+        file_rewrite(db, *file, settings)
+            .errors
+            .iter()
+            .any(|error| error.code == Code::VerificationFailed)
+    })
 }
 
 /// Every diagnostic about the project under `settings`, sorted by file and position.
