@@ -259,7 +259,11 @@ pub fn verify_project(
                             path.display()
                         ),
                     )
-                    .with_path(path.clone())
+                    .with_primary(Label::new(
+                        *file,
+                        input_line(file.text(input), output_file.text(&output_db), line),
+                        format!("the call of `{callee}` on this line is left unawaited"),
+                    ))
                     .with_note("this is a bug in awaitify; the file is left unchanged"),
                 )
             }
@@ -390,11 +394,52 @@ pub fn await_violations(
             && body.stmts.iter().any(
                 |(_, stmt)| matches!(stmt, Stmt::Return { value: Some(value) } if *value == child),
             );
-        if !is_argument && (async_context || is_returned) {
+        // `coro = job()` hands the coroutine on when the same body later awaits `coro`
+        // or passes it as an argument.
+        let is_stored_and_awaited = parent.is_none()
+            && body.stmts.iter().any(|(_, stmt)| match stmt {
+                Stmt::Assign { targets, value } if *value == child => match &**targets {
+                    [target] => match &body.exprs[*target] {
+                        Expr::Name { id, .. } => handed_on(body, id),
+                        _ => false,
+                    },
+                    _ => false,
+                },
+                _ => false,
+            });
+        if !is_argument && !is_stored_and_awaited && (async_context || is_returned) {
             violations.push((map.body(site.body).expr(site.expr), target_name(db, target)));
         }
     }
     violations
+}
+
+/// The range of the input line that output line `line` (1-based) comes from. The
+/// rewrite adds whole lines only at the top (`import asyncio`), so the difference in line
+/// counts is the shift.
+fn input_line(input: &str, output: &str, line: usize) -> TextRange {
+    let added = output.lines().count().saturating_sub(input.lines().count());
+    let wanted = line.saturating_sub(1 + added);
+    let start: usize = input.split_inclusive('\n').take(wanted).map(str::len).sum();
+    let start = start.min(input.len());
+    let end = input[start..]
+        .find(['\r', '\n'])
+        .map_or(input.len(), |offset| start + offset);
+    TextRange::new(
+        TextSize::try_from(start).unwrap_or_default(),
+        TextSize::try_from(end).unwrap_or_default(),
+    )
+}
+
+/// Whether `body` awaits the name `name` (`await coro`) or passes it as an argument.
+fn handed_on(body: &awaitify_hir::hir::Body, name: &awaitify_hir::hir::Name) -> bool {
+    use awaitify_hir::hir::{ExprContext, ExprId};
+    let is_name = |expr: ExprId| matches!(&body.exprs[expr], Expr::Name { id, ctx: ExprContext::Load } if id == name);
+    body.exprs.iter().any(|(_, expr)| match expr {
+        Expr::Await { value } => is_name(*value),
+        Expr::Call { args, .. } => args.iter().any(|arg| is_name(*arg)),
+        _ => false,
+    })
 }
 
 /// Maps a label on the erased input back onto the original file: the erased text is the
