@@ -560,12 +560,15 @@ impl<'db> Resolver<'db> {
         match self.module_target(&absolute) {
             Target::ProjectModule(module_file) => {
                 match self.module_member(module_file, name) {
-                    Resolution::Unresolved(Unresolved::NoAttribute(_)) => {
-                        // `from pkg import submodule`.
+                    // `from pkg import submodule`: Python imports the submodule when the
+                    // package has no such attribute, and also when the attribute is this
+                    // very import (`from . import api` in `pkg/__init__.py`, which the
+                    // lookup sees as a cycle).
+                    Resolution::Unresolved(unresolved) => {
                         let submodule = format!("{absolute}.{name}");
                         match resolve_module(self.db, &submodule) {
                             Some(found) => Resolution::Definite(Target::ProjectModule(found)),
-                            None => Resolution::Unresolved(Unresolved::NoAttribute(name.clone())),
+                            None => Resolution::Unresolved(unresolved),
                         }
                     }
                     other => other,
