@@ -27,6 +27,7 @@ use awaitify_callgraph::{CallSite, Context, Iteration, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::{BodyId, ExprId, FunctionId};
+use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
 use awaitify_semantic::{Resolution, Resolver, Target, module_symbols};
@@ -161,7 +162,7 @@ impl<'db> Graph<'db> {
             let calls = file_calls(db, *file);
             let hir = file_hir(db, *file);
             for (index, site) in calls.sites.iter().enumerate() {
-                if (!is_clean_callee(site) || site.targets.is_empty())
+                if receiver_may_be_project_instance(site)
                     && let awaitify_hir::hir::Expr::Call { func, .. } =
                         &hir.body(site.body).exprs[site.expr]
                     && let awaitify_hir::hir::Expr::Attribute { attr, .. } =
@@ -532,6 +533,23 @@ fn find_blockers(
 
 /// Every way the callee may resolve is a project function (or a class whose
 /// constructor is listed): awaiting the call is safe whichever runs.
+/// Whether a method call's receiver may be an instance of a project class that awaitify
+/// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
+/// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
+/// what Streamlit's `session_state` holds. Literals and comprehensions never are.
+fn receiver_may_be_project_instance(site: &CallSite) -> bool {
+    match &site.callee {
+        Resolution::Definite(Target::External(name)) => {
+            name.contains("()") || name.starts_with("streamlit.session_state.")
+        }
+        Resolution::Unresolved(Unresolved::Expression(kind)) => !matches!(
+            *kind,
+            "literal" | "f-string" | "dict" | "set" | "list" | "tuple" | "comprehension"
+        ),
+        _ => !is_clean_callee(site) || site.targets.is_empty(),
+    }
+}
+
 fn is_clean_callee(site: &CallSite) -> bool {
     match &site.callee {
         Resolution::Definite(_) => true,
