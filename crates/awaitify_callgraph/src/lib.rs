@@ -94,6 +94,10 @@ pub struct FileCalls {
     pub generators_without_async_form: FxHashSet<FunctionId>,
     /// Project modules this file imports (and so executes), anywhere in it.
     pub imports: IndexSet<File>,
+    /// Project functions this file reassigns through an attribute (`helpers.fetch =
+    /// fake`, `Client.fetch = fake`, `self.fetch = other`): calls of them may run the
+    /// new value.
+    pub reassigned: Vec<Reference>,
 }
 
 /// Whether `body`'s own frame (not nested scopes) contains `yield`.
@@ -190,6 +194,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
         }
     }
     collector.collect_imports();
+    collector.collect_reassignments();
     Arc::new(collector.calls)
 }
 
@@ -806,6 +811,40 @@ impl Collector<'_> {
                 )
             })
         })
+    }
+
+    fn collect_reassignments(&mut self) {
+        let index = awaitify_semantic::semantic_index(self.db, self.file);
+        for store in &index.attribute_stores {
+            let body = self.hir.body(store.body);
+            let Expr::Attribute { attr, .. } = &body.exprs[store.expr] else {
+                continue;
+            };
+            if !self.function_names.contains(attr) {
+                continue;
+            }
+            let targets: Vec<Target> = match self
+                .resolver
+                .resolve_expr(self.file, store.body, store.expr)
+            {
+                Resolution::Definite(target) => vec![target],
+                Resolution::Ambiguous(candidates) => candidates
+                    .iter()
+                    .filter_map(|candidate| candidate.target.clone().ok())
+                    .collect(),
+                Resolution::Unresolved(_) => Vec::new(),
+            };
+            for target in targets {
+                if let Target::Function { .. } = target {
+                    self.calls.reassigned.push(Reference {
+                        body: store.body,
+                        expr: store.expr,
+                        target,
+                        decorator: false,
+                    });
+                }
+            }
+        }
     }
 
     fn collect_imports(&mut self) {

@@ -71,7 +71,7 @@ codes! {
     UnreadableFile = "AW002", "unreadable-file", Error, "The file could not be read, or not decoded exactly in its encoding (UTF-8 unless a PEP 263 comment declares another).";
     InvalidConfig = "AW003", "invalid-config", Error, "The `[tool.awaitify]` table or `awaitify.toml` is malformed.";
     AmbiguousName = "AW101", "ambiguous-name", Warning, "A name that matters to a rewrite may refer to different things depending on the path taken.";
-    InvalidatedName = "AW102", "invalidated-name", Warning, "A call matches a rule, but the module attribute it names was reassigned earlier.";
+    InvalidatedName = "AW102", "invalidated-name", Warning, "A call matches a rule, or a function would become async, but the attribute it names is reassigned (`time.sleep = fake`, `helpers.fetch = fake`).";
     AsyncInLambda = "AW201", "async-in-lambda", Warning, "A lambda would need to await; lambdas cannot be async.";
     AsyncInClassBody = "AW202", "async-in-class-body", Warning, "A class body would need to await; class bodies run synchronously.";
     AsyncInSyncDunder = "AW203", "async-in-sync-dunder", Warning, "A special method that Python calls synchronously would need to become async.";

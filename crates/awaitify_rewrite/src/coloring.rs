@@ -76,6 +76,11 @@ pub enum Blocker {
     UsedAsValue {
         reference: (File, usize),
     },
+    /// Reassigned through an attribute (`helpers.fetch = fake`): the index of the store
+    /// in its file's `reassigned`.
+    Reassigned {
+        store: (File, usize),
+    },
     GeneratorConsumed {
         site: SiteKey,
     },
@@ -147,6 +152,8 @@ struct Graph<'db> {
     references: FxHashMap<UnitKey, (File, usize)>,
     /// Attribute names called through receivers that do not resolve, with one such call.
     unresolved_method_calls: FxHashMap<awaitify_hir::hir::Name, SiteKey>,
+    /// Functions reassigned through an attribute, with one such store.
+    reassigned: FxHashMap<UnitKey, (File, usize)>,
 }
 
 impl<'db> Graph<'db> {
@@ -158,6 +165,7 @@ impl<'db> Graph<'db> {
         let mut imported_by = FxHashMap::default();
         let mut references = FxHashMap::default();
         let mut unresolved_method_calls = FxHashMap::default();
+        let mut reassigned = FxHashMap::default();
         for file in &files {
             let calls = file_calls(db, *file);
             let hir = file_hir(db, *file);
@@ -183,6 +191,17 @@ impl<'db> Graph<'db> {
             for imported in &calls.imports {
                 imported_by.entry(*imported).or_insert(*file);
             }
+            for (index, store) in calls.reassigned.iter().enumerate() {
+                if let Target::Function {
+                    file: target_file,
+                    function,
+                } = store.target
+                {
+                    reassigned
+                        .entry((target_file, BodyId::Function(function)))
+                        .or_insert((*file, index));
+                }
+            }
             for (index, reference) in calls.references.iter().enumerate() {
                 if let Target::Function {
                     file: target_file,
@@ -203,6 +222,7 @@ impl<'db> Graph<'db> {
             imported_by,
             references,
             unresolved_method_calls,
+            reassigned,
         }
     }
 
@@ -603,6 +623,9 @@ fn function_blocker(
         return Some(Blocker::UsedAsValue {
             reference: *reference,
         });
+    }
+    if let Some(store) = graph.reassigned.get(&unit) {
+        return Some(Blocker::Reassigned { store: *store });
     }
     let calls = file_calls(db, file);
     if calls.generators.contains(&function) {

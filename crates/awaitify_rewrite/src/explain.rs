@@ -137,6 +137,12 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                     (Code::FunctionUsedAsValue, Label::new(ref_file, range, "used as a value here"), format!("{name} would need to become async, but it is also passed around as a value"), "whoever calls it through this reference would get a coroutine and not await it".to_string())
                 }
             }
+            Blocker::Reassigned { store } => {
+                let (store_file, store_index) = *store;
+                let data = &file_calls(db, store_file).reassigned[store_index];
+                let range = file_source_map(db, store_file).body(data.body).expr(data.expr);
+                (Code::InvalidatedName, Label::new(store_file, range, "reassigned here"), format!("{name} would need to become async, but it is reassigned"), "after this assignment its callers may run the new value, which returns no coroutine to await; awaitify cannot tell which calls those are".to_string())
+            }
             Blocker::GeneratorConsumed { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "consumed here without `for`"), format!("the generator {name} would need to become an async generator"), "an async generator can only be consumed by `async for` or an async comprehension".to_string()),
             Blocker::GeneratorWithoutAsyncForm => (Code::GeneratorConsumedSynchronously, Label::new(file, unit_range(db, *unit), "a generator with `yield from` or `return <value>`"), format!("the generator {name} would need to become an async generator"), "async generators cannot use `yield from` or return a value".to_string()),
             Blocker::CalledWhereAwaitIsImpossible { site: key } => {
@@ -218,15 +224,25 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 }
                 diagnostics.push(diagnostic);
             }
-            Skip::Invalidated { rule, store } => diagnostics.push(
-                Diagnostic::new(
-                    Code::InvalidatedName,
-                    format!("`{}` was reassigned before this call", rule.call),
-                )
-                .with_primary(Label::new(file, range, "left unchanged"))
-                .with_secondary(Label::new(file, *store, "reassigned here"))
-                .with_note("after the assignment the name may not be the original function"),
-            ),
+            Skip::Invalidated { rule, store } => {
+                let (message, note) = if store.0 == file {
+                    (
+                        format!("`{}` was reassigned before this call", rule.call),
+                        "after the assignment the name may not be the original function",
+                    )
+                } else {
+                    (
+                        format!("`{}` is reassigned in another module", rule.call),
+                        "once that module runs, the attribute is the new value for every module that uses it",
+                    )
+                };
+                diagnostics.push(
+                    Diagnostic::new(Code::InvalidatedName, message)
+                        .with_primary(Label::new(file, range, "left unchanged"))
+                        .with_secondary(Label::new(store.0, store.1, "reassigned here"))
+                        .with_note(note),
+                );
+            }
         }
     }
     for seed in &seeds.seeds {

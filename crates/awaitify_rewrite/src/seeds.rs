@@ -6,7 +6,8 @@
 //! - its callee is ambiguous and one way it resolves matches a rule (the diagnostic
 //!   labels each binding);
 //! - the module attribute it names was reassigned earlier in the file
-//!   (`time.sleep = fake` invalidates `time.sleep` after it).
+//!   (`time.sleep = fake` invalidates `time.sleep` after it), or anywhere in another
+//!   file of the project (which changes the attribute for every module once it runs).
 
 use std::sync::Arc;
 
@@ -31,8 +32,12 @@ pub struct Seed {
 pub enum Skip {
     /// The callee may be a rule's target or something else.
     Ambiguous { rule: Rule },
-    /// The qualified name was reassigned at `store`, before the call.
-    Invalidated { rule: Rule, store: TextRange },
+    /// The qualified name was reassigned at `store`: before the call in its own file,
+    /// or anywhere in another file.
+    Invalidated {
+        rule: Rule,
+        store: (File, TextRange),
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,7 +51,7 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
     let rules = settings.rules(db);
     let calls = file_calls(db, file);
     let map = file_source_map(db, file);
-    let stores = invalidating_stores(db, file);
+    let stores = project_external_stores(db);
     let mut result = FileSeeds::default();
     for (index, site) in calls.sites.iter().enumerate() {
         if site.awaited {
@@ -58,15 +63,21 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                     continue;
                 };
                 let start = map.body(site.body).expr(site.expr).start();
-                let store = stores
-                    .iter()
-                    .find(|(qualified, range)| qualified == name.as_str() && range.end() <= start);
+                let store = stores.iter().find_map(|store| {
+                    if store.qualified != name.as_str() {
+                        return None;
+                    }
+                    let range = file_source_map(db, store.file)
+                        .body(store.body)
+                        .expr(store.expr);
+                    (store.file != file || range.end() <= start).then_some((store.file, range))
+                });
                 match store {
-                    Some((_, range)) => result.skipped.push((
+                    Some(store) => result.skipped.push((
                         index,
                         Skip::Invalidated {
                             rule: rule.clone(),
-                            store: *range,
+                            store,
                         },
                     )),
                     None => result.seeds.push(Seed {
@@ -94,15 +105,34 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
     Arc::new(result)
 }
 
-/// Stores to attributes of external modules (`time.sleep = fake`), with the qualified
-/// name they reassign and where.
-fn invalidating_stores(db: &dyn Db, file: File) -> Vec<(String, TextRange)> {
+/// A store to an attribute of something outside the project (`time.sleep = fake`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalStore {
+    pub file: File,
+    /// The qualified name it reassigns.
+    pub qualified: String,
+    pub body: BodyId,
+    pub expr: ExprId,
+}
+
+/// Every store to an attribute of an external module in the project. Ids, not ranges,
+/// so an edit elsewhere in a file leaves the result equal and nothing downstream re-runs.
+#[salsa::tracked(returns(ref))]
+pub fn project_external_stores(db: &dyn Db) -> Arc<Vec<ExternalStore>> {
+    let mut stores = Vec::new();
+    for file in db.project().files(db) {
+        stores.extend(file_external_stores(db, *file).iter().cloned());
+    }
+    Arc::new(stores)
+}
+
+#[salsa::tracked(returns(ref))]
+fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalStore>> {
     let index = semantic_index(db, file);
     if index.attribute_stores.is_empty() {
-        return Vec::new();
+        return Arc::default();
     }
     let hir = awaitify_hir::file_hir(db, file);
-    let map = file_source_map(db, file);
     let mut resolver = Resolver::new(db);
     let mut stores = Vec::new();
     for store in &index.attribute_stores {
@@ -114,8 +144,13 @@ fn invalidating_stores(db: &dyn Db, file: File) -> Vec<(String, TextRange)> {
         if let Resolution::Definite(Target::External(module)) =
             resolver.resolve_expr(file, body, *value)
         {
-            stores.push((format!("{module}.{attr}"), map.body(body).expr(expr)));
+            stores.push(ExternalStore {
+                file,
+                qualified: format!("{module}.{attr}"),
+                body,
+                expr,
+            });
         }
     }
-    stores
+    Arc::new(stores)
 }
