@@ -83,6 +83,25 @@ pub struct Reference {
     pub decorator: bool,
 }
 
+/// A `getattr(obj, name)` whose name is computed (`getattr(self, "on_" + kind)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamicLookup {
+    pub body: BodyId,
+    pub expr: ExprId,
+    pub scope: LookupScope,
+}
+
+/// What a computed `getattr` may fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupScope {
+    /// A method of this class, of a base, or an override in a subclass.
+    Class(File, ClassId),
+    /// A top-level function of this project module.
+    Module(File),
+    /// Any method: the object is unknown and the result is called right away.
+    AnyMethod,
+}
+
 /// What one file contributes to the call graph.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileCalls {
@@ -94,6 +113,9 @@ pub struct FileCalls {
     pub generators_without_async_form: FxHashSet<FunctionId>,
     /// Project modules this file imports (and so executes), anywhere in it.
     pub imports: IndexSet<File>,
+    /// `getattr(obj, name)` with a name that is not a literal: which project functions
+    /// it may fetch.
+    pub dynamic_lookups: Vec<DynamicLookup>,
     /// Project functions this file reassigns through an attribute (`helpers.fetch =
     /// fake`, `Client.fetch = fake`, `self.fetch = other`): calls of them may run the
     /// new value.
@@ -528,6 +550,7 @@ impl Collector<'_> {
                 keywords,
             } => {
                 self.record_call(body_id, body, expr, *func, surroundings);
+                self.getattr_lookup(body_id, expr, surroundings);
                 self.expr(
                     body_id,
                     body,
@@ -695,6 +718,38 @@ impl Collector<'_> {
             iterated: surroundings.iterated,
             callee,
             targets,
+        });
+    }
+
+    /// `getattr(obj, "name")` used as a value is a reference, as `obj.name` is; with a
+    /// computed name it is a lookup that may fetch any function in reach.
+    fn getattr_lookup(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {
+        let Some((object, _)) = self.resolver.getattr_call(self.file, body_id, expr) else {
+            return;
+        };
+        if self
+            .resolver
+            .literal_getattr(self.file, body_id, expr)
+            .is_some()
+        {
+            if !surroundings.callee_position {
+                self.record_reference(body_id, expr, surroundings);
+            }
+            return;
+        }
+        let scope = match self.resolver.resolve_expr(self.file, body_id, object) {
+            Resolution::Definite(
+                Target::Instance { file, class } | Target::Class { file, class },
+            ) => LookupScope::Class(file, class),
+            Resolution::Definite(Target::ProjectModule(file)) => LookupScope::Module(file),
+            Resolution::Definite(_) => return,
+            _ if surroundings.callee_position => LookupScope::AnyMethod,
+            _ => return,
+        };
+        self.calls.dynamic_lookups.push(DynamicLookup {
+            body: body_id,
+            expr,
+            scope,
         });
     }
 

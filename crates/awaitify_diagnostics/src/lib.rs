@@ -82,7 +82,7 @@ codes! {
     AwaitInImportedModule = "AW208", "await-in-imported-module", Warning, "Top-level code of a module that other modules import would need to await; only the main script may.";
     CallerStaysSync = "AW209", "caller-stays-sync", Warning, "A function would become async, but one of its callers cannot, so neither changes.";
     UnresolvedCallee = "AW210", "unresolved-callee", Info, "A call's target could not be resolved, so it is never rewritten.";
-    UnresolvedCaller = "AW211", "unresolved-caller", Warning, "A method that would become async may be called through a receiver awaitify cannot resolve, which would not await it.";
+    UnresolvedCaller = "AW211", "unresolved-caller", Warning, "A function that would become async may be called through a receiver or a computed `getattr` awaitify cannot resolve, which would not await it.";
     ExternalBase = "AW212", "external-base-class", Warning, "A method that would become async belongs to a class with a base outside the project, which may call it synchronously.";
     AsyncInAnnotation = "AW213", "async-in-annotation", Warning, "An annotation that Python evaluates would need to await; `await` is not allowed in annotations.";
     AsyncInDebugText = "AW214", "async-in-debug-text", Warning, "A call inside an f-string's `{expr=}` would need to be awaited; the f-string prints the expression's text, which would change.";

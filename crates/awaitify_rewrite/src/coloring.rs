@@ -23,7 +23,7 @@
 
 use std::collections::VecDeque;
 
-use awaitify_callgraph::{CallSite, Context, Iteration, file_calls};
+use awaitify_callgraph::{CallSite, Context, Iteration, LookupScope, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::{BodyId, ExprId, FunctionId};
@@ -75,6 +75,11 @@ pub enum Blocker {
     },
     UsedAsValue {
         reference: (File, usize),
+    },
+    /// A `getattr` with a computed name may fetch it: the index of the lookup in its
+    /// file's `dynamic_lookups`.
+    DynamicLookup {
+        lookup: (File, usize),
     },
     /// Reassigned through an attribute (`helpers.fetch = fake`): the index of the store
     /// in its file's `reassigned`.
@@ -154,6 +159,8 @@ struct Graph<'db> {
     unresolved_method_calls: FxHashMap<awaitify_hir::hir::Name, SiteKey>,
     /// Functions reassigned through an attribute, with one such store.
     reassigned: FxHashMap<UnitKey, (File, usize)>,
+    /// Every `getattr` with a computed name in the project.
+    dynamic_lookups: Vec<(File, usize)>,
 }
 
 impl<'db> Graph<'db> {
@@ -166,6 +173,7 @@ impl<'db> Graph<'db> {
         let mut references = FxHashMap::default();
         let mut unresolved_method_calls = FxHashMap::default();
         let mut reassigned = FxHashMap::default();
+        let mut dynamic_lookups = Vec::new();
         for file in &files {
             let calls = file_calls(db, *file);
             let hir = file_hir(db, *file);
@@ -191,6 +199,7 @@ impl<'db> Graph<'db> {
             for imported in &calls.imports {
                 imported_by.entry(*imported).or_insert(*file);
             }
+            dynamic_lookups.extend((0..calls.dynamic_lookups.len()).map(|index| (*file, index)));
             for (index, store) in calls.reassigned.iter().enumerate() {
                 if let Target::Function {
                     file: target_file,
@@ -223,6 +232,7 @@ impl<'db> Graph<'db> {
             references,
             unresolved_method_calls,
             reassigned,
+            dynamic_lookups,
         }
     }
 
@@ -627,6 +637,9 @@ fn function_blocker(
     if let Some(store) = graph.reassigned.get(&unit) {
         return Some(Blocker::Reassigned { store: *store });
     }
+    if let Some(lookup) = dynamic_lookup_reaching(graph, resolver, file, function) {
+        return Some(Blocker::DynamicLookup { lookup });
+    }
     let calls = file_calls(db, file);
     if calls.generators.contains(&function) {
         if calls.generators_without_async_form.contains(&function) {
@@ -654,6 +667,37 @@ fn function_blocker(
         }
     }
     None
+}
+
+/// A computed `getattr` that may fetch `function`: on an object of its class, of a
+/// subclass or of a base (overrides), on its module, or on an unknown object for methods.
+fn dynamic_lookup_reaching(
+    graph: &Graph,
+    resolver: &mut Resolver,
+    file: File,
+    function: FunctionId,
+) -> Option<(File, usize)> {
+    let db = graph.db;
+    let owner = match file_hir(db, file).functions[function].parent {
+        BodyId::Class(class) => Some(class),
+        BodyId::Module => None,
+        // A nested function cannot be fetched by name.
+        BodyId::Function(_) => return None,
+    };
+    graph
+        .dynamic_lookups
+        .iter()
+        .copied()
+        .find(|(lookup_file, index)| {
+            match file_calls(db, *lookup_file).dynamic_lookups[*index].scope {
+                LookupScope::AnyMethod => owner.is_some(),
+                LookupScope::Module(module) => owner.is_none() && module == file,
+                LookupScope::Class(class_file, class) => owner.is_some_and(|owner| {
+                    resolver.mro(class_file, class).contains(&(file, owner))
+                        || resolver.mro(file, owner).contains(&(class_file, class))
+                }),
+            }
+        })
 }
 
 /// Bases that never call a subclass's methods themselves.

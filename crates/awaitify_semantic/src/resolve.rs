@@ -415,9 +415,69 @@ impl<'db> Resolver<'db> {
                 self.resolve_expr(file, body, *value)
                     .map(|base| self.attribute(base, &attr))
             }
-            Expr::Call { func, .. } => self.resolve_expr(file, body, *func).map(call_result),
+            Expr::Call { func, .. } => {
+                if let Some((object, name)) = self.literal_getattr(file, body, expr) {
+                    // `getattr(obj, "name")` is `obj.name`.
+                    return self
+                        .resolve_expr(file, body, object)
+                        .map(|base| self.attribute(base, &name));
+                }
+                self.resolve_expr(file, body, *func).map(call_result)
+            }
             Expr::Named { value, .. } => self.resolve_expr(file, body, *value),
             other => Resolution::Unresolved(Unresolved::Expression(expr_kind(other))),
+        }
+    }
+
+    /// `getattr(obj, "name")` with the builtin `getattr` and a literal name: the object
+    /// expression and the name. A default (a third argument) could be the result instead,
+    /// so that form is not an attribute.
+    pub fn literal_getattr(
+        &mut self,
+        file: File,
+        body: BodyId,
+        call: ExprId,
+    ) -> Option<(ExprId, Name)> {
+        let (object, name) = self.getattr_call(file, body, call)?;
+        let hir = self.hir(file);
+        match &hir.body(body).exprs[name] {
+            Expr::Literal(Literal::Str(text)) if awaitify_db::is_identifier(text) => {
+                Some((object, Name::from(&**text)))
+            }
+            _ => None,
+        }
+    }
+
+    /// `getattr(obj, name)` with the builtin `getattr` and exactly two arguments: the
+    /// object and name expressions.
+    pub fn getattr_call(
+        &mut self,
+        file: File,
+        body: BodyId,
+        call: ExprId,
+    ) -> Option<(ExprId, ExprId)> {
+        let hir = self.hir(file);
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+        } = &hir.body(body).exprs[call]
+        else {
+            return None;
+        };
+        let [object, name] = **args else {
+            return None;
+        };
+        if !keywords.is_empty()
+            || !matches!(&hir.body(body).exprs[*func], Expr::Name { id, .. } if id == "getattr")
+        {
+            return None;
+        }
+        match self.resolve_expr(file, body, *func) {
+            Resolution::Definite(Target::Builtin(builtin)) if builtin == "getattr" => {
+                Some((object, name))
+            }
+            _ => None,
         }
     }
 
