@@ -2,7 +2,8 @@
 //!
 //! A path names a project: a directory is its own root; a file's root is the directory
 //! holding it, so sibling modules resolve. A root inside a package also names modules
-//! from above the outermost package (see [`module_roots`]). Every `.py` file below the root is an input,
+//! from above the outermost package (see [`module_roots`]), and every module of that
+//! package is read, though only the files under the path are targets. Every `.py` file below the root is an input,
 //! except in hidden directories, `__pycache__`, `node_modules`, `site-packages` and
 //! virtual environments (a directory holding `pyvenv.cfg`).
 //!
@@ -47,17 +48,32 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
     };
     let mut paths = Vec::new();
     let exclude = exclude.and_then(|exclude| std::path::absolute(exclude).ok());
-    collect_python_files(&root, exclude.as_deref(), &mut paths);
+    let roots = module_roots(&root);
+    // Inside a package, the whole outermost package is read (not written), so that
+    // `from ..util import f` and `from app.util import f` reach the modules they name.
+    let scanned = match roots.as_slice() {
+        [outer, _] => root
+            .ancestors()
+            .find(|dir| dir.parent() == Some(outer.as_path()))
+            .unwrap_or(&root)
+            .to_path_buf(),
+        _ => root.clone(),
+    };
+    collect_python_files(&scanned, exclude.as_deref(), &mut paths);
     if !metadata.is_dir() && !paths.contains(&absolute) {
         paths.push(absolute.clone());
     }
     paths.sort();
-    let mut db = RootDatabase::new(module_roots(&root));
+    let mut db = RootDatabase::new(roots);
     let mut targets = Vec::new();
     let mut diagnostics = Vec::new();
     let mut encodings = FxHashMap::default();
     for file_path in paths {
-        let is_target = metadata.is_dir() || file_path == absolute;
+        let is_target = if metadata.is_dir() {
+            file_path.starts_with(&root)
+        } else {
+            file_path == absolute
+        };
         match read_source(&file_path) {
             Ok(source) => {
                 let file =

@@ -256,6 +256,35 @@ fn a_package_directory_names_its_modules_from_above() {
     }
 }
 
+/// A file in a subpackage sees the whole package it belongs to: `from ..util` and
+/// `from app.util` reach `app/util.py`, which is read but, outside the target, not
+/// written.
+#[test]
+fn a_subpackage_file_sees_its_whole_package() {
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        (
+            "app/util.py",
+            b"import time\n\n\ndef wait():\n    time.sleep(1)\n",
+        ),
+        ("app/sub/__init__.py", b""),
+        (
+            "app/sub/mod.py",
+            b"from ..util import wait\nfrom app.util import wait as w2\n\n\ndef go():\n    wait()\n    w2()\n",
+        ),
+    ]);
+    let sub = dir.path().join("app/sub");
+    let run = awaitify(&sub, ["transform", "mod.py"]);
+    run.assert_code(0);
+    assert_eq!(
+        run.stdout(),
+        "from ..util import wait\nfrom app.util import wait as w2\n\n\nasync def go():\n    await wait()\n    await w2()\n"
+    );
+    let out = tempfile::tempdir().unwrap();
+    awaitify(&sub, ["transform", ".", "--out-dir", arg(out.path())]).assert_code(0);
+    assert_eq!(file_names(out.path()), ["__init__.py", "mod.py"]);
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. transform DIR --out-dir OUT
 // ---------------------------------------------------------------------------------------
