@@ -951,6 +951,28 @@ impl Collector<'_> {
                 }
             }
         }
+        // `importlib.import_module("config")` and `__import__("config")` with a literal
+        // name import a module as the statement does.
+        for site in &self.calls.sites {
+            let dynamic_import = matches!(
+                &site.callee,
+                Resolution::Definite(Target::External(name)) if name == "importlib.import_module"
+            ) || matches!(
+                &site.callee,
+                Resolution::Definite(Target::Builtin(name)) if name == "__import__"
+            );
+            if !dynamic_import {
+                continue;
+            }
+            let body = self.hir.body(site.body);
+            if let Expr::Call { args, .. } = &body.exprs[site.expr]
+                && let Some(first) = args.first()
+                && let Expr::Literal(Literal::Str(name)) = &body.exprs[*first]
+                && !name.starts_with('.')
+            {
+                add_with_parents(name, &mut imports);
+            }
+        }
         self.calls.imports = imports;
     }
 }
