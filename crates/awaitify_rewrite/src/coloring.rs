@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 use awaitify_callgraph::{CallSite, Context, Iteration, LookupScope, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
-use awaitify_hir::hir::{BodyId, ExprId, FunctionId};
+use awaitify_hir::hir::{Body, BodyId, ExprId, FunctionId, Stmt, StmtId};
 use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
@@ -90,6 +90,11 @@ pub enum Blocker {
         site: SiteKey,
     },
     GeneratorWithoutAsyncForm,
+    /// A generator with cleanup code (`finally`, `with`) consumed by a loop that may stop
+    /// early: as an async generator its cleanup would run later.
+    GeneratorClosedLate {
+        site: SiteKey,
+    },
     /// The call sits where nothing can await it: in a lambda, a generator expression, an
     /// annotation Python evaluates, or an f-string's `{expr=}` (its site's `context`).
     CalledWhereAwaitIsImpossible {
@@ -664,9 +669,75 @@ fn function_blocker(
             if (site.iterated.is_none() && !site.awaited) || in_generator_expression {
                 return Some(Blocker::GeneratorConsumed { site: *site_key });
             }
+            // A loop that stops early leaves the generator suspended. A synchronous one
+            // is closed (its `finally` runs) as soon as it is dropped; an async one only
+            // when the event loop gets to it, after the code that follows the loop.
+            if let Some(Iteration::For(stmt)) = site.iterated
+                && has_cleanup(hir.body(BodyId::Function(function)))
+            {
+                let body = file_hir(db, site_key.0).body(site.body);
+                if let Stmt::For {
+                    body: loop_body, ..
+                } = &body.stmts[stmt]
+                    && may_stop_early(body, loop_body, true)
+                {
+                    return Some(Blocker::GeneratorClosedLate { site: *site_key });
+                }
+            }
         }
     }
     None
+}
+
+/// Whether a body has code that runs when its generator is closed: a `finally` or a
+/// `with`.
+fn has_cleanup(body: &Body) -> bool {
+    body.stmts.iter().any(|(_, stmt)| match stmt {
+        Stmt::Try { finalbody, .. } => !finalbody.is_empty(),
+        Stmt::With { .. } => true,
+        _ => false,
+    })
+}
+
+/// Whether the loop body `stmts` may leave its loop before the iterator is exhausted:
+/// `break` at its own level (`own_level`), or `return` anywhere.
+fn may_stop_early(body: &Body, stmts: &[StmtId], own_level: bool) -> bool {
+    stmts.iter().any(|stmt| match &body.stmts[*stmt] {
+        Stmt::Break => own_level,
+        Stmt::Return { .. } => true,
+        Stmt::For {
+            body: inner,
+            orelse,
+            ..
+        }
+        | Stmt::While {
+            body: inner,
+            orelse,
+            ..
+        } => may_stop_early(body, inner, false) || may_stop_early(body, orelse, own_level),
+        Stmt::If {
+            body: then, orelse, ..
+        } => may_stop_early(body, then, own_level) || may_stop_early(body, orelse, own_level),
+        Stmt::With { body: inner, .. } => may_stop_early(body, inner, own_level),
+        Stmt::Try {
+            body: inner,
+            handlers,
+            orelse,
+            finalbody,
+            ..
+        } => {
+            may_stop_early(body, inner, own_level)
+                || handlers
+                    .iter()
+                    .any(|handler| may_stop_early(body, &handler.body, own_level))
+                || may_stop_early(body, orelse, own_level)
+                || may_stop_early(body, finalbody, own_level)
+        }
+        Stmt::Match { cases, .. } => cases
+            .iter()
+            .any(|case| may_stop_early(body, &case.body, own_level)),
+        _ => false,
+    })
 }
 
 /// A computed `getattr` that may fetch `function`: on an object of its class, of a
