@@ -124,14 +124,30 @@ enum Command {
     },
 }
 
+/// The stack of every thread that analyses code. The parser and each pass recurse once
+/// per nesting level, and real programs nest deeply: a generated `elif` chain of
+/// thousands of branches is thousands of nested `if`s. Only the pages a run touches are
+/// ever committed.
+const STACK_SIZE: usize = 1 << 30;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => code,
-        Err(message) => {
+    // Fails only if a pool already exists, which cannot happen this early.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build_global();
+    let command = std::thread::Builder::new()
+        .name("awaitify".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || run(cli))
+        .expect("a thread for the command starts");
+    match command.join() {
+        Ok(Ok(code)) => code,
+        Ok(Err(message)) => {
             eprintln!("awaitify: {message}");
             ExitCode::from(2)
         }
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 

@@ -285,6 +285,25 @@ fn a_subpackage_file_sees_its_whole_package() {
     assert_eq!(file_names(out.path()), ["__init__.py", "mod.py"]);
 }
 
+/// Deeply nested code does not exhaust a thread's stack: a generated `elif` chain of
+/// thousands of branches is as many nested `if`s, analysed on the worker threads.
+#[test]
+fn deeply_nested_code_is_analysed_on_every_thread() {
+    let mut chain = String::from("def pick(x):\n    if x == 0:\n        return 0\n");
+    for branch in 1..3000 {
+        chain.push_str(&format!(
+            "    elif x == {branch}:\n        return {branch}\n"
+        ));
+    }
+    let dir = project(&[
+        ("data.py", chain.as_bytes()),
+        ("main.py", b"import data\nprint(data.pick(3))\n"),
+        ("other.py", SLEEPS),
+    ]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    run.assert_code(0);
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. transform DIR --out-dir OUT
 // ---------------------------------------------------------------------------------------

@@ -150,6 +150,10 @@ pub fn sort_diagnostics(db: &dyn Db, diagnostics: &mut [Diagnostic]) {
 /// Computes the whole rewrite on every core, in stages that do not wait on each other:
 /// each file's summary, then the class hierarchy, each file's call sites, the coloring,
 /// and each file's rewrite. Afterwards every query above answers from memory.
+///
+/// It runs on rayon's global pool, whose threads get a 2 MB stack by default: deeply
+/// nested code (thousands of `elif`s) needs more. The `awaitify` binary builds the pool
+/// with a 1 GB stack (reserved, not committed); an embedder should do the same.
 pub fn analyze_in_parallel<D>(db: &D, settings: Settings)
 where
     D: Db + Clone + Send + 'static,
