@@ -198,7 +198,19 @@ impl<'a> ImportPlanner<'a> {
                     Some(self.map.module.expr(expr).end())
                 }
             };
-            if !rebound_elsewhere && position.is_some_and(|position| position <= before) {
+            // `del asyncio` anywhere unbinds it for whatever runs afterwards.
+            let deleted = self.hir.bodies().any(|(_, body)| {
+                body.stmts.iter().any(|(_, stmt)| {
+                    match stmt {
+                    Stmt::Delete { targets } => targets.iter().any(|target| {
+                        matches!(&body.exprs[*target], Expr::Name { id, .. } if id == name)
+                    }),
+                    _ => false,
+                }
+                })
+            });
+            if !rebound_elsewhere && !deleted && position.is_some_and(|position| position <= before)
+            {
                 return Some(name.to_string());
             }
         }
