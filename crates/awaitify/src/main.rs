@@ -345,6 +345,48 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
             }
         }
     }
+    // Writing one file of a rewrite that changes others too would break the project.
+    let target_changes = outputs.iter().any(|(_, output, _)| output.is_some());
+    if !is_dir && (write || out_dir.is_some()) && target_changes {
+        let others: Vec<File> = awaitify_db::Db::project(db)
+            .files(db)
+            .iter()
+            .copied()
+            .filter(|file| {
+                !project.targets.contains(file)
+                    && awaitify_rewrite::file_rewrite(db, *file, settings)
+                        .output
+                        .is_some()
+            })
+            .collect();
+        if let (Some(target), false) = (project.targets.first(), others.is_empty()) {
+            let names: Vec<String> = others
+                .iter()
+                .map(|file| format!("`{}`", file.path(db).display()))
+                .collect();
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::PartialWrite,
+                    format!(
+                        "{} cannot be written alone: the rewrite also changes {}",
+                        target.path(db).display(),
+                        names.join(", ")
+                    ),
+                )
+                .with_path(target.path(db).clone())
+                .with_note(
+                    "a function made async in one file is awaited in another; written \
+                     alone, one side would call the other wrongly",
+                )
+                .with_note(format!(
+                    "nothing was written; run `awaitify transform {} --write` (or --out-dir) \
+                     on the whole project",
+                    project.root.display()
+                )),
+            );
+            failed = true;
+        }
+    }
     if failed {
         // Writing the files that did verify could leave a caller unawaited.
         for entry in &mut outputs {

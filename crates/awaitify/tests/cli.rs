@@ -304,6 +304,34 @@ fn deeply_nested_code_is_analysed_on_every_thread() {
     run.assert_code(0);
 }
 
+/// `transform FILE --write` refuses (AW004) when the rewrite changes other files too:
+/// written alone, `main.py` would await a helper that stays synchronous on disk.
+#[test]
+fn a_file_whose_rewrite_changes_others_is_not_written_alone() {
+    let dir = project(&[
+        ("helpers.py", HELPERS.as_bytes()),
+        ("main.py", MAIN.as_bytes()),
+    ]);
+    let before = snapshot(dir.path());
+    for file in ["main.py", "helpers.py"] {
+        let run = awaitify(dir.path(), ["transform", file, "--write"]);
+        run.assert_code(1);
+        assert!(run.stderr.contains("AW004"), "{}", run.stderr);
+        assert_eq!(snapshot(dir.path()), before, "{file}: nothing is written");
+        let out = tempfile::tempdir().unwrap();
+        awaitify(
+            dir.path(),
+            ["transform", file, "--out-dir", arg(out.path())],
+        )
+        .assert_code(1);
+        assert!(file_names(out.path()).is_empty());
+    }
+    // On stdout the file is shown as the project's rewrite has it.
+    let run = awaitify(dir.path(), ["transform", "main.py"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout(), MAIN_REWRITTEN);
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. transform DIR --out-dir OUT
 // ---------------------------------------------------------------------------------------
@@ -441,19 +469,6 @@ fn write_rewrites_in_place_keeping_permissions() {
     assert_eq!(read(&plain), UNTOUCHED);
     assert_eq!(plain_after.modified().unwrap(), long_ago, "not rewritten");
     assert_eq!(plain_after.ino(), plain_inode, "not replaced either");
-}
-
-/// `--write` on one file rewrites only that file, even when a sibling would change too.
-#[test]
-fn write_on_a_file_rewrites_only_that_file() {
-    let dir = project(&[
-        ("helpers.py", HELPERS.as_bytes()),
-        ("main.py", MAIN.as_bytes()),
-    ]);
-    let run = awaitify(dir.path(), ["transform", "main.py", "--write"]);
-    run.assert_code(0);
-    assert_eq!(read_string(dir.path().join("main.py")), MAIN_REWRITTEN);
-    assert_eq!(read_string(dir.path().join("helpers.py")), HELPERS);
 }
 
 // ---------------------------------------------------------------------------------------
