@@ -165,7 +165,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             awaitify_rewrite::analyze_in_parallel(&project.db, settings);
             let diagnostics = check_diagnostics(&project, settings);
-            emit_to_stderr(&project.db, &diagnostics, output_format.into());
+            match output_format {
+                FormatArg::Human => emit_to_stderr(&project.db, &diagnostics, OutputFormat::Human),
+                // A report asked for in a machine format is the command's output.
+                FormatArg::Json | FormatArg::Github => print!(
+                    "{}",
+                    awaitify_diagnostics::render(&project.db, &diagnostics, output_format.into())
+                ),
+            }
             leak_at_exit(project);
             Ok(exit_code(&diagnostics, strict))
         }

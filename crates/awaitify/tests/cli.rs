@@ -557,7 +557,12 @@ fn check_reports_a_syntax_error_with_its_location() {
 
     let run = awaitify(dir.path(), ["check", ".", "--output-format", "json"]);
     run.assert_code(1);
-    let json: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    assert!(
+        run.stderr.is_empty(),
+        "the report goes to stdout: {}",
+        run.stderr
+    );
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     let first = &json[0];
     assert_eq!(first["code"], "AW001");
     assert_eq!(first["name"], "syntax-error");
@@ -650,9 +655,9 @@ fn columns_count_characters() {
     let dir = project(&[("a.py", "x = \"é€😀\" + )\n".as_bytes())]);
     let run = awaitify(dir.path(), ["check", "a.py", "--output-format", "json"]);
     run.assert_code(1);
-    let json: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     assert_eq!(json[0]["location"]["line"], 1);
-    assert_eq!(json[0]["location"]["column"], 13, "{}", run.stderr);
+    assert_eq!(json[0]["location"]["column"], 13, "{}", run.stdout());
     let run = awaitify(dir.path(), ["check", "a.py"]);
     assert!(run.stderr.contains("a.py:1:13"), "{}", run.stderr);
 }
@@ -837,7 +842,7 @@ fn check_json_output() {
     let run = awaitify(dir.path(), ["check", ".", "--output-format", "json"]);
     run.assert_code(0);
     let json: serde_json::Value =
-        serde_json::from_str(&run.stderr).expect("the diagnostics are JSON");
+        serde_json::from_str(&run.stdout()).expect("the diagnostics are JSON");
     let diagnostics = json.as_array().expect("an array");
     assert_eq!(diagnostics.len(), 1, "{json:#}");
     let diagnostic = &diagnostics[0];
@@ -863,7 +868,7 @@ fn check_json_output_without_diagnostics_is_an_empty_array() {
     let dir = project(&[("helpers.py", HELPERS.as_bytes())]);
     let run = awaitify(dir.path(), ["check", ".", "--output-format", "json"]);
     run.assert_code(0);
-    let json: serde_json::Value = serde_json::from_str(&run.stderr).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     assert_eq!(json, serde_json::json!([]));
 }
 
@@ -874,7 +879,8 @@ fn check_github_output() {
     let dir = project(&[("app.py", LAMBDA), ("bad.py", BROKEN)]);
     let run = awaitify(dir.path(), ["check", ".", "--output-format", "github"]);
     run.assert_code(1);
-    let lines: Vec<&str> = run.stderr.lines().collect();
+    let stdout = run.stdout();
+    let lines: Vec<&str> = stdout.lines().collect();
     assert!(!lines.is_empty());
     for line in &lines {
         assert!(
