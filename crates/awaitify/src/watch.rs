@@ -104,6 +104,15 @@ impl Watcher {
             if !current.contains_key(path) {
                 self.db.remove_file(path);
                 changed.push(path.clone());
+                // Its output would be a stale module that others may still import.
+                if let Some(out_dir) = &self.out_dir
+                    && let Ok(relative) = path.strip_prefix(&self.root)
+                {
+                    let destination = out_dir.join(relative);
+                    if self.written.remove(&destination).is_some() {
+                        let _ = std::fs::remove_file(&destination);
+                    }
+                }
             }
         }
         self.seen = current;
@@ -263,9 +272,12 @@ mod tests {
                 .contains("await asyncio.sleep(2)")
         );
 
-        // A deleted file leaves the project.
+        // A deleted file leaves the project, and its output goes too: a stale module
+        // left in OUT could still be imported.
         std::fs::remove_file(dir.path().join("main.py")).unwrap();
         let report = watcher.poll().expect("the deletion is seen");
         assert_eq!(report.changed, vec![PathBuf::from("main.py")]);
+        assert!(!out.path().join("main.py").exists());
+        assert!(out.path().join("helpers.py").exists());
     }
 }
