@@ -811,6 +811,30 @@ impl Collector<'_> {
                 }
                 _ => None,
             };
+            // `super().method()` in class `B` runs the method of whichever class follows
+            // `B` in the MRO of the instance's class, which in a subclass with several
+            // bases (`class D(B, C)`) may be a sibling of `B`.
+            if let Some(class) = self.resolver.super_call(self.file, body_id, *value) {
+                let file = self.file;
+                for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
+                    let mro = self.resolver.mro(*sub_file, *sub_class);
+                    let Some(position) = mro.iter().position(|entry| *entry == (file, class))
+                    else {
+                        continue;
+                    };
+                    let next = mro[position + 1..]
+                        .iter()
+                        .find_map(|(next_file, next_class)| {
+                            self.resolver
+                                .own_class_member(*next_file, *next_class, attr)
+                        });
+                    if let Some(Resolution::Definite(target @ Target::Function { .. })) = next
+                        && !targets.contains(&target)
+                    {
+                        targets.push(target);
+                    }
+                }
+            }
             if let Some((file, class)) = receiver {
                 for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
                     if let Some(Resolution::Definite(target @ Target::Function { .. })) =

@@ -481,6 +481,13 @@ impl<'db> Resolver<'db> {
         }
     }
 
+    /// The class whose method holds `value` when `value` is a `super()` call with no
+    /// arguments.
+    pub fn super_call(&mut self, file: File, body: BodyId, value: ExprId) -> Option<ClassId> {
+        let hir = self.hir(file);
+        self.super_call_class(hir, body, value)
+    }
+
     /// `super()` with no arguments directly inside a method of a class.
     fn super_call_class(&self, hir: &FileHir, body: BodyId, value: ExprId) -> Option<ClassId> {
         let Expr::Call {
