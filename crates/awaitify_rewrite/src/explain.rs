@@ -210,7 +210,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
             Skip::Ambiguous { rule } => {
                 let mut diagnostic = Diagnostic::new(Code::AmbiguousName, format!("this call may or may not be `{}`", rule.call))
                     .with_primary(Label::new(file, range, "left unchanged"))
-                    .with_note("the name is bound differently on different paths; awaitify rewrites only calls it can resolve definitely");
+                    .with_note("the name may refer to different things: it is bound differently on different paths, or to a value that is one of several; awaitify rewrites only calls it can resolve definitely");
                 if let Resolution::Ambiguous(candidates) = &site.callee {
                     for candidate in candidates.iter() {
                         let Some(binding) = candidate.binding else {

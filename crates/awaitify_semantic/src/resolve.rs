@@ -425,6 +425,23 @@ impl<'db> Resolver<'db> {
                 self.resolve_expr(file, body, *func).map(call_result)
             }
             Expr::Named { value, .. } => self.resolve_expr(file, body, *value),
+            // `fake if testing else time.sleep`, `custom or time.sleep`: either operand.
+            Expr::If {
+                body: then, orelse, ..
+            } => {
+                let (then, orelse) = (*then, *orelse);
+                let mut candidates = self.resolve_expr(file, body, then).candidates(file, None);
+                candidates.extend(self.resolve_expr(file, body, orelse).candidates(file, None));
+                Resolution::combine(candidates)
+            }
+            Expr::BoolOp { values, .. } => {
+                let values = values.clone();
+                let mut candidates = Vec::new();
+                for value in values.iter() {
+                    candidates.extend(self.resolve_expr(file, body, *value).candidates(file, None));
+                }
+                Resolution::combine(candidates)
+            }
             other => Resolution::Unresolved(Unresolved::Expression(expr_kind(other))),
         }
     }
@@ -542,9 +559,15 @@ impl<'db> Resolver<'db> {
                 file,
                 class: *class,
             }),
-            BindingKind::Assign { value } => self.resolve_expr(file, data.body, *value),
+            BindingKind::Assign { value } => {
+                let resolution = self.resolve_expr(file, data.body, *value);
+                label_alternatives(resolution, file, binding)
+            }
             BindingKind::Param { function, index } => self.parameter(file, *function, *index),
-            BindingKind::For { iter: Some(iter) } => self.element_of(file, data.body, *iter),
+            BindingKind::For { iter: Some(iter) } => {
+                let resolution = self.element_of(file, data.body, *iter);
+                label_alternatives(resolution, file, binding)
+            }
             other => Resolution::Unresolved(Unresolved::Binding(other.describe())),
         };
         self.in_progress.remove(&(file, binding, false));
@@ -963,6 +986,27 @@ pub fn call_result(callee: Target) -> Resolution {
         }
         Target::Function { .. } => Resolution::Unresolved(Unresolved::ProjectCallResult),
         _ => Resolution::Unresolved(Unresolved::Builtin),
+    }
+}
+
+/// Alternatives of one binding's value (`a if c else b`, `for f in [a, b]`) carry no
+/// binding of their own; they are labelled at `binding`, which chose among them.
+fn label_alternatives(resolution: Resolution, file: File, binding: BindingId) -> Resolution {
+    match resolution {
+        Resolution::Ambiguous(candidates) => Resolution::Ambiguous(
+            candidates
+                .into_vec()
+                .into_iter()
+                .map(|candidate| match candidate.binding {
+                    None if candidate.file == file => Candidate {
+                        binding: Some(binding),
+                        ..candidate
+                    },
+                    _ => candidate,
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }
 
