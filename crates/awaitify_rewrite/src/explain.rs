@@ -218,7 +218,15 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                         };
                         let index = semantic_index(db, candidate.file);
                         let binding_range = binding_range(db, candidate.file, index, binding);
-                        let what = match &candidate.target {
+                        // What the binding gives the name (`navigation(...)`), which the
+                        // call may reach through an attribute (`.run`).
+                        let bound = match awaitify_semantic::Resolver::new(db)
+                            .resolve_binding(candidate.file, binding)
+                        {
+                            Resolution::Definite(target) => Ok(target),
+                            _ => candidate.target.clone(),
+                        };
+                        let what = match &bound {
                             Ok(target) => format!("bound to `{}` here", target_name(db, target)),
                             Err(reason) => format!("bound here ({reason})"),
                         };

@@ -244,6 +244,9 @@ pub struct Resolver<'db> {
     recent: Option<(File, usize)>,
     members: FxHashMap<(File, ClassId, Name, bool), Option<Resolution>>,
     module_members: FxHashMap<(File, Name), Resolution>,
+    /// What calls of project functions return, and those being followed.
+    returns: FxHashMap<(File, FunctionId), Resolution>,
+    returns_in_progress: FxHashSet<(File, FunctionId)>,
 }
 
 const MAX_MRO: usize = 64;
@@ -275,6 +278,8 @@ impl<'db> Resolver<'db> {
             recent: None,
             members: FxHashMap::default(),
             module_members: FxHashMap::default(),
+            returns: FxHashMap::default(),
+            returns_in_progress: FxHashSet::default(),
         }
     }
 
@@ -422,7 +427,8 @@ impl<'db> Resolver<'db> {
                         .resolve_expr(file, body, object)
                         .map(|base| self.attribute(base, &name));
                 }
-                self.resolve_expr(file, body, *func).map(call_result)
+                self.resolve_expr(file, body, *func)
+                    .map(|callee| self.call_result(callee))
             }
             Expr::Named { value, .. } => self.resolve_expr(file, body, *value),
             // `fake if testing else time.sleep`, `custom or time.sleep`: either operand.
@@ -783,8 +789,44 @@ impl<'db> Resolver<'db> {
             ExprPath::Attribute(value, attr) => self
                 .resolve_path(file, value, class)
                 .map(|base| self.attribute(base, attr)),
-            ExprPath::Call(callee) => self.resolve_path(file, callee, class).map(call_result),
+            ExprPath::Call(callee) => self
+                .resolve_path(file, callee, class)
+                .map(|callee| self.call_result(callee)),
         }
+    }
+
+    /// What calling `callee` gives: [`call_result`], and for a project function whose
+    /// returns are all summarized paths, what they resolve to.
+    pub fn call_result(&mut self, callee: Target) -> Resolution {
+        let Target::Function { file, function } = callee else {
+            return call_result(callee);
+        };
+        if let Some(cached) = self.returns.get(&(file, function)) {
+            return cached.clone();
+        }
+        let symbols = self.symbols(file);
+        let Some(paths) = symbols
+            .functions
+            .get(function)
+            .and_then(|summary| summary.returns.as_ref())
+        else {
+            return Resolution::Unresolved(Unresolved::ProjectCallResult);
+        };
+        // `def f(): return f()` and mutual recursion return what is already known: nothing.
+        if !self.returns_in_progress.insert((file, function)) {
+            return Resolution::Unresolved(Unresolved::ProjectCallResult);
+        }
+        let mut candidates = Vec::new();
+        for path in paths.iter() {
+            candidates.extend(self.resolve_path(file, path, None).candidates(file, None));
+        }
+        self.returns_in_progress.remove(&(file, function));
+        let resolution = Resolution::combine(candidates);
+        // Results computed while a cycle was open may be partial; keep only settled ones.
+        if self.in_progress.is_empty() && self.returns_in_progress.is_empty() {
+            self.returns.insert((file, function), resolution.clone());
+        }
+        resolution
     }
 
     /// `base.name`.

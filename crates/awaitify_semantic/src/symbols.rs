@@ -80,6 +80,10 @@ pub struct FunctionSummary {
     pub decorators: Box<[Option<ExprPath>]>,
     /// The class whose body defines this function directly (a method).
     pub class: Option<ClassId>,
+    /// What a call of it returns, when every `return` gives a path whose first name is
+    /// not a local (`return st.navigation(pages)`, `return Client()`); `None` when some
+    /// return is anything else, or the function is async or a generator.
+    pub returns: Option<Box<[ExprPath]>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -162,11 +166,58 @@ impl ModuleSymbols {
                         BodyId::Class(class) => Some(class),
                         _ => None,
                     },
+                    returns: return_paths(
+                        data,
+                        index
+                            .function_scopes
+                            .get(function)
+                            .map(|scope| &index.scopes[*scope]),
+                    ),
                 },
             );
         }
         symbols
     }
+}
+
+/// The paths a function's `return` statements give, if every one is a path that
+/// resolves the same from outside (its first name is not a local).
+fn return_paths(
+    function: &Function,
+    scope: Option<&crate::index::Scope>,
+) -> Option<Box<[ExprPath]>> {
+    let body = &function.body;
+    // A nested function's free names may be locals of the function around it.
+    if function.is_async
+        || matches!(function.parent, BodyId::Function(_))
+        || body
+            .exprs
+            .iter()
+            .any(|(_, expr)| matches!(expr, Expr::Yield { .. } | Expr::YieldFrom { .. }))
+    {
+        return None;
+    }
+    let mut paths = Vec::new();
+    for (_, stmt) in body.stmts.iter() {
+        if let Stmt::Return { value } = stmt {
+            let path = ExprPath::of(body, (*value)?)?;
+            let mut root = &path;
+            while let ExprPath::Attribute(inner, _) | ExprPath::Call(inner) = root {
+                root = inner;
+            }
+            let ExprPath::Name(name) = root else {
+                return None;
+            };
+            if scope
+                .and_then(|scope| scope.symbol(name))
+                .is_some_and(|symbol| symbol.is_local())
+            {
+                return None;
+            }
+            paths.push(path);
+        }
+    }
+    (!paths.is_empty()).then(|| paths.into_boxed_slice())
 }
 
 fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summary {
