@@ -81,6 +81,8 @@ impl Default for RuleSet {
                 "typing.override",
                 "typing_extensions.override",
                 "typing_extensions.final",
+                // `functools.wraps(fn)` returns a decorator that gives back the function.
+                "functools.wraps()",
             ]
             .iter()
             .map(|name| name.to_string())
