@@ -89,6 +89,48 @@ pub struct DynamicLookup {
     pub body: BodyId,
     pub expr: ExprId,
     pub scope: LookupScope,
+    /// What every name it may compute starts with (`"on_" + kind`, `f"on_{kind}"`).
+    pub prefix: Name,
+    /// What every name it may compute ends with (`kind + "_page"`).
+    pub suffix: Name,
+}
+
+impl DynamicLookup {
+    /// Whether the lookup may compute `name`.
+    pub fn may_name(&self, name: &str) -> bool {
+        name.len() >= self.prefix.len() + self.suffix.len()
+            && name.starts_with(self.prefix.as_str())
+            && name.ends_with(self.suffix.as_str())
+    }
+}
+
+/// The literal text a computed string starts with and ends with: `"on_" + kind` starts
+/// with `on_`; `f"{kind}_page"` ends with `_page`.
+fn literal_ends(body: &Body, expr: ExprId) -> (String, String) {
+    match &body.exprs[expr] {
+        Expr::Literal(Literal::Str(text)) => (text.to_string(), text.to_string()),
+        Expr::BinOp {
+            left,
+            op: Operator::Add,
+            right,
+        } => {
+            let (prefix, _) = literal_ends(body, *left);
+            let (_, suffix) = literal_ends(body, *right);
+            (prefix, suffix)
+        }
+        Expr::Interpolated { parts, .. } => {
+            let prefix = match parts.first() {
+                Some(InterpolatedPart::Literal(text)) if parts.len() > 1 => text.to_string(),
+                _ => String::new(),
+            };
+            let suffix = match parts.last() {
+                Some(InterpolatedPart::Literal(text)) if parts.len() > 1 => text.to_string(),
+                _ => String::new(),
+            };
+            (prefix, suffix)
+        }
+        _ => (String::new(), String::new()),
+    }
 }
 
 /// What a computed `getattr` may fetch.
@@ -239,6 +281,8 @@ struct Surroundings {
     context: Context,
     /// The expression is the callee of a call, or the base of an attribute access.
     callee_position: bool,
+    /// The expression is the callee of a call itself (not an attribute's base).
+    called: bool,
     awaited: bool,
     iterated: Option<Iteration>,
     /// The expression is a decorator (applying it calls it).
@@ -249,6 +293,7 @@ impl Surroundings {
     const TOP: Surroundings = Surroundings {
         context: Context::Direct,
         callee_position: false,
+        called: false,
         awaited: false,
         iterated: None,
         decorator: false,
@@ -557,6 +602,7 @@ impl Collector<'_> {
                     *func,
                     Surroundings {
                         callee_position: true,
+                        called: true,
                         ..plain
                     },
                 );
@@ -724,7 +770,7 @@ impl Collector<'_> {
     /// `getattr(obj, "name")` used as a value is a reference, as `obj.name` is; with a
     /// computed name it is a lookup that may fetch any function in reach.
     fn getattr_lookup(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {
-        let Some((object, _)) = self.resolver.getattr_call(self.file, body_id, expr) else {
+        let Some((object, name)) = self.resolver.getattr_call(self.file, body_id, expr) else {
             return;
         };
         if self
@@ -737,20 +783,38 @@ impl Collector<'_> {
             }
             return;
         }
-        let scope = match self.resolver.resolve_expr(self.file, body_id, object) {
-            Resolution::Definite(
-                Target::Instance { file, class } | Target::Class { file, class },
-            ) => LookupScope::Class(file, class),
-            Resolution::Definite(Target::ProjectModule(file)) => LookupScope::Module(file),
-            Resolution::Definite(_) => return,
-            _ if surroundings.callee_position => LookupScope::AnyMethod,
-            _ => return,
+        // One scope per thing the object may be; an unknown object may be anything.
+        let scope_of = |target: &Target| match target {
+            Target::Instance { file, class } | Target::Class { file, class } => {
+                Some(Some(LookupScope::Class(*file, *class)))
+            }
+            Target::ProjectModule(file) => Some(Some(LookupScope::Module(*file))),
+            _ => Some(None),
         };
-        self.calls.dynamic_lookups.push(DynamicLookup {
-            body: body_id,
-            expr,
-            scope,
-        });
+        let scopes: Option<Vec<Option<LookupScope>>> =
+            match self.resolver.resolve_expr(self.file, body_id, object) {
+                Resolution::Definite(target) => scope_of(&target).map(|scope| vec![scope]),
+                Resolution::Ambiguous(candidates) => candidates
+                    .iter()
+                    .map(|candidate| candidate.target.as_ref().ok().and_then(scope_of))
+                    .collect(),
+                Resolution::Unresolved(_) => None,
+            };
+        let scopes: Vec<LookupScope> = match scopes {
+            Some(scopes) => scopes.into_iter().flatten().collect(),
+            None if surroundings.called => vec![LookupScope::AnyMethod],
+            None => return,
+        };
+        let (prefix, suffix) = literal_ends(self.hir.body(body_id), name);
+        for scope in scopes {
+            self.calls.dynamic_lookups.push(DynamicLookup {
+                body: body_id,
+                expr,
+                scope,
+                prefix: Name::from(prefix.as_str()),
+                suffix: Name::from(suffix.as_str()),
+            });
+        }
     }
 
     fn record_reference(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {

@@ -749,7 +749,8 @@ fn dynamic_lookup_reaching(
     function: FunctionId,
 ) -> Option<(File, usize)> {
     let db = graph.db;
-    let owner = match file_hir(db, file).functions[function].parent {
+    let data = &file_hir(db, file).functions[function];
+    let owner = match data.parent {
         BodyId::Class(class) => Some(class),
         BodyId::Module => None,
         // A nested function cannot be fetched by name.
@@ -760,7 +761,11 @@ fn dynamic_lookup_reaching(
         .iter()
         .copied()
         .find(|(lookup_file, index)| {
-            match file_calls(db, *lookup_file).dynamic_lookups[*index].scope {
+            let lookup = &file_calls(db, *lookup_file).dynamic_lookups[*index];
+            if !lookup.may_name(data.name.as_str()) {
+                return false;
+            }
+            match lookup.scope {
                 LookupScope::AnyMethod => owner.is_some(),
                 LookupScope::Module(module) => owner.is_none() && module == file,
                 LookupScope::Class(class_file, class) => owner.is_some_and(|owner| {
