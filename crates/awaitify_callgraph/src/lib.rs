@@ -70,6 +70,9 @@ pub struct CallSite {
     /// Every target the call may reach: the resolved callee and, for method calls on
     /// instances, every override in project subclasses.
     pub targets: Box<[Target]>,
+    /// The call is in the module's own `if __name__ == "__main__":` block, which runs
+    /// only when the file is the script, never when it is imported.
+    pub in_main_guard: bool,
 }
 
 /// A function used as a value rather than called.
@@ -259,6 +262,15 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
     }
     collector.collect_imports();
     collector.collect_reassignments();
+    let guards = main_guards(db, file);
+    if !guards.is_empty() {
+        let map = awaitify_hir::file_source_map(db, file);
+        for site in &mut collector.calls.sites {
+            let range = map.body(site.body).expr(site.expr);
+            site.in_main_guard = site.body == BodyId::Module
+                && guards.iter().any(|guard| guard.contains_range(range));
+        }
+    }
     Arc::new(collector.calls)
 }
 
@@ -764,6 +776,7 @@ impl Collector<'_> {
             iterated: surroundings.iterated,
             callee,
             targets,
+            in_main_guard: false,
         });
     }
 
@@ -1063,6 +1076,41 @@ impl Collector<'_> {
         }
         self.calls.imports = imports;
     }
+}
+
+/// The ranges of the module's top-level `if __name__ == "__main__":` blocks (either
+/// operand order).
+pub fn main_guards(db: &dyn Db, file: File) -> Vec<ruff_text_size::TextRange> {
+    let module = &file_hir(db, file).module;
+    let is_name = |expr: ExprId| matches!(&module.exprs[expr], Expr::Name { id, .. } if id.as_str() == "__name__");
+    let is_main = |expr: ExprId| matches!(&module.exprs[expr], Expr::Literal(Literal::Str(text)) if &**text == "__main__");
+    let guards: Vec<StmtId> = module
+        .block
+        .iter()
+        .copied()
+        .filter(|stmt| match &module.stmts[*stmt] {
+            Stmt::If { test, .. } => match &module.exprs[*test] {
+                Expr::Compare {
+                    left,
+                    ops,
+                    comparators,
+                } if **ops == [CmpOp::Eq] => {
+                    (is_name(*left) && is_main(comparators[0]))
+                        || (is_main(*left) && is_name(comparators[0]))
+                }
+                _ => false,
+            },
+            _ => false,
+        })
+        .collect();
+    if guards.is_empty() {
+        return Vec::new();
+    }
+    let map = awaitify_hir::file_source_map(db, file);
+    guards
+        .into_iter()
+        .map(|stmt| map.body(BodyId::Module).stmt(stmt))
+        .collect()
 }
 
 /// The name of every function defined anywhere in the project.

@@ -136,6 +136,10 @@ pub struct Coloring {
     pub blocked: IndexMap<UnitKey, Blocker>,
     /// Why each unit (colored or blocked) had to await.
     pub why: FxHashMap<UnitKey, Why>,
+    /// Calls in the main guard of a module others import, of functions that become
+    /// async: they run to completion with `asyncio.run(...)`, since the module's top
+    /// level cannot await and the guard runs only when the file is run as a script.
+    pub run_sites: FxHashSet<SiteKey>,
 }
 
 impl Coloring {
@@ -335,7 +339,13 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
         if !awaitify_hir::is_rewritable(db, *file) {
             continue;
         }
+        let calls = file_calls(db, *file);
+        let imported = graph.imported_by.contains_key(file);
         for seed in &file_seeds(db, *file, settings).seeds {
+            // A script's self-test in a module others import runs only on CPython.
+            if imported && calls.sites[seed.site].in_main_guard {
+                continue;
+            }
             seeds.push((*file, seed.site));
         }
     }
@@ -343,7 +353,7 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
     let mut why: FxHashMap<UnitKey, Why> = FxHashMap::default();
     let mut resolver = Resolver::new(db);
     loop {
-        let colored = closure(&graph, &seeds, &blocked, &mut why);
+        let (colored, run_sites) = closure(&graph, &seeds, &blocked, &mut why);
         let before = blocked.len();
         find_blockers(&graph, rules, &mut resolver, &colored, &mut blocked);
         if blocked.len() == before {
@@ -351,6 +361,7 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
                 colored,
                 blocked,
                 why,
+                run_sites,
             };
         }
     }
@@ -361,8 +372,9 @@ fn closure(
     seeds: &[SiteKey],
     blocked: &IndexMap<UnitKey, Blocker>,
     why: &mut FxHashMap<UnitKey, Why>,
-) -> IndexSet<UnitKey> {
+) -> (IndexSet<UnitKey>, FxHashSet<SiteKey>) {
     let mut colored = IndexSet::default();
+    let mut run_sites = FxHashSet::default();
     let mut queue = VecDeque::new();
     // Coloring one member colors the whole group, so each group is spread once.
     let mut spread_groups: FxHashSet<u32> = FxHashSet::default();
@@ -419,6 +431,10 @@ fn closure(
             {
                 continue;
             }
+            if site.in_main_guard && !generator && graph.imported_by.contains_key(&site_key.0) {
+                run_sites.insert(*site_key);
+                continue;
+            }
             color(
                 (site_key.0, site.body),
                 Why::Calls {
@@ -430,7 +446,7 @@ fn closure(
             );
         }
     }
-    colored
+    (colored, run_sites)
 }
 
 fn find_blockers(

@@ -117,7 +117,7 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                     Some(Why::Seed(site) | Why::Calls { site, .. } | Why::SharesCallSite { site, .. }) => site_range(db, *site),
                     None => TextRange::default(),
                 };
-                let label = if main_guards(db, file).iter().any(|guard| guard.contains_range(range)) {
+                let label = if awaitify_callgraph::main_guards(db, file).iter().any(|guard| guard.contains_range(range)) {
                     "this runs only as the main script, but `await` here fails to compile on import"
                 } else {
                     "this runs at import time"
@@ -293,33 +293,4 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
         );
     }
     diagnostics
-}
-
-/// The ranges of the module's top-level `if __name__ == "__main__":` blocks.
-fn main_guards(db: &dyn Db, file: File) -> Vec<TextRange> {
-    use awaitify_hir::hir::{CmpOp, Expr, Literal, Stmt};
-    let module = &file_hir(db, file).module;
-    let map = file_source_map(db, file);
-    let is_name =
-        |expr| matches!(&module.exprs[expr], Expr::Name { id, .. } if id.as_str() == "__name__");
-    let is_main = |expr| matches!(&module.exprs[expr], Expr::Literal(Literal::Str(text)) if &**text == "__main__");
-    module
-        .block
-        .iter()
-        .filter(|stmt| match &module.stmts[**stmt] {
-            Stmt::If { test, .. } => match &module.exprs[*test] {
-                Expr::Compare {
-                    left,
-                    ops,
-                    comparators,
-                } if **ops == [CmpOp::Eq] => {
-                    (is_name(*left) && is_main(comparators[0]))
-                        || (is_main(*left) && is_name(comparators[0]))
-                }
-                _ => false,
-            },
-            _ => false,
-        })
-        .map(|stmt| map.body(BodyId::Module).stmt(*stmt))
-        .collect()
 }
