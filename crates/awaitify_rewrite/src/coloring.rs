@@ -23,7 +23,7 @@
 
 use std::collections::VecDeque;
 
-use awaitify_callgraph::{CallSite, Context, Iteration, LookupScope, file_calls};
+use awaitify_callgraph::{CallSite, Context, Iteration, LookupScope, Reference, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::{Body, BodyId, ExprId, FunctionId, Stmt, StmtId};
@@ -209,28 +209,22 @@ impl<'db> Graph<'db> {
                 imported_by.entry(*imported).or_insert(*file);
             }
             dynamic_lookups.extend((0..calls.dynamic_lookups.len()).map(|index| (*file, index)));
-            for (index, store) in calls.reassigned.iter().enumerate() {
-                if let Target::Function {
-                    file: target_file,
-                    function,
-                } = store.target
-                {
-                    reassigned
-                        .entry((target_file, BodyId::Function(function)))
-                        .or_insert((*file, index));
-                }
-            }
-            for (index, reference) in calls.references.iter().enumerate() {
-                if let Target::Function {
-                    file: target_file,
-                    function,
-                } = reference.target
-                {
-                    references
-                        .entry((target_file, BodyId::Function(function)))
-                        .or_insert((*file, index));
-                }
-            }
+            // The first reference (or store) of each function, by its index in the file.
+            let first_of_each =
+                |found: &[Reference], map: &mut FxHashMap<UnitKey, (File, usize)>| {
+                    for (index, reference) in found.iter().enumerate() {
+                        if let Target::Function {
+                            file: target_file,
+                            function,
+                        } = reference.target
+                        {
+                            map.entry((target_file, BodyId::Function(function)))
+                                .or_insert((*file, index));
+                        }
+                    }
+                };
+            first_of_each(&calls.reassigned, &mut reassigned);
+            first_of_each(&calls.references, &mut references);
         }
         Graph {
             db,
