@@ -1078,38 +1078,50 @@ impl Collector<'_> {
     }
 }
 
-/// The ranges of the module's top-level `if __name__ == "__main__":` blocks (either
-/// operand order).
+/// The ranges of the bodies of the module's top-level `if __name__ == "__main__":`
+/// statements (either operand order). An `else:` of such a statement runs on import, so
+/// it is not part of the range.
 pub fn main_guards(db: &dyn Db, file: File) -> Vec<ruff_text_size::TextRange> {
     let module = &file_hir(db, file).module;
-    let is_name = |expr: ExprId| matches!(&module.exprs[expr], Expr::Name { id, .. } if id.as_str() == "__name__");
-    let is_main = |expr: ExprId| matches!(&module.exprs[expr], Expr::Literal(Literal::Str(text)) if &**text == "__main__");
-    let guards: Vec<StmtId> = module
-        .block
-        .iter()
-        .copied()
-        .filter(|stmt| match &module.stmts[*stmt] {
-            Stmt::If { test, .. } => match &module.exprs[*test] {
-                Expr::Compare {
-                    left,
-                    ops,
-                    comparators,
-                } if **ops == [CmpOp::Eq] => {
-                    (is_name(*left) && is_main(comparators[0]))
-                        || (is_main(*left) && is_name(comparators[0]))
-                }
-                _ => false,
-            },
-            _ => false,
-        })
-        .collect();
+    let is_name = |expr: ExprId| {
+        matches!(
+            &module.exprs[expr],
+            Expr::Name { id, .. } if id.as_str() == "__name__"
+        )
+    };
+    let is_main = |expr: ExprId| {
+        matches!(
+            &module.exprs[expr],
+            Expr::Literal(Literal::Str(text)) if &**text == "__main__"
+        )
+    };
+    let mut guards = Vec::new();
+    for stmt in module.block.iter() {
+        let Stmt::If { test, body, .. } = &module.stmts[*stmt] else {
+            continue;
+        };
+        let Expr::Compare {
+            left,
+            ops,
+            comparators,
+        } = &module.exprs[*test]
+        else {
+            continue;
+        };
+        let is_guard = **ops == [CmpOp::Eq]
+            && ((is_name(*left) && is_main(comparators[0]))
+                || (is_main(*left) && is_name(comparators[0])));
+        if let (true, Some(first), Some(last)) = (is_guard, body.first(), body.last()) {
+            guards.push((*first, *last));
+        }
+    }
     if guards.is_empty() {
         return Vec::new();
     }
-    let map = awaitify_hir::file_source_map(db, file);
+    let map = awaitify_hir::file_source_map(db, file).body(BodyId::Module);
     guards
         .into_iter()
-        .map(|stmt| map.body(BodyId::Module).stmt(stmt))
+        .map(|(first, last)| map.stmt(first).cover(map.stmt(last)))
         .collect()
 }
 
