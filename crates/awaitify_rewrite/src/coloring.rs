@@ -576,8 +576,6 @@ fn find_blockers(
     }
 }
 
-/// Every way the callee may resolve is a project function (or a class whose
-/// constructor is listed): awaiting the call is safe whichever runs.
 /// Whether a method call's receiver may be an instance of a project class that awaitify
 /// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
 /// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
@@ -595,6 +593,8 @@ fn receiver_may_be_project_instance(site: &CallSite) -> bool {
     }
 }
 
+/// Every way the callee may resolve is a project function (or a class whose
+/// constructor is listed): awaiting the call is safe whichever runs.
 fn is_clean_callee(site: &CallSite) -> bool {
     match &site.callee {
         Resolution::Definite(_) => true,
