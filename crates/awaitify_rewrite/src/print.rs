@@ -199,16 +199,16 @@ impl<'a> ImportPlanner<'a> {
                 }
             };
             // `del asyncio` anywhere unbinds it for whatever runs afterwards.
-            let deleted = self.hir.bodies().any(|(_, body)| {
-                body.stmts.iter().any(|(_, stmt)| {
-                    match stmt {
-                    Stmt::Delete { targets } => targets.iter().any(|target| {
-                        matches!(&body.exprs[*target], Expr::Name { id, .. } if id == name)
-                    }),
-                    _ => false,
-                }
-                })
-            });
+            let deletes_name = |body: &Body, stmt: &Stmt| match stmt {
+                Stmt::Delete { targets } => targets.iter().any(
+                    |target| matches!(&body.exprs[*target], Expr::Name { id, .. } if id == name),
+                ),
+                _ => false,
+            };
+            let deleted = self
+                .hir
+                .bodies()
+                .any(|(_, body)| body.stmts.iter().any(|(_, stmt)| deletes_name(body, stmt)));
             if !rebound_elsewhere && !deleted && position.is_some_and(|position| position <= before)
             {
                 return Some(name.to_string());
