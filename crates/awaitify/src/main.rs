@@ -354,45 +354,13 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
     }
     // Writing one file of a rewrite that changes others too would break the project.
     let target_changes = outputs.iter().any(|(_, output, _)| output.is_some());
-    if !is_dir && (write || out_dir.is_some()) && target_changes {
-        let others: Vec<File> = awaitify_db::Db::project(db)
-            .files(db)
-            .iter()
-            .copied()
-            .filter(|file| {
-                !project.targets.contains(file)
-                    && awaitify_rewrite::file_rewrite(db, *file, settings)
-                        .output
-                        .is_some()
-            })
-            .collect();
-        if let (Some(target), false) = (project.targets.first(), others.is_empty()) {
-            let names: Vec<String> = others
-                .iter()
-                .map(|file| format!("`{}`", file.path(db).display()))
-                .collect();
-            diagnostics.push(
-                Diagnostic::error(
-                    Code::PartialWrite,
-                    format!(
-                        "{} cannot be written alone: the rewrite also changes {}",
-                        target.path(db).display(),
-                        names.join(", ")
-                    ),
-                )
-                .with_path(target.path(db).clone())
-                .with_note(
-                    "a function made async in one file is awaited in another; written \
-                     alone, one side would call the other wrongly",
-                )
-                .with_note(format!(
-                    "nothing was written; run `awaitify transform {} --write` (or --out-dir) \
-                     on the whole project",
-                    project.root.display()
-                )),
-            );
-            failed = true;
-        }
+    if !is_dir
+        && (write || out_dir.is_some())
+        && target_changes
+        && let Some(diagnostic) = partial_write(&project, settings)
+    {
+        diagnostics.push(diagnostic);
+        failed = true;
     }
     if failed {
         // Writing the files that did verify could leave a caller unawaited.
@@ -459,6 +427,47 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
     };
     leak_at_exit(project);
     Ok(code)
+}
+
+/// `AW004` when the rewrite changes files other than the target, which then cannot be
+/// written alone.
+fn partial_write(project: &LoadedProject, settings: Settings) -> Option<Diagnostic> {
+    let db = &project.db;
+    let target = project.targets.first()?;
+    let others: Vec<String> = awaitify_db::Db::project(db)
+        .files(db)
+        .iter()
+        .filter(|file| {
+            !project.targets.contains(file)
+                && awaitify_rewrite::file_rewrite(db, **file, settings)
+                    .output
+                    .is_some()
+        })
+        .map(|file| format!("`{}`", file.path(db).display()))
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            Code::PartialWrite,
+            format!(
+                "{} cannot be written alone: the rewrite also changes {}",
+                target.path(db).display(),
+                others.join(", ")
+            ),
+        )
+        .with_path(target.path(db).clone())
+        .with_note(
+            "a function made async in one file is awaited in another; written alone, one \
+             side would call the other wrongly",
+        )
+        .with_note(format!(
+            "nothing was written; run `awaitify transform {} --write` (or --out-dir) on the \
+             whole project",
+            project.root.display()
+        )),
+    )
 }
 
 /// The process is about to exit, which frees everything at once; dropping the

@@ -3,9 +3,10 @@
 //! A path names a project: a directory is its own root; a file's root is the directory
 //! holding it, so sibling modules resolve. A root inside a package also names modules
 //! from above the outermost package (see [`module_roots`]), and every module of that
-//! package is read, though only the files under the path are targets. Every `.py` file below the root is an input,
-//! except in hidden directories, `__pycache__`, `node_modules`, `site-packages` and
-//! virtual environments (a directory holding `pyvenv.cfg`).
+//! package is read, though only the files under the path are targets. Every `.py` file
+//! below the root is an input, except in hidden directories, `__pycache__`,
+//! `node_modules`, `site-packages` and virtual environments (a directory holding
+//! `pyvenv.cfg`).
 //!
 //! Files are decoded as CPython decodes them ([`crate::source`]). A file that cannot be
 //! decoded exactly is still an input, so its calls count, but it gets an
