@@ -299,6 +299,8 @@ struct Surroundings {
     iterated: Option<Iteration>,
     /// The expression is a decorator (applying it calls it).
     decorator: bool,
+    /// The expression is the whole value of an assignment to names (`get = fetch`).
+    alias: bool,
 }
 
 impl Surroundings {
@@ -309,6 +311,7 @@ impl Surroundings {
         awaited: false,
         iterated: None,
         decorator: false,
+        alias: false,
     };
     fn plain(self) -> Surroundings {
         Surroundings {
@@ -483,7 +486,19 @@ impl Collector<'_> {
                 }
             }
             Stmt::Assign { targets, value } => {
-                self.expr_top(body_id, body, *value);
+                // `get = fetch` only gives the function another name; every use of `get`
+                // resolves to `fetch` and is a call or a reference of its own.
+                let alias = matches!(
+                    body.exprs[*value],
+                    Expr::Name { .. } | Expr::Attribute { .. }
+                ) && targets
+                    .iter()
+                    .all(|target| matches!(body.exprs[*target], Expr::Name { .. }));
+                let surroundings = Surroundings {
+                    alias,
+                    ..Surroundings::TOP
+                };
+                self.expr(body_id, body, *value, surroundings);
                 for target in targets.iter() {
                     self.expr_top(body_id, body, *target);
                 }
@@ -831,6 +846,9 @@ impl Collector<'_> {
     }
 
     fn record_reference(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {
+        if surroundings.alias {
+            return;
+        }
         let resolution = self.resolver.resolve_expr(self.file, body_id, expr);
         let mut add = |target: &Target| {
             if let Target::Function { .. } = target {
