@@ -70,9 +70,6 @@ pub struct CallSite {
     /// Every target the call may reach: the resolved callee and, for method calls on
     /// instances, every override in project subclasses.
     pub targets: Box<[Target]>,
-    /// The call is in the module's own `if __name__ == "__main__":` block, which runs
-    /// only when the file is the script, never when it is imported.
-    pub in_main_guard: bool,
 }
 
 /// A function used as a value rather than called.
@@ -262,15 +259,6 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
     }
     collector.collect_imports();
     collector.collect_reassignments();
-    let guards = main_guards(db, file);
-    if !guards.is_empty() {
-        let map = awaitify_hir::file_source_map(db, file);
-        for site in &mut collector.calls.sites {
-            let range = map.body(site.body).expr(site.expr);
-            site.in_main_guard = site.body == BodyId::Module
-                && guards.iter().any(|guard| guard.contains_range(range));
-        }
-    }
     Arc::new(collector.calls)
 }
 
@@ -791,7 +779,6 @@ impl Collector<'_> {
             iterated: surroundings.iterated,
             callee,
             targets,
-            in_main_guard: false,
         });
     }
 

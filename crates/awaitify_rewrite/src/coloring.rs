@@ -136,10 +136,6 @@ pub struct Coloring {
     pub blocked: IndexMap<UnitKey, Blocker>,
     /// Why each unit (colored or blocked) had to await.
     pub why: FxHashMap<UnitKey, Why>,
-    /// Calls in the main guard of a module others import, of functions that become
-    /// async: they run to completion with `asyncio.run(...)`, since the module's top
-    /// level cannot await and the guard runs only when the file is run as a script.
-    pub run_sites: FxHashSet<SiteKey>,
 }
 
 impl Coloring {
@@ -333,13 +329,7 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
         if !awaitify_hir::is_rewritable(db, *file) {
             continue;
         }
-        let calls = file_calls(db, *file);
-        let imported = graph.imported_by.contains_key(file);
         for seed in &file_seeds(db, *file, settings).seeds {
-            // A script's self-test in a module others import runs only on CPython.
-            if imported && calls.sites[seed.site].in_main_guard {
-                continue;
-            }
             seeds.push((*file, seed.site));
         }
     }
@@ -347,7 +337,7 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
     let mut why: FxHashMap<UnitKey, Why> = FxHashMap::default();
     let mut resolver = Resolver::new(db);
     loop {
-        let (colored, run_sites) = closure(&graph, &seeds, &blocked, &mut why);
+        let colored = closure(&graph, &seeds, &blocked, &mut why);
         let before = blocked.len();
         find_blockers(&graph, rules, &mut resolver, &colored, &mut blocked);
         if blocked.len() == before {
@@ -355,7 +345,6 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
                 colored,
                 blocked,
                 why,
-                run_sites,
             };
         }
     }
@@ -366,9 +355,8 @@ fn closure(
     seeds: &[SiteKey],
     blocked: &IndexMap<UnitKey, Blocker>,
     why: &mut FxHashMap<UnitKey, Why>,
-) -> (IndexSet<UnitKey>, FxHashSet<SiteKey>) {
+) -> IndexSet<UnitKey> {
     let mut colored = IndexSet::default();
-    let mut run_sites = FxHashSet::default();
     let mut queue = VecDeque::new();
     // Coloring one member colors the whole group, so each group is spread once.
     let mut spread_groups: FxHashSet<u32> = FxHashSet::default();
@@ -425,10 +413,6 @@ fn closure(
             {
                 continue;
             }
-            if site.in_main_guard && !generator && graph.imported_by.contains_key(&site_key.0) {
-                run_sites.insert(*site_key);
-                continue;
-            }
             color(
                 (site_key.0, site.body),
                 Why::Calls {
@@ -440,7 +424,7 @@ fn closure(
             );
         }
     }
-    (colored, run_sites)
+    colored
 }
 
 fn find_blockers(

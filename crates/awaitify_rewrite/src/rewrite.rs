@@ -62,9 +62,6 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             if seeded[index] {
                 return None;
             }
-            if coloring.run_sites.contains(&(file, index)) {
-                return Some(CallEdit::RunToCompletion);
-            }
             // A call awaited already returned an awaitable: it gains a second `await`.
             let already_awaited = site.awaited && site.context == Context::Direct;
             if !colored(site) && !already_awaited {
@@ -177,12 +174,6 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 }
                 None => {}
             },
-            CallEdit::RunToCompletion => {
-                let call = body_map.expr(site.expr);
-                let run = planner.reference("asyncio.run", "asyncio", call.start());
-                edits.push(insert(call.start(), &format!("{run}(")));
-                edits.push(insert(call.end(), ")"));
-            }
             CallEdit::Await => {
                 let body = hir.body(site.body);
                 let parents = parents
@@ -207,8 +198,6 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
 enum CallEdit {
     Await,
     AsyncFor,
-    /// `asyncio.run(f())`: see [`Coloring::run_sites`].
-    RunToCompletion,
 }
 
 fn insert(offset: TextSize, text: &str) -> Edit {
