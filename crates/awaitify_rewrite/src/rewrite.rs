@@ -92,7 +92,12 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         let parents = parents
             .entry(site.body)
             .or_insert_with(|| Parents::of(body));
-        let Expr::Call { func, args, .. } = &body.exprs[site.expr] else {
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+        } = &body.exprs[site.expr]
+        else {
             continue;
         };
         let call_range = body_map.expr(site.expr);
@@ -120,14 +125,27 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 let before = TextRange::new(call_range.start(), argument_range.start());
                 let after = TextRange::new(argument_range.end(), call_range.end());
                 let (open, close) = if wrap { ("(", ")") } else { ("", "") };
-                if has_comment(&source[before]) || has_comment(&source[after]) {
-                    // Keep the call's own parentheses (and the comments in them).
+                // Other arguments (`debug=False`) go; their strings may hold a `#`.
+                let others: Vec<TextRange> = args
+                    .iter()
+                    .skip(1)
+                    .copied()
+                    .chain(keywords.iter().map(|keyword| keyword.value))
+                    .map(|expr| body_map.expr(expr))
+                    .collect();
+                let after_comments = comments_in(source, after, &others);
+                if has_comment(&source[before]) || !after_comments.is_empty() {
+                    // Keep the call's own parentheses and the comments in them, but not
+                    // a trailing comma (`await (c,)` awaits a tuple) or other arguments.
                     edits.push(insert(call_range.start(), open));
                     edits.push(Edit {
                         range: body_map.expr(*func),
                         text: "await ".into(),
                     });
-                    edits.push(insert(call_range.end(), close));
+                    edits.push(Edit {
+                        range: after,
+                        text: format!("{}){close}", keep_comments(source, after, &after_comments)),
+                    });
                 } else {
                     // `asyncio.run(f())` where `f()` gains its own `await`.
                     let argument_awaited =
@@ -214,6 +232,75 @@ fn await_call(edits: &mut Vec<Edit>, call: TextRange, wrap: bool) {
     } else {
         edits.push(insert(call.start(), "await "));
     }
+}
+
+/// The comments in `span` of `source`, outside the `skip` ranges (expressions, whose
+/// strings may hold a `#`): each from its `#` to the end of its line.
+fn comments_in(source: &str, span: TextRange, skip: &[TextRange]) -> Vec<TextRange> {
+    let mut comments = Vec::new();
+    let mut offset = usize::from(span.start());
+    let end = usize::from(span.end());
+    while offset < end {
+        let here = TextSize::try_from(offset).unwrap_or_default();
+        if let Some(range) = skip.iter().find(|range| range.contains(here)) {
+            offset = usize::from(range.end());
+            continue;
+        }
+        if source.as_bytes()[offset] == b'#' {
+            let line_end = source[offset..end]
+                .find(['\r', '\n'])
+                .map_or(end, |length| offset + length);
+            comments.push(TextRange::new(
+                here,
+                TextSize::try_from(line_end).unwrap_or_default(),
+            ));
+            offset = line_end;
+        } else {
+            offset += 1;
+        }
+    }
+    comments
+}
+
+/// The text between a call's first argument and its closing parenthesis, reduced to its
+/// comments: one on the argument's own line stays there; later ones keep their lines
+/// and indentation; the parenthesis keeps its own line if it had one.
+fn keep_comments(source: &str, after: TextRange, comments: &[TextRange]) -> String {
+    let start = usize::from(after.start());
+    let close = usize::from(after.end()).saturating_sub(1);
+    let newline = if source[start..close].contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let indentation = |offset: usize| {
+        let line_start = source[..offset].rfind('\n').map_or(0, |index| index + 1);
+        let prefix = &source[line_start..offset];
+        prefix
+            .chars()
+            .all(|c| c == ' ' || c == '\t')
+            .then(|| prefix.to_string())
+    };
+    let mut text = String::new();
+    for comment in comments {
+        let comment_start = usize::from(comment.start());
+        let on_argument_line = !source[start..comment_start].contains('\n');
+        match indentation(comment_start) {
+            Some(indent) if !on_argument_line => {
+                text.push_str(newline);
+                text.push_str(&indent);
+            }
+            _ => text.push_str("  "),
+        }
+        text.push_str(&source[*comment]);
+    }
+    if let Some(indent) = indentation(close)
+        && source[start..close].contains('\n')
+    {
+        text.push_str(newline);
+        text.push_str(&indent);
+    }
+    text
 }
 
 /// The module part of a qualified name: the longest prefix that is a project module,
