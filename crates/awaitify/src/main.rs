@@ -276,9 +276,12 @@ fn check_diagnostics(project: &LoadedProject, settings: Settings) -> Vec<Diagnos
         awaitify_rewrite::project_diagnostics(&project.db, settings)
             .into_iter()
             .filter(|diagnostic| {
-                diagnostic
-                    .file()
-                    .is_none_or(|file| project.targets.contains(&file))
+                // A rewrite that fails its own check anywhere keeps every file unwritten,
+                // so it is reported whichever files were asked about.
+                diagnostic.code == Code::VerificationFailed
+                    || diagnostic
+                        .file()
+                        .is_none_or(|file| project.targets.contains(&file))
             }),
     );
     diagnostics

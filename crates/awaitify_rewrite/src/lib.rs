@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use awaitify_db::{Db, File};
 use awaitify_diagnostics::{Code, Diagnostic, Label};
+use ruff_text_size::{TextRange, TextSize};
 
 pub use coloring::Coloring;
 pub use rules::{RuleAction, RuleSet, discover_rules};
@@ -76,11 +77,15 @@ pub fn file_rewrite(db: &dyn Db, file: File, settings: Settings) -> FileRewrite 
         };
     }
     let source = file.text(db);
-    let failure = |message: String| FileRewrite {
+    let failure = |message: String, at: TextSize| FileRewrite {
         output: None,
         errors: vec![
             Diagnostic::error(Code::VerificationFailed, message)
-                .with_primary(Label::new(file, Default::default(), "in this file"))
+                .with_primary(Label::new(
+                    file,
+                    TextRange::empty(at),
+                    "the rewrite went wrong here",
+                ))
                 .with_note(
                     "this is a bug in awaitify; the file is left unchanged, and so is every \
                      other file of the project, since they may depend on its rewrite",
@@ -93,12 +98,12 @@ pub fn file_rewrite(db: &dyn Db, file: File, settings: Settings) -> FileRewrite 
                 output: (output != source).then_some(output),
                 errors: Vec::new(),
             },
-            Err(error) => failure(format!(
-                "the rewritten file would not parse: {}",
-                error.error
-            )),
+            Err(error) => failure(
+                format!("the rewritten file would not parse: {}", error.error),
+                print::source_offset(&edits, error.location.start()),
+            ),
         },
-        Err(message) => failure(message),
+        Err((message, at)) => failure(message, at),
     }
 }
 

@@ -27,20 +27,17 @@ pub struct Edit {
 
 /// Applies `edits` to `source`. Insertions at one offset keep the order they were
 /// added in and come before a replacement starting there.
-pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, String> {
-    let mut order: Vec<usize> = (0..edits.len()).collect();
-    order.sort_by_key(|index| {
-        let edit = &edits[*index];
-        (edit.range.start(), !edit.range.is_empty(), *index)
-    });
+pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, (String, TextSize)> {
     let mut out = String::with_capacity(source.len() + edits.len() * 8);
     let mut cursor = 0usize;
-    for index in order {
-        let edit = &edits[index];
+    for edit in in_order(edits) {
         let start = usize::from(edit.range.start());
         let end = usize::from(edit.range.end());
         if start < cursor || end > source.len() {
-            return Err(format!("overlapping edits at offset {start}"));
+            return Err((
+                format!("overlapping edits at offset {start}"),
+                edit.range.start(),
+            ));
         }
         out.push_str(&source[cursor..start]);
         out.push_str(&edit.text);
@@ -48,6 +45,36 @@ pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, String> {
     }
     out.push_str(&source[cursor..]);
     Ok(out)
+}
+
+/// The edits in the order they apply: by position, insertions before replacements at
+/// the same offset, and otherwise in the order they were decided.
+fn in_order(edits: &[Edit]) -> impl Iterator<Item = &Edit> {
+    let mut order: Vec<usize> = (0..edits.len()).collect();
+    order.sort_by_key(|index| {
+        let edit = &edits[*index];
+        (edit.range.start(), !edit.range.is_empty(), *index)
+    });
+    order.into_iter().map(move |index| &edits[index])
+}
+
+/// Where `output_offset` of the text [`apply_edits`] made comes from in the source: inside
+/// an edit's new text, the edit's start.
+pub fn source_offset(edits: &[Edit], output_offset: TextSize) -> TextSize {
+    let target = i64::from(u32::from(output_offset));
+    let mut shift: i64 = 0;
+    for edit in in_order(edits) {
+        let start = i64::from(u32::from(edit.range.start()));
+        if start + shift > target {
+            break;
+        }
+        let inserted = edit.text.len() as i64;
+        if target < start + shift + inserted {
+            return edit.range.start();
+        }
+        shift += inserted - i64::from(u32::from(edit.range.len()));
+    }
+    TextSize::try_from((target - shift).max(0) as usize).unwrap_or_default()
 }
 
 /// Parent links of one body's expressions, to decide where parentheses are needed.
@@ -420,6 +447,32 @@ mod tests {
                 text: "b".into(),
             },
         ];
-        assert!(apply_edits("abcdef", &edits).is_err());
+        assert_eq!(
+            apply_edits("abcdef", &edits).unwrap_err().1,
+            TextSize::from(2)
+        );
+    }
+
+    #[test]
+    fn output_offsets_map_back_to_the_source() {
+        let source = "x = f(1)\ny = 2\n";
+        let edits = [
+            Edit {
+                range: TextRange::empty(4.into()),
+                text: "await ".into(),
+            },
+            Edit {
+                range: TextRange::new(4.into(), 5.into()),
+                text: "gg".into(),
+            },
+        ];
+        let output = apply_edits(source, &edits).unwrap();
+        assert_eq!(output, "x = await gg(1)\ny = 2\n");
+        // `y` moved by the 7 inserted bytes; `(` by them too; `await` came from an edit.
+        let y = TextSize::try_from(output.find('y').unwrap()).unwrap();
+        assert_eq!(source_offset(&edits, y), TextSize::from(9));
+        let paren = TextSize::try_from(output.find('(').unwrap()).unwrap();
+        assert_eq!(source_offset(&edits, paren), TextSize::from(5));
+        assert_eq!(source_offset(&edits, TextSize::from(6)), TextSize::from(4));
     }
 }
