@@ -340,6 +340,25 @@ impl Collector<'_> {
         }
     }
 
+    /// A type alias's value and a type parameter's bound or default (PEP 695, 696):
+    /// evaluated lazily and synchronously when read, so nothing there can await, with or
+    /// without `from __future__ import annotations`.
+    fn lazily_evaluated(&mut self, body_id: BodyId, body: &Body, expr: ExprId) {
+        let surroundings = Surroundings {
+            context: Context::Annotation(expr),
+            ..Surroundings::TOP
+        };
+        self.expr(body_id, body, expr, surroundings);
+    }
+
+    fn type_params(&mut self, body_id: BodyId, body: &Body, params: Option<&TypeParams>) {
+        for param in params.iter().flat_map(|params| params.params.iter()) {
+            for expr in [param.bound, param.default].into_iter().flatten() {
+                self.lazily_evaluated(body_id, body, expr);
+            }
+        }
+    }
+
     fn stmt(&mut self, body_id: BodyId, body: &Body, stmt: StmtId) {
         let top = Surroundings::TOP;
         match &body.stmts[stmt] {
@@ -363,6 +382,7 @@ impl Collector<'_> {
                     self.annotation(body_id, body, param.annotation);
                 }
                 self.annotation(body_id, body, data.returns);
+                self.type_params(body_id, body, data.type_params.as_ref());
             }
             Stmt::ClassDef(class) => {
                 let data = &self.hir.classes[*class];
@@ -383,6 +403,7 @@ impl Collector<'_> {
                 for keyword in data.keywords.iter() {
                     self.expr_top(body_id, body, keyword.value);
                 }
+                self.type_params(body_id, body, data.type_params.as_ref());
             }
             Stmt::For {
                 target,
@@ -459,9 +480,14 @@ impl Collector<'_> {
                 self.stmts(body_id, body, orelse);
                 self.stmts(body_id, body, finalbody);
             }
-            Stmt::TypeAlias { name, value, .. } => {
+            Stmt::TypeAlias {
+                name,
+                value,
+                type_params,
+            } => {
                 self.expr_top(body_id, body, *name);
-                self.expr_top(body_id, body, *value);
+                self.type_params(body_id, body, type_params.as_ref());
+                self.lazily_evaluated(body_id, body, *value);
             }
             Stmt::Return { value } => {
                 if let Some(value) = value {

@@ -157,7 +157,7 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                 let (code, expr, label, what, note) = match call.context {
                     Context::Lambda(lambda) => (Code::AsyncInLambda, lambda, "a lambda cannot await", "a lambda calls it", "the lambda's call would return a coroutine that nobody awaits"),
                     Context::Generator(generator) => (Code::GeneratorConsumedSynchronously, generator, "a generator expression calls it", "a generator expression calls it", "awaiting inside a generator expression makes it an async generator, which changes what its consumer receives"),
-                    Context::Annotation(annotation) => (Code::AsyncInAnnotation, annotation, "an annotation cannot await", "an annotation calls it", "Python evaluates this annotation when the definition runs, and `await` is not allowed in annotations"),
+                    Context::Annotation(annotation) => (Code::AsyncInAnnotation, annotation, "an annotation cannot await", "an annotation calls it", "Python evaluates this annotation (or type alias, or type parameter bound) synchronously, and `await` is not allowed there"),
                     Context::DebugText(expr) => (Code::AsyncInDebugText, expr, "the f-string prints this text", "an f-string's `=` repeats the call's text", "`f\"{expr=}\"` prints the expression as written, so an added `await` would change the output"),
                     Context::Direct => unreachable!("find_blockers gives this blocker only to calls outside their unit's own frame"),
                 };
