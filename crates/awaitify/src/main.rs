@@ -436,7 +436,25 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
 /// written alone.
 fn partial_write(project: &LoadedProject, settings: Settings) -> Option<Diagnostic> {
     let db = &project.db;
-    let target = project.targets.first()?;
+    let target = *project.targets.first()?;
+    let coloring = awaitify_rewrite::async_coloring(db, settings);
+    // Whether `caller` calls a function of `callee` that becomes async.
+    let calls_into = |caller: File, callee: File| {
+        awaitify_callgraph::file_calls(db, caller)
+            .sites
+            .iter()
+            .flat_map(|site| site.targets.iter())
+            .any(|target| match target {
+                awaitify_semantic::Target::Function { file, function } => {
+                    *file == callee
+                        && coloring.becomes_async(
+                            db,
+                            (*file, awaitify_hir::hir::BodyId::Function(*function)),
+                        )
+                }
+                _ => false,
+            })
+    };
     let others: Vec<String> = awaitify_db::Db::project(db)
         .files(db)
         .iter()
@@ -445,6 +463,7 @@ fn partial_write(project: &LoadedProject, settings: Settings) -> Option<Diagnost
                 && awaitify_rewrite::file_rewrite(db, **file, settings)
                     .output
                     .is_some()
+                && (calls_into(target, **file) || calls_into(**file, target))
         })
         .map(|file| format!("`{}`", file.path(db).display()))
         .collect();

@@ -330,6 +330,15 @@ fn a_file_whose_rewrite_changes_others_is_not_written_alone() {
     let run = awaitify(dir.path(), ["transform", "main.py"]);
     run.assert_code(0);
     assert_eq!(run.stdout(), MAIN_REWRITTEN);
+
+    // A file whose rewrite is unrelated to the others' is written alone.
+    let independent = project(&[("main.py", SLEEPS), ("other.py", HELPERS.as_bytes())]);
+    awaitify(independent.path(), ["transform", "other.py", "--write"]).assert_code(0);
+    assert_eq!(
+        read_string(independent.path().join("other.py")),
+        HELPERS_REWRITTEN
+    );
+    assert_eq!(read(independent.path().join("main.py")), SLEEPS);
 }
 
 /// A sibling whose rewrite fails awaitify's own check keeps every file unwritten, so

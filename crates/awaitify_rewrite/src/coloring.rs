@@ -605,6 +605,10 @@ fn function_blocker(
     {
         return Some(Blocker::SyncDunder);
     }
+    // A module's own `__getattr__` and `__dir__` (PEP 562) are called by Python too.
+    if data.parent == BodyId::Module && matches!(name, "__getattr__" | "__dir__") {
+        return Some(Blocker::SyncDunder);
+    }
     let symbols = module_symbols(db, file);
     let class = match data.parent {
         BodyId::Class(class) => Some(class),
