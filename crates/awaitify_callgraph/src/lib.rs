@@ -158,6 +158,9 @@ pub struct FileCalls {
     /// `getattr(obj, name)` with a name that is not a literal: which project functions
     /// it may fetch.
     pub dynamic_lookups: Vec<DynamicLookup>,
+    /// Functions outside the project used as values (`retry(fn, sleep=time.sleep)`),
+    /// which whoever receives them calls without awaiting.
+    pub external_references: Vec<Reference>,
     /// Project functions this file reassigns through an attribute (`helpers.fetch =
     /// fake`, `Client.fetch = fake`, `self.fetch = other`): calls of them may run the
     /// new value.
@@ -412,12 +415,21 @@ impl Collector<'_> {
                 orelse,
                 ..
             } => {
+                // `for pause in [time.sleep, print]` names each element `pause` in turn,
+                // as an alias does.
+                let alias = matches!(body.exprs[*target], Expr::Name { .. })
+                    && matches!(
+                        body.exprs[*iter],
+                        Expr::List { .. } | Expr::Tuple { .. } | Expr::Set { .. }
+                    )
+                    && is_alias_value(body, *iter);
                 self.expr(
                     body_id,
                     body,
                     *iter,
                     Surroundings {
                         iterated: Some(Iteration::For(stmt)),
+                        alias,
                         ..top
                     },
                 );
@@ -502,12 +514,14 @@ impl Collector<'_> {
             Stmt::Assign { targets, value } => {
                 // `get = fetch` only gives the function another name; every use of `get`
                 // resolves to `fetch` and is a call or a reference of its own.
-                let alias = matches!(
-                    body.exprs[*value],
-                    Expr::Name { .. } | Expr::Attribute { .. }
-                ) && targets
-                    .iter()
-                    .all(|target| matches!(body.exprs[*target], Expr::Name { .. }));
+                let alias = is_alias_value(body, *value)
+                    && !matches!(
+                        body.exprs[*value],
+                        Expr::List { .. } | Expr::Tuple { .. } | Expr::Set { .. }
+                    )
+                    && targets
+                        .iter()
+                        .all(|target| matches!(body.exprs[*target], Expr::Name { .. }));
                 let surroundings = Surroundings {
                     alias,
                     ..Surroundings::TOP
@@ -665,6 +679,35 @@ impl Collector<'_> {
                     },
                 );
             }
+            // An alias may choose among names (`fake if testing else time.sleep`, a loop
+            // over `[time.sleep, print]`): each is aliased, not passed on.
+            Expr::If {
+                test,
+                body: then,
+                orelse,
+            } if surroundings.alias => {
+                let aliased = Surroundings {
+                    alias: true,
+                    ..plain
+                };
+                self.expr(body_id, body, *test, plain);
+                self.expr(body_id, body, *then, aliased);
+                self.expr(body_id, body, *orelse, aliased);
+            }
+            Expr::BoolOp { values, .. }
+            | Expr::List { elts: values, .. }
+            | Expr::Tuple { elts: values, .. }
+            | Expr::Set { elts: values }
+                if surroundings.alias =>
+            {
+                let aliased = Surroundings {
+                    alias: true,
+                    ..plain
+                };
+                for value in values.iter() {
+                    self.expr(body_id, body, *value, aliased);
+                }
+            }
             // The value of a conditional expression is one of its branches: awaiting it
             // awaits whichever runs.
             Expr::If {
@@ -691,7 +734,8 @@ impl Collector<'_> {
             Expr::Attribute { value, ctx, attr } => {
                 if *ctx == ExprContext::Load
                     && !surroundings.callee_position
-                    && self.function_names.contains(attr)
+                    && (self.function_names.contains(attr)
+                        || self.is_module_name(body_id, body, *value))
                 {
                     self.record_reference(body_id, expr, surroundings);
                 }
@@ -864,13 +908,17 @@ impl Collector<'_> {
         }
         let resolution = self.resolver.resolve_expr(self.file, body_id, expr);
         let mut add = |target: &Target| {
-            if let Target::Function { .. } = target {
-                self.calls.references.push(Reference {
+            if let Target::Function { .. } | Target::External(_) = target {
+                let reference = Reference {
                     body: body_id,
                     expr,
                     target: target.clone(),
                     decorator: surroundings.decorator,
-                });
+                };
+                match target {
+                    Target::Function { .. } => self.calls.references.push(reference),
+                    _ => self.calls.external_references.push(reference),
+                }
             }
         };
         match &resolution {
@@ -884,6 +932,16 @@ impl Collector<'_> {
             }
             Resolution::Unresolved(_) => {}
         }
+    }
+
+    /// Whether `expr` is a name bound to a module outside the project (`time` in
+    /// `time.sleep` passed as a value).
+    fn is_module_name(&mut self, body_id: BodyId, body: &Body, expr: ExprId) -> bool {
+        matches!(body.exprs[expr], Expr::Name { .. })
+            && matches!(
+                self.resolver.resolve_expr(self.file, body_id, expr),
+                Resolution::Definite(Target::External(_))
+            )
     }
 
     /// The targets of a call: its definite (or each ambiguous) callee, plus overrides for
@@ -1106,6 +1164,24 @@ impl Collector<'_> {
             }
         }
         self.calls.imports = imports;
+    }
+}
+
+/// Whether `expr` only names things: a name, an attribute, or a choice among such
+/// (`a if c else b`, `a or b`, `[a, b]`), which a binding gives another name.
+fn is_alias_value(body: &Body, expr: ExprId) -> bool {
+    match &body.exprs[expr] {
+        Expr::Name { .. } | Expr::Attribute { .. } => true,
+        Expr::If {
+            body: then, orelse, ..
+        } => is_alias_value(body, *then) && is_alias_value(body, *orelse),
+        Expr::BoolOp { values, .. }
+        | Expr::List { elts: values, .. }
+        | Expr::Tuple { elts: values, .. }
+        | Expr::Set { elts: values } => {
+            !values.is_empty() && values.iter().all(|value| is_alias_value(body, *value))
+        }
+        _ => false,
     }
 }
 

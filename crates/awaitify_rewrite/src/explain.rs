@@ -260,6 +260,18 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
             }
         }
     }
+    for (index, rule) in &seeds.values {
+        let reference = &calls.external_references[*index];
+        let range = map.body(reference.body).expr(reference.expr);
+        diagnostics.push(
+            Diagnostic::new(
+                Code::FunctionUsedAsValue,
+                format!("`{}` is used as a value, so its calls cannot be awaited", rule.call),
+            )
+            .with_primary(Label::new(file, range, "passed on as a value here"))
+            .with_note("whoever receives it calls it synchronously, and it blocks the event loop there; pass an async function instead, or call it directly"),
+        );
+    }
     for seed in &seeds.seeds {
         let site = &calls.sites[seed.site];
         let range = map.body(site.body).expr(site.expr);

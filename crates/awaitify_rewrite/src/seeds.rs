@@ -44,6 +44,9 @@ pub enum Skip {
 pub struct FileSeeds {
     pub seeds: Vec<Seed>,
     pub skipped: Vec<(usize, Skip)>,
+    /// A rule's target used as a value (`retry(fn, sleep=time.sleep)`): an index into
+    /// the file's `external_references`. Whoever calls it cannot be found, so it stays.
+    pub values: Vec<(usize, Rule)>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -100,6 +103,13 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                 }
             }
             _ => {}
+        }
+    }
+    for (index, reference) in calls.external_references.iter().enumerate() {
+        if let Target::External(name) = &reference.target
+            && let Some(rule) = rules.matching(name)
+        {
+            result.values.push((index, rule.clone()));
         }
     }
     Arc::new(result)
