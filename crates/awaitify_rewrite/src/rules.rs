@@ -226,19 +226,20 @@ fn parse_rule(entry: &toml::Table) -> Result<Rule, String> {
     let mut replace = None;
     let mut await_what = None;
     for (key, value) in entry {
-        let text = value
-            .as_str()
-            .ok_or_else(|| format!("`{key}` must be a string"))?;
-        match key.as_str() {
-            "call" => call = Some(text.to_string()),
-            "replace" => replace = Some(text.to_string()),
-            "await" => await_what = Some(text.to_string()),
+        let slot = match key.as_str() {
+            "call" => &mut call,
+            "replace" => &mut replace,
+            "await" => &mut await_what,
             other => {
                 return Err(format!(
                     "unknown key `{other}` (expected `call`, `replace`, `await`)"
                 ));
             }
-        }
+        };
+        let text = value
+            .as_str()
+            .ok_or_else(|| format!("`{key}` must be a string"))?;
+        *slot = Some(text.to_string());
     }
     let call = call.ok_or("a rule needs `call`, the qualified name of the blocking callable")?;
     if !is_qualified_name(&call) {
@@ -316,5 +317,17 @@ mod tests {
         assert!(error.message.contains("not a dotted name"));
         let error = parse(Path::new("awaitify.toml"), "colour = 1\n", false).unwrap_err();
         assert!(error.message.contains("unknown key `colour`"));
+        // An unknown key is named as such, whatever its value.
+        let error = parse(
+            Path::new("awaitify.toml"),
+            "[[rules]]\ncall = \"m.f\"\nbogus = 1\n",
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            error.message.contains("unknown key `bogus`"),
+            "{}",
+            error.message
+        );
     }
 }
