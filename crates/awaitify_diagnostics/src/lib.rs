@@ -87,6 +87,7 @@ codes! {
     ExternalBase = "AW212", "external-base-class", Warning, "A method that would become async belongs to a class with a base outside the project, which may call it synchronously.";
     AsyncInAnnotation = "AW213", "async-in-annotation", Warning, "An annotation that Python evaluates would need to await; `await` is not allowed in annotations.";
     AsyncInDebugText = "AW214", "async-in-debug-text", Warning, "A call inside an f-string's `{expr=}` would need to be awaited; the f-string prints the expression's text, which would change.";
+    DroppedArguments = "AW215", "dropped-arguments", Warning, "A call a rule unwraps (`asyncio.run(main(), debug=check())`) has other arguments whose evaluation the rewrite would drop.";
     VerificationFailed = "AW301", "verification-failed", Error, "Erasing the rewrite from the output does not give back the input modulo the normal form.";
 }
 

@@ -239,6 +239,14 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 }
                 diagnostics.push(diagnostic);
             }
+            Skip::DropsArguments { rule } => diagnostics.push(
+                Diagnostic::new(
+                    Code::DroppedArguments,
+                    format!("`{}` cannot be unwrapped here without dropping its other arguments", rule.call),
+                )
+                .with_primary(Label::new(file, range, "left unchanged"))
+                .with_note("awaiting the first argument alone would no longer evaluate the others, which may have effects; pass them as names or literals"),
+            ),
             Skip::Invalidated { rule, store } => {
                 let (message, note) = if store.0 == file {
                     (

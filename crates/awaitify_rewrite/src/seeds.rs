@@ -14,12 +14,12 @@ use std::sync::Arc;
 use awaitify_callgraph::file_calls;
 use awaitify_db::{Db, File};
 use awaitify_hir::file_source_map;
-use awaitify_hir::hir::{BodyId, Expr, ExprId};
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId};
 use awaitify_semantic::{Resolution, Resolver, Target, semantic_index};
 use ruff_text_size::TextRange;
 
 use crate::Settings;
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleAction};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seed {
@@ -32,6 +32,9 @@ pub struct Seed {
 pub enum Skip {
     /// The callee may be a rule's target or something else.
     Ambiguous { rule: Rule },
+    /// The rule unwraps the call's first argument, and another argument has effects
+    /// (`asyncio.run(main(), debug=check())`) that unwrapping would drop.
+    DropsArguments { rule: Rule },
     /// The qualified name was reassigned at `store`: before the call in its own file,
     /// or anywhere in another file.
     Invalidated {
@@ -75,6 +78,14 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                         .expr(store.expr);
                     (store.file != file || range.end() <= start).then_some((store.file, range))
                 });
+                if rule.action == RuleAction::AwaitArgument
+                    && drops_effects(awaitify_hir::file_hir(db, file).body(site.body), site.expr)
+                {
+                    result
+                        .skipped
+                        .push((index, Skip::DropsArguments { rule: rule.clone() }));
+                    continue;
+                }
                 match store {
                     Some(store) => result.skipped.push((
                         index,
@@ -113,6 +124,27 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
         }
     }
     Arc::new(result)
+}
+
+/// Whether the call `call` has arguments after the first, or keywords, that may have
+/// effects: anything but names, attributes of names, and literals.
+fn drops_effects(body: &Body, call: ExprId) -> bool {
+    let Expr::Call { args, keywords, .. } = &body.exprs[call] else {
+        return false;
+    };
+    fn inert(body: &Body, expr: ExprId) -> bool {
+        match &body.exprs[expr] {
+            Expr::Name { .. } | Expr::Literal(_) => true,
+            Expr::Attribute { value, .. } => inert(body, *value),
+            Expr::UnaryOp { operand, .. } => inert(body, *operand),
+            _ => false,
+        }
+    }
+    args.iter()
+        .skip(1)
+        .copied()
+        .chain(keywords.iter().map(|keyword| keyword.value))
+        .any(|expr| !inert(body, expr))
 }
 
 /// A store to an attribute of something outside the project (`time.sleep = fake`).
