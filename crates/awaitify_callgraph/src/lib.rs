@@ -1049,7 +1049,7 @@ impl Collector<'_> {
     fn is_parameter(&mut self, body_id: BodyId, expr: ExprId) -> bool {
         let index = self.resolver.index(self.file);
         index.use_of(body_id, expr).is_some_and(|use_id| {
-            index.uses[use_id].reaching.iter().any(|binding| {
+            index.reaching(use_id).iter().any(|binding| {
                 matches!(
                     index.bindings[*binding].kind,
                     awaitify_semantic::index::BindingKind::Param { .. }

@@ -146,8 +146,8 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
     uses.sort_by_key(|(range, _)| range.start());
     for (range, use_id) in uses {
         let data = &index.uses[use_id];
-        let mut reaching: Vec<String> = data
-            .reaching
+        let mut reaching: Vec<String> = index
+            .reaching(use_id)
             .iter()
             .map(|binding| binding.into_raw().into_u32().to_string())
             .collect();
@@ -161,7 +161,7 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
             out,
             "  {} {} <- [{}] => {}",
             position(db, file, range),
-            data.name,
+            index.use_name(hir, use_id),
             reaching.join(", "),
             describe_resolution(db, resolutions.of(use_id))
         );

@@ -227,15 +227,17 @@ pub enum Fallback {
     OpaqueStar(BindingId),
 }
 
+/// One read of a name: 32 bytes, since a file has one per `Name` load. Its name is the
+/// HIR's ([`SemanticIndex::use_name`]) and its reaching bindings live in one pool per
+/// file ([`SemanticIndex::reaching`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Use {
-    pub name: Name,
     /// The innermost scope the use appears in.
     pub scope: ScopeId,
     pub body: BodyId,
     pub expr: ExprId,
-    /// Inline for the usual one or two bindings, so a use costs no allocation.
-    pub reaching: Reaching,
+    /// Where its reaching bindings start in the pool, and how many there are.
+    reaching: (u32, u32),
     pub fallback: Fallback,
 }
 
@@ -260,6 +262,8 @@ pub struct SemanticIndex {
     pub scopes: Arena<Scope>,
     pub bindings: Arena<Binding>,
     pub uses: Arena<Use>,
+    /// The reaching bindings of every use, one run per use.
+    reaching_pool: Vec<BindingId>,
     pub function_scopes: ArenaMap<FunctionId, ScopeId>,
     pub class_scopes: ArenaMap<ClassId, ScopeId>,
     /// Lambda and comprehension scopes, keyed by body and expression.
@@ -283,6 +287,21 @@ impl SemanticIndex {
 
     fn body_ordinal(&self, body: BodyId) -> usize {
         body_ordinal(body, self.function_count)
+    }
+
+    /// The bindings that may reach `use_id` (empty when none does; see its fallback).
+    pub fn reaching(&self, use_id: UseId) -> &[BindingId] {
+        let (start, length) = self.uses[use_id].reaching;
+        &self.reaching_pool[start as usize..(start + length) as usize]
+    }
+
+    /// The name `use_id` reads, from the HIR the index was built from.
+    pub fn use_name<'hir>(&self, hir: &'hir FileHir, use_id: UseId) -> &'hir Name {
+        let data = &self.uses[use_id];
+        match &hir.body(data.body).exprs[data.expr] {
+            Expr::Name { id, .. } => id,
+            other => unreachable!("a use is a `Name` expression, not {other:?}"),
+        }
     }
 
     /// The use recorded for the `Name` expression `expr` of `body`, if it reads a name.
@@ -1061,12 +1080,13 @@ impl<'a> Builder<'a> {
                     }
                 }
             };
+            let start = self.index.reaching_pool.len() as u32;
+            self.index.reaching_pool.extend_from_slice(&reaching);
             let use_id = self.index.uses.alloc(Use {
-                name: pending_use.name,
                 scope: pending_use.scope,
                 body: pending_use.body,
                 expr: pending_use.expr,
-                reaching,
+                reaching: (start, reaching.len() as u32),
                 fallback,
             });
             let ordinal = self.index.body_ordinal(pending_use.body);

@@ -27,14 +27,16 @@
 //!
 //! // The use of `wait` on line 2 of main.py.
 //! let index = semantic_index(&db, main);
-//! let (use_id, _) = index.uses.iter().find(|(_, u)| u.name == "wait").unwrap();
+//! let hir = awaitify_hir::file_hir(&db, main);
+//! let (use_id, _) = index.uses.iter().find(|(id, _)| index.use_name(hir, *id) == "wait").unwrap();
 //! let resolution = file_resolutions(&db, main).of(use_id);
 //! assert_eq!(resolution, &Resolution::Definite(Target::External("time.sleep".into())));
 //!
 //! // Edit one file; only what depends on the change is recomputed.
 //! db.set_file("/app/helpers.py", "import asyncio\nwait = asyncio.sleep\n");
 //! let index = semantic_index(&db, main);
-//! let (use_id, _) = index.uses.iter().find(|(_, u)| u.name == "wait").unwrap();
+//! let hir = awaitify_hir::file_hir(&db, main);
+//! let (use_id, _) = index.uses.iter().find(|(id, _)| index.use_name(hir, *id) == "wait").unwrap();
 //! let resolution = file_resolutions(&db, main).of(use_id);
 //! assert_eq!(resolution, &Resolution::Definite(Target::External("asyncio.sleep".into())));
 //! ```

@@ -355,17 +355,20 @@ impl<'db> Resolver<'db> {
 
     fn compute_use(&mut self, file: File, index: &SemanticIndex, use_id: UseId) -> Resolution {
         let data = &index.uses[use_id];
+        let reaching = index.reaching(use_id);
+        let builtin = |resolver: &mut Self| {
+            let hir = resolver.hir(file);
+            Target::Builtin(index.use_name(hir, use_id).clone())
+        };
         // The common cases need no candidate list: one binding on every path, or none
         // and a builtin.
-        match (data.reaching.as_ref(), data.fallback) {
+        match (reaching, data.fallback) {
             ([binding], Fallback::None) => return self.resolve_binding(file, *binding),
-            ([], Fallback::Builtin) => {
-                return Resolution::Definite(Target::Builtin(data.name.clone()));
-            }
+            ([], Fallback::Builtin) => return Resolution::Definite(builtin(self)),
             _ => {}
         }
         let mut candidates = Vec::new();
-        for binding in data.reaching.iter() {
+        for binding in reaching {
             let resolution = self.resolve_binding(file, *binding);
             candidates.extend(resolution.candidates(file, Some(*binding)));
         }
@@ -374,7 +377,7 @@ impl<'db> Resolver<'db> {
             Fallback::Builtin => candidates.push(Candidate {
                 file,
                 binding: None,
-                target: Ok(Target::Builtin(data.name.clone())),
+                target: Ok(builtin(self)),
             }),
             Fallback::OpaqueStar(star) => {
                 let module = match &index.bindings[star].kind {

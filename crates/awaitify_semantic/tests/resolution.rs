@@ -25,6 +25,7 @@ fn check_case(case: &TestCase, failures: &mut Vec<String>) -> usize {
         let index = semantic_index(&db, file);
         let resolutions = file_resolutions(&db, file);
         let map = file_source_map(&db, file);
+        let hir = awaitify_hir::file_hir(&db, file);
         let line_of = |offset: usize| text[..offset].matches('\n').count() + 1;
         for (line_index, line) in text.lines().enumerate() {
             let line_number = line_index + 1;
@@ -48,7 +49,7 @@ fn check_case(case: &TestCase, failures: &mut Vec<String>) -> usize {
                 let found = index
                     .uses
                     .iter()
-                    .filter(|(_, data)| data.name == name)
+                    .filter(|(id, _)| index.use_name(hir, *id) == name)
                     .map(|(id, data)| {
                         (usize::from(map.body(data.body).expr(data.expr).start()), id)
                     })
@@ -64,8 +65,8 @@ fn check_case(case: &TestCase, failures: &mut Vec<String>) -> usize {
                 checked += 1;
                 let actual = if wants_reaching {
                     let data = &index.uses[use_id];
-                    let mut lines: Vec<usize> = data
-                        .reaching
+                    let mut lines: Vec<usize> = index
+                        .reaching(use_id)
                         .iter()
                         .map(|binding| {
                             line_of(usize::from(
