@@ -11,10 +11,12 @@
 //! - A step is **unconditional** when it runs whenever the traced expressions run: not
 //!   behind `and`/`or`, a ternary's branch, the later links of a chained comparison, a
 //!   comprehension's loop or a lambda's body.
-//! - A read is **stable** when no call can change what it reads: a local of the function
-//!   whose statement is traced, unless a nested scope declares it `nonlocal`; or a builtin
-//!   that nothing in the file rebinds. Globals, closure variables, class members and the
-//!   unit's own name are not stable.
+//! - A read is **stable** when no call can change what it reads and it cannot raise: a
+//!   local of the function whose statement is traced, unless a nested scope declares it
+//!   `nonlocal` or some path may read it unassigned (`UnboundLocalError`); or a builtin
+//!   that nothing in the file rebinds or shadows (not even a local of an enclosing
+//!   function) and that the file cannot patch (`globals()`, `builtins`). Globals,
+//!   closure variables, class members and the unit's own name are not stable.
 //! - An effect is placed no later than Python performs it (a dict display's hashing
 //!   right after each key), so a trace never makes a step look earlier than it is.
 //! - Steps are **inert** when they contain no effect and no write and every read is
@@ -22,7 +24,7 @@
 //!
 //! Invariant: a rewrite moves an expression `e` across steps `p` only when `p` is inert
 //! and does not read what `e` writes, or `e` is inert and `p` does not write what `e`
-//! reads. Reading a local is assumed not to raise (as if every local were assigned).
+//! reads. A stable read cannot raise.
 
 use awaitify_hir::hir::{CmpOp, Name, UnaryOp};
 use rustc_hash::FxHashSet;
@@ -313,9 +315,10 @@ impl Stability<'_> {
         match &ident.binding {
             Binding::Local { scope, .. } => {
                 Some(*scope) == self.scope
-                    && ident
-                        .local_key()
-                        .is_some_and(|key| !self.facts.nonlocal_written.borrow().contains(&key))
+                    && ident.local_key().is_some_and(|key| {
+                        !self.facts.nonlocal_written.borrow().contains(&key)
+                            && !self.facts.maybe_unbound.borrow().contains(&key)
+                    })
             }
             Binding::Global => self.facts.stable_globals.contains(&ident.name),
             Binding::ClassMember | Binding::OwnItem => false,

@@ -327,7 +327,7 @@ fn compare_units(
 fn normalize_item(db: &dyn Db, file: File, item: BodyId) -> Unit {
     let hir = file_hir(db, file);
     let maps = file_source_map(db, file);
-    let facts = FileFacts::of(hir);
+    let facts = FileFacts::of(hir, maps);
     normalize_item_with(hir, maps, &facts, item)
 }
 

@@ -25,6 +25,7 @@ use ruff_text_size::TextRange;
 use rustc_hash::FxHashSet;
 
 use crate::normal_form::{self as nf, Binding, Ident, LocalKey, Origin, ScopeKey, ScopeTag};
+use awaitify_semantic::index::Fallback;
 
 /// Names whose call exposes the local variables of the caller by name; a unit that reads
 /// one of them is compared with locals by name and never has a variable inlined.
@@ -35,23 +36,18 @@ const LOCALS_OBSERVERS: &[&str] = &["locals", "vars", "eval", "exec", "dir"];
 pub(crate) struct FileFacts {
     /// Every name bound in the module namespace, including through `global` anywhere.
     module_bound: FxHashSet<Name>,
-    has_star_import: bool,
+    /// A star import, a call of the builtin `globals()`, a read of `__builtins__` or an
+    /// import of `builtins`: any builtin name may be rebound behind the code's back.
+    builtins_mutable: bool,
+    /// The `Name` loads of function locals that some path reaches unassigned: reading
+    /// one may raise `UnboundLocalError`.
+    maybe_unbound_reads: FxHashSet<TextRange>,
 }
 
 impl FileFacts {
-    pub(crate) fn of(hir: &FileHir) -> Self {
-        let mut names = ScopeNames::default();
-        let mut collector = Collector {
-            hir,
-            names: &mut names,
-        };
-        collector.block(&hir.module, &hir.module.block);
-        let mut module_bound: FxHashSet<Name> = names
-            .bound
-            .into_iter()
-            .chain(names.annotated_only)
-            .collect();
-        let mut has_star_import = false;
+    pub(crate) fn of(hir: &FileHir, maps: &FileSourceMap) -> Self {
+        let mut module_bound = bound_names(hir, &hir.module, &hir.module.block);
+        let mut builtins_mutable = false;
         for (_, body) in hir.bodies() {
             for (_, stmt) in body.stmts.iter() {
                 match stmt {
@@ -59,25 +55,68 @@ impl FileFacts {
                     hir::Stmt::ImportFrom { names, .. }
                         if names.iter().any(|alias| alias.name.as_str() == "*") =>
                     {
-                        has_star_import = true;
+                        builtins_mutable = true;
                     }
+                    hir::Stmt::Import { names } => {
+                        builtins_mutable |= names.iter().any(|alias| alias.name == "builtins");
+                    }
+                    hir::Stmt::ImportFrom {
+                        module: Some(module),
+                        ..
+                    } if module == "builtins" => builtins_mutable = true,
                     _ => {}
                 }
             }
         }
+        let index = awaitify_semantic::SemanticIndex::build(hir, &mut |_, _| {
+            awaitify_semantic::StarNames::Opaque
+        });
+        let mut maybe_unbound_reads = FxHashSet::default();
+        for (use_id, data) in index.uses.iter() {
+            let name = index.use_name(hir, use_id);
+            let scope = &index.scopes[data.scope];
+            let local = scope.kind.is_function_like()
+                && scope.symbol(name).is_some_and(|symbol| symbol.is_local());
+            if local && data.fallback == Fallback::Unbound {
+                maybe_unbound_reads.insert(maps.body(data.body).expr(data.expr));
+            }
+            // The builtins themselves, not a local that happens to share the name.
+            if matches!(name.as_str(), "globals" | "__builtins__")
+                && index.reaching(use_id).is_empty()
+                && data.fallback == Fallback::Builtin
+            {
+                builtins_mutable = true;
+            }
+        }
         Self {
             module_bound,
-            has_star_import,
+            builtins_mutable,
+            maybe_unbound_reads,
         }
     }
 
     /// A builtin that nothing in this file can rebind: reading it commutes with calls
     /// (assuming other modules do not patch `builtins`).
     fn is_stable_builtin(&self, name: &str) -> bool {
-        !self.has_star_import
+        !self.builtins_mutable
             && awaitify_semantic::builtins::is_builtin(name)
             && !self.module_bound.contains(name)
     }
+}
+
+/// The names `block` of `body` binds (its own scope, not nested ones).
+fn bound_names(hir: &FileHir, body: &hir::Body, block: &[StmtId]) -> FxHashSet<Name> {
+    let mut names = ScopeNames::default();
+    let mut collector = Collector {
+        hir,
+        names: &mut names,
+    };
+    collector.block(body, block);
+    names
+        .bound
+        .into_iter()
+        .chain(names.annotated_only)
+        .collect()
 }
 
 /// What the normalizer needs to know about a lowered unit.
@@ -87,6 +126,9 @@ pub(crate) struct UnitFacts {
     pub(crate) stable_globals: FxHashSet<Name>,
     /// Locals that a nested scope declares `nonlocal`, so a call may rebind them.
     pub(crate) nonlocal_written: std::cell::RefCell<FxHashSet<LocalKey>>,
+    /// Locals read somewhere while possibly unassigned: such a read may raise, so no
+    /// effect moves across any read of them.
+    pub(crate) maybe_unbound: std::cell::RefCell<FxHashSet<LocalKey>>,
     /// The unit calls `locals()`, `vars()`, `eval`, `exec` or `dir`.
     pub(crate) observes_locals: bool,
     /// The next unused [`ScopeKey`], for scopes copied by a rewrite.
@@ -149,6 +191,9 @@ pub(crate) struct Lowering<'a> {
     own_name: Option<Name>,
     /// The innermost class the code being lowered is in, for private-name mangling.
     enclosing_class: Option<Name>,
+    /// Names bound by the functions around a nested unit: to the unit they are closure
+    /// variables, never builtins, even when a builtin has the same name.
+    enclosing_bound: FxHashSet<Name>,
     pub(crate) facts: UnitFacts,
 }
 
@@ -162,6 +207,7 @@ impl<'a> Lowering<'a> {
             next_scope: 0,
             own_name: None,
             enclosing_class: None,
+            enclosing_bound: FxHashSet::default(),
             facts: UnitFacts::default(),
         }
     }
@@ -208,6 +254,7 @@ impl<'a> Lowering<'a> {
             self.own_name = Some(data.name.clone());
         }
         self.enclosing_class = self.class_around(data.parent);
+        self.enclosing_bound = self.bound_around(data.parent);
         let name = Ident {
             name: data.name.clone(),
             binding: Binding::OwnItem,
@@ -218,6 +265,24 @@ impl<'a> Lowering<'a> {
         (lowered, self.facts)
     }
 
+    /// The names bound by every function around `parent` (the body a unit is defined
+    /// in), with their parameters.
+    fn bound_around(&self, mut parent: BodyId) -> FxHashSet<Name> {
+        let mut names = FxHashSet::default();
+        loop {
+            match parent {
+                BodyId::Module => return names,
+                BodyId::Class(class) => parent = self.hir.classes[class].parent,
+                BodyId::Function(function) => {
+                    let data = &self.hir.functions[function];
+                    names.extend(bound_names(self.hir, &data.body, &data.body.block));
+                    names.extend(data.params.iter().map(|param| param.name.clone()));
+                    parent = data.parent;
+                }
+            }
+        }
+    }
+
     /// Lowers a `class` as a unit of its own.
     pub(crate) fn class_unit(mut self, class: ClassId) -> (nf::Class, UnitFacts) {
         let data = &self.hir.classes[class];
@@ -225,6 +290,7 @@ impl<'a> Lowering<'a> {
             self.own_name = Some(data.name.clone());
         }
         self.enclosing_class = self.class_around(data.parent);
+        self.enclosing_bound = self.bound_around(data.parent);
         let name = Ident {
             name: data.name.clone(),
             binding: Binding::OwnItem,
@@ -276,7 +342,7 @@ impl<'a> Lowering<'a> {
             if LOCALS_OBSERVERS.contains(&name.as_str()) {
                 self.facts.observes_locals = true;
             }
-            if self.file.is_stable_builtin(&name) {
+            if self.file.is_stable_builtin(&name) && !self.enclosing_bound.contains(&name) {
                 self.facts.stable_globals.insert(name.clone());
             }
         }
@@ -753,11 +819,17 @@ impl<'a> Lowering<'a> {
     fn expr_kind(&mut self, cx: Cx<'_>, id: ExprId) -> nf::ExprKind {
         use nf::ExprKind as K;
         match &cx.body.exprs[id] {
-            hir::Expr::Name { id, .. } => {
-                if id.is_empty() {
+            hir::Expr::Name { id: name, .. } => {
+                if name.is_empty() {
                     K::Unparsable(nf::UnparsableMarker)
                 } else {
-                    K::Name(self.resolve(id, false))
+                    let ident = self.resolve(name, false);
+                    if let Some(key) = ident.local_key()
+                        && self.file.maybe_unbound_reads.contains(&cx.map.expr(id))
+                    {
+                        self.facts.maybe_unbound.borrow_mut().insert(key);
+                    }
+                    K::Name(ident)
                 }
             }
             hir::Expr::Literal(literal) => K::Literal(lower_literal(literal)),
