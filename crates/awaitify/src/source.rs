@@ -46,13 +46,10 @@ pub struct Undecodable {
 
 impl Undecodable {
     fn at_declaration(why: String, text: &str, line: usize) -> Self {
-        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-        let end = text[start..]
-            .find(['\r', '\n'])
-            .map_or(text.len(), |end| start + end);
+        let range = awaitify_diagnostics::line_range(text, line);
         Self {
             why,
-            at: start..end,
+            at: range.start().into()..range.end().into(),
         }
     }
 

@@ -419,22 +419,18 @@ pub fn await_violations(
 /// counts is the shift.
 fn input_line(input: &str, output: &str, line: usize) -> TextRange {
     let added = output.lines().count().saturating_sub(input.lines().count());
-    let wanted = line.saturating_sub(1 + added);
-    let start: usize = input.split_inclusive('\n').take(wanted).map(str::len).sum();
-    let start = start.min(input.len());
-    let end = input[start..]
-        .find(['\r', '\n'])
-        .map_or(input.len(), |offset| start + offset);
-    TextRange::new(
-        TextSize::try_from(start).unwrap_or_default(),
-        TextSize::try_from(end).unwrap_or_default(),
-    )
+    awaitify_diagnostics::line_range(input, line.saturating_sub(1 + added))
 }
 
 /// Whether `body` awaits the name `name` (`await coro`) or passes it as an argument.
 fn handed_on(body: &awaitify_hir::hir::Body, name: &awaitify_hir::hir::Name) -> bool {
     use awaitify_hir::hir::{ExprContext, ExprId};
-    let is_name = |expr: ExprId| matches!(&body.exprs[expr], Expr::Name { id, ctx: ExprContext::Load } if id == name);
+    let is_name = |expr: ExprId| {
+        matches!(
+            &body.exprs[expr],
+            Expr::Name { id, ctx: ExprContext::Load } if id == name
+        )
+    };
     body.exprs.iter().any(|(_, expr)| match expr {
         Expr::Await { value } => is_name(*value),
         Expr::Call { args, .. } => args.iter().any(|arg| is_name(*arg)),
@@ -454,20 +450,7 @@ fn locate(
     let line = erased[..usize::from(label.range.start()).min(erased.len())]
         .matches('\n')
         .count();
-    let text = original.text(input);
-    let start = text
-        .split_inclusive('\n')
-        .take(line)
-        .map(str::len)
-        .sum::<usize>()
-        .min(text.len());
-    let end = text[start..]
-        .find('\n')
-        .map_or(text.len(), |offset| start + offset);
-    TextRange::new(
-        TextSize::try_from(start).unwrap_or_default(),
-        TextSize::try_from(end).unwrap_or_default(),
-    )
+    awaitify_diagnostics::line_range(original.text(input), line)
 }
 
 /// Test hooks: deliberately corrupt a rewrite, to prove `--verify` catches it.

@@ -181,6 +181,24 @@ pub fn line_column(text: &str, offset: TextSize) -> (usize, usize) {
     (line, column)
 }
 
+/// The range of line `line` (0-based) of `text`, without its line ending; an empty range
+/// at the end of the text for a line past the last.
+pub fn line_range(text: &str, line: usize) -> TextRange {
+    let start = text
+        .split_inclusive('\n')
+        .take(line)
+        .map(str::len)
+        .sum::<usize>()
+        .min(text.len());
+    let end = text[start..]
+        .find(['\r', '\n'])
+        .map_or(text.len(), |length| start + length);
+    TextRange::new(
+        TextSize::try_from(start).unwrap_or_default(),
+        TextSize::try_from(end).unwrap_or_default(),
+    )
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -394,6 +412,19 @@ mod tests {
         assert_eq!(line_column(text, TextSize::from(0)), (1, 1));
         assert_eq!(line_column(text, TextSize::from(6)), (2, 1));
         assert_eq!(line_column(text, TextSize::from(13)), (2, 7));
+    }
+
+    #[test]
+    fn line_ranges_leave_out_the_line_ending() {
+        let text = "one\r\ntwo\nthree";
+        let range = |line| {
+            let range = line_range(text, line);
+            &text[usize::from(range.start())..usize::from(range.end())]
+        };
+        assert_eq!(
+            [range(0), range(1), range(2), range(3)],
+            ["one", "two", "three", ""]
+        );
     }
 
     #[test]
