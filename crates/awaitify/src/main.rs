@@ -394,7 +394,7 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
                 .strip_prefix(&project.root)
                 .unwrap_or(file.path(db));
             let destination = out_dir.join(relative);
-            let bytes = project.output_bytes(file, output.unwrap_or(original));
+            let bytes = project.encodings.bytes(file, output.unwrap_or(original));
             if let Err(error) =
                 awaitify::write::write_atomically_like(&destination, &bytes, Some(file.path(db)))
             {
@@ -402,14 +402,14 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
             }
         } else if write {
             if let (Some(output), false) = (output, broken) {
-                let bytes = project.output_bytes(file, output);
+                let bytes = project.encodings.bytes(file, output);
                 if let Err(error) = awaitify::write::write_atomically(file.path(db), &bytes) {
                     failed_writes
                         .push(format!("cannot write {}: {error}", file.path(db).display()));
                 }
             }
         } else if !is_dir && !diff && !broken {
-            stdout.extend_from_slice(&project.output_bytes(file, output.unwrap_or(original)));
+            stdout.extend_from_slice(&project.encodings.bytes(file, output.unwrap_or(original)));
         }
     }
     {

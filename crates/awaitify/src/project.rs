@@ -18,9 +18,8 @@ use std::path::{Path, PathBuf};
 use awaitify_db::{File, RootDatabase};
 use awaitify_diagnostics::{Code, Diagnostic, Label};
 use ruff_text_size::{TextRange, TextSize};
-use rustc_hash::FxHashMap;
 
-use crate::source::{self, Source, SourceEncoding, Undecodable};
+use crate::source::{self, Encodings, Source, Undecodable};
 
 pub struct LoadedProject {
     pub db: RootDatabase,
@@ -29,8 +28,8 @@ pub struct LoadedProject {
     pub targets: Vec<File>,
     /// Problems found while reading (files that could not be read or decoded).
     pub diagnostics: Vec<Diagnostic>,
-    /// The encoding of each file that is not plain UTF-8.
-    pub encodings: FxHashMap<File, SourceEncoding>,
+    /// How each file was read, to write it back the same way.
+    pub encodings: Encodings,
 }
 
 /// Reads the project that `path` names.
@@ -68,7 +67,7 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
     let mut db = RootDatabase::new(roots);
     let mut targets = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut encodings = FxHashMap::default();
+    let mut encodings = Encodings::default();
     for file_path in paths {
         let is_target = if metadata.is_dir() {
             file_path.starts_with(&root)
@@ -79,9 +78,7 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
             Ok(source) => {
                 let file =
                     db.set_file_decoded(file_path.clone(), source.text, source.lossy.is_some());
-                if source.encoding != SourceEncoding::Utf8 {
-                    encodings.insert(file, source.encoding);
-                }
+                encodings.record(file, source.encoding);
                 if is_target {
                     targets.push(file);
                     if let Some(lossy) = &source.lossy {
@@ -191,19 +188,5 @@ fn collect_python_files(dir: &Path, exclude: Option<&Path>, out: &mut Vec<PathBu
         } else if name.ends_with(".py") && (file_type.is_file() || file_type.is_symlink()) {
             out.push(path);
         }
-    }
-}
-
-impl LoadedProject {
-    /// The bytes to write for `file`'s new `text`, in the file's own encoding.
-    pub fn output_bytes<'a>(&self, file: File, text: &'a str) -> std::borrow::Cow<'a, [u8]> {
-        source::encode(text, self.encoding(file))
-    }
-
-    pub fn encoding(&self, file: File) -> SourceEncoding {
-        self.encodings
-            .get(&file)
-            .copied()
-            .unwrap_or(SourceEncoding::Utf8)
     }
 }

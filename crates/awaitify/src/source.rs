@@ -11,7 +11,9 @@
 
 use std::borrow::Cow;
 
+use awaitify_db::File;
 use encoding_rs::{Encoding, UTF_8};
+use rustc_hash::FxHashMap;
 
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
@@ -115,6 +117,30 @@ pub fn encode(text: &str, encoding: SourceEncoding) -> Cow<'_, [u8]> {
             Cow::Owned(bytes)
         }
         SourceEncoding::Declared(encoding) => encoding.encode(text).0,
+    }
+}
+
+/// The encoding of each file of a project that is not plain UTF-8, to write it back.
+#[derive(Debug, Clone, Default)]
+pub struct Encodings(FxHashMap<File, SourceEncoding>);
+
+impl Encodings {
+    /// Remembers how `file` was read.
+    pub fn record(&mut self, file: File, encoding: SourceEncoding) {
+        if encoding == SourceEncoding::Utf8 {
+            self.0.remove(&file);
+        } else {
+            self.0.insert(file, encoding);
+        }
+    }
+
+    pub fn of(&self, file: File) -> SourceEncoding {
+        self.0.get(&file).copied().unwrap_or(SourceEncoding::Utf8)
+    }
+
+    /// The bytes to write for `file`'s new `text`, in the file's own encoding.
+    pub fn bytes<'a>(&self, file: File, text: &'a str) -> Cow<'a, [u8]> {
+        encode(text, self.of(file))
     }
 }
 

@@ -14,10 +14,9 @@ use std::time::{Duration, Instant, SystemTime};
 use awaitify_db::{File, RootDatabase};
 use awaitify_diagnostics::Diagnostic;
 use awaitify_rewrite::Settings;
-use rustc_hash::FxHashMap;
 
 use crate::project::{python_files, read_source, undecodable};
-use crate::source::SourceEncoding;
+use crate::source::Encodings;
 
 /// What one round of re-analysis found.
 pub struct Report {
@@ -35,8 +34,8 @@ pub struct Watcher {
     out_dir: Option<PathBuf>,
     settings: Settings,
     seen: BTreeMap<PathBuf, SystemTime>,
-    /// The encoding of each file that is not plain UTF-8.
-    encodings: FxHashMap<File, SourceEncoding>,
+    /// How each file was read, to write it back the same way.
+    encodings: Encodings,
     /// What was last written for each output path, so unchanged outputs are not rewritten.
     written: BTreeMap<PathBuf, String>,
 }
@@ -58,7 +57,7 @@ impl Watcher {
             out_dir,
             settings,
             seen: BTreeMap::new(),
-            encodings: FxHashMap::default(),
+            encodings: Encodings::default(),
             written: BTreeMap::new(),
         })
     }
@@ -88,7 +87,7 @@ impl Watcher {
                     let file =
                         self.db
                             .set_file_decoded(path.clone(), source.text, source.lossy.is_some());
-                    self.encodings.insert(file, source.encoding);
+                    self.encodings.record(file, source.encoding);
                     if let Some(lossy) = &source.lossy {
                         read_errors.push(undecodable(file, path, lossy));
                     }
@@ -165,12 +164,7 @@ impl Watcher {
             if self.written.get(&destination) == Some(&text) {
                 continue;
             }
-            let encoding = self
-                .encodings
-                .get(&file)
-                .copied()
-                .unwrap_or(SourceEncoding::Utf8);
-            let bytes = crate::source::encode(&text, encoding);
+            let bytes = self.encodings.bytes(file, &text);
             if crate::write::write_atomically_like(&destination, &bytes, Some(&path)).is_ok() {
                 self.written.insert(destination, text);
                 written.push(relative);
