@@ -202,6 +202,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
     let seeds = file_seeds(db, file, settings);
     let calls = file_calls(db, file);
     let map = file_source_map(db, file);
+    let mut resolver = awaitify_semantic::Resolver::new(db);
     let mut diagnostics = Vec::new();
     for (index, skip) in &seeds.skipped {
         let site = &calls.sites[*index];
@@ -220,9 +221,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                         let binding_range = binding_range(db, candidate.file, index, binding);
                         // What the binding gives the name (`navigation(...)`), which the
                         // call may reach through an attribute (`.run`).
-                        let bound = match awaitify_semantic::Resolver::new(db)
-                            .resolve_binding(candidate.file, binding)
-                        {
+                        let bound = match resolver.resolve_binding(candidate.file, binding) {
                             Resolution::Definite(target) => Ok(target),
                             _ => candidate.target.clone(),
                         };
