@@ -117,7 +117,7 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                     Some(Why::Seed(site) | Why::Calls { site, .. } | Why::SharesCallSite { site, .. }) => site_range(db, *site),
                     None => TextRange::default(),
                 };
-                let label = if awaitify_callgraph::main_guards(db, file).iter().any(|guard| guard.contains_range(range)) {
+                let label = if main_guards(db, file).iter().any(|guard| guard.contains_range(range)) {
                     "this runs only as the main script, but `await` here fails to compile on import"
                 } else {
                     "this runs at import time"
@@ -312,4 +312,52 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
         );
     }
     diagnostics
+}
+
+/// The ranges of the bodies of the module's top-level `if __name__ == "__main__":`
+/// statements (either operand order). An `else:` of such a statement runs on import, so
+/// it is not part of the range.
+fn main_guards(db: &dyn Db, file: File) -> Vec<TextRange> {
+    use awaitify_hir::hir::{CmpOp, Expr, ExprId, Literal, Stmt};
+    let module = &file_hir(db, file).module;
+    let is_name = |expr: ExprId| {
+        matches!(
+            &module.exprs[expr],
+            Expr::Name { id, .. } if id.as_str() == "__name__"
+        )
+    };
+    let is_main = |expr: ExprId| {
+        matches!(
+            &module.exprs[expr],
+            Expr::Literal(Literal::Str(text)) if &**text == "__main__"
+        )
+    };
+    let mut guards = Vec::new();
+    for stmt in module.block.iter() {
+        let Stmt::If { test, body, .. } = &module.stmts[*stmt] else {
+            continue;
+        };
+        let Expr::Compare {
+            left,
+            ops,
+            comparators,
+        } = &module.exprs[*test]
+        else {
+            continue;
+        };
+        let is_guard = **ops == [CmpOp::Eq]
+            && ((is_name(*left) && is_main(comparators[0]))
+                || (is_main(*left) && is_name(comparators[0])));
+        if let (true, Some(first), Some(last)) = (is_guard, body.first(), body.last()) {
+            guards.push((*first, *last));
+        }
+    }
+    if guards.is_empty() {
+        return Vec::new();
+    }
+    let map = awaitify_hir::file_source_map(db, file).body(BodyId::Module);
+    guards
+        .into_iter()
+        .map(|(first, last)| map.stmt(first).cover(map.stmt(last)))
+        .collect()
 }
