@@ -25,7 +25,9 @@ use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::*;
 use awaitify_semantic::resolve::target_name;
-use awaitify_semantic::{Resolution, Resolver, Target, absolute_module_name, resolve_module};
+use awaitify_semantic::{
+    Namespace, Resolution, Resolver, Target, absolute_module_name, resolve_module,
+};
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
@@ -104,6 +106,15 @@ impl DynamicLookup {
     }
 }
 
+/// A module object that leaves the names awaitify follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleEscape {
+    pub body: BodyId,
+    pub expr: ExprId,
+    /// The project module, or `None` for a computed one that may be any module.
+    pub module: Option<File>,
+}
+
 /// The literal text a computed string starts with and ends with: `"on_" + kind` starts
 /// with `on_`; `f"{kind}_page"` ends with `_page`.
 fn literal_ends(body: &Body, expr: ExprId) -> (String, String) {
@@ -161,6 +172,10 @@ pub struct FileCalls {
     /// Functions outside the project used as values (`retry(fn, sleep=time.sleep)`),
     /// which whoever receives them calls without awaiting.
     pub external_references: Vec<Reference>,
+    /// Project modules used as values (`run(helpers)`), or any module (`sys.modules[name]`,
+    /// `importlib.import_module(name)`): an object awaitify cannot follow may then be
+    /// one of them.
+    pub module_escapes: Vec<ModuleEscape>,
     /// Project functions this file reassigns through an attribute (`helpers.fetch =
     /// fake`, `Client.fetch = fake`, `self.fetch = other`): calls of them may run the
     /// new value.
@@ -651,6 +666,7 @@ impl Collector<'_> {
             } => {
                 self.record_call(body_id, body, expr, *func, surroundings);
                 self.getattr_lookup(body_id, expr, surroundings);
+                self.namespace_lookup(body_id, body, expr, surroundings);
                 self.expr(
                     body_id,
                     body,
@@ -795,6 +811,15 @@ impl Collector<'_> {
                 );
             }
             Expr::Interpolated { parts, .. } => self.interpolated(body_id, body, parts, plain),
+            Expr::Subscript {
+                value,
+                slice,
+                ctx: ExprContext::Load,
+            } => {
+                self.namespace_lookup(body_id, body, expr, surroundings);
+                self.expr(body_id, body, *value, plain);
+                self.expr(body_id, body, *slice, plain);
+            }
             other => other.walk_children(|child| self.expr(body_id, body, child, plain)),
         }
     }
@@ -902,12 +927,62 @@ impl Collector<'_> {
         }
     }
 
+    /// `globals()[key]` and `sys.modules[key]` (or `.get(key)`). A literal key names a
+    /// function or module as an attribute does; a computed one may fetch any function of
+    /// this module whose name it can spell, or any module.
+    fn namespace_lookup(
+        &mut self,
+        body_id: BodyId,
+        body: &Body,
+        expr: ExprId,
+        surroundings: Surroundings,
+    ) {
+        let Some((namespace, key)) = self.resolver.namespace_lookup(self.file, body_id, expr)
+        else {
+            return;
+        };
+        if self
+            .resolver
+            .namespace_member(self.file, body_id, namespace, key)
+            .is_some()
+        {
+            if !surroundings.callee_position {
+                self.record_reference(body_id, expr, surroundings);
+            }
+            return;
+        }
+        match namespace {
+            Namespace::Globals => {
+                let (prefix, suffix) = literal_ends(body, key);
+                self.calls.dynamic_lookups.push(DynamicLookup {
+                    body: body_id,
+                    expr,
+                    scope: LookupScope::Module(self.file),
+                    prefix: Name::from(prefix.as_str()),
+                    suffix: Name::from(suffix.as_str()),
+                });
+            }
+            Namespace::SysModules => self.calls.module_escapes.push(ModuleEscape {
+                body: body_id,
+                expr,
+                module: None,
+            }),
+        }
+    }
+
     fn record_reference(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {
         if surroundings.alias {
             return;
         }
         let resolution = self.resolver.resolve_expr(self.file, body_id, expr);
         let mut add = |target: &Target| {
+            if let Target::ProjectModule(module) = target {
+                self.calls.module_escapes.push(ModuleEscape {
+                    body: body_id,
+                    expr,
+                    module: Some(*module),
+                });
+            }
             if let Target::Function { .. } | Target::External(_) = target {
                 let reference = Reference {
                     body: body_id,
@@ -1143,6 +1218,7 @@ impl Collector<'_> {
         }
         // `importlib.import_module("config")` and `__import__("config")` with a literal
         // name import a module as the statement does.
+        let mut computed_imports = Vec::new();
         for site in &self.calls.sites {
             let dynamic_import = matches!(
                 &site.callee,
@@ -1161,9 +1237,17 @@ impl Collector<'_> {
                 && !name.starts_with('.')
             {
                 add_with_parents(name, &mut imports);
+            } else {
+                // A computed name may import any module, and its result may be any.
+                computed_imports.push(ModuleEscape {
+                    body: site.body,
+                    expr: site.expr,
+                    module: None,
+                });
             }
         }
         self.calls.imports = imports;
+        self.calls.module_escapes.extend(computed_imports);
     }
 }
 

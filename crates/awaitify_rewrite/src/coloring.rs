@@ -108,6 +108,12 @@ pub enum Blocker {
     UnresolvedCaller {
         site: SiteKey,
     },
+    /// A call whose receiver is unknown names this module-level function, and its
+    /// module escapes (the index of the escape in its file's `module_escapes`).
+    EscapedModule {
+        site: SiteKey,
+        escape: (File, usize),
+    },
     /// The method's class inherits from `base`, outside the project; `None` when the
     /// base is an expression awaitify cannot name (`class C(make_base()):`).
     ExternalBase {
@@ -166,6 +172,10 @@ struct Graph<'db> {
     reassigned: FxHashMap<UnitKey, (File, usize)>,
     /// Every `getattr` with a computed name in the project.
     dynamic_lookups: Vec<(File, usize)>,
+    /// Project modules used as values, with one such use each.
+    escaped_modules: FxHashMap<File, (File, usize)>,
+    /// One place where a computed module escapes, which may be any module.
+    any_module_escape: Option<(File, usize)>,
 }
 
 impl<'db> Graph<'db> {
@@ -179,6 +189,8 @@ impl<'db> Graph<'db> {
         let mut unresolved_method_calls = FxHashMap::default();
         let mut reassigned = FxHashMap::default();
         let mut dynamic_lookups = Vec::new();
+        let mut escaped_modules = FxHashMap::default();
+        let mut any_module_escape = None;
         for file in &files {
             let calls = file_calls(db, *file);
             let hir = file_hir(db, *file);
@@ -205,6 +217,16 @@ impl<'db> Graph<'db> {
                 imported_by.entry(*imported).or_insert(*file);
             }
             dynamic_lookups.extend((0..calls.dynamic_lookups.len()).map(|index| (*file, index)));
+            for (index, escape) in calls.module_escapes.iter().enumerate() {
+                match escape.module {
+                    Some(module) => {
+                        escaped_modules.entry(module).or_insert((*file, index));
+                    }
+                    None => {
+                        any_module_escape.get_or_insert((*file, index));
+                    }
+                }
+            }
             // The first reference (or store) of each function, by its index in the file.
             let first_of_each =
                 |found: &[Reference], map: &mut FxHashMap<UnitKey, (File, usize)>| {
@@ -232,6 +254,8 @@ impl<'db> Graph<'db> {
             unresolved_method_calls,
             reassigned,
             dynamic_lookups,
+            escaped_modules,
+            any_module_escape,
         }
     }
 
@@ -630,6 +654,20 @@ fn function_blocker(
         if let Some(base) = external_base(resolver, file, class) {
             return Some(Blocker::ExternalBase { base });
         }
+    }
+    // `mod.fetch()` on an object awaitify cannot follow may run a module's function
+    // once that module has escaped as a value.
+    if data.parent == BodyId::Module
+        && let Some(site) = graph.unresolved_method_calls.get(name)
+        && let Some(escape) = graph
+            .escaped_modules
+            .get(&file)
+            .or(graph.any_module_escape.as_ref())
+    {
+        return Some(Blocker::EscapedModule {
+            site: *site,
+            escape: *escape,
+        });
     }
     let unit = (file, BodyId::Function(function));
     if let Some(reference) = graph.references.get(&unit) {

@@ -168,6 +168,7 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
+            Blocker::EscapedModule { site: key, .. } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "its module is handled as a value, so an object awaitify cannot follow may be that module; if this call runs the function it gets a coroutine and does not await it".to_string()),
             Blocker::ExternalBase { base: Some(base) } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
             Blocker::ExternalBase { base: None } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), "a method of a class with a computed base"), format!("{name} would need to become async, but its class has a base awaitify cannot name"), "a base computed when the class is defined may be outside the project and call this method itself, synchronously".to_string()),
             Blocker::UnwritableFile => {
@@ -184,6 +185,18 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             .with_primary(primary)
             .with_note(note)
             .with_note("the blocking calls below are left unchanged");
+        if let Blocker::EscapedModule { escape, .. } = blocker {
+            let (escape_file, escape_index) = *escape;
+            let data = &file_calls(db, escape_file).module_escapes[escape_index];
+            let range = file_source_map(db, escape_file)
+                .body(data.body)
+                .expr(data.expr);
+            let label = match data.module {
+                Some(_) => "the module is used as a value here",
+                None => "this may be any module",
+            };
+            diagnostic = diagnostic.with_secondary(Label::new(escape_file, range, label));
+        }
         for label in chain_labels(db, coloring, *unit) {
             diagnostic = diagnostic.with_secondary(label);
         }

@@ -55,7 +55,7 @@ use awaitify_hir::hir::{BodyId, Expr, FileHir, Literal, Name, Stmt, StmtId};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use index::{SemanticIndex, StarNames};
-pub use resolve::{FileResolutions, Resolution, Resolver, Target, Unresolved};
+pub use resolve::{FileResolutions, Namespace, Resolution, Resolver, Target, Unresolved};
 pub use symbols::ModuleSymbols;
 
 /// Every module of the project by name. When two roots hold the same module name, the

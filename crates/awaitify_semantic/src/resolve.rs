@@ -54,6 +54,20 @@ pub enum Target {
     Builtin(Name),
 }
 
+/// A namespace whose entries are module members (see [`Resolver::namespace_member`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespace {
+    /// `globals()`: this module's.
+    Globals,
+    /// `sys.modules`: every imported module, by name.
+    SysModules,
+}
+
+/// Whether `text` is a dotted module name (`pkg.mod`), as an import names it.
+fn is_dotted_name(text: &str) -> bool {
+    !text.is_empty() && text.split('.').all(awaitify_db::is_identifier)
+}
+
 /// Why a name or expression has no known target.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Unresolved {
@@ -430,9 +444,22 @@ impl<'db> Resolver<'db> {
                         .resolve_expr(file, body, object)
                         .map(|base| self.attribute(base, &name));
                 }
-                self.resolve_expr(file, body, *func)
-                    .map(|callee| self.call_result(callee))
+                if let Some((namespace, key)) = self.namespace_lookup(file, body, expr) {
+                    return self
+                        .namespace_member(file, body, namespace, key)
+                        .unwrap_or(Resolution::Unresolved(Unresolved::Expression("call")));
+                }
+                let func = *func;
+                let callee = self.resolve_expr(file, body, func);
+                if let Some(module) = self.dynamic_import(file, body, expr, &callee) {
+                    return Resolution::Definite(module);
+                }
+                callee.map(|callee| self.call_result(callee))
             }
+            Expr::Subscript { .. } => self
+                .namespace_lookup(file, body, expr)
+                .and_then(|(namespace, key)| self.namespace_member(file, body, namespace, key))
+                .unwrap_or(Resolution::Unresolved(Unresolved::Expression("subscript"))),
             Expr::Named { value, .. } => self.resolve_expr(file, body, *value),
             // `fake if testing else time.sleep`, `custom or time.sleep`: either operand.
             Expr::If {
@@ -452,6 +479,141 @@ impl<'db> Resolver<'db> {
                 Resolution::combine(candidates)
             }
             other => Resolution::Unresolved(Unresolved::Expression(expr_kind(other))),
+        }
+    }
+
+    /// The module `importlib.import_module("pkg.mod")` returns, or `__import__("pkg.mod")`
+    /// (the top package `pkg`), for a literal absolute name; `callee` is the call's
+    /// resolved callee.
+    fn dynamic_import(
+        &mut self,
+        file: File,
+        body: BodyId,
+        call: ExprId,
+        callee: &Resolution,
+    ) -> Option<Target> {
+        let hir = self.hir(file);
+        let body_data = hir.body(body);
+        let Expr::Call { args, keywords, .. } = &body_data.exprs[call] else {
+            return None;
+        };
+        let [first] = **args else {
+            return None;
+        };
+        let Expr::Literal(Literal::Str(name)) = &body_data.exprs[first] else {
+            return None;
+        };
+        if !keywords.is_empty() || !is_dotted_name(name) {
+            return None;
+        }
+        match callee {
+            Resolution::Definite(Target::External(callee))
+                if callee == "importlib.import_module" =>
+            {
+                Some(self.module_target(name))
+            }
+            Resolution::Definite(Target::Builtin(callee)) if callee == "__import__" => {
+                let top = name.split('.').next().unwrap_or(name);
+                Some(self.module_target(top))
+            }
+            _ => None,
+        }
+    }
+
+    /// A lookup in a module namespace, `ns[key]` or `ns.get(key)` with one argument: the
+    /// namespace and the key expression.
+    pub fn namespace_lookup(
+        &mut self,
+        file: File,
+        body: BodyId,
+        expr: ExprId,
+    ) -> Option<(Namespace, ExprId)> {
+        let hir = self.hir(file);
+        let body_data = hir.body(body);
+        let (value, key) = match &body_data.exprs[expr] {
+            Expr::Subscript { value, slice, .. } => (*value, *slice),
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } if keywords.is_empty() => {
+                let [key] = **args else {
+                    return None;
+                };
+                match &body_data.exprs[*func] {
+                    Expr::Attribute { value, attr, .. } if attr == "get" => (*value, key),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        Some((self.namespace_kind(file, body, value)?, key))
+    }
+
+    /// The member a literal `key` names in `namespace`: `globals()["name"]` is the
+    /// module-level `name`; `sys.modules[__name__]` is this module, `sys.modules["pkg.mod"]`
+    /// that one. `None` for a computed key.
+    pub fn namespace_member(
+        &mut self,
+        file: File,
+        body: BodyId,
+        namespace: Namespace,
+        key: ExprId,
+    ) -> Option<Resolution> {
+        let hir = self.hir(file);
+        match (namespace, &hir.body(body).exprs[key]) {
+            (Namespace::Globals, Expr::Literal(Literal::Str(key)))
+                if awaitify_db::is_identifier(key) =>
+            {
+                let key = Name::from(&**key);
+                Some(self.attribute(Target::ProjectModule(file), &key))
+            }
+            (Namespace::SysModules, Expr::Literal(Literal::Str(key))) if is_dotted_name(key) => {
+                Some(Resolution::Definite(self.module_target(key)))
+            }
+            (Namespace::SysModules, Expr::Name { id, .. }) if id == "__name__" => {
+                match self.resolve_expr(file, body, key) {
+                    Resolution::Definite(Target::Builtin(name)) if name == "__name__" => {
+                        Some(Resolution::Definite(Target::ProjectModule(file)))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `value` is a module namespace that a lookup reads functions from:
+    /// the builtin `globals()`, or `sys.modules`.
+    pub fn namespace_kind(&mut self, file: File, body: BodyId, value: ExprId) -> Option<Namespace> {
+        let hir = self.hir(file);
+        match &hir.body(body).exprs[value] {
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } if args.is_empty() && keywords.is_empty() => {
+                let func = *func;
+                if !matches!(&hir.body(body).exprs[func], Expr::Name { id, .. } if id == "globals")
+                {
+                    return None;
+                }
+                match self.resolve_expr(file, body, func) {
+                    Resolution::Definite(Target::Builtin(name)) if name == "globals" => {
+                        Some(Namespace::Globals)
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Attribute { attr, .. } if attr == "modules" => {
+                match self.resolve_expr(file, body, value) {
+                    Resolution::Definite(Target::External(name)) if name == "sys.modules" => {
+                        Some(Namespace::SysModules)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
