@@ -8,7 +8,7 @@
 use la_arena::ArenaMap;
 use rustc_hash::FxBuildHasher;
 
-use crate::index::{BindingId, BindingKind, ScopeId, SemanticIndex};
+use crate::index::{BindingId, BindingKind, Fallback, ScopeId, SemanticIndex};
 use awaitify_hir::hir::*;
 
 type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
@@ -32,6 +32,20 @@ impl ExprPath {
             )),
             Expr::Call { func, .. } => Some(ExprPath::Call(Box::new(ExprPath::of(body, *func)?))),
             _ => None,
+        }
+    }
+}
+
+impl ExprPath {
+    /// This path with its first name replaced by `root` (`client.fetch` with `Client()`
+    /// for `client` is `Client().fetch`).
+    fn with_root(self, root: ExprPath) -> ExprPath {
+        match self {
+            ExprPath::Name(_) => root,
+            ExprPath::Attribute(value, attr) => {
+                ExprPath::Attribute(Box::new(value.with_root(root)), attr)
+            }
+            ExprPath::Call(value) => ExprPath::Call(Box::new(value.with_root(root))),
         }
     }
 }
@@ -166,13 +180,7 @@ impl ModuleSymbols {
                         BodyId::Class(class) => Some(class),
                         _ => None,
                     },
-                    returns: return_paths(
-                        data,
-                        index
-                            .function_scopes
-                            .get(function)
-                            .map(|scope| &index.scopes[*scope]),
-                    ),
+                    returns: return_paths(index, function, data),
                 },
             );
         }
@@ -181,10 +189,12 @@ impl ModuleSymbols {
 }
 
 /// The paths a function's `return` statements give, if every one is a path that
-/// resolves the same from outside (its first name is not a local).
+/// resolves the same from outside: its first name is not a local, or is a local that
+/// every path assigns such a path (`client = Client(); ...; return client`).
 fn return_paths(
+    index: &SemanticIndex,
+    function_id: FunctionId,
     function: &Function,
-    scope: Option<&crate::index::Scope>,
 ) -> Option<Box<[ExprPath]>> {
     let body = &function.body;
     // A nested function's free names may be locals of the function around it.
@@ -197,27 +207,68 @@ fn return_paths(
     {
         return None;
     }
+    let scope = &index.scopes[*index.function_scopes.get(function_id)?];
+    let body_id = BodyId::Function(function_id);
     let mut paths = Vec::new();
     for (_, stmt) in body.stmts.iter() {
         if let Stmt::Return { value } = stmt {
-            let path = ExprPath::of(body, (*value)?)?;
-            let mut root = &path;
-            while let ExprPath::Attribute(inner, _) | ExprPath::Call(inner) = root {
-                root = inner;
-            }
-            let ExprPath::Name(name) = root else {
-                return None;
-            };
-            if scope
-                .and_then(|scope| scope.symbol(name))
-                .is_some_and(|symbol| symbol.is_local())
-            {
-                return None;
-            }
-            paths.push(path);
+            paths.push(global_path(index, scope, body_id, body, (*value)?, 0)?);
         }
     }
     (!paths.is_empty()).then(|| paths.into_boxed_slice())
+}
+
+/// How many local assignments [`global_path`] follows back from a `return`.
+const LOCAL_HOPS: u32 = 4;
+
+/// The path of `expr` with its first name in terms of globals: as written when that
+/// name is not a local, else through the assignments that reach it, when every one
+/// assigns the same such path.
+fn global_path(
+    index: &SemanticIndex,
+    scope: &crate::index::Scope,
+    body_id: BodyId,
+    body: &Body,
+    expr: ExprId,
+    hops: u32,
+) -> Option<ExprPath> {
+    let path = ExprPath::of(body, expr)?;
+    let mut root = expr;
+    while let Expr::Attribute { value: inner, .. } | Expr::Call { func: inner, .. } =
+        &body.exprs[root]
+    {
+        root = *inner;
+    }
+    let Expr::Name { id: name, .. } = &body.exprs[root] else {
+        return None;
+    };
+    if !scope.symbol(name).is_some_and(|symbol| symbol.is_local()) {
+        return Some(path);
+    }
+    if hops == LOCAL_HOPS {
+        return None;
+    }
+    let use_id = index.use_of(body_id, root)?;
+    if index.uses[use_id].fallback != Fallback::None {
+        return None;
+    }
+    let mut replacement: Option<ExprPath> = None;
+    for binding in index.reaching(use_id) {
+        let data = &index.bindings[*binding];
+        let BindingKind::Assign { value } = data.kind else {
+            return None;
+        };
+        if data.body != body_id {
+            return None;
+        }
+        let assigned = global_path(index, scope, body_id, body, value, hops + 1)?;
+        match &replacement {
+            Some(existing) if *existing != assigned => return None,
+            Some(_) => {}
+            None => replacement = Some(assigned),
+        }
+    }
+    Some(path.with_root(replacement?))
 }
 
 fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summary {
