@@ -593,6 +593,7 @@ fn receiver_may_be_project_instance(site: &CallSite) -> bool {
         Resolution::Definite(Target::External(name)) => {
             name.contains("()") || name.starts_with("streamlit.session_state.")
         }
+        Resolution::Unresolved(Unresolved::NoneValue) => false,
         Resolution::Unresolved(Unresolved::Expression(kind)) => !matches!(
             *kind,
             "literal" | "f-string" | "dict" | "set" | "list" | "tuple" | "comprehension"

@@ -1044,29 +1044,26 @@ impl<'a> Builder<'a> {
                             .filter(|def| **def & HEADER == 0)
                             .map(|def| BindingId::from_raw(la_arena::RawIdx::from_u32(*def)))
                             .collect();
-                        let fallback = if !live.unbound {
+                        // Bindings made from nested code through `global` or `nonlocal`
+                        // (`def init(): global client; client = Client()`): any call
+                        // may run them, so they may reach every use, flow-insensitively.
+                        let own_body = crate::body_of_scope(&self.index, scope);
+                        let before = reaching.len();
+                        if let Some(own_body) = own_body {
+                            for binding in self.index.bindings_of(scope, &pending_use.name) {
+                                if self.index.bindings[*binding].body != own_body
+                                    && !reaching.contains(binding)
+                                {
+                                    reaching.push(*binding);
+                                }
+                            }
+                        }
+                        let bound_elsewhere = reaching.len() > before;
+                        let fallback = if !live.unbound || bound_elsewhere {
                             Fallback::None
                         } else {
                             match data.kind {
-                                ScopeKind::Module => {
-                                    // Bindings made through `global` in functions.
-                                    let before = reaching.len();
-                                    reaching.extend(
-                                        self.index
-                                            .bindings_of(scope, &pending_use.name)
-                                            .iter()
-                                            .filter(|binding| {
-                                                self.index.bindings[**binding].body
-                                                    != BodyId::Module
-                                            })
-                                            .copied(),
-                                    );
-                                    if reaching.len() > before {
-                                        Fallback::None
-                                    } else {
-                                        self.global_fallback(&pending_use.name)
-                                    }
-                                }
+                                ScopeKind::Module => self.global_fallback(&pending_use.name),
                                 ScopeKind::Class => {
                                     let (more, fallback) =
                                         self.free_lookup(scope, &pending_use.name);

@@ -93,6 +93,9 @@ pub enum Unresolved {
     RelativeImport,
     /// Aliases that refer to each other.
     Cycle,
+    /// `None`, which has no attributes to call: `client.fetch()` with `client = None` on
+    /// one path raises there.
+    NoneValue,
 }
 
 impl std::fmt::Display for Unresolved {
@@ -126,6 +129,7 @@ impl std::fmt::Display for Unresolved {
                 f.write_str("the relative import goes above the top-level package")
             }
             Unresolved::Cycle => f.write_str("its aliases refer to each other"),
+            Unresolved::NoneValue => f.write_str("it is `None`"),
         }
     }
 }
@@ -201,6 +205,45 @@ impl Resolution {
             return Resolution::Unresolved(first.target.clone().unwrap_err());
         }
         Resolution::Ambiguous(candidates.into_boxed_slice())
+    }
+
+    /// The candidates other than `None`, when some candidate is `None` and some is not.
+    fn without_none(self) -> Option<Resolution> {
+        let Resolution::Ambiguous(candidates) = self else {
+            return None;
+        };
+        let is_none = |candidate: &Candidate| candidate.target == Err(Unresolved::NoneValue);
+        if !candidates.iter().any(is_none) {
+            return None;
+        }
+        Some(Resolution::combine(
+            candidates
+                .into_vec()
+                .into_iter()
+                .filter(|candidate| !is_none(candidate))
+                .collect(),
+        ))
+    }
+
+    /// Every candidate is something of the project.
+    fn is_project_only(&self) -> bool {
+        let is_project = |target: &Target| {
+            matches!(
+                target,
+                Target::ProjectModule(_)
+                    | Target::Function { .. }
+                    | Target::Class { .. }
+                    | Target::Instance { .. }
+                    | Target::Super { .. }
+            )
+        };
+        match self {
+            Resolution::Definite(target) => is_project(target),
+            Resolution::Ambiguous(candidates) => candidates
+                .iter()
+                .all(|candidate| candidate.target.as_ref().is_ok_and(is_project)),
+            Resolution::Unresolved(_) => false,
+        }
     }
 
     fn map(self, mut f: impl FnMut(Target) -> Resolution) -> Resolution {
@@ -434,8 +477,21 @@ impl<'db> Resolver<'db> {
                     return self.attribute(Target::Super { file, class }, attr);
                 }
                 let attr = attr.clone();
-                self.resolve_expr(file, body, *value)
-                    .map(|base| self.attribute(base, &attr))
+                let base = self.resolve_expr(file, body, *value);
+                // `client.fetch` where `client` may still be `None` (`client = None`,
+                // then `init()` binds it through `global`): the `None` path raises
+                // `AttributeError` before any call, so only the others can run. Awaiting
+                // a project method keeps that error; replacing an outside callee by
+                // another would not, so those keep the `None` alternative.
+                if !attr.starts_with("__")
+                    && let Some(others) = base.clone().without_none()
+                {
+                    let filtered = others.map(|base| self.attribute(base, &attr));
+                    if filtered.is_project_only() {
+                        return filtered;
+                    }
+                }
+                base.map(|base| self.attribute(base, &attr))
             }
             Expr::Call { func, .. } => {
                 if let Some((object, name)) = self.literal_getattr(file, body, expr) {
@@ -478,6 +534,7 @@ impl<'db> Resolver<'db> {
                 }
                 Resolution::combine(candidates)
             }
+            Expr::Literal(Literal::None) => Resolution::Unresolved(Unresolved::NoneValue),
             other => Resolution::Unresolved(Unresolved::Expression(expr_kind(other))),
         }
     }
@@ -913,6 +970,7 @@ impl<'db> Resolver<'db> {
                 name,
             } => self.import_from(file, module.as_deref(), *level, name),
             Summary::Path(path) => self.resolve_path(file, path, class),
+            Summary::NoneValue => Resolution::Unresolved(Unresolved::NoneValue),
             Summary::Opaque(kind) => Resolution::Unresolved(Unresolved::Binding(kind)),
         };
         self.in_progress.remove(&(file, binding, true));
