@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 use awaitify_callgraph::{CallSite, Context, Iteration, LookupScope, Reference, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
-use awaitify_hir::hir::{Body, BodyId, ExprId, FunctionId, Stmt, StmtId};
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FunctionId, Stmt, StmtId};
 use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
@@ -196,10 +196,8 @@ impl<'db> Graph<'db> {
             let hir = file_hir(db, *file);
             for (index, site) in calls.sites.iter().enumerate() {
                 if receiver_may_be_project_instance(site)
-                    && let awaitify_hir::hir::Expr::Call { func, .. } =
-                        &hir.body(site.body).exprs[site.expr]
-                    && let awaitify_hir::hir::Expr::Attribute { attr, .. } =
-                        &hir.body(site.body).exprs[*func]
+                    && let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr]
+                    && let Expr::Attribute { attr, .. } = &hir.body(site.body).exprs[*func]
                 {
                     unresolved_method_calls
                         .entry(attr.clone())
@@ -699,7 +697,7 @@ fn function_blocker(
             let in_generator_expression = match site.iterated {
                 Some(Iteration::Comprehension(comprehension, _)) => matches!(
                     file_hir(db, site_key.0).body(site.body).exprs[comprehension],
-                    awaitify_hir::hir::Expr::Generator { .. }
+                    Expr::Generator { .. }
                 ),
                 _ => false,
             };
@@ -726,14 +724,37 @@ fn function_blocker(
     None
 }
 
-/// Whether a body has code that runs when its generator is closed: a `finally` or a
-/// `with`.
+/// Whether a body has code that runs when its generator is closed: a `finally`, a
+/// `with`, or a handler that catches the `GeneratorExit` closing raises (`except
+/// GeneratorExit:`, `except BaseException:`, a bare `except:`).
 fn has_cleanup(body: &Body) -> bool {
     body.stmts.iter().any(|(_, stmt)| match stmt {
-        Stmt::Try { finalbody, .. } => !finalbody.is_empty(),
+        Stmt::Try {
+            finalbody,
+            handlers,
+            ..
+        } => {
+            !finalbody.is_empty()
+                || handlers
+                    .iter()
+                    .any(|handler| handler.type_.is_none_or(|kind| catches_exit(body, kind)))
+        }
         Stmt::With { .. } => true,
         _ => false,
     })
+}
+
+/// Whether an `except` clause's type may catch `GeneratorExit`.
+fn catches_exit(body: &Body, kind: ExprId) -> bool {
+    match &body.exprs[kind] {
+        Expr::Name { id, .. } => matches!(id.as_str(), "GeneratorExit" | "BaseException"),
+        Expr::Attribute { attr, .. } => {
+            matches!(attr.as_str(), "GeneratorExit" | "BaseException")
+        }
+        Expr::Tuple { elts, .. } => elts.iter().any(|element| catches_exit(body, *element)),
+        // A class computed at run time may be either.
+        _ => true,
+    }
 }
 
 /// Whether the loop body `stmts` may leave its loop before the iterator is exhausted:
@@ -741,7 +762,8 @@ fn has_cleanup(body: &Body) -> bool {
 fn may_stop_early(body: &Body, stmts: &[StmtId], own_level: bool) -> bool {
     stmts.iter().any(|stmt| match &body.stmts[*stmt] {
         Stmt::Break => own_level,
-        Stmt::Return { .. } => true,
+        // An exception leaving the loop abandons the generator as `return` does.
+        Stmt::Return { .. } | Stmt::Raise { .. } => true,
         Stmt::For {
             body: inner,
             orelse,
