@@ -677,8 +677,18 @@ impl Collector<'_> {
                         ..plain
                     },
                 );
+                // The default of `getattr(obj, "name", default)` is what the call gives
+                // instead of the attribute: a choice between names, as an alias is.
+                let default = match self.resolver.getattr_call(self.file, body_id, expr) {
+                    Some(_) => self.resolver.getattr_default(self.file, body_id, expr),
+                    None => None,
+                };
                 for arg in args.iter() {
-                    self.expr(body_id, body, *arg, plain);
+                    let surroundings = Surroundings {
+                        alias: Some(*arg) == default,
+                        ..plain
+                    };
+                    self.expr(body_id, body, *arg, surroundings);
                 }
                 for keyword in keywords.iter() {
                     self.expr(body_id, body, keyword.value, plain);
@@ -755,12 +765,15 @@ impl Collector<'_> {
                 {
                     self.record_reference(body_id, expr, surroundings);
                 }
+                // `fetch.__get__(obj)` binds the function to an object: the bound method
+                // it gives is called elsewhere, as a value would be.
+                let hands_on = *ctx == ExprContext::Load && attr == "__get__";
                 self.expr(
                     body_id,
                     body,
                     *value,
                     Surroundings {
-                        callee_position: true,
+                        callee_position: !hands_on,
                         ..plain
                     },
                 );

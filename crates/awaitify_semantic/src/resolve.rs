@@ -495,10 +495,21 @@ impl<'db> Resolver<'db> {
             }
             Expr::Call { func, .. } => {
                 if let Some((object, name)) = self.literal_getattr(file, body, expr) {
-                    // `getattr(obj, "name")` is `obj.name`.
-                    return self
+                    // `getattr(obj, "name")` is `obj.name`; with a default, either.
+                    let attribute = self
                         .resolve_expr(file, body, object)
                         .map(|base| self.attribute(base, &name));
+                    return match self.getattr_default(file, body, expr) {
+                        Some(default) => {
+                            let mut candidates = attribute.candidates(file, None);
+                            candidates.extend(
+                                self.resolve_expr(file, body, default)
+                                    .candidates(file, None),
+                            );
+                            Resolution::combine(candidates)
+                        }
+                        None => attribute,
+                    };
                 }
                 if let Some((namespace, key)) = self.namespace_lookup(file, body, expr) {
                     return self
@@ -675,8 +686,7 @@ impl<'db> Resolver<'db> {
     }
 
     /// `getattr(obj, "name")` with the builtin `getattr` and a literal name: the object
-    /// expression and the name. A default (a third argument) could be the result instead,
-    /// so that form is not an attribute.
+    /// expression and the name (see [`Self::getattr_default`] for a third argument).
     pub fn literal_getattr(
         &mut self,
         file: File,
@@ -693,8 +703,25 @@ impl<'db> Resolver<'db> {
         }
     }
 
-    /// `getattr(obj, name)` with the builtin `getattr` and exactly two arguments: the
-    /// object and name expressions.
+    /// The default of `getattr(obj, name, default)`, which may be the result instead of
+    /// the attribute; `None` when there is none or it is `None`, which cannot be called
+    /// or have attributes.
+    pub fn getattr_default(&mut self, file: File, body: BodyId, call: ExprId) -> Option<ExprId> {
+        let hir = self.hir(file);
+        let Expr::Call { args, .. } = &hir.body(body).exprs[call] else {
+            return None;
+        };
+        let [_, _, default] = **args else {
+            return None;
+        };
+        match hir.body(body).exprs[default] {
+            Expr::Literal(Literal::None) => None,
+            _ => Some(default),
+        }
+    }
+
+    /// `getattr(obj, name)` or `getattr(obj, name, default)` with the builtin `getattr`:
+    /// the object and name expressions.
     pub fn getattr_call(
         &mut self,
         file: File,
@@ -710,8 +737,9 @@ impl<'db> Resolver<'db> {
         else {
             return None;
         };
-        let [object, name] = **args else {
-            return None;
+        let (object, name) = match **args {
+            [object, name] | [object, name, _] => (object, name),
+            _ => return None,
         };
         if !keywords.is_empty()
             || !matches!(&hir.body(body).exprs[*func], Expr::Name { id, .. } if id == "getattr")
@@ -1075,6 +1103,8 @@ impl<'db> Resolver<'db> {
                 .unwrap_or_else(|| {
                     Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
                 }),
+            // `fetch.__call__` is `fetch` itself.
+            Target::Function { .. } if name == "__call__" => Resolution::Definite(base),
             Target::Function { .. } => {
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
