@@ -940,9 +940,10 @@ impl Collector<'_> {
         }
     }
 
-    /// `globals()[key]` and `sys.modules[key]` (or `.get(key)`). A literal key names a
-    /// function or module as an attribute does; a computed one may fetch any function of
-    /// this module whose name it can spell, or any module.
+    /// `globals()[key]`, `vars(x)[key]`, `x.__dict__[key]` and `sys.modules[key]` (or
+    /// `.get(key)`). A literal key names a function or module as an attribute does; a
+    /// computed one may fetch any function of that module or class whose name it can
+    /// spell, or any module.
     fn namespace_lookup(
         &mut self,
         body_id: BodyId,
@@ -964,23 +965,26 @@ impl Collector<'_> {
             }
             return;
         }
-        match namespace {
-            Namespace::Globals => {
-                let (prefix, suffix) = literal_ends(body, key);
-                self.calls.dynamic_lookups.push(DynamicLookup {
+        let scope = match namespace {
+            Namespace::Module(module) => LookupScope::Module(module),
+            Namespace::Class(file, class) => LookupScope::Class(file, class),
+            Namespace::SysModules => {
+                self.calls.module_escapes.push(ModuleEscape {
                     body: body_id,
                     expr,
-                    scope: LookupScope::Module(self.file),
-                    prefix: Name::from(prefix.as_str()),
-                    suffix: Name::from(suffix.as_str()),
+                    module: None,
                 });
+                return;
             }
-            Namespace::SysModules => self.calls.module_escapes.push(ModuleEscape {
-                body: body_id,
-                expr,
-                module: None,
-            }),
-        }
+        };
+        let (prefix, suffix) = literal_ends(body, key);
+        self.calls.dynamic_lookups.push(DynamicLookup {
+            body: body_id,
+            expr,
+            scope,
+            prefix: Name::from(prefix.as_str()),
+            suffix: Name::from(suffix.as_str()),
+        });
     }
 
     fn record_reference(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {

@@ -54,11 +54,14 @@ pub enum Target {
     Builtin(Name),
 }
 
-/// A namespace whose entries are module members (see [`Resolver::namespace_member`]).
+/// A namespace whose entries are module or class members (see
+/// [`Resolver::namespace_member`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Namespace {
-    /// `globals()`: this module's.
-    Globals,
+    /// A project module's: `globals()`, `vars(module)`, `module.__dict__`.
+    Module(File),
+    /// A project class's: `vars(Class)`, `Class.__dict__`.
+    Class(File, ClassId),
     /// `sys.modules`: every imported module, by name.
     SysModules,
 }
@@ -630,11 +633,23 @@ impl<'db> Resolver<'db> {
     ) -> Option<Resolution> {
         let hir = self.hir(file);
         match (namespace, &hir.body(body).exprs[key]) {
-            (Namespace::Globals, Expr::Literal(Literal::Str(key)))
+            (Namespace::Module(module), Expr::Literal(Literal::Str(key)))
                 if awaitify_db::is_identifier(key) =>
             {
                 let key = Name::from(&**key);
-                Some(self.attribute(Target::ProjectModule(file), &key))
+                Some(self.attribute(Target::ProjectModule(module), &key))
+            }
+            (Namespace::Class(class_file, class), Expr::Literal(Literal::Str(key)))
+                if awaitify_db::is_identifier(key) =>
+            {
+                let key = Name::from(&**key);
+                Some(self.attribute(
+                    Target::Class {
+                        file: class_file,
+                        class,
+                    },
+                    &key,
+                ))
             }
             (Namespace::SysModules, Expr::Literal(Literal::Str(key))) if is_dotted_name(key) => {
                 Some(Resolution::Definite(self.module_target(key)))
@@ -651,27 +666,46 @@ impl<'db> Resolver<'db> {
         }
     }
 
-    /// Whether `value` is a module namespace that a lookup reads functions from:
-    /// the builtin `globals()`, or `sys.modules`.
+    /// Whether `value` is a namespace that a lookup reads functions from: the builtin
+    /// `globals()` (or `locals()` at module level), `vars(x)` or `x.__dict__` of a project
+    /// module or class, or `sys.modules`.
     pub fn namespace_kind(&mut self, file: File, body: BodyId, value: ExprId) -> Option<Namespace> {
         let hir = self.hir(file);
-        match &hir.body(body).exprs[value] {
+        let body_data = hir.body(body);
+        match &body_data.exprs[value] {
             Expr::Call {
                 func,
                 args,
                 keywords,
-            } if args.is_empty() && keywords.is_empty() => {
-                let func = *func;
-                if !matches!(&hir.body(body).exprs[func], Expr::Name { id, .. } if id == "globals")
-                {
+            } if args.len() <= 1 && keywords.is_empty() => {
+                let (func, args) = (*func, args.clone());
+                let Expr::Name { id, .. } = &body_data.exprs[func] else {
+                    return None;
+                };
+                let builtin = match (id.as_str(), &*args) {
+                    ("globals", []) => "globals",
+                    ("locals", []) if body == BodyId::Module => "locals",
+                    ("vars", [_]) => "vars",
+                    _ => return None,
+                };
+                if !matches!(
+                    self.resolve_expr(file, body, func),
+                    Resolution::Definite(Target::Builtin(name)) if name == builtin
+                ) {
                     return None;
                 }
-                match self.resolve_expr(file, body, func) {
-                    Resolution::Definite(Target::Builtin(name)) if name == "globals" => {
-                        Some(Namespace::Globals)
-                    }
-                    _ => None,
+                match *args {
+                    [object] => self.namespace_of(file, body, object),
+                    _ => Some(Namespace::Module(file)),
                 }
+            }
+            Expr::Attribute {
+                value: object,
+                attr,
+                ..
+            } if attr == "__dict__" => {
+                let object = *object;
+                self.namespace_of(file, body, object)
             }
             Expr::Attribute { attr, .. } if attr == "modules" => {
                 match self.resolve_expr(file, body, value) {
@@ -680,6 +714,17 @@ impl<'db> Resolver<'db> {
                     }
                     _ => None,
                 }
+            }
+            _ => None,
+        }
+    }
+
+    /// The namespace of the project module or class `object` is.
+    fn namespace_of(&mut self, file: File, body: BodyId, object: ExprId) -> Option<Namespace> {
+        match self.resolve_expr(file, body, object) {
+            Resolution::Definite(Target::ProjectModule(module)) => Some(Namespace::Module(module)),
+            Resolution::Definite(Target::Class { file, class }) => {
+                Some(Namespace::Class(file, class))
             }
             _ => None,
         }
