@@ -66,6 +66,15 @@ pub enum Namespace {
     SysModules,
 }
 
+/// The private name `__go` that `name` spells from outside class `class_name` after
+/// Python's name mangling (`_C__go` for class `C` or `_C`); `None` when it does not.
+fn demangled(name: &str, class_name: &str) -> Option<String> {
+    let rest = name
+        .strip_prefix('_')?
+        .strip_prefix(class_name.trim_start_matches('_'))?;
+    (rest.starts_with("__") && !rest.ends_with("__") && rest.len() > 2).then(|| rest.to_string())
+}
+
 /// Whether `text` is a dotted module name (`pkg.mod`), as an import names it.
 fn is_dotted_name(text: &str) -> bool {
     !text.is_empty() && text.split('.').all(awaitify_db::is_identifier)
@@ -1276,11 +1285,14 @@ impl<'db> Resolver<'db> {
                 continue;
             }
             let symbols = self.symbols(owner_file);
-            let Some(members) = symbols
-                .classes
-                .get(owner)
-                .and_then(|summary| summary.members.get(name))
-            else {
+            // `_C__go` from outside is the private `__go` that class `C` defines.
+            let Some(members) = symbols.classes.get(owner).and_then(|summary| {
+                summary.members.get(name).or_else(|| {
+                    summary
+                        .members
+                        .get(demangled(name, &summary.name)?.as_str())
+                })
+            }) else {
                 continue;
             };
             return Some(self.resolve_summaries(owner_file, members, Some(owner)));
