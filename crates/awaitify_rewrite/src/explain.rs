@@ -13,6 +13,7 @@ use awaitify_semantic::dump::binding_range;
 use awaitify_semantic::resolve::{item_name, target_name};
 use awaitify_semantic::{Resolution, semantic_index};
 use ruff_text_size::TextRange;
+use rustc_hash::FxHashSet;
 
 use crate::Settings;
 use crate::coloring::{Blocker, Coloring, SiteKey, UnitKey, Why, chain};
@@ -87,6 +88,21 @@ fn chain_labels(db: &dyn Db, coloring: &Coloring, unit: UnitKey) -> Vec<Label> {
             ),
         })
         .collect()
+}
+
+/// The unit whose own refusal keeps `unit` synchronous: `unit` itself, or the caller or
+/// call-site partner that a chain of cascading refusals leads to. `None` in a cycle.
+fn root_refusal(coloring: &Coloring, unit: UnitKey) -> Option<UnitKey> {
+    let mut current = unit;
+    let mut seen = FxHashSet::default();
+    while seen.insert(current) {
+        match coloring.blocked.get(&current) {
+            Some(Blocker::CallerStaysSync { caller: next, .. })
+            | Some(Blocker::SharesCallSite { partner: next, .. }) => current = *next,
+            _ => return Some(current),
+        }
+    }
+    None
 }
 
 pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic> {
@@ -164,7 +180,16 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                 let range = file_source_map(db, key.0).body(call.body).expr(expr);
                 (code, Label::new(key.0, range, label), format!("{name} would need to become async, but {what}"), note.to_string())
             }
-            Blocker::CallerStaysSync { site: key, caller } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), format!("called here by {}, which stays synchronous", unit_label(db, *caller))), format!("{name} would need to become async, but a caller cannot"), format!("{} cannot become async (see its own diagnostic), so it could not await {name}", unit_label(db, *caller))),
+            Blocker::CallerStaysSync { site: key, caller } => {
+                let caller_name = unit_label(db, *caller);
+                // The caller may itself stay synchronous only because of its own caller,
+                // without a diagnostic of its own: name the refusal that started it.
+                let note = match root_refusal(coloring, *caller) {
+                    Some(root) if root != *caller => format!("{caller_name} stays synchronous because {} cannot become async (see its diagnostic), so it could not await {name}", unit_label(db, root)),
+                    _ => format!("{caller_name} cannot become async (see its own diagnostic), so it could not await {name}"),
+                };
+                (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), format!("called here by {caller_name}, which stays synchronous")), format!("{name} would need to become async, but a caller cannot"), note)
+            }
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
