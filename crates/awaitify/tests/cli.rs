@@ -1398,3 +1398,23 @@ fn a_caller_kept_synchronous_by_its_own_caller_names_the_refusal_that_started_it
     );
     assert!(run.stderr.contains("AW206"), "{}", run.stderr);
 }
+
+#[test]
+fn an_ambiguous_call_of_a_project_function_labels_each_binding() {
+    let dir = project(&[(
+        "main.py",
+        b"import time\n\ntry:\n    from fastlib import nap\nexcept ImportError:\n    def nap():\n        time.sleep(1)\n\nnap()\n",
+    )]);
+    let run = awaitify(dir.path(), ["check", "main.py"]);
+    assert!(run.stderr.contains("AW101"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bound to `fastlib.nap` here"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("bound to `main.nap` here"),
+        "{}",
+        run.stderr
+    );
+}

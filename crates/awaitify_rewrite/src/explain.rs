@@ -222,6 +222,12 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             };
             diagnostic = diagnostic.with_secondary(Label::new(escape_file, range, label));
         }
+        if let Blocker::AmbiguousCall { site: key } = blocker {
+            let mut resolver = awaitify_semantic::Resolver::new(db);
+            for label in binding_labels(db, &mut resolver, site(db, *key)) {
+                diagnostic = diagnostic.with_secondary(label);
+            }
+        }
         for label in chain_labels(db, coloring, *unit) {
             diagnostic = diagnostic.with_secondary(label);
         }
@@ -232,6 +238,38 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
 
 fn parent_body(hir: &awaitify_hir::hir::FileHir, body: BodyId) -> BodyId {
     hir.parent_of(body).unwrap_or(BodyId::Module)
+}
+
+/// A label on each binding an ambiguous call's callee may come through, saying what it
+/// binds the name to.
+fn binding_labels(
+    db: &dyn Db,
+    resolver: &mut awaitify_semantic::Resolver,
+    site: &CallSite,
+) -> Vec<Label> {
+    let Resolution::Ambiguous(candidates) = &site.callee else {
+        return Vec::new();
+    };
+    let mut labels = Vec::new();
+    for candidate in candidates.iter() {
+        let Some(binding) = candidate.binding else {
+            continue;
+        };
+        let index = semantic_index(db, candidate.file);
+        let range = binding_range(db, candidate.file, index, binding);
+        // What the binding gives the name (`navigation(...)`), which the call may reach
+        // through an attribute (`.run`).
+        let bound = match resolver.resolve_binding(candidate.file, binding) {
+            Resolution::Definite(target) => Ok(target),
+            _ => candidate.target.clone(),
+        };
+        let what = match &bound {
+            Ok(target) => format!("bound to `{}` here", target_name(db, target)),
+            Err(reason) => format!("bound here ({reason})"),
+        };
+        labels.push(Label::new(candidate.file, range, what));
+    }
+    labels
 }
 
 /// Seeds that were left alone in `file`: ambiguous, invalidated, or in a lambda or
@@ -250,29 +288,8 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 let mut diagnostic = Diagnostic::new(Code::AmbiguousName, format!("this call may or may not be `{}`", rule.call))
                     .with_primary(Label::new(file, range, "left unchanged"))
                     .with_note("the name may refer to different things: it is bound differently on different paths, or to a value that is one of several; awaitify rewrites only calls it can resolve definitely");
-                if let Resolution::Ambiguous(candidates) = &site.callee {
-                    for candidate in candidates.iter() {
-                        let Some(binding) = candidate.binding else {
-                            continue;
-                        };
-                        let index = semantic_index(db, candidate.file);
-                        let binding_range = binding_range(db, candidate.file, index, binding);
-                        // What the binding gives the name (`navigation(...)`), which the
-                        // call may reach through an attribute (`.run`).
-                        let bound = match resolver.resolve_binding(candidate.file, binding) {
-                            Resolution::Definite(target) => Ok(target),
-                            _ => candidate.target.clone(),
-                        };
-                        let what = match &bound {
-                            Ok(target) => format!("bound to `{}` here", target_name(db, target)),
-                            Err(reason) => format!("bound here ({reason})"),
-                        };
-                        diagnostic = diagnostic.with_secondary(Label::new(
-                            candidate.file,
-                            binding_range,
-                            what,
-                        ));
-                    }
+                for label in binding_labels(db, &mut resolver, site) {
+                    diagnostic = diagnostic.with_secondary(label);
                 }
                 diagnostics.push(diagnostic);
             }
