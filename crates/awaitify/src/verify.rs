@@ -47,7 +47,7 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                     let end = body_map.expr(*value).start();
                     edits.push(delete(start, end));
                 }
-                Expr::Call { func, args, .. } => {
+                Expr::Call { func, .. } => {
                     let Some(name) =
                         qualified_callee(db, &mut resolver, file, body_id, body, *func)
                     else {
@@ -61,8 +61,10 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                         }
                         match &rule.action {
                             RuleAction::AwaitArgument => {
-                                if let Some(argument) = args.first() {
-                                    let argument = body_map.expr(*argument);
+                                if let Some(argument) =
+                                    awaitify_rewrite::seeds::awaited_argument(body, expr_id)
+                                {
+                                    let argument = body_map.expr(argument);
                                     edits.push(delete(call.start(), argument.start()));
                                     edits.push(delete(argument.end(), call.end()));
                                 }

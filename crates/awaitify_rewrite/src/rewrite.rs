@@ -114,11 +114,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 await_call(&mut edits, call_range, wrap);
             }
             RuleAction::AwaitArgument => {
-                let Some(argument) = args
-                    .first()
-                    .copied()
-                    .filter(|argument| !matches!(body.exprs[*argument], Expr::Starred { .. }))
-                else {
+                let Some(argument) = crate::seeds::awaited_argument(body, site.expr) else {
                     continue;
                 };
                 let argument_range = body_map.expr(argument);
@@ -128,9 +124,9 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 // Other arguments (`debug=False`) go; their strings may hold a `#`.
                 let others: Vec<TextRange> = args
                     .iter()
-                    .skip(1)
                     .copied()
                     .chain(keywords.iter().map(|keyword| keyword.value))
+                    .filter(|expr| *expr != argument)
                     .map(|expr| body_map.expr(expr))
                     .collect();
                 let after_comments = comments_in(source, after, &others);

@@ -126,12 +126,29 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
     Arc::new(result)
 }
 
-/// Whether the call `call` has arguments after the first, or keywords, that may have
-/// effects: anything but names, attributes of names, and literals.
+/// The argument an `await-argument` rule awaits: the first positional one, or with none,
+/// the coroutine passed by keyword (`asyncio.run(main=c)`, `run_until_complete(future=c)`).
+pub fn awaited_argument(body: &Body, call: ExprId) -> Option<ExprId> {
+    let Expr::Call { args, keywords, .. } = &body.exprs[call] else {
+        return None;
+    };
+    match args.first() {
+        Some(first) if matches!(body.exprs[*first], Expr::Starred { .. }) => None,
+        Some(first) => Some(*first),
+        None => keywords
+            .iter()
+            .find(|keyword| matches!(keyword.arg.as_deref(), Some("main" | "future" | "coro")))
+            .map(|keyword| keyword.value),
+    }
+}
+
+/// Whether the call `call` has arguments besides the awaited one that may have effects:
+/// anything but names, attributes of names, and literals.
 fn drops_effects(body: &Body, call: ExprId) -> bool {
     let Expr::Call { args, keywords, .. } = &body.exprs[call] else {
         return false;
     };
+    let awaited = awaited_argument(body, call);
     fn inert(body: &Body, expr: ExprId) -> bool {
         match &body.exprs[expr] {
             Expr::Name { .. } | Expr::Literal(_) => true,
@@ -141,9 +158,9 @@ fn drops_effects(body: &Body, call: ExprId) -> bool {
         }
     }
     args.iter()
-        .skip(1)
         .copied()
         .chain(keywords.iter().map(|keyword| keyword.value))
+        .filter(|expr| Some(*expr) != awaited)
         .any(|expr| !inert(body, expr))
 }
 
