@@ -588,10 +588,15 @@ fn find_blockers(
 /// what Streamlit's `session_state` holds. Literals and comprehensions never are.
 fn receiver_may_be_project_instance(site: &CallSite) -> bool {
     match &site.callee {
+        // What session state holds (`st.session_state.client.fetch`), not session
+        // state's own methods (`st.session_state.get`).
         Resolution::Definite(Target::External(name)) => {
-            name.contains("()") || name.starts_with("streamlit.session_state.")
+            name.contains("()")
+                || name
+                    .strip_prefix("streamlit.session_state.")
+                    .is_some_and(|held| held.contains('.'))
         }
-        Resolution::Unresolved(Unresolved::NoneValue) => false,
+        Resolution::Unresolved(Unresolved::NoneValue | Unresolved::BuiltinValue) => false,
         Resolution::Unresolved(Unresolved::Expression(kind)) => !matches!(
             *kind,
             "literal" | "f-string" | "dict" | "set" | "list" | "tuple" | "comprehension"

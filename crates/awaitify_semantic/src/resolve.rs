@@ -108,6 +108,9 @@ pub enum Unresolved {
     /// `None`, which has no attributes to call: `client.fetch()` with `client = None` on
     /// one path raises there.
     NoneValue,
+    /// What a builtin such as `dict(...)` or `sorted(...)` returns: always a value of a
+    /// builtin type, never a project instance.
+    BuiltinValue,
 }
 
 impl std::fmt::Display for Unresolved {
@@ -142,6 +145,7 @@ impl std::fmt::Display for Unresolved {
             }
             Unresolved::Cycle => f.write_str("its aliases refer to each other"),
             Unresolved::NoneValue => f.write_str("it is `None`"),
+            Unresolved::BuiltinValue => f.write_str("it is a value of a builtin type"),
         }
     }
 }
@@ -1337,8 +1341,60 @@ pub fn call_result(callee: Target) -> Resolution {
             Resolution::Definite(Target::External(Name::from(format!("{name}()"))))
         }
         Target::Function { .. } => Resolution::Unresolved(Unresolved::ProjectCallResult),
+        Target::Builtin(name) if returns_builtin_value(&name) => {
+            Resolution::Unresolved(Unresolved::BuiltinValue)
+        }
         _ => Resolution::Unresolved(Unresolved::Builtin),
     }
+}
+
+/// Builtins whose result is always of a builtin type, whatever their arguments:
+/// constructors of builtin types and functions such as `sorted` or `len`. (`min`, `next`,
+/// `iter`, `sum`, `type` and the like may give back a project object.)
+fn returns_builtin_value(name: &str) -> bool {
+    matches!(
+        name,
+        "dict"
+            | "list"
+            | "set"
+            | "frozenset"
+            | "tuple"
+            | "str"
+            | "bytes"
+            | "bytearray"
+            | "int"
+            | "float"
+            | "complex"
+            | "bool"
+            | "range"
+            | "sorted"
+            | "reversed"
+            | "enumerate"
+            | "zip"
+            | "map"
+            | "filter"
+            | "len"
+            | "repr"
+            | "ascii"
+            | "format"
+            | "hex"
+            | "oct"
+            | "bin"
+            | "ord"
+            | "chr"
+            | "hash"
+            | "id"
+            | "isinstance"
+            | "issubclass"
+            | "callable"
+            | "open"
+            | "input"
+            | "memoryview"
+            | "slice"
+            | "globals"
+            | "locals"
+            | "dir"
+    )
 }
 
 /// Alternatives of one binding's value (`a if c else b`, `for f in [a, b]`) carry no
