@@ -683,9 +683,11 @@ impl Collector<'_> {
                     Some(_) => self.resolver.getattr_default(self.file, body_id, expr),
                     None => None,
                 };
+                // `callable(fetch)`, `isinstance(fetch, ...)`: looked at, never called.
+                let inspects = self.inspects_arguments(body_id, *func);
                 for arg in args.iter() {
                     let surroundings = Surroundings {
-                        alias: Some(*arg) == default,
+                        alias: Some(*arg) == default || inspects,
                         ..plain
                     };
                     self.expr(body_id, body, *arg, surroundings);
@@ -732,6 +734,42 @@ impl Collector<'_> {
                 };
                 for value in values.iter() {
                     self.expr(body_id, body, *value, aliased);
+                }
+            }
+            // `(fetch if online else cached)()` calls one branch: each is a callee.
+            Expr::If {
+                test,
+                body: then,
+                orelse,
+            } if surroundings.called => {
+                let callee = Surroundings {
+                    callee_position: true,
+                    called: true,
+                    ..plain
+                };
+                self.expr(body_id, body, *test, plain);
+                self.expr(body_id, body, *then, callee);
+                self.expr(body_id, body, *orelse, callee);
+            }
+            // `fetch is not None`, `handler == fetch`: compared, never called.
+            Expr::Compare {
+                left,
+                ops,
+                comparators,
+            } if ops
+                .iter()
+                .all(|op| matches!(op, CmpOp::Is | CmpOp::IsNot | CmpOp::Eq | CmpOp::NotEq)) =>
+            {
+                let compared = Surroundings {
+                    alias: true,
+                    ..plain
+                };
+                for operand in std::iter::once(left).chain(comparators.iter()) {
+                    let surroundings = match body.exprs[*operand] {
+                        Expr::Name { .. } | Expr::Attribute { .. } => compared,
+                        _ => plain,
+                    };
+                    self.expr(body_id, body, *operand, surroundings);
                 }
             }
             // The value of a conditional expression is one of its branches: awaiting it
@@ -985,6 +1023,22 @@ impl Collector<'_> {
             prefix: Name::from(prefix.as_str()),
             suffix: Name::from(suffix.as_str()),
         });
+    }
+
+    /// Whether `func` is a builtin that only looks at its arguments (`callable`,
+    /// `isinstance`, `id`, ...), so a function passed to it is not handed on.
+    fn inspects_arguments(&mut self, body_id: BodyId, func: ExprId) -> bool {
+        if !matches!(self.hir.body(body_id).exprs[func], Expr::Name { .. }) {
+            return false;
+        }
+        matches!(
+            self.resolver.resolve_expr(self.file, body_id, func),
+            Resolution::Definite(Target::Builtin(name)) if matches!(
+                name.as_str(),
+                "callable" | "id" | "isinstance" | "issubclass" | "type" | "hasattr" | "repr"
+                    | "hash" | "bool" | "print"
+            )
+        )
     }
 
     fn record_reference(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {
