@@ -1418,3 +1418,14 @@ fn an_ambiguous_call_of_a_project_function_labels_each_binding() {
         run.stderr
     );
 }
+
+#[test]
+fn an_old_mac_file_gets_its_own_line_ending_on_the_added_import() {
+    let dir = project(&[("main.py", b"import time\r\rtime.sleep(1)\r")]);
+    let run = awaitify(dir.path(), ["transform", "main.py"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        String::from_utf8(run.stdout).unwrap(),
+        "import asyncio\rimport time\r\rawait asyncio.sleep(1)\r"
+    );
+}

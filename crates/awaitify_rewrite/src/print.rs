@@ -288,11 +288,7 @@ impl<'a> ImportPlanner<'a> {
         if self.new_imports.is_empty() {
             return None;
         }
-        let newline = if source.contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
+        let newline = line_ending(source);
         let statements: Vec<String> = self
             .new_imports
             .iter()
@@ -413,6 +409,16 @@ pub fn has_comment(text: &str) -> bool {
     // A `#` inside a string literal of the span is possible only in the argument itself,
     // which spans never include; brackets and commas cannot hold strings.
     text.contains('#')
+}
+
+/// The line ending `text` uses, by its first line break: `\r\n`, `\r` (old Mac files,
+/// which Python reads too) or `\n` (also for text with none).
+pub fn line_ending(text: &str) -> &'static str {
+    match text.find(['\r', '\n']) {
+        Some(index) if text[index..].starts_with("\r\n") => "\r\n",
+        Some(index) if text[index..].starts_with('\r') => "\r",
+        _ => "\n",
+    }
 }
 
 #[cfg(test)]

@@ -264,11 +264,7 @@ fn comments_in(source: &str, span: TextRange, skip: &[TextRange]) -> Vec<TextRan
 fn keep_comments(source: &str, after: TextRange, comments: &[TextRange]) -> String {
     let start = usize::from(after.start());
     let close = usize::from(after.end()).saturating_sub(1);
-    let newline = if source[start..close].contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let newline = crate::print::line_ending(&source[start..close]);
     let indentation = |offset: usize| {
         let line_start = source[..offset].rfind('\n').map_or(0, |index| index + 1);
         let prefix = &source[line_start..offset];
