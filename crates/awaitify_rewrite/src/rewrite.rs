@@ -9,9 +9,9 @@ use awaitify_callgraph::{CallSite, Context, Iteration, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::hir::{BodyId, Expr, ExprId};
 use awaitify_hir::{file_hir, file_source_map};
-use awaitify_semantic::{Target, resolve_module, semantic_index};
+use awaitify_semantic::{Resolution, Target, resolve_module, semantic_index};
 use ruff_text_size::{TextRange, TextSize};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::Settings;
 use crate::coloring::Coloring;
@@ -33,10 +33,26 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     let mut planner = ImportPlanner::new(hir, index, map);
     let mut parents: FxHashMap<BodyId, Parents> = FxHashMap::default();
 
+    let becoming: FxHashSet<(BodyId, &str)> = hir
+        .functions
+        .iter()
+        .filter(|(function, _)| coloring.becomes_async(db, (file, BodyId::Function(*function))))
+        .map(|(_, data)| (data.parent, data.name.as_str()))
+        .collect();
+    let mut resolver = awaitify_semantic::Resolver::new(db);
     for (function, data) in hir.functions.iter() {
-        if coloring.becomes_async(db, (file, BodyId::Function(function)))
-            && let Some(offset) = map.body(data.parent).keywords.get(&data.stmt)
-        {
+        // `@overload` stubs of a function that becomes async describe a coroutine too.
+        let becomes_async = coloring.becomes_async(db, (file, BodyId::Function(function)))
+            || (!data.is_async
+                && becoming.contains(&(data.parent, data.name.as_str()))
+                && data.decorators.iter().any(|decorator| {
+                    matches!(
+                        resolver.resolve_expr(file, data.parent, *decorator),
+                        Resolution::Definite(Target::External(name))
+                            if matches!(name.as_str(), "typing.overload" | "typing_extensions.overload")
+                    )
+                }));
+        if becomes_async && let Some(offset) = map.body(data.parent).keywords.get(&data.stmt) {
             edits.push(insert(*offset, "async "));
         }
     }
