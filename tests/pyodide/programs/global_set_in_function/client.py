@@ -1,0 +1,15 @@
+import time
+
+
+class Client:
+    def fetch(self, key):
+        time.sleep(0)
+        return key.upper()
+
+
+client = None
+
+
+def connect():
+    global client
+    client = Client()
