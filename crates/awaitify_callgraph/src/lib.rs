@@ -707,21 +707,27 @@ impl Collector<'_> {
                     },
                 );
             }
-            // An alias may choose among names (`fake if testing else time.sleep`, a loop
-            // over `[time.sleep, print]`): each is aliased, not passed on.
+            // A conditional expression gives one of its branches, which stands where it
+            // stands: aliased (`pause = fake if testing else time.sleep`), called at once
+            // (`(fetch if online else cached)()`) or awaited (`await (a() if c else b())`).
             Expr::If {
                 test,
                 body: then,
                 orelse,
-            } if surroundings.alias => {
-                let aliased = Surroundings {
-                    alias: true,
+            } if surroundings.alias || surroundings.called || surroundings.awaited => {
+                let branch = Surroundings {
+                    alias: surroundings.alias,
+                    callee_position: surroundings.called,
+                    called: surroundings.called,
+                    awaited: surroundings.awaited,
                     ..plain
                 };
                 self.expr(body_id, body, *test, plain);
-                self.expr(body_id, body, *then, aliased);
-                self.expr(body_id, body, *orelse, aliased);
+                self.expr(body_id, body, *then, branch);
+                self.expr(body_id, body, *orelse, branch);
             }
+            // An alias may choose among names (a loop over `[time.sleep, print]`): each is
+            // aliased, not passed on.
             Expr::BoolOp { values, .. }
             | Expr::List { elts: values, .. }
             | Expr::Tuple { elts: values, .. }
@@ -735,21 +741,6 @@ impl Collector<'_> {
                 for value in values.iter() {
                     self.expr(body_id, body, *value, aliased);
                 }
-            }
-            // `(fetch if online else cached)()` calls one branch: each is a callee.
-            Expr::If {
-                test,
-                body: then,
-                orelse,
-            } if surroundings.called => {
-                let callee = Surroundings {
-                    callee_position: true,
-                    called: true,
-                    ..plain
-                };
-                self.expr(body_id, body, *test, plain);
-                self.expr(body_id, body, *then, callee);
-                self.expr(body_id, body, *orelse, callee);
             }
             // `fetch is not None`, `handler == fetch`: compared, never called.
             Expr::Compare {
@@ -771,21 +762,6 @@ impl Collector<'_> {
                     };
                     self.expr(body_id, body, *operand, surroundings);
                 }
-            }
-            // The value of a conditional expression is one of its branches: awaiting it
-            // awaits whichever runs.
-            Expr::If {
-                test,
-                body: then,
-                orelse,
-            } if surroundings.awaited => {
-                let awaited = Surroundings {
-                    awaited: true,
-                    ..plain
-                };
-                self.expr(body_id, body, *test, plain);
-                self.expr(body_id, body, *then, awaited);
-                self.expr(body_id, body, *orelse, awaited);
             }
             Expr::Name {
                 ctx: ExprContext::Load,
