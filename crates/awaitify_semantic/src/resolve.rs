@@ -1056,7 +1056,6 @@ impl<'db> Resolver<'db> {
                 name,
             } => self.import_from(file, module.as_deref(), *level, name),
             Summary::Path(path) => self.resolve_path(file, path, class),
-            Summary::NoneValue => Resolution::Unresolved(Unresolved::NoneValue),
             Summary::Opaque(kind) => Resolution::Unresolved(Unresolved::Binding(kind)),
         };
         self.in_progress.remove(&(file, binding, true));

@@ -75,8 +75,6 @@ pub enum Summary {
     },
     /// `name = <path>`.
     Path(ExprPath),
-    /// `name = None`.
-    NoneValue,
     /// Any other binding; the string says what kind.
     Opaque(&'static str),
 }
@@ -291,14 +289,6 @@ fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summar
         },
         BindingKind::Function(function) => Summary::Function(*function),
         BindingKind::Class(class) => Summary::Class(*class),
-        BindingKind::Assign { value }
-            if matches!(
-                hir.body(data.body).exprs[*value],
-                Expr::Literal(Literal::None)
-            ) =>
-        {
-            Summary::NoneValue
-        }
         BindingKind::Assign { value } => match ExprPath::of(hir.body(data.body), *value) {
             Some(path) => Summary::Path(path),
             None => Summary::Opaque("assignment of a value that is not a name, attribute or call"),

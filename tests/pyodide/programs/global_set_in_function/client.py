@@ -5,11 +5,3 @@ class Client:
     def fetch(self, key):
         time.sleep(0)
         return key.upper()
-
-
-client = None
-
-
-def connect():
-    global client
-    client = Client()

@@ -1,6 +1,13 @@
 import asyncio
 
-import client as api
+from client import Client
+
+client = None
+
+
+def connect():
+    global client
+    client = Client()
 
 
 async def ticker(n):
@@ -11,9 +18,9 @@ async def ticker(n):
 
 async def main():
     task = asyncio.ensure_future(ticker(2))
-    api.connect()
-    print("fetched", api.client.fetch("a"))
-    print("fetched", api.client.fetch("b"))
+    connect()
+    print("fetched", client.fetch("a"))
+    print("fetched", client.fetch("b"))
     await task
 
 
