@@ -26,11 +26,11 @@ use std::collections::VecDeque;
 use awaitify_callgraph::{CallSite, Context, Iteration, LookupScope, Reference, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
-use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FunctionId, Stmt, StmtId};
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FunctionId, Name, Stmt, StmtId};
 use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
-use awaitify_semantic::{Resolution, Resolver, Target, module_symbols};
+use awaitify_semantic::{Resolution, Resolver, Target, module_symbols, semantic_index};
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 /// Insertion-ordered, so results are deterministic; Fx-hashed, since keys are small ids.
@@ -191,13 +191,15 @@ impl<'db> Graph<'db> {
         let mut dynamic_lookups = Vec::new();
         let mut escaped_modules = FxHashMap::default();
         let mut any_module_escape = None;
+        let stored_globals = module_attribute_stores(db, &files);
         for file in &files {
             let calls = file_calls(db, *file);
             let hir = file_hir(db, *file);
             for (index, site) in calls.sites.iter().enumerate() {
-                if receiver_may_be_project_instance(site)
-                    && let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr]
-                    && let Expr::Attribute { attr, .. } = &hir.body(site.body).exprs[*func]
+                if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr]
+                    && let Expr::Attribute { value, attr, .. } = &hir.body(site.body).exprs[*func]
+                    && (receiver_may_be_project_instance(site)
+                        || reads_stored_global(db, &stored_globals, *file, site.body, *value))
                 {
                     unresolved_method_calls
                         .entry(attr.clone())
@@ -586,6 +588,59 @@ fn find_blockers(
 /// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
 /// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
 /// what Streamlit's `session_state` holds. Literals and comprehensions never are.
+/// Globals of project modules that some file sets as attributes (`helpers.client =
+/// Client()`): the module's own reads of them may see values no binding shows.
+fn module_attribute_stores(db: &dyn Db, files: &[File]) -> FxHashSet<(File, Name)> {
+    let mut stored = FxHashSet::default();
+    let mut resolver = Resolver::new(db);
+    for file in files {
+        let index = semantic_index(db, *file);
+        let hir = file_hir(db, *file);
+        for store in &index.attribute_stores {
+            let Expr::Attribute { value, attr, .. } = &hir.body(store.body).exprs[store.expr]
+            else {
+                continue;
+            };
+            if !matches!(hir.body(store.body).exprs[*value], Expr::Name { .. }) {
+                continue;
+            }
+            if let Resolution::Definite(Target::ProjectModule(module)) =
+                resolver.resolve_expr(*file, store.body, *value)
+            {
+                stored.insert((module, attr.clone()));
+            }
+        }
+    }
+    stored
+}
+
+/// Whether `receiver` reads a global of `file` that some file sets as an attribute.
+fn reads_stored_global(
+    db: &dyn Db,
+    stored: &FxHashSet<(File, Name)>,
+    file: File,
+    body: BodyId,
+    receiver: ExprId,
+) -> bool {
+    if stored.is_empty() {
+        return false;
+    }
+    let hir = file_hir(db, file);
+    let Expr::Name { id, .. } = &hir.body(body).exprs[receiver] else {
+        return false;
+    };
+    if !stored.contains(&(file, id.clone())) {
+        return false;
+    }
+    let index = semantic_index(db, file);
+    index.use_of(body, receiver).is_some_and(|use_id| {
+        index
+            .reaching(use_id)
+            .iter()
+            .any(|binding| index.bindings[*binding].scope == index.module_scope())
+    })
+}
+
 fn receiver_may_be_project_instance(site: &CallSite) -> bool {
     match &site.callee {
         // What session state holds (`st.session_state.client.fetch`), not session
