@@ -651,11 +651,9 @@ fn receiver_may_be_project_instance(site: &CallSite) -> bool {
                     .strip_prefix("streamlit.session_state.")
                     .is_some_and(|held| held.contains('.'))
         }
-        Resolution::Unresolved(Unresolved::NoneValue | Unresolved::BuiltinValue) => false,
-        Resolution::Unresolved(Unresolved::Expression(kind)) => !matches!(
-            *kind,
-            "literal" | "f-string" | "dict" | "set" | "list" | "tuple" | "comprehension"
-        ),
+        // A method of a literal, of `None` or of what `dict(...)` returns; what such a
+        // method returns (`handlers.get(key).step()`) may be anything.
+        Resolution::Unresolved(Unresolved::BuiltinMethod) => false,
         _ => !is_clean_callee(site) || site.targets.is_empty(),
     }
 }

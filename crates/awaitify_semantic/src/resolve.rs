@@ -111,6 +111,24 @@ pub enum Unresolved {
     /// What a builtin such as `dict(...)` or `sorted(...)` returns: always a value of a
     /// builtin type, never a project instance.
     BuiltinValue,
+    /// A method of a value of a builtin type (`{...}.get`, `dict(...).pop`, `"".join`):
+    /// never a project method, though what it returns may be anything.
+    BuiltinMethod,
+}
+
+impl Unresolved {
+    /// The expression is certainly a value of a builtin type (`None`, a literal, a
+    /// display, a comprehension, what `dict(...)` returns), never a project instance.
+    pub fn is_builtin_value(&self) -> bool {
+        match self {
+            Unresolved::NoneValue | Unresolved::BuiltinValue => true,
+            Unresolved::Expression(kind) => matches!(
+                *kind,
+                "literal" | "f-string" | "dict" | "set" | "list" | "tuple" | "comprehension"
+            ),
+            _ => false,
+        }
+    }
 }
 
 impl std::fmt::Display for Unresolved {
@@ -146,6 +164,7 @@ impl std::fmt::Display for Unresolved {
             Unresolved::Cycle => f.write_str("its aliases refer to each other"),
             Unresolved::NoneValue => f.write_str("it is `None`"),
             Unresolved::BuiltinValue => f.write_str("it is a value of a builtin type"),
+            Unresolved::BuiltinMethod => f.write_str("it is a method of a builtin value"),
         }
     }
 }
@@ -494,6 +513,15 @@ impl<'db> Resolver<'db> {
                 }
                 let attr = attr.clone();
                 let base = self.resolve_expr(file, body, *value);
+                match &base {
+                    Resolution::Unresolved(reason) if reason.is_builtin_value() => {
+                        return Resolution::Unresolved(Unresolved::BuiltinMethod);
+                    }
+                    Resolution::Unresolved(Unresolved::BuiltinMethod) => {
+                        return Resolution::Unresolved(Unresolved::Builtin);
+                    }
+                    _ => {}
+                }
                 // `client.fetch` where `client` may still be `None` (`client = None`,
                 // then `init()` binds it through `global`): the `None` path raises
                 // `AttributeError` before any call, so only the others can run. Awaiting
@@ -536,6 +564,10 @@ impl<'db> Resolver<'db> {
                 let callee = self.resolve_expr(file, body, func);
                 if let Some(module) = self.dynamic_import(file, body, expr, &callee) {
                     return Resolution::Definite(module);
+                }
+                // `handlers.get(key)` gives back whatever the container holds.
+                if callee == Resolution::Unresolved(Unresolved::BuiltinMethod) {
+                    return Resolution::Unresolved(Unresolved::Builtin);
                 }
                 callee.map(|callee| self.call_result(callee))
             }
