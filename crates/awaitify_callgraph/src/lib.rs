@@ -775,6 +775,7 @@ impl Collector<'_> {
                 if *ctx == ExprContext::Load
                     && !surroundings.callee_position
                     && (self.function_names.contains(attr)
+                        || matches!(attr.as_str(), "__call__" | "__func__")
                         || self.is_module_name(body_id, body, *value))
                 {
                     self.record_reference(body_id, expr, surroundings);
@@ -892,6 +893,16 @@ impl Collector<'_> {
         surroundings: Surroundings,
     ) {
         let callee = self.resolver.resolve_expr(self.file, body_id, func);
+        // `__main__` is whichever file runs as the script: possibly any project module.
+        if let Resolution::Definite(Target::External(name)) = &callee
+            && name.starts_with("__main__.")
+        {
+            self.calls.module_escapes.push(ModuleEscape {
+                body: body_id,
+                expr,
+                module: None,
+            });
+        }
         let targets = self.targets_of(body_id, body, func, &callee);
         self.calls.sites.push(CallSite {
             body: body_id,
@@ -1123,7 +1134,10 @@ impl Collector<'_> {
                     }
                 }
             }
-            if let Some((file, class)) = receiver {
+            // A private method (`__go`, which Python renames `_C__go`) is never
+            // overridden: a subclass's `__go` is `_D__go`.
+            let private = attr.starts_with("__") && !attr.ends_with("__");
+            if let Some((file, class)) = receiver.filter(|_| !private) {
                 for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
                     if let Some(Resolution::Definite(target @ Target::Function { .. })) =
                         self.override_in(*sub_file, *sub_class, attr)
@@ -1278,10 +1292,14 @@ impl Collector<'_> {
                 continue;
             }
             let body = self.hir.body(site.body);
-            if let Expr::Call { args, .. } = &body.exprs[site.expr]
+            let imported = matches!(
+                self.resolver.resolve_expr(self.file, site.body, site.expr),
+                Resolution::Definite(Target::ProjectModule(_) | Target::External(_))
+            );
+            if imported
+                && let Expr::Call { args, .. } = &body.exprs[site.expr]
                 && let Some(first) = args.first()
                 && let Expr::Literal(Literal::Str(name)) = &body.exprs[*first]
-                && !name.starts_with('.')
             {
                 add_with_parents(name, &mut imports);
             } else {
@@ -1311,6 +1329,27 @@ fn is_alias_value(body: &Body, expr: ExprId) -> bool {
         | Expr::Tuple { elts: values, .. }
         | Expr::Set { elts: values } => {
             !values.is_empty() && values.iter().all(|value| is_alias_value(body, *value))
+        }
+        // `getattr(obj, "name")`, with a default that is a name or `None`.
+        Expr::Call {
+            func,
+            args,
+            keywords,
+        } if keywords.is_empty()
+            && matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "getattr") =>
+        {
+            match **args {
+                [object, name] | [object, name, _] => {
+                    let default_is_alias = args.get(2).is_none_or(|default| {
+                        matches!(body.exprs[*default], Expr::Literal(Literal::None))
+                            || is_alias_value(body, *default)
+                    });
+                    is_alias_value(body, object)
+                        && matches!(&body.exprs[name], Expr::Literal(Literal::Str(_)))
+                        && default_is_alias
+                }
+                _ => false,
+            }
         }
         _ => false,
     }

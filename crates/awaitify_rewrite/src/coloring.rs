@@ -259,6 +259,25 @@ impl<'db> Graph<'db> {
         }
     }
 
+    /// Where `file`'s module, or a package holding it (whose attributes reach it), is
+    /// handed on as a value, or where any module may be.
+    fn module_escape(&self, file: File) -> Option<&(File, usize)> {
+        if let Some(escape) = self.escaped_modules.get(&file) {
+            return Some(escape);
+        }
+        let name = awaitify_db::module_name(self.db, file).clone()?;
+        let mut package = name.as_str();
+        while let Some((parent, _)) = package.rsplit_once('.') {
+            package = parent;
+            if let Some(escape) = awaitify_semantic::resolve_module(self.db, package)
+                .and_then(|parent_file| self.escaped_modules.get(&parent_file))
+            {
+                return Some(escape);
+            }
+        }
+        self.any_module_escape.as_ref()
+    }
+
     fn site(&self, (file, index): SiteKey) -> &'db CallSite {
         &file_calls(self.db, file).sites[index]
     }
@@ -647,6 +666,7 @@ fn receiver_may_be_project_instance(site: &CallSite) -> bool {
         // state's own methods (`st.session_state.get`).
         Resolution::Definite(Target::External(name)) => {
             name.contains("()")
+                || name.starts_with("__main__.")
                 || name
                     .strip_prefix("streamlit.session_state.")
                     .is_some_and(|held| held.contains('.'))
@@ -705,7 +725,16 @@ fn function_blocker(
         }
     }
     if let Some(class) = class {
-        if let Some(site) = graph.unresolved_method_calls.get(name) {
+        // A private `__go` is called from outside the class as `_C__go`.
+        let mangled = (name.starts_with("__") && !name.ends_with("__")).then(|| {
+            let class_name = &file_hir(db, file).classes[class].name;
+            Name::from(format!("_{}{name}", class_name.trim_start_matches('_')))
+        });
+        if let Some(site) = graph.unresolved_method_calls.get(name).or_else(|| {
+            mangled
+                .as_ref()
+                .and_then(|mangled| graph.unresolved_method_calls.get(mangled))
+        }) {
             return Some(Blocker::UnresolvedCaller { site: *site });
         }
         if let Some(base) = external_base(resolver, file, class) {
@@ -716,10 +745,7 @@ fn function_blocker(
     // once that module has escaped as a value.
     if data.parent == BodyId::Module
         && let Some(site) = graph.unresolved_method_calls.get(name)
-        && let Some(escape) = graph
-            .escaped_modules
-            .get(&file)
-            .or(graph.any_module_escape.as_ref())
+        && let Some(escape) = graph.module_escape(file)
     {
         return Some(Blocker::EscapedModule {
             site: *site,
@@ -820,8 +846,9 @@ fn catches_exit(body: &Body, kind: ExprId) -> bool {
 fn may_stop_early(body: &Body, stmts: &[StmtId], own_level: bool) -> bool {
     stmts.iter().any(|stmt| match &body.stmts[*stmt] {
         Stmt::Break => own_level,
-        // An exception leaving the loop abandons the generator as `return` does.
-        Stmt::Return { .. } | Stmt::Raise { .. } => true,
+        // An exception leaving the loop (`raise`, a failing `assert`) abandons the
+        // generator as `return` does.
+        Stmt::Return { .. } | Stmt::Raise { .. } | Stmt::Assert { .. } => true,
         Stmt::For {
             body: inner,
             orelse,

@@ -46,11 +46,18 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             || (!data.is_async
                 && becoming.contains(&(data.parent, data.name.as_str()))
                 && data.decorators.iter().any(|decorator| {
-                    matches!(
-                        resolver.resolve_expr(file, data.parent, *decorator),
-                        Resolution::Definite(Target::External(name))
-                            if matches!(name.as_str(), "typing.overload" | "typing_extensions.overload")
-                    )
+                    // `overload` may come from `typing_extensions` or, failing that, `typing`.
+                    let is_overload = |target: &Target| {
+                        matches!(target, Target::External(name)
+                            if matches!(name.as_str(), "typing.overload" | "typing_extensions.overload"))
+                    };
+                    match resolver.resolve_expr(file, data.parent, *decorator) {
+                        Resolution::Definite(target) => is_overload(&target),
+                        Resolution::Ambiguous(candidates) => candidates
+                            .iter()
+                            .all(|candidate| candidate.target.as_ref().is_ok_and(is_overload)),
+                        Resolution::Unresolved(_) => false,
+                    }
                 }));
         if becomes_async && let Some(offset) = map.body(data.parent).keywords.get(&data.stmt) {
             edits.push(insert(*offset, "async "));

@@ -137,7 +137,7 @@ pub fn awaited_argument(body: &Body, call: ExprId) -> Option<ExprId> {
         Some(first) => Some(*first),
         None => keywords
             .iter()
-            .find(|keyword| matches!(keyword.arg.as_deref(), Some("main" | "future" | "coro")))
+            .find(|keyword| matches!(keyword.arg.as_deref(), Some("main" | "future")))
             .map(|keyword| keyword.value),
     }
 }

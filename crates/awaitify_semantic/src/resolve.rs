@@ -613,24 +613,46 @@ impl<'db> Resolver<'db> {
         let Expr::Call { args, keywords, .. } = &body_data.exprs[call] else {
             return None;
         };
-        let [first] = **args else {
+        let first = args.first()?;
+        let Expr::Literal(Literal::Str(name)) = &body_data.exprs[*first] else {
             return None;
         };
-        let Expr::Literal(Literal::Str(name)) = &body_data.exprs[first] else {
-            return None;
-        };
-        if !keywords.is_empty() || !is_dotted_name(name) {
+        if !is_dotted_name(name) {
             return None;
         }
         match callee {
             Resolution::Definite(Target::External(callee))
-                if callee == "importlib.import_module" =>
+                if callee == "importlib.import_module"
+                    && args.len() == 1
+                    && keywords.is_empty() =>
             {
                 Some(self.module_target(name))
             }
+            // `__import__(name, globals, locals, fromlist, level)`: the top package, or
+            // with a non-empty `fromlist` the named module itself.
             Resolution::Definite(Target::Builtin(callee)) if callee == "__import__" => {
-                let top = name.split('.').next().unwrap_or(name);
-                Some(self.module_target(top))
+                let mut fromlist = args.get(3).copied();
+                for keyword in keywords.iter() {
+                    match keyword.arg.as_deref() {
+                        Some("fromlist") => fromlist = Some(keyword.value),
+                        Some("globals" | "locals") => {}
+                        _ => return None,
+                    }
+                }
+                if args.len() > 4 {
+                    return None;
+                }
+                let from_names = match fromlist.map(|list| &body_data.exprs[list]) {
+                    None | Some(Expr::Literal(Literal::None)) => false,
+                    Some(Expr::List { elts, .. } | Expr::Tuple { elts, .. }) => !elts.is_empty(),
+                    Some(_) => return None,
+                };
+                let module = if from_names {
+                    name
+                } else {
+                    name.split('.').next().unwrap_or(name)
+                };
+                Some(self.module_target(module))
             }
             _ => None,
         }
@@ -1192,8 +1214,10 @@ impl<'db> Resolver<'db> {
                 .unwrap_or_else(|| {
                     Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
                 }),
-            // `fetch.__call__` is `fetch` itself.
-            Target::Function { .. } if name == "__call__" => Resolution::Definite(base),
+            // `fetch.__call__` is `fetch` itself, as is a bound method's `__func__`.
+            Target::Function { .. } if matches!(name, "__call__" | "__func__") => {
+                Resolution::Definite(base)
+            }
             Target::Function { .. } => {
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
