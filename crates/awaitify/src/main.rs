@@ -277,11 +277,17 @@ fn check_diagnostics(project: &LoadedProject, settings: Settings) -> Vec<Diagnos
             .into_iter()
             .filter(|diagnostic| {
                 // A rewrite that fails its own check anywhere keeps every file unwritten,
-                // so it is reported whichever files were asked about.
+                // so it is reported whichever files were asked about. A refusal located
+                // elsewhere that leaves a target's blocking call unchanged labels that
+                // call, so it is reported too.
                 diagnostic.code == Code::VerificationFailed
                     || diagnostic
                         .file()
                         .is_none_or(|file| project.targets.contains(&file))
+                    || diagnostic
+                        .secondary
+                        .iter()
+                        .any(|label| project.targets.contains(&label.file))
             }),
     );
     diagnostics

@@ -1429,3 +1429,20 @@ fn an_old_mac_file_gets_its_own_line_ending_on_the_added_import() {
         "import asyncio\rimport time\r\rawait asyncio.sleep(1)\r"
     );
 }
+
+#[test]
+fn a_refusal_located_in_another_file_is_reported_for_the_file_it_leaves_blocking() {
+    // `other.py` calls `step` on an unknown object, which keeps `Worker.step` in
+    // `main.py` synchronous: `check main.py` must say so.
+    let dir = project(&[
+        (
+            "main.py",
+            b"import time\n\nclass Worker:\n    def step(self):\n        time.sleep(1)\n\nWorker().step()\n",
+        ),
+        ("other.py", b"def drive(w):\n    return w.step()\n"),
+    ]);
+    let run = awaitify(dir.path(), ["check", "main.py", "--strict"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("AW211"), "{}", run.stderr);
+    assert!(run.stderr.contains("other.py"), "{}", run.stderr);
+}
