@@ -197,12 +197,12 @@ impl<'db> Graph<'db> {
             let hir = file_hir(db, *file);
             for (index, site) in calls.sites.iter().enumerate() {
                 if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr]
-                    && let Expr::Attribute { value, attr, .. } = &hir.body(site.body).exprs[*func]
+                    && let Some((receiver, attr)) = called_attribute(db, *file, site.body, *func)
                     && (receiver_may_be_project_instance(site)
-                        || reads_stored_global(db, &stored_globals, *file, site.body, *value))
+                        || reads_stored_global(db, &stored_globals, *file, site.body, receiver))
                 {
                     unresolved_method_calls
-                        .entry(attr.clone())
+                        .entry(attr)
                         .or_insert((*file, index));
                 }
                 let functions: Vec<UnitKey> = function_targets(site).collect();
@@ -607,6 +607,50 @@ fn find_blockers(
 /// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
 /// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
 /// what Streamlit's `session_state` holds. Literals and comprehensions never are.
+/// The receiver and attribute name a callee fetches a method by: `w.step`,
+/// `w.step.__call__`, `getattr(w, "step")`, or a name bound to one of those (`f = w.step`
+/// before `f()`).
+fn called_attribute(db: &dyn Db, file: File, body: BodyId, func: ExprId) -> Option<(ExprId, Name)> {
+    let hir = file_hir(db, file);
+    let exprs = &hir.body(body).exprs;
+    match &exprs[func] {
+        Expr::Attribute { value, attr, .. } if attr == "__call__" => {
+            called_attribute(db, file, body, *value)
+        }
+        Expr::Attribute { value, attr, .. } => Some((*value, attr.clone())),
+        Expr::Call {
+            func: inner, args, ..
+        } if matches!(&exprs[*inner], Expr::Name { id, .. } if id == "getattr")
+            && (2..=3).contains(&args.len()) =>
+        {
+            match &exprs[args[1]] {
+                Expr::Literal(awaitify_hir::hir::Literal::Str(name)) => {
+                    Some((args[0], Name::from(&**name)))
+                }
+                _ => None,
+            }
+        }
+        // An alias of a method fetched elsewhere: the name stands for its receiver.
+        Expr::Name { .. } => {
+            let index = semantic_index(db, file);
+            let use_id = index.use_of(body, func)?;
+            index.reaching(use_id).iter().find_map(|binding| {
+                let data = &index.bindings[*binding];
+                match data.kind {
+                    awaitify_semantic::index::BindingKind::Assign { value } => {
+                        match &hir.body(data.body).exprs[value] {
+                            Expr::Attribute { attr, .. } => Some((func, attr.clone())),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Globals of project modules that some file sets as attributes (`helpers.client =
 /// Client()`): the module's own reads of them may see values no binding shows.
 fn module_attribute_stores(db: &dyn Db, files: &[File]) -> FxHashSet<(File, Name)> {
