@@ -1002,6 +1002,18 @@ impl Collector<'_> {
                 return;
             }
         };
+        self.push_lookup(body_id, body, expr, scope, key);
+    }
+
+    /// A lookup at `expr` of a function of `scope` by the computed name `key`.
+    fn push_lookup(
+        &mut self,
+        body_id: BodyId,
+        body: &Body,
+        expr: ExprId,
+        scope: LookupScope,
+        key: ExprId,
+    ) {
         let (prefix, suffix) = literal_ends(body, key);
         self.calls.dynamic_lookups.push(DynamicLookup {
             body: body_id,
@@ -1215,17 +1227,102 @@ impl Collector<'_> {
                     .collect(),
                 Resolution::Unresolved(_) => Vec::new(),
             };
-            for target in targets {
-                if let Target::Function { .. } = target {
-                    self.calls.reassigned.push(Reference {
-                        body: store.body,
-                        expr: store.expr,
-                        target,
-                        decorator: false,
-                    });
+            self.push_reassigned(store.body, store.expr, targets);
+        }
+        // `setattr(helpers, "fetch", fake)` stores as `helpers.fetch = fake` does.
+        for index in 0..self.calls.sites.len() {
+            let site = &self.calls.sites[index];
+            if !matches!(&site.callee, Resolution::Definite(Target::Builtin(name)) if name == "setattr")
+            {
+                continue;
+            }
+            let (body_id, expr) = (site.body, site.expr);
+            let body = self.hir.body(body_id);
+            let Expr::Call { args, .. } = &body.exprs[expr] else {
+                continue;
+            };
+            let [object, name, _] = **args else {
+                continue;
+            };
+            match &body.exprs[name] {
+                Expr::Literal(Literal::Str(name)) => {
+                    let name = Name::from(&**name);
+                    let resolution = self
+                        .resolver
+                        .resolve_expr(self.file, body_id, object)
+                        .definite()
+                        .cloned()
+                        .map(|base| self.resolver.attribute(base, &name));
+                    let targets = match resolution {
+                        Some(Resolution::Definite(target)) => vec![target],
+                        _ => Vec::new(),
+                    };
+                    self.push_reassigned(body_id, expr, targets);
+                }
+                _ => self.computed_store(body_id, expr, object, name),
+            }
+        }
+        // `globals()["fetch"] = fake`, `vars(helpers)[name] = fake`.
+        for (body_id, body) in self.hir.bodies() {
+            for (expr, data) in body.exprs.iter() {
+                if !matches!(
+                    data,
+                    Expr::Subscript {
+                        ctx: ExprContext::Store,
+                        ..
+                    }
+                ) {
+                    continue;
+                }
+                let Some((namespace, key)) =
+                    self.resolver.namespace_lookup(self.file, body_id, expr)
+                else {
+                    continue;
+                };
+                match self
+                    .resolver
+                    .namespace_member(self.file, body_id, namespace, key)
+                {
+                    Some(Resolution::Definite(target)) => {
+                        self.push_reassigned(body_id, expr, vec![target]);
+                    }
+                    Some(_) => {}
+                    None => {
+                        let scope = match namespace {
+                            Namespace::Module(module) => LookupScope::Module(module),
+                            Namespace::Class(file, class) => LookupScope::Class(file, class),
+                            Namespace::SysModules => continue,
+                        };
+                        self.push_lookup(body_id, body, expr, scope, key);
+                    }
                 }
             }
         }
+    }
+
+    fn push_reassigned(&mut self, body: BodyId, expr: ExprId, targets: Vec<Target>) {
+        for target in targets {
+            if let Target::Function { .. } = target {
+                self.calls.reassigned.push(Reference {
+                    body,
+                    expr,
+                    target,
+                    decorator: false,
+                });
+            }
+        }
+    }
+
+    /// `setattr(obj, name, value)` with a computed name on a project module or class:
+    /// it may replace any function of it whose name it can spell.
+    fn computed_store(&mut self, body_id: BodyId, expr: ExprId, object: ExprId, name: ExprId) {
+        let scope = match self.resolver.resolve_expr(self.file, body_id, object) {
+            Resolution::Definite(Target::ProjectModule(module)) => LookupScope::Module(module),
+            Resolution::Definite(Target::Class { file, class }) => LookupScope::Class(file, class),
+            _ => return,
+        };
+        let hir = self.hir;
+        self.push_lookup(body_id, hir.body(body_id), expr, scope, name);
     }
 
     fn collect_imports(&mut self) {
