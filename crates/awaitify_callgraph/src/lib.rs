@@ -681,7 +681,19 @@ impl Collector<'_> {
                 // instead of the attribute: a choice between names, as an alias is.
                 let default = match self.resolver.getattr_call(self.file, body_id, expr) {
                     Some(_) => self.resolver.getattr_default(self.file, body_id, expr),
-                    None => None,
+                    // So is that of `globals().get("name", default)`; with a computed key
+                    // the call is not followed, so its default is handed on.
+                    None => match self.resolver.namespace_lookup(self.file, body_id, expr) {
+                        Some((namespace, key))
+                            if self
+                                .resolver
+                                .namespace_member(self.file, body_id, namespace, key)
+                                .is_some() =>
+                        {
+                            self.resolver.namespace_default(self.file, body_id, expr)
+                        }
+                        _ => None,
+                    },
                 };
                 // `callable(fetch)`, `isinstance(fetch, ...)`: looked at, never called.
                 let inspects = self.inspects_arguments(body_id, *func);

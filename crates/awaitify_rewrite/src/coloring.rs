@@ -76,7 +76,7 @@ pub enum Blocker {
     UsedAsValue {
         reference: (File, usize),
     },
-    /// A `getattr` with a computed name may fetch it: the index of the lookup in its
+    /// A lookup by a computed name (`getattr`, a namespace, `setattr`) may fetch it: the index of the lookup in its
     /// file's `dynamic_lookups`.
     DynamicLookup {
         lookup: (File, usize),

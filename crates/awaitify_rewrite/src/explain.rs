@@ -157,7 +157,7 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                 let (lookup_file, lookup_index) = *lookup;
                 let data = &file_calls(db, lookup_file).dynamic_lookups[lookup_index];
                 let range = file_source_map(db, lookup_file).body(data.body).expr(data.expr);
-                (Code::UnresolvedCaller, Label::new(lookup_file, range, "a computed name may fetch it here"), format!("{name} would need to become async, but a `getattr` with a computed name may fetch it"), "awaitify cannot tell which function this `getattr` returns; if it is this one, its caller would get a coroutine and not await it".to_string())
+                (Code::UnresolvedCaller, Label::new(lookup_file, range, "a computed name may fetch it here"), format!("{name} would need to become async, but a lookup by a computed name may fetch it"), "awaitify cannot tell which function this lookup (`getattr`, `globals()[...]`, `setattr`) fetches or replaces; if it is this one, its caller would get a coroutine and not await it".to_string())
             }
             Blocker::Reassigned { store } => {
                 let (store_file, store_index) = *store;

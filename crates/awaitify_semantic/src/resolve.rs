@@ -556,9 +556,21 @@ impl<'db> Resolver<'db> {
                     };
                 }
                 if let Some((namespace, key)) = self.namespace_lookup(file, body, expr) {
-                    return self
-                        .namespace_member(file, body, namespace, key)
-                        .unwrap_or(Resolution::Unresolved(Unresolved::Expression("call")));
+                    let Some(member) = self.namespace_member(file, body, namespace, key) else {
+                        return Resolution::Unresolved(Unresolved::Expression("call"));
+                    };
+                    // `globals().get("fetch", fallback)`: the member or the default.
+                    return match self.namespace_default(file, body, expr) {
+                        Some(default) => {
+                            let mut candidates = member.candidates(file, None);
+                            candidates.extend(
+                                self.resolve_expr(file, body, default)
+                                    .candidates(file, None),
+                            );
+                            Resolution::combine(candidates)
+                        }
+                        None => member,
+                    };
                 }
                 let func = *func;
                 let callee = self.resolve_expr(file, body, func);
@@ -675,7 +687,7 @@ impl<'db> Resolver<'db> {
                 args,
                 keywords,
             } if keywords.is_empty() => {
-                let [key] = **args else {
+                let (&[key] | &[key, _]) = &**args else {
                     return None;
                 };
                 match &body_data.exprs[*func] {
@@ -686,6 +698,21 @@ impl<'db> Resolver<'db> {
             _ => return None,
         };
         Some((self.namespace_kind(file, body, value)?, key))
+    }
+
+    /// The default of a namespace lookup `ns.get(key, default)`, unless it is `None`.
+    pub fn namespace_default(&mut self, file: File, body: BodyId, call: ExprId) -> Option<ExprId> {
+        let hir = self.hir(file);
+        let Expr::Call { args, .. } = &hir.body(body).exprs[call] else {
+            return None;
+        };
+        let [_, default] = **args else {
+            return None;
+        };
+        match hir.body(body).exprs[default] {
+            Expr::Literal(Literal::None) => None,
+            _ => Some(default),
+        }
     }
 
     /// The member a literal `key` names in `namespace`: `globals()["name"]` is the
