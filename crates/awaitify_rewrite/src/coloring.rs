@@ -836,7 +836,7 @@ fn function_blocker(
             // is closed (its `finally` runs) as soon as it is dropped; an async one only
             // when the event loop gets to it, after the code that follows the loop.
             if let Some(Iteration::For(stmt)) = site.iterated
-                && has_cleanup(hir.body(BodyId::Function(function)))
+                && generator_has_cleanup(db, file, function, 0)
             {
                 let body = file_hir(db, site_key.0).body(site.body);
                 if let Stmt::For {
@@ -870,6 +870,37 @@ fn has_cleanup(body: &Body) -> bool {
         Stmt::With { .. } => true,
         _ => false,
     })
+}
+
+/// How deep [`generator_has_cleanup`] follows generators that iterate generators.
+const CLEANUP_DEPTH: u32 = 8;
+
+/// Whether closing the generator `function` runs cleanup code: its own, or that of a
+/// project generator it is iterating at the time (which is closed when it is dropped).
+fn generator_has_cleanup(db: &dyn Db, file: File, function: FunctionId, depth: u32) -> bool {
+    let body_id = BodyId::Function(function);
+    if has_cleanup(file_hir(db, file).body(body_id)) {
+        return true;
+    }
+    if depth == CLEANUP_DEPTH {
+        return false;
+    }
+    file_calls(db, file)
+        .sites
+        .iter()
+        .filter(|site| site.body == body_id && site.iterated.is_some())
+        .flat_map(|site| site.targets.iter())
+        .any(|target| match target {
+            Target::Function {
+                file: inner_file,
+                function: inner,
+            } => {
+                (*inner_file, *inner) != (file, function)
+                    && file_calls(db, *inner_file).generators.contains(inner)
+                    && generator_has_cleanup(db, *inner_file, *inner, depth + 1)
+            }
+            _ => false,
+        })
 }
 
 /// Whether an `except` clause's type may catch `GeneratorExit`.
