@@ -1412,6 +1412,27 @@ impl Collector<'_> {
             {
                 add_with_parents(name, &mut imports);
             } else {
+                // `import_module("plugins." + name)` imports some module under `plugins`:
+                // each project module it can spell (any other module, for a name with no
+                // literal part) counts as imported.
+                if let Expr::Call { args, .. } = &body.exprs[site.expr]
+                    && let Some(first) = args.first()
+                {
+                    let (prefix, suffix) = literal_ends(body, *first);
+                    let mut spelled: Vec<(&awaitify_db::ModuleName, File)> =
+                        awaitify_semantic::project_modules(db)
+                            .iter()
+                            .filter(|(name, file)| {
+                                **file != self.file
+                                    && name.len() >= prefix.len() + suffix.len()
+                                    && name.starts_with(prefix.as_str())
+                                    && name.ends_with(suffix.as_str())
+                            })
+                            .map(|(name, file)| (name, *file))
+                            .collect();
+                    spelled.sort_by(|a, b| a.0.cmp(b.0));
+                    imports.extend(spelled.into_iter().map(|(_, file)| file));
+                }
                 // A computed name may import any module, and its result may be any.
                 computed_imports.push(ModuleEscape {
                     body: site.body,
