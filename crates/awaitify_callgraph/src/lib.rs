@@ -100,10 +100,14 @@ pub struct DynamicLookup {
 impl DynamicLookup {
     /// Whether the lookup may compute `name`.
     pub fn may_name(&self, name: &str) -> bool {
-        name.len() >= self.prefix.len() + self.suffix.len()
-            && name.starts_with(self.prefix.as_str())
-            && name.ends_with(self.suffix.as_str())
+        spells(&self.prefix, &self.suffix, name)
     }
+}
+
+/// Whether a computed string that starts with `prefix` and ends with `suffix` may be
+/// `name`.
+fn spells(prefix: &str, suffix: &str, name: &str) -> bool {
+    name.len() >= prefix.len() + suffix.len() && name.starts_with(prefix) && name.ends_with(suffix)
 }
 
 /// A module object that leaves the names awaitify follows.
@@ -1014,6 +1018,25 @@ impl Collector<'_> {
                 return;
             }
         };
+        // `globals()[name]` may also fetch a module the name can spell, which then
+        // escapes as a value does.
+        if let LookupScope::Module(module) = scope {
+            let (prefix, suffix) = literal_ends(body, key);
+            let symbols = awaitify_semantic::module_symbols(self.db, module);
+            for global in symbols.globals.keys() {
+                if spells(&prefix, &suffix, global)
+                    && let Resolution::Definite(Target::ProjectModule(escaped)) = self
+                        .resolver
+                        .attribute(Target::ProjectModule(module), global)
+                {
+                    self.calls.module_escapes.push(ModuleEscape {
+                        body: body_id,
+                        expr,
+                        module: Some(escaped),
+                    });
+                }
+            }
+        }
         self.push_lookup(body_id, body, expr, scope, key);
     }
 
@@ -1423,10 +1446,7 @@ impl Collector<'_> {
                         awaitify_semantic::project_modules(db)
                             .iter()
                             .filter(|(name, file)| {
-                                **file != self.file
-                                    && name.len() >= prefix.len() + suffix.len()
-                                    && name.starts_with(prefix.as_str())
-                                    && name.ends_with(suffix.as_str())
+                                **file != self.file && spells(&prefix, &suffix, name)
                             })
                             .map(|(name, file)| (name, *file))
                             .collect();

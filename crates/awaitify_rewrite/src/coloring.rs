@@ -981,16 +981,35 @@ fn dynamic_lookup_reaching(
         .copied()
         .find(|(lookup_file, index)| {
             let lookup = &file_calls(db, *lookup_file).dynamic_lookups[*index];
-            if !lookup.may_name(data.name.as_str()) {
-                return false;
-            }
+            let named = lookup.may_name(data.name.as_str());
             match lookup.scope {
-                LookupScope::AnyMethod => owner.is_some(),
-                LookupScope::Module(module) => owner.is_none() && module == file,
-                LookupScope::Class(class_file, class) => owner.is_some_and(|owner| {
-                    resolver.mro(class_file, class).contains(&(file, owner))
-                        || resolver.mro(file, owner).contains(&(class_file, class))
-                }),
+                LookupScope::AnyMethod => named && owner.is_some(),
+                // Any global of the module the name can spell: the function's own, an
+                // alias (`page_home = _home`) or an import (`from pages import home`).
+                LookupScope::Module(module) => {
+                    let target = Target::Function { file, function };
+                    owner.is_none()
+                        && module_symbols(db, module)
+                            .globals
+                            .keys()
+                            .filter(|global| lookup.may_name(global.as_str()))
+                            .any(|global| {
+                                match resolver.attribute(Target::ProjectModule(module), global) {
+                                    Resolution::Definite(found) => found == target,
+                                    Resolution::Ambiguous(candidates) => candidates
+                                        .iter()
+                                        .any(|candidate| candidate.target.as_ref() == Ok(&target)),
+                                    Resolution::Unresolved(_) => false,
+                                }
+                            })
+                }
+                LookupScope::Class(class_file, class) => {
+                    named
+                        && owner.is_some_and(|owner| {
+                            resolver.mro(class_file, class).contains(&(file, owner))
+                                || resolver.mro(file, owner).contains(&(class_file, class))
+                        })
+                }
             }
         })
 }
