@@ -26,11 +26,13 @@ use std::collections::VecDeque;
 use awaitify_callgraph::{CallSite, Context, Iteration, LookupScope, Reference, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
-use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FunctionId, Name, Stmt, StmtId};
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, FunctionId, Name, Stmt, StmtId};
 use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
-use awaitify_semantic::{Resolution, Resolver, Target, module_symbols, semantic_index};
+use awaitify_semantic::{
+    Resolution, Resolver, SemanticIndex, Target, module_symbols, semantic_index,
+};
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 /// Insertion-ordered, so results are deterministic; Fx-hashed, since keys are small ids.
@@ -176,6 +178,9 @@ struct Graph<'db> {
     escaped_modules: FxHashMap<File, (File, usize)>,
     /// One place where a computed module escapes, which may be any module.
     any_module_escape: Option<(File, usize)>,
+    /// The functions a computed lookup in a module's namespace may fetch (any global
+    /// its name can spell), each with the first such lookup.
+    module_lookup_targets: FxHashMap<UnitKey, (File, usize)>,
 }
 
 impl<'db> Graph<'db> {
@@ -195,11 +200,20 @@ impl<'db> Graph<'db> {
         for file in &files {
             let calls = file_calls(db, *file);
             let hir = file_hir(db, *file);
+            let semantic = semantic_index(db, *file);
             for (index, site) in calls.sites.iter().enumerate() {
                 if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr]
-                    && let Some((receiver, attr)) = called_attribute(db, *file, site.body, *func)
+                    && let Some((receiver, attr)) =
+                        called_attribute(hir, semantic, site.body, *func)
                     && (receiver_may_be_project_instance(site)
-                        || reads_stored_global(db, &stored_globals, *file, site.body, receiver))
+                        || reads_stored_global(
+                            hir,
+                            semantic,
+                            &stored_globals,
+                            *file,
+                            site.body,
+                            receiver,
+                        ))
                 {
                     unresolved_method_calls
                         .entry(attr)
@@ -244,6 +258,7 @@ impl<'db> Graph<'db> {
             first_of_each(&calls.reassigned, &mut reassigned);
             first_of_each(&calls.references, &mut references);
         }
+        let module_lookup_targets = module_lookup_targets(db, &dynamic_lookups);
         Graph {
             db,
             files,
@@ -256,6 +271,7 @@ impl<'db> Graph<'db> {
             dynamic_lookups,
             escaped_modules,
             any_module_escape,
+            module_lookup_targets,
         }
     }
 
@@ -610,12 +626,16 @@ fn find_blockers(
 /// The receiver and attribute name a callee fetches a method by: `w.step`,
 /// `w.step.__call__`, `getattr(w, "step")`, or a name bound to one of those (`f = w.step`
 /// before `f()`).
-fn called_attribute(db: &dyn Db, file: File, body: BodyId, func: ExprId) -> Option<(ExprId, Name)> {
-    let hir = file_hir(db, file);
+fn called_attribute(
+    hir: &FileHir,
+    index: &SemanticIndex,
+    body: BodyId,
+    func: ExprId,
+) -> Option<(ExprId, Name)> {
     let exprs = &hir.body(body).exprs;
     match &exprs[func] {
         Expr::Attribute { value, attr, .. } if attr == "__call__" => {
-            called_attribute(db, file, body, *value)
+            called_attribute(hir, index, body, *value)
         }
         Expr::Attribute { value, attr, .. } => Some((*value, attr.clone())),
         Expr::Call {
@@ -632,7 +652,6 @@ fn called_attribute(db: &dyn Db, file: File, body: BodyId, func: ExprId) -> Opti
         }
         // An alias of a method fetched elsewhere: the name stands for its receiver.
         Expr::Name { .. } => {
-            let index = semantic_index(db, file);
             let use_id = index.use_of(body, func)?;
             index.reaching(use_id).iter().find_map(|binding| {
                 let data = &index.bindings[*binding];
@@ -679,7 +698,8 @@ fn module_attribute_stores(db: &dyn Db, files: &[File]) -> FxHashSet<(File, Name
 
 /// Whether `receiver` reads a global of `file` that some file sets as an attribute.
 fn reads_stored_global(
-    db: &dyn Db,
+    hir: &FileHir,
+    index: &SemanticIndex,
     stored: &FxHashSet<(File, Name)>,
     file: File,
     body: BodyId,
@@ -688,14 +708,12 @@ fn reads_stored_global(
     if stored.is_empty() {
         return false;
     }
-    let hir = file_hir(db, file);
     let Expr::Name { id, .. } = &hir.body(body).exprs[receiver] else {
         return false;
     };
     if !stored.contains(&(file, id.clone())) {
         return false;
     }
-    let index = semantic_index(db, file);
     index.use_of(body, receiver).is_some_and(|use_id| {
         index
             .reaching(use_id)
@@ -975,6 +993,12 @@ fn dynamic_lookup_reaching(
         // A nested function cannot be fetched by name.
         BodyId::Function(_) => return None,
     };
+    if let Some(lookup) = graph
+        .module_lookup_targets
+        .get(&(file, BodyId::Function(function)))
+    {
+        return Some(*lookup);
+    }
     graph
         .dynamic_lookups
         .iter()
@@ -984,25 +1008,8 @@ fn dynamic_lookup_reaching(
             let named = lookup.may_name(data.name.as_str());
             match lookup.scope {
                 LookupScope::AnyMethod => named && owner.is_some(),
-                // Any global of the module the name can spell: the function's own, an
-                // alias (`page_home = _home`) or an import (`from pages import home`).
-                LookupScope::Module(module) => {
-                    let target = Target::Function { file, function };
-                    owner.is_none()
-                        && module_symbols(db, module)
-                            .globals
-                            .keys()
-                            .filter(|global| lookup.may_name(global.as_str()))
-                            .any(|global| {
-                                match resolver.attribute(Target::ProjectModule(module), global) {
-                                    Resolution::Definite(found) => found == target,
-                                    Resolution::Ambiguous(candidates) => candidates
-                                        .iter()
-                                        .any(|candidate| candidate.target.as_ref() == Ok(&target)),
-                                    Resolution::Unresolved(_) => false,
-                                }
-                            })
-                }
+                // Computed once for every function: see `module_lookup_targets`.
+                LookupScope::Module(_) => false,
                 LookupScope::Class(class_file, class) => {
                     named
                         && owner.is_some_and(|owner| {
@@ -1012,6 +1019,47 @@ fn dynamic_lookup_reaching(
                 }
             }
         })
+}
+
+/// The functions each computed lookup in a module's namespace may fetch: every global of
+/// the module its name can spell, whether the function's own name, an alias
+/// (`page_home = _home`) or an import (`from pages import home`).
+fn module_lookup_targets(
+    db: &dyn Db,
+    lookups: &[(File, usize)],
+) -> FxHashMap<UnitKey, (File, usize)> {
+    let mut targets = FxHashMap::default();
+    let mut resolver = Resolver::new(db);
+    for &(lookup_file, index) in lookups {
+        let lookup = &file_calls(db, lookup_file).dynamic_lookups[index];
+        let LookupScope::Module(module) = lookup.scope else {
+            continue;
+        };
+        let symbols = module_symbols(db, module);
+        for global in symbols.globals.keys() {
+            if !lookup.may_name(global.as_str()) {
+                continue;
+            }
+            let found = match resolver.attribute(Target::ProjectModule(module), global) {
+                Resolution::Definite(target) => vec![target],
+                Resolution::Ambiguous(candidates) => candidates
+                    .iter()
+                    .filter_map(|candidate| candidate.target.clone().ok())
+                    .collect(),
+                Resolution::Unresolved(_) => Vec::new(),
+            };
+            for target in found {
+                if let Target::Function { file, function } = target
+                    && file_hir(db, file).functions[function].parent == BodyId::Module
+                {
+                    targets
+                        .entry((file, BodyId::Function(function)))
+                        .or_insert((lookup_file, index));
+                }
+            }
+        }
+    }
+    targets
 }
 
 /// Bases that never call a subclass's methods themselves.
