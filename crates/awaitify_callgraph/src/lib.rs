@@ -110,6 +110,19 @@ fn spells(prefix: &str, suffix: &str, name: &str) -> bool {
     name.len() >= prefix.len() + suffix.len() && name.starts_with(prefix) && name.ends_with(suffix)
 }
 
+/// Whether `callee` is a builtin that only looks at its arguments (`callable`,
+/// `isinstance`, `id`, ...), so a function passed to it is not handed on.
+fn inspects_arguments(callee: &Resolution) -> bool {
+    matches!(
+        callee,
+        Resolution::Definite(Target::Builtin(name)) if matches!(
+            name.as_str(),
+            "callable" | "id" | "isinstance" | "issubclass" | "type" | "hasattr" | "repr"
+                | "hash" | "bool" | "print"
+        )
+    )
+}
+
 /// A module object that leaves the names awaitify follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleEscape {
@@ -263,6 +276,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
             ..FileCalls::default()
         },
         postponed_annotations: has_postponed_annotations(hir),
+        namespace_stores: Vec::new(),
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
@@ -295,6 +309,40 @@ struct Collector<'a> {
     calls: FileCalls,
     /// `from __future__ import annotations`: no annotation is evaluated.
     postponed_annotations: bool,
+    /// Stores into a subscript of a namespace (`globals()["fetch"] = fake`).
+    namespace_stores: Vec<(BodyId, ExprId)>,
+}
+
+/// Whether `value`, subscripted or asked `.get(...)`, may be a namespace that
+/// [`Resolver::namespace_kind`] knows: `globals()`, `locals()`, `vars(...)`,
+/// `x.__dict__`, `sys.modules`. A syntactic test, so most lookups skip the resolver.
+fn may_be_namespace(body: &Body, value: ExprId) -> bool {
+    match &body.exprs[value] {
+        Expr::Call { func, .. } => matches!(
+            &body.exprs[*func],
+            Expr::Name { id, .. } if matches!(id.as_str(), "globals" | "locals" | "vars")
+        ),
+        Expr::Attribute { attr, .. } => matches!(attr.as_str(), "__dict__" | "modules"),
+        _ => false,
+    }
+}
+
+/// Whether `expr` may be a namespace lookup `ns[key]` or `ns.get(key)`.
+fn may_be_namespace_lookup(body: &Body, expr: ExprId) -> bool {
+    match &body.exprs[expr] {
+        Expr::Subscript { value, .. } => may_be_namespace(body, *value),
+        Expr::Call { func, .. } => matches!(
+            &body.exprs[*func],
+            Expr::Attribute { value, attr, .. } if attr == "get" && may_be_namespace(body, *value)
+        ),
+        _ => false,
+    }
+}
+
+/// Whether `expr` may be a call of the builtin `getattr`.
+fn may_be_getattr(body: &Body, expr: ExprId) -> bool {
+    matches!(&body.exprs[expr], Expr::Call { func, .. }
+        if matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "getattr"))
 }
 
 /// What surrounds an expression, as the walk descends.
@@ -669,8 +717,16 @@ impl Collector<'_> {
                 keywords,
             } => {
                 self.record_call(body_id, body, expr, *func, surroundings);
-                self.getattr_lookup(body_id, expr, surroundings);
-                self.namespace_lookup(body_id, body, expr, surroundings);
+                // `callable(fetch)`, `isinstance(fetch, ...)`: looked at, never called.
+                let inspects = self
+                    .calls
+                    .sites
+                    .last()
+                    .is_some_and(|site| inspects_arguments(&site.callee));
+                let getattr =
+                    may_be_getattr(body, expr) && self.getattr_lookup(body_id, expr, surroundings);
+                let namespace = may_be_namespace_lookup(body, expr)
+                    && self.namespace_lookup(body_id, body, expr, surroundings);
                 self.expr(
                     body_id,
                     body,
@@ -683,24 +739,15 @@ impl Collector<'_> {
                 );
                 // The default of `getattr(obj, "name", default)` is what the call gives
                 // instead of the attribute: a choice between names, as an alias is.
-                let default = match self.resolver.getattr_call(self.file, body_id, expr) {
-                    Some(_) => self.resolver.getattr_default(self.file, body_id, expr),
-                    // So is that of `globals().get("name", default)`; with a computed key
-                    // the call is not followed, so its default is handed on.
-                    None => match self.resolver.namespace_lookup(self.file, body_id, expr) {
-                        Some((namespace, key))
-                            if self
-                                .resolver
-                                .namespace_member(self.file, body_id, namespace, key)
-                                .is_some() =>
-                        {
-                            self.resolver.namespace_default(self.file, body_id, expr)
-                        }
-                        _ => None,
-                    },
+                // So is that of `globals().get("name", default)`; with a computed key the
+                // call is not followed, so its default is handed on.
+                let default = if getattr {
+                    self.resolver.getattr_default(self.file, body_id, expr)
+                } else if namespace {
+                    self.resolver.namespace_default(self.file, body_id, expr)
+                } else {
+                    None
                 };
-                // `callable(fetch)`, `isinstance(fetch, ...)`: looked at, never called.
-                let inspects = self.inspects_arguments(body_id, *func);
                 for arg in args.iter() {
                     let surroundings = Surroundings {
                         alias: Some(*arg) == default || inspects,
@@ -855,12 +902,16 @@ impl Collector<'_> {
                 );
             }
             Expr::Interpolated { parts, .. } => self.interpolated(body_id, body, parts, plain),
-            Expr::Subscript {
-                value,
-                slice,
-                ctx: ExprContext::Load,
-            } => {
-                self.namespace_lookup(body_id, body, expr, surroundings);
+            Expr::Subscript { value, slice, ctx } => {
+                if may_be_namespace(body, *value) {
+                    match ctx {
+                        ExprContext::Load => {
+                            self.namespace_lookup(body_id, body, expr, surroundings);
+                        }
+                        ExprContext::Store => self.namespace_stores.push((body_id, expr)),
+                        _ => {}
+                    }
+                }
                 self.expr(body_id, body, *value, plain);
                 self.expr(body_id, body, *slice, plain);
             }
@@ -933,9 +984,15 @@ impl Collector<'_> {
 
     /// `getattr(obj, "name")` used as a value is a reference, as `obj.name` is; with a
     /// computed name it is a lookup that may fetch any function in reach.
-    fn getattr_lookup(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {
+    /// Returns whether `expr` is a call of the builtin `getattr`.
+    fn getattr_lookup(
+        &mut self,
+        body_id: BodyId,
+        expr: ExprId,
+        surroundings: Surroundings,
+    ) -> bool {
         let Some((object, name)) = self.resolver.getattr_call(self.file, body_id, expr) else {
-            return;
+            return false;
         };
         if self
             .resolver
@@ -945,7 +1002,7 @@ impl Collector<'_> {
             if !surroundings.callee_position {
                 self.record_reference(body_id, expr, surroundings);
             }
-            return;
+            return true;
         }
         // One scope per thing the object may be; an unknown object may be anything.
         let scope_of = |target: &Target| match target {
@@ -967,34 +1024,29 @@ impl Collector<'_> {
         let scopes: Vec<LookupScope> = match scopes {
             Some(scopes) => scopes.into_iter().flatten().collect(),
             None if surroundings.called => vec![LookupScope::AnyMethod],
-            None => return,
+            None => return true,
         };
-        let (prefix, suffix) = literal_ends(self.hir.body(body_id), name);
+        let hir = self.hir;
         for scope in scopes {
-            self.calls.dynamic_lookups.push(DynamicLookup {
-                body: body_id,
-                expr,
-                scope,
-                prefix: Name::from(prefix.as_str()),
-                suffix: Name::from(suffix.as_str()),
-            });
+            self.push_lookup(body_id, hir.body(body_id), expr, scope, name);
         }
+        true
     }
 
     /// `globals()[key]`, `vars(x)[key]`, `x.__dict__[key]` and `sys.modules[key]` (or
     /// `.get(key)`). A literal key names a function or module as an attribute does; a
     /// computed one may fetch any function of that module or class whose name it can
-    /// spell, or any module.
+    /// spell, or any module. Returns whether the key named a member.
     fn namespace_lookup(
         &mut self,
         body_id: BodyId,
         body: &Body,
         expr: ExprId,
         surroundings: Surroundings,
-    ) {
+    ) -> bool {
         let Some((namespace, key)) = self.resolver.namespace_lookup(self.file, body_id, expr)
         else {
-            return;
+            return false;
         };
         if self
             .resolver
@@ -1004,7 +1056,7 @@ impl Collector<'_> {
             if !surroundings.callee_position {
                 self.record_reference(body_id, expr, surroundings);
             }
-            return;
+            return true;
         }
         let scope = match namespace {
             Namespace::Module(module) => LookupScope::Module(module),
@@ -1015,7 +1067,7 @@ impl Collector<'_> {
                     expr,
                     module: None,
                 });
-                return;
+                return false;
             }
         };
         // `globals()[name]` may also fetch a module the name can spell, which then
@@ -1038,6 +1090,7 @@ impl Collector<'_> {
             }
         }
         self.push_lookup(body_id, body, expr, scope, key);
+        false
     }
 
     /// A lookup at `expr` of a function of `scope` by the computed name `key`.
@@ -1057,22 +1110,6 @@ impl Collector<'_> {
             prefix: Name::from(prefix.as_str()),
             suffix: Name::from(suffix.as_str()),
         });
-    }
-
-    /// Whether `func` is a builtin that only looks at its arguments (`callable`,
-    /// `isinstance`, `id`, ...), so a function passed to it is not handed on.
-    fn inspects_arguments(&mut self, body_id: BodyId, func: ExprId) -> bool {
-        if !matches!(self.hir.body(body_id).exprs[func], Expr::Name { .. }) {
-            return false;
-        }
-        matches!(
-            self.resolver.resolve_expr(self.file, body_id, func),
-            Resolution::Definite(Target::Builtin(name)) if matches!(
-                name.as_str(),
-                "callable" | "id" | "isinstance" | "issubclass" | "type" | "hasattr" | "repr"
-                    | "hash" | "bool" | "print"
-            )
-        )
     }
 
     fn record_reference(&mut self, body_id: BodyId, expr: ExprId, surroundings: Surroundings) {
@@ -1298,38 +1335,28 @@ impl Collector<'_> {
             }
         }
         // `globals()["fetch"] = fake`, `vars(helpers)[name] = fake`.
-        for (body_id, body) in self.hir.bodies() {
-            for (expr, data) in body.exprs.iter() {
-                if !matches!(
-                    data,
-                    Expr::Subscript {
-                        ctx: ExprContext::Store,
-                        ..
-                    }
-                ) {
-                    continue;
+        let hir = self.hir;
+        for (body_id, expr) in std::mem::take(&mut self.namespace_stores) {
+            let body = hir.body(body_id);
+            let Some((namespace, key)) = self.resolver.namespace_lookup(self.file, body_id, expr)
+            else {
+                continue;
+            };
+            match self
+                .resolver
+                .namespace_member(self.file, body_id, namespace, key)
+            {
+                Some(Resolution::Definite(target)) => {
+                    self.push_reassigned(body_id, expr, vec![target]);
                 }
-                let Some((namespace, key)) =
-                    self.resolver.namespace_lookup(self.file, body_id, expr)
-                else {
-                    continue;
-                };
-                match self
-                    .resolver
-                    .namespace_member(self.file, body_id, namespace, key)
-                {
-                    Some(Resolution::Definite(target)) => {
-                        self.push_reassigned(body_id, expr, vec![target]);
-                    }
-                    Some(_) => {}
-                    None => {
-                        let scope = match namespace {
-                            Namespace::Module(module) => LookupScope::Module(module),
-                            Namespace::Class(file, class) => LookupScope::Class(file, class),
-                            Namespace::SysModules => continue,
-                        };
-                        self.push_lookup(body_id, body, expr, scope, key);
-                    }
+                Some(_) => {}
+                None => {
+                    let scope = match namespace {
+                        Namespace::Module(module) => LookupScope::Module(module),
+                        Namespace::Class(file, class) => LookupScope::Class(file, class),
+                        Namespace::SysModules => continue,
+                    };
+                    self.push_lookup(body_id, body, expr, scope, key);
                 }
             }
         }
@@ -1442,16 +1469,15 @@ impl Collector<'_> {
                     && let Some(first) = args.first()
                 {
                     let (prefix, suffix) = literal_ends(body, *first);
-                    let mut spelled: Vec<(&awaitify_db::ModuleName, File)> =
+                    // Fx hashing is not seeded, so this order is the same on every run.
+                    imports.extend(
                         awaitify_semantic::project_modules(db)
                             .iter()
                             .filter(|(name, file)| {
                                 **file != self.file && spells(&prefix, &suffix, name)
                             })
-                            .map(|(name, file)| (name, *file))
-                            .collect();
-                    spelled.sort_by(|a, b| a.0.cmp(b.0));
-                    imports.extend(spelled.into_iter().map(|(_, file)| file));
+                            .map(|(_, file)| *file),
+                    );
                 }
                 // A computed name may import any module, and its result may be any.
                 computed_imports.push(ModuleEscape {

@@ -202,22 +202,29 @@ impl<'db> Graph<'db> {
             let hir = file_hir(db, *file);
             let semantic = semantic_index(db, *file);
             for (index, site) in calls.sites.iter().enumerate() {
-                if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr]
-                    && let Some((receiver, attr)) =
+                if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr] {
+                    let unknown = if receiver_may_be_project_instance(site) {
                         called_attribute(hir, semantic, site.body, *func)
-                    && (receiver_may_be_project_instance(site)
-                        || reads_stored_global(
+                    } else if let Expr::Attribute { value, attr, .. } =
+                        &hir.body(site.body).exprs[*func]
+                        && reads_stored_global(
                             hir,
                             semantic,
                             &stored_globals,
                             *file,
                             site.body,
-                            receiver,
-                        ))
-                {
-                    unresolved_method_calls
-                        .entry(attr)
-                        .or_insert((*file, index));
+                            *value,
+                        )
+                    {
+                        Some(attr.clone())
+                    } else {
+                        None
+                    };
+                    if let Some(attr) = unknown {
+                        unresolved_method_calls
+                            .entry(attr)
+                            .or_insert((*file, index));
+                    }
                 }
                 let functions: Vec<UnitKey> = function_targets(site).collect();
                 for function in &functions {
@@ -623,34 +630,31 @@ fn find_blockers(
 /// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
 /// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
 /// what Streamlit's `session_state` holds. Literals and comprehensions never are.
-/// The receiver and attribute name a callee fetches a method by: `w.step`,
-/// `w.step.__call__`, `getattr(w, "step")`, or a name bound to one of those (`f = w.step`
-/// before `f()`).
+/// The name of the method a callee fetches: `w.step`, `w.step.__call__`,
+/// `getattr(w, "step")`, or a name bound to one of those (`f = w.step` before `f()`).
 fn called_attribute(
     hir: &FileHir,
     index: &SemanticIndex,
     body: BodyId,
     func: ExprId,
-) -> Option<(ExprId, Name)> {
+) -> Option<Name> {
     let exprs = &hir.body(body).exprs;
     match &exprs[func] {
         Expr::Attribute { value, attr, .. } if attr == "__call__" => {
             called_attribute(hir, index, body, *value)
         }
-        Expr::Attribute { value, attr, .. } => Some((*value, attr.clone())),
+        Expr::Attribute { attr, .. } => Some(attr.clone()),
         Expr::Call {
             func: inner, args, ..
         } if matches!(&exprs[*inner], Expr::Name { id, .. } if id == "getattr")
             && (2..=3).contains(&args.len()) =>
         {
             match &exprs[args[1]] {
-                Expr::Literal(awaitify_hir::hir::Literal::Str(name)) => {
-                    Some((args[0], Name::from(&**name)))
-                }
+                Expr::Literal(awaitify_hir::hir::Literal::Str(name)) => Some(Name::from(&**name)),
                 _ => None,
             }
         }
-        // An alias of a method fetched elsewhere: the name stands for its receiver.
+        // An alias of a method fetched elsewhere.
         Expr::Name { .. } => {
             let use_id = index.use_of(body, func)?;
             index.reaching(use_id).iter().find_map(|binding| {
@@ -658,7 +662,7 @@ fn called_attribute(
                 match data.kind {
                     awaitify_semantic::index::BindingKind::Assign { value } => {
                         match &hir.body(data.body).exprs[value] {
-                            Expr::Attribute { attr, .. } => Some((func, attr.clone())),
+                            Expr::Attribute { attr, .. } => Some(attr.clone()),
                             _ => None,
                         }
                     }

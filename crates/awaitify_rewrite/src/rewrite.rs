@@ -39,13 +39,15 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         .filter(|(function, _)| coloring.becomes_async(db, (file, BodyId::Function(*function))))
         .map(|(_, data)| (data.parent, data.name.as_str()))
         .collect();
-    let mut resolver = awaitify_semantic::Resolver::new(db);
+    let mut resolver = None;
     for (function, data) in hir.functions.iter() {
         // `@overload` stubs of a function that becomes async describe a coroutine too.
         let becomes_async = coloring.becomes_async(db, (file, BodyId::Function(function)))
             || (!data.is_async
                 && becoming.contains(&(data.parent, data.name.as_str()))
                 && data.decorators.iter().any(|decorator| {
+                    let resolver =
+                        resolver.get_or_insert_with(|| awaitify_semantic::Resolver::new(db));
                     // `overload` may come from `typing_extensions` or, failing that, `typing`.
                     let is_overload = |target: &Target| {
                         matches!(target, Target::External(name)

@@ -1049,8 +1049,10 @@ impl<'a> Builder<'a> {
                         // may run them, so they may reach every use, flow-insensitively.
                         let own_body = crate::body_of_scope(&self.index, scope);
                         let before = reaching.len();
-                        if let Some(own_body) = own_body {
-                            for binding in self.index.bindings_of(scope, &pending_use.name) {
+                        if let Some(own_body) = own_body
+                            && let Some((_, symbol)) = data.symbols.get_index(slot as usize)
+                        {
+                            for binding in &symbol.bindings {
                                 if self.index.bindings[*binding].body != own_body
                                     && !reaching.contains(binding)
                                 {

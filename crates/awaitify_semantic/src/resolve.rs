@@ -242,6 +242,16 @@ impl Resolution {
         Resolution::Ambiguous(candidates.into_boxed_slice())
     }
 
+    /// Whether some candidate is `None`.
+    fn has_none(&self) -> bool {
+        match self {
+            Resolution::Ambiguous(candidates) => candidates
+                .iter()
+                .any(|candidate| candidate.target == Err(Unresolved::NoneValue)),
+            _ => false,
+        }
+    }
+
     /// The candidates other than `None`, when some candidate is `None` and some is not.
     fn without_none(self) -> Option<Resolution> {
         let Resolution::Ambiguous(candidates) = self else {
@@ -528,6 +538,7 @@ impl<'db> Resolver<'db> {
                 // a project method keeps that error; replacing an outside callee by
                 // another would not, so those keep the `None` alternative.
                 if !attr.starts_with("__")
+                    && base.has_none()
                     && let Some(others) = base.clone().without_none()
                 {
                     let filtered = others.map(|base| self.attribute(base, &attr));
