@@ -33,17 +33,24 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     let mut planner = ImportPlanner::new(hir, index, map);
     let mut parents: FxHashMap<BodyId, Parents> = FxHashMap::default();
 
+    let turning: Vec<bool> = hir
+        .functions
+        .iter()
+        .map(|(function, _)| coloring.becomes_async(db, (file, BodyId::Function(function))))
+        .collect();
     let becoming: FxHashSet<(BodyId, &str)> = hir
         .functions
         .iter()
-        .filter(|(function, _)| coloring.becomes_async(db, (file, BodyId::Function(*function))))
-        .map(|(_, data)| (data.parent, data.name.as_str()))
+        .zip(&turning)
+        .filter(|(_, turns)| **turns)
+        .map(|((_, data), _)| (data.parent, data.name.as_str()))
         .collect();
     let mut resolver = None;
-    for (function, data) in hir.functions.iter() {
+    for ((_, data), turns) in hir.functions.iter().zip(&turning) {
         // `@overload` stubs of a function that becomes async describe a coroutine too.
-        let becomes_async = coloring.becomes_async(db, (file, BodyId::Function(function)))
+        let becomes_async = *turns
             || (!data.is_async
+                && !becoming.is_empty()
                 && becoming.contains(&(data.parent, data.name.as_str()))
                 && data.decorators.iter().any(|decorator| {
                     let resolver =
