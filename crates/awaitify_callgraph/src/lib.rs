@@ -1288,17 +1288,10 @@ impl Collector<'_> {
             if !self.function_names.contains(attr) {
                 continue;
             }
-            let targets: Vec<Target> = match self
+            let targets = self
                 .resolver
                 .resolve_expr(self.file, store.body, store.expr)
-            {
-                Resolution::Definite(target) => vec![target],
-                Resolution::Ambiguous(candidates) => candidates
-                    .iter()
-                    .filter_map(|candidate| candidate.target.clone().ok())
-                    .collect(),
-                Resolution::Unresolved(_) => Vec::new(),
-            };
+                .into_targets();
             self.push_reassigned(store.body, store.expr, targets);
         }
         // `setattr(helpers, "fetch", fake)` stores as `helpers.fetch = fake` does.

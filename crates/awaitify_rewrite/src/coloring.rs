@@ -1044,15 +1044,8 @@ fn module_lookup_targets(
             if !lookup.may_name(global.as_str()) {
                 continue;
             }
-            let found = match resolver.attribute(Target::ProjectModule(module), global) {
-                Resolution::Definite(target) => vec![target],
-                Resolution::Ambiguous(candidates) => candidates
-                    .iter()
-                    .filter_map(|candidate| candidate.target.clone().ok())
-                    .collect(),
-                Resolution::Unresolved(_) => Vec::new(),
-            };
-            for target in found {
+            let found = resolver.attribute(Target::ProjectModule(module), global);
+            for target in found.into_targets() {
                 if let Target::Function { file, function } = target
                     && file_hir(db, file).functions[function].parent == BodyId::Module
                 {

@@ -242,6 +242,19 @@ impl Resolution {
         Resolution::Ambiguous(candidates.into_boxed_slice())
     }
 
+    /// Every target it may resolve to.
+    pub fn into_targets(self) -> Vec<Target> {
+        match self {
+            Resolution::Definite(target) => vec![target],
+            Resolution::Ambiguous(candidates) => candidates
+                .into_vec()
+                .into_iter()
+                .filter_map(|candidate| candidate.target.ok())
+                .collect(),
+            Resolution::Unresolved(_) => Vec::new(),
+        }
+    }
+
     /// Whether some candidate is `None`.
     fn has_none(&self) -> bool {
         match self {
