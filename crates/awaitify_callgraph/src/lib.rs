@@ -85,7 +85,8 @@ pub struct Reference {
     pub decorator: bool,
 }
 
-/// A `getattr(obj, name)` whose name is computed (`getattr(self, "on_" + kind)`).
+/// A lookup by a computed name: `getattr(self, "on_" + kind)`, `globals()[name]`,
+/// `setattr(helpers, name, value)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynamicLookup {
     pub body: BodyId,
@@ -161,7 +162,7 @@ fn literal_ends(body: &Body, expr: ExprId) -> (String, String) {
     }
 }
 
-/// What a computed `getattr` may fetch.
+/// What a lookup by a computed name may fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookupScope {
     /// A method of this class, of a base, or an override in a subclass.
@@ -183,8 +184,7 @@ pub struct FileCalls {
     pub generators_without_async_form: FxHashSet<FunctionId>,
     /// Project modules this file imports (and so executes), anywhere in it.
     pub imports: IndexSet<File>,
-    /// `getattr(obj, name)` with a name that is not a literal: which project functions
-    /// it may fetch.
+    /// Lookups by a computed name: which project functions each may fetch or replace.
     pub dynamic_lookups: Vec<DynamicLookup>,
     /// Functions outside the project used as values (`retry(fn, sleep=time.sleep)`),
     /// which whoever receives them calls without awaiting.

@@ -78,8 +78,8 @@ pub enum Blocker {
     UsedAsValue {
         reference: (File, usize),
     },
-    /// A lookup by a computed name (`getattr`, a namespace, `setattr`) may fetch it: the index of the lookup in its
-    /// file's `dynamic_lookups`.
+    /// A lookup by a computed name (`getattr`, a namespace, `setattr`) may fetch it: the
+    /// index of the lookup in its file's `dynamic_lookups`.
     DynamicLookup {
         lookup: (File, usize),
     },
@@ -92,8 +92,9 @@ pub enum Blocker {
         site: SiteKey,
     },
     GeneratorWithoutAsyncForm,
-    /// A generator with cleanup code (`finally`, `with`) consumed by a loop that may stop
-    /// early: as an async generator its cleanup would run later.
+    /// A generator whose closing runs cleanup code (see `generator_has_cleanup`),
+    /// consumed by a loop that may stop early: as an async generator its cleanup would
+    /// run later.
     GeneratorClosedLate {
         site: SiteKey,
     },
@@ -172,7 +173,7 @@ struct Graph<'db> {
     unresolved_method_calls: FxHashMap<awaitify_hir::hir::Name, SiteKey>,
     /// Functions reassigned through an attribute, with one such store.
     reassigned: FxHashMap<UnitKey, (File, usize)>,
-    /// Every `getattr` with a computed name in the project.
+    /// Every lookup by a computed name in the project.
     dynamic_lookups: Vec<(File, usize)>,
     /// Project modules used as values, with one such use each.
     escaped_modules: FxHashMap<File, (File, usize)>,
@@ -626,10 +627,6 @@ fn find_blockers(
     }
 }
 
-/// Whether a method call's receiver may be an instance of a project class that awaitify
-/// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
-/// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
-/// what Streamlit's `session_state` holds. Literals and comprehensions never are.
 /// The name of the method a callee fetches: `w.step`, `w.step.__call__`,
 /// `getattr(w, "step")`, or a name bound to one of those (`f = w.step` before `f()`).
 fn called_attribute(
@@ -726,6 +723,11 @@ fn reads_stored_global(
     })
 }
 
+/// Whether a method call's receiver may be an instance of a project class that awaitify
+/// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
+/// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
+/// what Streamlit's `session_state` holds. Literals, comprehensions and what
+/// `dict(...)` returns never are; what their methods return may be.
 fn receiver_may_be_project_instance(site: &CallSite) -> bool {
     match &site.callee {
         // What session state holds (`st.session_state.client.fetch`), not session
@@ -939,7 +941,7 @@ fn catches_exit(body: &Body, kind: ExprId) -> bool {
 }
 
 /// Whether the loop body `stmts` may leave its loop before the iterator is exhausted:
-/// `break` at its own level (`own_level`), or `return` anywhere.
+/// `break` at its own level (`own_level`), or `return`, `raise` or `assert` anywhere.
 fn may_stop_early(body: &Body, stmts: &[StmtId], own_level: bool) -> bool {
     stmts.iter().any(|stmt| match &body.stmts[*stmt] {
         Stmt::Break => own_level,
@@ -981,8 +983,9 @@ fn may_stop_early(body: &Body, stmts: &[StmtId], own_level: bool) -> bool {
     })
 }
 
-/// A computed `getattr` that may fetch `function`: on an object of its class, of a
-/// subclass or of a base (overrides), on its module, or on an unknown object for methods.
+/// A lookup by a computed name that may fetch `function`: on an object of its class, of
+/// a subclass or of a base (overrides), in a module namespace holding it under a name the
+/// lookup can spell, or on an unknown object for methods.
 fn dynamic_lookup_reaching(
     graph: &Graph,
     resolver: &mut Resolver,
