@@ -265,22 +265,18 @@ impl Resolution {
         }
     }
 
-    /// The candidates other than `None`, when some candidate is `None` and some is not.
-    fn without_none(self) -> Option<Resolution> {
-        let Resolution::Ambiguous(candidates) = self else {
-            return None;
-        };
-        let is_none = |candidate: &Candidate| candidate.target == Err(Unresolved::NoneValue);
-        if !candidates.iter().any(is_none) {
-            return None;
+    /// The candidates other than `None` (see [`Self::has_none`]).
+    fn without_none(self) -> Resolution {
+        match self {
+            Resolution::Ambiguous(candidates) => Resolution::combine(
+                candidates
+                    .into_vec()
+                    .into_iter()
+                    .filter(|candidate| candidate.target != Err(Unresolved::NoneValue))
+                    .collect(),
+            ),
+            other => other,
         }
-        Some(Resolution::combine(
-            candidates
-                .into_vec()
-                .into_iter()
-                .filter(|candidate| !is_none(candidate))
-                .collect(),
-        ))
     }
 
     /// Every candidate is something of the project.
@@ -550,11 +546,11 @@ impl<'db> Resolver<'db> {
                 // `AttributeError` before any call, so only the others can run. Awaiting
                 // a project method keeps that error; replacing an outside callee by
                 // another would not, so those keep the `None` alternative.
-                if !attr.starts_with("__")
-                    && base.has_none()
-                    && let Some(others) = base.clone().without_none()
-                {
-                    let filtered = others.map(|base| self.attribute(base, &attr));
+                if !attr.starts_with("__") && base.has_none() {
+                    let filtered = base
+                        .clone()
+                        .without_none()
+                        .map(|base| self.attribute(base, &attr));
                     if filtered.is_project_only() {
                         return filtered;
                     }
@@ -568,14 +564,7 @@ impl<'db> Resolver<'db> {
                         .resolve_expr(file, body, object)
                         .map(|base| self.attribute(base, &name));
                     return match self.getattr_default(file, body, expr) {
-                        Some(default) => {
-                            let mut candidates = attribute.candidates(file, None);
-                            candidates.extend(
-                                self.resolve_expr(file, body, default)
-                                    .candidates(file, None),
-                            );
-                            Resolution::combine(candidates)
-                        }
+                        Some(default) => self.either(file, body, attribute, default),
                         None => attribute,
                     };
                 }
@@ -585,14 +574,7 @@ impl<'db> Resolver<'db> {
                     };
                     // `globals().get("fetch", fallback)`: the member or the default.
                     return match self.namespace_default(file, body, expr) {
-                        Some(default) => {
-                            let mut candidates = member.candidates(file, None);
-                            candidates.extend(
-                                self.resolve_expr(file, body, default)
-                                    .candidates(file, None),
-                            );
-                            Resolution::combine(candidates)
-                        }
+                        Some(default) => self.either(file, body, member, default),
                         None => member,
                     };
                 }
@@ -617,9 +599,8 @@ impl<'db> Resolver<'db> {
                 body: then, orelse, ..
             } => {
                 let (then, orelse) = (*then, *orelse);
-                let mut candidates = self.resolve_expr(file, body, then).candidates(file, None);
-                candidates.extend(self.resolve_expr(file, body, orelse).candidates(file, None));
-                Resolution::combine(candidates)
+                let then = self.resolve_expr(file, body, then);
+                self.either(file, body, then, orelse)
             }
             Expr::BoolOp { values, .. } => {
                 let values = values.clone();
@@ -632,6 +613,14 @@ impl<'db> Resolver<'db> {
             Expr::Literal(Literal::None) => Resolution::Unresolved(Unresolved::NoneValue),
             other => Resolution::Unresolved(Unresolved::Expression(expr_kind(other))),
         }
+    }
+
+    /// Either `first` or what `other` of `body` resolves to: a conditional expression's
+    /// branches, a lookup and its default.
+    fn either(&mut self, file: File, body: BodyId, first: Resolution, other: ExprId) -> Resolution {
+        let mut candidates = first.candidates(file, None);
+        candidates.extend(self.resolve_expr(file, body, other).candidates(file, None));
+        Resolution::combine(candidates)
     }
 
     /// The module `importlib.import_module("pkg.mod")` returns, or `__import__("pkg.mod")`
@@ -726,17 +715,24 @@ impl<'db> Resolver<'db> {
 
     /// The default of a namespace lookup `ns.get(key, default)`, unless it is `None`.
     pub fn namespace_default(&mut self, file: File, body: BodyId, call: ExprId) -> Option<ExprId> {
-        let hir = self.hir(file);
-        let Expr::Call { args, .. } = &hir.body(body).exprs[call] else {
+        self.default_argument(file, body, call, 2)
+    }
+
+    /// The last argument of `call` when it has `count` positional arguments and that one
+    /// is not `None`, which can be neither called nor asked for attributes.
+    fn default_argument(
+        &mut self,
+        file: File,
+        body: BodyId,
+        call: ExprId,
+        count: usize,
+    ) -> Option<ExprId> {
+        let exprs = &self.hir(file).body(body).exprs;
+        let Expr::Call { args, .. } = &exprs[call] else {
             return None;
         };
-        let [_, default] = **args else {
-            return None;
-        };
-        match hir.body(body).exprs[default] {
-            Expr::Literal(Literal::None) => None,
-            _ => Some(default),
-        }
+        let default = *args.get(count - 1).filter(|_| args.len() == count)?;
+        (!matches!(exprs[default], Expr::Literal(Literal::None))).then_some(default)
     }
 
     /// The member a literal `key` names in `namespace`: `globals()["name"]` is the
@@ -870,17 +866,7 @@ impl<'db> Resolver<'db> {
     /// the attribute; `None` when there is none or it is `None`, which cannot be called
     /// or have attributes.
     pub fn getattr_default(&mut self, file: File, body: BodyId, call: ExprId) -> Option<ExprId> {
-        let hir = self.hir(file);
-        let Expr::Call { args, .. } = &hir.body(body).exprs[call] else {
-            return None;
-        };
-        let [_, _, default] = **args else {
-            return None;
-        };
-        match hir.body(body).exprs[default] {
-            Expr::Literal(Literal::None) => None,
-            _ => Some(default),
-        }
+        self.default_argument(file, body, call, 3)
     }
 
     /// `getattr(obj, name)` or `getattr(obj, name, default)` with the builtin `getattr`:
