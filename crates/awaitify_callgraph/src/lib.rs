@@ -1220,7 +1220,7 @@ impl Collector<'_> {
             }
             // A private method (`__go`, which Python renames `_C__go`) is never
             // overridden: a subclass's `__go` is `_D__go`.
-            let private = attr.starts_with("__") && !attr.ends_with("__");
+            let private = is_private_name(attr);
             if let Some((file, class)) = receiver.filter(|_| !private) {
                 for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
                     if let Some(Resolution::Definite(target @ Target::Function { .. })) =

@@ -232,15 +232,10 @@ impl<'a> Lowering<'a> {
 
     /// `name` as Python stores it inside the enclosing class: `__x` becomes `_C__x`.
     fn mangle(&self, name: &Name) -> Name {
-        let Some(class) = &self.enclosing_class else {
-            return name.clone();
-        };
-        let stripped = class.trim_start_matches('_');
-        if name.starts_with("__") && !name.ends_with("__") && !stripped.is_empty() {
-            Name::new(format!("_{stripped}{name}"))
-        } else {
-            name.clone()
-        }
+        self.enclosing_class
+            .as_ref()
+            .and_then(|class| awaitify_hir::hir::mangled_name(name, class))
+            .unwrap_or_else(|| name.clone())
     }
 
     fn item_origin(&self, item: BodyId) -> Origin {

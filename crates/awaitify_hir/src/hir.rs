@@ -28,6 +28,20 @@ pub type PatId = Idx<Pattern>;
 pub type FunctionId = Idx<Function>;
 pub type ClassId = Idx<Class>;
 
+/// Whether `name` is private to the class that writes it (`__go`, not a dunder such as
+/// `__init__`), so Python stores it mangled.
+pub fn is_private_name(name: &str) -> bool {
+    name.starts_with("__") && !name.ends_with("__")
+}
+
+/// `name` as Python stores it when written inside class `class_name`: `__go` in `C` (or
+/// `_C`) is `_C__go`. `None` when Python leaves it as it is: not private, or a class name
+/// made only of underscores.
+pub fn mangled_name(name: &str, class_name: &str) -> Option<Name> {
+    let stripped = class_name.trim_start_matches('_');
+    (is_private_name(name) && !stripped.is_empty()).then(|| Name::new(format!("_{stripped}{name}")))
+}
+
 /// The lowered file: the module body and every function and class, at any depth.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileHir {

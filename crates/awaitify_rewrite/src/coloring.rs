@@ -794,10 +794,8 @@ fn function_blocker(
     }
     if let Some(class) = class {
         // A private `__go` is called from outside the class as `_C__go`.
-        let mangled = (name.starts_with("__") && !name.ends_with("__")).then(|| {
-            let class_name = &file_hir(db, file).classes[class].name;
-            Name::from(format!("_{}{name}", class_name.trim_start_matches('_')))
-        });
+        let mangled =
+            awaitify_hir::hir::mangled_name(name, &file_hir(db, file).classes[class].name);
         if let Some(site) = graph.unresolved_method_calls.get(name).or_else(|| {
             mangled
                 .as_ref()

@@ -67,12 +67,13 @@ pub enum Namespace {
 }
 
 /// The private name `__go` that `name` spells from outside class `class_name` after
-/// Python's name mangling (`_C__go` for class `C` or `_C`); `None` when it does not.
-fn demangled(name: &str, class_name: &str) -> Option<String> {
+/// Python's name mangling (`_C__go` for class `C` or `_C`); `None` when it does not (see
+/// [`mangled_name`]).
+fn demangled<'a>(name: &'a str, class_name: &str) -> Option<&'a str> {
     let rest = name
         .strip_prefix('_')?
         .strip_prefix(class_name.trim_start_matches('_'))?;
-    (rest.starts_with("__") && !rest.ends_with("__") && rest.len() > 2).then(|| rest.to_string())
+    (mangled_name(rest, class_name).as_deref() == Some(name)).then_some(rest)
 }
 
 /// Whether `text` is a dotted module name (`pkg.mod`), as an import names it.
@@ -1383,11 +1384,10 @@ impl<'db> Resolver<'db> {
             let symbols = self.symbols(owner_file);
             // `_C__go` from outside is the private `__go` that class `C` defines.
             let Some(members) = symbols.classes.get(owner).and_then(|summary| {
-                summary.members.get(name).or_else(|| {
-                    summary
-                        .members
-                        .get(demangled(name, &summary.name)?.as_str())
-                })
+                summary
+                    .members
+                    .get(name)
+                    .or_else(|| summary.members.get(demangled(name, &summary.name)?))
             }) else {
                 continue;
             };
