@@ -173,6 +173,33 @@ pub enum LookupScope {
     AnyMethod,
 }
 
+impl LookupScope {
+    /// The functions a lookup in `namespace` may fetch; `None` for `sys.modules`, whose
+    /// entries are modules.
+    fn of_namespace(namespace: Namespace) -> Option<LookupScope> {
+        match namespace {
+            Namespace::Module(module) => Some(LookupScope::Module(module)),
+            Namespace::Class(file, class) => Some(LookupScope::Class(file, class)),
+            Namespace::SysModules => None,
+        }
+    }
+}
+
+/// The object and name arguments of `setattr(object, name, value)` when `site` calls the
+/// builtin `setattr`.
+pub fn setattr_arguments(body: &Body, site: &CallSite) -> Option<(ExprId, ExprId)> {
+    if !matches!(&site.callee, Resolution::Definite(Target::Builtin(name)) if name == "setattr") {
+        return None;
+    }
+    let Expr::Call { args, .. } = &body.exprs[site.expr] else {
+        return None;
+    };
+    match args[..] {
+        [object, name, _] => Some((object, name)),
+        _ => None,
+    }
+}
+
 /// What one file contributes to the call graph.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileCalls {
@@ -1058,17 +1085,13 @@ impl Collector<'_> {
             }
             return true;
         }
-        let scope = match namespace {
-            Namespace::Module(module) => LookupScope::Module(module),
-            Namespace::Class(file, class) => LookupScope::Class(file, class),
-            Namespace::SysModules => {
-                self.calls.module_escapes.push(ModuleEscape {
-                    body: body_id,
-                    expr,
-                    module: None,
-                });
-                return false;
-            }
+        let Some(scope) = LookupScope::of_namespace(namespace) else {
+            self.calls.module_escapes.push(ModuleEscape {
+                body: body_id,
+                expr,
+                module: None,
+            });
+            return false;
         };
         // `globals()[name]` may also fetch a module the name can spell, which then
         // escapes as a value does.
@@ -1297,16 +1320,9 @@ impl Collector<'_> {
         // `setattr(helpers, "fetch", fake)` stores as `helpers.fetch = fake` does.
         for index in 0..self.calls.sites.len() {
             let site = &self.calls.sites[index];
-            if !matches!(&site.callee, Resolution::Definite(Target::Builtin(name)) if name == "setattr")
-            {
-                continue;
-            }
             let (body_id, expr) = (site.body, site.expr);
             let body = self.hir.body(body_id);
-            let Expr::Call { args, .. } = &body.exprs[expr] else {
-                continue;
-            };
-            let [object, name, _] = **args else {
+            let Some((object, name)) = setattr_arguments(body, site) else {
                 continue;
             };
             match &body.exprs[name] {
@@ -1344,12 +1360,9 @@ impl Collector<'_> {
                 }
                 Some(_) => {}
                 None => {
-                    let scope = match namespace {
-                        Namespace::Module(module) => LookupScope::Module(module),
-                        Namespace::Class(file, class) => LookupScope::Class(file, class),
-                        Namespace::SysModules => continue,
-                    };
-                    self.push_lookup(body_id, body, expr, scope, key);
+                    if let Some(scope) = LookupScope::of_namespace(namespace) {
+                        self.push_lookup(body_id, body, expr, scope, key);
+                    }
                 }
             }
         }

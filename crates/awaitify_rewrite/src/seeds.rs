@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use awaitify_callgraph::{CallSite, file_calls};
+use awaitify_callgraph::{CallSite, file_calls, setattr_arguments};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_source_map;
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId};
@@ -189,23 +189,24 @@ pub fn project_external_stores(db: &dyn Db) -> Arc<Vec<ExternalStore>> {
 fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalStore>> {
     let index = semantic_index(db, file);
     let calls = file_calls(db, file);
-    let setattrs: Vec<&CallSite> = calls
+    let hir = awaitify_hir::file_hir(db, file);
+    let setattrs: Vec<(&CallSite, ExprId, ExprId)> = calls
         .sites
         .iter()
-        .filter(|site| matches!(&site.callee, Resolution::Definite(Target::Builtin(name)) if name == "setattr"))
+        .filter_map(|site| {
+            let (object, name) = setattr_arguments(hir.body(site.body), site)?;
+            Some((site, object, name))
+        })
         .collect();
     if index.attribute_stores.is_empty() && setattrs.is_empty() {
         return Arc::default();
     }
-    let hir = awaitify_hir::file_hir(db, file);
     let mut resolver = Resolver::new(db);
     let mut stores = Vec::new();
     // `setattr(time, "sleep", fake)` is `time.sleep = fake`.
-    for site in setattrs {
+    for (site, object, name) in setattrs {
         let body = hir.body(site.body);
-        if let Expr::Call { args, .. } = &body.exprs[site.expr]
-            && let [object, name, _] = args[..]
-            && let Expr::Literal(awaitify_hir::hir::Literal::Str(name)) = &body.exprs[name]
+        if let Expr::Literal(awaitify_hir::hir::Literal::Str(name)) = &body.exprs[name]
             && let Resolution::Definite(Target::External(module)) =
                 resolver.resolve_expr(file, site.body, object)
         {
