@@ -50,7 +50,6 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         // `@overload` stubs of a function that becomes async describe a coroutine too.
         let becomes_async = *turns
             || (!data.is_async
-                && !becoming.is_empty()
                 && becoming.contains(&(data.parent, data.name.as_str()))
                 && data.decorators.iter().any(|decorator| {
                     let resolver =
