@@ -100,6 +100,16 @@ pub struct Body {
     pub patterns: Arena<Pattern>,
     /// The block's own statements, in order.
     pub block: Box<[StmtId]>,
+    /// How many of `exprs` are `Name`s that load, and that store or delete: counted while
+    /// lowering, so the semantic index can size its tables without another walk.
+    pub name_counts: NameCounts,
+}
+
+/// See [`Body::name_counts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NameCounts {
+    pub loads: u32,
+    pub stores: u32,
 }
 
 /// A `def` or `async def`.

@@ -15,16 +15,15 @@
 //! - Nesting depth is bounded only by the parser (which grows its stack), so the recursive
 //!   walks here grow theirs too, through [`grow_stack`].
 
-use la_arena::{Arena, ArenaMap};
+use la_arena::{Arena, ArenaMap, Idx, RawIdx};
 use ruff_python_ast as ast;
-use ruff_python_ast::visitor::{self, Visitor};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::hir::{
     Alias, Body, BodyId, Class, ClassId, Comprehension, DictItem, ExceptHandler, Expr, ExprContext,
     ExprId, FileHir, Function, FunctionId, InterpolatedKind, InterpolatedPart, Keyword, Literal,
-    MatchCase, Param, Params, PatId, Pattern, Singleton, Stmt, StmtId, TypeParam, TypeParamKind,
-    TypeParams, WithItem,
+    MatchCase, NameCounts, Param, Params, PatId, Pattern, Singleton, Stmt, StmtId, TypeParam,
+    TypeParamKind, TypeParams, WithItem,
 };
 use crate::source_map::{BodySourceMap, FileSourceMap, NameSite};
 
@@ -32,7 +31,8 @@ use crate::source_map::{BodySourceMap, FileSourceMap, NameSite};
 pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSourceMap) {
     let mut lowerer = Lowerer {
         source,
-        cur: BodyBuilder::sized_for(&module.body),
+        cur: BodyBuilder::default(),
+        spare: Vec::new(),
         cur_id: BodyId::Module,
         functions: Arena::new(),
         classes: Arena::new(),
@@ -42,14 +42,14 @@ pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSour
         depth: 0,
     };
     let block = lowerer.lower_block(&module.body);
-    lowerer.cur.body.block = block;
+    let (module_body, module_map) = lowerer.cur.finish(block);
     let hir = FileHir {
-        module: lowerer.cur.body,
+        module: module_body,
         functions: lowerer.functions,
         classes: lowerer.classes,
     };
     let source_map = FileSourceMap {
-        module: lowerer.cur.map,
+        module: module_map,
         functions: lowerer.function_maps,
         classes: lowerer.class_maps,
     };
@@ -82,102 +82,55 @@ fn grow_stack<S: Nesting, T>(state: &mut S, f: impl FnOnce(&mut S) -> T) -> T {
     result
 }
 
-/// The body being filled and its source map.
+/// The body being filled and its source map. Its vectors are scratch space, reused from
+/// body to body; [`BodyBuilder::finish`] copies them into arenas of exactly their size, so
+/// nothing is walked twice and no arena the HIR keeps has slack.
 #[derive(Default)]
 struct BodyBuilder {
-    body: Body,
+    exprs: Vec<Expr>,
+    expr_ranges: Vec<TextRange>,
+    stmts: Vec<Stmt>,
+    stmt_ranges: Vec<TextRange>,
+    patterns: Vec<Pattern>,
+    pattern_ranges: Vec<TextRange>,
+    name_counts: NameCounts,
+    /// The parts of the source map that are not per-node ranges.
     map: BodySourceMap,
 }
 
 impl BodyBuilder {
-    /// A builder whose arenas already fit `block`, so they never regrow while lowering.
-    fn sized_for(block: &[ast::Stmt]) -> Self {
-        let mut counter = NodeCounter::default();
-        for stmt in block {
-            counter.visit_stmt(stmt);
-        }
-        BodyBuilder {
-            body: Body {
-                exprs: Arena::with_capacity(counter.exprs),
-                stmts: Arena::with_capacity(counter.stmts),
-                patterns: Arena::with_capacity(counter.patterns),
-                block: Box::default(),
-            },
-            map: BodySourceMap {
-                exprs: ArenaMap::with_capacity(counter.exprs),
-                stmts: ArenaMap::with_capacity(counter.stmts),
-                patterns: ArenaMap::with_capacity(counter.patterns),
-                ..BodySourceMap::default()
-            },
-        }
+    /// The finished body and its source map; the builder is left empty for reuse.
+    fn finish(&mut self, block: Box<[StmtId]>) -> (Body, BodySourceMap) {
+        let body = Body {
+            exprs: self.exprs.drain(..).collect(),
+            stmts: self.stmts.drain(..).collect(),
+            patterns: self.patterns.drain(..).collect(),
+            block,
+            name_counts: std::mem::take(&mut self.name_counts),
+        };
+        let mut map = std::mem::take(&mut self.map);
+        map.exprs = ranges_map(&mut self.expr_ranges);
+        map.stmts = ranges_map(&mut self.stmt_ranges);
+        map.patterns = ranges_map(&mut self.pattern_ranges);
+        (body, map)
     }
 }
 
-/// Counts the nodes one body will hold: nested items' headers but not their bodies.
-#[derive(Default)]
-struct NodeCounter {
-    exprs: usize,
-    stmts: usize,
-    patterns: usize,
-    depth: u32,
+/// An exactly sized map from ids `0..ranges.len()` to `ranges`, which it empties.
+fn ranges_map<T>(ranges: &mut Vec<TextRange>) -> ArenaMap<Idx<T>, TextRange> {
+    let mut map = ArenaMap::with_capacity(ranges.len());
+    for (index, range) in ranges.drain(..).enumerate() {
+        map.insert(Idx::from_raw(RawIdx::from_u32(index as u32)), range);
+    }
+    map
 }
 
-impl<'a> Visitor<'a> for NodeCounter {
-    fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
-        grow_stack(self, |counter| counter.count_stmt(stmt));
-    }
-    fn visit_elif_else_clause(&mut self, clause: &'a ast::ElifElseClause) {
-        self.stmts += usize::from(clause.test.is_some());
-        visitor::walk_elif_else_clause(self, clause);
-    }
-    fn visit_expr(&mut self, expr: &'a ast::Expr) {
-        self.exprs += 1;
-        grow_stack(self, |counter| visitor::walk_expr(counter, expr));
-    }
-    fn visit_pattern(&mut self, pattern: &'a ast::Pattern) {
-        self.patterns += 1;
-        grow_stack(self, |counter| {
-            visitor::walk_pattern(counter, pattern);
-        });
-    }
+fn next_id<T, U>(nodes: &[U]) -> Idx<T> {
+    Idx::from_raw(RawIdx::from_u32(nodes.len() as u32))
 }
 
-impl Nesting for NodeCounter {
-    fn depth(&mut self) -> &mut u32 {
-        &mut self.depth
-    }
-}
-
-impl NodeCounter {
-    fn count_stmt(&mut self, stmt: &ast::Stmt) {
-        self.stmts += 1;
-        match stmt {
-            ast::Stmt::FunctionDef(def) => {
-                for decorator in &def.decorator_list {
-                    self.visit_decorator(decorator);
-                }
-                if let Some(type_params) = &def.type_params {
-                    self.visit_type_params(type_params);
-                }
-                self.visit_parameters(&def.parameters);
-                if let Some(returns) = &def.returns {
-                    self.visit_expr(returns);
-                }
-            }
-            ast::Stmt::ClassDef(def) => {
-                for decorator in &def.decorator_list {
-                    self.visit_decorator(decorator);
-                }
-                if let Some(type_params) = &def.type_params {
-                    self.visit_type_params(type_params);
-                }
-                if let Some(arguments) = &def.arguments {
-                    self.visit_arguments(arguments);
-                }
-            }
-            _ => visitor::walk_stmt(self, stmt),
-        }
-    }
+fn raw<T>(id: Idx<T>) -> usize {
+    id.into_raw().into_u32() as usize
 }
 
 struct Lowerer<'a> {
@@ -185,6 +138,8 @@ struct Lowerer<'a> {
     /// The body under construction; enclosing ones are saved on the call stack while a
     /// nested `def`/`class` body is lowered.
     cur: BodyBuilder,
+    /// Emptied builders, whose vectors the next nested body reuses.
+    spare: Vec<BodyBuilder>,
     cur_id: BodyId,
     functions: Arena<Function>,
     classes: Arena<Class>,
@@ -206,21 +161,42 @@ impl Lowerer<'_> {
     // ---- allocation -------------------------------------------------------------------
 
     fn alloc_expr(&mut self, expr: Expr, range: TextRange) -> ExprId {
-        let id = self.cur.body.exprs.alloc(expr);
-        self.cur.map.exprs.insert(id, range);
+        let id = next_id(&self.cur.exprs);
+        self.cur.exprs.push(expr);
+        self.cur.expr_ranges.push(range);
         id
     }
 
     fn alloc_stmt(&mut self, stmt: Stmt, range: TextRange) -> StmtId {
-        let id = self.cur.body.stmts.alloc(stmt);
-        self.cur.map.stmts.insert(id, range);
+        let id = next_id(&self.cur.stmts);
+        self.cur.stmts.push(stmt);
+        self.cur.stmt_ranges.push(range);
         id
     }
 
+    /// Fills in a statement allocated (as a placeholder) before its children.
+    fn set_stmt(&mut self, id: StmtId, stmt: Stmt) {
+        self.cur.stmts[raw(id)] = stmt;
+    }
+
     fn alloc_pattern(&mut self, pattern: Pattern, range: TextRange) -> PatId {
-        let id = self.cur.body.patterns.alloc(pattern);
-        self.cur.map.patterns.insert(id, range);
+        let id = next_id(&self.cur.patterns);
+        self.cur.patterns.push(pattern);
+        self.cur.pattern_ranges.push(range);
         id
+    }
+
+    /// Lowers `block` as the body of a new item, in a builder of its own.
+    fn lower_item_body(&mut self, id: BodyId, block: &[ast::Stmt]) -> (Body, BodySourceMap) {
+        let builder = self.spare.pop().unwrap_or_default();
+        let parent = std::mem::replace(&mut self.cur, builder);
+        let parent_id = std::mem::replace(&mut self.cur_id, id);
+        let block = self.lower_block(block);
+        let finished = self.cur.finish(block);
+        let emptied = std::mem::replace(&mut self.cur, parent);
+        self.spare.push(emptied);
+        self.cur_id = parent_id;
+        finished
     }
 
     fn name(&mut self, site: NameSite, range: TextRange) {
@@ -318,7 +294,7 @@ impl Lowerer<'_> {
             returns: None,
             body: Body::default(),
         });
-        self.cur.body.stmts[stmt] = Stmt::FunctionDef(function);
+        self.set_stmt(stmt, Stmt::FunctionDef(function));
         self.name(NameSite::ItemName(stmt), def.name.range);
         let search_start = def
             .decorator_list
@@ -340,15 +316,10 @@ impl Lowerer<'_> {
         let params = self.lower_params(&def.parameters);
         let returns = self.lower_opt_expr(def.returns.as_deref());
 
-        let parent = std::mem::replace(&mut self.cur, BodyBuilder::sized_for(&def.body));
-        let parent_id = std::mem::replace(&mut self.cur_id, BodyId::Function(function));
+        let (body, mut map) = self.lower_item_body(BodyId::Function(function), &def.body);
         for (index, range) in param_name_ranges(&def.parameters).enumerate() {
-            self.name(NameSite::Param(index as u32), range);
+            map.names.insert(NameSite::Param(index as u32), range);
         }
-        let block = self.lower_block(&def.body);
-        self.cur.body.block = block;
-        let BodyBuilder { body, map } = std::mem::replace(&mut self.cur, parent);
-        self.cur_id = parent_id;
 
         let data = &mut self.functions[function];
         data.decorators = decorators;
@@ -372,7 +343,7 @@ impl Lowerer<'_> {
             keywords: Box::default(),
             body: Body::default(),
         });
-        self.cur.body.stmts[stmt] = Stmt::ClassDef(class);
+        self.set_stmt(stmt, Stmt::ClassDef(class));
         self.name(NameSite::ItemName(stmt), def.name.range);
         let search_start = def
             .decorator_list
@@ -398,12 +369,7 @@ impl Lowerer<'_> {
             None => (Box::default(), Box::default()),
         };
 
-        let parent = std::mem::replace(&mut self.cur, BodyBuilder::sized_for(&def.body));
-        let parent_id = std::mem::replace(&mut self.cur_id, BodyId::Class(class));
-        let block = self.lower_block(&def.body);
-        self.cur.body.block = block;
-        let BodyBuilder { body, map } = std::mem::replace(&mut self.cur, parent);
-        self.cur_id = parent_id;
+        let (body, map) = self.lower_item_body(BodyId::Class(class), &def.body);
 
         let data = &mut self.classes[class];
         data.decorators = decorators;
@@ -500,7 +466,7 @@ impl Lowerer<'_> {
         let iter = self.lower_expr(&node.iter);
         let body = self.lower_block(&node.body);
         let orelse = self.lower_block(&node.orelse);
-        self.cur.body.stmts[stmt] = Stmt::For {
+        self.cur.stmts[raw(stmt)] = Stmt::For {
             is_async: node.is_async,
             target,
             iter,
@@ -515,7 +481,7 @@ impl Lowerer<'_> {
         let test = self.lower_expr(&node.test);
         let body = self.lower_block(&node.body);
         let orelse = self.lower_block(&node.orelse);
-        self.cur.body.stmts[stmt] = Stmt::While { test, body, orelse };
+        self.cur.stmts[raw(stmt)] = Stmt::While { test, body, orelse };
         stmt
     }
 
@@ -525,7 +491,7 @@ impl Lowerer<'_> {
         let first = self.alloc_stmt(Stmt::Pass, node.range);
         let test = self.lower_expr(&node.test);
         let body = self.lower_block(&node.body);
-        self.cur.body.stmts[first] = Stmt::If {
+        self.cur.stmts[raw(first)] = Stmt::If {
             test,
             body,
             orelse: Box::default(),
@@ -538,7 +504,7 @@ impl Lowerer<'_> {
                     let elif = self.alloc_stmt(Stmt::Pass, clause.range);
                     let test = self.lower_expr(test);
                     let body = self.lower_block(&clause.body);
-                    self.cur.body.stmts[elif] = Stmt::If {
+                    self.cur.stmts[raw(elif)] = Stmt::If {
                         test,
                         body,
                         orelse: Box::default(),
@@ -557,7 +523,7 @@ impl Lowerer<'_> {
     }
 
     fn set_orelse(&mut self, stmt: StmtId, new: Box<[StmtId]>) {
-        if let Stmt::If { orelse, .. } = &mut self.cur.body.stmts[stmt] {
+        if let Stmt::If { orelse, .. } = &mut self.cur.stmts[raw(stmt)] {
             if orelse.is_empty() {
                 *orelse = new;
             } else {
@@ -583,7 +549,7 @@ impl Lowerer<'_> {
             })
             .collect();
         let body = self.lower_block(&node.body);
-        self.cur.body.stmts[stmt] = Stmt::With {
+        self.cur.stmts[raw(stmt)] = Stmt::With {
             is_async: node.is_async,
             items,
             body,
@@ -603,7 +569,7 @@ impl Lowerer<'_> {
                 body: self.lower_block(&case.body),
             })
             .collect();
-        self.cur.body.stmts[stmt] = Stmt::Match { subject, cases };
+        self.cur.stmts[raw(stmt)] = Stmt::Match { subject, cases };
         stmt
     }
 
@@ -628,7 +594,7 @@ impl Lowerer<'_> {
             .collect();
         let orelse = self.lower_block(&node.orelse);
         let finalbody = self.lower_block(&node.finalbody);
-        self.cur.body.stmts[stmt] = Stmt::Try {
+        self.cur.stmts[raw(stmt)] = Stmt::Try {
             body,
             handlers,
             orelse,
@@ -646,7 +612,7 @@ impl Lowerer<'_> {
             .as_deref()
             .map(|type_params| self.lower_type_params(type_params, stmt));
         let value = self.lower_expr(&node.value);
-        self.cur.body.stmts[stmt] = Stmt::TypeAlias {
+        self.cur.stmts[raw(stmt)] = Stmt::TypeAlias {
             name,
             type_params,
             value,
@@ -769,10 +735,18 @@ impl Lowerer<'_> {
             ast::Expr::BooleanLiteral(node) => Expr::Literal(Literal::Bool(node.value)),
             ast::Expr::NoneLiteral(_) => Expr::Literal(Literal::None),
             ast::Expr::EllipsisLiteral(_) => Expr::Literal(Literal::Ellipsis),
-            ast::Expr::Name(node) => Expr::Name {
-                id: node.id.clone(),
-                ctx: lower_ctx(node.ctx),
-            },
+            ast::Expr::Name(node) => {
+                let ctx = lower_ctx(node.ctx);
+                let counts = &mut self.cur.name_counts;
+                match ctx {
+                    ExprContext::Load => counts.loads += 1,
+                    ExprContext::Store | ExprContext::Del => counts.stores += 1,
+                }
+                Expr::Name {
+                    id: node.id.clone(),
+                    ctx,
+                }
+            }
             ast::Expr::BoolOp(node) => Expr::BoolOp {
                 op: node.op,
                 values: self.lower_exprs(&node.values),

@@ -101,8 +101,9 @@ impl Scope {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Symbol {
-    /// Bindings owned by this scope for this symbol, in source order.
-    pub bindings: Vec<BindingId>,
+    /// Bindings owned by this scope for this symbol, in source order; most symbols have
+    /// one or two, kept inline.
+    pub bindings: Reaching,
     pub flags: u8,
 }
 
@@ -380,20 +381,6 @@ impl<T> ExprMap<T> {
     }
 }
 
-/// How many `Name` expressions of `body` load and store (or delete) a name.
-fn name_counts(body: &Body) -> (usize, usize) {
-    let (mut loads, mut stores) = (0, 0);
-    for (_, expr) in body.exprs.iter() {
-        if let Expr::Name { ctx, .. } = expr {
-            match ctx {
-                ExprContext::Load => loads += 1,
-                _ => stores += 1,
-            }
-        }
-    }
-    (loads, stores)
-}
-
 fn body_ordinal(body: BodyId, function_count: usize) -> usize {
     match body {
         BodyId::Module => 0,
@@ -508,6 +495,20 @@ impl Flow {
             seen: Vec::new(),
             seen_generation: 0,
         }
+    }
+
+    /// Empties the flow for reuse by `scope`, keeping its buffers.
+    fn reset(&mut self, scope: ScopeId) {
+        self.scope = scope;
+        self.slots.clear();
+        self.stamps.clear();
+        self.reachable = true;
+        self.log.clear();
+        self.loops.clear();
+        self.tries.clear();
+        self.open_checkpoints = 0;
+        self.seen.clear();
+        self.seen_generation = 0;
     }
 
     fn ensure(&mut self, slot: u32) {
@@ -669,7 +670,7 @@ enum PendingLookup {
 }
 
 struct PendingUse {
-    name: Name,
+    key: NameKey,
     scope: ScopeId,
     body: BodyId,
     expr: ExprId,
@@ -688,12 +689,38 @@ enum Deferred {
     },
 }
 
+/// A name interned for the file being indexed: equal names share one key, so a symbol is
+/// found by an integer lookup instead of hashing and comparing its text once per scope.
+type NameKey = u32;
+
+fn scope_index(scope: ScopeId) -> usize {
+    scope.into_raw().into_u32() as usize
+}
+
+/// The key of symbol table entry `(scope, name)` in [`Builder::slots`].
+fn slot_key(scope: ScopeId, key: NameKey) -> u64 {
+    (u64::from(scope.into_raw().into_u32()) << 32) | u64::from(key)
+}
+
 struct Builder<'a> {
     hir: &'a FileHir,
+    /// Every distinct name of the file, by text.
+    name_keys: FxHashMap<Name, NameKey>,
+    /// The names by key.
+    key_names: Vec<Name>,
+    /// Each scope's symbol slots (its index in [`Scope::symbols`]), by name key.
+    slots: FxHashMap<u64, u32>,
+    /// Each scope's symbols in slot order, moved into [`Scope::symbols`] at the end, so
+    /// those maps are made once at their final size.
+    symbols: Vec<Vec<(NameKey, Symbol)>>,
+    /// What a name looked up as a free variable of a scope gives, by [`slot_key`].
+    free_lookups: FxHashMap<u64, (Reaching, Fallback)>,
     star_names: &'a mut dyn FnMut(Option<&Name>, u32) -> StarNames,
     index: SemanticIndex,
     pending: Vec<PendingUse>,
     flows: Vec<Flow>,
+    /// Finished flows, whose buffers the next scope reuses.
+    spare_flows: Vec<Flow>,
     /// Innermost scope last; comprehension and type-param scopes sit above their flow.
     scope_stack: Vec<ScopeId>,
     deferred: std::collections::VecDeque<Deferred>,
@@ -713,7 +740,8 @@ impl<'a> Builder<'a> {
         let mut binding_of_expr = Vec::with_capacity(body_count);
         let (mut loads, mut stores) = (0, 0);
         for (_, body) in hir.bodies() {
-            let (body_loads, body_stores) = name_counts(body);
+            let counts = body.name_counts;
+            let (body_loads, body_stores) = (counts.loads as usize, counts.stores as usize);
             // An augmented assignment's target is both a use and a binding.
             let names = body_loads + body_stores;
             use_of_expr.push(ExprMap::sized(names, body.exprs.len()));
@@ -721,8 +749,10 @@ impl<'a> Builder<'a> {
             loads += body_loads;
             stores += body_stores;
         }
+        // Deleted and augmented names are uses too.
+        let uses = loads + stores;
         let index = SemanticIndex {
-            uses: Arena::with_capacity(loads),
+            uses: Arena::with_capacity(uses),
             bindings: Arena::with_capacity(stores + function_count + hir.classes.len()),
             use_of_expr,
             binding_of_expr,
@@ -733,8 +763,16 @@ impl<'a> Builder<'a> {
             hir,
             star_names,
             index,
-            pending: Vec::with_capacity(loads),
+            pending: Vec::with_capacity(uses),
+            // About one symbol per two name uses, and one distinct name per four, over the
+            // standard library: sized so that the tables rarely grow.
+            name_keys: FxHashMap::with_capacity_and_hasher(uses / 4 + 16, FxBuildHasher),
+            key_names: Vec::with_capacity(uses / 4 + 16),
+            slots: FxHashMap::with_capacity_and_hasher(uses / 2 + 16, FxBuildHasher),
+            symbols: Vec::new(),
+            free_lookups: FxHashMap::default(),
             flows: Vec::new(),
+            spare_flows: Vec::new(),
             scope_stack: Vec::new(),
             deferred: Default::default(),
             loop_serial: 0,
@@ -744,19 +782,29 @@ impl<'a> Builder<'a> {
     fn build(mut self) -> SemanticIndex {
         let module = self.new_scope(ScopeKind::Module, None, ScopeNode::Module);
         self.scope_stack.push(module);
-        self.flows.push(Flow::new(module));
+        self.push_flow(module);
         let hir = self.hir;
         self.visit_block(BodyId::Module, &hir.module, &hir.module.block);
-        self.flows.pop();
+        self.pop_flow();
         self.scope_stack.pop();
         while let Some(deferred) = self.deferred.pop_front() {
             self.visit_deferred(deferred);
         }
         self.finish_uses();
+        let symbols = std::mem::take(&mut self.symbols);
+        for ((_, scope), symbols) in self.index.scopes.iter_mut().zip(symbols) {
+            scope.symbols = IndexMap::with_capacity_and_hasher(symbols.len(), FxBuildHasher);
+            for (key, symbol) in symbols {
+                scope
+                    .symbols
+                    .insert(self.key_names[key as usize].clone(), symbol);
+            }
+        }
         self.index
     }
 
     fn new_scope(&mut self, kind: ScopeKind, parent: Option<ScopeId>, node: ScopeNode) -> ScopeId {
+        self.symbols.push(Vec::new());
         self.index.scopes.alloc(Scope {
             kind,
             parent,
@@ -770,22 +818,65 @@ impl<'a> Builder<'a> {
         *self.scope_stack.last().expect("a scope is open")
     }
 
+    /// Opens the flow of `scope`, reusing the buffers of a finished one.
+    fn push_flow(&mut self, scope: ScopeId) {
+        let flow = match self.spare_flows.pop() {
+            Some(mut flow) => {
+                flow.reset(scope);
+                flow
+            }
+            None => Flow::new(scope),
+        };
+        self.flows.push(flow);
+    }
+
+    fn pop_flow(&mut self) {
+        let flow = self.flows.pop().expect("a flow is open");
+        self.spare_flows.push(flow);
+    }
+
     fn flow(&mut self) -> &mut Flow {
         self.flows.last_mut().expect("a flow is open")
     }
 
-    fn symbol_slot(&mut self, scope: ScopeId, name: &Name) -> u32 {
-        let symbols = &mut self.index.scopes[scope].symbols;
-        match symbols.get_index_of(name.as_str()) {
-            Some(index) => index as u32,
-            None => symbols.insert_full(name.clone(), Symbol::default()).0 as u32,
+    fn name_key(&mut self, name: &Name) -> NameKey {
+        if let Some(key) = self.name_keys.get(name.as_str()) {
+            return *key;
         }
+        let key = self.key_names.len() as NameKey;
+        self.name_keys.insert(name.clone(), key);
+        self.key_names.push(name.clone());
+        key
     }
 
-    fn set_flag(&mut self, scope: ScopeId, name: &Name, flag: u8) -> u32 {
-        let slot = self.symbol_slot(scope, name);
-        self.index.scopes[scope].symbols[slot as usize].flags |= flag;
+    /// The symbol `key` of `scope`, if the scope has one.
+    fn find_symbol(&self, scope: ScopeId, key: NameKey) -> Option<&Symbol> {
+        let slot = *self.slots.get(&slot_key(scope, key))?;
+        Some(&self.symbols[scope_index(scope)][slot as usize].1)
+    }
+
+    /// The slot of symbol `key` in `scope`, made if the scope has none yet.
+    fn symbol_slot(&mut self, scope: ScopeId, key: NameKey) -> u32 {
+        let symbols = &mut self.symbols[scope_index(scope)];
+        *self.slots.entry(slot_key(scope, key)).or_insert_with(|| {
+            symbols.push((key, Symbol::default()));
+            symbols.len() as u32 - 1
+        })
+    }
+
+    fn symbol_mut(&mut self, scope: ScopeId, slot: u32) -> &mut Symbol {
+        &mut self.symbols[scope_index(scope)][slot as usize].1
+    }
+
+    fn set_flag(&mut self, scope: ScopeId, key: NameKey, flag: u8) -> u32 {
+        let slot = self.symbol_slot(scope, key);
+        self.symbol_mut(scope, slot).flags |= flag;
         slot
+    }
+
+    fn set_name_flag(&mut self, scope: ScopeId, name: &Name, flag: u8) -> u32 {
+        let key = self.name_key(name);
+        self.set_flag(scope, key, flag)
     }
 
     fn visit_deferred(&mut self, deferred: Deferred) {
@@ -795,7 +886,7 @@ impl<'a> Builder<'a> {
                 let data = &hir.functions[function];
                 let body_id = BodyId::Function(function);
                 self.scope_stack.push(scope);
-                self.flows.push(Flow::new(scope));
+                self.push_flow(scope);
                 for (index, param) in data.params.iter().enumerate() {
                     self.bind(
                         &param.name,
@@ -808,7 +899,7 @@ impl<'a> Builder<'a> {
                     );
                 }
                 self.visit_block(body_id, &data.body, &data.body.block);
-                self.flows.pop();
+                self.pop_flow();
                 self.scope_stack.pop();
             }
             Deferred::Lambda { body, expr, scope } => {
@@ -821,7 +912,7 @@ impl<'a> Builder<'a> {
                     return;
                 };
                 self.scope_stack.push(scope);
-                self.flows.push(Flow::new(scope));
+                self.push_flow(scope);
                 for (index, param) in params.iter().enumerate() {
                     self.bind(
                         &param.name,
@@ -831,7 +922,7 @@ impl<'a> Builder<'a> {
                     );
                 }
                 self.visit_expr(body, body_data, *lambda_body);
-                self.flows.pop();
+                self.pop_flow();
                 self.scope_stack.pop();
             }
         }
@@ -840,10 +931,10 @@ impl<'a> Builder<'a> {
     // -- bindings ---------------------------------------------------------------------
 
     /// The scope a binding of `name` made in the current scope writes to.
-    fn binding_owner(&mut self, name: &Name) -> ScopeId {
+    fn binding_owner(&mut self, key: NameKey) -> ScopeId {
         let scope = self.current_scope();
-        let flags = self.index.scopes[scope]
-            .symbol(name)
+        let flags = self
+            .find_symbol(scope, key)
             .map_or(0, |symbol| symbol.flags);
         if flags & Symbol::GLOBAL != 0 {
             return self.index.module_scope();
@@ -854,7 +945,9 @@ impl<'a> Builder<'a> {
                 let data = &self.index.scopes[candidate];
                 if data.kind.is_function_like()
                     && data.kind != ScopeKind::Comprehension
-                    && data.symbol(name).is_some_and(Symbol::is_local)
+                    && self
+                        .find_symbol(candidate, key)
+                        .is_some_and(Symbol::is_local)
                 {
                     return candidate;
                 }
@@ -872,14 +965,28 @@ impl<'a> Builder<'a> {
         body: BodyId,
         site: BindingSite,
     ) -> BindingId {
-        let owner = self.binding_owner(name);
-        self.bind_in(owner, name, kind, body, site)
+        let key = self.name_key(name);
+        let owner = self.binding_owner(key);
+        self.bind_in_keyed(owner, name, key, kind, body, site)
     }
 
     fn bind_in(
         &mut self,
         owner: ScopeId,
         name: &Name,
+        kind: BindingKind,
+        body: BodyId,
+        site: BindingSite,
+    ) -> BindingId {
+        let key = self.name_key(name);
+        self.bind_in_keyed(owner, name, key, kind, body, site)
+    }
+
+    fn bind_in_keyed(
+        &mut self,
+        owner: ScopeId,
+        name: &Name,
+        key: NameKey,
         kind: BindingKind,
         body: BodyId,
         site: BindingSite,
@@ -891,10 +998,8 @@ impl<'a> Builder<'a> {
             body,
             site,
         });
-        let slot = self.set_flag(owner, name, Symbol::BOUND);
-        self.index.scopes[owner].symbols[slot as usize]
-            .bindings
-            .push(binding);
+        let slot = self.set_flag(owner, key, Symbol::BOUND);
+        self.symbol_mut(owner, slot).bindings.push(binding);
         if let BindingSite::Expr(expr) = site {
             let ordinal = self.index.body_ordinal(body);
             self.index.binding_of_expr[ordinal].insert(expr, binding);
@@ -910,8 +1015,9 @@ impl<'a> Builder<'a> {
 
     /// `del name`, or the implicit unbinding at the end of an `except ... as` handler.
     fn unbind(&mut self, name: &Name) {
-        let owner = self.binding_owner(name);
-        let slot = self.symbol_slot(owner, name);
+        let key = self.name_key(name);
+        let owner = self.binding_owner(key);
+        let slot = self.symbol_slot(owner, key);
         let flow = self.flow();
         if flow.scope == owner {
             flow.write(slot, Live::unbound());
@@ -969,9 +1075,10 @@ impl<'a> Builder<'a> {
 
     fn record_use(&mut self, body: BodyId, expr: ExprId, name: &Name) {
         let scope = self.current_scope();
-        let lookup = self.lookup(scope, name);
+        let key = self.name_key(name);
+        let lookup = self.lookup(scope, key);
         self.pending.push(PendingUse {
-            name: name.clone(),
+            key,
             scope,
             body,
             expr,
@@ -979,19 +1086,19 @@ impl<'a> Builder<'a> {
         });
     }
 
-    fn lookup(&mut self, scope: ScopeId, name: &Name) -> PendingLookup {
+    fn lookup(&mut self, scope: ScopeId, key: NameKey) -> PendingLookup {
         // Comprehension and type-parameter scopes between the use and its flow.
         let flow_scope = self.flows.last().expect("a flow is open").scope;
         let mut current = scope;
         let mut crossed_comprehension = false;
         while current != flow_scope {
-            let data = &self.index.scopes[current];
-            if data
-                .symbol(name)
+            if self
+                .find_symbol(current, key)
                 .is_some_and(|symbol| symbol.has(Symbol::BOUND))
             {
                 return PendingLookup::ComprehensionLocal { scope: current };
             }
+            let data = &self.index.scopes[current];
             crossed_comprehension |= data.kind == ScopeKind::Comprehension;
             match data.parent {
                 Some(parent) => current = parent,
@@ -1003,13 +1110,12 @@ impl<'a> Builder<'a> {
             // Comprehensions in a class body do not see the class namespace.
             return PendingLookup::Free { from: flow_scope };
         }
-        let declared = self.index.scopes[flow_scope]
-            .symbol(name)
-            .is_some_and(|symbol| symbol.has(Symbol::GLOBAL | Symbol::NONLOCAL));
-        if declared {
+        let slot = self.symbol_slot(flow_scope, key);
+        let symbol = self.symbol_mut(flow_scope, slot);
+        if symbol.has(Symbol::GLOBAL | Symbol::NONLOCAL) {
             return PendingLookup::Free { from: flow_scope };
         }
-        let slot = self.set_flag(flow_scope, name, Symbol::USED);
+        symbol.flags |= Symbol::USED;
         let live = self.flow().read(slot);
         PendingLookup::Flow {
             scope: flow_scope,
@@ -1021,22 +1127,25 @@ impl<'a> Builder<'a> {
     /// Turns pending lookups into uses, now that every scope's symbols are known.
     fn finish_uses(&mut self) {
         let pending = std::mem::take(&mut self.pending);
+        // Bindings of a symbol made from nested code, by `slot_key(scope, slot)`.
+        let mut foreign_bindings: FxHashMap<u64, Reaching> = FxHashMap::default();
         for pending_use in pending {
+            let key = pending_use.key;
             let (reaching, fallback) = match pending_use.lookup {
                 PendingLookup::ComprehensionLocal { scope } => (
-                    Reaching::from_slice(self.index.bindings_of(scope, &pending_use.name)),
+                    Reaching::from_slice(
+                        self.find_symbol(scope, key)
+                            .map_or(&[], |symbol| symbol.bindings.as_slice()),
+                    ),
                     Fallback::None,
                 ),
-                PendingLookup::Free { from } => self.free_lookup(from, &pending_use.name),
+                PendingLookup::Free { from } => self.free_lookup(from, key),
                 PendingLookup::Flow { scope, slot, live } => {
                     let data = &self.index.scopes[scope];
                     // The slot was looked up when the use was recorded.
-                    let is_local = data
-                        .symbols
-                        .get_index(slot as usize)
-                        .is_some_and(|(_, symbol)| symbol.is_local());
-                    if data.kind.is_function_like() && !is_local {
-                        self.free_lookup(scope, &pending_use.name)
+                    let symbol = &self.symbols[scope_index(scope)][slot as usize].1;
+                    if data.kind.is_function_like() && !symbol.is_local() {
+                        self.free_lookup(scope, key)
                     } else {
                         let mut reaching: Reaching = live
                             .defs
@@ -1050,12 +1159,21 @@ impl<'a> Builder<'a> {
                         let own_body = crate::body_of_scope(&self.index, scope);
                         let before = reaching.len();
                         if let Some(own_body) = own_body
-                            && let Some((_, symbol)) = data.symbols.get_index(slot as usize)
+                            && symbol.bindings.len() > reaching.len()
                         {
-                            for binding in &symbol.bindings {
-                                if self.index.bindings[*binding].body != own_body
-                                    && !reaching.contains(binding)
-                                {
+                            let bindings = &self.index.bindings;
+                            let foreign = foreign_bindings
+                                .entry(slot_key(scope, slot))
+                                .or_insert_with(|| {
+                                    symbol
+                                        .bindings
+                                        .iter()
+                                        .copied()
+                                        .filter(|binding| bindings[*binding].body != own_body)
+                                        .collect()
+                                });
+                            for binding in foreign.iter() {
+                                if !reaching.contains(binding) {
                                     reaching.push(*binding);
                                 }
                             }
@@ -1065,10 +1183,9 @@ impl<'a> Builder<'a> {
                             Fallback::None
                         } else {
                             match data.kind {
-                                ScopeKind::Module => self.global_fallback(&pending_use.name),
+                                ScopeKind::Module => self.global_fallback(key),
                                 ScopeKind::Class => {
-                                    let (more, fallback) =
-                                        self.free_lookup(scope, &pending_use.name);
+                                    let (more, fallback) = self.free_lookup(scope, key);
                                     reaching.extend(more);
                                     fallback
                                 }
@@ -1094,8 +1211,8 @@ impl<'a> Builder<'a> {
     }
 
     /// What a name not bound in any enclosing function falls back to at module level.
-    fn global_fallback(&self, name: &str) -> Fallback {
-        if is_builtin(name) {
+    fn global_fallback(&self, key: NameKey) -> Fallback {
+        if is_builtin(&self.key_names[key as usize]) {
             Fallback::Builtin
         } else if let Some(star) = self.index.scopes[self.index.module_scope()].opaque_star {
             Fallback::OpaqueStar(star)
@@ -1104,23 +1221,32 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Resolves `name` as a free variable of `from`: the nearest enclosing function-like
+    /// Resolves a name as a free variable of `from`: the nearest enclosing function-like
     /// scope where it is local (every binding there), else the module's bindings, else a
-    /// builtin. Class scopes are skipped.
-    fn free_lookup(&self, from: ScopeId, name: &str) -> (Reaching, Fallback) {
+    /// builtin. Class scopes are skipped. Each `(from, name)` is resolved once.
+    fn free_lookup(&mut self, from: ScopeId, key: NameKey) -> (Reaching, Fallback) {
+        let cache_key = slot_key(from, key);
+        if let Some(found) = self.free_lookups.get(&cache_key) {
+            return found.clone();
+        }
+        let found = self.compute_free_lookup(from, key);
+        self.free_lookups.insert(cache_key, found.clone());
+        found
+    }
+
+    fn compute_free_lookup(&self, from: ScopeId, key: NameKey) -> (Reaching, Fallback) {
         let scopes = &self.index.scopes;
-        let from_data = &scopes[from];
-        let global = from_data
-            .symbol(name)
+        let global = self
+            .find_symbol(from, key)
             .is_some_and(|symbol| symbol.has(Symbol::GLOBAL));
-        let mut current = if global { None } else { from_data.parent };
+        let mut current = if global { None } else { scopes[from].parent };
         while let Some(scope) = current {
             let data = &scopes[scope];
             match data.kind {
                 ScopeKind::Module => break,
                 ScopeKind::Class => {}
                 _ => {
-                    if let Some(symbol) = data.symbol(name) {
+                    if let Some(symbol) = self.find_symbol(scope, key) {
                         if symbol.has(Symbol::GLOBAL) {
                             break;
                         }
@@ -1138,9 +1264,12 @@ impl<'a> Builder<'a> {
             current = data.parent;
         }
         let module = self.index.module_scope();
-        let bindings = Reaching::from_slice(self.index.bindings_of(module, name));
+        let bindings = Reaching::from_slice(
+            self.find_symbol(module, key)
+                .map_or(&[], |symbol| symbol.bindings.as_slice()),
+        );
         if bindings.is_empty() {
-            (bindings, self.global_fallback(name))
+            (bindings, self.global_fallback(key))
         } else {
             (bindings, Fallback::None)
         }
@@ -1221,7 +1350,7 @@ impl<'a> Builder<'a> {
                     None => match &body.exprs[*target] {
                         Expr::Name { id, .. } => {
                             let scope = self.current_scope();
-                            self.set_flag(scope, id, Symbol::DECLARED);
+                            self.set_name_flag(scope, id, Symbol::DECLARED);
                         }
                         _ => self.visit_target(body_id, body, *target, &BindingKind::Unpacked),
                     },
@@ -1381,7 +1510,7 @@ impl<'a> Builder<'a> {
                 };
                 let scope = self.current_scope();
                 for name in names.iter() {
-                    self.set_flag(scope, name, flag);
+                    self.set_name_flag(scope, name, flag);
                 }
             }
             Stmt::Expr { value } => self.visit_expr(body_id, body, *value),
@@ -1769,10 +1898,10 @@ impl<'a> Builder<'a> {
         let scope = self.new_scope(ScopeKind::Class, Some(parent), ScopeNode::Class(class));
         self.index.class_scopes.insert(class, scope);
         self.scope_stack.push(scope);
-        self.flows.push(Flow::new(scope));
+        self.push_flow(scope);
         let class_body = BodyId::Class(class);
         self.visit_block(class_body, &data.body, &data.body.block);
-        self.flows.pop();
+        self.pop_flow();
         self.scope_stack.pop();
         if data.type_params.is_some() {
             self.scope_stack.pop();
@@ -1996,7 +2125,7 @@ impl<'a> Builder<'a> {
         // Targets are local to the comprehension wherever they appear in it.
         for generator in generators {
             collect_target_names(body, generator.target, &mut |name| {
-                self.set_flag(scope, name, Symbol::BOUND);
+                self.set_name_flag(scope, name, Symbol::BOUND);
             });
         }
         self.scope_stack.push(scope);

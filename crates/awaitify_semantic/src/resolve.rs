@@ -440,6 +440,7 @@ impl<'db> Resolver<'db> {
     pub(crate) fn resolve_file_uses(&mut self, file: File) -> FileResolutions {
         self.computing = Some(file);
         let index = self.index(file);
+        self.bindings.reserve(index.bindings.len() / 4);
         let uses = index
             .uses
             .iter()
@@ -938,14 +939,40 @@ impl<'db> Resolver<'db> {
 
     /// What a binding of `file` gives its name, following aliases.
     pub fn resolve_binding(&mut self, file: File, binding: BindingId) -> Resolution {
+        let index = self.index(file);
+        let data = &index.bindings[binding];
+        // Bindings whose target is read off the binding itself need no cache.
+        match &data.kind {
+            BindingKind::OpaqueStar { module, .. } => {
+                return Resolution::Unresolved(Unresolved::OpaqueStar(module.clone()));
+            }
+            BindingKind::Function(function) => {
+                return Resolution::Definite(Target::Function {
+                    file,
+                    function: *function,
+                });
+            }
+            BindingKind::Class(class) => {
+                return Resolution::Definite(Target::Class {
+                    file,
+                    class: *class,
+                });
+            }
+            BindingKind::Param { function, index } => {
+                return self.parameter(file, *function, *index);
+            }
+            BindingKind::Import { .. }
+            | BindingKind::ImportFrom { .. }
+            | BindingKind::Assign { .. }
+            | BindingKind::For { iter: Some(_) } => {}
+            other => return Resolution::Unresolved(Unresolved::Binding(other.describe())),
+        }
         if let Some(cached) = self.bindings.get(&(file, binding)) {
             return cached.clone();
         }
         if !self.in_progress.insert((file, binding, false)) {
             return Resolution::Unresolved(Unresolved::Cycle);
         }
-        let index = self.index(file);
-        let data = &index.bindings[binding];
         let resolution = match &data.kind {
             BindingKind::Import { module } => Resolution::Definite(self.module_target(module)),
             BindingKind::ImportFrom {
@@ -954,27 +981,15 @@ impl<'db> Resolver<'db> {
                 name,
                 ..
             } => self.import_from(file, module.as_deref(), *level, name),
-            BindingKind::OpaqueStar { module, .. } => {
-                Resolution::Unresolved(Unresolved::OpaqueStar(module.clone()))
-            }
-            BindingKind::Function(function) => Resolution::Definite(Target::Function {
-                file,
-                function: *function,
-            }),
-            BindingKind::Class(class) => Resolution::Definite(Target::Class {
-                file,
-                class: *class,
-            }),
             BindingKind::Assign { value } => {
                 let resolution = self.resolve_expr(file, data.body, *value);
                 label_alternatives(resolution, file, binding)
             }
-            BindingKind::Param { function, index } => self.parameter(file, *function, *index),
             BindingKind::For { iter: Some(iter) } => {
                 let resolution = self.element_of(file, data.body, *iter);
                 label_alternatives(resolution, file, binding)
             }
-            other => Resolution::Unresolved(Unresolved::Binding(other.describe())),
+            other => unreachable!("{other:?} is answered above"),
         };
         self.in_progress.remove(&(file, binding, false));
         self.bindings.insert((file, binding), resolution.clone());
