@@ -8,7 +8,8 @@
 //! after its clock stops, as the `awaitify` binary exits without freeing its own.
 //!
 //! - `--stages` adds parse + lower and parse + lower + index without salsa.
-//! - `--only resolve|pipeline` times one stage alone, for a profiler to attach to.
+//! - `--only parse|lower|resolve|pipeline` times one stage alone, for a profiler to
+//!   attach to.
 //! - `--only phases` runs the single-threaded pipeline one salsa stage at a time and
 //!   prints each stage's time per run (the first run pays for fresh memory) and the peak
 //!   resident memory.
@@ -147,24 +148,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
             "resolve" => resolve(),
             "pipeline" => pipeline(None),
+            "parse" => parse_only(&sources, runs),
+            "lower" => parse_and_lower(&sources, runs),
             other => {
                 return Err(format!(
-                    "--only: unknown stage {other} (resolve, pipeline, phases)"
+                    "--only: unknown stage {other} (parse, lower, resolve, pipeline, phases)"
                 ));
             }
         };
         println!("{stage}: {:.1} ms", elapsed.as_secs_f64() * 1000.0);
         return Ok(());
     }
-    let parse = best_of(runs, || {
-        for (_, text) in &sources {
-            let parsed = ruff_python_parser::parse_unchecked_source(
-                text,
-                ruff_python_ast::PySourceType::Python,
-            );
-            std::hint::black_box(&parsed);
-        }
-    });
+    let parse = parse_only(&sources, runs);
     let use_def = best_of(runs, || {
         let (db, files) = load(&root, &sources);
         for file in &files {
@@ -179,23 +174,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let cpython = cpython_ast_parse(&sources, runs)?;
     let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
     if args.iter().any(|arg| arg == "--stages") {
-        let lower = best_of(runs, || {
-            for (_, text) in &sources {
-                let parsed = ruff_python_parser::parse_unchecked_source(
-                    text,
-                    ruff_python_ast::PySourceType::Python,
-                );
-                std::hint::black_box(awaitify_hir::lower_module(text, parsed.syntax()));
-            }
-        });
+        let lower = parse_and_lower(&sources, runs);
         let index = best_of(runs, || {
             for (_, text) in &sources {
                 let parsed = ruff_python_parser::parse_unchecked_source(
                     text,
                     ruff_python_ast::PySourceType::Python,
                 );
-                let (hir, _) = awaitify_hir::lower_module(text, parsed.syntax());
-                drop(parsed);
+                let (hir, _) = awaitify_hir::lower_module(text, &mut parsed.into_syntax());
                 let mut star = |_: Option<&awaitify_hir::hir::Name>, _: u32| {
                     awaitify_semantic::StarNames::Opaque
                 };
@@ -248,6 +234,32 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ms(full_multi) / ms(cpython)
     );
     Ok(())
+}
+
+/// ruff's parser alone over every source, dropping each tree: the floor.
+fn parse_only(sources: &[(PathBuf, String)], runs: usize) -> Duration {
+    best_of(runs, || {
+        for (_, text) in sources {
+            let parsed = ruff_python_parser::parse_unchecked_source(
+                text,
+                ruff_python_ast::PySourceType::Python,
+            );
+            std::hint::black_box(&parsed);
+        }
+    })
+}
+
+/// Parsing and lowering every source without salsa, dropping each HIR.
+fn parse_and_lower(sources: &[(PathBuf, String)], runs: usize) -> Duration {
+    best_of(runs, || {
+        for (_, text) in sources {
+            let parsed = ruff_python_parser::parse_unchecked_source(
+                text,
+                ruff_python_ast::PySourceType::Python,
+            );
+            std::hint::black_box(awaitify_hir::lower_module(text, &mut parsed.into_syntax()));
+        }
+    })
 }
 
 /// The process's minor page faults so far (first touches of fresh memory), from

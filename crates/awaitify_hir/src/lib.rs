@@ -117,7 +117,6 @@ pub fn lowered_file(db: &dyn Db, file: File) -> LoweredFile {
     let text = file.text(db);
     let parsed =
         ruff_python_parser::parse_unchecked_source(text, ruff_python_ast::PySourceType::Python);
-    let (hir, source_map) = lower_module(text, parsed.syntax());
     let errors = parsed
         .errors()
         .iter()
@@ -126,6 +125,7 @@ pub fn lowered_file(db: &dyn Db, file: File) -> LoweredFile {
             range: error.location,
         })
         .collect();
+    let (hir, source_map) = lower_module(text, &mut parsed.into_syntax());
     LoweredFile {
         hir: Arc::new(hir),
         source_map: Arc::new(source_map),

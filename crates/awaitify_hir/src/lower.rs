@@ -28,7 +28,10 @@ use crate::hir::{
 use crate::source_map::{BodySourceMap, FileSourceMap, NameSite};
 
 /// Lowers a parsed module. `source` is the text it was parsed from.
-pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSourceMap) {
+///
+/// The tree is taken mutably because lowering moves string values and names out of it
+/// rather than copying them: callers drop it afterwards.
+pub fn lower_module(source: &str, module: &mut ast::ModModule) -> (FileHir, FileSourceMap) {
     let mut lowerer = Lowerer {
         source,
         cur: BodyBuilder::default(),
@@ -41,7 +44,7 @@ pub fn lower_module(source: &str, module: &ast::ModModule) -> (FileHir, FileSour
         text: String::new(),
         depth: 0,
     };
-    let block = lowerer.lower_block(&module.body);
+    let block = lowerer.lower_block(&mut module.body);
     let (module_body, module_map) = lowerer.cur.finish(block);
     let hir = FileHir {
         module: module_body,
@@ -187,7 +190,7 @@ impl Lowerer<'_> {
     }
 
     /// Lowers `block` as the body of a new item, in a builder of its own.
-    fn lower_item_body(&mut self, id: BodyId, block: &[ast::Stmt]) -> (Body, BodySourceMap) {
+    fn lower_item_body(&mut self, id: BodyId, block: &mut [ast::Stmt]) -> (Body, BodySourceMap) {
         let builder = self.spare.pop().unwrap_or_default();
         let parent = std::mem::replace(&mut self.cur, builder);
         let parent_id = std::mem::replace(&mut self.cur_id, id);
@@ -212,15 +215,15 @@ impl Lowerer<'_> {
 
     // ---- statements -------------------------------------------------------------------
 
-    fn lower_block(&mut self, stmts: &[ast::Stmt]) -> Box<[StmtId]> {
-        stmts.iter().map(|stmt| self.lower_stmt(stmt)).collect()
+    fn lower_block(&mut self, stmts: &mut [ast::Stmt]) -> Box<[StmtId]> {
+        stmts.iter_mut().map(|stmt| self.lower_stmt(stmt)).collect()
     }
 
-    fn lower_stmt(&mut self, stmt: &ast::Stmt) -> StmtId {
+    fn lower_stmt(&mut self, stmt: &mut ast::Stmt) -> StmtId {
         grow_stack(self, |lowerer| lowerer.lower_stmt_inner(stmt))
     }
 
-    fn lower_stmt_inner(&mut self, stmt: &ast::Stmt) -> StmtId {
+    fn lower_stmt_inner(&mut self, stmt: &mut ast::Stmt) -> StmtId {
         let range = stmt.range();
         let hir = match stmt {
             ast::Stmt::FunctionDef(def) => return self.lower_function(def),
@@ -235,42 +238,43 @@ impl Lowerer<'_> {
             ast::Stmt::Import(node) => return self.lower_import(node),
             ast::Stmt::ImportFrom(node) => return self.lower_import_from(node),
             ast::Stmt::Global(node) => {
-                return self.lower_declared(range, &node.names, |names| Stmt::Global { names });
+                return self.lower_declared(range, &mut node.names, |names| Stmt::Global { names });
             }
             ast::Stmt::Nonlocal(node) => {
-                return self.lower_declared(range, &node.names, |names| Stmt::Nonlocal { names });
+                return self
+                    .lower_declared(range, &mut node.names, |names| Stmt::Nonlocal { names });
             }
             ast::Stmt::Return(node) => Stmt::Return {
-                value: self.lower_opt_expr(node.value.as_deref()),
+                value: self.lower_opt_expr(node.value.as_deref_mut()),
             },
             ast::Stmt::Delete(node) => Stmt::Delete {
-                targets: self.lower_exprs(&node.targets),
+                targets: self.lower_exprs(&mut node.targets),
             },
             ast::Stmt::Assign(node) => Stmt::Assign {
-                targets: self.lower_exprs(&node.targets),
-                value: self.lower_expr(&node.value),
+                targets: self.lower_exprs(&mut node.targets),
+                value: self.lower_expr(&mut node.value),
             },
             ast::Stmt::AugAssign(node) => Stmt::AugAssign {
-                target: self.lower_expr(&node.target),
+                target: self.lower_expr(&mut node.target),
                 op: node.op,
-                value: self.lower_expr(&node.value),
+                value: self.lower_expr(&mut node.value),
             },
             ast::Stmt::AnnAssign(node) => Stmt::AnnAssign {
-                target: self.lower_expr(&node.target),
-                annotation: self.lower_expr(&node.annotation),
-                value: self.lower_opt_expr(node.value.as_deref()),
+                target: self.lower_expr(&mut node.target),
+                annotation: self.lower_expr(&mut node.annotation),
+                value: self.lower_opt_expr(node.value.as_deref_mut()),
                 simple: node.simple,
             },
             ast::Stmt::Raise(node) => Stmt::Raise {
-                exc: self.lower_opt_expr(node.exc.as_deref()),
-                cause: self.lower_opt_expr(node.cause.as_deref()),
+                exc: self.lower_opt_expr(node.exc.as_deref_mut()),
+                cause: self.lower_opt_expr(node.cause.as_deref_mut()),
             },
             ast::Stmt::Assert(node) => Stmt::Assert {
-                test: self.lower_expr(&node.test),
-                msg: self.lower_opt_expr(node.msg.as_deref()),
+                test: self.lower_expr(&mut node.test),
+                msg: self.lower_opt_expr(node.msg.as_deref_mut()),
             },
             ast::Stmt::Expr(node) => Stmt::Expr {
-                value: self.lower_expr(&node.value),
+                value: self.lower_expr(&mut node.value),
             },
             ast::Stmt::Pass(_) => Stmt::Pass,
             ast::Stmt::Break(_) => Stmt::Break,
@@ -280,11 +284,11 @@ impl Lowerer<'_> {
         self.alloc_stmt(hir, range)
     }
 
-    fn lower_function(&mut self, def: &ast::StmtFunctionDef) -> StmtId {
+    fn lower_function(&mut self, def: &mut ast::StmtFunctionDef) -> StmtId {
         // Take both ids before lowering anything nested, so items stay in pre-order.
         let stmt = self.alloc_stmt(Stmt::Pass, def.range);
         let function = self.functions.alloc(Function {
-            name: def.name.id.clone(),
+            name: std::mem::take(&mut def.name.id),
             is_async: def.is_async,
             parent: self.cur_id,
             stmt,
@@ -308,15 +312,15 @@ impl Lowerer<'_> {
         );
 
         // The header is evaluated in the parent body.
-        let decorators = self.lower_decorators(&def.decorator_list);
+        let decorators = self.lower_decorators(&mut def.decorator_list);
         let type_params = def
             .type_params
-            .as_deref()
+            .as_deref_mut()
             .map(|type_params| self.lower_type_params(type_params, stmt));
-        let params = self.lower_params(&def.parameters);
-        let returns = self.lower_opt_expr(def.returns.as_deref());
+        let params = self.lower_params(&mut def.parameters);
+        let returns = self.lower_opt_expr(def.returns.as_deref_mut());
 
-        let (body, mut map) = self.lower_item_body(BodyId::Function(function), &def.body);
+        let (body, mut map) = self.lower_item_body(BodyId::Function(function), &mut def.body);
         for (index, range) in param_name_ranges(&def.parameters).enumerate() {
             map.names.insert(NameSite::Param(index as u32), range);
         }
@@ -331,10 +335,10 @@ impl Lowerer<'_> {
         stmt
     }
 
-    fn lower_class(&mut self, def: &ast::StmtClassDef) -> StmtId {
+    fn lower_class(&mut self, def: &mut ast::StmtClassDef) -> StmtId {
         let stmt = self.alloc_stmt(Stmt::Pass, def.range);
         let class = self.classes.alloc(Class {
-            name: def.name.id.clone(),
+            name: std::mem::take(&mut def.name.id),
             parent: self.cur_id,
             stmt,
             decorators: Box::default(),
@@ -356,20 +360,20 @@ impl Lowerer<'_> {
             "class",
         );
 
-        let decorators = self.lower_decorators(&def.decorator_list);
+        let decorators = self.lower_decorators(&mut def.decorator_list);
         let type_params = def
             .type_params
-            .as_deref()
+            .as_deref_mut()
             .map(|type_params| self.lower_type_params(type_params, stmt));
-        let (bases, keywords) = match def.arguments.as_deref() {
+        let (bases, keywords) = match def.arguments.as_deref_mut() {
             Some(arguments) => (
-                self.lower_exprs(&arguments.args),
-                self.lower_keywords(&arguments.keywords),
+                self.lower_exprs(&mut arguments.args),
+                self.lower_keywords(&mut arguments.keywords),
             ),
             None => (Box::default(), Box::default()),
         };
 
-        let (body, map) = self.lower_item_body(BodyId::Class(class), &def.body);
+        let (body, map) = self.lower_item_body(BodyId::Class(class), &mut def.body);
 
         let data = &mut self.classes[class];
         data.decorators = decorators;
@@ -381,43 +385,43 @@ impl Lowerer<'_> {
         stmt
     }
 
-    fn lower_decorators(&mut self, decorators: &[ast::Decorator]) -> Box<[ExprId]> {
+    fn lower_decorators(&mut self, decorators: &mut [ast::Decorator]) -> Box<[ExprId]> {
         decorators
-            .iter()
-            .map(|decorator| self.lower_expr(&decorator.expression))
+            .iter_mut()
+            .map(|decorator| self.lower_expr(&mut decorator.expression))
             .collect()
     }
 
-    fn lower_type_params(&mut self, type_params: &ast::TypeParams, stmt: StmtId) -> TypeParams {
+    fn lower_type_params(&mut self, type_params: &mut ast::TypeParams, stmt: StmtId) -> TypeParams {
         let params = type_params
             .type_params
-            .iter()
+            .iter_mut()
             .enumerate()
             .map(|(index, type_param)| {
                 let (kind, name, bound, default) = match type_param {
                     ast::TypeParam::TypeVar(param) => (
                         TypeParamKind::TypeVar,
-                        &param.name,
-                        param.bound.as_deref(),
-                        param.default.as_deref(),
+                        &mut param.name,
+                        param.bound.as_deref_mut(),
+                        param.default.as_deref_mut(),
                     ),
                     ast::TypeParam::ParamSpec(param) => (
                         TypeParamKind::ParamSpec,
-                        &param.name,
+                        &mut param.name,
                         None,
-                        param.default.as_deref(),
+                        param.default.as_deref_mut(),
                     ),
                     ast::TypeParam::TypeVarTuple(param) => (
                         TypeParamKind::TypeVarTuple,
-                        &param.name,
+                        &mut param.name,
                         None,
-                        param.default.as_deref(),
+                        param.default.as_deref_mut(),
                     ),
                 };
                 self.name(NameSite::TypeParam(stmt, index as u32), name.range);
                 TypeParam {
                     kind,
-                    name: name.id.clone(),
+                    name: std::mem::take(&mut name.id),
                     bound: self.lower_opt_expr(bound),
                     default: self.lower_opt_expr(default),
                 }
@@ -426,46 +430,53 @@ impl Lowerer<'_> {
         TypeParams { params }
     }
 
-    fn lower_params(&mut self, params: &ast::Parameters) -> Params {
+    fn lower_params(&mut self, params: &mut ast::Parameters) -> Params {
         Params {
-            posonly: self.lower_params_with_default(&params.posonlyargs),
-            args: self.lower_params_with_default(&params.args),
+            posonly: self.lower_params_with_default(&mut params.posonlyargs),
+            args: self.lower_params_with_default(&mut params.args),
             vararg: params
                 .vararg
-                .as_deref()
+                .as_deref_mut()
                 .map(|param| self.lower_param(param, None)),
-            kwonly: self.lower_params_with_default(&params.kwonlyargs),
+            kwonly: self.lower_params_with_default(&mut params.kwonlyargs),
             kwarg: params
                 .kwarg
-                .as_deref()
+                .as_deref_mut()
                 .map(|param| self.lower_param(param, None)),
         }
     }
 
-    fn lower_params_with_default(&mut self, params: &[ast::ParameterWithDefault]) -> Box<[Param]> {
+    fn lower_params_with_default(
+        &mut self,
+        params: &mut [ast::ParameterWithDefault],
+    ) -> Box<[Param]> {
         params
-            .iter()
-            .map(|param| self.lower_param(&param.parameter, param.default.as_deref()))
+            .iter_mut()
+            .map(|param| self.lower_param(&mut param.parameter, param.default.as_deref_mut()))
             .collect()
     }
 
-    fn lower_param(&mut self, param: &ast::Parameter, default: Option<&ast::Expr>) -> Param {
+    fn lower_param(
+        &mut self,
+        param: &mut ast::Parameter,
+        default: Option<&mut ast::Expr>,
+    ) -> Param {
         // Source order: the annotation precedes the default.
-        let annotation = self.lower_opt_expr(param.annotation.as_deref());
+        let annotation = self.lower_opt_expr(param.annotation.as_deref_mut());
         Param {
-            name: param.name.id.clone(),
+            name: std::mem::take(&mut param.name.id),
             annotation,
             default: self.lower_opt_expr(default),
         }
     }
 
-    fn lower_for(&mut self, node: &ast::StmtFor) -> StmtId {
+    fn lower_for(&mut self, node: &mut ast::StmtFor) -> StmtId {
         let stmt = self.alloc_stmt(Stmt::Pass, node.range);
         self.keyword(stmt, node.range.start(), node.target.start(), "for");
-        let target = self.lower_expr(&node.target);
-        let iter = self.lower_expr(&node.iter);
-        let body = self.lower_block(&node.body);
-        let orelse = self.lower_block(&node.orelse);
+        let target = self.lower_expr(&mut node.target);
+        let iter = self.lower_expr(&mut node.iter);
+        let body = self.lower_block(&mut node.body);
+        let orelse = self.lower_block(&mut node.orelse);
         self.cur.stmts[raw(stmt)] = Stmt::For {
             is_async: node.is_async,
             target,
@@ -476,21 +487,21 @@ impl Lowerer<'_> {
         stmt
     }
 
-    fn lower_while(&mut self, node: &ast::StmtWhile) -> StmtId {
+    fn lower_while(&mut self, node: &mut ast::StmtWhile) -> StmtId {
         let stmt = self.alloc_stmt(Stmt::Pass, node.range);
-        let test = self.lower_expr(&node.test);
-        let body = self.lower_block(&node.body);
-        let orelse = self.lower_block(&node.orelse);
+        let test = self.lower_expr(&mut node.test);
+        let body = self.lower_block(&mut node.body);
+        let orelse = self.lower_block(&mut node.orelse);
         self.cur.stmts[raw(stmt)] = Stmt::While { test, body, orelse };
         stmt
     }
 
     /// Lowers an `if` and its `elif`/`else` clauses iteratively (long `elif` chains must
     /// not deepen the stack): each `elif` is patched into the previous `If`'s `orelse`.
-    fn lower_if(&mut self, node: &ast::StmtIf) -> StmtId {
+    fn lower_if(&mut self, node: &mut ast::StmtIf) -> StmtId {
         let first = self.alloc_stmt(Stmt::Pass, node.range);
-        let test = self.lower_expr(&node.test);
-        let body = self.lower_block(&node.body);
+        let test = self.lower_expr(&mut node.test);
+        let body = self.lower_block(&mut node.body);
         self.cur.stmts[raw(first)] = Stmt::If {
             test,
             body,
@@ -498,12 +509,12 @@ impl Lowerer<'_> {
             is_elif: false,
         };
         let mut previous = first;
-        for clause in &node.elif_else_clauses {
-            let orelse: Box<[StmtId]> = match &clause.test {
+        for clause in &mut node.elif_else_clauses {
+            let orelse: Box<[StmtId]> = match &mut clause.test {
                 Some(test) => {
                     let elif = self.alloc_stmt(Stmt::Pass, clause.range);
                     let test = self.lower_expr(test);
-                    let body = self.lower_block(&clause.body);
+                    let body = self.lower_block(&mut clause.body);
                     self.cur.stmts[raw(elif)] = Stmt::If {
                         test,
                         body,
@@ -515,7 +526,7 @@ impl Lowerer<'_> {
                     previous = elif;
                     continue;
                 }
-                None => self.lower_block(&clause.body),
+                None => self.lower_block(&mut clause.body),
             };
             self.set_orelse(previous, orelse);
         }
@@ -533,7 +544,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn lower_with(&mut self, node: &ast::StmtWith) -> StmtId {
+    fn lower_with(&mut self, node: &mut ast::StmtWith) -> StmtId {
         let stmt = self.alloc_stmt(Stmt::Pass, node.range);
         let end = node
             .items
@@ -542,13 +553,13 @@ impl Lowerer<'_> {
         self.keyword(stmt, node.range.start(), end, "with");
         let items = node
             .items
-            .iter()
+            .iter_mut()
             .map(|item| WithItem {
-                context_expr: self.lower_expr(&item.context_expr),
-                optional_vars: self.lower_opt_expr(item.optional_vars.as_deref()),
+                context_expr: self.lower_expr(&mut item.context_expr),
+                optional_vars: self.lower_opt_expr(item.optional_vars.as_deref_mut()),
             })
             .collect();
-        let body = self.lower_block(&node.body);
+        let body = self.lower_block(&mut node.body);
         self.cur.stmts[raw(stmt)] = Stmt::With {
             is_async: node.is_async,
             items,
@@ -557,43 +568,43 @@ impl Lowerer<'_> {
         stmt
     }
 
-    fn lower_match(&mut self, node: &ast::StmtMatch) -> StmtId {
+    fn lower_match(&mut self, node: &mut ast::StmtMatch) -> StmtId {
         let stmt = self.alloc_stmt(Stmt::Pass, node.range);
-        let subject = self.lower_expr(&node.subject);
+        let subject = self.lower_expr(&mut node.subject);
         let cases = node
             .cases
-            .iter()
+            .iter_mut()
             .map(|case| MatchCase {
-                pattern: self.lower_pattern(&case.pattern),
-                guard: self.lower_opt_expr(case.guard.as_deref()),
-                body: self.lower_block(&case.body),
+                pattern: self.lower_pattern(&mut case.pattern),
+                guard: self.lower_opt_expr(case.guard.as_deref_mut()),
+                body: self.lower_block(&mut case.body),
             })
             .collect();
         self.cur.stmts[raw(stmt)] = Stmt::Match { subject, cases };
         stmt
     }
 
-    fn lower_try(&mut self, node: &ast::StmtTry) -> StmtId {
+    fn lower_try(&mut self, node: &mut ast::StmtTry) -> StmtId {
         let stmt = self.alloc_stmt(Stmt::Pass, node.range);
-        let body = self.lower_block(&node.body);
+        let body = self.lower_block(&mut node.body);
         let handlers = node
             .handlers
-            .iter()
+            .iter_mut()
             .enumerate()
             .map(|(index, handler)| {
                 let ast::ExceptHandler::ExceptHandler(handler) = handler;
-                if let Some(name) = &handler.name {
+                if let Some(name) = &mut handler.name {
                     self.name(NameSite::Handler(stmt, index as u32), name.range);
                 }
                 ExceptHandler {
-                    type_: self.lower_opt_expr(handler.type_.as_deref()),
+                    type_: self.lower_opt_expr(handler.type_.as_deref_mut()),
                     name: handler.name.as_ref().map(|name| name.id.clone()),
-                    body: self.lower_block(&handler.body),
+                    body: self.lower_block(&mut handler.body),
                 }
             })
             .collect();
-        let orelse = self.lower_block(&node.orelse);
-        let finalbody = self.lower_block(&node.finalbody);
+        let orelse = self.lower_block(&mut node.orelse);
+        let finalbody = self.lower_block(&mut node.finalbody);
         self.cur.stmts[raw(stmt)] = Stmt::Try {
             body,
             handlers,
@@ -604,14 +615,14 @@ impl Lowerer<'_> {
         stmt
     }
 
-    fn lower_type_alias(&mut self, node: &ast::StmtTypeAlias) -> StmtId {
+    fn lower_type_alias(&mut self, node: &mut ast::StmtTypeAlias) -> StmtId {
         let stmt = self.alloc_stmt(Stmt::Pass, node.range);
-        let name = self.lower_expr(&node.name);
+        let name = self.lower_expr(&mut node.name);
         let type_params = node
             .type_params
-            .as_deref()
+            .as_deref_mut()
             .map(|type_params| self.lower_type_params(type_params, stmt));
-        let value = self.lower_expr(&node.value);
+        let value = self.lower_expr(&mut node.value);
         self.cur.stmts[raw(stmt)] = Stmt::TypeAlias {
             name,
             type_params,
@@ -621,14 +632,14 @@ impl Lowerer<'_> {
     }
 
     // `lazy import` (PEP 810) binds like a plain import; the HIR does not distinguish it.
-    fn lower_import(&mut self, node: &ast::StmtImport) -> StmtId {
+    fn lower_import(&mut self, node: &mut ast::StmtImport) -> StmtId {
         let names = lower_aliases(&node.names);
         let stmt = self.alloc_stmt(Stmt::Import { names }, node.range);
         self.alias_names(stmt, &node.names);
         stmt
     }
 
-    fn lower_import_from(&mut self, node: &ast::StmtImportFrom) -> StmtId {
+    fn lower_import_from(&mut self, node: &mut ast::StmtImportFrom) -> StmtId {
         let hir = Stmt::ImportFrom {
             module: node.module.as_ref().map(|module| module.id.clone()),
             names: lower_aliases(&node.names),
@@ -649,7 +660,7 @@ impl Lowerer<'_> {
     fn lower_declared(
         &mut self,
         range: TextRange,
-        names: &[ast::Identifier],
+        names: &mut [ast::Identifier],
         make: impl FnOnce(Box<[crate::hir::Name]>) -> Stmt,
     ) -> StmtId {
         let hir = make(names.iter().map(|name| name.id.clone()).collect());
@@ -662,67 +673,67 @@ impl Lowerer<'_> {
 
     // ---- expressions ------------------------------------------------------------------
 
-    fn lower_exprs(&mut self, exprs: &[ast::Expr]) -> Box<[ExprId]> {
-        exprs.iter().map(|expr| self.lower_expr(expr)).collect()
+    fn lower_exprs(&mut self, exprs: &mut [ast::Expr]) -> Box<[ExprId]> {
+        exprs.iter_mut().map(|expr| self.lower_expr(expr)).collect()
     }
 
-    fn lower_opt_expr(&mut self, expr: Option<&ast::Expr>) -> Option<ExprId> {
+    fn lower_opt_expr(&mut self, expr: Option<&mut ast::Expr>) -> Option<ExprId> {
         expr.map(|expr| self.lower_expr(expr))
     }
 
-    fn lower_keywords(&mut self, keywords: &[ast::Keyword]) -> Box<[Keyword]> {
+    fn lower_keywords(&mut self, keywords: &mut [ast::Keyword]) -> Box<[Keyword]> {
         keywords
-            .iter()
+            .iter_mut()
             .map(|keyword| Keyword {
-                arg: keyword.arg.as_ref().map(|arg| arg.id.clone()),
-                value: self.lower_expr(&keyword.value),
+                arg: keyword.arg.as_mut().map(|arg| std::mem::take(&mut arg.id)),
+                value: self.lower_expr(&mut keyword.value),
             })
             .collect()
     }
 
-    fn lower_expr(&mut self, expr: &ast::Expr) -> ExprId {
+    fn lower_expr(&mut self, expr: &mut ast::Expr) -> ExprId {
         grow_stack(self, |lowerer| lowerer.lower_expr_inner(expr))
     }
 
-    fn lower_expr_inner(&mut self, expr: &ast::Expr) -> ExprId {
+    fn lower_expr_inner(&mut self, expr: &mut ast::Expr) -> ExprId {
         // Variants that record names keyed by their own id lower themselves; the rest build
         // an `Expr` here.
         let hir = match expr {
             ast::Expr::Lambda(node) => return self.lower_lambda(node),
             ast::Expr::Call(node) => return self.lower_call(node),
             ast::Expr::ListComp(node) => {
-                let elt = self.lower_expr(&node.elt);
-                let generators = self.lower_generators(&node.generators);
+                let elt = self.lower_expr(&mut node.elt);
+                let generators = self.lower_generators(&mut node.generators);
                 let id = self.alloc_expr(Expr::ListComp { elt, generators }, node.range);
-                return self.comprehension_fors(id, &node.generators);
+                return self.comprehension_fors(id, &mut node.generators);
             }
             ast::Expr::SetComp(node) => {
-                let elt = self.lower_expr(&node.elt);
-                let generators = self.lower_generators(&node.generators);
+                let elt = self.lower_expr(&mut node.elt);
+                let generators = self.lower_generators(&mut node.generators);
                 let id = self.alloc_expr(Expr::SetComp { elt, generators }, node.range);
-                return self.comprehension_fors(id, &node.generators);
+                return self.comprehension_fors(id, &mut node.generators);
             }
             ast::Expr::Generator(node) => {
-                let elt = self.lower_expr(&node.elt);
-                let generators = self.lower_generators(&node.generators);
+                let elt = self.lower_expr(&mut node.elt);
+                let generators = self.lower_generators(&mut node.generators);
                 let hir = Expr::Generator {
                     elt,
                     generators,
                     parenthesized: node.parenthesized,
                 };
                 let id = self.alloc_expr(hir, node.range);
-                return self.comprehension_fors(id, &node.generators);
+                return self.comprehension_fors(id, &mut node.generators);
             }
             ast::Expr::DictComp(node) => return self.lower_dict_comp(node),
             ast::Expr::FString(node) => return self.lower_fstring(node),
             ast::Expr::TString(node) => return self.lower_tstring(node),
             ast::Expr::StringLiteral(node) => {
-                Expr::Literal(Literal::Str(string_value(&node.value)))
+                Expr::Literal(Literal::Str(string_value(&mut node.value)))
             }
             ast::Expr::BytesLiteral(node) => {
-                Expr::Literal(Literal::Bytes(bytes_value(&node.value)))
+                Expr::Literal(Literal::Bytes(bytes_value(&mut node.value)))
             }
-            ast::Expr::NumberLiteral(node) => Expr::Literal(match &node.value {
+            ast::Expr::NumberLiteral(node) => Expr::Literal(match &mut node.value {
                 ast::Number::Int(_) => Literal::Int(
                     self.source
                         .get(std::ops::Range::<usize>::from(node.range))
@@ -743,103 +754,103 @@ impl Lowerer<'_> {
                     ExprContext::Store | ExprContext::Del => counts.stores += 1,
                 }
                 Expr::Name {
-                    id: node.id.clone(),
+                    id: std::mem::take(&mut node.id),
                     ctx,
                 }
             }
             ast::Expr::BoolOp(node) => Expr::BoolOp {
                 op: node.op,
-                values: self.lower_exprs(&node.values),
+                values: self.lower_exprs(&mut node.values),
             },
             ast::Expr::Named(node) => Expr::Named {
-                target: self.lower_expr(&node.target),
-                value: self.lower_expr(&node.value),
+                target: self.lower_expr(&mut node.target),
+                value: self.lower_expr(&mut node.value),
             },
             ast::Expr::BinOp(node) => Expr::BinOp {
-                left: self.lower_expr(&node.left),
+                left: self.lower_expr(&mut node.left),
                 op: node.op,
-                right: self.lower_expr(&node.right),
+                right: self.lower_expr(&mut node.right),
             },
             ast::Expr::UnaryOp(node) => Expr::UnaryOp {
                 op: node.op,
-                operand: self.lower_expr(&node.operand),
+                operand: self.lower_expr(&mut node.operand),
             },
             ast::Expr::If(node) => {
                 // Source order: `body if test else orelse`.
-                let body = self.lower_expr(&node.body);
-                let test = self.lower_expr(&node.test);
+                let body = self.lower_expr(&mut node.body);
+                let test = self.lower_expr(&mut node.test);
                 Expr::If {
                     test,
                     body,
-                    orelse: self.lower_expr(&node.orelse),
+                    orelse: self.lower_expr(&mut node.orelse),
                 }
             }
             ast::Expr::Dict(node) => Expr::Dict {
                 items: node
                     .items
-                    .iter()
+                    .iter_mut()
                     .map(|item| DictItem {
-                        key: self.lower_opt_expr(item.key.as_ref()),
-                        value: self.lower_expr(&item.value),
+                        key: self.lower_opt_expr(item.key.as_mut()),
+                        value: self.lower_expr(&mut item.value),
                     })
                     .collect(),
             },
             ast::Expr::Set(node) => Expr::Set {
-                elts: self.lower_exprs(&node.elts),
+                elts: self.lower_exprs(&mut node.elts),
             },
             ast::Expr::List(node) => Expr::List {
-                elts: self.lower_exprs(&node.elts),
+                elts: self.lower_exprs(&mut node.elts),
                 ctx: lower_ctx(node.ctx),
             },
             ast::Expr::Tuple(node) => Expr::Tuple {
-                elts: self.lower_exprs(&node.elts),
+                elts: self.lower_exprs(&mut node.elts),
                 ctx: lower_ctx(node.ctx),
                 parenthesized: node.parenthesized,
             },
             ast::Expr::Await(node) => Expr::Await {
-                value: self.lower_expr(&node.value),
+                value: self.lower_expr(&mut node.value),
             },
             ast::Expr::Yield(node) => Expr::Yield {
-                value: self.lower_opt_expr(node.value.as_deref()),
+                value: self.lower_opt_expr(node.value.as_deref_mut()),
             },
             ast::Expr::YieldFrom(node) => Expr::YieldFrom {
-                value: self.lower_expr(&node.value),
+                value: self.lower_expr(&mut node.value),
             },
             ast::Expr::Compare(node) => Expr::Compare {
-                left: self.lower_expr(&node.left),
+                left: self.lower_expr(&mut node.left),
                 ops: node.ops.clone(),
-                comparators: self.lower_exprs(&node.comparators),
+                comparators: self.lower_exprs(&mut node.comparators),
             },
             ast::Expr::Attribute(node) => Expr::Attribute {
-                value: self.lower_expr(&node.value),
-                attr: node.attr.id.clone(),
+                value: self.lower_expr(&mut node.value),
+                attr: std::mem::take(&mut node.attr.id),
                 ctx: lower_ctx(node.ctx),
             },
             ast::Expr::Subscript(node) => Expr::Subscript {
-                value: self.lower_expr(&node.value),
-                slice: self.lower_expr(&node.slice),
+                value: self.lower_expr(&mut node.value),
+                slice: self.lower_expr(&mut node.slice),
                 ctx: lower_ctx(node.ctx),
             },
             ast::Expr::Starred(node) => Expr::Starred {
-                value: self.lower_expr(&node.value),
+                value: self.lower_expr(&mut node.value),
                 ctx: lower_ctx(node.ctx),
             },
             ast::Expr::Slice(node) => Expr::Slice {
-                lower: self.lower_opt_expr(node.lower.as_deref()),
-                upper: self.lower_opt_expr(node.upper.as_deref()),
-                step: self.lower_opt_expr(node.step.as_deref()),
+                lower: self.lower_opt_expr(node.lower.as_deref_mut()),
+                upper: self.lower_opt_expr(node.upper.as_deref_mut()),
+                step: self.lower_opt_expr(node.step.as_deref_mut()),
             },
             ast::Expr::IpyEscapeCommand(_) => Expr::Error,
         };
         self.alloc_expr(hir, expr.range())
     }
 
-    fn lower_lambda(&mut self, node: &ast::ExprLambda) -> ExprId {
-        let params = match node.parameters.as_deref() {
+    fn lower_lambda(&mut self, node: &mut ast::ExprLambda) -> ExprId {
+        let params = match node.parameters.as_deref_mut() {
             Some(params) => self.lower_params(params),
             None => Params::default(),
         };
-        let body = self.lower_expr(&node.body);
+        let body = self.lower_expr(&mut node.body);
         let id = self.alloc_expr(
             Expr::Lambda {
                 params: Box::new(params),
@@ -847,7 +858,7 @@ impl Lowerer<'_> {
             },
             node.range,
         );
-        if let Some(params) = node.parameters.as_deref() {
+        if let Some(params) = node.parameters.as_deref_mut() {
             for (index, range) in param_name_ranges(params).enumerate() {
                 self.name(NameSite::LambdaParam(id, index as u32), range);
             }
@@ -855,10 +866,10 @@ impl Lowerer<'_> {
         id
     }
 
-    fn lower_call(&mut self, node: &ast::ExprCall) -> ExprId {
-        let func = self.lower_expr(&node.func);
-        let args = self.lower_exprs(&node.arguments.args);
-        let keywords = self.lower_keywords(&node.arguments.keywords);
+    fn lower_call(&mut self, node: &mut ast::ExprCall) -> ExprId {
+        let func = self.lower_expr(&mut node.func);
+        let args = self.lower_exprs(&mut node.arguments.args);
+        let keywords = self.lower_keywords(&mut node.arguments.keywords);
         let hir = Expr::Call {
             func,
             args,
@@ -871,38 +882,38 @@ impl Lowerer<'_> {
         id
     }
 
-    fn lower_dict_comp(&mut self, node: &ast::ExprDictComp) -> ExprId {
-        let key = match node.key.as_deref() {
+    fn lower_dict_comp(&mut self, node: &mut ast::ExprDictComp) -> ExprId {
+        let key = match node.key.as_deref_mut() {
             Some(key) => self.lower_expr(key),
             // `{**d for d in ds}` (PEP 798, not Python 3.13) has no key to represent; an
             // empty `Error` before the value stands in so the generators still lower.
             None => self.alloc_expr(Expr::Error, TextRange::empty(node.value.start())),
         };
-        let value = self.lower_expr(&node.value);
-        let generators = self.lower_generators(&node.generators);
+        let value = self.lower_expr(&mut node.value);
+        let generators = self.lower_generators(&mut node.generators);
         let hir = Expr::DictComp {
             key,
             value,
             generators,
         };
         let id = self.alloc_expr(hir, node.range);
-        self.comprehension_fors(id, &node.generators)
+        self.comprehension_fors(id, &mut node.generators)
     }
 
-    fn lower_generators(&mut self, generators: &[ast::Comprehension]) -> Box<[Comprehension]> {
+    fn lower_generators(&mut self, generators: &mut [ast::Comprehension]) -> Box<[Comprehension]> {
         generators
-            .iter()
+            .iter_mut()
             .map(|generator| Comprehension {
-                target: self.lower_expr(&generator.target),
-                iter: self.lower_expr(&generator.iter),
-                ifs: self.lower_exprs(&generator.ifs),
+                target: self.lower_expr(&mut generator.target),
+                iter: self.lower_expr(&mut generator.iter),
+                ifs: self.lower_exprs(&mut generator.ifs),
                 is_async: generator.is_async,
             })
             .collect()
     }
 
     /// Records each generator's `for` offset, keyed by the comprehension `id`; returns `id`.
-    fn comprehension_fors(&mut self, id: ExprId, generators: &[ast::Comprehension]) -> ExprId {
+    fn comprehension_fors(&mut self, id: ExprId, generators: &mut [ast::Comprehension]) -> ExprId {
         for (index, generator) in generators.iter().enumerate() {
             if let Some(offset) = find_keyword(
                 self.source,
@@ -919,14 +930,14 @@ impl Lowerer<'_> {
         id
     }
 
-    fn lower_fstring(&mut self, node: &ast::ExprFString) -> ExprId {
+    fn lower_fstring(&mut self, node: &mut ast::ExprFString) -> ExprId {
         let mut parts = Vec::new();
         let mut text = std::mem::take(&mut self.text);
-        for part in node.value.iter() {
+        for part in node.value.iter_mut() {
             match part {
                 ast::FStringPart::Literal(literal) => text.push_str(&literal.value),
                 ast::FStringPart::FString(fstring) => {
-                    self.lower_elements(&fstring.elements, &mut parts, &mut text);
+                    self.lower_elements(&mut fstring.elements, &mut parts, &mut text);
                 }
             }
         }
@@ -939,11 +950,11 @@ impl Lowerer<'_> {
         self.alloc_expr(hir, node.range)
     }
 
-    fn lower_tstring(&mut self, node: &ast::ExprTString) -> ExprId {
+    fn lower_tstring(&mut self, node: &mut ast::ExprTString) -> ExprId {
         let mut parts = Vec::new();
         let mut text = std::mem::take(&mut self.text);
-        for tstring in node.value.iter() {
-            self.lower_elements(&tstring.elements, &mut parts, &mut text);
+        for tstring in node.value.iter_mut() {
+            self.lower_elements(&mut tstring.elements, &mut parts, &mut text);
         }
         flush_text(&mut parts, &mut text);
         self.text = text;
@@ -957,7 +968,7 @@ impl Lowerer<'_> {
     /// Appends `elements` to `parts`, merging adjacent literal text through `text`.
     fn lower_elements(
         &mut self,
-        elements: &[ast::InterpolatedStringElement],
+        elements: &mut [ast::InterpolatedStringElement],
         parts: &mut Vec<InterpolatedPart>,
         text: &mut String,
     ) {
@@ -966,11 +977,11 @@ impl Lowerer<'_> {
                 ast::InterpolatedStringElement::Literal(literal) => text.push_str(&literal.value),
                 ast::InterpolatedStringElement::Interpolation(interpolation) => {
                     flush_text(parts, text);
-                    let expr = self.lower_expr(&interpolation.expression);
-                    let format_spec = interpolation.format_spec.as_deref().map(|spec| {
+                    let expr = self.lower_expr(&mut interpolation.expression);
+                    let format_spec = interpolation.format_spec.as_deref_mut().map(|spec| {
                         let mut spec_parts = Vec::new();
                         let mut spec_text = String::new();
-                        self.lower_elements(&spec.elements, &mut spec_parts, &mut spec_text);
+                        self.lower_elements(&mut spec.elements, &mut spec_parts, &mut spec_text);
                         flush_text(&mut spec_parts, &mut spec_text);
                         spec_parts.into_boxed_slice()
                     });
@@ -990,22 +1001,22 @@ impl Lowerer<'_> {
 
     // ---- patterns ---------------------------------------------------------------------
 
-    fn lower_patterns(&mut self, patterns: &[ast::Pattern]) -> Box<[PatId]> {
+    fn lower_patterns(&mut self, patterns: &mut [ast::Pattern]) -> Box<[PatId]> {
         patterns
-            .iter()
+            .iter_mut()
             .map(|pattern| self.lower_pattern(pattern))
             .collect()
     }
 
-    fn lower_pattern(&mut self, pattern: &ast::Pattern) -> PatId {
+    fn lower_pattern(&mut self, pattern: &mut ast::Pattern) -> PatId {
         grow_stack(self, |lowerer| lowerer.lower_pattern_inner(pattern))
     }
 
-    fn lower_pattern_inner(&mut self, pattern: &ast::Pattern) -> PatId {
+    fn lower_pattern_inner(&mut self, pattern: &mut ast::Pattern) -> PatId {
         let (hir, capture) = match pattern {
             ast::Pattern::MatchValue(node) => (
                 Pattern::Value {
-                    value: self.lower_expr(&node.value),
+                    value: self.lower_expr(&mut node.value),
                 },
                 None,
             ),
@@ -1019,22 +1030,22 @@ impl Lowerer<'_> {
             ),
             ast::Pattern::MatchSequence(node) => (
                 Pattern::Sequence {
-                    patterns: self.lower_patterns(&node.patterns),
+                    patterns: self.lower_patterns(&mut node.patterns),
                 },
                 None,
             ),
             ast::Pattern::MatchMapping(node) => (
                 Pattern::Mapping {
-                    keys: self.lower_exprs(&node.keys),
-                    patterns: self.lower_patterns(&node.patterns),
+                    keys: self.lower_exprs(&mut node.keys),
+                    patterns: self.lower_patterns(&mut node.patterns),
                     rest: node.rest.as_ref().map(|rest| rest.id.clone()),
                 },
                 node.rest.as_ref().map(|rest| rest.range),
             ),
             ast::Pattern::MatchClass(node) => (
                 Pattern::Class {
-                    cls: self.lower_expr(&node.cls),
-                    patterns: self.lower_patterns(&node.arguments.patterns),
+                    cls: self.lower_expr(&mut node.cls),
+                    patterns: self.lower_patterns(&mut node.arguments.patterns),
                     kwd_attrs: node
                         .arguments
                         .keywords
@@ -1044,8 +1055,8 @@ impl Lowerer<'_> {
                     kwd_patterns: node
                         .arguments
                         .keywords
-                        .iter()
-                        .map(|keyword| self.lower_pattern(&keyword.pattern))
+                        .iter_mut()
+                        .map(|keyword| self.lower_pattern(&mut keyword.pattern))
                         .collect(),
                 },
                 None,
@@ -1060,7 +1071,7 @@ impl Lowerer<'_> {
                 Pattern::As {
                     pattern: node
                         .pattern
-                        .as_deref()
+                        .as_deref_mut()
                         .map(|pattern| self.lower_pattern(pattern)),
                     name: node.name.as_ref().map(|name| name.id.clone()),
                 },
@@ -1068,7 +1079,7 @@ impl Lowerer<'_> {
             ),
             ast::Pattern::MatchOr(node) => (
                 Pattern::Or {
-                    patterns: self.lower_patterns(&node.patterns),
+                    patterns: self.lower_patterns(&mut node.patterns),
                 },
                 None,
             ),
@@ -1100,12 +1111,15 @@ fn lower_aliases(aliases: &[ast::Alias]) -> Box<[Alias]> {
         .collect()
 }
 
-fn string_value(value: &ast::StringLiteralValue) -> Box<str> {
-    match value.as_slice() {
-        [single] => single.value.clone(),
-        parts => {
+/// The value of a string literal, taken out of ruff's tree (which is dropped after
+/// lowering) instead of copied.
+fn string_value(value: &mut ast::StringLiteralValue) -> Box<str> {
+    let mut parts = value.iter_mut();
+    match (parts.next(), parts.next()) {
+        (Some(single), None) => std::mem::take(&mut single.value),
+        _ => {
             let mut text = String::with_capacity(value.len());
-            for part in parts {
+            for part in value.iter() {
                 text.push_str(&part.value);
             }
             text.into_boxed_str()
@@ -1113,12 +1127,14 @@ fn string_value(value: &ast::StringLiteralValue) -> Box<str> {
     }
 }
 
-fn bytes_value(value: &ast::BytesLiteralValue) -> Box<[u8]> {
-    match value.as_slice() {
-        [single] => single.value.clone(),
-        parts => {
+/// The value of a bytes literal, taken as [`string_value`] takes a string's.
+fn bytes_value(value: &mut ast::BytesLiteralValue) -> Box<[u8]> {
+    let mut parts = value.iter_mut();
+    match (parts.next(), parts.next()) {
+        (Some(single), None) => std::mem::take(&mut single.value),
+        _ => {
             let mut bytes = Vec::with_capacity(value.len());
-            for part in parts {
+            for part in value.iter() {
                 bytes.extend_from_slice(&part.value);
             }
             bytes.into_boxed_slice()

@@ -14,7 +14,7 @@ use ruff_text_size::TextRange;
 fn lower(source: &str) -> (FileHir, FileSourceMap) {
     let parsed =
         ruff_python_parser::parse_unchecked_source(source, ruff_python_ast::PySourceType::Python);
-    lower_module(source, parsed.syntax())
+    lower_module(source, &mut parsed.into_syntax())
 }
 
 /// Every id of every body has a range, and every body of the file has a map.
@@ -716,7 +716,7 @@ fn ipython_escapes_become_errors() {
     let source = "%timeit x\ny = !ls\n";
     let parsed =
         ruff_python_parser::parse_unchecked_source(source, ruff_python_ast::PySourceType::Ipynb);
-    let (hir, map) = lower_module(source, parsed.syntax());
+    let (hir, map) = lower_module(source, &mut parsed.into_syntax());
     assert_complete(&hir, &map);
     expect![[r#"
         # module [2 stmts, 2 exprs, 0 patterns]
@@ -819,7 +819,7 @@ fn lowers_cpython_stdlib() {
                     ruff_python_ast::PySourceType::Python,
                 );
                 let lower_start = Instant::now();
-                let (hir, map) = lower_module(&source, parsed.syntax());
+                let (hir, map) = lower_module(&source, &mut parsed.into_syntax());
                 lowering += lower_start.elapsed();
                 parsing += lower_start - parse_start;
                 assert_complete(&hir, &map);
@@ -853,7 +853,7 @@ fn deep_nesting_does_not_overflow() {
     );
     let parsed =
         ruff_python_parser::parse_unchecked_source(&source, ruff_python_ast::PySourceType::Python);
-    let (hir, map) = lower_module(&source, parsed.syntax());
+    let (hir, map) = lower_module(&source, &mut parsed.into_syntax());
     assert_complete(&hir, &map);
     assert_eq!(hir.module.exprs.len(), 20_002 + 502);
 }
