@@ -29,7 +29,7 @@
 //! Architecture Invariant: this module reads only the HIR of one file and, for
 //! `from m import *` of project modules, the star-import names supplied by the caller.
 
-use la_arena::{Arena, ArenaMap, Idx};
+use la_arena::{Arena, ArenaMap, Idx, RawIdx};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use smallvec::SmallVec;
 
@@ -693,6 +693,17 @@ enum Deferred {
 /// found by an integer lookup instead of hashing and comparing its text once per scope.
 type NameKey = u32;
 
+/// A name of at most 16 bytes as integers: its bytes, zero-padded, and its length. Two
+/// such names are equal exactly when their keys are.
+fn short_name(text: &str) -> Option<(u128, u8)> {
+    let bytes = text.as_bytes();
+    (bytes.len() <= 16).then(|| {
+        let mut buffer = [0u8; 16];
+        buffer[..bytes.len()].copy_from_slice(bytes);
+        (u128::from_le_bytes(buffer), bytes.len() as u8)
+    })
+}
+
 fn scope_index(scope: ScopeId) -> usize {
     scope.into_raw().into_u32() as usize
 }
@@ -704,8 +715,12 @@ fn slot_key(scope: ScopeId, key: NameKey) -> u64 {
 
 struct Builder<'a> {
     hir: &'a FileHir,
-    /// Every distinct name of the file, by text.
+    /// Every distinct name of the file longer than 16 bytes, by text.
     name_keys: FxHashMap<Name, NameKey>,
+    /// Every other distinct name, by [`short_name`].
+    short_name_keys: FxHashMap<(u128, u8), NameKey>,
+    /// For each name key, the scope it was last given a slot in, and that slot.
+    last_slots: Vec<(ScopeId, u32)>,
     /// The names by key.
     key_names: Vec<Name>,
     /// Each scope's symbol slots (its index in [`Scope::symbols`]), by name key.
@@ -766,11 +781,13 @@ impl<'a> Builder<'a> {
             pending: Vec::with_capacity(uses),
             // About one symbol per two name uses, and one distinct name per four, over the
             // standard library: sized so that the tables rarely grow.
-            name_keys: FxHashMap::with_capacity_and_hasher(uses / 4 + 16, FxBuildHasher),
+            name_keys: FxHashMap::default(),
+            short_name_keys: FxHashMap::with_capacity_and_hasher(uses / 4 + 16, FxBuildHasher),
+            last_slots: Vec::with_capacity(uses / 4 + 16),
             key_names: Vec::with_capacity(uses / 4 + 16),
             slots: FxHashMap::with_capacity_and_hasher(uses / 2 + 16, FxBuildHasher),
             symbols: Vec::new(),
-            free_lookups: FxHashMap::default(),
+            free_lookups: FxHashMap::with_capacity_and_hasher(uses / 8 + 16, FxBuildHasher),
             flows: Vec::new(),
             spare_flows: Vec::new(),
             scope_stack: Vec::new(),
@@ -840,28 +857,63 @@ impl<'a> Builder<'a> {
     }
 
     fn name_key(&mut self, name: &Name) -> NameKey {
-        if let Some(key) = self.name_keys.get(name.as_str()) {
+        let text = name.as_str();
+        // Most names fit in 16 bytes: those are keyed by their bytes, with no string
+        // hashing or comparison.
+        if let Some(short) = short_name(text) {
+            if let Some(key) = self.short_name_keys.get(&short) {
+                return *key;
+            }
+            let key = self.new_name_key(name);
+            self.short_name_keys.insert(short, key);
+            return key;
+        }
+        if let Some(key) = self.name_keys.get(text) {
             return *key;
         }
-        let key = self.key_names.len() as NameKey;
+        let key = self.new_name_key(name);
         self.name_keys.insert(name.clone(), key);
-        self.key_names.push(name.clone());
         key
+    }
+
+    fn new_name_key(&mut self, name: &Name) -> NameKey {
+        let key = self.key_names.len() as NameKey;
+        self.key_names.push(name.clone());
+        self.last_slots
+            .push((ScopeId::from_raw(RawIdx::from_u32(u32::MAX)), 0));
+        key
+    }
+
+    /// The slot of symbol `key` in `scope`, if the scope has one.
+    fn find_slot(&self, scope: ScopeId, key: NameKey) -> Option<u32> {
+        let (last_scope, slot) = self.last_slots[key as usize];
+        if last_scope == scope {
+            return Some(slot);
+        }
+        self.slots.get(&slot_key(scope, key)).copied()
     }
 
     /// The symbol `key` of `scope`, if the scope has one.
     fn find_symbol(&self, scope: ScopeId, key: NameKey) -> Option<&Symbol> {
-        let slot = *self.slots.get(&slot_key(scope, key))?;
+        let slot = self.find_slot(scope, key)?;
         Some(&self.symbols[scope_index(scope)][slot as usize].1)
     }
 
     /// The slot of symbol `key` in `scope`, made if the scope has none yet.
     fn symbol_slot(&mut self, scope: ScopeId, key: NameKey) -> u32 {
+        let (last_scope, slot) = self.last_slots[key as usize];
+        if last_scope == scope {
+            return slot;
+        }
         let symbols = &mut self.symbols[scope_index(scope)];
-        *self.slots.entry(slot_key(scope, key)).or_insert_with(|| {
+        let slot = *self.slots.entry(slot_key(scope, key)).or_insert_with(|| {
             symbols.push((key, Symbol::default()));
             symbols.len() as u32 - 1
-        })
+        });
+        // A body is walked in one piece, so the next lookup of this name is most often
+        // in the same scope.
+        self.last_slots[key as usize] = (scope, slot);
+        slot
     }
 
     fn symbol_mut(&mut self, scope: ScopeId, slot: u32) -> &mut Symbol {
