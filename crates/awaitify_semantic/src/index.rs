@@ -26,6 +26,11 @@
 //! "whatever reaches `L`'s header"; when the loop ends the marker is replaced by the
 //! bindings before the loop plus those reaching the back edge.
 //!
+//! How symbols are found while building: each distinct name of the file gets a *name
+//! key*, and a scope's symbol is looked up by `(scope, name key)`, so a name's text is
+//! hashed once per occurrence and never compared again. The public per-scope maps
+//! ([`Scope::symbols`]) are made once, at their final size, when the walk ends.
+//!
 //! Architecture Invariant: this module reads only the HIR of one file and, for
 //! `from m import *` of project modules, the star-import names supplied by the caller.
 
