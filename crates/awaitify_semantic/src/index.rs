@@ -18,7 +18,7 @@
 //! Free variables of nested functions see every binding of the enclosing scope
 //! (flow-insensitive), since the nested function may run at any later time.
 //!
-//! How flow is tracked: each module, class, function and lambda has one [`Flow`]: the
+//! How flow is tracked: each module, class, function and lambda has one `Flow`: the
 //! live bindings of each symbol at the current point, plus an undo log of every write.
 //! Branches are checkpoints into the log: a branch's effect is the *delta* of slots it
 //! wrote, so an `if` costs what its branches bind, not the size of the namespace.
