@@ -112,20 +112,11 @@ impl BodyBuilder {
             name_counts: std::mem::take(&mut self.name_counts),
         };
         let mut map = std::mem::take(&mut self.map);
-        map.exprs = ranges_map(&mut self.expr_ranges);
-        map.stmts = ranges_map(&mut self.stmt_ranges);
-        map.patterns = ranges_map(&mut self.pattern_ranges);
+        map.exprs = self.expr_ranges.drain(..).collect();
+        map.stmts = self.stmt_ranges.drain(..).collect();
+        map.patterns = self.pattern_ranges.drain(..).collect();
         (body, map)
     }
-}
-
-/// An exactly sized map from ids `0..ranges.len()` to `ranges`, which it empties.
-fn ranges_map<T>(ranges: &mut Vec<TextRange>) -> ArenaMap<Idx<T>, TextRange> {
-    let mut map = ArenaMap::with_capacity(ranges.len());
-    for (index, range) in ranges.drain(..).enumerate() {
-        map.insert(Idx::from_raw(RawIdx::from_u32(index as u32)), range);
-    }
-    map
 }
 
 fn next_id<T, U>(nodes: &[U]) -> Idx<T> {

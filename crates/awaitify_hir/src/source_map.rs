@@ -41,9 +41,11 @@ pub enum NameSite {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BodySourceMap {
-    pub exprs: ArenaMap<ExprId, TextRange>,
-    pub stmts: ArenaMap<StmtId, TextRange>,
-    pub patterns: ArenaMap<PatId, TextRange>,
+    /// The range of each expression, statement and pattern, indexed by its id: every
+    /// node has one, so these are plain slices of exactly the body's size.
+    pub exprs: Box<[TextRange]>,
+    pub stmts: Box<[TextRange]>,
+    pub patterns: Box<[TextRange]>,
     pub names: FxHashMap<NameSite, TextRange>,
     /// For each `def`/`class` statement and compound statement of this body, the offset of
     /// its keyword (`def`, `for`, `with`), so printers can insert `async ` before it.
@@ -54,17 +56,25 @@ pub struct BodySourceMap {
 
 impl BodySourceMap {
     pub fn expr(&self, id: ExprId) -> TextRange {
-        self.exprs.get(id).copied().unwrap_or_default()
+        range_of(&self.exprs, id)
     }
     pub fn stmt(&self, id: StmtId) -> TextRange {
-        self.stmts.get(id).copied().unwrap_or_default()
+        range_of(&self.stmts, id)
     }
     pub fn pattern(&self, id: PatId) -> TextRange {
-        self.patterns.get(id).copied().unwrap_or_default()
+        range_of(&self.patterns, id)
     }
     pub fn name(&self, site: NameSite) -> Option<TextRange> {
         self.names.get(&site).copied()
     }
+}
+
+/// The range of node `id` in `ranges`; empty for an id of another body.
+fn range_of<T>(ranges: &[TextRange], id: la_arena::Idx<T>) -> TextRange {
+    ranges
+        .get(id.into_raw().into_u32() as usize)
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Source maps of every body of a file, mirroring [`FileHir`].

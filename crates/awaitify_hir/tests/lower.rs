@@ -27,13 +27,9 @@ fn assert_complete(hir: &FileHir, map: &FileSourceMap) {
         };
         assert!(has_map, "{id:?} has no source map");
         let body_map = map.body(id);
-        assert_eq!(body_map.exprs.iter().count(), body.exprs.len(), "{id:?}");
-        assert_eq!(body_map.stmts.iter().count(), body.stmts.len(), "{id:?}");
-        assert_eq!(
-            body_map.patterns.iter().count(),
-            body.patterns.len(),
-            "{id:?}"
-        );
+        assert_eq!(body_map.exprs.len(), body.exprs.len(), "{id:?}");
+        assert_eq!(body_map.stmts.len(), body.stmts.len(), "{id:?}");
+        assert_eq!(body_map.patterns.len(), body.patterns.len(), "{id:?}");
     }
 }
 
