@@ -119,10 +119,12 @@ impl BodyBuilder {
     }
 }
 
+/// The id of the node about to be pushed onto `nodes`.
 fn next_id<T, U>(nodes: &[U]) -> Idx<T> {
     Idx::from_raw(RawIdx::from_u32(nodes.len() as u32))
 }
 
+/// Where node `id` sits in its body's vectors.
 fn raw<T>(id: Idx<T>) -> usize {
     id.into_raw().into_u32() as usize
 }

@@ -784,8 +784,8 @@ impl<'a> Builder<'a> {
             star_names,
             index,
             pending: Vec::with_capacity(uses),
-            // About one symbol per two name uses, and one distinct name per four, over the
-            // standard library: sized so that the tables rarely grow.
+            // Sized from the number of names the file loads and stores (an upper bound of
+            // its symbols and distinct names), so that the tables rarely grow.
             name_keys: FxHashMap::default(),
             short_name_keys: FxHashMap::with_capacity_and_hasher(uses / 4 + 16, FxBuildHasher),
             last_slots: Vec::with_capacity(uses / 4 + 16),
