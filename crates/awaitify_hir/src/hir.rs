@@ -28,6 +28,12 @@ pub type PatId = Idx<Pattern>;
 pub type FunctionId = Idx<Function>;
 pub type ClassId = Idx<Class>;
 
+/// Where `id` sits in its arena, as a vector index: for tables kept beside an arena and
+/// indexed like it.
+pub fn index_of<T>(id: Idx<T>) -> usize {
+    id.into_raw().into_u32() as usize
+}
+
 /// Whether `name` is private to the class that writes it (`__go`, not a dunder such as
 /// `__init__`), so Python stores it mangled.
 pub fn is_private_name(name: &str) -> bool {

@@ -23,7 +23,7 @@ use crate::hir::{
     Alias, Body, BodyId, Class, ClassId, Comprehension, DictItem, ExceptHandler, Expr, ExprContext,
     ExprId, FileHir, Function, FunctionId, InterpolatedKind, InterpolatedPart, Keyword, Literal,
     MatchCase, NameCounts, Param, Params, PatId, Pattern, Singleton, Stmt, StmtId, TypeParam,
-    TypeParamKind, TypeParams, WithItem,
+    TypeParamKind, TypeParams, WithItem, index_of,
 };
 use crate::source_map::{BodySourceMap, FileSourceMap, NameSite};
 
@@ -124,11 +124,6 @@ fn next_id<T, U>(nodes: &[U]) -> Idx<T> {
     Idx::from_raw(RawIdx::from_u32(nodes.len() as u32))
 }
 
-/// Where node `id` sits in its body's vectors.
-fn raw<T>(id: Idx<T>) -> usize {
-    id.into_raw().into_u32() as usize
-}
-
 struct Lowerer<'a> {
     source: &'a str,
     /// The body under construction; enclosing ones are saved on the call stack while a
@@ -172,7 +167,7 @@ impl Lowerer<'_> {
 
     /// Fills in a statement allocated (as a placeholder) before its children.
     fn set_stmt(&mut self, id: StmtId, stmt: Stmt) {
-        self.cur.stmts[raw(id)] = stmt;
+        self.cur.stmts[index_of(id)] = stmt;
     }
 
     fn alloc_pattern(&mut self, pattern: Pattern, range: TextRange) -> PatId {
@@ -470,7 +465,7 @@ impl Lowerer<'_> {
         let iter = self.lower_expr(&mut node.iter);
         let body = self.lower_block(&mut node.body);
         let orelse = self.lower_block(&mut node.orelse);
-        self.cur.stmts[raw(stmt)] = Stmt::For {
+        self.cur.stmts[index_of(stmt)] = Stmt::For {
             is_async: node.is_async,
             target,
             iter,
@@ -485,7 +480,7 @@ impl Lowerer<'_> {
         let test = self.lower_expr(&mut node.test);
         let body = self.lower_block(&mut node.body);
         let orelse = self.lower_block(&mut node.orelse);
-        self.cur.stmts[raw(stmt)] = Stmt::While { test, body, orelse };
+        self.cur.stmts[index_of(stmt)] = Stmt::While { test, body, orelse };
         stmt
     }
 
@@ -495,7 +490,7 @@ impl Lowerer<'_> {
         let first = self.alloc_stmt(Stmt::Pass, node.range);
         let test = self.lower_expr(&mut node.test);
         let body = self.lower_block(&mut node.body);
-        self.cur.stmts[raw(first)] = Stmt::If {
+        self.cur.stmts[index_of(first)] = Stmt::If {
             test,
             body,
             orelse: Box::default(),
@@ -508,7 +503,7 @@ impl Lowerer<'_> {
                     let elif = self.alloc_stmt(Stmt::Pass, clause.range);
                     let test = self.lower_expr(test);
                     let body = self.lower_block(&mut clause.body);
-                    self.cur.stmts[raw(elif)] = Stmt::If {
+                    self.cur.stmts[index_of(elif)] = Stmt::If {
                         test,
                         body,
                         orelse: Box::default(),
@@ -527,7 +522,7 @@ impl Lowerer<'_> {
     }
 
     fn set_orelse(&mut self, stmt: StmtId, new: Box<[StmtId]>) {
-        if let Stmt::If { orelse, .. } = &mut self.cur.stmts[raw(stmt)] {
+        if let Stmt::If { orelse, .. } = &mut self.cur.stmts[index_of(stmt)] {
             if orelse.is_empty() {
                 *orelse = new;
             } else {
@@ -553,7 +548,7 @@ impl Lowerer<'_> {
             })
             .collect();
         let body = self.lower_block(&mut node.body);
-        self.cur.stmts[raw(stmt)] = Stmt::With {
+        self.cur.stmts[index_of(stmt)] = Stmt::With {
             is_async: node.is_async,
             items,
             body,
@@ -573,7 +568,7 @@ impl Lowerer<'_> {
                 body: self.lower_block(&mut case.body),
             })
             .collect();
-        self.cur.stmts[raw(stmt)] = Stmt::Match { subject, cases };
+        self.cur.stmts[index_of(stmt)] = Stmt::Match { subject, cases };
         stmt
     }
 
@@ -598,7 +593,7 @@ impl Lowerer<'_> {
             .collect();
         let orelse = self.lower_block(&mut node.orelse);
         let finalbody = self.lower_block(&mut node.finalbody);
-        self.cur.stmts[raw(stmt)] = Stmt::Try {
+        self.cur.stmts[index_of(stmt)] = Stmt::Try {
             body,
             handlers,
             orelse,
@@ -616,7 +611,7 @@ impl Lowerer<'_> {
             .as_deref_mut()
             .map(|type_params| self.lower_type_params(type_params, stmt));
         let value = self.lower_expr(&mut node.value);
-        self.cur.stmts[raw(stmt)] = Stmt::TypeAlias {
+        self.cur.stmts[index_of(stmt)] = Stmt::TypeAlias {
             name,
             type_params,
             value,

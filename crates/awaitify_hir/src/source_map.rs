@@ -13,7 +13,7 @@ use la_arena::ArenaMap;
 use ruff_text_size::{TextRange, TextSize};
 use rustc_hash::FxHashMap;
 
-use crate::hir::{BodyId, ClassId, ExprId, FileHir, FunctionId, PatId, StmtId};
+use crate::hir::{BodyId, ClassId, ExprId, FileHir, FunctionId, PatId, StmtId, index_of};
 
 /// An identifier in the source that is not an `Expr::Name`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,10 +71,7 @@ impl BodySourceMap {
 
 /// The range of node `id` in `ranges`; empty for an id of another body.
 fn range_of<T>(ranges: &[TextRange], id: la_arena::Idx<T>) -> TextRange {
-    ranges
-        .get(id.into_raw().into_u32() as usize)
-        .copied()
-        .unwrap_or_default()
+    ranges.get(index_of(id)).copied().unwrap_or_default()
 }
 
 /// Source maps of every body of a file, mirroring [`FileHir`].

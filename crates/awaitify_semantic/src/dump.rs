@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use awaitify_db::{Db, File};
 use awaitify_diagnostics::line_column;
+use awaitify_hir::hir::index_of;
 use awaitify_hir::{file_hir, file_source_map};
 use ruff_text_size::TextRange;
 
@@ -75,7 +76,7 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
     let mut children: Vec<Vec<ScopeId>> = vec![Vec::new(); index.scopes.len()];
     for (scope, data) in index.scopes.iter() {
         if let Some(parent) = data.parent {
-            children[parent.into_raw().into_u32() as usize].push(scope);
+            children[index_of(parent)].push(scope);
         }
     }
     let mut stack = vec![(index.module_scope(), 0usize)];
@@ -132,7 +133,7 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
                 position(db, file, range)
             );
         }
-        for child in children[scope.into_raw().into_u32() as usize].iter().rev() {
+        for child in children[index_of(scope)].iter().rev() {
             stack.push((*child, depth + 1));
         }
     }

@@ -373,7 +373,7 @@ impl<T> ExprMap<T> {
     }
 
     fn insert(&mut self, expr: ExprId, id: Idx<T>) {
-        let index = expr.into_raw().into_u32() as usize;
+        let index = index_of(expr);
         if index >= self.ids.len() {
             self.ids.resize(index + 1, Self::NONE);
         }
@@ -381,7 +381,7 @@ impl<T> ExprMap<T> {
     }
 
     fn get(&self, expr: ExprId) -> Option<Idx<T>> {
-        let raw = *self.ids.get(expr.into_raw().into_u32() as usize)?;
+        let raw = *self.ids.get(index_of(expr))?;
         (raw != Self::NONE).then(|| Idx::from_raw(la_arena::RawIdx::from_u32(raw)))
     }
 }
@@ -389,8 +389,8 @@ impl<T> ExprMap<T> {
 fn body_ordinal(body: BodyId, function_count: usize) -> usize {
     match body {
         BodyId::Module => 0,
-        BodyId::Function(function) => 1 + function.into_raw().into_u32() as usize,
-        BodyId::Class(class) => 1 + function_count + class.into_raw().into_u32() as usize,
+        BodyId::Function(function) => 1 + index_of(function),
+        BodyId::Class(class) => 1 + function_count + index_of(class),
     }
 }
 
@@ -709,10 +709,6 @@ fn short_name(text: &str) -> Option<(u128, u8)> {
     })
 }
 
-fn scope_index(scope: ScopeId) -> usize {
-    scope.into_raw().into_u32() as usize
-}
-
 /// The key of symbol table entry `(scope, name)` in [`Builder::slots`].
 fn slot_key(scope: ScopeId, key: NameKey) -> u64 {
     (u64::from(scope.into_raw().into_u32()) << 32) | u64::from(key)
@@ -901,7 +897,7 @@ impl<'a> Builder<'a> {
     /// The symbol `key` of `scope`, if the scope has one.
     fn find_symbol(&self, scope: ScopeId, key: NameKey) -> Option<&Symbol> {
         let slot = self.find_slot(scope, key)?;
-        Some(&self.symbols[scope_index(scope)][slot as usize].1)
+        Some(&self.symbols[index_of(scope)][slot as usize].1)
     }
 
     /// The slot of symbol `key` in `scope`, made if the scope has none yet.
@@ -910,7 +906,7 @@ impl<'a> Builder<'a> {
         if last_scope == scope {
             return slot;
         }
-        let symbols = &mut self.symbols[scope_index(scope)];
+        let symbols = &mut self.symbols[index_of(scope)];
         let slot = *self.slots.entry(slot_key(scope, key)).or_insert_with(|| {
             symbols.push((key, Symbol::default()));
             symbols.len() as u32 - 1
@@ -922,7 +918,7 @@ impl<'a> Builder<'a> {
     }
 
     fn symbol_mut(&mut self, scope: ScopeId, slot: u32) -> &mut Symbol {
-        &mut self.symbols[scope_index(scope)][slot as usize].1
+        &mut self.symbols[index_of(scope)][slot as usize].1
     }
 
     fn set_flag(&mut self, scope: ScopeId, key: NameKey, flag: u8) -> u32 {
@@ -1200,7 +1196,7 @@ impl<'a> Builder<'a> {
                 PendingLookup::Flow { scope, slot, live } => {
                     let data = &self.index.scopes[scope];
                     // The slot was looked up when the use was recorded.
-                    let symbol = &self.symbols[scope_index(scope)][slot as usize].1;
+                    let symbol = &self.symbols[index_of(scope)][slot as usize].1;
                     if data.kind.is_function_like() && !symbol.is_local() {
                         self.free_lookup(scope, key)
                     } else {

@@ -332,7 +332,7 @@ pub struct FileResolutions {
 
 impl FileResolutions {
     pub fn of(&self, use_id: UseId) -> &Resolution {
-        &self.uses[use_id.into_raw().into_u32() as usize]
+        &self.uses[index_of(use_id)]
     }
 }
 
