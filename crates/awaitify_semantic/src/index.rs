@@ -780,9 +780,10 @@ impl<'a> Builder<'a> {
             star_names,
             index,
             pending: Vec::with_capacity(uses),
+            // Names longer than 16 bytes are rare.
+            name_keys: FxHashMap::default(),
             // Sized from the number of names the file loads and stores (an upper bound of
             // its symbols and distinct names), so that the tables rarely grow.
-            name_keys: FxHashMap::default(),
             short_name_keys: FxHashMap::with_capacity_and_hasher(uses / 4 + 16, FxBuildHasher),
             last_slots: Vec::with_capacity(uses / 4 + 16),
             key_names: Vec::with_capacity(uses / 4 + 16),
@@ -898,6 +899,12 @@ impl<'a> Builder<'a> {
     fn find_symbol(&self, scope: ScopeId, key: NameKey) -> Option<&Symbol> {
         let slot = self.find_slot(scope, key)?;
         Some(&self.symbols[index_of(scope)][slot as usize].1)
+    }
+
+    /// The bindings `scope` owns for symbol `key` (none if it has no such symbol).
+    fn bindings_of(&self, scope: ScopeId, key: NameKey) -> &[BindingId] {
+        self.find_symbol(scope, key)
+            .map_or(&[], |symbol| symbol.bindings.as_slice())
     }
 
     /// The slot of symbol `key` in `scope`, made if the scope has none yet.
@@ -1186,10 +1193,7 @@ impl<'a> Builder<'a> {
             let key = pending_use.key;
             let (reaching, fallback) = match pending_use.lookup {
                 PendingLookup::ComprehensionLocal { scope } => (
-                    Reaching::from_slice(
-                        self.find_symbol(scope, key)
-                            .map_or(&[], |symbol| symbol.bindings.as_slice()),
-                    ),
+                    Reaching::from_slice(self.bindings_of(scope, key)),
                     Fallback::None,
                 ),
                 PendingLookup::Free { from } => self.free_lookup(from, key),
@@ -1317,10 +1321,7 @@ impl<'a> Builder<'a> {
             current = data.parent;
         }
         let module = self.index.module_scope();
-        let bindings = Reaching::from_slice(
-            self.find_symbol(module, key)
-                .map_or(&[], |symbol| symbol.bindings.as_slice()),
-        );
+        let bindings = Reaching::from_slice(self.bindings_of(module, key));
         if bindings.is_empty() {
             (bindings, self.global_fallback(key))
         } else {

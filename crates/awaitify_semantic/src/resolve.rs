@@ -440,6 +440,8 @@ impl<'db> Resolver<'db> {
     pub(crate) fn resolve_file_uses(&mut self, file: File) -> FileResolutions {
         self.computing = Some(file);
         let index = self.index(file);
+        // Only imports, assignments and `for` targets over literals are cached: a fraction
+        // of the file's bindings.
         self.bindings.reserve(index.bindings.len() / 4);
         let uses = index
             .uses
