@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use awaitify_db::RootDatabase;
+use ruff_python_ast::ModModule;
+use ruff_python_parser::Parsed;
 
 /// A fresh database holding every source: each timed run starts cold.
 fn load(root: &Path, sources: &[(PathBuf, String)]) -> (RootDatabase, Vec<awaitify_db::File>) {
@@ -175,18 +177,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
     if args.iter().any(|arg| arg == "--stages") {
         let lower = parse_and_lower(&sources, runs);
-        let index = best_of(runs, || {
-            for (_, text) in &sources {
-                let parsed = ruff_python_parser::parse_unchecked_source(
-                    text,
-                    ruff_python_ast::PySourceType::Python,
-                );
-                let (hir, _) = awaitify_hir::lower_module(text, &mut parsed.into_syntax());
-                let mut star = |_: Option<&awaitify_hir::hir::Name>, _: u32| {
-                    awaitify_semantic::StarNames::Opaque
-                };
-                std::hint::black_box(awaitify_semantic::SemanticIndex::build(&hir, &mut star));
-            }
+        let index = each_parsed(&sources, runs, |text, parsed| {
+            let (hir, _) = awaitify_hir::lower_module(text, &mut parsed.into_syntax());
+            let mut star =
+                |_: Option<&awaitify_hir::hir::Name>, _: u32| awaitify_semantic::StarNames::Opaque;
+            std::hint::black_box(awaitify_semantic::SemanticIndex::build(&hir, &mut star));
         });
         println!(
             "stage: parse + lower (no salsa):                   {:>8.1} ms",
@@ -236,29 +231,37 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// ruff's parser alone over every source, dropping each tree: the floor.
-fn parse_only(sources: &[(PathBuf, String)], runs: usize) -> Duration {
+/// The best time of `runs` passes that parse every source with ruff's parser and hand
+/// each parse to `each`, without salsa; whatever `each` keeps is dropped file by file.
+fn each_parsed(
+    sources: &[(PathBuf, String)],
+    runs: usize,
+    mut each: impl FnMut(&str, Parsed<ModModule>),
+) -> Duration {
     best_of(runs, || {
         for (_, text) in sources {
-            let parsed = ruff_python_parser::parse_unchecked_source(
+            each(
                 text,
-                ruff_python_ast::PySourceType::Python,
+                ruff_python_parser::parse_unchecked_source(
+                    text,
+                    ruff_python_ast::PySourceType::Python,
+                ),
             );
-            std::hint::black_box(&parsed);
         }
+    })
+}
+
+/// ruff's parser alone over every source, dropping each tree: the floor.
+fn parse_only(sources: &[(PathBuf, String)], runs: usize) -> Duration {
+    each_parsed(sources, runs, |_, parsed| {
+        std::hint::black_box(&parsed);
     })
 }
 
 /// Parsing and lowering every source without salsa, dropping each HIR.
 fn parse_and_lower(sources: &[(PathBuf, String)], runs: usize) -> Duration {
-    best_of(runs, || {
-        for (_, text) in sources {
-            let parsed = ruff_python_parser::parse_unchecked_source(
-                text,
-                ruff_python_ast::PySourceType::Python,
-            );
-            std::hint::black_box(awaitify_hir::lower_module(text, &mut parsed.into_syntax()));
-        }
+    each_parsed(sources, runs, |text, parsed| {
+        std::hint::black_box(awaitify_hir::lower_module(text, &mut parsed.into_syntax()));
     })
 }
 
