@@ -153,8 +153,11 @@ pub fn sort_diagnostics(db: &dyn Db, diagnostics: &mut [Diagnostic]) {
 }
 
 /// Computes the whole rewrite on every core, in stages that do not wait on each other:
-/// each file's summary, then the class hierarchy, each file's call sites, the coloring,
-/// and each file's rewrite. Afterwards every query above answers from memory.
+/// each file's summary, then the class hierarchy, each file's call sites and attribute
+/// stores, the project's stores, each file's seeds, the coloring, and each file's
+/// rewrite. A project-wide query runs on one thread while the others wait, so each runs
+/// only once every per-file query it reads is computed. Afterwards every query above
+/// answers from memory.
 ///
 /// It runs on rayon's global pool, whose threads get a 2 MB stack by default: deeply
 /// nested code (thousands of `elif`s) needs more. The `awaitify` binary builds the pool
@@ -170,8 +173,14 @@ where
     });
     awaitify_callgraph::class_hierarchy(db);
     awaitify_callgraph::project_function_names(db);
+    // A file's seeds need every file's attribute stores (`time.sleep = fake` anywhere
+    // in the project), which need every file's calls. Without a stage of their own, the
+    // first file to ask would compute every other file's calls on its thread alone.
     files.par_iter().for_each_with(db.clone(), |db, file| {
-        awaitify_callgraph::file_calls(db, *file);
+        seeds::file_external_stores(db, *file);
+    });
+    seeds::project_external_stores(db);
+    files.par_iter().for_each_with(db.clone(), |db, file| {
         seeds::file_seeds(db, *file, settings);
     });
     async_coloring(db, settings);

@@ -186,7 +186,7 @@ pub fn project_external_stores(db: &dyn Db) -> Arc<Vec<ExternalStore>> {
 }
 
 #[salsa::tracked(returns(ref))]
-fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalStore>> {
+pub(crate) fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalStore>> {
     let index = semantic_index(db, file);
     let calls = file_calls(db, file);
     let hir = awaitify_hir::file_hir(db, file);

@@ -1,0 +1,118 @@
+//! `analyze_in_parallel` computes the rewrite in stages: every per-file query runs inside
+//! a parallel stage, so none runs inside a project-wide query, where it would hold every
+//! other thread waiting for that query to finish.
+
+use awaitify_db::{File, RootDatabase};
+use awaitify_rewrite::{RuleSet, Settings, analyze_in_parallel, file_rewrite};
+
+/// A project whose files call and import each other, patch a module attribute
+/// (`time.sleep = ...`, which every file's seeds must know about) and get rewritten.
+const PROJECT: &[(&str, &str)] = &[
+    (
+        "/p/helpers.py",
+        "import time\n\nclass Worker:\n    def run(self):\n        time.sleep(1)\n\ndef pause():\n    time.sleep(0.5)\n",
+    ),
+    (
+        "/p/page.py",
+        "from helpers import Worker, pause\n\ndef show():\n    Worker().run()\n    pause()\n",
+    ),
+    (
+        "/p/patch.py",
+        "import os\n\ndef fake(seconds):\n    pass\n\nos.getcwd = fake\n",
+    ),
+    (
+        "/p/main.py",
+        "import asyncio\nimport page\n\nasync def main():\n    page.show()\n\nif __name__ == \"__main__\":\n    asyncio.run(main())\n",
+    ),
+];
+
+/// Queries computed once per file.
+const PER_FILE: &[&str] = &[
+    "lowered_file",
+    "semantic_index",
+    "module_symbols",
+    "file_resolutions",
+    "file_calls",
+    "file_external_stores",
+    "file_seeds",
+    "file_rewrite",
+];
+
+/// Queries computed once for the whole project, each by one thread.
+const PROJECT_WIDE: &[&str] = &[
+    "class_hierarchy",
+    "project_function_names",
+    "project_external_stores",
+    "async_coloring",
+];
+
+fn query_name(entry: &str) -> &str {
+    entry.split('(').next().unwrap_or(entry)
+}
+
+#[test]
+fn no_per_file_query_runs_inside_a_project_wide_one() {
+    let mut db = RootDatabase::new(vec!["/p".into()]);
+    let files: Vec<File> = PROJECT
+        .iter()
+        .map(|(path, text)| db.set_file(*path, *text))
+        .collect();
+    let settings = Settings::new(&db, RuleSet::default());
+    db.start_logging_executions();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("thread pool");
+    let parallel = db.clone();
+    pool.install(move || analyze_in_parallel(&parallel, settings));
+    let log = db.take_executions();
+
+    for stage in PROJECT_WIDE {
+        let Some(start) = log.iter().position(|entry| query_name(entry) == *stage) else {
+            panic!("{stage} did not run: {log:#?}");
+        };
+        // The stage runs on one thread; whatever runs after it and before the next
+        // per-file stage starts ran inside it.
+        let inside: Vec<&String> = log[start + 1..]
+            .iter()
+            .take_while(|entry| !PROJECT_WIDE.contains(&query_name(entry)))
+            .filter(|entry| PER_FILE.contains(&query_name(entry)))
+            .filter(|entry| {
+                // Queries of a later parallel stage, started once this one returned.
+                !later_stage(stage, query_name(entry))
+            })
+            .collect();
+        assert!(
+            inside.is_empty(),
+            "{stage} computed per-file queries itself: {inside:#?}\nwhole log: {log:#?}"
+        );
+    }
+
+    // Everything the rewrite needs was computed by the stages: asking again runs nothing.
+    for file in &files {
+        file_rewrite(&db, *file, settings);
+    }
+    assert_eq!(db.take_executions(), Vec::<String>::new());
+    for (file, (path, _)) in files.iter().zip(PROJECT) {
+        let rewritten = file_rewrite(&db, *file, settings).output.is_some();
+        assert_eq!(rewritten, *path != "/p/patch.py", "{path}");
+    }
+}
+
+/// Whether `query` belongs to a per-file stage that `analyze_in_parallel` runs after the
+/// project-wide `stage`.
+fn later_stage(stage: &str, query: &str) -> bool {
+    let after: &[&str] = match stage {
+        "class_hierarchy" | "project_function_names" => &[
+            "file_resolutions",
+            "file_calls",
+            "file_external_stores",
+            "file_seeds",
+            "file_rewrite",
+        ],
+        "project_external_stores" => &["file_seeds", "file_rewrite"],
+        "async_coloring" => &["file_rewrite"],
+        _ => &[],
+    };
+    after.contains(&query)
+}
