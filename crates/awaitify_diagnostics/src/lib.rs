@@ -16,7 +16,9 @@ use awaitify_db::{Db, File};
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term;
-use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
+use codespan_reporting::term::termcolor::{
+    BufferedStandardStream, ColorChoice, NoColor, WriteColor,
+};
 use ruff_text_size::{TextRange, TextSize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -228,8 +230,11 @@ pub fn emit_to_stderr(db: &dyn Db, diagnostics: &[Diagnostic], format: OutputFor
             } else {
                 ColorChoice::Never
             };
-            let mut stream = StandardStream::stderr(choice);
+            // One write per buffer's worth, not one per styled fragment: a project's
+            // report can run to thousands of diagnostics.
+            let mut stream = BufferedStandardStream::stderr(choice);
             emit_human(db, diagnostics, &mut stream);
+            let _ = stream.flush();
         }
         _ => {
             let _ = std::io::stderr().write_all(render(db, diagnostics, format).as_bytes());
@@ -237,19 +242,12 @@ pub fn emit_to_stderr(db: &dyn Db, diagnostics: &[Diagnostic], format: OutputFor
     }
 }
 
-fn emit_human(db: &dyn Db, diagnostics: &[Diagnostic], out: &mut dyn WriteColor) {
+fn emit_human<'db>(db: &'db dyn Db, diagnostics: &[Diagnostic], out: &mut dyn WriteColor) {
     let mut files = SimpleFiles::new();
-    let mut ids: Vec<(File, usize)> = Vec::new();
-    let mut file_id = |file: File, files: &mut SimpleFiles<String, String>| -> usize {
-        if let Some((_, id)) = ids.iter().find(|(known, _)| *known == file) {
-            return *id;
-        }
-        let id = files.add(
-            file.path(db).display().to_string(),
-            file.text(db).to_string(),
-        );
-        ids.push((file, id));
-        id
+    let mut ids: std::collections::HashMap<File, usize> = std::collections::HashMap::new();
+    let mut file_id = |file: File, files: &mut SimpleFiles<String, &'db str>| -> usize {
+        *ids.entry(file)
+            .or_insert_with(|| files.add(file.path(db).display().to_string(), file.text(db)))
     };
     let config = term::Config::default();
     for diagnostic in diagnostics {
