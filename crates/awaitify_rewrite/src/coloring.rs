@@ -22,8 +22,11 @@
 //! propagate: their callers already deal with a coroutine.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
-use awaitify_callgraph::{CallSite, Context, Iteration, LookupScope, Reference, file_calls};
+use awaitify_callgraph::{
+    CallSite, Context, FileCalls, Iteration, LookupScope, Reference, file_calls,
+};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, FunctionId, Name, Stmt, StmtId};
@@ -165,6 +168,9 @@ const ASYNC_DUNDERS: &[&str] = &["__aenter__", "__aexit__", "__anext__"];
 struct Graph<'db> {
     db: &'db dyn Db,
     files: Vec<File>,
+    /// Each file's calls and HIR, fetched once: the coloring looks at sites by the
+    /// hundred thousand, and a hash lookup costs a fraction of a salsa fetch.
+    per_file: FxHashMap<File, (&'db FileCalls, &'db FileHir)>,
     callers: FxHashMap<UnitKey, Vec<SiteKey>>,
     groups: Groups,
     imported_by: FxHashMap<File, File>,
@@ -184,6 +190,72 @@ struct Graph<'db> {
     module_lookup_targets: FxHashMap<UnitKey, (File, usize)>,
 }
 
+/// What the coloring needs from one file's call sites. A query of its own so that
+/// `analyze_in_parallel` computes it for every file at once, and the coloring, which runs
+/// on one thread, only merges.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct FileCallEdges {
+    /// Each call of a project function: the callee and the site's index, in site order.
+    calls: Vec<(UnitKey, u32)>,
+    /// Functions called at one site (`handler()` where `handler` may be either of two),
+    /// which go async together.
+    shared: Vec<(UnitKey, UnitKey)>,
+    /// Method calls through receivers that may hold a project instance awaitify did not
+    /// see, in site order.
+    method_calls: Vec<MethodCall>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct MethodCall {
+    attr: Name,
+    site: u32,
+    /// The module global the receiver reads, when that is what makes it unknown: the call
+    /// counts only if some file sets that global as an attribute of the module.
+    through_global: Option<Name>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
+    let calls = file_calls(db, file);
+    let hir = file_hir(db, file);
+    let semantic = semantic_index(db, file);
+    let mut edges = FileCallEdges::default();
+    for (index, site) in calls.sites.iter().enumerate() {
+        let index = index as u32;
+        if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr] {
+            let method_call = if receiver_may_be_project_instance(site) {
+                called_attribute(hir, semantic, site.body, *func).map(|attr| MethodCall {
+                    attr,
+                    site: index,
+                    through_global: None,
+                })
+            } else if let Expr::Attribute { value, attr, .. } = &hir.body(site.body).exprs[*func]
+                && let Some(global) = reads_module_global(hir, semantic, site.body, *value)
+            {
+                Some(MethodCall {
+                    attr: attr.clone(),
+                    site: index,
+                    through_global: Some(global.clone()),
+                })
+            } else {
+                None
+            };
+            edges.method_calls.extend(method_call);
+        }
+        let mut functions = function_targets(site);
+        if let Some(first) = functions.next() {
+            edges.calls.push((first, index));
+            let mut previous = first;
+            for function in functions {
+                edges.calls.push((function, index));
+                edges.shared.push((previous, function));
+                previous = function;
+            }
+        }
+    }
+    Arc::new(edges)
+}
+
 impl<'db> Graph<'db> {
     fn new(db: &'db dyn Db) -> Self {
         let mut files: Vec<File> = db.project().files(db).clone();
@@ -198,41 +270,30 @@ impl<'db> Graph<'db> {
         let mut escaped_modules = FxHashMap::default();
         let mut any_module_escape = None;
         let stored_globals = module_attribute_stores(db, &files);
+        let mut per_file = FxHashMap::with_capacity_and_hasher(files.len(), FxBuildHasher);
         for file in &files {
-            let calls = file_calls(db, *file);
-            let hir = file_hir(db, *file);
-            let semantic = semantic_index(db, *file);
-            for (index, site) in calls.sites.iter().enumerate() {
-                if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr] {
-                    let unknown = if receiver_may_be_project_instance(site) {
-                        called_attribute(hir, semantic, site.body, *func)
-                    } else if let Expr::Attribute { value, attr, .. } =
-                        &hir.body(site.body).exprs[*func]
-                        && reads_stored_global(
-                            hir,
-                            semantic,
-                            &stored_globals,
-                            *file,
-                            site.body,
-                            *value,
-                        )
-                    {
-                        Some(attr.clone())
-                    } else {
-                        None
-                    };
-                    if let Some(attr) = unknown {
-                        unresolved_method_calls
-                            .entry(attr)
-                            .or_insert((*file, index));
-                    }
-                }
-                let functions: Vec<UnitKey> = function_targets(site).collect();
-                for function in &functions {
-                    callers.entry(*function).or_default().push((*file, index));
-                }
-                for pair in functions.windows(2) {
-                    union.union(pair[0], pair[1]);
+            let calls: &'db FileCalls = file_calls(db, *file);
+            let hir: &'db FileHir = file_hir(db, *file);
+            per_file.insert(*file, (calls, hir));
+            let edges = file_call_edges(db, *file);
+            for &(function, index) in &edges.calls {
+                callers
+                    .entry(function)
+                    .or_default()
+                    .push((*file, index as usize));
+            }
+            for &(a, b) in &edges.shared {
+                union.union(a, b);
+            }
+            for call in &edges.method_calls {
+                let counts = match &call.through_global {
+                    None => true,
+                    Some(global) => stored_globals.contains(&(*file, global.clone())),
+                };
+                if counts {
+                    unresolved_method_calls
+                        .entry(call.attr.clone())
+                        .or_insert((*file, call.site as usize));
                 }
             }
             for imported in &calls.imports {
@@ -270,6 +331,7 @@ impl<'db> Graph<'db> {
         Graph {
             db,
             files,
+            per_file,
             callers,
             groups: union.groups(),
             imported_by,
@@ -302,8 +364,22 @@ impl<'db> Graph<'db> {
         self.any_module_escape.as_ref()
     }
 
+    fn calls(&self, file: File) -> &'db FileCalls {
+        match self.per_file.get(&file) {
+            Some((calls, _)) => calls,
+            None => file_calls(self.db, file),
+        }
+    }
+
+    fn hir(&self, file: File) -> &'db FileHir {
+        match self.per_file.get(&file) {
+            Some((_, hir)) => hir,
+            None => file_hir(self.db, file),
+        }
+    }
+
     fn site(&self, (file, index): SiteKey) -> &'db CallSite {
-        &file_calls(self.db, file).sites[index]
+        &self.calls(file).sites[index]
     }
 
     /// The functions that share call sites with `unit` (itself included), and one such
@@ -316,14 +392,14 @@ impl<'db> Graph<'db> {
 
     fn is_originally_async(&self, (file, body): UnitKey) -> bool {
         match body {
-            BodyId::Function(function) => file_hir(self.db, file).functions[function].is_async,
+            BodyId::Function(function) => self.hir(file).functions[function].is_async,
             _ => false,
         }
     }
 
     fn is_generator(&self, (file, body): UnitKey) -> bool {
         match body {
-            BodyId::Function(function) => file_calls(self.db, file).generators.contains(&function),
+            BodyId::Function(function) => self.calls(file).generators.contains(&function),
             _ => false,
         }
     }
@@ -697,30 +773,23 @@ fn module_attribute_stores(db: &dyn Db, files: &[File]) -> FxHashSet<(File, Name
     stored
 }
 
-/// Whether `receiver` reads a global of `file` that some file sets as an attribute.
-fn reads_stored_global(
-    hir: &FileHir,
+/// The global of its module that `receiver` reads, if it is a name some of whose
+/// bindings are at module level.
+fn reads_module_global<'a>(
+    hir: &'a FileHir,
     index: &SemanticIndex,
-    stored: &FxHashSet<(File, Name)>,
-    file: File,
     body: BodyId,
     receiver: ExprId,
-) -> bool {
-    if stored.is_empty() {
-        return false;
-    }
+) -> Option<&'a Name> {
     let Expr::Name { id, .. } = &hir.body(body).exprs[receiver] else {
-        return false;
+        return None;
     };
-    if !stored.contains(&(file, id.clone())) {
-        return false;
-    }
-    index.use_of(body, receiver).is_some_and(|use_id| {
-        index
-            .reaching(use_id)
-            .iter()
-            .any(|binding| index.bindings[*binding].scope == index.module_scope())
-    })
+    let use_id = index.use_of(body, receiver)?;
+    index
+        .reaching(use_id)
+        .iter()
+        .any(|binding| index.bindings[*binding].scope == index.module_scope())
+        .then_some(id)
 }
 
 /// Whether a method call's receiver may be an instance of a project class that awaitify
@@ -830,7 +899,7 @@ fn function_blocker(
     if let Some(lookup) = dynamic_lookup_reaching(graph, resolver, file, function) {
         return Some(Blocker::DynamicLookup { lookup });
     }
-    let calls = file_calls(db, file);
+    let calls = graph.calls(file);
     if calls.generators.contains(&function) {
         if calls.generators_without_async_form.contains(&function) {
             return Some(Blocker::GeneratorWithoutAsyncForm);
@@ -990,8 +1059,7 @@ fn dynamic_lookup_reaching(
     file: File,
     function: FunctionId,
 ) -> Option<(File, usize)> {
-    let db = graph.db;
-    let data = &file_hir(db, file).functions[function];
+    let data = &graph.hir(file).functions[function];
     let owner = match data.parent {
         BodyId::Class(class) => Some(class),
         BodyId::Module => None,
@@ -1009,7 +1077,7 @@ fn dynamic_lookup_reaching(
         .iter()
         .copied()
         .find(|(lookup_file, index)| {
-            let lookup = &file_calls(db, *lookup_file).dynamic_lookups[*index];
+            let lookup = &graph.calls(*lookup_file).dynamic_lookups[*index];
             let named = lookup.may_name(data.name.as_str());
             match lookup.scope {
                 LookupScope::AnyMethod => named && owner.is_some(),

@@ -154,8 +154,8 @@ pub fn sort_diagnostics(db: &dyn Db, diagnostics: &mut [Diagnostic]) {
 
 /// Computes the whole rewrite on every core, in stages that do not wait on each other:
 /// each file's summary, then the class hierarchy, each file's call sites and attribute
-/// stores, the project's stores, each file's seeds, the coloring, and each file's
-/// rewrite. A project-wide query runs on one thread while the others wait, so each runs
+/// stores, the project's stores, each file's seeds and call edges, the coloring, and
+/// each file's rewrite. A project-wide query runs on one thread while the others wait, so each runs
 /// only once every per-file query it reads is computed. Afterwards every query above
 /// answers from memory.
 ///
@@ -182,6 +182,7 @@ where
     seeds::project_external_stores(db);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         seeds::file_seeds(db, *file, settings);
+        coloring::file_call_edges(db, *file);
     });
     async_coloring(db, settings);
     files.par_iter().for_each_with(db.clone(), |db, file| {

@@ -35,6 +35,7 @@ const PER_FILE: &[&str] = &[
     "file_calls",
     "file_external_stores",
     "file_seeds",
+    "file_call_edges",
     "file_rewrite",
 ];
 
@@ -108,9 +109,10 @@ fn later_stage(stage: &str, query: &str) -> bool {
             "file_calls",
             "file_external_stores",
             "file_seeds",
+            "file_call_edges",
             "file_rewrite",
         ],
-        "project_external_stores" => &["file_seeds", "file_rewrite"],
+        "project_external_stores" => &["file_seeds", "file_call_edges", "file_rewrite"],
         "async_coloring" => &["file_rewrite"],
         _ => &[],
     };
