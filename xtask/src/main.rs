@@ -14,7 +14,7 @@ mod tidy;
 
 // The same allocator as the `awaitify` binary, so benchmarks measure what users run.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: awaitify::allocator::Allocator = awaitify::allocator::Allocator;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

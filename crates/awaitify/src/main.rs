@@ -10,10 +10,9 @@ use awaitify_diagnostics::{Code, Diagnostic, OutputFormat, Severity, emit_to_std
 use awaitify_rewrite::Settings;
 use clap::{Parser, Subcommand, ValueEnum};
 
-// The pipeline allocates many small, long-lived objects (HIR nodes, symbol tables,
-// resolutions); mimalloc serves them faster than the system allocator.
+// mimalloc: see `awaitify::allocator`.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: awaitify::allocator::Allocator = awaitify::allocator::Allocator;
 
 #[derive(Parser)]
 #[command(
