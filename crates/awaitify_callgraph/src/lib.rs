@@ -16,7 +16,8 @@
 //! through the MRO *and* every override in project subclasses: any of them may run.
 //! Calls that cannot be resolved keep their reason; they are never guessed.
 //!
-//! Queries: [`file_calls`] per file, [`class_hierarchy`] and [`call_graph`] per project.
+//! Queries: [`file_calls`] and [`file_class_bases`] per file, [`class_hierarchy`] and
+//! [`call_graph`] per project.
 //! Depends on `awaitify_semantic`; may not depend on the rewrite.
 
 use std::sync::Arc;
@@ -1567,15 +1568,30 @@ impl ClassHierarchy {
     }
 }
 
+/// The project classes that each class of `file` names as a base, for the classes
+/// that have any. Per file, so that the bases of every file resolve in parallel.
+#[salsa::tracked(returns(ref))]
+pub fn file_class_bases(db: &dyn Db, file: File) -> Arc<Vec<(ClassId, Box<[ProjectClass]>)>> {
+    let mut resolver = Resolver::new(db);
+    let symbols = awaitify_semantic::module_symbols(db, file);
+    let bases = symbols
+        .classes
+        .iter()
+        .filter_map(|(class, _)| {
+            let bases = resolver.direct_bases(file, class);
+            (!bases.is_empty()).then(|| (class, bases.into_boxed_slice()))
+        })
+        .collect();
+    Arc::new(bases)
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn class_hierarchy(db: &dyn Db) -> Arc<ClassHierarchy> {
-    let mut resolver = Resolver::new(db);
     let mut subclasses: FxHashMap<ProjectClass, Vec<ProjectClass>> = FxHashMap::default();
     for file in db.project().files(db) {
-        let symbols = awaitify_semantic::module_symbols(db, *file);
-        for (class, _) in symbols.classes.iter() {
-            for base in resolver.direct_bases(*file, class) {
-                subclasses.entry(base).or_default().push((*file, class));
+        for (class, bases) in file_class_bases(db, *file).iter() {
+            for base in bases.iter() {
+                subclasses.entry(*base).or_default().push((*file, *class));
             }
         }
     }

@@ -153,11 +153,11 @@ pub fn sort_diagnostics(db: &dyn Db, diagnostics: &mut [Diagnostic]) {
 }
 
 /// Computes the whole rewrite on every core, in stages that do not wait on each other:
-/// each file's summary, then the class hierarchy, each file's call sites and attribute
-/// stores, the project's stores, each file's seeds and call edges, the coloring, and
-/// each file's rewrite. A project-wide query runs on one thread while the others wait, so each runs
-/// only once every per-file query it reads is computed. Afterwards every query above
-/// answers from memory.
+/// each file's summary, then each file's base classes, the class hierarchy, each file's
+/// call sites and attribute stores, the project's stores, each file's seeds and call
+/// edges, the coloring, and each file's rewrite. A project-wide query runs on one thread
+/// while the others wait, so each runs only once every per-file query it reads is
+/// computed. Afterwards every query above answers from memory.
 ///
 /// It runs on rayon's global pool, whose threads get a 2 MB stack by default: deeply
 /// nested code (thousands of `elif`s) needs more. The `awaitify` binary builds the pool
@@ -170,6 +170,9 @@ where
     let files: Vec<File> = db.project().files(db).clone();
     files.par_iter().for_each_with(db.clone(), |db, file| {
         awaitify_semantic::module_symbols(db, *file);
+    });
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        awaitify_callgraph::file_class_bases(db, *file);
     });
     awaitify_callgraph::class_hierarchy(db);
     awaitify_callgraph::project_function_names(db);

@@ -31,6 +31,7 @@ const PER_FILE: &[&str] = &[
     "lowered_file",
     "semantic_index",
     "module_symbols",
+    "file_class_bases",
     "file_resolutions",
     "file_calls",
     "file_external_stores",
