@@ -13,6 +13,8 @@
 //! - `--only phases` runs the single-threaded pipeline one salsa stage at a time and
 //!   prints each stage's time per run (the first run pays for fresh memory) and the peak
 //!   resident memory.
+//! - `--only parallel-stages` runs the pipeline on every core and prints, per run, when
+//!   each stage of `analyze_in_parallel` ended.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -150,6 +152,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 phases(&root, &sources, runs);
                 return Ok(());
             }
+            "parallel-stages" => {
+                parallel_stages(&root, &sources, runs, cores);
+                return Ok(());
+            }
             "resolve" => resolve(),
             "pipeline" => pipeline(None),
             "parallel" => pipeline(Some(cores)),
@@ -157,7 +163,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "lower" => parse_and_lower(&sources, runs),
             other => {
                 return Err(format!(
-                    "--only: unknown stage {other} (parse, lower, resolve, pipeline, parallel, phases)"
+                    "--only: unknown stage {other} (parse, lower, resolve, pipeline, parallel, phases, parallel-stages)"
                 ));
             }
         };
@@ -339,5 +345,32 @@ fn phases(root: &Path, sources: &[(PathBuf, String)], runs: usize) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     if let Some(peak) = status.lines().find(|line| line.starts_with("VmHWM")) {
         println!("peak resident memory: {}", peak["VmHWM:".len()..].trim());
+    }
+}
+
+/// `--only parallel-stages`: the pipeline on `threads` threads, with the time at which
+/// each stage of `analyze_in_parallel` ended, per run.
+fn parallel_stages(root: &Path, sources: &[(PathBuf, String)], runs: usize, threads: usize) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    for run in 1..=runs {
+        let (db, _) = load(root, sources);
+        let settings = awaitify_rewrite::Settings::new(&db, awaitify_rewrite::RuleSet::default());
+        let (line, db) = pool.install(move || {
+            let start = Instant::now();
+            let mut line = format!("run {run} ({threads} threads), ms at the end of:");
+            awaitify_rewrite::analyze_in_parallel_with(&db, settings, |stage| {
+                line.push_str(&format!(
+                    " {} {:.0},",
+                    stage.name(),
+                    start.elapsed().as_secs_f64() * 1000.0
+                ));
+            });
+            (line, db)
+        });
+        println!("{}", line.trim_end_matches(','));
+        drop(db);
     }
 }

@@ -152,12 +152,48 @@ pub fn sort_diagnostics(db: &dyn Db, diagnostics: &mut [Diagnostic]) {
     });
 }
 
-/// Computes the whole rewrite on every core, in stages that do not wait on each other:
-/// each file's summary, then each file's base classes, the class hierarchy, each file's
-/// call sites and attribute stores, the project's stores, each file's seeds and call
-/// edges, the coloring, and each file's rewrite. A project-wide query runs on one thread
-/// while the others wait, so each runs only once every per-file query it reads is
-/// computed. Afterwards every query above answers from memory.
+/// A stage of [`analyze_in_parallel`], in the order they run. The per-file stages run on
+/// every core; the others are one query for the whole project, on one thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Each file parsed, lowered, indexed and summarised (`module_symbols`).
+    Summaries,
+    /// Each file's base classes resolved (`file_class_bases`).
+    BaseClasses,
+    /// The class hierarchy and the names of the project's functions.
+    Hierarchy,
+    /// Each file's call sites (`file_calls`, with every name use resolved) and its stores
+    /// to attributes of outside modules.
+    Calls,
+    /// The project's stores to attributes of outside modules.
+    Stores,
+    /// Each file's seeds and call edges.
+    Seeds,
+    /// The coloring of the whole project.
+    Coloring,
+    /// Each file's rewrite.
+    Rewrite,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Summaries => "summaries",
+            Stage::BaseClasses => "bases",
+            Stage::Hierarchy => "hierarchy",
+            Stage::Calls => "calls",
+            Stage::Stores => "stores",
+            Stage::Seeds => "seeds",
+            Stage::Coloring => "coloring",
+            Stage::Rewrite => "rewrite",
+        }
+    }
+}
+
+/// Computes the whole rewrite on every core, in stages that do not wait on each other
+/// (see [`Stage`]). A project-wide query runs on one thread while the others wait, so
+/// each runs only once every per-file query it reads is computed. Afterwards every query
+/// above answers from memory.
 ///
 /// It runs on rayon's global pool, whose threads get a 2 MB stack by default: deeply
 /// nested code (thousands of `elif`s) needs more. The `awaitify` binary builds the pool
@@ -166,29 +202,46 @@ pub fn analyze_in_parallel<D>(db: &D, settings: Settings)
 where
     D: Db + Clone + Send + 'static,
 {
+    analyze_in_parallel_with(db, settings, |_| {});
+}
+
+/// [`analyze_in_parallel`], calling `finished` as each stage ends: for progress reports,
+/// or to time the stages (`cargo xtask bench --only parallel-stages`).
+pub fn analyze_in_parallel_with<D>(db: &D, settings: Settings, mut finished: impl FnMut(Stage))
+where
+    D: Db + Clone + Send + 'static,
+{
     use rayon::prelude::*;
     let files: Vec<File> = db.project().files(db).clone();
     files.par_iter().for_each_with(db.clone(), |db, file| {
         awaitify_semantic::module_symbols(db, *file);
     });
+    finished(Stage::Summaries);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         awaitify_callgraph::file_class_bases(db, *file);
     });
+    finished(Stage::BaseClasses);
     awaitify_callgraph::class_hierarchy(db);
     awaitify_callgraph::project_function_names(db);
+    finished(Stage::Hierarchy);
     // A file's seeds need every file's attribute stores (`time.sleep = fake` anywhere
     // in the project), which need every file's calls. Without a stage of their own, the
     // first file to ask would compute every other file's calls on its thread alone.
     files.par_iter().for_each_with(db.clone(), |db, file| {
         seeds::file_external_stores(db, *file);
     });
+    finished(Stage::Calls);
     seeds::project_external_stores(db);
+    finished(Stage::Stores);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         seeds::file_seeds(db, *file, settings);
         coloring::file_call_edges(db, *file);
     });
+    finished(Stage::Seeds);
     async_coloring(db, settings);
+    finished(Stage::Coloring);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         file_rewrite(db, *file, settings);
     });
+    finished(Stage::Rewrite);
 }

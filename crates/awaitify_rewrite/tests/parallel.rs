@@ -3,7 +3,7 @@
 //! other thread waiting for that query to finish.
 
 use awaitify_db::{File, RootDatabase};
-use awaitify_rewrite::{RuleSet, Settings, analyze_in_parallel, file_rewrite};
+use awaitify_rewrite::{RuleSet, Settings, Stage, analyze_in_parallel_with, file_rewrite};
 
 /// A project whose files call and import each other, patch a module attribute
 /// (`time.sleep = ...`, which every file's seeds must know about) and get rewritten.
@@ -66,8 +66,26 @@ fn no_per_file_query_runs_inside_a_project_wide_one() {
         .build()
         .expect("thread pool");
     let parallel = db.clone();
-    pool.install(move || analyze_in_parallel(&parallel, settings));
+    let stages = pool.install(move || {
+        let mut stages = Vec::new();
+        analyze_in_parallel_with(&parallel, settings, |stage| stages.push(stage));
+        stages
+    });
     let log = db.take_executions();
+    assert_eq!(
+        stages,
+        [
+            Stage::Summaries,
+            Stage::BaseClasses,
+            Stage::Hierarchy,
+            Stage::Calls,
+            Stage::Stores,
+            Stage::Seeds,
+            Stage::Coloring,
+            Stage::Rewrite,
+        ],
+        "each stage is reported once, in order"
+    );
 
     for stage in PROJECT_WIDE {
         let Some(start) = log.iter().position(|entry| query_name(entry) == *stage) else {
