@@ -130,6 +130,7 @@ enum Command {
 const STACK_SIZE: usize = 1 << 30;
 
 fn main() -> ExitCode {
+    awaitify::allocator::disable_transparent_huge_pages();
     let cli = Cli::parse();
     // Fails only if a pool already exists, which cannot happen this early.
     let _ = rayon::ThreadPoolBuilder::new()
