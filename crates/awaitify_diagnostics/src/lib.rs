@@ -173,7 +173,59 @@ pub enum OutputFormat {
     Github,
 }
 
-/// A 1-based line and column (in characters) of an offset in `text`.
+/// Where each line of one text starts, for many [`line_column`] lookups in it: a lookup
+/// costs a binary search and the length of its line, not a scan of the text before it.
+pub struct LineIndex {
+    /// Byte offset of each line's first character; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, byte)| *byte == b'\n')
+                .map(|(index, _)| index + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// [`line_column`] of `offset` in `text`, the text this index was built from.
+    pub fn line_column(&self, text: &str, offset: TextSize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, usize::from(offset).min(text.len()));
+        let line = self.starts.partition_point(|start| *start <= offset);
+        let column = text[self.starts[line - 1]..offset].chars().count() + 1;
+        (line, column)
+    }
+}
+
+/// A [`LineIndex`] per file, built the first time a file is asked about.
+struct Locator<'db> {
+    db: &'db dyn Db,
+    indexes: std::collections::HashMap<File, LineIndex>,
+}
+
+impl<'db> Locator<'db> {
+    fn new(db: &'db dyn Db) -> Self {
+        Locator {
+            db,
+            indexes: std::collections::HashMap::new(),
+        }
+    }
+
+    fn line_column(&mut self, file: File, offset: TextSize) -> (usize, usize) {
+        let text = file.text(self.db);
+        self.indexes
+            .entry(file)
+            .or_insert_with(|| LineIndex::new(text))
+            .line_column(text, offset)
+    }
+}
+
+/// A 1-based line and column (in characters) of an offset in `text`. For many lookups in
+/// one text, a [`LineIndex`] answers the same faster.
 pub fn line_column(text: &str, offset: TextSize) -> (usize, usize) {
     let offset = usize::from(offset).min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
@@ -287,10 +339,9 @@ fn clamp(label: &Label, db: &dyn Db) -> std::ops::Range<usize> {
     start..end
 }
 
-fn location_json(db: &dyn Db, label: &Label) -> serde_json::Value {
-    let text = label.file.text(db);
-    let (line, column) = line_column(text, label.range.start());
-    let (end_line, end_column) = line_column(text, label.range.end());
+fn location_json(db: &dyn Db, locator: &mut Locator, label: &Label) -> serde_json::Value {
+    let (line, column) = locator.line_column(label.file, label.range.start());
+    let (end_line, end_column) = locator.line_column(label.file, label.range.end());
     serde_json::json!({
         "file": label.file.path(db).display().to_string(),
         "line": line,
@@ -302,6 +353,7 @@ fn location_json(db: &dyn Db, label: &Label) -> serde_json::Value {
 }
 
 fn render_json(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
+    let mut locator = Locator::new(db);
     let values: Vec<serde_json::Value> = diagnostics
         .iter()
         .map(|diagnostic| {
@@ -311,7 +363,7 @@ fn render_json(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
                 "severity": diagnostic.severity.as_str(),
                 "message": diagnostic.message,
                 "location": match (&diagnostic.primary, &diagnostic.path) {
-                    (Some(label), _) => location_json(db, label),
+                    (Some(label), _) => location_json(db, &mut locator, label),
                     (None, Some(path)) => serde_json::json!({
                         "file": path.display().to_string(),
                         "line": 1,
@@ -322,7 +374,7 @@ fn render_json(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
                     }),
                     (None, None) => serde_json::Value::Null,
                 },
-                "related": diagnostic.secondary.iter().map(|label| location_json(db, label)).collect::<Vec<_>>(),
+                "related": diagnostic.secondary.iter().map(|label| location_json(db, &mut locator, label)).collect::<Vec<_>>(),
                 "notes": diagnostic.notes,
             })
         })
@@ -343,6 +395,7 @@ fn render_github(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
     fn escape_property(text: &str) -> String {
         escape(text).replace(':', "%3A").replace(',', "%2C")
     }
+    let mut locator = Locator::new(db);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let level = match diagnostic.severity {
@@ -357,9 +410,8 @@ fn render_github(db: &dyn Db, diagnostics: &[Diagnostic]) -> String {
         }
         match &diagnostic.primary {
             Some(label) => {
-                let text = label.file.text(db);
-                let (line, column) = line_column(text, label.range.start());
-                let (end_line, end_column) = line_column(text, label.range.end());
+                let (line, column) = locator.line_column(label.file, label.range.start());
+                let (end_line, end_column) = locator.line_column(label.file, label.range.end());
                 out.push_str(&format!(
                     "::{level} title={},file={},line={line},col={column},endLine={end_line},endColumn={end_column}::{}\n",
                     diagnostic.code.as_str(),
@@ -410,6 +462,29 @@ mod tests {
         assert_eq!(line_column(text, TextSize::from(0)), (1, 1));
         assert_eq!(line_column(text, TextSize::from(6)), (2, 1));
         assert_eq!(line_column(text, TextSize::from(13)), (2, 7));
+    }
+
+    /// A line index answers as `line_column` does at every offset, including inside a
+    /// multi-byte character, at a CRLF and past the end.
+    #[test]
+    fn line_index_agrees_with_line_column() {
+        for text in [
+            "",
+            "\n",
+            "a = 1\nb = 'é'x\n",
+            "one\r\ntwo\n\nthré€\n😀 end",
+            "no newline",
+        ] {
+            let index = LineIndex::new(text);
+            for offset in 0..=text.len() + 2 {
+                let offset = TextSize::try_from(offset).unwrap();
+                assert_eq!(
+                    index.line_column(text, offset),
+                    line_column(text, offset),
+                    "{text:?} at {offset:?}"
+                );
+            }
+        }
     }
 
     #[test]

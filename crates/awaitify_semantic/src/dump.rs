@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use awaitify_db::{Db, File};
-use awaitify_diagnostics::line_column;
+use awaitify_diagnostics::LineIndex;
 use awaitify_hir::hir::index_of;
 use awaitify_hir::{file_hir, file_source_map};
 use ruff_text_size::TextRange;
@@ -31,12 +31,6 @@ pub fn binding_range(
         BindingSite::Expr(expr) => body.expr(expr),
         BindingSite::Name(site) => body.name(site).unwrap_or_default(),
     }
-}
-
-/// `line:column` of a range's start.
-pub fn position(db: &dyn Db, file: File, range: TextRange) -> String {
-    let (line, column) = line_column(file.text(db), range.start());
-    format!("{line}:{column}")
 }
 
 /// A target or reason, as dumps and fixtures write it.
@@ -72,6 +66,11 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
     let index = semantic_index(db, file);
     let hir = file_hir(db, file);
     let resolutions = file_resolutions(db, file);
+    let lines = LineIndex::new(file.text(db));
+    let position = |range: TextRange| {
+        let (line, column) = lines.line_column(file.text(db), range.start());
+        format!("{line}:{column}")
+    };
     let mut out = String::new();
     let mut children: Vec<Vec<ScopeId>> = vec![Vec::new(); index.scopes.len()];
     for (scope, data) in index.scopes.iter() {
@@ -119,7 +118,7 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
                     out,
                     "{indent}    binding {} {kind} at {}",
                     binding.into_raw().into_u32(),
-                    position(db, file, range)
+                    position(range)
                 );
             }
         }
@@ -127,11 +126,7 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
             && let Some(star) = data.opaque_star
         {
             let range = binding_range(db, file, index, star);
-            let _ = writeln!(
-                out,
-                "{indent}  opaque star import at {}",
-                position(db, file, range)
-            );
+            let _ = writeln!(out, "{indent}  opaque star import at {}", position(range));
         }
         for child in children[index_of(scope)].iter().rev() {
             stack.push((*child, depth + 1));
@@ -161,7 +156,7 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
         let _ = writeln!(
             out,
             "  {} {} <- [{}] => {}",
-            position(db, file, range),
+            position(range),
             index.use_name(hir, use_id),
             reaching.join(", "),
             describe_resolution(db, resolutions.of(use_id))
