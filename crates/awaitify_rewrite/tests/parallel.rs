@@ -26,7 +26,7 @@ const PROJECT: &[(&str, &str)] = &[
     ),
 ];
 
-/// Queries computed once per file.
+/// Queries computed once per file, in the order of the stages that compute them.
 const PER_FILE: &[&str] = &[
     "lowered_file",
     "semantic_index",
@@ -40,13 +40,18 @@ const PER_FILE: &[&str] = &[
     "file_rewrite",
 ];
 
-/// Queries computed once for the whole project, each by one thread.
-const PROJECT_WIDE: &[&str] = &[
-    "class_hierarchy",
-    "project_function_names",
-    "project_external_stores",
-    "async_coloring",
+/// Queries computed once for the whole project, each by one thread, with the first
+/// per-file query of the stages that run after it.
+const PROJECT_WIDE: &[(&str, &str)] = &[
+    ("class_hierarchy", "file_resolutions"),
+    ("project_function_names", "file_resolutions"),
+    ("project_external_stores", "file_seeds"),
+    ("async_coloring", "file_rewrite"),
 ];
+
+fn stage_order(query: &str) -> Option<usize> {
+    PER_FILE.iter().position(|known| *known == query)
+}
 
 fn query_name(entry: &str) -> &str {
     entry.split('(').next().unwrap_or(entry)
@@ -87,20 +92,21 @@ fn no_per_file_query_runs_inside_a_project_wide_one() {
         "each stage is reported once, in order"
     );
 
-    for stage in PROJECT_WIDE {
+    for (stage, first_later) in PROJECT_WIDE {
         let Some(start) = log.iter().position(|entry| query_name(entry) == *stage) else {
             panic!("{stage} did not run: {log:#?}");
         };
-        // The stage runs on one thread; whatever runs after it and before the next
-        // per-file stage starts ran inside it.
+        // The stage runs on one thread; whatever per-file query runs after it, up to the
+        // next project-wide query, ran inside it unless it belongs to a later stage.
+        let later = stage_order(first_later).expect("a per-file query");
         let inside: Vec<&String> = log[start + 1..]
             .iter()
-            .take_while(|entry| !PROJECT_WIDE.contains(&query_name(entry)))
-            .filter(|entry| PER_FILE.contains(&query_name(entry)))
-            .filter(|entry| {
-                // Queries of a later parallel stage, started once this one returned.
-                !later_stage(stage, query_name(entry))
+            .take_while(|entry| {
+                !PROJECT_WIDE
+                    .iter()
+                    .any(|(other, _)| query_name(entry) == *other)
             })
+            .filter(|entry| stage_order(query_name(entry)).is_some_and(|order| order < later))
             .collect();
         assert!(
             inside.is_empty(),
@@ -117,23 +123,4 @@ fn no_per_file_query_runs_inside_a_project_wide_one() {
         let rewritten = file_rewrite(&db, *file, settings).output.is_some();
         assert_eq!(rewritten, *path != "/p/patch.py", "{path}");
     }
-}
-
-/// Whether `query` belongs to a per-file stage that `analyze_in_parallel` runs after the
-/// project-wide `stage`.
-fn later_stage(stage: &str, query: &str) -> bool {
-    let after: &[&str] = match stage {
-        "class_hierarchy" | "project_function_names" => &[
-            "file_resolutions",
-            "file_calls",
-            "file_external_stores",
-            "file_seeds",
-            "file_call_edges",
-            "file_rewrite",
-        ],
-        "project_external_stores" => &["file_seeds", "file_call_edges", "file_rewrite"],
-        "async_coloring" => &["file_rewrite"],
-        _ => &[],
-    };
-    after.contains(&query)
 }
