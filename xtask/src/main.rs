@@ -12,7 +12,9 @@ mod bench;
 mod corpus;
 mod tidy;
 
-// The same allocator as the `awaitify` binary, so benchmarks measure what users run.
+// The same allocator as the `awaitify` binary, so benchmarks measure what users run. The
+// binary also turns transparent huge pages off, which suits its one cold run; the bench's
+// warm best-of runs keep them (see `docs/performance.md`).
 #[global_allocator]
 static GLOBAL: awaitify::allocator::Allocator = awaitify::allocator::Allocator;
 
