@@ -661,7 +661,8 @@ impl Lowerer<'_> {
 
     // ---- expressions ------------------------------------------------------------------
 
-    fn lower_exprs(&mut self, exprs: &mut [ast::Expr]) -> Box<[ExprId]> {
+    /// The ids of `exprs`, lowered in order, into a boxed slice or a `ThinVec`.
+    fn lower_exprs<C: FromIterator<ExprId>>(&mut self, exprs: &mut [ast::Expr]) -> C {
         exprs.iter_mut().map(|expr| self.lower_expr(expr)).collect()
     }
 
@@ -669,7 +670,7 @@ impl Lowerer<'_> {
         expr.map(|expr| self.lower_expr(expr))
     }
 
-    fn lower_keywords(&mut self, keywords: &mut [ast::Keyword]) -> Box<[Keyword]> {
+    fn lower_keywords<C: FromIterator<Keyword>>(&mut self, keywords: &mut [ast::Keyword]) -> C {
         keywords
             .iter_mut()
             .map(|keyword| Keyword {
@@ -806,7 +807,7 @@ impl Lowerer<'_> {
             },
             ast::Expr::Compare(node) => Expr::Compare {
                 left: self.lower_expr(&mut node.left),
-                ops: node.ops.clone(),
+                ops: node.ops.iter().copied().collect(),
                 comparators: self.lower_exprs(&mut node.comparators),
             },
             ast::Expr::Attribute(node) => Expr::Attribute {
@@ -888,7 +889,10 @@ impl Lowerer<'_> {
         self.comprehension_fors(id, &mut node.generators)
     }
 
-    fn lower_generators(&mut self, generators: &mut [ast::Comprehension]) -> Box<[Comprehension]> {
+    fn lower_generators<C: FromIterator<Comprehension>>(
+        &mut self,
+        generators: &mut [ast::Comprehension],
+    ) -> C {
         generators
             .iter_mut()
             .map(|generator| Comprehension {
