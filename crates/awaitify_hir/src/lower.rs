@@ -203,7 +203,8 @@ impl Lowerer<'_> {
 
     // ---- statements -------------------------------------------------------------------
 
-    fn lower_block(&mut self, stmts: &mut [ast::Stmt]) -> Box<[StmtId]> {
+    /// The ids of `stmts`, lowered in order, into a boxed slice or a `ThinVec`.
+    fn lower_block<C: FromIterator<StmtId>>(&mut self, stmts: &mut [ast::Stmt]) -> C {
         stmts.iter_mut().map(|stmt| self.lower_stmt(stmt)).collect()
     }
 
