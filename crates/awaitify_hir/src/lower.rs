@@ -32,10 +32,11 @@ use crate::source_map::{BodySourceMap, FileSourceMap, NameSite};
 /// The tree is taken mutably because lowering moves string values and names out of it
 /// rather than copying them: callers drop it afterwards.
 pub fn lower_module(source: &str, module: &mut ast::ModModule) -> (FileHir, FileSourceMap) {
+    let mut spare = SPARE_BUILDERS.take();
     let mut lowerer = Lowerer {
         source,
-        cur: BodyBuilder::default(),
-        spare: Vec::new(),
+        cur: spare.pop().unwrap_or_default(),
+        spare,
         cur_id: BodyId::Module,
         functions: Arena::new(),
         classes: Arena::new(),
@@ -46,6 +47,8 @@ pub fn lower_module(source: &str, module: &mut ast::ModModule) -> (FileHir, File
     };
     let block = lowerer.lower_block(&mut module.body);
     let (module_body, module_map) = lowerer.cur.finish(block);
+    lowerer.spare.push(std::mem::take(&mut lowerer.cur));
+    SPARE_BUILDERS.set(std::mem::take(&mut lowerer.spare));
     let hir = FileHir {
         module: module_body,
         functions: lowerer.functions,
@@ -57,6 +60,13 @@ pub fn lower_module(source: &str, module: &mut ast::ModModule) -> (FileHir, File
         classes: lowerer.class_maps,
     };
     (hir, source_map)
+}
+
+thread_local! {
+    /// Emptied body builders, kept from file to file on each thread: their vectors have
+    /// grown to the size of the largest bodies lowered so far, so the next file's bodies
+    /// fill them without reallocating.
+    static SPARE_BUILDERS: std::cell::Cell<Vec<BodyBuilder>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// How many nested calls may run between two checks of the remaining stack.
