@@ -207,6 +207,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => watch(&dir, out_dir.as_deref(), interval_ms),
         Command::Callgraph { path, format } => {
             let project = load_project(&path, None)?;
+            awaitify_callgraph::calls_in_parallel(&project.db, |_| {});
             let graph = awaitify_callgraph::call_graph(&project.db);
             match format {
                 GraphFormat::Json => print!("{}", graph.to_json()),

@@ -17,7 +17,7 @@
 //! Calls that cannot be resolved keep their reason; they are never guessed.
 //!
 //! Queries: [`file_calls`] and [`file_class_bases`] per file, [`class_hierarchy`] and
-//! [`call_graph`] per project.
+//! [`call_graph`] per project. [`calls_in_parallel`] computes them on every core.
 //! Depends on `awaitify_semantic`; may not depend on the rewrite.
 
 use std::sync::Arc;
@@ -1613,6 +1613,50 @@ pub fn class_hierarchy(db: &dyn Db) -> Arc<ClassHierarchy> {
             .insert(*root, seen.into_iter().collect());
     }
     Arc::new(hierarchy)
+}
+
+/// A stage of [`calls_in_parallel`], in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallsStage {
+    /// Each file parsed, lowered, indexed and summarised (`module_symbols`).
+    Summaries,
+    /// Each file's base classes resolved ([`file_class_bases`]).
+    BaseClasses,
+    /// The class hierarchy and the names of the project's functions, on one thread.
+    Hierarchy,
+    /// Each file's call sites ([`file_calls`], with every name use resolved).
+    Calls,
+}
+
+/// Computes every file's call sites on every core, calling `finished` as each stage
+/// ends. A project-wide query runs on one thread while the others wait, and computes
+/// whatever it reads that is not yet computed, so each runs only after a parallel stage
+/// has computed the per-file queries it reads. Afterwards [`file_calls`] and
+/// [`call_graph`]'s inputs answer from memory.
+///
+/// It runs on the current rayon pool; see `awaitify_rewrite::analyze_in_parallel` for
+/// the stack its threads need.
+pub fn calls_in_parallel<D>(db: &D, mut finished: impl FnMut(CallsStage))
+where
+    D: Db + Clone + Send + 'static,
+{
+    use rayon::prelude::*;
+    let files: Vec<File> = db.project().files(db).clone();
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        awaitify_semantic::module_symbols(db, *file);
+    });
+    finished(CallsStage::Summaries);
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        file_class_bases(db, *file);
+    });
+    finished(CallsStage::BaseClasses);
+    class_hierarchy(db);
+    project_function_names(db);
+    finished(CallsStage::Hierarchy);
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        file_calls(db, *file);
+    });
+    finished(CallsStage::Calls);
 }
 
 /// The project's call graph in PyCG's shape: each unit's qualified name (a module's own

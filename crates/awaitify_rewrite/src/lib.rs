@@ -162,10 +162,9 @@ pub enum Stage {
     BaseClasses,
     /// The class hierarchy and the names of the project's functions.
     Hierarchy,
-    /// Each file's call sites (`file_calls`, with every name use resolved) and its stores
-    /// to attributes of outside modules.
+    /// Each file's call sites (`file_calls`, with every name use resolved).
     Calls,
-    /// The project's stores to attributes of outside modules.
+    /// Each file's stores to attributes of outside modules, and the project's.
     Stores,
     /// Each file's seeds and call edges.
     Seeds,
@@ -211,26 +210,23 @@ pub fn analyze_in_parallel_with<D>(db: &D, settings: Settings, mut finished: imp
 where
     D: Db + Clone + Send + 'static,
 {
+    use awaitify_callgraph::CallsStage;
     use rayon::prelude::*;
+    awaitify_callgraph::calls_in_parallel(db, |stage| {
+        finished(match stage {
+            CallsStage::Summaries => Stage::Summaries,
+            CallsStage::BaseClasses => Stage::BaseClasses,
+            CallsStage::Hierarchy => Stage::Hierarchy,
+            CallsStage::Calls => Stage::Calls,
+        })
+    });
     let files: Vec<File> = db.project().files(db).clone();
-    files.par_iter().for_each_with(db.clone(), |db, file| {
-        awaitify_semantic::module_symbols(db, *file);
-    });
-    finished(Stage::Summaries);
-    files.par_iter().for_each_with(db.clone(), |db, file| {
-        awaitify_callgraph::file_class_bases(db, *file);
-    });
-    finished(Stage::BaseClasses);
-    awaitify_callgraph::class_hierarchy(db);
-    awaitify_callgraph::project_function_names(db);
-    finished(Stage::Hierarchy);
     // A file's seeds need every file's attribute stores (`time.sleep = fake` anywhere
-    // in the project), which need every file's calls. Without a stage of their own, the
-    // first file to ask would compute every other file's calls on its thread alone.
+    // in the project). Without a stage of their own, the first file to ask would
+    // compute every other file's stores on its thread alone.
     files.par_iter().for_each_with(db.clone(), |db, file| {
         seeds::file_external_stores(db, *file);
     });
-    finished(Stage::Calls);
     seeds::project_external_stores(db);
     finished(Stage::Stores);
     files.par_iter().for_each_with(db.clone(), |db, file| {
