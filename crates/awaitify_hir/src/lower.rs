@@ -476,13 +476,16 @@ impl Lowerer<'_> {
         let iter = self.lower_expr(&mut node.iter);
         let body = self.lower_block(&mut node.body);
         let orelse = self.lower_block(&mut node.orelse);
-        self.cur.stmts[index_of(stmt)] = Stmt::For {
-            is_async: node.is_async,
-            target,
-            iter,
-            body,
-            orelse,
-        };
+        self.set_stmt(
+            stmt,
+            Stmt::For {
+                is_async: node.is_async,
+                target,
+                iter,
+                body,
+                orelse,
+            },
+        );
         stmt
     }
 
@@ -491,7 +494,7 @@ impl Lowerer<'_> {
         let test = self.lower_expr(&mut node.test);
         let body = self.lower_block(&mut node.body);
         let orelse = self.lower_block(&mut node.orelse);
-        self.cur.stmts[index_of(stmt)] = Stmt::While { test, body, orelse };
+        self.set_stmt(stmt, Stmt::While { test, body, orelse });
         stmt
     }
 
@@ -501,12 +504,15 @@ impl Lowerer<'_> {
         let first = self.alloc_stmt(Stmt::Pass, node.range);
         let test = self.lower_expr(&mut node.test);
         let body = self.lower_block(&mut node.body);
-        self.cur.stmts[index_of(first)] = Stmt::If {
-            test,
-            body,
-            orelse: Box::default(),
-            is_elif: false,
-        };
+        self.set_stmt(
+            first,
+            Stmt::If {
+                test,
+                body,
+                orelse: Box::default(),
+                is_elif: false,
+            },
+        );
         let mut previous = first;
         for clause in &mut node.elif_else_clauses {
             let orelse: Box<[StmtId]> = match &mut clause.test {
@@ -514,12 +520,15 @@ impl Lowerer<'_> {
                     let elif = self.alloc_stmt(Stmt::Pass, clause.range);
                     let test = self.lower_expr(test);
                     let body = self.lower_block(&mut clause.body);
-                    self.cur.stmts[index_of(elif)] = Stmt::If {
-                        test,
-                        body,
-                        orelse: Box::default(),
-                        is_elif: true,
-                    };
+                    self.set_stmt(
+                        elif,
+                        Stmt::If {
+                            test,
+                            body,
+                            orelse: Box::default(),
+                            is_elif: true,
+                        },
+                    );
                     let orelse = Box::new([elif]);
                     self.set_orelse(previous, orelse);
                     previous = elif;
@@ -559,11 +568,14 @@ impl Lowerer<'_> {
             })
             .collect();
         let body = self.lower_block(&mut node.body);
-        self.cur.stmts[index_of(stmt)] = Stmt::With {
-            is_async: node.is_async,
-            items,
-            body,
-        };
+        self.set_stmt(
+            stmt,
+            Stmt::With {
+                is_async: node.is_async,
+                items,
+                body,
+            },
+        );
         stmt
     }
 
@@ -579,7 +591,7 @@ impl Lowerer<'_> {
                 body: self.lower_block(&mut case.body),
             })
             .collect();
-        self.cur.stmts[index_of(stmt)] = Stmt::Match { subject, cases };
+        self.set_stmt(stmt, Stmt::Match { subject, cases });
         stmt
     }
 
@@ -604,13 +616,16 @@ impl Lowerer<'_> {
             .collect();
         let orelse = self.lower_block(&mut node.orelse);
         let finalbody = self.lower_block(&mut node.finalbody);
-        self.cur.stmts[index_of(stmt)] = Stmt::Try {
-            body,
-            handlers,
-            orelse,
-            finalbody,
-            is_star: node.is_star,
-        };
+        self.set_stmt(
+            stmt,
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                is_star: node.is_star,
+            },
+        );
         stmt
     }
 
@@ -622,11 +637,14 @@ impl Lowerer<'_> {
             .as_deref_mut()
             .map(|type_params| self.lower_type_params(type_params, stmt));
         let value = self.lower_expr(&mut node.value);
-        self.cur.stmts[index_of(stmt)] = Stmt::TypeAlias {
-            name,
-            type_params,
-            value,
-        };
+        self.set_stmt(
+            stmt,
+            Stmt::TypeAlias {
+                name,
+                type_params,
+                value,
+            },
+        );
         stmt
     }
 
