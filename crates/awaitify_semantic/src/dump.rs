@@ -66,9 +66,10 @@ pub fn dump_file(db: &dyn Db, file: File) -> String {
     let index = semantic_index(db, file);
     let hir = file_hir(db, file);
     let resolutions = file_resolutions(db, file);
-    let lines = LineIndex::new(file.text(db));
+    let text = file.text(db);
+    let lines = LineIndex::new(text);
     let position = |range: TextRange| {
-        let (line, column) = lines.line_column(file.text(db), range.start());
+        let (line, column) = lines.line_column(text, range.start());
         format!("{line}:{column}")
     };
     let mut out = String::new();
