@@ -115,12 +115,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let pipeline = |threads: Option<usize>| {
         // Built once: starting its threads is not part of the work timed.
-        let pool = threads.map(|threads| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("thread pool")
-        });
+        let pool = threads.map(thread_pool);
         best_of(runs, || {
             let (db, files) = load(&root, &sources);
             let settings =
@@ -259,6 +254,14 @@ fn each_parsed(
     })
 }
 
+/// A pool of `threads` threads, for the parallel pipeline.
+fn thread_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
 /// ruff's parser alone over every source, dropping each tree: the floor.
 fn parse_only(sources: &[(PathBuf, String)], runs: usize) -> Duration {
     each_parsed(sources, runs, |_, parsed| {
@@ -351,10 +354,7 @@ fn phases(root: &Path, sources: &[(PathBuf, String)], runs: usize) {
 /// `--only parallel-stages`: the pipeline on `threads` threads, with the time at which
 /// each stage of `analyze_in_parallel` ended, per run.
 fn parallel_stages(root: &Path, sources: &[(PathBuf, String)], runs: usize, threads: usize) {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool");
+    let pool = thread_pool(threads);
     for run in 1..=runs {
         let (db, _) = load(root, sources);
         let settings = awaitify_rewrite::Settings::new(&db, awaitify_rewrite::RuleSet::default());
