@@ -165,16 +165,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             awaitify_rewrite::analyze_in_parallel(&project.db, settings);
             let diagnostics = check_diagnostics(&project, settings);
-            match output_format {
-                FormatArg::Human => emit_to_stderr(&project.db, &diagnostics, OutputFormat::Human),
+            let printed = match output_format {
+                FormatArg::Human => {
+                    emit_to_stderr(&project.db, &diagnostics, OutputFormat::Human);
+                    Ok(())
+                }
                 // A report asked for in a machine format is the command's output.
-                FormatArg::Json | FormatArg::Github => print!(
-                    "{}",
+                FormatArg::Json | FormatArg::Github => write_to_stdout(
                     awaitify_diagnostics::render(&project.db, &diagnostics, output_format.into())
+                        .as_bytes(),
                 ),
-            }
+            };
             leak_at_exit(project);
-            Ok(exit_code(&diagnostics, strict))
+            Ok(exit_code_after_printing(
+                printed,
+                exit_code(&diagnostics, strict),
+            ))
         }
         Command::Transform {
             path,
@@ -209,13 +215,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let project = load_project(&path, None)?;
             awaitify_callgraph::calls_in_parallel(&project.db, |_| {});
             let graph = awaitify_callgraph::call_graph(&project.db);
-            match format {
-                GraphFormat::Json => print!("{}", graph.to_json()),
-                GraphFormat::Dot => print!("{}", graph.to_dot()),
-            }
+            let printed = write_to_stdout(
+                match format {
+                    GraphFormat::Json => graph.to_json(),
+                    GraphFormat::Dot => graph.to_dot(),
+                }
+                .as_bytes(),
+            );
             let diagnostics = check_syntax(&project);
             emit_to_stderr(&project.db, &diagnostics, OutputFormat::Human);
-            Ok(exit_code(&diagnostics, false))
+            Ok(exit_code_after_printing(
+                printed,
+                exit_code(&diagnostics, false),
+            ))
         }
         Command::Equiv { left, right } => equiv(&left, &right),
         Command::Hir {
@@ -223,6 +235,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             tree,
             normalized,
         } => {
+            // `hir` shows one file; given a directory it would pick one file silently.
+            if file.is_dir() {
+                return Err(format!(
+                    "{} is a directory: `hir` takes one Python file",
+                    file.display()
+                ));
+            }
             let project = load_project(&file, None)?;
             let Some(target) = project.targets.first().copied() else {
                 emit_to_stderr(&project.db, &project.diagnostics, OutputFormat::Human);
@@ -238,9 +257,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             } else {
                 awaitify_semantic::dump::dump_file(&project.db, target)
             };
-            print!("{output}");
+            let printed = write_to_stdout(output.as_bytes());
             emit_to_stderr(&project.db, &syntax, OutputFormat::Human);
-            Ok(exit_code(&syntax, false))
+            Ok(exit_code_after_printing(printed, exit_code(&syntax, false)))
         }
     }
 }
@@ -419,12 +438,8 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
             stdout.extend_from_slice(&project.encodings.bytes(file, output.unwrap_or(original)));
         }
     }
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        if let Err(error) = out.write_all(&stdout).and_then(|()| out.flush()) {
-            failed_writes.push(format!("cannot write to standard output: {error}"));
-        }
+    if let Err(failure) = write_to_stdout(&stdout) {
+        failed_writes.push(failure);
     }
     emit_to_stderr(db, &diagnostics, format);
     for failure in &failed_writes {
@@ -499,6 +514,28 @@ fn partial_write(project: &LoadedProject, settings: Settings) -> Option<Diagnost
     )
 }
 
+/// Writes a command's output on stdout, the only way any command does. A reader that went
+/// away (`| head`) is a failed write to report, as for a file; `print!` would panic.
+fn write_to_stdout(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|error| format!("cannot write to standard output: {error}"))
+}
+
+/// `code`, unless the command's output could not be written: that is reported and exits
+/// 1, as `transform` does for a file it cannot write.
+fn exit_code_after_printing(printed: Result<(), String>, code: ExitCode) -> ExitCode {
+    match printed {
+        Ok(()) => code,
+        Err(failure) => {
+            eprintln!("awaitify: {failure}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// The process is about to exit, which frees everything at once; dropping the
 /// database's hundreds of thousands of nodes one by one would only add time.
 fn leak_at_exit(project: LoadedProject) {
@@ -545,14 +582,14 @@ fn equiv(left: &str, right: &str) -> Result<ExitCode, String> {
         _ => awaitify_equiv::files_equivalent(&db, a, b),
     };
     match result {
-        awaitify_equiv::Equivalence::Equivalent => {
-            println!("equivalent");
-            Ok(ExitCode::SUCCESS)
-        }
-        awaitify_equiv::Equivalence::Different(difference) => {
-            print!("{}", awaitify_equiv::render_difference(&db, &difference));
-            Ok(ExitCode::from(1))
-        }
+        awaitify_equiv::Equivalence::Equivalent => Ok(exit_code_after_printing(
+            write_to_stdout(b"equivalent\n"),
+            ExitCode::SUCCESS,
+        )),
+        awaitify_equiv::Equivalence::Different(difference) => Ok(exit_code_after_printing(
+            write_to_stdout(awaitify_equiv::render_difference(&db, &difference).as_bytes()),
+            ExitCode::from(1),
+        )),
     }
 }
 
@@ -593,8 +630,44 @@ fn unified_diff(project: &LoadedProject, file: File, original: &str, output: &st
     similar::TextDiff::from_lines(original, output)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{relative}"), &format!("b/{relative}"))
+        .header(
+            &diff_header_name(&format!("a/{relative}")),
+            &diff_header_name(&format!("b/{relative}")),
+        )
         .to_string()
+}
+
+/// A file name on a `---`/`+++` line, written as `git diff` writes it (non-ASCII kept as
+/// is) so that `patch -p1` and `git apply` both read it back. `patch` ends a plain name at
+/// its first space unless a TAB follows the name, so a name with spaces gets one; a name a
+/// TAB cannot delimit (one holding a tab, a newline, a quote or a backslash) is C-quoted.
+fn diff_header_name(name: &str) -> String {
+    if name
+        .chars()
+        .any(|c| c == '"' || c == '\\' || c.is_control())
+    {
+        let mut quoted = String::from('"');
+        for c in name.chars() {
+            match c {
+                '"' => quoted.push_str("\\\""),
+                '\\' => quoted.push_str("\\\\"),
+                '\t' => quoted.push_str("\\t"),
+                '\n' => quoted.push_str("\\n"),
+                c if c.is_control() => {
+                    for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                        quoted.push_str(&format!("\\{byte:03o}"));
+                    }
+                }
+                c => quoted.push(c),
+            }
+        }
+        quoted.push('"');
+        quoted
+    } else if name.contains(' ') {
+        format!("{name}\t")
+    } else {
+        name.to_string()
+    }
 }
 
 fn sort_diagnostics(project: &LoadedProject, diagnostics: &mut [Diagnostic]) {

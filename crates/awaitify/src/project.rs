@@ -13,7 +13,7 @@
 //! `unreadable-file` diagnostic and is never written; neither is any function in it that
 //! would need to become async, nor (transitively) what it calls.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use awaitify_db::{File, RootDatabase};
 use awaitify_diagnostics::{Code, Diagnostic, Label};
@@ -32,8 +32,10 @@ pub struct LoadedProject {
     pub encodings: Encodings,
 }
 
-/// Reads the project that `path` names.
-pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject, String> {
+/// Reads the project that `path` names. `out_dir`, where `transform --out-dir` writes, is
+/// not part of it, however it is spelled, and may not be its root (see
+/// [`skipped_out_dir`]).
+pub fn load_project(path: &Path, out_dir: Option<&Path>) -> Result<LoadedProject, String> {
     let absolute =
         std::path::absolute(path).map_err(|error| format!("{}: {error}", path.display()))?;
     let metadata =
@@ -47,7 +49,6 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
             .unwrap_or_else(|| PathBuf::from("/"))
     };
     let mut paths = Vec::new();
-    let exclude = exclude.and_then(|exclude| std::path::absolute(exclude).ok());
     let roots = module_roots(&root);
     // Inside a package, the whole outermost package is read (not written), so that
     // `from ..util import f` and `from app.util import f` reach the modules they name.
@@ -58,6 +59,10 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
             .unwrap_or(&root)
             .to_path_buf(),
         _ => root.clone(),
+    };
+    let exclude = match out_dir {
+        Some(out_dir) => skipped_out_dir(&root, &scanned, out_dir)?,
+        None => None,
     };
     collect_python_files(&scanned, exclude.as_deref(), &mut paths);
     if !metadata.is_dir() && !paths.contains(&absolute) {
@@ -100,6 +105,76 @@ pub fn load_project(path: &Path, exclude: Option<&Path>) -> Result<LoadedProject
         diagnostics,
         encodings,
     })
+}
+
+/// The directory the scan of `scanned` must skip because it is `out_dir`, the output
+/// directory of the project rooted at `root`. It is spelled as the scan spells the
+/// directories it walks, so it is recognised however it was written: `out`, `./out/`,
+/// `app/../app/out`, or a symbolic link to it. `None` when the scan never meets it.
+///
+/// It is a usage error for `out_dir` to be `root`, where every copy would be written over
+/// its own source, or a directory that holds `root`, where the copies would land among
+/// the sources (and skipping it would skip them all).
+pub fn skipped_out_dir(
+    root: &Path,
+    scanned: &Path,
+    out_dir: &Path,
+) -> Result<Option<PathBuf>, String> {
+    let resolve =
+        |path: &Path| resolve_path(path).map_err(|error| format!("{}: {error}", path.display()));
+    let (resolved, resolved_root) = (resolve(out_dir)?, resolve(root)?);
+    if resolved == resolved_root {
+        return Err(format!(
+            "--out-dir {} is the project directory {}: the output would overwrite the \
+             sources (`transform --write` rewrites them in place)",
+            out_dir.display(),
+            root.display()
+        ));
+    }
+    if resolved_root.starts_with(&resolved) {
+        return Err(format!(
+            "--out-dir {} holds the project directory {}: the output would be written \
+             among the sources; choose a directory outside it",
+            out_dir.display(),
+            root.display()
+        ));
+    }
+    Ok(resolved
+        .strip_prefix(resolve(scanned)?)
+        .ok()
+        .map(|below| scanned.join(below)))
+}
+
+/// `path` made absolute with `.`, `..` and symbolic links resolved, even where it does
+/// not exist yet: its nearest existing ancestor is canonicalized and the rest appended.
+/// Every spelling of one directory (`p`, `./p/`, `p/../p`, a link to `p`) comes out equal.
+fn resolve_path(path: &Path) -> std::io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut last_error = None;
+    for existing in absolute.ancestors() {
+        let mut resolved = match std::fs::canonicalize(existing) {
+            Ok(resolved) => resolved,
+            Err(error) => {
+                last_error = Some(error);
+                continue;
+            }
+        };
+        let missing = absolute
+            .strip_prefix(existing)
+            .expect("an ancestor is a prefix of its path");
+        for component in missing.components() {
+            match component {
+                // Nothing missing is a link, so `..` just drops the name before it.
+                Component::ParentDir => {
+                    resolved.pop();
+                }
+                Component::Normal(name) => resolved.push(name),
+                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            }
+        }
+        return Ok(resolved);
+    }
+    Err(last_error.unwrap_or_else(|| std::io::ErrorKind::NotFound.into()))
 }
 
 /// Where module names start. A root that is itself a package (it holds `__init__.py`)

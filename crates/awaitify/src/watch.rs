@@ -15,7 +15,7 @@ use awaitify_db::{File, RootDatabase};
 use awaitify_diagnostics::Diagnostic;
 use awaitify_rewrite::Settings;
 
-use crate::project::{python_files, read_source, undecodable};
+use crate::project::{python_files, read_source, skipped_out_dir, undecodable};
 use crate::source::Encodings;
 
 /// What one round of re-analysis found.
@@ -32,6 +32,8 @@ pub struct Watcher {
     pub db: RootDatabase,
     root: PathBuf,
     out_dir: Option<PathBuf>,
+    /// `out_dir` as the scan of `root` spells it, when it lies inside the project.
+    skipped: Option<PathBuf>,
     settings: Settings,
     seen: BTreeMap<PathBuf, SystemTime>,
     /// How each file was read, to write it back the same way.
@@ -42,12 +44,20 @@ pub struct Watcher {
 
 impl Watcher {
     /// Starts watching `root`; nothing is analysed until the first [`Watcher::poll`].
+    /// An `out_dir` that is `root` or holds it is refused (`InvalidInput`), as for
+    /// `transform`.
     pub fn new(
         root: &Path,
         out_dir: Option<&Path>,
         rules: awaitify_rewrite::RuleSet,
     ) -> std::io::Result<Watcher> {
         let root = std::path::absolute(root)?;
+        let skipped = match out_dir {
+            Some(out_dir) => skipped_out_dir(&root, &root, out_dir).map_err(|message| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+            })?,
+            None => None,
+        };
         let out_dir = out_dir.map(std::path::absolute).transpose()?;
         let db = RootDatabase::new(vec![root.clone()]);
         let settings = Settings::new(&db, rules);
@@ -55,6 +65,7 @@ impl Watcher {
             db,
             root,
             out_dir,
+            skipped,
             settings,
             seen: BTreeMap::new(),
             encodings: Encodings::default(),
@@ -67,7 +78,7 @@ impl Watcher {
     pub fn poll(&mut self) -> Option<Report> {
         let start = Instant::now();
         let current: BTreeMap<PathBuf, SystemTime> =
-            python_files(&self.root, self.out_dir.as_deref())
+            python_files(&self.root, self.skipped.as_deref())
                 .into_iter()
                 .filter_map(|path| {
                     let modified = std::fs::metadata(&path)

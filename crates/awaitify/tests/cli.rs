@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use tempfile::TempDir;
@@ -42,21 +42,52 @@ impl Run {
     }
 }
 
+/// `awaitify ARGS...` with `cwd` as the working directory, ready to run.
+fn awaitify_command<I, S>(cwd: &Path, args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut command = Command::new(env!("CARGO_BIN_EXE_awaitify"));
+    command.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    command
+}
+
 /// Runs `awaitify ARGS...` with `cwd` as the working directory.
 fn awaitify<I, S>(cwd: &Path, args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let output = Command::new(env!("CARGO_BIN_EXE_awaitify"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
+    let output = awaitify_command(cwd, args)
         .output()
         .expect("the awaitify binary runs");
     Run {
         code: output.status.code().expect("awaitify exited normally"),
         stdout: output.stdout,
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Runs `awaitify ARGS...` with a reader that takes the first bytes of stdout and then
+/// closes it, as `awaitify ... | head -c 10` does; `stdout` holds those bytes.
+fn awaitify_into_closed_pipe(cwd: &Path, args: &[&str]) -> Run {
+    use std::io::Read;
+    let mut child = awaitify_command(cwd, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the awaitify binary runs");
+    let mut first_bytes = vec![0; 10];
+    let mut stdout = child.stdout.take().unwrap();
+    stdout
+        .read_exact(&mut first_bytes)
+        .expect("awaitify prints something");
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().expect("awaitify exited normally"),
+        stdout: first_bytes,
         stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
     }
 }
@@ -418,6 +449,86 @@ fn out_dir_inside_the_project_is_skipped() {
     );
 }
 
+/// OUT inside DIR is recognised however it is spelled, so no spelling reads an earlier
+/// output back in as part of the project.
+#[test]
+fn out_dir_inside_the_project_is_skipped_however_it_is_spelled() {
+    let dir = project(&[("app/helpers.py", HELPERS.as_bytes())]);
+    std::os::unix::fs::symlink("app/out", dir.path().join("link")).unwrap();
+    for out in ["app/out", "./app/out/", "app/../app/out", "link"] {
+        awaitify(dir.path(), ["transform", "app", "--out-dir", out]).assert_code(0);
+        assert_eq!(
+            file_names(&dir.path().join("app")),
+            ["helpers.py", "out/helpers.py"],
+            "--out-dir {out}"
+        );
+    }
+}
+
+/// OUT may not be the project directory itself, whichever way it is spelled (through
+/// `..` or a symbolic link too), nor a directory that holds it: the copies would be
+/// written over the sources or among them. That is a usage error (exit 2) that says to
+/// use `--write`, and nothing is written. For `transform FILE` the project directory is
+/// the one holding FILE; `watch` refuses the same.
+#[test]
+fn out_dir_that_is_the_project_itself_is_a_usage_error() {
+    let dir = project(&[("p/helpers.py", HELPERS.as_bytes())]);
+    let absolute = dir.path().join("p");
+    // Outside the project, so that its snapshot does not follow the link.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let link = elsewhere.path().join("link");
+    std::os::unix::fs::symlink(&absolute, &link).unwrap();
+    let before = snapshot(dir.path());
+    let cases: &[&[&str]] = &[
+        &["transform", "p", "--out-dir", "p"],
+        &["transform", "p", "--out-dir", "./p/"],
+        &["transform", "p", "--out-dir", "p/../p"],
+        &["transform", "p", "--out-dir", arg(&absolute)],
+        &["transform", "p", "--out-dir", arg(&link)],
+        &["transform", "p/helpers.py", "--out-dir", "p"],
+        &["transform", "p", "--diff", "--out-dir", "p/../p"],
+    ];
+    for args in cases {
+        let run = awaitify(dir.path(), *args);
+        assert_eq!(run.code, 2, "awaitify {args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("is the project directory") && run.stderr.contains("--write"),
+            "awaitify {args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "awaitify {args:?}: {}", run.stdout());
+        assert_eq!(snapshot(dir.path()), before, "awaitify {args:?} wrote");
+    }
+
+    let holds = awaitify(dir.path(), ["transform", "p", "--out-dir", "."]);
+    holds.assert_code(2);
+    assert!(
+        holds.stderr.contains("holds the project directory"),
+        "{}",
+        holds.stderr
+    );
+    assert_eq!(snapshot(dir.path()), before, "the sources are untouched");
+
+    // `watch` runs until stopped, so a run still going has accepted its arguments.
+    let mut watch = awaitify_command(dir.path(), ["watch", "p", "--out-dir", "p/../p"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the awaitify binary runs");
+    let deadline = SystemTime::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = watch.try_wait().unwrap() {
+            break status;
+        }
+        if SystemTime::now() > deadline {
+            watch.kill().unwrap();
+            panic!("watch accepted its project directory as --out-dir");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(snapshot(dir.path()), before, "watch wrote nothing");
+}
+
 /// A file that cannot be written (OUT lies below a regular file) is an error: exit 1,
 /// with the path in the message.
 #[test]
@@ -549,6 +660,63 @@ fn diff_with_write_prints_and_writes() {
         read_string(dir.path().join("helpers.py")),
         HELPERS_REWRITTEN
     );
+}
+
+/// A name with spaces ends with a TAB on the `---`/`+++` lines, and one with a quote is
+/// C-quoted, as `git diff` writes them: otherwise `patch` would stop the name at its first
+/// space. Both `patch -p1` and `git apply` apply the diff.
+#[test]
+fn diff_names_with_spaces_or_quotes_apply_with_patch_and_git_apply() {
+    let files: &[(&str, &[u8])] = &[("my pages/home.py", SLEEPS), ("say \"hi\".py", SLEEPS)];
+    let dir = project(files);
+    let run = awaitify(dir.path(), ["transform", ".", "--diff"]);
+    run.assert_code(0);
+    let stdout = run.stdout();
+    assert!(
+        stdout.contains("--- a/my pages/home.py\t\n+++ b/my pages/home.py\t\n"),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("--- \"a/say \\\"hi\\\".py\"\n+++ \"b/say \\\"hi\\\".py\"\n"),
+        "{stdout:?}"
+    );
+
+    let applications: [&[&str]; 2] = [&["patch", "-p1"], &["git", "apply"]];
+    for tool in applications {
+        let copy = project(files);
+        // `git apply` applies paths from the top of the repository it runs in, so the
+        // copy is made one rather than left inside whatever holds the temporary directory.
+        let init = Command::new("git")
+            .args(["init", "--quiet"])
+            .current_dir(copy.path())
+            .status()
+            .expect("git runs");
+        assert!(init.success());
+        let mut child = Command::new(tool[0])
+            .args(&tool[1..])
+            .current_dir(copy.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("{tool:?} runs: {error}"));
+        {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(stdout.as_bytes())
+                .unwrap();
+        }
+        assert!(child.wait().unwrap().success(), "{tool:?} applies the diff");
+        for (name, _) in files {
+            assert_eq!(
+                read(copy.path().join(name)),
+                SLEEPS_REWRITTEN,
+                "{tool:?} {name}"
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -918,6 +1086,49 @@ fn check_github_output() {
     );
 }
 
+/// A reader that stops early (`| head`, a `less` that is quit) closes stdout while a
+/// command is still printing. Every command then reports it as it would any output it
+/// cannot write, and exits 1; none panics.
+#[test]
+fn a_closed_stdout_is_reported_and_exits_1() {
+    // Each command prints well over a pipe's 64 KiB, so it is still printing when the
+    // reader goes away.
+    let functions: String = (0..3000)
+        .map(|i| format!("def f{i}():\n    time.sleep(1)\nf{i}()\n"))
+        .collect();
+    let ambiguous_calls = "p(1)\n".repeat(1000);
+    let dir = project(&[
+        ("big.py", format!("import time\n{functions}").as_bytes()),
+        (
+            "ambiguous.py",
+            format!(
+                "import os, time\nif os.environ:\n    p = time.sleep\nelse:\n    p = print\n\
+                 {ambiguous_calls}"
+            )
+            .as_bytes(),
+        ),
+    ]);
+    let commands: &[&[&str]] = &[
+        &["transform", "big.py"],
+        &["hir", "big.py"],
+        &["callgraph", ".", "--format", "json"],
+        &["callgraph", ".", "--format", "dot"],
+        &["check", ".", "--output-format", "json"],
+        &["check", ".", "--output-format", "github"],
+    ];
+    for args in commands {
+        let run = awaitify_into_closed_pipe(dir.path(), args);
+        assert_eq!(run.code, 1, "awaitify {args:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("awaitify: cannot write to standard output: Broken pipe"),
+            "awaitify {args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 11. Warnings and --strict
 // ---------------------------------------------------------------------------------------
@@ -1157,6 +1368,26 @@ fn hir_reports_syntax_errors() {
     let run = awaitify(dir.path(), ["hir", "bad.py"]);
     run.assert_code(1);
     assert!(run.stderr.contains("AW001"), "{}", run.stderr);
+}
+
+/// `hir` takes one file. A directory, with Python files or without, is a usage error
+/// that says so, rather than one file of it printed without its name.
+#[test]
+fn hir_on_a_directory_is_a_usage_error() {
+    let dir = project(&[("app/a_helpers.py", b"x = 1\n"), ("app/main.py", SLEEPS)]);
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    for directory in ["app", "empty"] {
+        let run = awaitify(dir.path(), ["hir", directory]);
+        run.assert_code(2);
+        assert!(run.stdout.is_empty(), "{}", run.stdout());
+        assert!(
+            run.stderr.contains(&format!(
+                "{directory} is a directory: `hir` takes one Python file"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
