@@ -258,7 +258,15 @@ pub struct AttributeStore {
 
 /// The names a `from m import *` binds, as the caller knows them.
 pub enum StarNames {
+    /// Exactly these names.
     Names(Vec<Name>),
+    /// Some of these names, which ones unknown (a project module whose `__all__` is
+    /// computed or changed in ways awaitify does not follow): each is bound on one path
+    /// and left as it was on the other, so a name bound before the import is ambiguous
+    /// after it.
+    Possible(Vec<Name>),
+    /// Names that cannot be known (a module outside the project): not a binding of any
+    /// name, only a fallback for names nothing else binds.
     Opaque,
 }
 
@@ -1582,16 +1590,17 @@ impl<'a> Builder<'a> {
         site: BindingSite,
     ) {
         match (self.star_names)(module, level) {
-            StarNames::Names(names) => {
-                for name in names {
-                    let kind = BindingKind::ImportFrom {
-                        module: module.cloned(),
-                        level,
-                        name: name.clone(),
-                        star: true,
-                    };
-                    self.bind(&name, kind, body_id, site);
-                }
+            StarNames::Names(names) => self.bind_star_names(body_id, module, level, site, names),
+            StarNames::Possible(names) => {
+                let reachable = self.flow().reachable;
+                let checkpoint = self.flow().checkpoint();
+                self.bind_star_names(body_id, module, level, site, names);
+                let bound = self.take_branch(checkpoint);
+                let untouched = self.take_branch(checkpoint);
+                let flow = self.flow();
+                flow.merge(&[bound, untouched]);
+                flow.release();
+                flow.reachable = reachable;
             }
             StarNames::Opaque => {
                 let scope = self.current_scope();
@@ -1607,6 +1616,25 @@ impl<'a> Builder<'a> {
                 });
                 self.index.scopes[scope].opaque_star.get_or_insert(binding);
             }
+        }
+    }
+
+    fn bind_star_names(
+        &mut self,
+        body_id: BodyId,
+        module: Option<&Name>,
+        level: u32,
+        site: BindingSite,
+        names: Vec<Name>,
+    ) {
+        for name in names {
+            let kind = BindingKind::ImportFrom {
+                module: module.cloned(),
+                level,
+                name: name.clone(),
+                star: true,
+            };
+            self.bind(&name, kind, body_id, site);
         }
     }
 

@@ -5,7 +5,7 @@
 //! - [`project_modules`] (project): module name -> file, the first root winning, so a
 //!   local `time.py` or `time/__init__.py` shadows the standard library.
 //! - [`module_exports`]: the names a `from m import *` takes, read from the module's
-//!   top-level statements only.
+//!   top-level statements, and whether anything else in the file may change `__all__`.
 //! - [`semantic_index`]: scopes, symbols, bindings and use-def ([`index`]).
 //! - [`module_symbols`]: the summary other files resolve against: each global name's
 //!   bindings, each class's bases and members, each function's decorators. It is equal
@@ -51,7 +51,9 @@ use std::sync::Arc;
 
 use awaitify_db::{Db, File, ModuleName, module_name};
 use awaitify_hir::file_hir;
-use awaitify_hir::hir::{BodyId, Expr, FileHir, Literal, Name, Stmt, StmtId};
+use awaitify_hir::hir::{
+    BodyId, Expr, ExprContext, ExprId, FileHir, Literal, Name, Operator, Stmt, StmtId, UnaryOp,
+};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use index::{SemanticIndex, StarNames};
@@ -127,28 +129,31 @@ pub fn absolute_module_name(
     (!name.is_empty()).then_some(name)
 }
 
-/// The names a module offers to `from m import *`, before following its own star
-/// imports: `__all__` when it is a literal list or tuple of strings, else every
-/// top-level name that does not start with `_`.
+/// What a module's `__all__` holds once its top level has run, as far as awaitify knows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ModuleExports {
-    pub all: Option<Box<[Name]>>,
-    pub names: Box<[Name]>,
-    pub star_imports: Box<[(Option<Name>, u32)]>,
+pub enum DunderAll {
+    /// Never bound: a star import takes every top-level name not starting with `_`.
+    #[default]
+    Absent,
+    /// Built from literal strings on the module's own top level, outside any `if`, loop,
+    /// `try` or `with`: `__all__ = [...]`, `__all__ += [...]`, `__all__ + [...]`, and
+    /// `append`/`extend`/`insert` with literal arguments (`sort`, `reverse`), applied in
+    /// source order.
+    Known(Box<[Name]>),
+    /// Bound or changed in a way awaitify does not follow: a computed value, `remove`,
+    /// `pop`, `del __all__[...]`, `__all__[i] = ...`, an argument that is not a literal,
+    /// a change inside a function, a branch or a loop, or the list handed on as a value.
+    Unknown,
 }
 
-impl ModuleExports {
-    pub fn public_names(&self) -> Vec<Name> {
-        match &self.all {
-            Some(all) => all.to_vec(),
-            None => self
-                .names
-                .iter()
-                .filter(|name| !name.starts_with('_'))
-                .cloned()
-                .collect(),
-        }
-    }
+/// The names a module offers to `from m import *`, before following its own star
+/// imports: what its `__all__` holds, else every top-level name that does not start
+/// with `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModuleExports {
+    pub all: DunderAll,
+    pub names: Box<[Name]>,
+    pub star_imports: Box<[(Option<Name>, u32)]>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -159,26 +164,72 @@ pub fn module_exports(db: &dyn Db, file: File) -> Arc<ModuleExports> {
         names: Vec::new(),
         seen: FxHashSet::default(),
         all: None,
+        all_computed: false,
+        all_escapes: false,
+        accounted: FxHashSet::default(),
+        depth: 0,
         star_imports: Vec::new(),
     };
     collector.block(&hir.module.block);
+    let all = if collector.all_computed || collector.all_escapes || collector.dunder_all_escapes() {
+        DunderAll::Unknown
+    } else {
+        match collector.all {
+            Some(all) => DunderAll::Known(all.into_boxed_slice()),
+            None => DunderAll::Absent,
+        }
+    };
     Arc::new(ModuleExports {
-        all: collector.all.map(Vec::into_boxed_slice),
+        all,
         names: collector.names.into_boxed_slice(),
         star_imports: collector.star_imports.into_boxed_slice(),
     })
 }
 
+/// Methods of a list that only read it.
+const READING_LIST_METHODS: &[&str] = &["count", "index", "copy"];
+
+/// Builtins that only read the list passed to them.
+const READING_BUILTINS: &[&str] = &[
+    "all",
+    "any",
+    "enumerate",
+    "frozenset",
+    "iter",
+    "len",
+    "list",
+    "print",
+    "repr",
+    "reversed",
+    "set",
+    "sorted",
+    "str",
+    "tuple",
+];
+
 struct ExportCollector<'a> {
     hir: &'a FileHir,
     names: Vec<Name>,
     seen: FxHashSet<Name>,
+    /// `__all__` as the straight-line top level has built it so far.
     all: Option<Vec<Name>>,
+    /// The last binding of `__all__` so far had a value awaitify cannot compute.
+    all_computed: bool,
+    /// `__all__` is bound by something other than an assignment (`def`, an import).
+    all_escapes: bool,
+    /// The `__all__` names of the module body that the straight-line top level accounts
+    /// for; every other mention is checked by [`Self::dunder_all_escapes`].
+    accounted: FxHashSet<ExprId>,
+    /// How many blocks (`if`, loops, `try`, `with`, `match`) the walk is inside.
+    depth: u32,
     star_imports: Vec<(Option<Name>, u32)>,
 }
 
 impl ExportCollector<'_> {
     fn add(&mut self, name: &Name) {
+        if name == "__all__" {
+            self.all_escapes = true;
+        }
         if self.seen.insert(name.clone()) {
             self.names.push(name.clone());
         }
@@ -190,12 +241,20 @@ impl ExportCollector<'_> {
         }
     }
 
-    fn target(&mut self, expr: awaitify_hir::hir::ExprId) {
+    fn nested_block(&mut self, block: &[StmtId]) {
+        self.depth += 1;
+        self.block(block);
+        self.depth -= 1;
+    }
+
+    fn target(&mut self, expr: ExprId) {
         let body = &self.hir.module;
         match &body.exprs[expr] {
             Expr::Name { id, .. } => {
                 let id = id.clone();
-                self.add(&id);
+                if self.seen.insert(id.clone()) {
+                    self.names.push(id);
+                }
             }
             Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
                 for element in elts.clone().iter() {
@@ -207,48 +266,262 @@ impl ExportCollector<'_> {
         }
     }
 
-    fn string_list(&self, expr: awaitify_hir::hir::ExprId) -> Option<Vec<Name>> {
-        let body = &self.hir.module;
-        match &body.exprs[expr] {
-            Expr::List { elts, .. } | Expr::Tuple { elts, .. } => elts
-                .iter()
-                .map(|element| match &body.exprs[*element] {
-                    Expr::Literal(Literal::Str(text)) => Some(Name::from(&**text)),
-                    _ => None,
-                })
-                .collect(),
+    fn is_dunder_all(&self, expr: ExprId) -> bool {
+        matches!(&self.hir.module.exprs[expr], Expr::Name { id, .. } if id == "__all__")
+    }
+
+    fn string(&self, expr: ExprId) -> Option<Name> {
+        match &self.hir.module.exprs[expr] {
+            Expr::Literal(Literal::Str(text)) => Some(Name::from(&**text)),
             _ => None,
         }
+    }
+
+    /// The strings `expr` evaluates to when it is a literal list or tuple of strings, a
+    /// `+` of such values, or `__all__` itself while it is known.
+    fn string_list(&mut self, expr: ExprId) -> Option<Vec<Name>> {
+        let body = &self.hir.module;
+        match &body.exprs[expr] {
+            Expr::List { elts, .. } | Expr::Tuple { elts, .. } => {
+                elts.iter().map(|element| self.string(*element)).collect()
+            }
+            Expr::BinOp {
+                left,
+                op: Operator::Add,
+                right,
+            } => {
+                let mut names = self.string_list(*left)?;
+                names.extend(self.string_list(*right)?);
+                Some(names)
+            }
+            Expr::Name { id, .. } if id == "__all__" && !self.all_computed => {
+                let names = self.all.clone()?;
+                self.accounted.insert(expr);
+                Some(names)
+            }
+            _ => None,
+        }
+    }
+
+    /// A plain integer literal, possibly negated.
+    fn integer(&self, expr: ExprId) -> Option<i64> {
+        match &self.hir.module.exprs[expr] {
+            Expr::Literal(Literal::Int(text)) => text.parse().ok(),
+            Expr::UnaryOp {
+                op: UnaryOp::USub,
+                operand,
+            } => self.integer(*operand).map(|value| -value),
+            _ => None,
+        }
+    }
+
+    /// `__all__ = value` (or annotated) on the straight-line top level.
+    fn assign_all(&mut self, target: ExprId, value: ExprId) {
+        self.accounted.insert(target);
+        let names = self.string_list(value);
+        self.all_computed = names.is_none();
+        self.all = names;
+    }
+
+    /// `__all__.method(...)` as a statement on the straight-line top level.
+    fn mutate_all(&mut self, call: ExprId) {
+        let body = &self.hir.module;
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+        } = &body.exprs[call]
+        else {
+            return;
+        };
+        let Expr::Attribute {
+            value: receiver,
+            attr,
+            ..
+        } = &body.exprs[*func]
+        else {
+            return;
+        };
+        // A method that only reads it is checked with every other mention.
+        if !self.is_dunder_all(*receiver) || READING_LIST_METHODS.contains(&attr.as_str()) {
+            return;
+        }
+        self.accounted.insert(*receiver);
+        let applied = keywords.is_empty()
+            && match (attr.as_str(), &args[..]) {
+                ("append", [name]) => self
+                    .string(*name)
+                    .is_some_and(|name| self.all.as_mut().map(|all| all.push(name)).is_some()),
+                ("extend", [names]) => self
+                    .string_list(*names)
+                    .is_some_and(|names| self.all.as_mut().map(|all| all.extend(names)).is_some()),
+                ("insert", [index, name]) => match (self.integer(*index), self.string(*name)) {
+                    (Some(index), Some(name)) => self
+                        .all
+                        .as_mut()
+                        .map(|all| {
+                            // As `list.insert` clamps its index.
+                            let length = all.len() as i64;
+                            let index = if index < 0 { index + length } else { index };
+                            all.insert(index.clamp(0, length) as usize, name);
+                        })
+                        .is_some(),
+                    _ => false,
+                },
+                // Order does not change which names a star import binds.
+                ("sort" | "reverse", []) => self.all.is_some(),
+                _ => false,
+            };
+        if !applied || self.all_computed {
+            self.all = None;
+            self.all_computed = true;
+        }
+    }
+
+    /// Whether some mention of `__all__` outside what the straight-line top level
+    /// accounts for may bind or change it: a store or `del` anywhere else, a method that
+    /// changes it, or the list handed on as a value (`exports = __all__`,
+    /// `register(__all__)`). Reading it (`len(__all__)`, `"x" in __all__`,
+    /// `for name in __all__`, `__all__ + [...]`) changes nothing.
+    fn dunder_all_escapes(&self) -> bool {
+        for (body_id, body) in self.hir.bodies() {
+            let mut mentions: FxHashSet<ExprId> = body
+                .exprs
+                .iter()
+                .filter(|(expr_id, expr)| {
+                    matches!(expr, Expr::Name { id, .. } if id == "__all__")
+                        && !(body_id == BodyId::Module && self.accounted.contains(expr_id))
+                })
+                .map(|(id, _)| id)
+                .collect();
+            if mentions.is_empty() {
+                continue;
+            }
+            if mentions.iter().any(|id| {
+                !matches!(
+                    body.exprs[*id],
+                    Expr::Name {
+                        ctx: ExprContext::Load,
+                        ..
+                    }
+                )
+            }) {
+                return true;
+            }
+            for (_, expr) in body.exprs.iter() {
+                match expr {
+                    Expr::Attribute { value, attr, .. }
+                        if READING_LIST_METHODS.contains(&attr.as_str()) =>
+                    {
+                        mentions.remove(value);
+                    }
+                    Expr::Subscript {
+                        value,
+                        ctx: ExprContext::Load,
+                        ..
+                    } => {
+                        mentions.remove(value);
+                    }
+                    Expr::Compare {
+                        left, comparators, ..
+                    } => {
+                        mentions.remove(left);
+                        for comparator in comparators.iter() {
+                            mentions.remove(comparator);
+                        }
+                    }
+                    Expr::BinOp { left, right, .. } => {
+                        mentions.remove(left);
+                        mentions.remove(right);
+                    }
+                    Expr::Call {
+                        func,
+                        args,
+                        keywords,
+                    } if keywords.is_empty()
+                        && matches!(&body.exprs[*func], Expr::Name { id, .. }
+                            if READING_BUILTINS.contains(&id.as_str())) =>
+                    {
+                        for arg in args.iter() {
+                            mentions.remove(arg);
+                        }
+                    }
+                    Expr::ListComp { generators, .. }
+                    | Expr::SetComp { generators, .. }
+                    | Expr::DictComp { generators, .. }
+                    | Expr::Generator { generators, .. } => {
+                        for generator in generators.iter() {
+                            mentions.remove(&generator.iter);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            for (_, stmt) in body.stmts.iter() {
+                match stmt {
+                    Stmt::Expr { value: read }
+                    | Stmt::For { iter: read, .. }
+                    | Stmt::If { test: read, .. }
+                    | Stmt::While { test: read, .. }
+                    | Stmt::Assert { test: read, .. } => {
+                        mentions.remove(read);
+                    }
+                    _ => {}
+                }
+            }
+            if !mentions.is_empty() {
+                return true;
+            }
+        }
+        false
     }
 
     fn stmt(&mut self, stmt: StmtId) {
         let hir = self.hir;
         let body = &hir.module;
+        let straight_line = self.depth == 0;
         match &body.stmts[stmt] {
             Stmt::FunctionDef(function) => self.add(&hir.functions[*function].name),
             Stmt::ClassDef(class) => self.add(&hir.classes[*class].name),
             Stmt::Assign { targets, value } => {
+                if straight_line
+                    && let [target] = &targets[..]
+                    && self.is_dunder_all(*target)
+                {
+                    self.assign_all(*target, *value);
+                }
                 for target in targets.iter() {
-                    if matches!(&body.exprs[*target], Expr::Name { id, .. } if id == "__all__") {
-                        self.all = self.string_list(*value);
-                    }
                     self.target(*target);
                 }
             }
-            Stmt::AugAssign { target, value, .. } => {
-                if matches!(&body.exprs[*target], Expr::Name { id, .. } if id == "__all__") {
-                    let more = self.string_list(*value);
-                    if let (Some(all), Some(more)) = (&mut self.all, more) {
-                        all.extend(more);
+            Stmt::AugAssign { target, op, value } => {
+                if straight_line && *op == Operator::Add && self.is_dunder_all(*target) {
+                    self.accounted.insert(*target);
+                    match (self.string_list(*value), &mut self.all) {
+                        (Some(more), Some(all)) if !self.all_computed => all.extend(more),
+                        _ => {
+                            self.all = None;
+                            self.all_computed = true;
+                        }
                     }
                 }
                 self.target(*target);
             }
-            Stmt::AnnAssign {
-                target,
-                value: Some(_),
-                ..
-            } => self.target(*target),
+            Stmt::AnnAssign { target, value, .. } => {
+                if straight_line && self.is_dunder_all(*target) {
+                    match value {
+                        Some(value) => self.assign_all(*target, *value),
+                        // A bare annotation binds nothing.
+                        None => {
+                            self.accounted.insert(*target);
+                        }
+                    }
+                }
+                if value.is_some() {
+                    self.target(*target);
+                }
+            }
+            Stmt::Expr { value } if straight_line => self.mutate_all(*value),
             Stmt::TypeAlias { name, .. } => self.target(*name),
             Stmt::Import { names } => {
                 for alias in names.iter() {
@@ -276,8 +549,8 @@ impl ExportCollector<'_> {
             Stmt::If {
                 body: then, orelse, ..
             } => {
-                self.block(then);
-                self.block(orelse);
+                self.nested_block(then);
+                self.nested_block(orelse);
             }
             Stmt::Try {
                 body: try_body,
@@ -286,12 +559,12 @@ impl ExportCollector<'_> {
                 finalbody,
                 ..
             } => {
-                self.block(try_body);
+                self.nested_block(try_body);
                 for handler in handlers.iter() {
-                    self.block(&handler.body);
+                    self.nested_block(&handler.body);
                 }
-                self.block(orelse);
-                self.block(finalbody);
+                self.nested_block(orelse);
+                self.nested_block(finalbody);
             }
             Stmt::For {
                 target,
@@ -300,16 +573,16 @@ impl ExportCollector<'_> {
                 ..
             } => {
                 self.target(*target);
-                self.block(loop_body);
-                self.block(orelse);
+                self.nested_block(loop_body);
+                self.nested_block(orelse);
             }
             Stmt::While {
                 body: loop_body,
                 orelse,
                 ..
             } => {
-                self.block(loop_body);
-                self.block(orelse);
+                self.nested_block(loop_body);
+                self.nested_block(orelse);
             }
             Stmt::With {
                 items,
@@ -321,11 +594,11 @@ impl ExportCollector<'_> {
                         self.target(vars);
                     }
                 }
-                self.block(with_body);
+                self.nested_block(with_body);
             }
             Stmt::Match { cases, .. } => {
                 for case in cases.iter() {
-                    self.block(&case.body);
+                    self.nested_block(&case.body);
                 }
             }
             _ => {}
@@ -363,30 +636,54 @@ pub fn star_names(db: &dyn Db, file: File, module: Option<&Name>, level: u32) ->
 }
 
 fn collect_star_names(db: &dyn Db, module: &str, visited: &mut FxHashSet<File>) -> StarNames {
-    match resolve_module(db, module) {
-        Some(target) => {
-            if !visited.insert(target) {
-                return StarNames::Names(Vec::new());
-            }
-            let exports = module_exports(db, target);
-            let mut names = exports.public_names();
-            if exports.all.is_none() {
-                for (inner, level) in exports.star_imports.iter() {
-                    let Some(absolute) = absolute_module_name(db, target, inner.as_deref(), *level)
-                    else {
-                        continue;
-                    };
-                    if let StarNames::Names(more) = collect_star_names(db, &absolute, visited) {
-                        names.extend(more.into_iter().filter(|name| !name.starts_with('_')));
-                    }
-                }
-            }
-            StarNames::Names(names)
-        }
-        None => match known_star_names(module) {
+    let Some(target) = resolve_module(db, module) else {
+        return match known_star_names(module) {
             Some(names) => StarNames::Names(names.iter().map(|name| Name::from(*name)).collect()),
             None => StarNames::Opaque,
-        },
+        };
+    };
+    if !visited.insert(target) {
+        return StarNames::Names(Vec::new());
+    }
+    let exports = module_exports(db, target);
+    let unknown = match &exports.all {
+        DunderAll::Known(all) => return StarNames::Names(all.to_vec()),
+        DunderAll::Absent => false,
+        DunderAll::Unknown => true,
+    };
+    // An `__all__` awaitify cannot read may list any name the module binds, private
+    // ones too; without one, a star import takes the public names.
+    let exported = |name: &Name| {
+        if unknown {
+            name != "__all__"
+        } else {
+            !name.starts_with('_')
+        }
+    };
+    let mut names: Vec<Name> = exports
+        .names
+        .iter()
+        .filter(|name| exported(name))
+        .cloned()
+        .collect();
+    let mut possible = unknown;
+    for (inner, level) in exports.star_imports.iter() {
+        let Some(absolute) = absolute_module_name(db, target, inner.as_deref(), *level) else {
+            continue;
+        };
+        match collect_star_names(db, &absolute, visited) {
+            StarNames::Names(more) => names.extend(more.into_iter().filter(exported)),
+            StarNames::Possible(more) => {
+                possible = true;
+                names.extend(more.into_iter().filter(exported));
+            }
+            StarNames::Opaque => {}
+        }
+    }
+    if possible {
+        StarNames::Possible(names)
+    } else {
+        StarNames::Names(names)
     }
 }
 
