@@ -301,6 +301,35 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 .with_primary(Label::new(file, range, "left unchanged"))
                 .with_note("awaiting the first argument alone would no longer evaluate the others, which may have effects; pass them as names or literals"),
             ),
+            Skip::MaybeUnbound { rule, name } => {
+                let index = semantic_index(db, file);
+                let text = match &file_hir(db, file).body(site.body).exprs[*name] {
+                    Expr::Name { id, .. } => id.to_string(),
+                    _ => String::new(),
+                };
+                let mut diagnostic = Diagnostic::new(
+                    Code::AmbiguousName,
+                    format!("`{text}` may be unbound here, so this call may not be `{}`", rule.call),
+                )
+                .with_primary(Label::new(file, range, "left unchanged"))
+                .with_note(format!("on some path `{text}` is deleted or never bound, and this line raises `NameError`; the rewrite would replace `{text}` and run instead"));
+                if let Some(use_id) = index.use_of(site.body, *name) {
+                    for binding in index.reaching(use_id) {
+                        let range = binding_range(db, file, index, *binding);
+                        diagnostic = diagnostic.with_secondary(Label::new(file, range, "bound here"));
+                    }
+                }
+                diagnostics.push(diagnostic);
+            }
+            Skip::PrivateLoopWork { rule, work } => diagnostics.push(
+                Diagnostic::new(
+                    Code::PrivateLoopWork,
+                    format!("`{}` runs a loop that is also given other work", rule.call),
+                )
+                .with_primary(Label::new(file, range, "left unchanged"))
+                .with_secondary(Label::new(work.0, work.1, "work given to a loop from `asyncio.new_event_loop()`"))
+                .with_note("awaiting the coroutine runs it on the page's event loop, where work scheduled on the private loop (tasks, callbacks, futures) would never run; schedule that work with `asyncio.create_task` or `asyncio.get_running_loop()` instead"),
+            ),
             Skip::Invalidated { rule, store } => {
                 let (message, note) = if store.0 == file {
                     (

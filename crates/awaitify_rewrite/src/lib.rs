@@ -226,8 +226,10 @@ where
     // compute every other file's stores on its thread alone.
     files.par_iter().for_each_with(db.clone(), |db, file| {
         seeds::file_external_stores(db, *file);
+        seeds::file_private_loop_work(db, *file);
     });
     seeds::project_external_stores(db);
+    seeds::project_private_loop_work(db);
     finished(Stage::Stores);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         seeds::file_seeds(db, *file, settings);

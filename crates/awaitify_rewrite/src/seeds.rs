@@ -7,7 +7,12 @@
 //!   labels each binding);
 //! - the module attribute it names was reassigned earlier in the file
 //!   (`time.sleep = fake` invalidates `time.sleep` after it), or anywhere in another
-//!   file of the project (which changes the attribute for every module once it runs).
+//!   file of the project (which changes the attribute for every module once it runs);
+//! - the rule replaces the callee and the name it starts from may be unbound on some
+//!   path (`del time`), where the original raises `NameError` and the rewrite would not;
+//! - it runs a coroutine on a loop from `asyncio.new_event_loop()` that is also given
+//!   other work (`loop.create_task(...)`), which would never run on that loop once the
+//!   coroutine is awaited on the page's own.
 
 use std::sync::Arc;
 
@@ -15,6 +20,7 @@ use awaitify_callgraph::{CallSite, file_calls, setattr_arguments};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_source_map;
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId};
+use awaitify_semantic::index::{Fallback, SemanticIndex};
 use awaitify_semantic::{Resolution, Resolver, Target, semantic_index};
 use ruff_text_size::TextRange;
 
@@ -41,6 +47,13 @@ pub enum Skip {
         rule: Rule,
         store: (File, TextRange),
     },
+    /// The rule replaces the callee, and the name `name` it starts from (`time` in
+    /// `time.sleep`) is unbound on some path to the call.
+    MaybeUnbound { rule: Rule, name: ExprId },
+    /// The loop the call runs a coroutine on, from `asyncio.new_event_loop()`, may be
+    /// given other work at `work`: loops are not told apart, so work given to any loop
+    /// from `asyncio.new_event_loop()` in the project counts.
+    PrivateLoopWork { rule: Rule, work: (File, TextRange) },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -78,12 +91,39 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                         .expr(store.expr);
                     (store.file != file || range.end() <= start).then_some((store.file, range))
                 });
-                if rule.action == RuleAction::AwaitArgument
-                    && drops_effects(awaitify_hir::file_hir(db, file).body(site.body), site.expr)
-                {
+                let body = awaitify_hir::file_hir(db, file).body(site.body);
+                if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr) {
                     result
                         .skipped
                         .push((index, Skip::DropsArguments { rule: rule.clone() }));
+                    continue;
+                }
+                // `await f(x)` still evaluates `f`, and raises where the original did;
+                // a replaced or unwrapped callee is no longer evaluated.
+                if rule.action != RuleAction::Await
+                    && let Some(name) =
+                        maybe_unbound_root(semantic_index(db, file), site.body, body, site.expr)
+                {
+                    result.skipped.push((
+                        index,
+                        Skip::MaybeUnbound {
+                            rule: rule.clone(),
+                            name,
+                        },
+                    ));
+                    continue;
+                }
+                if rule.call.starts_with(NEW_EVENT_LOOP)
+                    && let Some(work) = project_private_loop_work(db).first()
+                {
+                    let range = file_source_map(db, work.0).body(work.1).expr(work.2);
+                    result.skipped.push((
+                        index,
+                        Skip::PrivateLoopWork {
+                            rule: rule.clone(),
+                            work: (work.0, range),
+                        },
+                    ));
                     continue;
                 }
                 match store {
@@ -162,6 +202,111 @@ fn drops_effects(body: &Body, call: ExprId) -> bool {
         .chain(keywords.iter().map(|keyword| keyword.value))
         .filter(|expr| Some(*expr) != awaited)
         .any(|expr| !inert(body, expr))
+}
+
+/// The name a call's callee starts from (`time` in `time.sleep(1)`, `loop` in
+/// `loop.run_until_complete(c)`) when some path reaches it unbound: after `del time`, or
+/// past an `except ... as time` handler.
+fn maybe_unbound_root(
+    index: &SemanticIndex,
+    body_id: BodyId,
+    body: &Body,
+    call: ExprId,
+) -> Option<ExprId> {
+    let Expr::Call { func, .. } = &body.exprs[call] else {
+        return None;
+    };
+    let mut expr = *func;
+    loop {
+        match &body.exprs[expr] {
+            Expr::Attribute { value, .. } => expr = *value,
+            Expr::Call { func, .. } => expr = *func,
+            Expr::Name { .. } => break,
+            _ => return None,
+        }
+    }
+    let use_id = index.use_of(body_id, expr)?;
+    (index.uses[use_id].fallback == Fallback::Unbound && !index.reaching(use_id).is_empty())
+        .then_some(expr)
+}
+
+/// The qualified name of a loop made by `asyncio.new_event_loop()`; its methods are
+/// named after it (`asyncio.new_event_loop().create_task`).
+const NEW_EVENT_LOOP: &str = "asyncio.new_event_loop()";
+
+/// Methods of a private loop that give it no work of its own: a coroutine run to
+/// completion is awaited on the page's loop instead, and the rest only ask or close.
+const LOOP_METHODS_WITHOUT_WORK: &[&str] = &[
+    "run_until_complete",
+    "close",
+    "is_closed",
+    "is_running",
+    "get_debug",
+    "set_debug",
+    "time",
+    "shutdown_asyncgens",
+    "shutdown_default_executor",
+];
+
+/// Every place in the project where a loop from `asyncio.new_event_loop()` is given work
+/// besides running a coroutine to completion, in file order.
+#[salsa::tracked(returns(ref))]
+pub fn project_private_loop_work(db: &dyn Db) -> Arc<Vec<(File, BodyId, ExprId)>> {
+    let mut work = Vec::new();
+    for file in db.project().files(db) {
+        work.extend(
+            file_private_loop_work(db, *file)
+                .iter()
+                .map(|(body, expr)| (*file, *body, *expr)),
+        );
+    }
+    Arc::new(work)
+}
+
+/// Where `file` gives a loop from `asyncio.new_event_loop()` work of its own: a call of
+/// one of its other methods (`loop.create_task(c)`, `loop.call_soon(f)`), or the loop
+/// handed on as a value (`asyncio.ensure_future(c, loop=loop)`, `Worker(loop)`), except
+/// to `asyncio.set_event_loop`, which only makes it the current loop.
+#[salsa::tracked(returns(ref))]
+pub(crate) fn file_private_loop_work(db: &dyn Db, file: File) -> Arc<Vec<(BodyId, ExprId)>> {
+    let calls = file_calls(db, file);
+    let is_loop_work = |name: &str| {
+        name.strip_prefix(NEW_EVENT_LOOP)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|method| !LOOP_METHODS_WITHOUT_WORK.contains(&method))
+    };
+    let mut work = Vec::new();
+    for site in &calls.sites {
+        let gives_work = match &site.callee {
+            Resolution::Definite(Target::External(name)) => is_loop_work(name),
+            Resolution::Ambiguous(candidates) => candidates.iter().any(|candidate| {
+                matches!(&candidate.target, Ok(Target::External(name)) if is_loop_work(name))
+            }),
+            _ => false,
+        };
+        if gives_work {
+            work.push((site.body, site.expr));
+        }
+    }
+    let mut made_current = Vec::new();
+    let hir = awaitify_hir::file_hir(db, file);
+    for site in &calls.sites {
+        if matches!(&site.callee, Resolution::Definite(Target::External(name)) if name == "asyncio.set_event_loop")
+            && let Expr::Call { args, .. } = &hir.body(site.body).exprs[site.expr]
+            && let Some(first) = args.first()
+        {
+            made_current.push((site.body, *first));
+        }
+    }
+    for reference in &calls.external_references {
+        if matches!(&reference.target, Target::External(name) if name == NEW_EVENT_LOOP)
+            && !made_current.contains(&(reference.body, reference.expr))
+        {
+            work.push((reference.body, reference.expr));
+        }
+    }
+    work.sort_by_key(|(body, expr)| (*body, expr.into_raw().into_u32()));
+    Arc::new(work)
 }
 
 /// A store to an attribute of something outside the project (`time.sleep = fake`).

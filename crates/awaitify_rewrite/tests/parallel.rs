@@ -35,6 +35,7 @@ const PER_FILE: &[&str] = &[
     "file_resolutions",
     "file_calls",
     "file_external_stores",
+    "file_private_loop_work",
     "file_seeds",
     "file_call_edges",
     "file_rewrite",
@@ -46,6 +47,7 @@ const PROJECT_WIDE: &[(&str, &str)] = &[
     ("class_hierarchy", "file_resolutions"),
     ("project_function_names", "file_resolutions"),
     ("project_external_stores", "file_seeds"),
+    ("project_private_loop_work", "file_seeds"),
     ("async_coloring", "file_rewrite"),
 ];
 
