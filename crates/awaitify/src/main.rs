@@ -310,6 +310,28 @@ fn check_diagnostics(project: &LoadedProject, settings: Settings) -> Vec<Diagnos
                         .any(|label| project.targets.contains(&label.file))
             }),
     );
+    // Asked about some files of the project: a refusal reported elsewhere that leaves one
+    // of their calls blocking concerns them too, with that call labelled.
+    if project.targets.len()
+        < awaitify_db::Db::project(&project.db)
+            .files(&project.db)
+            .len()
+    {
+        for refusal in awaitify_rewrite::explain::refusals_blocking_calls_in(
+            &project.db,
+            settings,
+            &project.targets,
+        ) {
+            let reported = diagnostics.iter().position(|diagnostic| {
+                diagnostic.code == refusal.code && diagnostic.primary == refusal.primary
+            });
+            match reported {
+                Some(index) => diagnostics[index] = refusal,
+                None => diagnostics.push(refusal),
+            }
+        }
+        awaitify_rewrite::sort_diagnostics(&project.db, &mut diagnostics);
+    }
     diagnostics
 }
 

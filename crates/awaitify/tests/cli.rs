@@ -1677,3 +1677,65 @@ fn a_refusal_located_in_another_file_is_reported_for_the_file_it_leaves_blocking
     assert!(run.stderr.contains("AW211"), "{}", run.stderr);
     assert!(run.stderr.contains("other.py"), "{}", run.stderr);
 }
+
+/// `main.py` calls `helpers.nap`, which cannot become async because `worker.py` hands it
+/// to a thread: no label of that refusal is in `main.py`, yet `main.py`'s call keeps
+/// blocking. Asked about `main.py` alone, `check` reports the refusal with that call
+/// labelled, directly and through a helper that stays synchronous because of it; the
+/// report of the whole project is unchanged.
+#[test]
+fn a_refusal_elsewhere_labels_the_calls_of_the_file_asked_about_that_keep_blocking() {
+    let dir = project(&[
+        (
+            "helpers.py",
+            b"import time\n\n\ndef nap():\n    time.sleep(1)\n\n\ndef rest():\n    nap()\n",
+        ),
+        (
+            "worker.py",
+            b"import threading\n\nfrom helpers import nap\n\nthreading.Thread(target=nap).start()\n",
+        ),
+        ("main.py", b"from helpers import nap, rest\n\nnap()\nrest()\n"),
+        ("quiet.py", b"print('nothing blocks here')\n"),
+    ]);
+    let run = awaitify(
+        dir.path(),
+        ["check", "main.py", "--strict", "--output-format", "json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let report = report.as_array().unwrap();
+    assert_eq!(report.len(), 1, "{report:#?}");
+    assert_eq!(report[0]["code"], "AW205");
+    let labelled: Vec<(String, u64)> = report[0]["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|label| label["message"] == "this call keeps blocking")
+        .map(|label| {
+            (
+                label["file"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                label["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        labelled,
+        [("main.py".to_string(), 3)],
+        "the first call of the file"
+    );
+
+    awaitify(dir.path(), ["check", "quiet.py", "--strict"]).assert_code(0);
+    let whole = awaitify(dir.path(), ["check", ".", "--output-format", "json"]);
+    assert!(
+        !String::from_utf8(whole.stdout)
+            .unwrap()
+            .contains("this call keeps blocking"),
+        "the project's own report names no extra calls"
+    );
+}

@@ -13,7 +13,7 @@ use awaitify_semantic::dump::binding_range;
 use awaitify_semantic::resolve::{item_name, target_name};
 use awaitify_semantic::{Resolution, semantic_index};
 use ruff_text_size::TextRange;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::Settings;
 use crate::coloring::{Blocker, Coloring, SiteKey, UnitKey, Why, chain};
@@ -106,30 +106,42 @@ fn root_refusal(coloring: &Coloring, unit: UnitKey) -> Option<UnitKey> {
 }
 
 pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    for (unit, blocker) in &coloring.blocked {
-        let (file, body) = *unit;
-        let cascade = matches!(
-            blocker,
-            Blocker::CallerStaysSync { .. } | Blocker::SharesCallSite { .. }
-        );
-        if cascade && !matches!(coloring.why.get(unit), Some(Why::Seed(_))) {
-            // Implied by the diagnostics of the units it reaches that hold blocking calls.
-            continue;
-        }
-        let name = unit_label(db, *unit);
-        let map = file_source_map(db, file);
-        let hir = file_hir(db, file);
-        let (code, primary, message, note) = match blocker {
+    coloring
+        .blocked
+        .keys()
+        .filter_map(|unit| refusal_diagnostic(db, coloring, *unit))
+        .collect()
+}
+
+/// Whether `unit`'s refusal only follows from another's (a caller or call-site partner
+/// that cannot become async), which that one's diagnostic implies.
+fn is_cascade(coloring: &Coloring, unit: UnitKey) -> bool {
+    matches!(
+        coloring.blocked.get(&unit),
+        Some(Blocker::CallerStaysSync { .. } | Blocker::SharesCallSite { .. })
+    ) && !matches!(coloring.why.get(&unit), Some(Why::Seed(_)))
+}
+
+/// The diagnostic of blocked `unit`'s refusal; `None` for a cascade (see [`is_cascade`]).
+fn refusal_diagnostic(db: &dyn Db, coloring: &Coloring, unit: UnitKey) -> Option<Diagnostic> {
+    let blocker = coloring.blocked.get(&unit)?;
+    if is_cascade(coloring, unit) {
+        return None;
+    }
+    let (file, body) = unit;
+    let name = unit_label(db, unit);
+    let map = file_source_map(db, file);
+    let hir = file_hir(db, file);
+    let (code, primary, message, note) = match blocker {
             Blocker::ClassBody => {
-                let range = match coloring.why.get(unit) {
+                let range = match coloring.why.get(&unit) {
                     Some(Why::Seed(site) | Why::Calls { site, .. } | Why::SharesCallSite { site, .. }) => site_range(db, *site),
-                    None => unit_range(db, *unit),
+                    None => unit_range(db, unit),
                 };
                 (Code::AsyncInClassBody, Label::new(file, range, "this runs while the class is created"), format!("the body of {name} would need to await"), "a class body runs synchronously and cannot contain `await`".to_string())
             }
             Blocker::ImportedModule { importer } => {
-                let range = match coloring.why.get(unit) {
+                let range = match coloring.why.get(&unit) {
                     Some(Why::Seed(site) | Why::Calls { site, .. } | Why::SharesCallSite { site, .. }) => site_range(db, *site),
                     None => TextRange::default(),
                 };
@@ -140,7 +152,7 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
                 };
                 (Code::AwaitInImportedModule, Label::new(file, range, label), format!("{name} would need to await, but the module is imported by `{}`", importer.path(db).display()), "only the main script may use top-level `await`; an imported module's top level runs synchronously".to_string())
             }
-            Blocker::SyncDunder => (Code::AsyncInSyncDunder, Label::new(file, unit_range(db, *unit), "Python, or a library, calls this synchronously"), format!("{name} would need to become async"), "special methods such as `__init__` and `__str__` are called by Python itself, and others (`__html__`, `__json__`) by libraries, none of which await them".to_string()),
+            Blocker::SyncDunder => (Code::AsyncInSyncDunder, Label::new(file, unit_range(db, unit), "Python, or a library, calls this synchronously"), format!("{name} would need to become async"), "special methods such as `__init__` and `__str__` are called by Python itself, and others (`__html__`, `__json__`) by libraries, none of which await them".to_string()),
             Blocker::Property { decorator } => (Code::AsyncInProperty, Label::new(file, map.body(parent_body(hir, body)).expr(*decorator), "a property"), format!("{name} would need to become async"), "reading an attribute cannot await, so a property cannot be a coroutine".to_string()),
             Blocker::Decorator { decorator, name: decorator_name } => (Code::BlockingDecorator, Label::new(file, map.body(parent_body(hir, body)).expr(*decorator), format!("`{decorator_name}` is not known to pass coroutines through")), format!("{name} would need to become async"), "a decorator that caches or calls the function would handle a coroutine object, not its result; add it to `pass-through-decorators` if it returns the function's result unchanged".to_string()),
             Blocker::UsedAsValue { reference } => {
@@ -167,7 +179,7 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             }
             Blocker::GeneratorConsumed { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "consumed here, not iterated directly by a `for` or a comprehension"), format!("the generator {name} would need to become an async generator"), "an async generator can only be consumed by `async for` or an async comprehension".to_string()),
             Blocker::GeneratorClosedLate { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this loop may stop before the generator is exhausted"), format!("the generator {name} would need to become an async generator, but closing it runs cleanup code (a `finally`, `with` or `GeneratorExit` handler, its own or in a generator it iterates) and a loop may abandon it"), "an abandoned generator runs its cleanup when it is dropped; an async generator only when the event loop closes it, after the code that follows the loop".to_string()),
-            Blocker::GeneratorWithoutAsyncForm => (Code::GeneratorConsumedSynchronously, Label::new(file, unit_range(db, *unit), "a generator with `yield from` or `return <value>`"), format!("the generator {name} would need to become an async generator"), "async generators cannot use `yield from` or return a value".to_string()),
+            Blocker::GeneratorWithoutAsyncForm => (Code::GeneratorConsumedSynchronously, Label::new(file, unit_range(db, unit), "a generator with `yield from` or `return <value>`"), format!("the generator {name} would need to become an async generator"), "async generators cannot use `yield from` or return a value".to_string()),
             Blocker::CalledWhereAwaitIsImpossible { site: key } => {
                 let call = site(db, *key);
                 let (code, expr, label, what, note) = match call.context {
@@ -194,46 +206,140 @@ pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic>
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
             Blocker::EscapedModule { site: key, .. } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "its module is handled as a value, so an object awaitify cannot follow may be that module; if this call runs the function it gets a coroutine and does not await it".to_string()),
-            Blocker::ExternalBase { base: Some(base) } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
-            Blocker::ExternalBase { base: None } => (Code::ExternalBase, Label::new(file, unit_range(db, *unit), "a method of a class with a computed base"), format!("{name} would need to become async, but its class has a base awaitify cannot name"), "a base computed when the class is defined may be outside the project and call this method itself, synchronously".to_string()),
+            Blocker::ExternalBase { base: Some(base) } => (Code::ExternalBase, Label::new(file, unit_range(db, unit), format!("a method of a subclass of `{base}`")), format!("{name} would need to become async, but its class inherits from `{base}`"), format!("`{base}` is outside the project and may call this method itself, synchronously")),
+            Blocker::ExternalBase { base: None } => (Code::ExternalBase, Label::new(file, unit_range(db, unit), "a method of a class with a computed base"), format!("{name} would need to become async, but its class has a base awaitify cannot name"), "a base computed when the class is defined may be outside the project and call this method itself, synchronously".to_string()),
             Blocker::UnwritableFile => {
                 let (label, note) = if file.decoded_lossily(db) {
                     ("in a file that cannot be decoded exactly", "a file awaitify cannot decode and encode back byte for byte is never written")
                 } else {
                     ("in a file with syntax errors", "a file that fails to parse is never written")
                 };
-                (Code::CallerStaysSync, Label::new(file, unit_range(db, *unit), label), format!("{name} would need to become async, but its file is not rewritten"), note.to_string())
+                (Code::CallerStaysSync, Label::new(file, unit_range(db, unit), label), format!("{name} would need to become async, but its file is not rewritten"), note.to_string())
             }
             Blocker::SharesCallSite { site: key, partner } => (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), "one call may run either"), format!("{name} would need to become async, but {} cannot", unit_label(db, *partner)), "functions reachable from the same call (overrides) are made async together or not at all".to_string()),
         };
-        let mut diagnostic = Diagnostic::new(code, message)
-            .with_primary(primary)
-            .with_note(note)
-            .with_note("the blocking calls below are left unchanged");
-        if let Blocker::EscapedModule { escape, .. } = blocker {
-            let (escape_file, escape_index) = *escape;
-            let data = &file_calls(db, escape_file).module_escapes[escape_index];
-            let range = file_source_map(db, escape_file)
-                .body(data.body)
-                .expr(data.expr);
-            let label = match data.module {
-                Some(_) => "the module is used as a value here",
-                None => "this may be any module",
-            };
-            diagnostic = diagnostic.with_secondary(Label::new(escape_file, range, label));
-        }
-        if let Blocker::AmbiguousCall { site: key } = blocker {
-            let mut resolver = awaitify_semantic::Resolver::new(db);
-            for label in binding_labels(db, &mut resolver, site(db, *key)) {
-                diagnostic = diagnostic.with_secondary(label);
-            }
-        }
-        for label in chain_labels(db, coloring, *unit) {
+    let mut diagnostic = Diagnostic::new(code, message)
+        .with_primary(primary)
+        .with_note(note)
+        .with_note("the blocking calls below are left unchanged");
+    if let Blocker::EscapedModule { escape, .. } = blocker {
+        let (escape_file, escape_index) = *escape;
+        let data = &file_calls(db, escape_file).module_escapes[escape_index];
+        let range = file_source_map(db, escape_file)
+            .body(data.body)
+            .expr(data.expr);
+        let label = match data.module {
+            Some(_) => "the module is used as a value here",
+            None => "this may be any module",
+        };
+        diagnostic = diagnostic.with_secondary(Label::new(escape_file, range, label));
+    }
+    if let Blocker::AmbiguousCall { site: key } = blocker {
+        let mut resolver = awaitify_semantic::Resolver::new(db);
+        for label in binding_labels(db, &mut resolver, site(db, *key)) {
             diagnostic = diagnostic.with_secondary(label);
         }
-        diagnostics.push(diagnostic);
     }
-    diagnostics
+    for label in chain_labels(db, coloring, unit) {
+        diagnostic = diagnostic.with_secondary(label);
+    }
+    Some(diagnostic)
+}
+
+/// For the files a command was asked about (`check main.py`): each refusal, wherever it
+/// is reported, that leaves one of their calls blocking, with the first such call of each
+/// file labelled. A call keeps blocking when it reaches a function that cannot become
+/// async, directly or through functions that stay synchronous because of it; a refusal
+/// reported in another file would otherwise leave the files asked about looking clean.
+pub fn refusals_blocking_calls_in(
+    db: &dyn Db,
+    settings: Settings,
+    files: &[File],
+) -> Vec<Diagnostic> {
+    let coloring = crate::async_coloring(db, settings);
+    let mut reached = FxHashMap::default();
+    let mut labels: indexmap::IndexMap<UnitKey, Vec<Label>> = indexmap::IndexMap::default();
+    for file in files {
+        let calls = file_calls(db, *file);
+        let map = file_source_map(db, *file);
+        for site in &calls.sites {
+            if site.awaited || site.context != Context::Direct {
+                continue;
+            }
+            for callee in function_units(site) {
+                let Some(blocked) = blocked_unit_reached(db, coloring, callee, &mut reached) else {
+                    continue;
+                };
+                let Some(refusal) = (if is_cascade(coloring, blocked) {
+                    root_refusal(coloring, blocked)
+                } else {
+                    Some(blocked)
+                }) else {
+                    continue;
+                };
+                let sites = labels.entry(refusal).or_default();
+                if !sites.iter().any(|label| label.file == *file) {
+                    let range = map.body(site.body).expr(site.expr);
+                    sites.push(Label::new(*file, range, "this call keeps blocking"));
+                }
+            }
+        }
+    }
+    labels
+        .into_iter()
+        .filter_map(|(refusal, sites)| {
+            let mut diagnostic = refusal_diagnostic(db, coloring, refusal)?;
+            for label in sites {
+                diagnostic = diagnostic.with_secondary(label);
+            }
+            Some(diagnostic)
+        })
+        .collect()
+}
+
+/// The project functions a call may run.
+fn function_units(site: &CallSite) -> impl Iterator<Item = UnitKey> + '_ {
+    site.targets.iter().filter_map(|target| match target {
+        awaitify_semantic::Target::Function { file, function } => {
+            Some((*file, BodyId::Function(*function)))
+        }
+        _ => None,
+    })
+}
+
+/// A blocked unit that calling `unit` runs synchronously: `unit` itself, or one its
+/// synchronous code calls without awaiting. An async unit's callers await it, so the
+/// search stops there.
+fn blocked_unit_reached(
+    db: &dyn Db,
+    coloring: &Coloring,
+    unit: UnitKey,
+    reached: &mut FxHashMap<UnitKey, Option<UnitKey>>,
+) -> Option<UnitKey> {
+    if coloring.blocked.contains_key(&unit) {
+        return Some(unit);
+    }
+    if coloring.colored.contains(&unit) {
+        return None;
+    }
+    if let Some(known) = reached.get(&unit) {
+        return *known;
+    }
+    // Recursion reaches nothing new through a unit being searched.
+    reached.insert(unit, None);
+    let mut found = None;
+    for site in &file_calls(db, unit.0).sites {
+        if site.body != unit.1 || site.awaited || site.context != Context::Direct {
+            continue;
+        }
+        found = function_units(site)
+            .find_map(|callee| blocked_unit_reached(db, coloring, callee, reached));
+        if found.is_some() {
+            break;
+        }
+    }
+    reached.insert(unit, found);
+    found
 }
 
 fn parent_body(hir: &awaitify_hir::hir::FileHir, body: BodyId) -> BodyId {
