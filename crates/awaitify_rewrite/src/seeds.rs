@@ -8,6 +8,7 @@
 //! - the module attribute it names was reassigned earlier in the file
 //!   (`time.sleep = fake` invalidates `time.sleep` after it), or anywhere in another
 //!   file of the project (which changes the attribute for every module once it runs);
+//!   `mock.patch("time.sleep")` counts in its own file only, where it is active;
 //! - the rule replaces the callee and the name it starts from may be unbound on some
 //!   path (`del time`), where the original raises `NameError` and the rewrite would not;
 //! - it runs a coroutine on a loop from `asyncio.new_event_loop()` that is also given
@@ -83,7 +84,7 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                 };
                 let start = map.body(site.body).expr(site.expr).start();
                 let store = stores.iter().find_map(|store| {
-                    if store.qualified != name.as_str() {
+                    if store.qualified != name.as_str() || (store.scoped && store.file != file) {
                         return None;
                     }
                     let range = file_source_map(db, store.file)
@@ -309,6 +310,49 @@ pub(crate) fn file_private_loop_work(db: &dyn Db, file: File) -> Arc<Vec<(BodyId
     Arc::new(work)
 }
 
+/// What a call of `unittest.mock.patch` (or the `mock` package's) replaces.
+enum Patch {
+    /// `patch("time.sleep")`: the attribute by its dotted name.
+    Named(String),
+    /// `patch.object(time, "sleep")`: an attribute of an object.
+    Object { object: ExprId, attribute: String },
+}
+
+/// The attribute a call of `mock.patch` or `mock.patch.object` replaces, when its name is
+/// a literal string.
+fn mock_patch(body: &Body, site: &CallSite) -> Option<Patch> {
+    let Resolution::Definite(Target::External(callee)) = &site.callee else {
+        return None;
+    };
+    let callee = callee.strip_prefix("unittest.").unwrap_or(callee);
+    let Expr::Call { args, keywords, .. } = &body.exprs[site.expr] else {
+        return None;
+    };
+    let argument = |position: usize, keyword: &str| {
+        args.get(position).copied().or_else(|| {
+            keywords
+                .iter()
+                .find(|argument| argument.arg.as_deref() == Some(keyword))
+                .map(|argument| argument.value)
+        })
+    };
+    let literal = |expr: ExprId| match &body.exprs[expr] {
+        Expr::Literal(awaitify_hir::hir::Literal::Str(text)) => Some(text.to_string()),
+        _ => None,
+    };
+    match callee {
+        "mock.patch" => {
+            let target = literal(argument(0, "target")?)?;
+            target.contains('.').then_some(Patch::Named(target))
+        }
+        "mock.patch.object" => Some(Patch::Object {
+            object: argument(0, "target")?,
+            attribute: literal(argument(1, "attribute")?)?,
+        }),
+        _ => None,
+    }
+}
+
 /// A store to an attribute of something outside the project (`time.sleep = fake`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalStore {
@@ -317,6 +361,9 @@ pub struct ExternalStore {
     pub qualified: String,
     pub body: BodyId,
     pub expr: ExprId,
+    /// A `mock.patch` replaces the attribute only while it is active, in its own file's
+    /// `with` block or decorated function: it says nothing about other files' calls.
+    pub scoped: bool,
 }
 
 /// Every store to an attribute of an external module in the project. Ids, not ranges,
@@ -343,11 +390,38 @@ pub(crate) fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalS
             Some((site, object, name))
         })
         .collect();
-    if index.attribute_stores.is_empty() && setattrs.is_empty() {
+    let patches: Vec<(&CallSite, Patch)> = calls
+        .sites
+        .iter()
+        .filter_map(|site| Some((site, mock_patch(hir.body(site.body), site)?)))
+        .collect();
+    if index.attribute_stores.is_empty() && setattrs.is_empty() && patches.is_empty() {
         return Arc::default();
     }
     let mut resolver = Resolver::new(db);
     let mut stores = Vec::new();
+    // `mock.patch("time.sleep")` and `mock.patch.object(time, "sleep")` replace the
+    // attribute while they are active (as a decorator or in a `with`).
+    for (site, patch) in patches {
+        let qualified = match patch {
+            Patch::Named(target) => target,
+            Patch::Object { object, attribute } => {
+                match resolver.resolve_expr(file, site.body, object) {
+                    Resolution::Definite(Target::External(module)) => {
+                        format!("{module}.{attribute}")
+                    }
+                    _ => continue,
+                }
+            }
+        };
+        stores.push(ExternalStore {
+            file,
+            qualified,
+            body: site.body,
+            expr: site.expr,
+            scoped: true,
+        });
+    }
     // `setattr(time, "sleep", fake)` is `time.sleep = fake`.
     for (site, object, name) in setattrs {
         let body = hir.body(site.body);
@@ -360,6 +434,7 @@ pub(crate) fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalS
                 qualified: format!("{module}.{name}"),
                 body: site.body,
                 expr: site.expr,
+                scoped: false,
             });
         }
     }
@@ -377,6 +452,7 @@ pub(crate) fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalS
                 qualified: format!("{module}.{attr}"),
                 body,
                 expr,
+                scoped: false,
             });
         }
     }
