@@ -386,9 +386,16 @@ pub fn await_violations(
                 _ => break,
             }
         }
-        let is_argument = parent.is_some_and(
-            |parent| matches!(&body.exprs[parent], Expr::Call { func, .. } if *func != child),
-        );
+        // Passed to a function that may run it (`asyncio.gather(job())`); a builtin
+        // (`print(job())`) only looks at the coroutine, so that leaves it unawaited.
+        let is_argument = parent.is_some_and(|parent| {
+            matches!(&body.exprs[parent], Expr::Call { func, .. } if *func != child)
+                && !calls.sites.iter().any(|other| {
+                    other.body == site.body
+                        && other.expr == parent
+                        && matches!(other.callee, Resolution::Definite(Target::Builtin(_)))
+                })
+        });
         // `return coroutine()` hands the coroutine to the caller. It counts in any
         // function: a function that returned a coroutine before the rewrite (`def
         // prep(): return work()`) returns it still, and the counts on both sides match.
