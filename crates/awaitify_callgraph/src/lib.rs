@@ -134,6 +134,17 @@ pub struct ModuleEscape {
     pub module: Option<File>,
 }
 
+/// `import tools` where `tools` is not a project module but `src/tools.py` is importable
+/// as `tools` when `src` is on `sys.path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportUnderOtherName {
+    pub body: BodyId,
+    pub stmt: StmtId,
+    /// The name imported, as written (made absolute for a relative import).
+    pub name: Name,
+    pub module: File,
+}
+
 /// The literal text a computed string starts with and ends with: `"on_" + kind` starts
 /// with `on_`; `f"{kind}_page"` ends with `_page`.
 fn literal_ends(body: &Body, expr: ExprId) -> (String, String) {
@@ -212,6 +223,10 @@ pub struct FileCalls {
     pub generators_without_async_form: FxHashSet<FunctionId>,
     /// Project modules this file imports (and so executes), anywhere in it.
     pub imports: IndexSet<File>,
+    /// Imports of a name outside the project that a project module is importable as once
+    /// its folder is on `sys.path` (`import tools` with `src/tools.py`): calls through
+    /// them cannot be followed to that module. Those modules count as imported too.
+    pub imports_under_other_names: Vec<ImportUnderOtherName>,
     /// Lookups by a computed name: which project functions each may fetch or replace.
     pub dynamic_lookups: Vec<DynamicLookup>,
     /// Functions outside the project used as values (`retry(fn, sleep=time.sleep)`),
@@ -1411,12 +1426,32 @@ impl Collector<'_> {
                 }
             }
         };
-        for (_, body) in self.hir.bodies() {
-            for (_, stmt) in body.stmts.iter() {
+        // A name outside the project that a project module may be imported as.
+        let mut under_other_names = Vec::new();
+        let mut other_names = |body: BodyId, stmt: StmtId, name: &str| {
+            if resolve_module(db, name).is_some() {
+                return;
+            }
+            if let Some(modules) = awaitify_semantic::project_module_tails(db).get(name) {
+                for module in modules {
+                    if *module != self.file {
+                        under_other_names.push(ImportUnderOtherName {
+                            body,
+                            stmt,
+                            name: Name::from(name),
+                            module: *module,
+                        });
+                    }
+                }
+            }
+        };
+        for (body_id, body) in self.hir.bodies() {
+            for (stmt_id, stmt) in body.stmts.iter() {
                 match stmt {
                     Stmt::Import { names } => {
                         for alias in names.iter() {
                             add_with_parents(&alias.name, &mut imports);
+                            other_names(body_id, stmt_id, &alias.name);
                         }
                     }
                     Stmt::ImportFrom {
@@ -1430,6 +1465,9 @@ impl Collector<'_> {
                             continue;
                         };
                         add_with_parents(&absolute, &mut imports);
+                        if *level == 0 {
+                            other_names(body_id, stmt_id, &absolute);
+                        }
                         for alias in names.iter() {
                             if alias.name.as_str() != "*"
                                 && let Some(found) =
@@ -1494,7 +1532,9 @@ impl Collector<'_> {
                 });
             }
         }
+        imports.extend(under_other_names.iter().map(|import| import.module));
         self.calls.imports = imports;
+        self.calls.imports_under_other_names = under_other_names;
         self.calls.module_escapes.extend(computed_imports);
     }
 }

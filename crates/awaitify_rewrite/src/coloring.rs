@@ -114,6 +114,10 @@ pub enum Blocker {
     UnresolvedCaller {
         site: SiteKey,
     },
+    /// Its module may be imported under another name awaitify does not resolve to it
+    /// (`import tools` with `src/tools.py`); the index is into the importing file's
+    /// `imports_under_other_names`.
+    ImportedUnderOtherName { import: (File, usize) },
     /// A call whose receiver is unknown names this module-level function, and its
     /// module escapes (the index of the escape in its file's `module_escapes`).
     EscapedModule {
@@ -183,6 +187,8 @@ struct Graph<'db> {
     dynamic_lookups: Vec<(File, usize)>,
     /// Project modules used as values, with one such use each.
     escaped_modules: FxHashMap<File, (File, usize)>,
+    /// Project modules that may be imported under another name, with one such import.
+    imported_under_other_names: FxHashMap<File, (File, usize)>,
     /// One place where a computed module escapes, which may be any module.
     any_module_escape: Option<(File, usize)>,
     /// The functions a computed lookup in a module's namespace may fetch (any global
@@ -268,6 +274,7 @@ impl<'db> Graph<'db> {
         let mut reassigned = FxHashMap::default();
         let mut dynamic_lookups = Vec::new();
         let mut escaped_modules = FxHashMap::default();
+        let mut imported_under_other_names = FxHashMap::default();
         let mut any_module_escape = None;
         let stored_globals = module_attribute_stores(db, &files);
         let mut per_file = FxHashMap::with_capacity_and_hasher(files.len(), FxBuildHasher);
@@ -298,6 +305,11 @@ impl<'db> Graph<'db> {
             }
             for imported in &calls.imports {
                 imported_by.entry(*imported).or_insert(*file);
+            }
+            for (index, import) in calls.imports_under_other_names.iter().enumerate() {
+                imported_under_other_names
+                    .entry(import.module)
+                    .or_insert((*file, index));
             }
             dynamic_lookups.extend((0..calls.dynamic_lookups.len()).map(|index| (*file, index)));
             for (index, escape) in calls.module_escapes.iter().enumerate() {
@@ -340,6 +352,7 @@ impl<'db> Graph<'db> {
             reassigned,
             dynamic_lookups,
             escaped_modules,
+            imported_under_other_names,
             any_module_escape,
             module_lookup_targets,
         }
@@ -886,6 +899,11 @@ fn function_blocker(
             site: *site,
             escape: *escape,
         });
+    }
+    // Calls through `import tools` cannot be followed to `src/tools.py`, so none of them
+    // would be awaited.
+    if let Some(import) = graph.imported_under_other_names.get(&file) {
+        return Some(Blocker::ImportedUnderOtherName { import: *import });
     }
     let unit = (file, BodyId::Function(function));
     if let Some(reference) = graph.references.get(&unit) {

@@ -98,6 +98,27 @@ pub fn resolve_module(db: &dyn Db, name: &str) -> Option<File> {
     project_modules(db).get(name).copied()
 }
 
+/// The project modules each dotted tail of their names may import them as, when a folder
+/// of the project is put on `sys.path` (`sys.path.insert(0, "src")`, `PYTHONPATH=src`):
+/// `src.tools` under `tools`, `app.lib.db` under `lib.db` and `db`. Sorted by path, so
+/// the order is the same on every run.
+#[salsa::tracked(returns(ref))]
+pub fn project_module_tails(db: &dyn Db) -> Arc<FxHashMap<ModuleName, Vec<File>>> {
+    let mut tails: FxHashMap<ModuleName, Vec<File>> = FxHashMap::default();
+    for (name, file) in project_modules(db).iter() {
+        let mut rest = name.as_str();
+        while let Some((_, tail)) = rest.split_once('.') {
+            tails.entry(tail.to_string()).or_default().push(*file);
+            rest = tail;
+        }
+    }
+    for files in tails.values_mut() {
+        files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+        files.dedup();
+    }
+    Arc::new(tails)
+}
+
 /// The absolute name of the module `from <dots><module> import ...` refers to in `file`.
 pub fn absolute_module_name(
     db: &dyn Db,
