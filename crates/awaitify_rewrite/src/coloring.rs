@@ -117,7 +117,9 @@ pub enum Blocker {
     /// Its module may be imported under another name awaitify does not resolve to it
     /// (`import tools` with `src/tools.py`); the index is into the importing file's
     /// `imports_under_other_names`.
-    ImportedUnderOtherName { import: (File, usize) },
+    ImportedUnderOtherName {
+        import: (File, usize),
+    },
     /// A call whose receiver is unknown names this module-level function, and its
     /// module escapes (the index of the escape in its file's `module_escapes`).
     EscapedModule {
@@ -247,6 +249,18 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
                 None
             };
             edges.method_calls.extend(method_call);
+            // `operator.methodcaller("step")`, `operator.attrgetter("step")`,
+            // `inspect.getattr_static(obj, "step")`, `obj.__getattribute__("step")`
+            // fetch a method by name from an object awaitify does not follow.
+            edges.method_calls.extend(
+                methods_fetched_by_name(hir.body(site.body), site)
+                    .into_iter()
+                    .map(|attr| MethodCall {
+                        attr,
+                        site: index,
+                        through_global: None,
+                    }),
+            );
         }
         let mut functions = function_targets(site);
         if let Some(first) = functions.next() {
@@ -810,6 +824,41 @@ fn reads_module_global<'a>(
 /// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
 /// what Streamlit's `session_state` holds. Literals, comprehensions and what
 /// `dict(...)` returns never are; what their methods return may be.
+/// The names of the methods a call fetches by a literal name from an object it is given
+/// (see [`file_call_edges`]).
+fn methods_fetched_by_name(body: &Body, site: &CallSite) -> Vec<Name> {
+    let Expr::Call { func, args, .. } = &body.exprs[site.expr] else {
+        return Vec::new();
+    };
+    let literal = |expr: &ExprId| match &body.exprs[*expr] {
+        Expr::Literal(awaitify_hir::hir::Literal::Str(text)) => Some(text.to_string()),
+        _ => None,
+    };
+    let names: Vec<String> = match &site.callee {
+        Resolution::Definite(Target::External(name)) => match name.as_str() {
+            "operator.methodcaller" => args.first().and_then(literal).into_iter().collect(),
+            // `attrgetter("client.fetch")` fetches `fetch` from what `client` holds.
+            "operator.attrgetter" => args
+                .iter()
+                .filter_map(literal)
+                .filter_map(|path| path.rsplit('.').next().map(str::to_string))
+                .collect(),
+            "inspect.getattr_static" => args.get(1).and_then(literal).into_iter().collect(),
+            _ => Vec::new(),
+        },
+        _ => match &body.exprs[*func] {
+            Expr::Attribute { attr, .. } if attr == "__getattribute__" => {
+                args.last().and_then(literal).into_iter().collect()
+            }
+            _ => Vec::new(),
+        },
+    };
+    names
+        .into_iter()
+        .map(|name| Name::from(name.as_str()))
+        .collect()
+}
+
 fn receiver_may_be_project_instance(site: &CallSite) -> bool {
     match &site.callee {
         // What session state holds (`st.session_state.client.fetch`), not session
