@@ -28,14 +28,15 @@ use awaitify_callgraph::{
     CallSite, Context, FileCalls, Iteration, LookupScope, Reference, file_calls,
 };
 use awaitify_db::{Db, File};
-use awaitify_hir::file_hir;
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, FunctionId, Name, Stmt, StmtId};
+use awaitify_hir::{file_hir, file_source_map};
 use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
 use awaitify_semantic::{
     Resolution, Resolver, SemanticIndex, Target, module_symbols, semantic_index,
 };
+use ruff_text_size::TextRange;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 /// Insertion-ordered, so results are deterministic; Fx-hashed, since keys are small ids.
@@ -113,6 +114,13 @@ pub enum Blocker {
     /// A call whose receiver is unknown names this method.
     UnresolvedCaller {
         site: SiteKey,
+    },
+    /// It would await at `site` inside `with_stmt` (a statement of its own body), a `with`
+    /// block that holds a thread lock: another task reaching the same lock would block
+    /// the event loop's only thread, or, with an `RLock`, enter the critical section too.
+    AwaitHoldingThreadLock {
+        site: SiteKey,
+        with_stmt: StmtId,
     },
     /// Its module may be imported under another name awaitify does not resolve to it
     /// (`import tools` with `src/tools.py`); the index is into the importing file's
@@ -506,10 +514,17 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
     let mut blocked: IndexMap<UnitKey, Blocker> = IndexMap::default();
     let mut why: FxHashMap<UnitKey, Why> = FxHashMap::default();
     let mut resolver = Resolver::new(db);
+    let seed_sites: FxHashSet<SiteKey> = seeds.iter().copied().collect();
     loop {
         let colored = closure(&graph, &seeds, &blocked, &mut why);
         let before = blocked.len();
-        find_blockers(&graph, rules, &mut resolver, &colored, &mut blocked);
+        find_blockers(
+            &graph,
+            rules,
+            &mut resolver,
+            (&colored, &seed_sites),
+            &mut blocked,
+        );
         if blocked.len() == before {
             return Coloring {
                 colored,
@@ -597,11 +612,13 @@ fn closure(
     colored
 }
 
+/// Finds why colored units cannot become async. `coloring` is the units colored so far
+/// and the call sites a rule rewrites.
 fn find_blockers(
     graph: &Graph,
     rules: &RuleSet,
     resolver: &mut Resolver,
-    colored: &IndexSet<UnitKey>,
+    (colored, seeds): (&IndexSet<UnitKey>, &FxHashSet<SiteKey>),
     blocked: &mut IndexMap<UnitKey, Blocker>,
 ) {
     let db = graph.db;
@@ -612,6 +629,12 @@ fn find_blockers(
         let (file, body) = *unit;
         if !awaitify_hir::is_rewritable(db, file) {
             block(*unit, Blocker::UnwritableFile, blocked);
+            continue;
+        }
+        if !graph.is_originally_async(*unit)
+            && let Some(blocker) = await_holding_thread_lock(graph, resolver, colored, seeds, *unit)
+        {
+            block(*unit, blocker, blocked);
             continue;
         }
         match body {
@@ -824,6 +847,153 @@ fn reads_module_global<'a>(
 /// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
 /// what Streamlit's `session_state` holds. Literals, comprehensions and what
 /// `dict(...)` returns never are; what their methods return may be.
+/// What a `with` statement holds when it holds a thread lock: `threading.Lock()` and its
+/// kin, by the qualified name of the object (`()` marks a call's result).
+const THREAD_LOCKS: &[&str] = &[
+    "threading.Lock()",
+    "threading.RLock()",
+    "threading.Semaphore()",
+    "threading.BoundedSemaphore()",
+    "threading.Condition()",
+    "multiprocessing.Lock()",
+    "multiprocessing.RLock()",
+    "multiprocessing.Semaphore()",
+    "multiprocessing.BoundedSemaphore()",
+    "multiprocessing.Condition()",
+];
+
+/// Where `unit` would await inside a `with` block that holds a thread lock
+/// (`with self.lock: time.sleep(1)`): a rewritten call, or a call of a function that
+/// becomes async, in the block's own body.
+fn await_holding_thread_lock(
+    graph: &Graph,
+    resolver: &mut Resolver,
+    colored: &IndexSet<UnitKey>,
+    seeds: &FxHashSet<SiteKey>,
+    (file, body_id): UnitKey,
+) -> Option<Blocker> {
+    let hir = graph.hir(file);
+    let body = hir.body(body_id);
+    let locked: Vec<(StmtId, TextRange)> = body
+        .stmts
+        .iter()
+        .filter_map(|(stmt_id, stmt)| match stmt {
+            Stmt::With {
+                is_async: false,
+                items,
+                body: block,
+            } if !block.is_empty()
+                && items.iter().any(|item| {
+                    holds_thread_lock(graph, resolver, file, body_id, item.context_expr)
+                }) =>
+            {
+                Some((stmt_id, block_range(graph.db, file, body_id, block)))
+            }
+            _ => None,
+        })
+        .collect();
+    if locked.is_empty() {
+        return None;
+    }
+    let map = file_source_map(graph.db, file);
+    for (index, site) in graph.calls(file).sites.iter().enumerate() {
+        if site.body != body_id || site.awaited || site.context != Context::Direct {
+            continue;
+        }
+        let awaits = seeds.contains(&(file, index))
+            || function_targets(site)
+                .any(|target| colored.contains(&target) && !graph.is_originally_async(target));
+        if !awaits {
+            continue;
+        }
+        let range = map.body(body_id).expr(site.expr);
+        if let Some((with_stmt, _)) = locked.iter().find(|(_, block)| block.contains_range(range)) {
+            return Some(Blocker::AwaitHoldingThreadLock {
+                site: (file, index),
+                with_stmt: *with_stmt,
+            });
+        }
+    }
+    None
+}
+
+/// From the start of a block's first statement to the end of its last.
+fn block_range(db: &dyn Db, file: File, body: BodyId, block: &[StmtId]) -> TextRange {
+    let map = file_source_map(db, file);
+    let ranges = map.body(body);
+    match (block.first(), block.last()) {
+        (Some(first), Some(last)) => ranges.stmt(*first).cover(ranges.stmt(*last)),
+        _ => TextRange::default(),
+    }
+}
+
+/// Whether `expr`, a `with` item, is a thread lock: it resolves to one, or it is an
+/// attribute of an instance (`self.lock`) that a method of its class sets to one
+/// (`self.lock = threading.Lock()`).
+fn holds_thread_lock(
+    graph: &Graph,
+    resolver: &mut Resolver,
+    file: File,
+    body: BodyId,
+    expr: ExprId,
+) -> bool {
+    let is_lock = |resolution: &Resolution| {
+        match resolution {
+        Resolution::Definite(Target::External(name)) => THREAD_LOCKS.contains(&name.as_str()),
+        Resolution::Ambiguous(candidates) => candidates.iter().any(|candidate| {
+            matches!(&candidate.target, Ok(Target::External(name)) if THREAD_LOCKS.contains(&name.as_str()))
+        }),
+        _ => false,
+    }
+    };
+    if is_lock(&resolver.resolve_expr(file, body, expr)) {
+        return true;
+    }
+    let hir = graph.hir(file);
+    let Expr::Attribute { value, attr, .. } = &hir.body(body).exprs[expr] else {
+        return false;
+    };
+    let Resolution::Definite(Target::Instance {
+        file: class_file,
+        class,
+    }) = resolver.resolve_expr(file, body, *value)
+    else {
+        return false;
+    };
+    // Every `self.<attr> = value` in the methods of the class.
+    let class_hir = graph.hir(class_file);
+    for (function_id, function) in class_hir.functions.iter() {
+        if function.parent != BodyId::Class(class) {
+            continue;
+        }
+        let Some(receiver) = function.params.iter().next() else {
+            continue;
+        };
+        let method = BodyId::Function(function_id);
+        let method_body = &function.body;
+        for (_, stmt) in method_body.stmts.iter() {
+            let (targets, value): (&[ExprId], ExprId) = match stmt {
+                Stmt::Assign { targets, value } => (targets, *value),
+                Stmt::AnnAssign {
+                    target,
+                    value: Some(value),
+                    ..
+                } => (std::slice::from_ref(target), *value),
+                _ => continue,
+            };
+            let sets_attribute = targets.iter().any(|target| {
+                matches!(&method_body.exprs[*target], Expr::Attribute { value: object, attr: set, .. }
+                    if set == attr
+                        && matches!(&method_body.exprs[*object], Expr::Name { id, .. } if *id == receiver.name))
+            });
+            if sets_attribute && is_lock(&resolver.resolve_expr(class_file, method, value)) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// The names of the methods a call fetches by a literal name from an object it is given
 /// (see [`file_call_edges`]).
 fn methods_fetched_by_name(body: &Body, site: &CallSite) -> Vec<Name> {
