@@ -927,14 +927,26 @@ impl<'db> Resolver<'db> {
         let Expr::Name { id, .. } = &hir.body(body).exprs[*func] else {
             return None;
         };
-        if id != "super" || !args.is_empty() || !keywords.is_empty() {
+        if id != "super" || !keywords.is_empty() {
             return None;
         }
-        match body {
-            BodyId::Function(function) => match hir.functions[function].parent {
-                BodyId::Class(class) => Some(class),
-                _ => None,
-            },
+        let BodyId::Function(function) = body else {
+            return None;
+        };
+        let method = &hir.functions[function];
+        let BodyId::Class(class) = method.parent else {
+            return None;
+        };
+        match &args[..] {
+            [] => Some(class),
+            // `super(Child, self)` in a method of `Child`: the same as `super()`.
+            [owner, receiver] => {
+                let exprs = &hir.body(body).exprs;
+                let names = |expr: ExprId, name: &str| matches!(&exprs[expr], Expr::Name { id, .. } if id == name);
+                let first_param = method.params.iter().next()?;
+                (names(*owner, &hir.classes[class].name) && names(*receiver, &first_param.name))
+                    .then_some(class)
+            }
             _ => None,
         }
     }
