@@ -724,6 +724,41 @@ pub fn module_symbols(db: &dyn Db, file: File) -> Arc<ModuleSymbols> {
     Arc::new(ModuleSymbols::build(hir, index))
 }
 
+/// Where the project stores attributes, for resolving an instance's attributes (see
+/// [`Resolver::attribute`](resolve::Resolver::attribute)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AttributeStores {
+    /// Attributes stored anywhere other than on `self` in a class's own method, or by
+    /// `setattr`; `*` when `setattr` computes a name.
+    pub elsewhere: FxHashSet<Name>,
+    /// For each attribute, the classes whose own methods store it on `self`.
+    pub on_self: FxHashMap<Name, Vec<(File, awaitify_hir::hir::ClassId)>>,
+}
+
+/// Every file's attribute stores, merged (see [`AttributeStores`]).
+#[salsa::tracked(returns(ref))]
+pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
+    let mut stores = AttributeStores::default();
+    let mut files: Vec<File> = db.project().files(db).clone();
+    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    for file in files {
+        let symbols = module_symbols(db, file);
+        stores
+            .elsewhere
+            .extend(symbols.other_attribute_stores.iter().cloned());
+        for (class, summary) in symbols.classes.iter() {
+            for name in summary.instance_attributes.keys() {
+                stores
+                    .on_self
+                    .entry(name.clone())
+                    .or_default()
+                    .push((file, class));
+            }
+        }
+    }
+    Arc::new(stores)
+}
+
 /// What every name use of `file` resolves to.
 #[salsa::tracked(returns(ref))]
 pub fn file_resolutions(db: &dyn Db, file: File) -> Arc<FileResolutions> {

@@ -346,6 +346,9 @@ pub struct Resolver<'db> {
     in_progress: FxHashSet<(File, BindingId, bool)>,
     mros: FxHashMap<(File, ClassId), Mro>,
     mros_in_progress: FxHashSet<(File, ClassId)>,
+    /// Instance attributes being resolved, so a store that reads another (`self.a =
+    /// self.b`) cannot loop.
+    instance_attributes_in_progress: FxHashSet<(File, ClassId, Name)>,
     /// Whether the MRO being computed met a class whose own MRO was in progress.
     mro_hit_cycle: bool,
     /// Per-file query results, fetched once: a resolver lives inside one query
@@ -384,6 +387,7 @@ impl<'db> Resolver<'db> {
             in_progress: FxHashSet::default(),
             mros: FxHashMap::default(),
             mros_in_progress: FxHashSet::default(),
+            instance_attributes_in_progress: FxHashSet::default(),
             mro_hit_cycle: false,
             files: FxHashMap::default(),
             file_queries: Vec::new(),
@@ -1273,6 +1277,7 @@ impl<'db> Resolver<'db> {
                 }),
             Target::Instance { file, class } => self
                 .class_member(file, class, name, false)
+                .or_else(|| self.instance_attribute(file, class, name))
                 .unwrap_or_else(|| {
                     Resolution::Unresolved(Unresolved::InstanceAttribute(Name::from(name)))
                 }),
@@ -1309,6 +1314,64 @@ impl<'db> Resolver<'db> {
         }
         self.mro_hit_cycle |= outer_hit_cycle;
         order
+    }
+
+    /// What an instance of `class` holds in attribute `name` that its class does not
+    /// define, from what methods store on `self` (`self.client = Client()`): every store
+    /// of the attribute by a method of `class`, of a base or of a subclass, must give the
+    /// same target. Any other store of an attribute so named in the project
+    /// (`app.client = fake`, `setattr`) leaves it unknown, as does a stored value that is
+    /// not a path in its module's globals.
+    fn instance_attribute(&mut self, file: File, class: ClassId, name: &str) -> Option<Resolution> {
+        let stores = crate::project_attribute_stores(self.db);
+        if stores.elsewhere.contains(name) || stores.elsewhere.contains("*") {
+            return None;
+        }
+        let storing = stores.on_self.get(name)?;
+        let key = (file, class, Name::from(name));
+        if !self.instance_attributes_in_progress.insert(key.clone()) {
+            return None;
+        }
+        let found = self.stored_on_self(file, class, name, storing);
+        self.instance_attributes_in_progress.remove(&key);
+        found
+    }
+
+    fn stored_on_self(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+        storing: &[(File, ClassId)],
+    ) -> Option<Resolution> {
+        let own_order = self.mro(file, class);
+        let mut found: Option<Target> = None;
+        for &(store_file, store_class) in storing {
+            let related = own_order.contains(&(store_file, store_class))
+                || self.mro(store_file, store_class).contains(&(file, class));
+            if !related {
+                continue;
+            }
+            let symbols = self.symbols(store_file);
+            let values = symbols
+                .classes
+                .get(store_class)?
+                .instance_attributes
+                .get(name)?;
+            for value in values.iter() {
+                let Resolution::Definite(target) =
+                    self.resolve_path(store_file, value.as_ref()?, None)
+                else {
+                    return None;
+                };
+                match &found {
+                    Some(existing) if *existing != target => return None,
+                    Some(_) => {}
+                    None => found = Some(target),
+                }
+            }
+        }
+        found.map(Resolution::Definite)
     }
 
     /// The bases of `class` that resolve to project classes, in order.

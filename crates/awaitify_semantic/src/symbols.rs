@@ -85,6 +85,10 @@ pub struct ClassSummary {
     pub bases: Box<[Option<ExprPath>]>,
     pub decorators: Box<[Option<ExprPath>]>,
     pub members: IndexMap<Name, Box<[(BindingId, Summary)]>>,
+    /// What its own methods store on `self` (`self.client = Client()`), by attribute:
+    /// each store's value as a path in the module's globals, or `None` when it is
+    /// anything else (a parameter, a literal, an unpacking, `+=`, `del`).
+    pub instance_attributes: IndexMap<Name, Box<[Option<ExprPath>]>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +109,11 @@ pub struct ModuleSymbols {
     pub globals: IndexMap<Name, Box<[(BindingId, Summary)]>>,
     pub classes: ArenaMap<ClassId, ClassSummary>,
     pub functions: ArenaMap<FunctionId, FunctionSummary>,
+    /// Attributes stored or deleted anywhere in the module other than on `self` in a
+    /// class's own method (`app.client = Fake()`, `cls.cache = {}`, a closure's
+    /// `self.x = 1`), or named by `setattr`/`delattr`, sorted. `*` stands for a name
+    /// `setattr` computes.
+    pub other_attribute_stores: Box<[Name]>,
 }
 
 impl ModuleSymbols {
@@ -161,9 +170,48 @@ impl ModuleSymbols {
                     bases,
                     decorators: paths(&data.decorators),
                     members,
+                    instance_attributes: IndexMap::default(),
                 },
             );
         }
+        let mut other_stores: Vec<Name> = Vec::new();
+        for (body_id, body) in hir.bodies() {
+            let receiver = self_parameter(hir, body_id);
+            for (expr_id, expr) in body.exprs.iter() {
+                match expr {
+                    Expr::Attribute {
+                        value,
+                        attr,
+                        ctx: ExprContext::Store | ExprContext::Del,
+                    } => match (receiver, &body.exprs[*value]) {
+                        (Some((class, receiver)), Expr::Name { id, .. }) if id == receiver => {
+                            let value = stored_value(index, body_id, body, expr_id);
+                            if let Some(summary) = symbols.classes.get_mut(class) {
+                                let values =
+                                    summary.instance_attributes.entry(attr.clone()).or_default();
+                                let mut all = values.to_vec();
+                                all.push(value);
+                                *values = all.into_boxed_slice();
+                            }
+                        }
+                        _ => other_stores.push(attr.clone()),
+                    },
+                    // `setattr(obj, "name", value)` and `delattr(obj, "name")`.
+                    Expr::Call { func, args, .. } if matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "setattr" || id == "delattr") => {
+                        match args.get(1).map(|name| &body.exprs[*name]) {
+                            Some(Expr::Literal(Literal::Str(name))) => {
+                                other_stores.push(Name::from(&**name));
+                            }
+                            _ => other_stores.push(Name::from("*")),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        other_stores.sort();
+        other_stores.dedup();
+        symbols.other_attribute_stores = other_stores.into_boxed_slice();
         for (function, data) in hir.functions.iter() {
             let parent = hir.body(data.parent);
             symbols.functions.insert(
@@ -186,6 +234,55 @@ impl ModuleSymbols {
         }
         symbols
     }
+}
+
+/// The class and the name of the first parameter of `body` when it is a method defined
+/// directly in a class's body and not a static method: the name its instance goes by.
+fn self_parameter(hir: &FileHir, body: BodyId) -> Option<(ClassId, &Name)> {
+    let BodyId::Function(function) = body else {
+        return None;
+    };
+    let data = &hir.functions[function];
+    let BodyId::Class(class) = data.parent else {
+        return None;
+    };
+    let parent = hir.body(data.parent);
+    let decorated = |name: &str| {
+        data.decorators
+            .iter()
+            .any(|expr| matches!(&parent.exprs[*expr], Expr::Name { id, .. } if id == name))
+    };
+    if decorated("staticmethod") || decorated("classmethod") {
+        return None;
+    }
+    let first = data.params.posonly.first().or(data.params.args.first())?;
+    Some((class, &first.name))
+}
+
+/// What a store to `target` (an attribute of `self`) assigns, as a path in the module's
+/// globals: only when it is the whole target of a plain or annotated assignment.
+fn stored_value(
+    index: &SemanticIndex,
+    body_id: BodyId,
+    body: &Body,
+    target: ExprId,
+) -> Option<ExprPath> {
+    let value = body.stmts.iter().find_map(|(_, stmt)| match stmt {
+        Stmt::Assign { targets, value } if targets.len() == 1 && targets[0] == target => {
+            Some(*value)
+        }
+        Stmt::AnnAssign {
+            target: annotated,
+            value: Some(value),
+            ..
+        } if *annotated == target => Some(*value),
+        _ => None,
+    })?;
+    let BodyId::Function(function) = body_id else {
+        return None;
+    };
+    let scope = &index.scopes[*index.function_scopes.get(function)?];
+    global_path(index, scope, body_id, body, value, 0)
 }
 
 /// The paths a function's `return` statements give, if every one is a path that
