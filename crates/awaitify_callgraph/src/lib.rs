@@ -1692,6 +1692,7 @@ where
     finished(CallsStage::BaseClasses);
     class_hierarchy(db);
     project_function_names(db);
+    awaitify_semantic::project_attribute_stores(db);
     finished(CallsStage::Hierarchy);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         file_calls(db, *file);

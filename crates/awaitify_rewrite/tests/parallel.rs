@@ -46,6 +46,7 @@ const PER_FILE: &[&str] = &[
 const PROJECT_WIDE: &[(&str, &str)] = &[
     ("class_hierarchy", "file_resolutions"),
     ("project_function_names", "file_resolutions"),
+    ("project_attribute_stores", "file_resolutions"),
     ("project_external_stores", "file_seeds"),
     ("project_private_loop_work", "file_seeds"),
     ("async_coloring", "file_rewrite"),
