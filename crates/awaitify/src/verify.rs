@@ -54,6 +54,19 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                         continue;
                     };
                     let call = body_map.expr(expr_id);
+                    // A rewrite gives the page's loop where the input made a new one:
+                    // both are spelled alike, on both sides.
+                    if matches!(
+                        name.as_str(),
+                        "asyncio.get_event_loop" | "asyncio.new_event_loop"
+                    ) && !is_attribute_base(body, expr_id)
+                    {
+                        edits.push(Edit {
+                            range: body_map.expr(*func),
+                            text: "asyncio.new_event_loop".into(),
+                        });
+                        continue;
+                    }
                     for rule in &rules.rules {
                         let replaced = matches!(&rule.action, RuleAction::Replace(replacement) if replacement == name.as_str());
                         if rule.call != name.as_str() && !replaced {
@@ -187,6 +200,13 @@ fn delete_statement(source: &str, range: TextRange) -> Edit {
         range.start(),
         TextSize::try_from(line_end).unwrap_or_default(),
     )
+}
+
+/// Whether `expr` is the object of an attribute access (`expr.name`).
+fn is_attribute_base(body: &awaitify_hir::hir::Body, expr: awaitify_hir::hir::ExprId) -> bool {
+    body.exprs
+        .iter()
+        .any(|(_, other)| matches!(other, Expr::Attribute { value, .. } if *value == expr))
 }
 
 fn delete(start: TextSize, end: TextSize) -> Edit {

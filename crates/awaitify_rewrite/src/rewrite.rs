@@ -200,6 +200,55 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         }
     }
 
+    // On Pyodide, `asyncio.new_event_loop()` makes the new loop the running one, and
+    // every later await on the page's loop fails ("attached to a different loop"). Once
+    // each `run_until_complete` on such a loop in the file is awaited instead, the page's
+    // own loop serves: `asyncio.get_event_loop()`, which keeps `set_event_loop(loop)`
+    // and `loop.close()` harmless there.
+    let runs_new_loop = |rule: &crate::rules::Rule| rule.call.starts_with(NEW_EVENT_LOOP);
+    let new_loop_runs_awaited = seeds
+        .seeds
+        .iter()
+        .any(|seed| seeded[seed.site] && runs_new_loop(&seed.rule))
+        && seeds
+            .seeds
+            .iter()
+            .all(|seed| seeded[seed.site] || !runs_new_loop(&seed.rule))
+        && seeds
+            .skipped
+            .iter()
+            .all(|(_, skip)| !runs_new_loop(skip.rule()));
+    if new_loop_runs_awaited {
+        for site in &calls.sites {
+            if site.awaited
+                || !matches!(&site.callee, Resolution::Definite(Target::External(name)) if name == "asyncio.new_event_loop")
+            {
+                continue;
+            }
+            let body = hir.body(site.body);
+            let Expr::Call { func, .. } = &body.exprs[site.expr] else {
+                continue;
+            };
+            // `asyncio.new_event_loop().run_until_complete(c)` is unwrapped whole.
+            let parents = parents
+                .entry(site.body)
+                .or_insert_with(|| Parents::of(body));
+            if parents
+                .get(site.expr)
+                .is_some_and(|parent| matches!(body.exprs[parent], Expr::Attribute { .. }))
+            {
+                continue;
+            }
+            let func_range = map.body(site.body).expr(*func);
+            let reference =
+                planner.reference("asyncio.get_event_loop", "asyncio", func_range.start());
+            edits.push(Edit {
+                range: func_range,
+                text: reference,
+            });
+        }
+    }
+
     for (site, edit) in calls.sites.iter().zip(&site_edits) {
         let Some(edit) = edit else {
             continue;
@@ -237,6 +286,10 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     }
     edits
 }
+
+/// The qualified name of `asyncio.new_event_loop()`'s result, which its methods' rules
+/// start with.
+const NEW_EVENT_LOOP: &str = "asyncio.new_event_loop().";
 
 /// The edit a call site that is not a seed gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

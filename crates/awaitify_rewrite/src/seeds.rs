@@ -57,6 +57,19 @@ pub enum Skip {
     PrivateLoopWork { rule: Rule, work: (File, TextRange) },
 }
 
+impl Skip {
+    /// The rule the call matched.
+    pub fn rule(&self) -> &Rule {
+        match self {
+            Skip::Ambiguous { rule }
+            | Skip::DropsArguments { rule }
+            | Skip::Invalidated { rule, .. }
+            | Skip::MaybeUnbound { rule, .. }
+            | Skip::PrivateLoopWork { rule, .. } => rule,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileSeeds {
     pub seeds: Vec<Seed>,

@@ -4,7 +4,7 @@ import time
 
 def checkpoint(name):
     print("checkpoint", name)
-    time.sleep(0)
+    time.sleep(0.01)
 
 
 async def main():
@@ -13,9 +13,9 @@ async def main():
     return "ok"
 
 
-# On Pyodide, asyncio.new_event_loop() makes the new loop the running loop, so
-# after it only asyncio.sleep(0) (which creates no future) may be awaited; see
-# tests/pyodide/README.md.
+# On Pyodide, asyncio.new_event_loop() would make a new loop the running one, and
+# every later await of a real future would fail; the rewrite takes the page's loop
+# instead (see tests/pyodide/README.md).
 loop = asyncio.new_event_loop()
 result = loop.run_until_complete(main())
 loop.close()
