@@ -7,7 +7,7 @@
 use awaitify_callgraph::{CallSite, Context, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_diagnostics::{Code, Diagnostic, Label};
-use awaitify_hir::hir::{BodyId, Expr};
+use awaitify_hir::hir::{BodyId, Expr, ExprId};
 use awaitify_hir::{file_hir, file_source_map};
 use awaitify_semantic::dump::binding_range;
 use awaitify_semantic::resolve::{item_name, target_name};
@@ -517,7 +517,75 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
             .with_note("the blocking call is left as it is"),
         );
     }
+    // Calls that run an event loop and match no rule: on Pyodide they raise.
+    let matched: FxHashSet<usize> = seeds
+        .seeds
+        .iter()
+        .map(|seed| seed.site)
+        .chain(seeds.skipped.iter().map(|(index, _)| *index))
+        .collect();
+    let hir = file_hir(db, file);
+    for (index, site) in calls.sites.iter().enumerate() {
+        if matched.contains(&index) || site.awaited {
+            continue;
+        }
+        let Some(what) = runs_event_loop(hir.body(site.body), site) else {
+            continue;
+        };
+        let range = map.body(site.body).expr(site.expr);
+        diagnostics.push(
+            Diagnostic::new(
+                Code::EventLoopCallLeft,
+                format!("this call runs an event loop ({what}), which awaitify cannot rewrite here"),
+            )
+            .with_primary(Label::new(file, range, "left unchanged"))
+            .with_note("on Pyodide the page's event loop is already running, so a call that runs a loop raises; awaitify rewrites `loop.run_until_complete(c)` to `await c` only where it can tell the loop comes from `asyncio.new_event_loop()` or `asyncio.get_event_loop()`: await the coroutine instead"),
+        );
+    }
     diagnostics
+}
+
+/// What event loop a call runs, when it runs one: `run_until_complete` or `run_forever`
+/// on any receiver, or a method of an `asyncio.Runner`.
+fn runs_event_loop(body: &awaitify_hir::hir::Body, site: &CallSite) -> Option<&'static str> {
+    if let Resolution::Definite(awaitify_semantic::Target::External(name)) = &site.callee
+        && name.starts_with("asyncio.Runner(")
+        && name.ends_with(".run")
+    {
+        return Some("`asyncio.Runner.run`");
+    }
+    let Expr::Call { func, .. } = &body.exprs[site.expr] else {
+        return None;
+    };
+    match &body.exprs[*func] {
+        Expr::Attribute { attr, .. } if attr == "run_until_complete" => {
+            Some("`run_until_complete`")
+        }
+        Expr::Attribute { attr, .. } if attr == "run_forever" => Some("`run_forever`"),
+        // `with asyncio.Runner() as runner: runner.run(c)`.
+        Expr::Attribute { value, attr, .. } if attr == "run" => {
+            let Expr::Name { id: receiver, .. } = &body.exprs[*value] else {
+                return None;
+            };
+            let is_runner = |expr: ExprId| {
+                matches!(&body.exprs[expr], Expr::Call { func, .. }
+                    if matches!(&body.exprs[*func],
+                        Expr::Attribute { attr, .. } | Expr::Name { id: attr, .. } if attr == "Runner"))
+            };
+            body.stmts
+                .iter()
+                .any(|(_, stmt)| match stmt {
+                    awaitify_hir::hir::Stmt::With { items, .. } => items.iter().any(|item| {
+                        is_runner(item.context_expr)
+                            && matches!(item.optional_vars.map(|vars| &body.exprs[vars]),
+                                Some(Expr::Name { id, .. }) if id == receiver)
+                    }),
+                    _ => false,
+                })
+                .then_some("`asyncio.Runner.run`")
+        }
+        _ => None,
+    }
 }
 
 /// The ranges of the bodies of the module's top-level `if __name__ == "__main__":`
