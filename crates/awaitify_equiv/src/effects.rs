@@ -13,7 +13,9 @@
 //!   comprehension's loop or a lambda's body.
 //! - A read is **stable** when no call can change what it reads and it cannot raise: a
 //!   local of the function whose statement is traced, unless a nested scope declares it
-//!   `nonlocal` or some path may read it unassigned (`UnboundLocalError`); or a builtin
+//!   `nonlocal`, a walrus in a generator expression binds it (the walrus runs whenever
+//!   the generator is iterated), or some path may read it unassigned
+//!   (`UnboundLocalError`, see [`crate::unbound`]); or a builtin
 //!   that nothing in the file rebinds or shadows (not even a local of an enclosing
 //!   function) and that the file cannot patch (`globals()`, `builtins`). Globals,
 //!   closure variables, class members and the unit's own name are not stable.

@@ -28,7 +28,8 @@
 //!
 //! Equal normal forms mean the two functions behave the same, given the same globals,
 //! under these assumptions (each keeps the normalizer useful; none lets a call move):
-//! - reading a local variable does not raise (as if every local were assigned);
+//! - reading a local variable that every path has assigned does not raise (a read that
+//!   some path reaches unassigned may, and no call moves across it: `unbound`);
 //! - no other module rebinds a builtin while a call runs (a file that binds the name
 //!   itself, or star-imports, loses the assumption for that name);
 //! - the module-level name of the compared function is that function (recursion);
@@ -55,6 +56,7 @@ mod effects;
 mod lower;
 mod normalize;
 mod print;
+mod unbound;
 mod visit;
 
 use std::fmt;

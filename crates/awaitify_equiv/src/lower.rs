@@ -12,6 +12,7 @@
 //!
 //! What lowering already erases: annotations (except in class bodies, where dataclasses
 //! read them), docstrings and other literal expression statements, `pass`, the
+//! difference between `v = e` and a walrus statement `(v := e)`, the
 //! difference between `return` and `return None`, an implicit `return None` at the end
 //! of a function (made explicit), the spelling of integer literals, nested `and`/`or` of
 //! the same operator, and the `=` of f-string debug fields (spelled out).
@@ -40,7 +41,7 @@ pub(crate) struct FileFacts {
     /// import of `builtins`: any builtin name may be rebound behind the code's back.
     builtins_mutable: bool,
     /// The `Name` loads of function locals that some path reaches unassigned: reading
-    /// one may raise `UnboundLocalError`.
+    /// one may raise `UnboundLocalError` ([`crate::unbound`]).
     maybe_unbound_reads: FxHashSet<TextRange>,
 }
 
@@ -68,12 +69,14 @@ impl FileFacts {
                 }
             }
         }
-        let index = awaitify_semantic::SemanticIndex::build(hir, &mut |_, _| {
+        // The flow model keeps every `Name` at its id, so its uses map back to `maps`.
+        let model = crate::unbound::flow_model(hir);
+        let index = awaitify_semantic::SemanticIndex::build(&model, &mut |_, _| {
             awaitify_semantic::StarNames::Opaque
         });
         let mut maybe_unbound_reads = FxHashSet::default();
         for (use_id, data) in index.uses.iter() {
-            let name = index.use_name(hir, use_id);
+            let name = index.use_name(&model, use_id);
             let scope = &index.scopes[data.scope];
             let local = scope.kind.is_function_like()
                 && scope.symbol(name).is_some_and(|symbol| symbol.is_local());
@@ -124,7 +127,9 @@ fn bound_names(hir: &FileHir, body: &hir::Body, block: &[StmtId]) -> FxHashSet<N
 pub(crate) struct UnitFacts {
     /// Globals of the unit whose value no call can change ([`FileFacts`]).
     pub(crate) stable_globals: FxHashSet<Name>,
-    /// Locals that a nested scope declares `nonlocal`, so a call may rebind them.
+    /// Locals that a call may rebind: those a nested scope declares `nonlocal`, and those
+    /// a walrus inside a generator expression binds (it runs when the generator is
+    /// iterated, which any call may do).
     pub(crate) nonlocal_written: std::cell::RefCell<FxHashSet<LocalKey>>,
     /// Locals read somewhere while possibly unassigned: such a read may raise, so no
     /// effect moves across any read of them.
@@ -168,6 +173,10 @@ struct Scope {
     names: ScopeNames,
     /// A `yield` was lowered directly in this scope.
     yields: bool,
+    /// A generator expression's scope: its body runs later, whenever the generator is
+    /// iterated, so a walrus in it writes the enclosing function's local during some
+    /// later call.
+    deferred: bool,
 }
 
 /// The arenas and source map of the body whose ids are being read.
@@ -322,6 +331,7 @@ impl<'a> Lowering<'a> {
             kind,
             names,
             yields: false,
+            deferred: false,
         });
         key
     }
@@ -733,7 +743,15 @@ impl<'a> Lowering<'a> {
                 if matches!(cx.body.exprs[*value], hir::Expr::Literal(_)) {
                     return None;
                 }
-                K::Expr(self.expr(cx, *value))
+                // `(v := e)` as a statement stores `v` and drops the value: `v = e`.
+                let lowered = self.expr(cx, *value);
+                match lowered.kind {
+                    nf::ExprKind::Named { target, value } => K::Assign {
+                        targets: vec![nf::Expr::name(target, lowered.origin)],
+                        value: *value,
+                    },
+                    kind => K::Expr(nf::Expr::new(kind, lowered.origin)),
+                }
             }
             hir::Stmt::Pass => return None,
             hir::Stmt::Break => K::Break,
@@ -852,10 +870,15 @@ impl<'a> Lowering<'a> {
             hir::Expr::Named { target, value } => {
                 let value = self.boxed(cx, *value);
                 match &cx.body.exprs[*target] {
-                    hir::Expr::Name { id, .. } if !id.is_empty() => K::Named {
-                        target: self.resolve(id, true),
-                        value,
-                    },
+                    hir::Expr::Name { id, .. } if !id.is_empty() => {
+                        let target = self.resolve(id, true);
+                        if let Some(key) = target.local_key()
+                            && self.written_later(key.scope)
+                        {
+                            self.facts.nonlocal_written.get_mut().insert(key);
+                        }
+                        K::Named { target, value }
+                    }
                     _ => K::Unparsable(nf::UnparsableMarker),
                 }
             }
@@ -906,7 +929,7 @@ impl<'a> Lowering<'a> {
             hir::Expr::List { elts, .. } => K::List(self.exprs(cx, elts)),
             hir::Expr::Tuple { elts, .. } => K::Tuple(self.exprs(cx, elts)),
             hir::Expr::ListComp { elt, generators } => {
-                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt]);
+                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt], false);
                 K::ListComp {
                     elt: Box::new(only(elts)),
                     generators,
@@ -914,7 +937,7 @@ impl<'a> Lowering<'a> {
                 }
             }
             hir::Expr::SetComp { elt, generators } => {
-                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt]);
+                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt], false);
                 K::SetComp {
                     elt: Box::new(only(elts)),
                     generators,
@@ -924,7 +947,7 @@ impl<'a> Lowering<'a> {
             hir::Expr::Generator {
                 elt, generators, ..
             } => {
-                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt]);
+                let (generators, elts, scope) = self.comprehension(cx, generators, &[*elt], true);
                 K::Generator {
                     elt: Box::new(only(elts)),
                     generators,
@@ -937,7 +960,7 @@ impl<'a> Lowering<'a> {
                 generators,
             } => {
                 let (generators, mut elts, scope) =
-                    self.comprehension(cx, generators, &[*key, *value]);
+                    self.comprehension(cx, generators, &[*key, *value], false);
                 let value = elts.pop().expect("two elements were lowered");
                 let key = elts.pop().expect("two elements were lowered");
                 K::DictComp {
@@ -1003,13 +1026,25 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// Whether a walrus lowered here that binds a local of `scope` runs only later, when
+    /// a generator expression between here and `scope` is iterated.
+    fn written_later(&self, scope: ScopeKey) -> bool {
+        self.scopes
+            .iter()
+            .rev()
+            .take_while(|inner| inner.key != scope)
+            .any(|inner| inner.deferred)
+    }
+
     /// Lowers a comprehension's generators and its element expressions: the first
-    /// iterable in the enclosing scope, everything else in the comprehension's own.
+    /// iterable in the enclosing scope, everything else in the comprehension's own, which
+    /// is `deferred` for a generator expression.
     fn comprehension(
         &mut self,
         cx: Cx<'_>,
         generators: &[hir::Comprehension],
         elts: &[ExprId],
+        deferred: bool,
     ) -> (Vec<nf::Comprehension>, Vec<nf::Expr>, ScopeTag) {
         let first_iter = generators
             .first()
@@ -1023,6 +1058,9 @@ impl<'a> Lowering<'a> {
             .target(cx.body, generator.target);
         }
         let key = self.push_scope(ScopeKind::Comprehension, names);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.deferred = deferred;
+        }
         let mut first_iter = first_iter;
         let lowered = generators
             .iter()

@@ -231,17 +231,20 @@ fn refresh_scopes(stmts: &mut [Stmt], facts: &UnitFacts) {
             }
         });
     }
-    let mut written = facts.nonlocal_written.borrow_mut();
-    let copies: Vec<LocalKey> = written
-        .iter()
-        .filter_map(|key| {
-            renamed.get(&key.scope).map(|new| LocalKey {
-                scope: *new,
-                name: key.name.clone(),
+    // What the facts say of a copied scope's locals holds for the copy's.
+    for set in [&facts.nonlocal_written, &facts.maybe_unbound] {
+        let mut set = set.borrow_mut();
+        let copies: Vec<LocalKey> = set
+            .iter()
+            .filter_map(|key| {
+                renamed.get(&key.scope).map(|new| LocalKey {
+                    scope: *new,
+                    name: key.name.clone(),
+                })
             })
-        })
-        .collect();
-    written.extend(copies);
+            .collect();
+        set.extend(copies);
+    }
 }
 
 // ---- rule 1: ternary split --------------------------------------------------------------
