@@ -11,6 +11,9 @@
 //! - A [`File`] is created once per path and then only has its text set; a file that
 //!   disappears keeps its input (its text becomes empty) so that ids held elsewhere stay
 //!   valid, as ty's `ruff_db::files` does.
+//! - [`Project::files`] holds exactly the files set and not removed since: setting a
+//!   removed path again (with [`RootDatabase::set_file`] or
+//!   [`RootDatabase::set_file_decoded`]) puts its old [`File`] back into the project.
 //! - Every module name is computed from the project roots by [`module_name`], a query, so
 //!   moving a file or changing the roots invalidates exactly the resolutions that read it.
 
@@ -167,7 +170,8 @@ impl RootDatabase {
         db
     }
 
-    /// Adds `path` with `text`, or sets the text of the file already at `path`.
+    /// Adds `path` with `text`, or sets the text of the file already at `path`. A path
+    /// that was removed comes back into the project, as the same [`File`].
     pub fn set_file(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> File {
         self.set_file_decoded(path, text, false)
     }
@@ -182,14 +186,25 @@ impl RootDatabase {
     ) -> File {
         let path = path.into();
         let text = text.into();
-        let existing = self.files_by_path.lock().unwrap().get(&path);
+        let existing = self.files_by_path.lock().unwrap().entry(&path);
         match existing {
-            Some(file) => {
+            Some((file, in_project)) => {
                 if file.text(self) != text {
                     file.set_text(self).to(text);
                 }
                 if file.decoded_lossily(self) != lossily {
                     file.set_decoded_lossily(self).to(lossily);
+                }
+                if !in_project {
+                    // Removed earlier: the same input rejoins the project, so ids held
+                    // elsewhere name it again.
+                    self.files_by_path
+                        .lock()
+                        .unwrap()
+                        .set_in_project(&path, true);
+                    let mut files = self.project().files(self).clone();
+                    files.push(file);
+                    self.project().set_files(self).to(files);
                 }
                 file
             }
@@ -204,11 +219,16 @@ impl RootDatabase {
         }
     }
 
-    /// Marks `path` as removed: its text becomes empty and it leaves the project's files.
+    /// Marks `path` as removed: its text becomes empty and it leaves the project's files
+    /// until it is set again. Removing a path that is not in the project does nothing.
     pub fn remove_file(&mut self, path: &Path) {
-        let Some(file) = self.files_by_path.lock().unwrap().get(path) else {
+        let Some((file, true)) = self.files_by_path.lock().unwrap().entry(path) else {
             return;
         };
+        self.files_by_path
+            .lock()
+            .unwrap()
+            .set_in_project(path, false);
         let files: Vec<File> = self
             .project()
             .files(self)
@@ -220,9 +240,13 @@ impl RootDatabase {
         file.set_text(self).to(String::new());
     }
 
-    /// The file at `path`, if one was added.
+    /// The file at `path`, if one was added (removed since or not).
     pub fn file(&self, path: &Path) -> Option<File> {
-        self.files_by_path.lock().unwrap().get(path)
+        self.files_by_path
+            .lock()
+            .unwrap()
+            .entry(path)
+            .map(|(file, _)| file)
     }
 
     /// Replaces the project roots.
@@ -249,7 +273,9 @@ impl RootDatabase {
     }
 }
 
-/// A tiny path -> file index; kept private so the database can swap it for a faster map.
+/// A tiny path -> file index, which also records whether each file is in the project
+/// (not removed since it was last set); kept private so the database can swap it for a
+/// faster map.
 mod indexmap_lite {
     use std::collections::HashMap;
     use std::path::{Path, PathBuf};
@@ -257,14 +283,21 @@ mod indexmap_lite {
     use crate::File;
 
     #[derive(Default)]
-    pub(crate) struct PathIndex(HashMap<PathBuf, File>);
+    pub(crate) struct PathIndex(HashMap<PathBuf, (File, bool)>);
 
     impl PathIndex {
-        pub(crate) fn get(&self, path: &Path) -> Option<File> {
+        /// The file at `path` and whether it is in the project.
+        pub(crate) fn entry(&self, path: &Path) -> Option<(File, bool)> {
             self.0.get(path).copied()
         }
+        /// Adds a new file, in the project.
         pub(crate) fn insert(&mut self, path: PathBuf, file: File) {
-            self.0.insert(path, file);
+            self.0.insert(path, (file, true));
+        }
+        pub(crate) fn set_in_project(&mut self, path: &Path, in_project: bool) {
+            if let Some(entry) = self.0.get_mut(path) {
+                entry.1 = in_project;
+            }
         }
     }
 }
@@ -301,5 +334,41 @@ mod tests {
         assert_eq!(a.text(&db), "x = 2\n");
         assert_eq!(db.project().files(&db).len(), 1);
         assert_eq!(module_name(&db, a).as_deref(), Some("a"));
+    }
+
+    /// A file removed and then set again (`git stash` and `stash pop`, a file moved away
+    /// and back) is the same input, back in the project with its new text.
+    #[test]
+    fn a_removed_file_that_is_set_again_rejoins_the_project() {
+        let mut db = RootDatabase::new(vec![PathBuf::from("/p")]);
+        let a = db.set_file("/p/a.py", "x = 1\n");
+        let b = db.set_file("/p/b.py", "y = 1\n");
+        db.remove_file(Path::new("/p/a.py"));
+        assert_eq!(db.project().files(&db), &vec![b]);
+        assert_eq!(a.text(&db), "");
+        db.remove_file(Path::new("/p/a.py"));
+        assert_eq!(
+            db.project().files(&db),
+            &vec![b],
+            "removing twice is removing once"
+        );
+        assert_eq!(
+            db.file(Path::new("/p/a.py")),
+            Some(a),
+            "the input outlives removal"
+        );
+
+        let again = db.set_file("/p/a.py", "x = 1\n");
+        assert_eq!(again, a);
+        assert_eq!(a.text(&db), "x = 1\n");
+        assert_eq!(db.project().files(&db), &vec![b, a]);
+        db.set_file("/p/a.py", "x = 2\n");
+        assert_eq!(db.project().files(&db).len(), 2, "it is added back once");
+
+        // Through the lossy setter too, which the watcher uses.
+        db.remove_file(Path::new("/p/a.py"));
+        db.set_file_decoded("/p/a.py", "x = \u{fffd}\n", true);
+        assert_eq!(db.project().files(&db), &vec![b, a]);
+        assert!(a.decoded_lossily(&db));
     }
 }

@@ -80,3 +80,40 @@ fn changing_what_a_module_exports_reruns_its_importers() {
     );
     let _ = module_symbols(&db, a);
 }
+
+/// A file removed from the project and then set again (`git stash` and `stash pop`, a
+/// file moved away and back) is analysed again: its importers resolve into it as before,
+/// and its own later edits are seen.
+#[test]
+fn a_removed_file_that_is_set_again_is_resolved_again() {
+    let mut db = RootDatabase::new(vec!["/p".into()]);
+    let a = db.set_file("/p/a.py", A_BEFORE);
+    let b = db.set_file("/p/b.py", B);
+    // What the call `slow()` in `b.main` resolves to.
+    let slow_call = |db: &RootDatabase| {
+        let dump = awaitify_semantic::dump::dump_file(db, b);
+        dump.lines()
+            .find(|line| line.trim_start().starts_with("5:5 slow"))
+            .unwrap_or_else(|| panic!("no use of `slow` at 5:5 in\n{dump}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(slow_call(&db), "5:5 slow <- [0] => def a.slow");
+
+    db.remove_file(std::path::Path::new("/p/a.py"));
+    assert_eq!(awaitify_semantic::resolve_module(&db, "a"), None);
+    // `a` is no longer a project module, so `slow` is an outside module's attribute.
+    assert_eq!(slow_call(&db), "5:5 slow <- [0] => a.slow");
+
+    let again = db.set_file("/p/a.py", A_BEFORE);
+    assert_eq!(again, a, "the same input comes back");
+    assert_eq!(awaitify_semantic::resolve_module(&db, "a"), Some(a));
+    assert_eq!(slow_call(&db), "5:5 slow <- [0] => def a.slow");
+
+    db.set_file("/p/a.py", "import time\nslow = time.sleep\n");
+    assert_eq!(
+        slow_call(&db),
+        "5:5 slow <- [0] => time.sleep",
+        "an edit after the return is seen"
+    );
+}
