@@ -291,48 +291,12 @@ fn check_syntax(project: &LoadedProject) -> Vec<Diagnostic> {
 /// Everything `check` reports for the target files: unreadable files, syntax errors and
 /// the rewrite's diagnostics.
 fn check_diagnostics(project: &LoadedProject, settings: Settings) -> Vec<Diagnostic> {
-    let mut diagnostics = project.diagnostics.clone();
-    diagnostics.extend(
-        awaitify_rewrite::project_diagnostics(&project.db, settings)
-            .into_iter()
-            .filter(|diagnostic| {
-                // A rewrite that fails its own check anywhere keeps every file unwritten,
-                // so it is reported whichever files were asked about. A refusal located
-                // elsewhere that leaves a target's blocking call unchanged labels that
-                // call, so it is reported too.
-                diagnostic.code == Code::VerificationFailed
-                    || diagnostic
-                        .file()
-                        .is_none_or(|file| project.targets.contains(&file))
-                    || diagnostic
-                        .secondary
-                        .iter()
-                        .any(|label| project.targets.contains(&label.file))
-            }),
-    );
-    // Asked about some files of the project: a refusal reported elsewhere that leaves one
-    // of their calls blocking concerns them too, with that call labelled.
-    if project.targets.len()
-        < awaitify_db::Db::project(&project.db)
-            .files(&project.db)
-            .len()
-    {
-        for refusal in awaitify_rewrite::explain::refusals_blocking_calls_in(
-            &project.db,
-            settings,
-            &project.targets,
-        ) {
-            let reported = diagnostics.iter().position(|diagnostic| {
-                diagnostic.code == refusal.code && diagnostic.primary == refusal.primary
-            });
-            match reported {
-                Some(index) => diagnostics[index] = refusal,
-                None => diagnostics.push(refusal),
-            }
-        }
-        awaitify_rewrite::sort_diagnostics(&project.db, &mut diagnostics);
-    }
-    diagnostics
+    awaitify::project::target_diagnostics(
+        &project.db,
+        settings,
+        &project.targets,
+        project.diagnostics.clone(),
+    )
 }
 
 struct TransformOptions<'a> {
@@ -626,16 +590,34 @@ fn watch(dir: &Path, out_dir: Option<&Path>, interval_ms: u64) -> Result<ExitCod
     loop {
         if let Some(report) = watcher.poll() {
             emit_to_stderr(&watcher.db, &report.diagnostics, OutputFormat::Human);
+            let mut out_dir_changes = String::new();
+            if !report.written.is_empty() {
+                out_dir_changes += &format!(", {} file(s) written", report.written.len());
+            }
+            if !report.removed.is_empty() {
+                // An output goes when its source is deleted or can no longer be written
+                // (a syntax error, an undecodable file): name them, since that is news.
+                let names: Vec<String> = report
+                    .removed
+                    .iter()
+                    .map(|path| path.display().to_string())
+                    .collect();
+                out_dir_changes += &format!(
+                    ", {} output(s) removed ({})",
+                    report.removed.len(),
+                    names.join(", ")
+                );
+            }
+            if report.held_back {
+                out_dir_changes +=
+                    ", nothing written or removed: a rewrite failed its own check (AW301)";
+            }
             eprintln!(
                 "awaitify: {} file(s) changed, re-analysed in {:.1} ms, {} diagnostic(s){}",
                 report.changed.len(),
                 report.elapsed.as_secs_f64() * 1000.0,
                 report.diagnostics.len(),
-                if report.written.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} file(s) written", report.written.len())
-                }
+                out_dir_changes
             );
         }
         std::thread::sleep(std::time::Duration::from_millis(interval_ms));

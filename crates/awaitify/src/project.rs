@@ -32,6 +32,66 @@ pub struct LoadedProject {
     pub encodings: Encodings,
 }
 
+/// Where the files of the project rooted at a directory are and how its modules are
+/// named. [`load_project`] and the watcher both compute it with
+/// [`ProjectLayout::new`], so `watch DIR` reads and names the same project as
+/// `transform DIR` and `check DIR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectLayout {
+    /// The directory the command was given (for a file, the directory holding it),
+    /// absolute. Directory commands write and report the files below it: its targets.
+    pub root: PathBuf,
+    /// Where module names start (see [`module_roots`]).
+    pub module_roots: Vec<PathBuf>,
+    /// The directory whose Python files are read: the root, or the outermost package
+    /// holding it, so that `from ..util import f` and `from app.util import f` reach
+    /// the modules they name.
+    pub scanned: PathBuf,
+    /// The output directory, as the scan spells it, when the scan meets it.
+    pub excluded: Option<PathBuf>,
+}
+
+impl ProjectLayout {
+    /// The layout of the project rooted at the absolute directory `root`, whose output
+    /// goes to `out_dir`. It depends on the `__init__.py` files in and above `root`, so
+    /// compute it again when those may have changed. Errors as [`skipped_out_dir`].
+    pub fn new(root: &Path, out_dir: Option<&Path>) -> Result<ProjectLayout, String> {
+        let module_roots = module_roots(root);
+        // Inside a package, the whole outermost package is read (not written).
+        let scanned = match module_roots.as_slice() {
+            [outer, _] => root
+                .ancestors()
+                .find(|dir| dir.parent() == Some(outer.as_path()))
+                .unwrap_or(root)
+                .to_path_buf(),
+            _ => root.to_path_buf(),
+        };
+        let excluded = match out_dir {
+            Some(out_dir) => skipped_out_dir(root, &scanned, out_dir)?,
+            None => None,
+        };
+        Ok(ProjectLayout {
+            root: root.to_path_buf(),
+            module_roots,
+            scanned,
+            excluded,
+        })
+    }
+
+    /// Every Python file of the project, sorted.
+    pub fn python_files(&self) -> Vec<PathBuf> {
+        let mut paths = Vec::new();
+        collect_python_files(&self.scanned, self.excluded.as_deref(), &mut paths);
+        paths.sort();
+        paths
+    }
+
+    /// Whether `path` lies below the root, where a directory command writes and reports.
+    pub fn is_below_root(&self, path: &Path) -> bool {
+        path.starts_with(&self.root)
+    }
+}
+
 /// Reads the project that `path` names. `out_dir`, where `transform --out-dir` writes, is
 /// not part of it, however it is spelled, and may not be its root (see
 /// [`skipped_out_dir`]).
@@ -48,28 +108,13 @@ pub fn load_project(path: &Path, out_dir: Option<&Path>) -> Result<LoadedProject
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("/"))
     };
-    let mut paths = Vec::new();
-    let roots = module_roots(&root);
-    // Inside a package, the whole outermost package is read (not written), so that
-    // `from ..util import f` and `from app.util import f` reach the modules they name.
-    let scanned = match roots.as_slice() {
-        [outer, _] => root
-            .ancestors()
-            .find(|dir| dir.parent() == Some(outer.as_path()))
-            .unwrap_or(&root)
-            .to_path_buf(),
-        _ => root.clone(),
-    };
-    let exclude = match out_dir {
-        Some(out_dir) => skipped_out_dir(&root, &scanned, out_dir)?,
-        None => None,
-    };
-    collect_python_files(&scanned, exclude.as_deref(), &mut paths);
+    let layout = ProjectLayout::new(&root, out_dir)?;
+    let mut paths = layout.python_files();
     if !metadata.is_dir() && !paths.contains(&absolute) {
         paths.push(absolute.clone());
+        paths.sort();
     }
-    paths.sort();
-    let mut db = RootDatabase::new(roots);
+    let mut db = RootDatabase::new(layout.module_roots);
     let mut targets = Vec::new();
     let mut diagnostics = Vec::new();
     let mut encodings = Encodings::default();
@@ -228,14 +273,6 @@ pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
     Ok(source::decode(&bytes))
 }
 
-/// Every Python file of the project rooted at `dir`, sorted.
-pub fn python_files(dir: &Path, exclude: Option<&Path>) -> Vec<PathBuf> {
-    let mut paths = Vec::new();
-    collect_python_files(dir, exclude, &mut paths);
-    paths.sort();
-    paths
-}
-
 fn collect_python_files(dir: &Path, exclude: Option<&Path>, out: &mut Vec<PathBuf>) {
     if exclude.is_some_and(|exclude| dir == exclude) || dir.join("pyvenv.cfg").exists() {
         return;
@@ -264,4 +301,45 @@ fn collect_python_files(dir: &Path, exclude: Option<&Path>, out: &mut Vec<PathBu
             out.push(path);
         }
     }
+}
+
+/// What `check` reports about `targets`, some or all of the files of the project in `db`:
+/// `read` (the problems found while reading them), then the rewrite's diagnostics that
+/// concern them (`check`, `transform` and `watch` alike): those located in
+/// a target or labelling one, a rewrite that failed its own check anywhere (it keeps every
+/// file unwritten), and a refusal located elsewhere that leaves a target's call blocking,
+/// with that call labelled.
+pub fn target_diagnostics(
+    db: &RootDatabase,
+    settings: awaitify_rewrite::Settings,
+    targets: &[File],
+    read: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = read;
+    diagnostics.extend(
+        awaitify_rewrite::project_diagnostics(db, settings)
+            .into_iter()
+            .filter(|diagnostic| {
+                diagnostic.code == Code::VerificationFailed
+                    || diagnostic.file().is_none_or(|file| targets.contains(&file))
+                    || diagnostic
+                        .secondary
+                        .iter()
+                        .any(|label| targets.contains(&label.file))
+            }),
+    );
+    if targets.len() < awaitify_db::Db::project(db).files(db).len() {
+        for refusal in awaitify_rewrite::explain::refusals_blocking_calls_in(db, settings, targets)
+        {
+            let reported = diagnostics.iter().position(|diagnostic| {
+                diagnostic.code == refusal.code && diagnostic.primary == refusal.primary
+            });
+            match reported {
+                Some(index) => diagnostics[index] = refusal,
+                None => diagnostics.push(refusal),
+            }
+        }
+        awaitify_rewrite::sort_diagnostics(db, &mut diagnostics);
+    }
+    diagnostics
 }

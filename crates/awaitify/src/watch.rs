@@ -5,9 +5,20 @@
 //! file's text input; salsa then re-runs only what depends on it: editing inside one
 //! function body re-lowers and re-resolves that file alone, and the coloring reuses
 //! every other file's call sites. A deleted file leaves the project (its input stays,
-//! empty, so ids held elsewhere remain valid).
+//! empty, so ids held elsewhere remain valid) and rejoins it, as the same input, when it
+//! comes back.
+//!
+//! Invariant: after every round, the watcher names, reads and writes the project as
+//! `transform DIR --out-dir OUT` would on the tree it just read. The project's layout
+//! (module roots, the enclosing package that is read) is computed by
+//! [`ProjectLayout::new`], as for `transform`, again on every poll, since an
+//! `__init__.py` that appears or goes changes it. OUT holds exactly the outputs a fresh
+//! run would write: a file that is deleted, leaves the project, or can no longer be
+//! written (it stops parsing or decoding) has its earlier output removed. The one
+//! exception follows `transform` too: while a rewrite fails its own check (AW301),
+//! `transform` writes no file, and the watcher leaves OUT as it was.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -15,31 +26,42 @@ use awaitify_db::{File, RootDatabase};
 use awaitify_diagnostics::Diagnostic;
 use awaitify_rewrite::Settings;
 
-use crate::project::{python_files, read_source, skipped_out_dir, undecodable};
+use crate::project::{ProjectLayout, read_source, target_diagnostics, undecodable};
 use crate::source::Encodings;
 
 /// What one round of re-analysis found.
 pub struct Report {
     /// Files whose text changed, appeared or disappeared, relative to the root.
     pub changed: Vec<PathBuf>,
-    /// Files written to the output directory this round.
+    /// Files written to the output directory this round, relative to it.
     pub written: Vec<PathBuf>,
+    /// Outputs removed from the output directory this round, relative to it: their source
+    /// was deleted, left the project, or can no longer be written (it stopped parsing or
+    /// decoding), so a fresh `transform --out-dir` would not write them either.
+    pub removed: Vec<PathBuf>,
+    /// The output directory was left as it was because a rewrite failed its own check
+    /// (AW301): `transform` writes no file then.
+    pub held_back: bool,
+    /// What `check DIR` would report now.
     pub diagnostics: Vec<Diagnostic>,
     pub elapsed: Duration,
 }
 
 pub struct Watcher {
     pub db: RootDatabase,
-    root: PathBuf,
+    /// Where the project's files are and where its module names start.
+    layout: ProjectLayout,
     out_dir: Option<PathBuf>,
-    /// `out_dir` as the scan of `root` spells it, when it lies inside the project.
-    skipped: Option<PathBuf>,
     settings: Settings,
     seen: BTreeMap<PathBuf, SystemTime>,
+    /// Why each file that could not be read, or decoded exactly, was not; reported on
+    /// every round while it lasts, as `check` would.
+    read_errors: BTreeMap<PathBuf, Diagnostic>,
     /// How each file was read, to write it back the same way.
     encodings: Encodings,
-    /// What was last written for each output path, so unchanged outputs are not rewritten.
-    written: BTreeMap<PathBuf, String>,
+    /// The bytes last written to each output path, so unchanged outputs are not written
+    /// again. Bytes, not text: a byte-order mark added or removed changes only them.
+    written: BTreeMap<PathBuf, Vec<u8>>,
 }
 
 impl Watcher {
@@ -52,47 +74,57 @@ impl Watcher {
         rules: awaitify_rewrite::RuleSet,
     ) -> std::io::Result<Watcher> {
         let root = std::path::absolute(root)?;
-        let skipped = match out_dir {
-            Some(out_dir) => skipped_out_dir(&root, &root, out_dir).map_err(|message| {
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
-            })?,
-            None => None,
-        };
         let out_dir = out_dir.map(std::path::absolute).transpose()?;
-        let db = RootDatabase::new(vec![root.clone()]);
+        let layout = ProjectLayout::new(&root, out_dir.as_deref())
+            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
+        let db = RootDatabase::new(layout.module_roots.clone());
         let settings = Settings::new(&db, rules);
         Ok(Watcher {
             db,
-            root,
+            layout,
             out_dir,
-            skipped,
             settings,
             seen: BTreeMap::new(),
+            read_errors: BTreeMap::new(),
             encodings: Encodings::default(),
             written: BTreeMap::new(),
         })
     }
 
     /// Looks for changes; when there are any, feeds them to the database, re-analyses,
-    /// writes changed outputs, and reports. `None` when nothing changed.
+    /// brings the output directory up to date, and reports. `None` when nothing changed.
     pub fn poll(&mut self) -> Option<Report> {
         let start = Instant::now();
-        let current: BTreeMap<PathBuf, SystemTime> =
-            python_files(&self.root, self.skipped.as_deref())
-                .into_iter()
-                .filter_map(|path| {
-                    let modified = std::fs::metadata(&path)
-                        .and_then(|metadata| metadata.modified())
-                        .ok()?;
-                    Some((path, modified))
-                })
-                .collect();
+        // An `__init__.py` in or above the root that appeared or went moves the module
+        // roots and the enclosing package that is read. Its layout cannot become invalid
+        // once accepted (the root and OUT stay where they are); if it does, keep the last.
+        let mut layout_changed = false;
+        if let Ok(layout) = ProjectLayout::new(&self.layout.root, self.out_dir.as_deref())
+            && layout != self.layout
+        {
+            if layout.module_roots != self.layout.module_roots {
+                self.db.set_roots(layout.module_roots.clone());
+            }
+            self.layout = layout;
+            layout_changed = true;
+        }
+        let current: BTreeMap<PathBuf, SystemTime> = self
+            .layout
+            .python_files()
+            .into_iter()
+            .filter_map(|path| {
+                let modified = std::fs::metadata(&path)
+                    .and_then(|metadata| metadata.modified())
+                    .ok()?;
+                Some((path, modified))
+            })
+            .collect();
         let mut changed = Vec::new();
-        let mut read_errors = Vec::new();
         for (path, modified) in &current {
             if self.seen.get(path) == Some(modified) {
                 continue;
             }
+            self.read_errors.remove(path);
             match read_source(path) {
                 Ok(source) => {
                     let file =
@@ -100,12 +132,13 @@ impl Watcher {
                             .set_file_decoded(path.clone(), source.text, source.lossy.is_some());
                     self.encodings.record(file, source.encoding);
                     if let Some(lossy) = &source.lossy {
-                        read_errors.push(undecodable(file, path, lossy));
+                        self.read_errors
+                            .insert(path.clone(), undecodable(file, path, lossy));
                     }
                 }
                 Err(diagnostic) => {
                     self.db.remove_file(path);
-                    read_errors.push(*diagnostic);
+                    self.read_errors.insert(path.clone(), *diagnostic);
                 }
             }
             changed.push(path.clone());
@@ -113,84 +146,133 @@ impl Watcher {
         for path in self.seen.keys() {
             if !current.contains_key(path) {
                 self.db.remove_file(path);
+                self.read_errors.remove(path);
                 changed.push(path.clone());
-                // Its output would be a stale module that others may still import.
-                if let Some(out_dir) = &self.out_dir
-                    && let Ok(relative) = path.strip_prefix(&self.root)
-                {
-                    let destination = out_dir.join(relative);
-                    if self.written.remove(&destination).is_some() {
-                        let _ = std::fs::remove_file(&destination);
-                    }
-                }
             }
         }
         self.seen = current;
-        if changed.is_empty() {
+        if changed.is_empty() && !layout_changed {
             return None;
         }
-        let mut diagnostics = read_errors;
-        diagnostics.extend(awaitify_rewrite::project_diagnostics(
-            &self.db,
-            self.settings,
-        ));
-        let written = self.write_outputs();
+        // The files below the root, as `transform DIR` and `check DIR` take them.
+        let mut targets: Vec<File> = awaitify_db::Db::project(&self.db)
+            .files(&self.db)
+            .iter()
+            .copied()
+            .filter(|file| self.layout.is_below_root(file.path(&self.db)))
+            .collect();
+        targets.sort_by(|a, b| a.path(&self.db).cmp(b.path(&self.db)));
+        let read_errors = self
+            .read_errors
+            .iter()
+            .filter(|(path, _)| self.layout.is_below_root(path))
+            .map(|(_, diagnostic)| diagnostic.clone())
+            .collect();
+        let diagnostics = target_diagnostics(&self.db, self.settings, &targets, read_errors);
+        let outputs = self.update_out_dir(&targets);
         Some(Report {
             changed: changed
                 .into_iter()
                 .map(|path| {
-                    path.strip_prefix(&self.root)
+                    path.strip_prefix(&self.layout.root)
                         .map(Path::to_path_buf)
                         .unwrap_or(path)
                 })
                 .collect(),
-            written,
+            written: outputs.written,
+            removed: outputs.removed,
+            held_back: outputs.held_back,
             diagnostics,
             elapsed: start.elapsed(),
         })
     }
 
-    fn write_outputs(&mut self) -> Vec<PathBuf> {
+    /// Makes the output directory hold what `transform --out-dir` would write for
+    /// `targets`: writes the outputs whose bytes changed, and removes every earlier output
+    /// that a fresh run would not write (its file is gone, or cannot be written).
+    fn update_out_dir(&mut self, targets: &[File]) -> OutDirChanges {
+        let mut changes = OutDirChanges::default();
         let Some(out_dir) = self.out_dir.clone() else {
-            return Vec::new();
+            return changes;
         };
-        let mut written = Vec::new();
         if awaitify_rewrite::has_internal_failure(&self.db, self.settings) {
             // The files of a project change together; see the AW301 diagnostic.
-            return written;
+            changes.held_back = true;
+            return changes;
         }
-        let files: Vec<File> = awaitify_db::Db::project(&self.db).files(&self.db).clone();
-        for file in files {
+        let mut expected = BTreeSet::new();
+        for &file in targets {
             let rewrite = awaitify_rewrite::file_rewrite(&self.db, file, self.settings);
+            // Never written, not even copied, as by `transform`.
             if !rewrite.errors.is_empty() || file.decoded_lossily(&self.db) {
                 continue;
             }
             let path = file.path(&self.db).clone();
-            let relative = path.strip_prefix(&self.root).unwrap_or(&path).to_path_buf();
-            let text = rewrite
-                .output
-                .clone()
-                .unwrap_or_else(|| file.text(&self.db).to_string());
+            let relative = path
+                .strip_prefix(&self.layout.root)
+                .unwrap_or(&path)
+                .to_path_buf();
+            let text = rewrite.output.as_deref().unwrap_or(file.text(&self.db));
+            let bytes = self.encodings.bytes(file, text).into_owned();
             let destination = out_dir.join(&relative);
-            if self.written.get(&destination) == Some(&text) {
+            expected.insert(destination.clone());
+            if self.written.get(&destination) == Some(&bytes) {
                 continue;
             }
-            let bytes = self.encodings.bytes(file, &text);
             if crate::write::write_atomically_like(&destination, &bytes, Some(&path)).is_ok() {
-                self.written.insert(destination, text);
-                written.push(relative);
+                self.written.insert(destination, bytes);
+                changes.written.push(relative);
             }
         }
-        written
+        // A stale module left in OUT could still be imported, and a stale output of a file
+        // that stopped parsing would no longer fit the outputs rewritten around it.
+        let stale: Vec<PathBuf> = self
+            .written
+            .keys()
+            .filter(|destination| !expected.contains(*destination))
+            .cloned()
+            .collect();
+        for destination in stale {
+            self.written.remove(&destination);
+            let _ = std::fs::remove_file(&destination);
+            // A directory left empty would still import, as a namespace package.
+            for dir in destination
+                .ancestors()
+                .skip(1)
+                .take_while(|dir| *dir != out_dir)
+            {
+                if std::fs::remove_dir(dir).is_err() {
+                    break;
+                }
+            }
+            if let Ok(relative) = destination.strip_prefix(&out_dir) {
+                changes.removed.push(relative.to_path_buf());
+            }
+        }
+        changes
     }
+}
+
+/// What [`Watcher::update_out_dir`] did; see the fields of [`Report`].
+#[derive(Default)]
+struct OutDirChanges {
+    written: Vec<PathBuf>,
+    removed: Vec<PathBuf>,
+    held_back: bool,
 }
 
 #[cfg(test)]
 mod tests {
+    use awaitify_diagnostics::Code;
+
     use super::*;
 
     fn touch(path: &Path, text: &str) {
-        std::fs::write(path, text).unwrap();
+        touch_bytes(path, text.as_bytes());
+    }
+
+    fn touch_bytes(path: &Path, bytes: &[u8]) {
+        std::fs::write(path, bytes).unwrap();
         // Modification times can be coarse; make every write visible.
         let later = SystemTime::now() + Duration::from_secs(1);
         let file = std::fs::File::options().write(true).open(path).unwrap();
@@ -284,5 +366,253 @@ mod tests {
         assert_eq!(report.changed, vec![PathBuf::from("main.py")]);
         assert!(!out.path().join("main.py").exists());
         assert!(out.path().join("helpers.py").exists());
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// Every file below `dir`, relative to it, sorted.
+    fn files_below(dir: &Path) -> Vec<String> {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else {
+                    out.push(path.strip_prefix(root).unwrap().display().to_string());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(dir, dir, &mut out);
+        out.sort();
+        out
+    }
+
+    const HELPERS: &str = "import time\n\ndef nap():\n    time.sleep(1)\n";
+    const MAIN: &str = "from helpers import nap\n\ndef page():\n    nap()\n\npage()\n";
+    const MAIN_REWRITTEN: &str =
+        "from helpers import nap\n\nasync def page():\n    await nap()\n\nawait page()\n";
+
+    /// A file deleted and then put back (`git stash` and `stash pop`, `mv` away and back)
+    /// rejoins the project: its callers await it again, its output is written again, and
+    /// its later edits are seen.
+    #[test]
+    fn a_deleted_file_that_comes_back_rejoins_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        touch(&dir.path().join("helpers.py"), HELPERS);
+        touch(&dir.path().join("main.py"), MAIN);
+        let mut watcher = Watcher::new(dir.path(), Some(out.path()), Default::default()).unwrap();
+        watcher.poll().expect("the first poll sees every file");
+        assert_eq!(read(&out.path().join("main.py")), MAIN_REWRITTEN);
+
+        std::fs::remove_file(dir.path().join("helpers.py")).unwrap();
+        let report = watcher.poll().expect("the deletion is seen");
+        assert_eq!(report.removed, vec![PathBuf::from("helpers.py")]);
+        assert_eq!(
+            read(&out.path().join("main.py")),
+            MAIN,
+            "`nap` is unknown now"
+        );
+
+        touch(&dir.path().join("helpers.py"), HELPERS);
+        let report = watcher.poll().expect("the return is seen");
+        assert_eq!(report.changed, vec![PathBuf::from("helpers.py")]);
+        assert_eq!(read(&out.path().join("main.py")), MAIN_REWRITTEN);
+        assert!(read(&out.path().join("helpers.py")).contains("async def nap():"));
+
+        touch(&dir.path().join("helpers.py"), "def nap():\n    return 1\n");
+        watcher.poll().expect("an edit after the return is seen");
+        assert_eq!(read(&out.path().join("main.py")), MAIN);
+        assert_eq!(
+            read(&out.path().join("helpers.py")),
+            "def nap():\n    return 1\n"
+        );
+    }
+
+    /// `watch app`, where `app` is a package, names modules from above it as `transform
+    /// app` does, so `from app.util import slow` resolves; `watch app/sub` also reads the
+    /// rest of the package for `from ..util import slow`, but writes and reports only
+    /// what lies below `app/sub`.
+    #[test]
+    fn a_package_directory_is_named_from_above_as_transform_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("app");
+        std::fs::create_dir_all(app.join("sub")).unwrap();
+        touch(&app.join("__init__.py"), "");
+        touch(&app.join("sub/__init__.py"), "");
+        touch(
+            &app.join("util.py"),
+            "import time\n\ndef slow():\n    time.sleep(1)\n",
+        );
+        touch(
+            &app.join("other.py"),
+            "from app.util import slow\n\ndef go():\n    slow()\n",
+        );
+        touch(
+            &app.join("sub/page.py"),
+            "from ..util import slow\n\ndef page():\n    slow()\n",
+        );
+
+        let out = tempfile::tempdir().unwrap();
+        let mut watcher = Watcher::new(&app, Some(out.path()), Default::default()).unwrap();
+        watcher.poll().expect("the first poll sees every file");
+        assert_eq!(
+            read(&out.path().join("other.py")),
+            "from app.util import slow\n\nasync def go():\n    await slow()\n"
+        );
+        assert!(read(&out.path().join("sub/page.py")).contains("await slow()"));
+
+        let out = tempfile::tempdir().unwrap();
+        let mut watcher =
+            Watcher::new(&app.join("sub"), Some(out.path()), Default::default()).unwrap();
+        let report = watcher.poll().expect("the first poll sees every file");
+        assert_eq!(files_below(out.path()), ["__init__.py", "page.py"]);
+        assert_eq!(
+            read(&out.path().join("page.py")),
+            "from ..util import slow\n\nasync def page():\n    await slow()\n"
+        );
+        assert!(report.diagnostics.is_empty(), "nothing is refused");
+
+        // An edit to the package outside `app/sub` is seen too.
+        touch(&app.join("util.py"), "def slow():\n    return 1\n");
+        watcher.poll().expect("the edit is seen");
+        assert_eq!(
+            read(&out.path().join("page.py")),
+            "from ..util import slow\n\ndef page():\n    slow()\n"
+        );
+        assert_eq!(files_below(out.path()), ["__init__.py", "page.py"]);
+    }
+
+    /// An `__init__.py` added while watching makes the directory a package, which moves
+    /// where module names start, as it would for a fresh `transform`; removing it moves
+    /// them back.
+    #[test]
+    fn an_init_file_added_while_watching_moves_the_module_roots() {
+        let dir = tempfile::tempdir().unwrap();
+        let proj = dir.path().join("proj");
+        std::fs::create_dir(&proj).unwrap();
+        touch(
+            &proj.join("util.py"),
+            "import time\n\ndef slow():\n    time.sleep(1)\n",
+        );
+        let main = "from proj.util import slow\n\ndef page():\n    slow()\n\npage()\n";
+        touch(&proj.join("main.py"), main);
+        let out = tempfile::tempdir().unwrap();
+        let mut watcher = Watcher::new(&proj, Some(out.path()), Default::default()).unwrap();
+        watcher.poll().expect("the first poll sees every file");
+        assert_eq!(
+            read(&out.path().join("main.py")),
+            main,
+            "`proj` is no package yet"
+        );
+
+        touch(&proj.join("__init__.py"), "");
+        watcher.poll().expect("the new file is seen");
+        assert_eq!(
+            read(&out.path().join("main.py")),
+            "from proj.util import slow\n\nasync def page():\n    await slow()\n\nawait page()\n"
+        );
+
+        std::fs::remove_file(proj.join("__init__.py")).unwrap();
+        let report = watcher.poll().expect("the deletion is seen");
+        assert_eq!(report.removed, vec![PathBuf::from("__init__.py")]);
+        assert_eq!(read(&out.path().join("main.py")), main);
+    }
+
+    /// A file that stops parsing, or decoding, is never written, and its earlier output
+    /// is removed: a fresh `transform --out-dir` writes none, and the old one was written
+    /// for a coloring the outputs rewritten around it no longer follow (its callees stay
+    /// synchronous, AW209). Once it is fixed, it is written again.
+    #[test]
+    fn a_file_that_stops_parsing_or_decoding_loses_its_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let page = "from helpers import nap\n\ndef render():\n    nap()\n";
+        touch(&dir.path().join("helpers.py"), HELPERS);
+        touch(&dir.path().join("page.py"), page);
+        touch(
+            &dir.path().join("main.py"),
+            "import page\n\npage.render()\n",
+        );
+        let mut watcher = Watcher::new(dir.path(), Some(out.path()), Default::default()).unwrap();
+        watcher.poll().expect("the first poll sees every file");
+        assert!(read(&out.path().join("page.py")).contains("async def render():"));
+
+        let broken: [(&[u8], Code); 2] = [
+            (
+                b"from helpers import nap\n\ndef render():\n    nap()\ndef broken(:\n",
+                Code::SyntaxError,
+            ),
+            (
+                b"from helpers import nap\n\ndef render():\n    nap()\n# caf\xe9\n",
+                Code::UnreadableFile,
+            ),
+        ];
+        for (bytes, code) in broken {
+            touch_bytes(&dir.path().join("page.py"), bytes);
+            let report = watcher.poll().expect("the edit is seen");
+            assert_eq!(report.removed, vec![PathBuf::from("page.py")]);
+            assert!(!out.path().join("page.py").exists());
+            assert_eq!(
+                read(&out.path().join("main.py")),
+                "import page\n\npage.render()\n"
+            );
+            assert!(read(&out.path().join("helpers.py")).contains("    time.sleep(1)"));
+            assert!(
+                report
+                    .diagnostics
+                    .iter()
+                    .any(|diagnostic| diagnostic.code == code),
+                "the error is reported"
+            );
+
+            // Another edit while it is broken reports it again, and does not bring it back.
+            touch(
+                &dir.path().join("helpers.py"),
+                &format!("{HELPERS}# edited\n"),
+            );
+            let report = watcher.poll().expect("the edit is seen");
+            assert!(!out.path().join("page.py").exists());
+            assert!(report.removed.is_empty(), "nothing left to remove");
+            assert!(
+                report
+                    .diagnostics
+                    .iter()
+                    .any(|diagnostic| diagnostic.code == code),
+                "the error is still reported"
+            );
+
+            touch(&dir.path().join("page.py"), page);
+            let report = watcher.poll().expect("the fix is seen");
+            assert!(report.written.contains(&PathBuf::from("page.py")));
+            assert!(read(&out.path().join("page.py")).contains("async def render():"));
+        }
+    }
+
+    /// Adding or removing a UTF-8 byte-order mark leaves the text as it was but changes
+    /// the bytes `transform` writes, so the output is written again.
+    #[test]
+    fn a_byte_order_mark_added_or_removed_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        touch(&dir.path().join("plain.py"), "print(1)\n");
+        let mut watcher = Watcher::new(dir.path(), Some(out.path()), Default::default()).unwrap();
+        watcher.poll().expect("the first poll sees every file");
+
+        touch_bytes(&dir.path().join("plain.py"), b"\xef\xbb\xbfprint(1)\n");
+        let report = watcher.poll().expect("the edit is seen");
+        assert_eq!(report.written, vec![PathBuf::from("plain.py")]);
+        assert_eq!(
+            std::fs::read(out.path().join("plain.py")).unwrap(),
+            b"\xef\xbb\xbfprint(1)\n"
+        );
+
+        touch(&dir.path().join("plain.py"), "print(1)\n");
+        let report = watcher.poll().expect("the edit is seen");
+        assert_eq!(report.written, vec![PathBuf::from("plain.py")]);
+        assert_eq!(read(&out.path().join("plain.py")), "print(1)\n");
     }
 }

@@ -1739,3 +1739,193 @@ fn a_refusal_elsewhere_labels_the_calls_of_the_file_asked_about_that_keep_blocki
         "the project's own report names no extra calls"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 17. watch
+// ---------------------------------------------------------------------------------------
+
+/// A running `awaitify watch`, whose stderr is read line by line.
+struct Watching {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// Everything it printed so far, for failure messages.
+    log: String,
+}
+
+impl Watching {
+    fn start(cwd: &Path, args: &[&str]) -> Watching {
+        use std::io::BufRead;
+        let mut child = awaitify_command(cwd, args)
+            .args(["--interval-ms", "20"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the awaitify binary runs");
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watching {
+            child,
+            lines,
+            log: String::new(),
+        }
+    }
+
+    /// Waits for the next round of re-analysis and gives back what it printed: its
+    /// diagnostics, then its summary line (`awaitify: N file(s) changed, ...`).
+    #[track_caller]
+    fn next_round(&mut self) -> (String, String) {
+        let deadline = SystemTime::now() + Duration::from_secs(20);
+        let mut diagnostics = String::new();
+        loop {
+            let left = deadline
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                panic!("no round of re-analysis; watch printed:\n{}", self.log);
+            };
+            self.log += &line;
+            self.log.push('\n');
+            if line.starts_with("awaitify: watching ") {
+                continue;
+            }
+            if line.starts_with("awaitify: ") && line.contains(" file(s) changed, ") {
+                return (diagnostics, line);
+            }
+            diagnostics += &line;
+            diagnostics.push('\n');
+        }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Replaces `path` in one step (a temporary file, then a rename), with a modification
+/// time later than any before it, so a poll sees either the old file or the new one.
+fn replace_file(path: &Path, contents: &[u8]) {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, contents).unwrap();
+    let later = SystemTime::now() + Duration::from_secs(1);
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&temporary)
+        .unwrap();
+    file.set_modified(later).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
+/// After every change, what `watch DIR --out-dir OUT` keeps in OUT is what a fresh
+/// `transform DIR --out-dir FRESH` writes, byte for byte, and the diagnostics it prints
+/// are what `check DIR` prints: for a package directory (named from above it) and a
+/// subpackage of it (the rest of the package is read, not written); when a file is
+/// deleted and put back; when a file stops parsing or decoding (its output goes, and
+/// the summary says so) and is fixed; when a byte-order mark is added; and when an
+/// `__init__.py` appears and goes.
+#[test]
+fn watch_out_dir_matches_a_fresh_transform_after_every_change() {
+    let dir = project(&[
+        ("app/__init__.py", b""),
+        ("app/util.py", b"import time\n\ndef slow():\n    time.sleep(1)\n"),
+        (
+            "app/other.py",
+            b"from app.util import slow\n\ndef go():\n    slow()\n",
+        ),
+        ("app/sub/__init__.py", b""),
+        (
+            "app/sub/page.py",
+            b"from ..util import slow\nfrom app.other import go\n\ndef page():\n    slow()\n    go()\n",
+        ),
+        ("app/sub/plain.py", b"print('hi')\n"),
+    ]);
+    for watched in ["app", "app/sub"] {
+        let out = dir
+            .path()
+            .join(format!("out-{}", watched.replace('/', "-")));
+        let mut watch = Watching::start(dir.path(), &["watch", watched, "--out-dir", arg(&out)]);
+        let mut step = 0;
+        let mut round = |label: &str, watch: &mut Watching| -> String {
+            let (diagnostics, summary) = watch.next_round();
+            step += 1;
+            let fresh = dir.path().join(format!("fresh-{step}"));
+            let transform = awaitify(dir.path(), ["transform", watched, "--out-dir", arg(&fresh)]);
+            let (watched_out, fresh_out) = (snapshot(&out), snapshot(&fresh));
+            let readable = |tree: &BTreeMap<PathBuf, Vec<u8>>| -> BTreeMap<PathBuf, String> {
+                tree.iter()
+                    .map(|(path, bytes)| (path.clone(), String::from_utf8_lossy(bytes).into()))
+                    .collect()
+            };
+            assert!(
+                watched_out == fresh_out,
+                "watch {watched}, {label}: OUT differs from a fresh transform\n\
+                 OUT: {:#?}\nfresh: {:#?}\n{}",
+                readable(&watched_out),
+                readable(&fresh_out),
+                transform.stderr
+            );
+            std::fs::remove_dir_all(&fresh).ok();
+            let check = awaitify(dir.path(), ["check", watched]);
+            assert_eq!(
+                diagnostics, check.stderr,
+                "watch {watched}, {label}: the diagnostics differ from check's"
+            );
+            summary
+        };
+
+        round("first analysis", &mut watch);
+        assert!(
+            read_string(out.join(if watched == "app" {
+                "sub/page.py"
+            } else {
+                "page.py"
+            }))
+            .contains("    await slow()\n    await go()\n"),
+            "watch {watched}: `..util` and `app.other` resolve"
+        );
+
+        let util = dir.path().join("app/util.py");
+        let util_text = read(&util);
+        std::fs::remove_file(&util).unwrap();
+        round("util.py deleted", &mut watch);
+        replace_file(&util, &util_text);
+        round("util.py put back", &mut watch);
+
+        let page = dir.path().join("app/sub/page.py");
+        let page_text = read(&page);
+        replace_file(&page, b"def broken(:\n");
+        let summary = round("page.py stops parsing", &mut watch);
+        assert!(
+            summary.contains("1 output(s) removed (") && summary.contains("page.py)"),
+            "watch {watched}: {summary}"
+        );
+        replace_file(&page, &page_text);
+        round("page.py fixed", &mut watch);
+        replace_file(&page, &[&page_text[..], b"# caf\xe9\n"].concat());
+        round("page.py stops decoding", &mut watch);
+        replace_file(&page, &page_text);
+        round("page.py fixed again", &mut watch);
+
+        let plain = dir.path().join("app/sub/plain.py");
+        replace_file(&plain, b"\xef\xbb\xbfprint('hi')\n");
+        round("a byte-order mark added", &mut watch);
+        replace_file(&plain, b"print('hi')\n");
+        round("the byte-order mark removed", &mut watch);
+
+        // Without `app/__init__.py`, `app` is no package: `app.util` names nothing.
+        let init = dir.path().join("app/__init__.py");
+        std::fs::remove_file(&init).unwrap();
+        round("app/__init__.py deleted", &mut watch);
+        replace_file(&init, b"");
+        round("app/__init__.py put back", &mut watch);
+    }
+}
