@@ -1717,8 +1717,7 @@ pub fn unit_name(db: &dyn Db, file: File, unit: BodyId) -> String {
 #[salsa::tracked(returns(ref))]
 pub fn call_graph(db: &dyn Db) -> Arc<CallGraph> {
     let mut graph = CallGraph::default();
-    let mut files: Vec<File> = db.project().files(db).clone();
-    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    let files = awaitify_db::files_by_path(db);
     for file in files {
         let hir = file_hir(db, file);
         for (body, _) in hir.bodies() {

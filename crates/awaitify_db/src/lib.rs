@@ -103,6 +103,14 @@ pub fn is_identifier(text: &str) -> bool {
     chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
+/// The project's files in path order: every project-wide result that lists files
+/// follows it, so it is the same on every run.
+pub fn files_by_path(db: &dyn Db) -> Vec<File> {
+    let mut files: Vec<File> = db.project().files(db).clone();
+    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    files
+}
+
 /// Whether `file` is a package's `__init__.py`.
 pub fn is_package_init(db: &dyn Db, file: File) -> bool {
     file.path(db)

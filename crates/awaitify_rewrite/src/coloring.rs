@@ -286,8 +286,7 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
 
 impl<'db> Graph<'db> {
     fn new(db: &'db dyn Db) -> Self {
-        let mut files: Vec<File> = db.project().files(db).clone();
-        files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+        let files = awaitify_db::files_by_path(db);
         let mut callers: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
         let mut union = UnionFind::default();
         let mut imported_by = FxHashMap::default();

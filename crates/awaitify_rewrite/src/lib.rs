@@ -120,8 +120,7 @@ pub fn has_internal_failure(db: &dyn Db, settings: Settings) -> bool {
 
 /// Every diagnostic about the project under `settings`, sorted by file and position.
 pub fn project_diagnostics(db: &dyn Db, settings: Settings) -> Vec<Diagnostic> {
-    let mut files: Vec<File> = db.project().files(db).clone();
-    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    let files = awaitify_db::files_by_path(db);
     let mut diagnostics = Vec::new();
     for file in &files {
         let rewrite = file_rewrite(db, *file, settings);

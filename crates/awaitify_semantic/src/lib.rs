@@ -739,8 +739,7 @@ pub struct AttributeStores {
 #[salsa::tracked(returns(ref))]
 pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
     let mut stores = AttributeStores::default();
-    let mut files: Vec<File> = db.project().files(db).clone();
-    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    let files = awaitify_db::files_by_path(db);
     for file in files {
         let symbols = module_symbols(db, file);
         stores
