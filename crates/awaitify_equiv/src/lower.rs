@@ -37,8 +37,9 @@ const LOCALS_OBSERVERS: &[&str] = &["locals", "vars", "eval", "exec", "dir"];
 pub(crate) struct FileFacts {
     /// Every name bound in the module namespace, including through `global` anywhere.
     module_bound: FxHashSet<Name>,
-    /// A star import, a call of the builtin `globals()`, a read of `__builtins__` or an
-    /// import of `builtins`: any builtin name may be rebound behind the code's back.
+    /// A star import, a call of the builtin `globals()`, a read of `__builtins__`, an
+    /// import of `builtins` (by statement, or by a string naming it), or `sys.modules`:
+    /// any builtin name may be rebound behind the code's back.
     builtins_mutable: bool,
     /// The `Name` loads of function locals that some path reaches unassigned: reading
     /// one may raise `UnboundLocalError` ([`crate::unbound`]).
@@ -50,6 +51,16 @@ impl FileFacts {
         let mut module_bound = bound_names(hir, &hir.module, &hir.module.block);
         let mut builtins_mutable = false;
         for (_, body) in hir.bodies() {
+            // `__import__("builtins")`, `importlib.import_module("builtins")` and
+            // `sys.modules` reach the builtins module, or this module's globals, by value.
+            builtins_mutable |= body.exprs.iter().any(|(_, expr)| match expr {
+                hir::Expr::Literal(hir::Literal::Str(text)) => &**text == "builtins",
+                hir::Expr::Attribute { value, attr, .. } => {
+                    attr == "modules"
+                        && matches!(&body.exprs[*value], hir::Expr::Name { id, .. } if id == "sys")
+                }
+                _ => false,
+            });
             for (_, stmt) in body.stmts.iter() {
                 match stmt {
                     hir::Stmt::Global { names } => module_bound.extend(names.iter().cloned()),
