@@ -25,7 +25,7 @@ use awaitify_diagnostics::{Code, Diagnostic, Label};
 use awaitify_equiv::{Equivalence, files_equivalent};
 use awaitify_hir::hir::{Expr, Stmt};
 use awaitify_hir::{file_hir, file_source_map};
-use awaitify_rewrite::print::{Edit, apply_edits};
+use awaitify_rewrite::print::{Edit, Parents, apply_edits};
 use awaitify_rewrite::{RuleAction, RuleSet};
 use awaitify_semantic::{Resolution, Resolver, Target};
 use ruff_text_size::{TextRange, TextSize};
@@ -40,6 +40,7 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
     let added_modules = added_import_modules(rules);
     for (body_id, body) in hir.bodies() {
         let body_map = map.body(body_id);
+        let mut parents = None;
         for (expr_id, expr) in body.exprs.iter() {
             match expr {
                 Expr::Await { value } => {
@@ -59,7 +60,10 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                     if matches!(
                         name.as_str(),
                         "asyncio.get_event_loop" | "asyncio.new_event_loop"
-                    ) && !is_attribute_base(body, expr_id)
+                    ) && !parents
+                        .get_or_insert_with(|| Parents::of(body))
+                        .get(expr_id)
+                        .is_some_and(|parent| matches!(body.exprs[parent], Expr::Attribute { .. }))
                     {
                         edits.push(Edit {
                             range: body_map.expr(*func),
@@ -202,13 +206,6 @@ fn delete_statement(source: &str, range: TextRange) -> Edit {
     )
 }
 
-/// Whether `expr` is the object of an attribute access (`expr.name`).
-fn is_attribute_base(body: &awaitify_hir::hir::Body, expr: awaitify_hir::hir::ExprId) -> bool {
-    body.exprs
-        .iter()
-        .any(|(_, other)| matches!(other, Expr::Attribute { value, .. } if *value == expr))
-}
-
 fn delete(start: TextSize, end: TextSize) -> Edit {
     Edit {
         range: TextRange::new(start, end.max(start)),
@@ -343,7 +340,6 @@ pub fn await_violations(
 ) -> Vec<(TextRange, String)> {
     use awaitify_callgraph::{Context, file_calls};
     use awaitify_hir::hir::BodyId;
-    use awaitify_rewrite::print::Parents;
     use awaitify_semantic::resolve::target_name;
     let hir = file_hir(db, file);
     let map = file_source_map(db, file);

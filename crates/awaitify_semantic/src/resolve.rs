@@ -19,7 +19,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::index::{BindingId, BindingKind, Fallback, SemanticIndex, UseId};
-use crate::symbols::{ExprPath, Summary};
+use crate::symbols::{ExprPath, FirstParameter, Summary};
 use crate::{
     absolute_module_name, file_resolutions, module_symbols, resolve_module, semantic_index,
 };
@@ -1047,24 +1047,14 @@ impl<'db> Resolver<'db> {
         let Some(summary) = symbols.functions.get(function) else {
             return Resolution::Unresolved(Unresolved::Parameter);
         };
-        let Some(class) = summary.class else {
-            return Resolution::Unresolved(Unresolved::Parameter);
-        };
-        let decorated = |name: &str| {
-            summary
-                .decorators
-                .iter()
-                .any(|decorator| matches!(decorator, Some(ExprPath::Name(id)) if id == name))
-        };
-        if decorated("staticmethod") {
-            Resolution::Unresolved(Unresolved::Parameter)
-        } else if decorated("classmethod")
-            || summary.name == "__new__"
-            || summary.name == "__init_subclass__"
-        {
-            Resolution::Definite(Target::Class { file, class })
-        } else {
-            Resolution::Definite(Target::Instance { file, class })
+        match summary.first_parameter() {
+            Some((class, FirstParameter::Instance)) => {
+                Resolution::Definite(Target::Instance { file, class })
+            }
+            Some((class, FirstParameter::Class)) => {
+                Resolution::Definite(Target::Class { file, class })
+            }
+            None => Resolution::Unresolved(Unresolved::Parameter),
         }
     }
 

@@ -104,6 +104,38 @@ pub struct FunctionSummary {
     pub returns: Option<Box<[ExprPath]>>,
 }
 
+/// What Python binds the first parameter of a method to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstParameter {
+    /// `self`.
+    Instance,
+    /// `cls`: of a classmethod, `__new__` or `__init_subclass__`.
+    Class,
+}
+
+impl FunctionSummary {
+    /// The class a method belongs to, and what its first parameter is bound to when it
+    /// is called as one; `None` for a function outside a class body or a staticmethod.
+    pub fn first_parameter(&self) -> Option<(ClassId, FirstParameter)> {
+        let class = self.class?;
+        let decorated = |name: &str| {
+            self.decorators
+                .iter()
+                .any(|decorator| matches!(decorator, Some(ExprPath::Name(id)) if id == name))
+        };
+        if decorated("staticmethod") {
+            None
+        } else if decorated("classmethod")
+            || self.name == "__new__"
+            || self.name == "__init_subclass__"
+        {
+            Some((class, FirstParameter::Class))
+        } else {
+            Some((class, FirstParameter::Instance))
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ModuleSymbols {
     pub globals: IndexMap<Name, Box<[(BindingId, Summary)]>>,
@@ -174,9 +206,29 @@ impl ModuleSymbols {
                 },
             );
         }
+        for (function, data) in hir.functions.iter() {
+            let parent = hir.body(data.parent);
+            symbols.functions.insert(
+                function,
+                FunctionSummary {
+                    name: data.name.clone(),
+                    is_async: data.is_async,
+                    decorators: data
+                        .decorators
+                        .iter()
+                        .map(|expr| ExprPath::of(parent, *expr))
+                        .collect(),
+                    class: match data.parent {
+                        BodyId::Class(class) => Some(class),
+                        _ => None,
+                    },
+                    returns: return_paths(index, function, data),
+                },
+            );
+        }
         let mut other_stores: Vec<Name> = Vec::new();
         for (body_id, body) in hir.bodies() {
-            let receiver = self_parameter(hir, body_id);
+            let receiver = instance_parameter(hir, &symbols, body_id);
             for (expr_id, expr) in body.exprs.iter() {
                 match expr {
                     Expr::Attribute {
@@ -212,50 +264,26 @@ impl ModuleSymbols {
         other_stores.sort();
         other_stores.dedup();
         symbols.other_attribute_stores = other_stores.into_boxed_slice();
-        for (function, data) in hir.functions.iter() {
-            let parent = hir.body(data.parent);
-            symbols.functions.insert(
-                function,
-                FunctionSummary {
-                    name: data.name.clone(),
-                    is_async: data.is_async,
-                    decorators: data
-                        .decorators
-                        .iter()
-                        .map(|expr| ExprPath::of(parent, *expr))
-                        .collect(),
-                    class: match data.parent {
-                        BodyId::Class(class) => Some(class),
-                        _ => None,
-                    },
-                    returns: return_paths(index, function, data),
-                },
-            );
-        }
         symbols
     }
 }
 
-/// The class and the name of the first parameter of `body` when it is a method defined
-/// directly in a class's body and not a static method: the name its instance goes by.
-fn self_parameter(hir: &FileHir, body: BodyId) -> Option<(ClassId, &Name)> {
+/// The class and the name of the first parameter of `body` when Python binds it to an
+/// instance of the class (see [`FunctionSummary::first_parameter`]).
+fn instance_parameter<'a>(
+    hir: &'a FileHir,
+    symbols: &ModuleSymbols,
+    body: BodyId,
+) -> Option<(ClassId, &'a Name)> {
     let BodyId::Function(function) = body else {
         return None;
     };
-    let data = &hir.functions[function];
-    let BodyId::Class(class) = data.parent else {
+    let (class, FirstParameter::Instance) = symbols.functions.get(function)?.first_parameter()?
+    else {
         return None;
     };
-    let parent = hir.body(data.parent);
-    let decorated = |name: &str| {
-        data.decorators
-            .iter()
-            .any(|expr| matches!(&parent.exprs[*expr], Expr::Name { id, .. } if id == name))
-    };
-    if decorated("staticmethod") || decorated("classmethod") {
-        return None;
-    }
-    let first = data.params.posonly.first().or(data.params.args.first())?;
+    let params = &hir.functions[function].params;
+    let first = params.posonly.first().or(params.args.first())?;
     Some((class, &first.name))
 }
 
