@@ -25,7 +25,7 @@ use awaitify_diagnostics::{Code, Diagnostic, Label};
 use awaitify_equiv::{Equivalence, files_equivalent};
 use awaitify_hir::hir::{Expr, Stmt};
 use awaitify_hir::{file_hir, file_source_map};
-use awaitify_rewrite::print::{Edit, Parents, apply_edits};
+use awaitify_rewrite::print::{Edit, Parents, apply_edits, keep_words_apart};
 use awaitify_rewrite::{RuleAction, RuleSet};
 use awaitify_semantic::{Resolution, Resolver, Target};
 use ruff_text_size::{TextRange, TextSize};
@@ -132,6 +132,7 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
             }
         }
     }
+    keep_words_apart(source, &mut edits);
     apply_edits(source, &edits).unwrap_or_else(|_| source.to_string())
 }
 

@@ -240,6 +240,41 @@ pub struct FileCalls {
     /// fake`, `Client.fetch = fake`, `self.fetch = other`): calls of them may run the
     /// new value.
     pub reassigned: Vec<Reference>,
+    /// The call sites of the module body inside a top-level `if __name__ ==
+    /// "__main__":` (see [`is_main_guard`]), as ranges of indices into `sites`: they run
+    /// only when the file is the script, never when it is imported.
+    pub main_guard_sites: Vec<std::ops::Range<usize>>,
+}
+
+impl FileCalls {
+    /// Whether site `index` lies in the body of a top-level main guard.
+    pub fn in_main_guard(&self, index: usize) -> bool {
+        self.main_guard_sites
+            .iter()
+            .any(|range| range.contains(&index))
+    }
+}
+
+/// Whether `stmt` of the module body is a main guard, `if __name__ == "__main__":`
+/// (either operand order). Its body runs only when the module is the script; an `else:`
+/// runs on import.
+pub fn is_main_guard(module: &Body, stmt: StmtId) -> bool {
+    let Stmt::If { test, .. } = &module.stmts[stmt] else {
+        return false;
+    };
+    let Expr::Compare {
+        left,
+        ops,
+        comparators,
+    } = &module.exprs[*test]
+    else {
+        return false;
+    };
+    let is_name = |expr: ExprId| matches!(&module.exprs[expr], Expr::Name { id, .. } if id.as_str() == "__name__");
+    let is_main = |expr: ExprId| matches!(&module.exprs[expr], Expr::Literal(Literal::Str(text)) if &**text == "__main__");
+    **ops == [CmpOp::Eq]
+        && ((is_name(*left) && is_main(comparators[0]))
+            || (is_main(*left) && is_name(comparators[0])))
 }
 
 /// Whether `body`'s own frame (not nested scopes) contains `yield`.
@@ -425,6 +460,26 @@ impl Surroundings {
 impl Collector<'_> {
     fn collect_body(&mut self, body_id: BodyId, body: &Body) {
         for stmt in body.block.iter() {
+            if body_id == BodyId::Module && is_main_guard(body, *stmt) {
+                let Stmt::If {
+                    test,
+                    body: guarded,
+                    orelse,
+                    ..
+                } = &body.stmts[*stmt]
+                else {
+                    unreachable!("a main guard is an `if`");
+                };
+                self.expr_top(body_id, body, *test);
+                let start = self.calls.sites.len();
+                self.stmts(body_id, body, guarded);
+                let end = self.calls.sites.len();
+                if start < end {
+                    self.calls.main_guard_sites.push(start..end);
+                }
+                self.stmts(body_id, body, orelse);
+                continue;
+            }
             self.stmt(body_id, body, *stmt);
         }
     }

@@ -162,6 +162,9 @@ pub struct Coloring {
     pub blocked: IndexMap<UnitKey, Blocker>,
     /// Why each unit (colored or blocked) had to await.
     pub why: FxHashMap<UnitKey, Why>,
+    /// Calls of functions that become async that run only when their module is the
+    /// script (a main guard of a module other modules import): `asyncio.run` runs them.
+    pub run_as_script: FxHashSet<SiteKey>,
 }
 
 impl Coloring {
@@ -416,6 +419,21 @@ impl<'db> Graph<'db> {
         &self.calls(file).sites[index]
     }
 
+    /// Whether the call at `site_key` runs only when its file is the script: it is in
+    /// a main guard of a module other modules import, in the module's own frame. On the
+    /// page that module is never the script, so such a call never runs there; run as a
+    /// script under CPython it runs with no event loop, where `asyncio.run` can run a
+    /// function that became async.
+    fn runs_only_as_script(&self, (file, index): SiteKey) -> bool {
+        let site = self.site((file, index));
+        site.body == BodyId::Module
+            && site.context == Context::Direct
+            && !site.awaited
+            && (self.imported_by.contains_key(&file)
+                || self.imported_under_other_names.contains_key(&file))
+            && self.calls(file).in_main_guard(index)
+    }
+
     /// The functions that share call sites with `unit` (itself included), and one such
     /// site, for the diagnostic that explains why they go together.
     fn shared_call(&self, unit: UnitKey) -> Option<(u32, &[UnitKey], SiteKey)> {
@@ -525,13 +543,31 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
             &mut blocked,
         );
         if blocked.len() == before {
+            let run_as_script = run_as_script(&graph, &colored);
             return Coloring {
                 colored,
                 blocked,
                 why,
+                run_as_script,
             };
         }
     }
+}
+
+/// The calls that run only as the script (see [`Graph::runs_only_as_script`]) of
+/// functions that become async, other than generators.
+fn run_as_script(graph: &Graph, colored: &IndexSet<UnitKey>) -> FxHashSet<SiteKey> {
+    colored
+        .iter()
+        .filter(|unit| {
+            matches!(unit.1, BodyId::Function(_))
+                && !graph.is_originally_async(**unit)
+                && !graph.is_generator(**unit)
+        })
+        .flat_map(|unit| graph.callers.get(unit).into_iter().flatten())
+        .filter(|site_key| graph.runs_only_as_script(**site_key))
+        .copied()
+        .collect()
 }
 
 fn closure(
@@ -555,7 +591,8 @@ fn closure(
     };
     for seed in seeds {
         let site = graph.site(*seed);
-        if site.context == Context::Direct && !site.awaited {
+        // A blocking call that never runs on the page stays as it is.
+        if site.context == Context::Direct && !site.awaited && !graph.runs_only_as_script(*seed) {
             color(
                 (seed.0, site.body),
                 Why::Seed(*seed),
@@ -594,6 +631,9 @@ fn closure(
             if site.awaited
                 || site.context != Context::Direct
                 || (generator && site.iterated.is_none())
+                // Run to completion by `asyncio.run` instead (see `file_edits`); a loop
+                // over an async generator has no such form.
+                || (!generator && graph.runs_only_as_script(*site_key))
             {
                 continue;
             }
@@ -712,6 +752,15 @@ fn find_blockers(
                 | Context::Annotation(_)
                 | Context::DebugText(_) => {
                     Some(Blocker::CalledWhereAwaitIsImpossible { site: *site_key })
+                }
+                // Run by `asyncio.run` (see `run_as_script`), whatever its module's
+                // top level does.
+                Context::Direct
+                    if generators == 0
+                        && is_clean_callee(site)
+                        && graph.runs_only_as_script(*site_key) =>
+                {
+                    None
                 }
                 Context::Direct if blocked.contains_key(&caller) => {
                     Some(Blocker::CallerStaysSync {

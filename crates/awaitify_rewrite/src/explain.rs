@@ -588,50 +588,20 @@ fn runs_event_loop(body: &awaitify_hir::hir::Body, site: &CallSite) -> Option<&'
     }
 }
 
-/// The ranges of the bodies of the module's top-level `if __name__ == "__main__":`
-/// statements (either operand order). An `else:` of such a statement runs on import, so
-/// it is not part of the range.
+/// The ranges of the bodies of the module's top-level main guards (see
+/// [`awaitify_callgraph::is_main_guard`]); an `else:` runs on import, so it is not part
+/// of the range.
 fn main_guards(db: &dyn Db, file: File) -> Vec<TextRange> {
-    use awaitify_hir::hir::{CmpOp, Expr, ExprId, Literal, Stmt};
+    use awaitify_hir::hir::Stmt;
     let module = &file_hir(db, file).module;
-    let is_name = |expr: ExprId| {
-        matches!(
-            &module.exprs[expr],
-            Expr::Name { id, .. } if id.as_str() == "__name__"
-        )
-    };
-    let is_main = |expr: ExprId| {
-        matches!(
-            &module.exprs[expr],
-            Expr::Literal(Literal::Str(text)) if &**text == "__main__"
-        )
-    };
-    let mut guards = Vec::new();
-    for stmt in module.block.iter() {
-        let Stmt::If { test, body, .. } = &module.stmts[*stmt] else {
-            continue;
-        };
-        let Expr::Compare {
-            left,
-            ops,
-            comparators,
-        } = &module.exprs[*test]
-        else {
-            continue;
-        };
-        let is_guard = **ops == [CmpOp::Eq]
-            && ((is_name(*left) && is_main(comparators[0]))
-                || (is_main(*left) && is_name(comparators[0])));
-        if let (true, Some(first), Some(last)) = (is_guard, body.first(), body.last()) {
-            guards.push((*first, *last));
-        }
-    }
-    if guards.is_empty() {
-        return Vec::new();
-    }
     let map = awaitify_hir::file_source_map(db, file).body(BodyId::Module);
-    guards
-        .into_iter()
-        .map(|(first, last)| map.stmt(first).cover(map.stmt(last)))
+    module
+        .block
+        .iter()
+        .filter(|stmt| awaitify_callgraph::is_main_guard(module, **stmt))
+        .filter_map(|stmt| match &module.stmts[*stmt] {
+            Stmt::If { body, .. } => Some(map.stmt(*body.first()?).cover(map.stmt(*body.last()?))),
+            _ => None,
+        })
         .collect()
 }

@@ -47,15 +47,63 @@ pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, (String, Text
     Ok(out)
 }
 
+/// Puts a space between an edit's text and a word it would otherwise run into:
+/// `return(w).step()` gains `await ` right after `return`, and `[0for x in g()]` gains
+/// `async ` right after `0`; glued, they would read `returnawait` and `0async`.
+pub fn keep_words_apart(source: &str, edits: &mut [Edit]) {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let order = application_order(edits);
+    // The character the output holds just before the next edit's text.
+    let mut cursor = 0usize;
+    let mut previous: Option<char> = None;
+    for (position, index) in order.iter().enumerate() {
+        let start = usize::from(edits[*index].range.start());
+        let end = usize::from(edits[*index].range.end());
+        if start > cursor {
+            previous = source[..start].chars().next_back();
+        }
+        let edit = &mut edits[*index];
+        if edit.text.starts_with(is_word) && previous.is_some_and(is_word) {
+            edit.text.insert(0, ' ');
+        }
+        // A word left in front of source that starts with one (by the text, or by a
+        // deletion), where no later edit comes between them.
+        let next_edit_here = order
+            .get(position + 1)
+            .is_some_and(|next| usize::from(edits[*next].range.start()) == end);
+        let edit = &mut edits[*index];
+        if let Some(last) = edit.text.chars().next_back() {
+            previous = Some(last);
+        }
+        if !next_edit_here
+            && previous.is_some_and(is_word)
+            && source
+                .get(end..)
+                .is_some_and(|rest| rest.starts_with(is_word))
+        {
+            edit.text.push(' ');
+            previous = Some(' ');
+        }
+        cursor = cursor.max(end);
+    }
+}
+
 /// The edits in the order they apply: by position, insertions before replacements at
 /// the same offset, and otherwise in the order they were decided.
 fn in_order(edits: &[Edit]) -> impl Iterator<Item = &Edit> {
+    application_order(edits)
+        .into_iter()
+        .map(move |index| &edits[index])
+}
+
+/// The indices of [`in_order`].
+fn application_order(edits: &[Edit]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..edits.len()).collect();
     order.sort_by_key(|index| {
         let edit = &edits[*index];
         (edit.range.start(), !edit.range.is_empty(), *index)
     });
-    order.into_iter().map(move |index| &edits[index])
+    order
 }
 
 /// Where `output_offset` of the text [`apply_edits`] made comes from in the source: inside

@@ -3,7 +3,9 @@
 //! For each colored unit of the file: its seeds are rewritten by their rule, its calls
 //! of functions that become async are awaited (or, for generators that become async
 //! generators, the loop over them becomes `async for`), and a `def` that becomes async
-//! gets `async `. Everything else is left as it was.
+//! gets `async `. A call in the main guard of a module other modules import runs only
+//! when that module is the script, with no event loop running: `asyncio.run` runs it
+//! there. Everything else is left as it was.
 
 use awaitify_callgraph::{CallSite, Context, Iteration, file_calls};
 use awaitify_db::{Db, File};
@@ -16,7 +18,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::Settings;
 use crate::coloring::Coloring;
 use crate::print::{
-    Edit, ImportPlanner, Parents, binds_as_primary, has_comment, needs_parentheses,
+    Edit, ImportPlanner, Parents, binds_as_primary, has_comment, keep_words_apart,
+    needs_parentheses,
 };
 use crate::rules::RuleAction;
 use crate::seeds::file_seeds;
@@ -92,6 +95,9 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         .map(|(index, site)| {
             if seeded[index] {
                 return None;
+            }
+            if coloring.run_as_script.contains(&(file, index)) {
+                return Some(CallEdit::RunAsScript);
             }
             // A call awaited already returned an awaitable: it gains a second `await`.
             let already_awaited = site.awaited && site.context == Context::Direct;
@@ -277,6 +283,12 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 let wrap = site.awaited || needs_parentheses(body, body_map, parents, site.expr);
                 await_call(&mut edits, body_map.expr(site.expr), wrap);
             }
+            CallEdit::RunAsScript => {
+                let call = body_map.expr(site.expr);
+                let run = planner.reference("asyncio.run", "asyncio", call.start());
+                edits.push(insert(call.start(), &format!("{run}(")));
+                edits.push(insert(call.end(), ")"));
+            }
         }
     }
     // First among edits at its offset: `import asyncio` goes before the `async ` or
@@ -284,6 +296,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     if let Some(import) = planner.import_edit(source) {
         edits.insert(0, import);
     }
+    keep_words_apart(source, &mut edits);
     edits
 }
 
@@ -296,6 +309,8 @@ const NEW_EVENT_LOOP: &str = "asyncio.new_event_loop().";
 enum CallEdit {
     Await,
     AsyncFor,
+    /// `asyncio.run(f())`: a call that runs only as the script, with no loop running.
+    RunAsScript,
 }
 
 fn insert(offset: TextSize, text: &str) -> Edit {
