@@ -177,6 +177,95 @@ pub fn is_builtin(name: &str) -> bool {
     BUILTINS.binary_search(&name).is_ok()
 }
 
+/// The modules compiled into the interpreter on Pyodide 0.29 (its
+/// `sys.builtin_module_names`), sorted. Python's built-in importer comes before the path
+/// finder, so a project's `time.py` never shadows `import time`; `asyncio`, a package of
+/// the standard library, is not among them and can be shadowed.
+pub const BUILTIN_MODULES: &[&str] = &[
+    "_abc",
+    "_ast",
+    "_asyncio",
+    "_bisect",
+    "_blake2",
+    "_bz2",
+    "_codecs",
+    "_codecs_cn",
+    "_codecs_hk",
+    "_codecs_iso2022",
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_tw",
+    "_collections",
+    "_contextvars",
+    "_csv",
+    "_ctypes",
+    "_datetime",
+    "_decimal",
+    "_elementtree",
+    "_functools",
+    "_heapq",
+    "_imp",
+    "_io",
+    "_json",
+    "_locale",
+    "_lsprof",
+    "_md5",
+    "_multibytecodec",
+    "_opcode",
+    "_operator",
+    "_pickle",
+    "_posixsubprocess",
+    "_pyodide_core",
+    "_queue",
+    "_random",
+    "_sha1",
+    "_sha2",
+    "_sha3",
+    "_signal",
+    "_socket",
+    "_sre",
+    "_stat",
+    "_statistics",
+    "_string",
+    "_struct",
+    "_suggestions",
+    "_symtable",
+    "_sysconfig",
+    "_thread",
+    "_tokenize",
+    "_tracemalloc",
+    "_typing",
+    "_warnings",
+    "_weakref",
+    "_zoneinfo",
+    "array",
+    "atexit",
+    "binascii",
+    "builtins",
+    "cmath",
+    "errno",
+    "faulthandler",
+    "gc",
+    "itertools",
+    "marshal",
+    "math",
+    "mmap",
+    "posix",
+    "pyexpat",
+    "select",
+    "sys",
+    "time",
+    "unicodedata",
+    "zlib",
+];
+
+/// Whether the module `name` (or the package its first part names) is compiled into
+/// the interpreter, so no project file can stand for it.
+pub fn is_builtin_module(name: &str) -> bool {
+    let top = name.split('.').next().unwrap_or(name);
+    BUILTIN_MODULES.binary_search(&top).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -184,5 +273,12 @@ mod tests {
         assert!(super::BUILTINS.windows(2).all(|pair| pair[0] < pair[1]));
         assert!(super::is_builtin("print"));
         assert!(!super::is_builtin("sleep"));
+        assert!(
+            super::BUILTIN_MODULES
+                .windows(2)
+                .all(|pair| pair[0] < pair[1])
+        );
+        assert!(super::is_builtin_module("time"));
+        assert!(!super::is_builtin_module("asyncio"));
     }
 }

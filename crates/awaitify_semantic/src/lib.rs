@@ -62,7 +62,8 @@ pub use symbols::ModuleSymbols;
 
 /// Every module of the project by name. When two roots hold the same module name, the
 /// first root wins; within a root a package (`m/__init__.py`) wins over `m.py`, as in
-/// CPython's path finder.
+/// CPython's path finder. A file named like a module compiled into the interpreter
+/// (`time.py`) is not importable by that name: the built-in importer answers first.
 #[salsa::tracked(returns(ref))]
 pub fn project_modules(db: &dyn Db) -> Arc<FxHashMap<ModuleName, File>> {
     let project = db.project();
@@ -76,6 +77,9 @@ pub fn project_modules(db: &dyn Db) -> Arc<FxHashMap<ModuleName, File>> {
             let Some(name) = awaitify_db::module_name_under(root, path) else {
                 continue;
             };
+            if builtins::is_builtin_module(&name) {
+                continue;
+            }
             let better = match modules.get(&name) {
                 None => true,
                 Some((index, package, _)) => (root_index, !is_package) < (*index, !*package),
