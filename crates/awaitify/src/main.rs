@@ -395,7 +395,7 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
             && !broken
             && let Some(output) = output
         {
-            stdout.extend_from_slice(unified_diff(&project, file, original, output).as_bytes());
+            stdout.extend_from_slice(&unified_diff(&project, file, original, output));
         }
         if let Some(out_dir) = out_dir {
             if broken {
@@ -624,21 +624,50 @@ fn watch(dir: &Path, out_dir: Option<&Path>, interval_ms: u64) -> Result<ExitCod
     }
 }
 
-fn unified_diff(project: &LoadedProject, file: File, original: &str, output: &str) -> String {
+/// The diff of one file, its lines in the file's own bytes (a byte-order mark on the
+/// first line, a declared encoding's bytes), so that `patch` and `git apply` match them
+/// against the file; the `---`/`+++` names are UTF-8, as `git diff` writes them.
+fn unified_diff(project: &LoadedProject, file: File, original: &str, output: &str) -> Vec<u8> {
+    use awaitify::source::{self, SourceEncoding};
     let path = file.path(&project.db);
     let relative = path
         .strip_prefix(&project.root)
         .unwrap_or(path)
         .display()
         .to_string();
-    similar::TextDiff::from_lines(original, output)
-        .unified_diff()
-        .context_radius(3)
-        .header(
-            &diff_header_name(&format!("a/{relative}")),
-            &diff_header_name(&format!("b/{relative}")),
-        )
-        .to_string()
+    let encoding = project.encodings.of(file);
+    let (original, output) = match encoding {
+        SourceEncoding::Utf8WithBom => (
+            std::borrow::Cow::Owned(format!("\u{feff}{original}")),
+            std::borrow::Cow::Owned(format!("\u{feff}{output}")),
+        ),
+        _ => (
+            std::borrow::Cow::Borrowed(original),
+            std::borrow::Cow::Borrowed(output),
+        ),
+    };
+    let old_name = diff_header_name(&format!("a/{relative}"));
+    let new_name = diff_header_name(&format!("b/{relative}"));
+    let text_diff = similar::TextDiff::from_lines(original.as_ref(), output.as_ref());
+    let mut diff = text_diff.unified_diff();
+    diff.context_radius(3);
+    let header = format!("--- {old_name}\n+++ {new_name}\n");
+    let mut hunks = String::new();
+    for hunk in diff.iter_hunks() {
+        hunks.push_str(&hunk.to_string());
+    }
+    if hunks.is_empty() {
+        return Vec::new();
+    }
+    let mut bytes = header.into_bytes();
+    bytes.extend_from_slice(&source::encode(
+        &hunks,
+        match encoding {
+            SourceEncoding::Utf8WithBom => SourceEncoding::Utf8,
+            other => other,
+        },
+    ));
+    bytes
 }
 
 /// A file name on a `---`/`+++` line, written as `git diff` writes it (non-ASCII kept as

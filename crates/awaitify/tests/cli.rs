@@ -681,6 +681,48 @@ fn diff_names_with_spaces_or_quotes_apply_with_patch_and_git_apply() {
         "{stdout:?}"
     );
 
+    let expected: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, _)| (*name, SLEEPS_REWRITTEN))
+        .collect();
+    assert_diff_applies(files, &run.stdout, &expected);
+}
+
+/// A diff's lines are the file's own bytes: a UTF-8 byte-order mark on the first line, a
+/// declared encoding's bytes elsewhere, so `patch` and `git apply` match them.
+#[test]
+fn diff_lines_keep_the_file_bytes_a_bom_and_a_declared_encoding() {
+    let bom: &[u8] = b"\xef\xbb\xbf\"\"\"Doc.\"\"\"\nimport time\ntime.sleep(1)\n";
+    let bom_rewritten: &[u8] =
+        b"\xef\xbb\xbf\"\"\"Doc.\"\"\"\nimport asyncio\nimport time\nawait asyncio.sleep(1)\n";
+    let latin: &[u8] = b"# coding: latin-1\nimport time\ns = \"\xe9\"\ntime.sleep(1)\n";
+    let latin_rewritten: &[u8] =
+        b"# coding: latin-1\nimport asyncio\nimport time\ns = \"\xe9\"\nawait asyncio.sleep(1)\n";
+    let files: &[(&str, &[u8])] = &[("bom.py", bom), ("latin.py", latin)];
+    let dir = project(files);
+    let run = awaitify(dir.path(), ["transform", ".", "--diff"]);
+    run.assert_code(0);
+    let needle = |bytes: &[u8]| {
+        run.stdout
+            .windows(bytes.len())
+            .any(|window| window == bytes)
+    };
+    assert!(
+        needle(b" \xef\xbb\xbf\"\"\"Doc."),
+        "the BOM starts the first line"
+    );
+    assert!(needle(b" s = \"\xe9\"\n"), "latin-1 bytes, not UTF-8");
+    assert_diff_applies(
+        files,
+        &run.stdout,
+        &[("bom.py", bom_rewritten), ("latin.py", latin_rewritten)],
+    );
+}
+
+/// `patch -p1` and `git apply` each apply `diff` to a fresh copy of `files`, which then
+/// holds `expected`.
+#[track_caller]
+fn assert_diff_applies(files: &[(&str, &[u8])], diff: &[u8], expected: &[(&str, &[u8])]) {
     let applications: [&[&str]; 2] = [&["patch", "-p1"], &["git", "apply"]];
     for tool in applications {
         let copy = project(files);
@@ -701,20 +743,11 @@ fn diff_names_with_spaces_or_quotes_apply_with_patch_and_git_apply() {
             .unwrap_or_else(|error| panic!("{tool:?} runs: {error}"));
         {
             use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(stdout.as_bytes())
-                .unwrap();
+            child.stdin.take().unwrap().write_all(diff).unwrap();
         }
         assert!(child.wait().unwrap().success(), "{tool:?} applies the diff");
-        for (name, _) in files {
-            assert_eq!(
-                read(copy.path().join(name)),
-                SLEEPS_REWRITTEN,
-                "{tool:?} {name}"
-            );
+        for (name, bytes) in expected {
+            assert_eq!(read(copy.path().join(name)), *bytes, "{tool:?} {name}");
         }
     }
 }
