@@ -64,15 +64,16 @@ fn unit_range(db: &dyn Db, (file, body): UnitKey) -> TextRange {
 }
 
 /// Secondary labels that walk from `unit` down to the blocking call that started it.
-fn chain_labels(db: &dyn Db, coloring: &Coloring, unit: UnitKey) -> Vec<Label> {
+fn chain_labels(
+    db: &dyn Db,
+    settings: Settings,
+    coloring: &Coloring,
+    unit: UnitKey,
+) -> Vec<Label> {
     chain(coloring, unit, CHAIN_LIMIT)
         .into_iter()
         .map(|step| match step {
-            Why::Seed(key) => Label::new(
-                key.0,
-                site_range(db, key),
-                format!("`{}` blocks the event loop here", callee_text(db, key)),
-            ),
+            Why::Seed(key) => Label::new(key.0, site_range(db, key), seed_label(db, settings, key)),
             Why::Calls { site, callee } => Label::new(
                 site.0,
                 site_range(db, site),
@@ -90,6 +91,27 @@ fn chain_labels(db: &dyn Db, coloring: &Coloring, unit: UnitKey) -> Vec<Label> {
         .collect()
 }
 
+/// What is wrong on the page with the call a rule rewrites at `key`: a blocking call
+/// blocks, a call that runs an event loop cannot, and a call of an async API must be
+/// awaited (`st.write_stream` returns a coroutine there, which never runs unawaited).
+fn seed_label(db: &dyn Db, settings: Settings, key: SiteKey) -> String {
+    let callee = callee_text(db, key);
+    let action = file_seeds(db, key.0, settings)
+        .seeds
+        .iter()
+        .find(|seed| seed.site == key.1)
+        .map(|seed| &seed.rule.action);
+    match action {
+        Some(crate::rules::RuleAction::AwaitArgument) => {
+            format!("`{callee}` cannot run inside the page's running event loop")
+        }
+        Some(crate::rules::RuleAction::Await) => {
+            format!("`{callee}` must be awaited here: unawaited, it never runs")
+        }
+        _ => format!("`{callee}` blocks the event loop here"),
+    }
+}
+
 /// The unit whose own refusal keeps `unit` synchronous: `unit` itself, or the caller or
 /// call-site partner that a chain of cascading refusals leads to. `None` in a cycle.
 fn root_refusal(coloring: &Coloring, unit: UnitKey) -> Option<UnitKey> {
@@ -105,11 +127,15 @@ fn root_refusal(coloring: &Coloring, unit: UnitKey) -> Option<UnitKey> {
     None
 }
 
-pub fn coloring_diagnostics(db: &dyn Db, coloring: &Coloring) -> Vec<Diagnostic> {
+pub fn coloring_diagnostics(
+    db: &dyn Db,
+    settings: Settings,
+    coloring: &Coloring,
+) -> Vec<Diagnostic> {
     coloring
         .blocked
         .keys()
-        .filter_map(|unit| refusal_diagnostic(db, coloring, *unit))
+        .filter_map(|unit| refusal_diagnostic(db, settings, coloring, *unit))
         .collect()
 }
 
@@ -123,7 +149,12 @@ fn is_cascade(coloring: &Coloring, unit: UnitKey) -> bool {
 }
 
 /// The diagnostic of blocked `unit`'s refusal; `None` for a cascade (see [`is_cascade`]).
-fn refusal_diagnostic(db: &dyn Db, coloring: &Coloring, unit: UnitKey) -> Option<Diagnostic> {
+fn refusal_diagnostic(
+    db: &dyn Db,
+    settings: Settings,
+    coloring: &Coloring,
+    unit: UnitKey,
+) -> Option<Diagnostic> {
     let blocker = coloring.blocked.get(&unit)?;
     if is_cascade(coloring, unit) {
         return None;
@@ -230,7 +261,7 @@ fn refusal_diagnostic(db: &dyn Db, coloring: &Coloring, unit: UnitKey) -> Option
     let mut diagnostic = Diagnostic::new(code, message)
         .with_primary(primary)
         .with_note(note)
-        .with_note("the blocking calls below are left unchanged");
+        .with_note("the calls below are left unchanged");
     if let Blocker::EscapedModule { escape, .. } = blocker {
         let (escape_file, escape_index) = *escape;
         let data = &file_calls(db, escape_file).module_escapes[escape_index];
@@ -256,7 +287,7 @@ fn refusal_diagnostic(db: &dyn Db, coloring: &Coloring, unit: UnitKey) -> Option
             diagnostic = diagnostic.with_secondary(label);
         }
     }
-    for label in chain_labels(db, coloring, unit) {
+    for label in chain_labels(db, settings, coloring, unit) {
         diagnostic = diagnostic.with_secondary(label);
     }
     Some(diagnostic)
@@ -304,7 +335,7 @@ pub fn refusals_blocking_calls_in(
     labels
         .into_iter()
         .filter_map(|(refusal, sites)| {
-            let mut diagnostic = refusal_diagnostic(db, coloring, refusal)?;
+            let mut diagnostic = refusal_diagnostic(db, settings, coloring, refusal)?;
             for label in sites {
                 diagnostic = diagnostic.with_secondary(label);
             }
@@ -415,14 +446,24 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 }
                 diagnostics.push(diagnostic);
             }
-            Skip::DropsArguments { rule } => diagnostics.push(
-                Diagnostic::new(
-                    Code::DroppedArguments,
-                    format!("`{}` cannot be unwrapped here without dropping its other arguments", rule.call),
-                )
-                .with_primary(Label::new(file, range, "left unchanged"))
-                .with_note("awaiting the first argument alone would no longer evaluate the others, which may have effects; pass them as names or literals"),
-            ),
+            Skip::DropsArguments { rule } => {
+                let body = file_hir(db, file).body(site.body);
+                let (message, note) = match crate::seeds::awaited_argument(body, site.expr) {
+                    Some(_) => (
+                        format!("`{}` cannot be unwrapped here without dropping its other arguments", rule.call),
+                        "awaiting the first argument alone would no longer evaluate the others, which may have effects; pass them as names or literals",
+                    ),
+                    None => (
+                        format!("`{}` cannot be unwrapped here: no argument names the coroutine to await", rule.call),
+                        "the coroutine is passed through `*` or `**` unpacking, or under a keyword other than `main=` or `future=`, so awaitify cannot tell which argument to await; pass it as the first argument",
+                    ),
+                };
+                diagnostics.push(
+                    Diagnostic::new(Code::DroppedArguments, message)
+                        .with_primary(Label::new(file, range, "left unchanged"))
+                        .with_note(note),
+                );
+            }
             Skip::MaybeUnbound { rule, name } => {
                 let index = semantic_index(db, file);
                 let text = match &file_hir(db, file).body(site.body).exprs[*name] {

@@ -131,6 +131,7 @@ pub fn project_diagnostics(db: &dyn Db, settings: Settings) -> Vec<Diagnostic> {
     }
     diagnostics.extend(explain::coloring_diagnostics(
         db,
+        settings,
         async_coloring(db, settings),
     ));
     sort_diagnostics(db, &mut diagnostics);
