@@ -64,12 +64,7 @@ fn unit_range(db: &dyn Db, (file, body): UnitKey) -> TextRange {
 }
 
 /// Secondary labels that walk from `unit` down to the blocking call that started it.
-fn chain_labels(
-    db: &dyn Db,
-    settings: Settings,
-    coloring: &Coloring,
-    unit: UnitKey,
-) -> Vec<Label> {
+fn chain_labels(db: &dyn Db, settings: Settings, coloring: &Coloring, unit: UnitKey) -> Vec<Label> {
     chain(coloring, unit, CHAIN_LIMIT)
         .into_iter()
         .map(|step| match step {
