@@ -53,7 +53,8 @@ pub struct Watcher {
     layout: ProjectLayout,
     out_dir: Option<PathBuf>,
     settings: Settings,
-    seen: BTreeMap<PathBuf, SystemTime>,
+    /// Each file's modification time and size when it was last read.
+    seen: BTreeMap<PathBuf, (SystemTime, u64)>,
     /// Why each file that could not be read, or decoded exactly, was not; reported on
     /// every round while it lasts, as `check` would.
     read_errors: BTreeMap<PathBuf, Diagnostic>,
@@ -108,15 +109,16 @@ impl Watcher {
             self.layout = layout;
             layout_changed = true;
         }
-        let current: BTreeMap<PathBuf, SystemTime> = self
+        // The size too: an edit within the file system's timestamp resolution keeps the
+        // modification time, and most edits change the length.
+        let current: BTreeMap<PathBuf, (SystemTime, u64)> = self
             .layout
             .python_files()
             .into_iter()
             .filter_map(|path| {
-                let modified = std::fs::metadata(&path)
-                    .and_then(|metadata| metadata.modified())
-                    .ok()?;
-                Some((path, modified))
+                let metadata = std::fs::metadata(&path).ok()?;
+                let modified = metadata.modified().ok()?;
+                Some((path, (modified, metadata.len())))
             })
             .collect();
         let mut changed = Vec::new();
@@ -151,7 +153,8 @@ impl Watcher {
             }
         }
         self.seen = current;
-        if changed.is_empty() && !layout_changed {
+        let outputs_lost = self.forget_lost_outputs();
+        if changed.is_empty() && !layout_changed && !outputs_lost {
             return None;
         }
         // The files below the root, as `transform DIR` and `check DIR` take them.
@@ -185,6 +188,15 @@ impl Watcher {
             diagnostics,
             elapsed: start.elapsed(),
         })
+    }
+
+    /// Forgets the outputs that are no longer in the output directory (it was emptied or
+    /// removed meanwhile), so the next [`Watcher::update_out_dir`] writes them again.
+    /// Whether there were any.
+    fn forget_lost_outputs(&mut self) -> bool {
+        let before = self.written.len();
+        self.written.retain(|destination, _| destination.exists());
+        self.written.len() != before
     }
 
     /// Makes the output directory hold what `transform --out-dir` would write for
@@ -614,5 +626,49 @@ mod tests {
         let report = watcher.poll().expect("the edit is seen");
         assert_eq!(report.written, vec![PathBuf::from("plain.py")]);
         assert_eq!(read(&out.path().join("plain.py")), "print(1)\n");
+    }
+
+    /// Outputs removed from OUT behind the watcher's back (`rm -rf OUT`) are written
+    /// again on the next poll, with no source change.
+    #[test]
+    fn outputs_removed_from_the_output_directory_are_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let out_dir = out.path().join("out");
+        touch(&dir.path().join("main.py"), "import time\ntime.sleep(1)\n");
+        touch(&dir.path().join("pkg_a.py"), "x = 1\n");
+        let mut watcher = Watcher::new(dir.path(), Some(&out_dir), Default::default()).unwrap();
+        watcher.poll().expect("the first poll sees every file");
+        assert!(watcher.poll().is_none(), "nothing changed");
+
+        std::fs::remove_dir_all(&out_dir).unwrap();
+        let report = watcher.poll().expect("the lost outputs are seen");
+        assert!(report.changed.is_empty());
+        assert_eq!(
+            report.written,
+            vec![PathBuf::from("main.py"), PathBuf::from("pkg_a.py")]
+        );
+        assert!(read(&out_dir.join("main.py")).contains("await asyncio.sleep(1)"));
+        assert!(watcher.poll().is_none(), "nothing changed since");
+    }
+
+    /// An edit that keeps the modification time (within the file system's resolution)
+    /// but changes the size is seen.
+    #[test]
+    fn an_edit_that_keeps_the_modification_time_is_seen_by_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let main = dir.path().join("main.py");
+        touch(&main, "print(1)\n");
+        let modified = std::fs::metadata(&main).unwrap().modified().unwrap();
+        let mut watcher = Watcher::new(dir.path(), Some(out.path()), Default::default()).unwrap();
+        watcher.poll().expect("the first poll sees every file");
+
+        std::fs::write(&main, "import time\ntime.sleep(1)\n").unwrap();
+        let file = std::fs::File::options().write(true).open(&main).unwrap();
+        file.set_modified(modified).unwrap();
+        let report = watcher.poll().expect("the edit is seen");
+        assert_eq!(report.changed, vec![PathBuf::from("main.py")]);
+        assert!(read(&out.path().join("main.py")).contains("await asyncio.sleep(1)"));
     }
 }
