@@ -583,12 +583,16 @@ fn watch(dir: &Path, out_dir: Option<&Path>, interval_ms: u64) -> Result<ExitCod
     if !dir.is_dir() {
         return Err(format!("{} is not a directory", dir.display()));
     }
-    let rules = awaitify_rewrite::discover_rules(dir).map_err(|error| error.to_string())?;
-    let mut watcher =
-        awaitify::watch::Watcher::new(dir, out_dir, rules).map_err(|error| error.to_string())?;
+    let mut watcher = awaitify::watch::Watcher::discovering_config(dir, out_dir)?;
     eprintln!("awaitify: watching {} (Ctrl-C to stop)", dir.display());
     loop {
         if let Some(report) = watcher.poll() {
+            if let Some(error) = &report.config_error {
+                eprintln!("awaitify: {error}; the previous configuration stays in effect");
+            }
+            if report.config_reloaded {
+                eprintln!("awaitify: the configuration changed; its rules are in effect");
+            }
             emit_to_stderr(&watcher.db, &report.diagnostics, OutputFormat::Human);
             let mut out_dir_changes = String::new();
             if !report.written.is_empty() {

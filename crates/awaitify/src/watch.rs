@@ -42,6 +42,11 @@ pub struct Report {
     /// The output directory was left as it was because a rewrite failed its own check
     /// (AW301): `transform` writes no file then.
     pub held_back: bool,
+    /// The configuration changed and could not be read: why. The previous one stays in
+    /// effect until it reads again.
+    pub config_error: Option<String>,
+    /// The configuration changed and its new rules are in effect.
+    pub config_reloaded: bool,
     /// What `check DIR` would report now.
     pub diagnostics: Vec<Diagnostic>,
     pub elapsed: Duration,
@@ -63,6 +68,23 @@ pub struct Watcher {
     /// The bytes last written to each output path, so unchanged outputs are not written
     /// again. Bytes, not text: a byte-order mark added or removed changes only them.
     written: BTreeMap<PathBuf, Vec<u8>>,
+    /// The configuration files that may apply (see [`config_stamp`]) when the rules were
+    /// last discovered; `None` when the rules were given and are not reloaded.
+    config: Option<ConfigStamp>,
+}
+
+/// Each `awaitify.toml` and `pyproject.toml` from a directory upward, with its
+/// modification time and size: where [`awaitify_rewrite::discover_rules`] looks.
+type ConfigStamp = Vec<(PathBuf, SystemTime, u64)>;
+
+fn config_stamp(root: &Path) -> ConfigStamp {
+    root.ancestors()
+        .flat_map(|dir| ["awaitify.toml", "pyproject.toml"].map(|name| dir.join(name)))
+        .filter_map(|path| {
+            let metadata = std::fs::metadata(&path).ok()?;
+            Some((path, metadata.modified().ok()?, metadata.len()))
+        })
+        .collect()
 }
 
 impl Watcher {
@@ -89,7 +111,45 @@ impl Watcher {
             read_errors: BTreeMap::new(),
             encodings: Encodings::default(),
             written: BTreeMap::new(),
+            config: None,
         })
+    }
+
+    /// [`Watcher::new`] with the rules `transform` would find for `root` (the defaults
+    /// plus the first `awaitify.toml` or `[tool.awaitify]` from `root` upward), found
+    /// again whenever one of those files changes, appears or goes. A configuration that
+    /// does not read at the start is an error; later, the previous one stays in effect
+    /// and each report says why until it reads again.
+    pub fn discovering_config(root: &Path, out_dir: Option<&Path>) -> Result<Watcher, String> {
+        let absolute = std::path::absolute(root).map_err(|error| error.to_string())?;
+        let stamp = config_stamp(&absolute);
+        let rules =
+            awaitify_rewrite::discover_rules(&absolute).map_err(|error| error.to_string())?;
+        let mut watcher = Watcher::new(root, out_dir, rules).map_err(|error| error.to_string())?;
+        watcher.config = Some(stamp);
+        Ok(watcher)
+    }
+
+    /// Rediscovers the rules when a configuration file changed: whether new rules are in
+    /// effect, and why the configuration did not read, if it did not.
+    fn reload_config(&mut self) -> (bool, Option<String>) {
+        let Some(previous) = &self.config else {
+            return (false, None);
+        };
+        let stamp = config_stamp(&self.layout.root);
+        if &stamp == previous {
+            return (false, None);
+        }
+        self.config = Some(stamp);
+        match awaitify_rewrite::discover_rules(&self.layout.root) {
+            Ok(rules) if &rules != self.settings.rules(&self.db) => {
+                use salsa::Setter;
+                self.settings.set_rules(&mut self.db).to(rules);
+                (true, None)
+            }
+            Ok(_) => (false, None),
+            Err(error) => (false, Some(error.to_string())),
+        }
     }
 
     /// Looks for changes; when there are any, feeds them to the database, re-analyses,
@@ -154,7 +214,13 @@ impl Watcher {
         }
         self.seen = current;
         let outputs_lost = self.forget_lost_outputs();
-        if changed.is_empty() && !layout_changed && !outputs_lost {
+        let (config_reloaded, config_error) = self.reload_config();
+        if changed.is_empty()
+            && !layout_changed
+            && !outputs_lost
+            && !config_reloaded
+            && config_error.is_none()
+        {
             return None;
         }
         // The files below the root, as `transform DIR` and `check DIR` take them.
@@ -185,6 +251,8 @@ impl Watcher {
             written: outputs.written,
             removed: outputs.removed,
             held_back: outputs.held_back,
+            config_error,
+            config_reloaded,
             diagnostics,
             elapsed: start.elapsed(),
         })
@@ -670,5 +738,51 @@ mod tests {
         let report = watcher.poll().expect("the edit is seen");
         assert_eq!(report.changed, vec![PathBuf::from("main.py")]);
         assert!(read(&out.path().join("main.py")).contains("await asyncio.sleep(1)"));
+    }
+
+    /// A configuration written, broken and fixed while watching: its rules take effect
+    /// on the next poll; while it does not read, the previous rules stay and each report
+    /// says why.
+    #[test]
+    fn a_configuration_change_takes_effect_on_the_next_poll() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        touch(
+            &dir.path().join("main.py"),
+            "import mylib\n\ndef run():\n    mylib.block(1)\n\nrun()\n",
+        );
+        let mut watcher = Watcher::discovering_config(dir.path(), Some(out.path())).unwrap();
+        watcher.poll().expect("the first poll sees every file");
+        assert!(!read(&out.path().join("main.py")).contains("await"));
+
+        let config = dir.path().join("awaitify.toml");
+        touch(&config, "[[rules]]\ncall = \"mylib.block\"\n");
+        let report = watcher.poll().expect("the new configuration is seen");
+        assert!(report.config_reloaded && report.config_error.is_none());
+        assert!(report.changed.is_empty());
+        assert_eq!(report.written, vec![PathBuf::from("main.py")]);
+        assert!(read(&out.path().join("main.py")).contains("await mylib.block(1)"));
+        assert!(watcher.poll().is_none(), "nothing changed since");
+
+        touch(&config, "[[rules]]\ncal = \"mylib.block\"\n");
+        let report = watcher
+            .poll()
+            .expect("the broken configuration is reported");
+        assert!(
+            report
+                .config_error
+                .as_deref()
+                .unwrap()
+                .contains("awaitify.toml")
+        );
+        assert!(
+            report.written.is_empty(),
+            "the previous rules stay in effect"
+        );
+
+        std::fs::remove_file(&config).unwrap();
+        let report = watcher.poll().expect("the removal is seen");
+        assert!(report.config_reloaded);
+        assert!(!read(&out.path().join("main.py")).contains("await"));
     }
 }
