@@ -6,11 +6,12 @@
 //! of everything awaitify may do, to both sides alike, so an input that already had
 //! `async def` or `await` compares fairly:
 //!
-//! - every `await e` becomes `e`; `async def`, `async for`, `async with` and async
-//!   comprehensions lose `async`;
+//! - every `await e` becomes `e` (the keyword goes, parentheses after it stay);
+//!   `async def`, `async for`, `async with` and async comprehensions lose `async`;
 //! - a call whose callee resolves to a rule's name, or to a rule's replacement, is spelled
 //!   with the rule's name (`sleep`, `t.sleep` and `asyncio.sleep` all become
-//!   `time.sleep`); a call that a rule unwraps (`asyncio.run(c)`) becomes `c`;
+//!   `time.sleep`); a call that a rule unwraps (`asyncio.run(c)`) becomes `(c)`, whose
+//!   parentheses hold `c` together as the call's did when it breaks its line;
 //! - the imports a rewrite may add (`import asyncio [as x]`, a replacement's module) are
 //!   dropped.
 //!
@@ -43,9 +44,15 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
         let mut parents = None;
         for (expr_id, expr) in body.exprs.iter() {
             match expr {
-                Expr::Await { value } => {
+                Expr::Await { .. } => {
+                    // The keyword and the spaces after it: a parenthesis between it and
+                    // the value closes after the value, so it stays.
                     let start = body_map.expr(expr_id).start();
-                    let end = body_map.expr(*value).start();
+                    let rest = &source[usize::from(start + TextSize::of("await"))..];
+                    let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                    let end = start
+                        + TextSize::of("await")
+                        + TextSize::try_from(spaces).unwrap_or_default();
                     edits.push(delete(start, end));
                 }
                 Expr::Call { func, .. } => {
@@ -82,8 +89,14 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                                     awaitify_rewrite::seeds::awaited_argument(body, expr_id)
                                 {
                                     let argument = body_map.expr(argument);
-                                    edits.push(delete(call.start(), argument.start()));
-                                    edits.push(delete(argument.end(), call.end()));
+                                    edits.push(Edit {
+                                        range: TextRange::new(call.start(), argument.start()),
+                                        text: "(".into(),
+                                    });
+                                    edits.push(Edit {
+                                        range: TextRange::new(argument.end(), call.end()),
+                                        text: ")".into(),
+                                    });
                                 }
                             }
                             RuleAction::Replace(_) => edits.push(Edit {

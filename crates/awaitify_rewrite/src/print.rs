@@ -9,12 +9,17 @@
 //! imports added once per file after the docstring and `from __future__` imports.
 //! Parentheses are added only where precedence needs them: a call awaited as the value
 //! of an attribute, subscript or call (`(await f())["k"]`) unless it is parenthesized
-//! already.
+//! already, and an unwrapped argument that would otherwise lose the brackets that held
+//! its lines together. A span an edit replaces keeps its comments ([`kept_comments`]).
 
+use std::cell::OnceCell;
+
+use awaitify_db::{Db, File};
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, Literal, Stmt};
 use awaitify_hir::source_map::{BodySourceMap, FileSourceMap};
 use awaitify_semantic::SemanticIndex;
 use awaitify_semantic::index::BindingKind;
+use ruff_python_ast::token::{Token, TokenKind};
 use ruff_text_size::{TextRange, TextSize};
 use rustc_hash::FxHashMap;
 
@@ -123,6 +128,210 @@ pub fn source_offset(edits: &[Edit], output_offset: TextSize) -> TextSize {
         shift += inserted - i64::from(u32::from(edit.range.len()));
     }
     TextSize::try_from((target - shift).max(0) as usize).unwrap_or_default()
+}
+
+/// The comments and line breaks of a file, by its tokens. The HIR keeps neither, so the
+/// file is parsed again, once, the first time a span's text may hold one.
+pub struct Trivia<'a> {
+    db: &'a dyn Db,
+    file: File,
+    tokens: OnceCell<&'a [Token]>,
+}
+
+impl<'a> Trivia<'a> {
+    pub fn new(db: &'a dyn Db, file: File) -> Self {
+        Trivia {
+            db,
+            file,
+            tokens: OnceCell::new(),
+        }
+    }
+
+    /// The tokens that lie within `span`.
+    fn tokens_in(&self, span: TextRange) -> &'a [Token] {
+        let tokens: &'a [Token] = self.tokens.get_or_init(|| {
+            awaitify_hir::parsed_module(self.db, self.file)
+                .parsed()
+                .tokens()
+        });
+        let first = tokens.partition_point(|token| token.as_tuple().1.start() < span.start());
+        let length =
+            tokens[first..].partition_point(|token| token.as_tuple().1.end() <= span.end());
+        &tokens[first..first + length]
+    }
+
+    /// The comments in `span` of the file's `source`, each from its `#` to the end of its
+    /// line (a `#` in a string is none).
+    pub fn comments(&self, source: &str, span: TextRange) -> Vec<TextRange> {
+        if !source[span].contains('#') {
+            return Vec::new();
+        }
+        self.tokens_in(span)
+            .iter()
+            .filter(|token| token.kind() == TokenKind::Comment)
+            .map(|token| token.as_tuple().1)
+            .collect()
+    }
+
+    /// Whether the expression at `range` breaks its line outside the brackets it opens
+    /// itself (`client\n    .fetch()`, not `main(\n    1)`): only the brackets around it
+    /// keep such a break from ending the statement.
+    pub fn breaks_line_outside_brackets(&self, source: &str, range: TextRange) -> bool {
+        if !source[range].contains(['\n', '\r']) {
+            return false;
+        }
+        let mut depth = 0usize;
+        for token in self.tokens_in(range) {
+            match token.kind() {
+                TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => depth += 1,
+                TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace => {
+                    depth = depth.saturating_sub(1);
+                }
+                TokenKind::NonLogicalNewline | TokenKind::Newline | TokenKind::Comment
+                    if depth == 0 =>
+                {
+                    return true;
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+}
+
+/// The text that replaces `span` of `source` and keeps its `comments` (in order): one on
+/// the span's first line follows the replacement, two spaces after it; a later one keeps
+/// a line of its own with its line's indentation. A comment ends its line, so after the
+/// last one the text breaks the line again and indents as the line `span` ends on; with
+/// `keep_end_line` it does that too when `span` ends on a line of its own (only
+/// indentation before its end), so an argument or a closing parenthesis keeps its line.
+pub fn kept_comments(
+    source: &str,
+    span: TextRange,
+    comments: &[TextRange],
+    keep_end_line: bool,
+) -> String {
+    let start = usize::from(span.start());
+    let end = usize::from(span.end());
+    let newline = line_ending(&source[start..]);
+    let mut text = String::new();
+    let mut previous = start;
+    for comment in comments {
+        let comment_start = usize::from(comment.start());
+        if text.is_empty() && !source[previous..comment_start].contains(['\n', '\r']) {
+            text.push_str("  ");
+        } else {
+            text.push_str(newline);
+            text.push_str(indentation(source, comment_start));
+        }
+        text.push_str(&source[*comment]);
+        previous = usize::from(comment.end());
+    }
+    let end_line = line_start_at(source, end);
+    let on_own_line = end_line > start
+        && source[end_line..end]
+            .chars()
+            .all(|c| matches!(c, ' ' | '\t' | '\x0c'));
+    if !text.is_empty() || (keep_end_line && on_own_line) {
+        text.push_str(newline);
+        text.push_str(indentation(source, end));
+    }
+    text
+}
+
+/// The start of the line holding `offset`, after a `\n`, `\r\n` or `\r`.
+fn line_start_at(source: &str, offset: usize) -> usize {
+    source[..offset]
+        .rfind(['\n', '\r'])
+        .map_or(0, |index| index + 1)
+}
+
+/// The whitespace that starts the line holding `offset`, up to `offset`.
+fn indentation(source: &str, offset: usize) -> &str {
+    let line = &source[line_start_at(source, offset)..offset];
+    &line[..line.len() - line.trim_start_matches([' ', '\t', '\x0c']).len()]
+}
+
+/// The identifiers a dotted name is written with (`time` and `sleep` in
+/// `time  # c\n .sleep`), where the source writes them; `None` for any other expression,
+/// or for a name the source spells otherwise (an NFKC variant).
+pub fn dotted_parts(
+    body: &Body,
+    map: &BodySourceMap,
+    source: &str,
+    expr: ExprId,
+) -> Option<Vec<TextRange>> {
+    let range = map.expr(expr);
+    let written =
+        |range: TextRange| source.get(usize::from(range.start())..usize::from(range.end()));
+    match &body.exprs[expr] {
+        Expr::Name { id, .. } => (written(range)? == id.as_str()).then(|| vec![range]),
+        Expr::Attribute { value, attr, .. } => {
+            let mut parts = dotted_parts(body, map, source, *value)?;
+            let attr_range = TextRange::new(
+                range.end().checked_sub(TextSize::of(attr.as_str()))?,
+                range.end(),
+            );
+            if written(attr_range)? != attr.as_str() {
+                return None;
+            }
+            parts.push(attr_range);
+            Some(parts)
+        }
+        _ => None,
+    }
+}
+
+/// The edits that make callee `func` name `reference` (`asyncio.sleep`). Its comments
+/// stay where they are: when the callee is a dotted name, each identifier is replaced
+/// where it is written (leading ones the new name has no room for go with its first,
+/// and the new name's extra parts join its last); a comment inside a span replaced
+/// whole, or anywhere in another callee, follows the new text.
+pub fn rename_callee(
+    body: &Body,
+    map: &BodySourceMap,
+    source: &str,
+    trivia: &Trivia,
+    func: ExprId,
+    reference: &str,
+) -> Vec<Edit> {
+    let range = map.expr(func);
+    let comments = trivia.comments(source, range);
+    let replace = |range: TextRange, text: String| {
+        let inside: Vec<TextRange> = comments
+            .iter()
+            .filter(|comment| range.contains_range(**comment))
+            .copied()
+            .collect();
+        let text = format!("{text}{}", kept_comments(source, range, &inside, false));
+        (source[range] != text).then_some(Edit { range, text })
+    };
+    let parts = match dotted_parts(body, map, source, func) {
+        Some(parts) if !comments.is_empty() => parts,
+        _ => return replace(range, reference.to_string()).into_iter().collect(),
+    };
+    let names: Vec<&str> = reference.split('.').collect();
+    let mut groups: Vec<(TextRange, String)> = Vec::new();
+    if parts.len() >= names.len() {
+        let merged = parts.len() - names.len();
+        groups.push((
+            TextRange::new(parts[0].start(), parts[merged].end()),
+            names[0].to_string(),
+        ));
+        for (part, name) in parts[merged + 1..].iter().zip(&names[1..]) {
+            groups.push((*part, name.to_string()));
+        }
+    } else {
+        let last = parts.len() - 1;
+        for (part, name) in parts[..last].iter().zip(&names) {
+            groups.push((*part, name.to_string()));
+        }
+        groups.push((parts[last], names[last..].join(".")));
+    }
+    groups
+        .into_iter()
+        .filter_map(|(range, text)| replace(range, text))
+        .collect()
 }
 
 /// Parent links of one body's expressions, to decide where parentheses are needed.
@@ -450,13 +659,6 @@ fn next_logical_line(source: &str, offset: TextSize) -> Option<TextSize> {
         }
     }
     TextSize::try_from(bytes.len()).ok()
-}
-
-/// Whether a span of source holds a comment (so it must not be deleted).
-pub fn has_comment(text: &str) -> bool {
-    // A `#` inside a string literal of the span is possible only in the argument itself,
-    // which spans never include; brackets and commas cannot hold strings.
-    text.contains('#')
 }
 
 /// The line ending `text` uses, by its first line break: `\r\n`, `\r` (old Mac files,

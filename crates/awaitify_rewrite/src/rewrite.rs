@@ -9,7 +9,7 @@
 
 use awaitify_callgraph::{CallSite, Context, Iteration, file_calls};
 use awaitify_db::{Db, File};
-use awaitify_hir::hir::{BodyId, Expr, ExprId};
+use awaitify_hir::hir::{BodyId, Expr, ExprId, Stmt};
 use awaitify_hir::{file_hir, file_source_map};
 use awaitify_semantic::{Resolution, Target, resolve_module, semantic_index};
 use ruff_text_size::{TextRange, TextSize};
@@ -18,8 +18,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::Settings;
 use crate::coloring::Coloring;
 use crate::print::{
-    Edit, ImportPlanner, Parents, binds_as_primary, has_comment, keep_words_apart,
-    needs_parentheses,
+    Edit, ImportPlanner, Parents, Trivia, binds_as_primary, keep_words_apart, kept_comments,
+    needs_parentheses, rename_callee,
 };
 use crate::rules::RuleAction;
 use crate::seeds::file_seeds;
@@ -34,6 +34,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     let source = file.text(db);
     let mut edits = Vec::new();
     let mut planner = ImportPlanner::new(hir, index, map);
+    let trivia = Trivia::new(db, file);
     let mut parents: FxHashMap<BodyId, Parents> = FxHashMap::default();
 
     let turning: Vec<bool> = hir
@@ -129,12 +130,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         let parents = parents
             .entry(site.body)
             .or_insert_with(|| Parents::of(body));
-        let Expr::Call {
-            func,
-            args,
-            keywords,
-        } = &body.exprs[site.expr]
-        else {
+        let Expr::Call { func, .. } = &body.exprs[site.expr] else {
             continue;
         };
         let call_range = body_map.expr(site.expr);
@@ -144,10 +140,9 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             RuleAction::Replace(replacement) => {
                 let module = module_of(db, replacement);
                 let reference = planner.reference(replacement, &module, call_range.start());
-                edits.push(Edit {
-                    range: body_map.expr(*func),
-                    text: reference,
-                });
+                edits.extend(rename_callee(
+                    body, body_map, source, &trivia, *func, &reference,
+                ));
                 await_call(&mut edits, call_range, wrap);
             }
             RuleAction::AwaitArgument => {
@@ -158,41 +153,45 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 let before = TextRange::new(call_range.start(), argument_range.start());
                 let after = TextRange::new(argument_range.end(), call_range.end());
                 let (open, close) = if wrap { ("(", ")") } else { ("", "") };
-                // Other arguments (`debug=False`) go; their strings may hold a `#`.
-                let others: Vec<TextRange> = args
-                    .iter()
-                    .copied()
-                    .chain(keywords.iter().map(|keyword| keyword.value))
-                    .filter(|expr| *expr != argument)
-                    .map(|expr| body_map.expr(expr))
-                    .collect();
-                let after_comments = comments_in(source, after, &others);
-                if has_comment(&source[before]) || !after_comments.is_empty() {
-                    // Keep the call's own parentheses and the comments in them, but not
-                    // a trailing comma (`await (c,)` awaits a tuple) or other arguments.
-                    edits.push(insert(call_range.start(), open));
+                // Other arguments (`debug=False`) go, but not a comment among them.
+                let before_comments = trivia.comments(source, before);
+                let after_comments = trivia.comments(source, after);
+                if !before_comments.is_empty() || !after_comments.is_empty() {
+                    // Parentheses hold the comments' lines together, in place of the
+                    // call's own; a trailing comma goes (`await (c,)` awaits a tuple).
                     edits.push(Edit {
-                        range: body_map.expr(*func),
-                        text: "await ".into(),
+                        range: before,
+                        text: format!(
+                            "{open}await ({}",
+                            kept_comments(source, before, &before_comments, true)
+                        ),
                     });
+                    let inside =
+                        TextRange::new(after.start(), call_range.end() - TextSize::from(1));
                     edits.push(Edit {
                         range: after,
-                        text: format!("{}){close}", keep_comments(source, after, &after_comments)),
+                        text: format!(
+                            "{}){close}",
+                            kept_comments(source, inside, &after_comments, true)
+                        ),
                     });
                 } else {
-                    // `asyncio.run(f())` where `f()` gains its own `await`.
+                    // `asyncio.run(f())` where `f()` gains its own `await`, or an argument
+                    // whose line break only the call's parentheses held together.
                     let argument_awaited =
                         calls.sites.iter().zip(&site_edits).any(|(other, edit)| {
                             other.body == site.body
                                 && other.expr == argument
                                 && *edit == Some(CallEdit::Await)
                         });
-                    let (inner_open, inner_close) =
-                        if binds_as_primary(body, argument) && !argument_awaited {
-                            ("", "")
-                        } else {
-                            ("(", ")")
-                        };
+                    let (inner_open, inner_close) = if binds_as_primary(body, argument)
+                        && !argument_awaited
+                        && !trivia.breaks_line_outside_brackets(source, argument_range)
+                    {
+                        ("", "")
+                    } else {
+                        ("(", ")")
+                    };
                     edits.push(Edit {
                         range: before,
                         text: format!("{open}await {inner_open}"),
@@ -245,13 +244,15 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             {
                 continue;
             }
-            let func_range = map.body(site.body).expr(*func);
-            let reference =
-                planner.reference("asyncio.get_event_loop", "asyncio", func_range.start());
-            edits.push(Edit {
-                range: func_range,
-                text: reference,
-            });
+            let body_map = map.body(site.body);
+            let reference = planner.reference(
+                "asyncio.get_event_loop",
+                "asyncio",
+                body_map.expr(*func).start(),
+            );
+            edits.extend(rename_callee(
+                body, body_map, source, &trivia, *func, &reference,
+            ));
         }
     }
 
@@ -261,14 +262,30 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         };
         let body_map = map.body(site.body);
         match edit {
+            // An `async for` written already iterates asynchronously.
             CallEdit::AsyncFor => match site.iterated {
                 Some(Iteration::For(stmt)) => {
-                    if let Some(offset) = body_map.keywords.get(&stmt) {
+                    let written_async = matches!(
+                        hir.body(site.body).stmts[stmt],
+                        Stmt::For { is_async: true, .. }
+                    );
+                    if !written_async && let Some(offset) = body_map.keywords.get(&stmt) {
                         edits.push(insert(*offset, "async "));
                     }
                 }
                 Some(Iteration::Comprehension(expr, generator)) => {
-                    if let Some(offset) = body_map.comprehension_fors.get(&(expr, generator)) {
+                    let written_async = match &hir.body(site.body).exprs[expr] {
+                        Expr::ListComp { generators, .. }
+                        | Expr::SetComp { generators, .. }
+                        | Expr::DictComp { generators, .. }
+                        | Expr::Generator { generators, .. } => generators
+                            .get(generator as usize)
+                            .is_some_and(|generator| generator.is_async),
+                        _ => false,
+                    };
+                    if !written_async
+                        && let Some(offset) = body_map.comprehension_fors.get(&(expr, generator))
+                    {
                         edits.push(insert(*offset, "async "));
                     }
                 }
@@ -327,71 +344,6 @@ fn await_call(edits: &mut Vec<Edit>, call: TextRange, wrap: bool) {
     } else {
         edits.push(insert(call.start(), "await "));
     }
-}
-
-/// The comments in `span` of `source`, outside the `skip` ranges (expressions, whose
-/// strings may hold a `#`): each from its `#` to the end of its line.
-fn comments_in(source: &str, span: TextRange, skip: &[TextRange]) -> Vec<TextRange> {
-    let mut comments = Vec::new();
-    let mut offset = usize::from(span.start());
-    let end = usize::from(span.end());
-    while offset < end {
-        let here = TextSize::try_from(offset).unwrap_or_default();
-        if let Some(range) = skip.iter().find(|range| range.contains(here)) {
-            offset = usize::from(range.end());
-            continue;
-        }
-        if source.as_bytes()[offset] == b'#' {
-            let line_end = source[offset..end]
-                .find(['\r', '\n'])
-                .map_or(end, |length| offset + length);
-            comments.push(TextRange::new(
-                here,
-                TextSize::try_from(line_end).unwrap_or_default(),
-            ));
-            offset = line_end;
-        } else {
-            offset += 1;
-        }
-    }
-    comments
-}
-
-/// The text between a call's first argument and its closing parenthesis, reduced to its
-/// comments: one on the argument's own line stays there; later ones keep their lines
-/// and indentation; the parenthesis keeps its own line if it had one.
-fn keep_comments(source: &str, after: TextRange, comments: &[TextRange]) -> String {
-    let start = usize::from(after.start());
-    let close = usize::from(after.end()).saturating_sub(1);
-    let newline = crate::print::line_ending(&source[start..close]);
-    let indentation = |offset: usize| {
-        let line_start = source[..offset].rfind('\n').map_or(0, |index| index + 1);
-        let prefix = &source[line_start..offset];
-        prefix
-            .chars()
-            .all(|c| c == ' ' || c == '\t')
-            .then(|| prefix.to_string())
-    };
-    let mut text = String::new();
-    for comment in comments {
-        let comment_start = usize::from(comment.start());
-        let on_argument_line = !source[start..comment_start].contains('\n');
-        match indentation(comment_start) {
-            Some(indent) if !on_argument_line => {
-                text.push_str(newline);
-                text.push_str(&indent);
-            }
-            _ => text.push_str("  "),
-        }
-        text.push_str(&source[*comment]);
-    }
-    if let Some(indent) = indentation(close)
-        && source[start..close].contains('\n')
-    {
-        text.push_str(newline);
-        text.push_str(&indent);
-    }
-    text
 }
 
 /// The module part of a qualified name: the longest prefix that is a project module,
