@@ -4,19 +4,22 @@
 //! - A **scope** is a Python block with its own namespace: module, class, function,
 //!   lambda, comprehension, or a PEP 695 type-parameter scope.
 //! - A **symbol** is a name in a scope's namespace. It is *local* to a function-like
-//!   scope when some binding in that scope targets it and it is not declared `global` or
-//!   `nonlocal` there.
+//!   scope when some binding or `del` in that scope targets it (or it is annotated there)
+//!   and it is not declared `global` or `nonlocal` there.
 //! - A **binding** is a place that gives a symbol a value: an assignment target, an
 //!   import alias, a `def`, a parameter, a `for` target, an `except ... as` name, ...
 //! - A **use** is a `Name` expression that reads a symbol.
 //! - The bindings that **reach** a use are those that may be the symbol's current value
 //!   when the use runs, through every path of `if`, loops (a binding late in a loop body
-//!   reaches the top of the next iteration), `try`, `match`, `break`, `continue` and
-//!   `return`. A use may also be reached by *no* binding (the name may be unbound there);
-//!   its [`Fallback`] says what Python does then.
+//!   reaches the top of the next iteration), `try`, `match`, `break`, `continue` (through
+//!   every `finally` they leave) and `return`, and `with` bodies that a context manager
+//!   may cut short (`Builder::may_swallow`). A use may also be reached by *no* binding
+//!   (the name may be unbound there); its [`Fallback`] says what Python does then.
 //!
 //! Free variables of nested functions see every binding of the enclosing scope
-//! (flow-insensitive), since the nested function may run at any later time.
+//! (flow-insensitive), since the nested function may run at any later time; a `del` of
+//! the name there (or an `except ... as` of it) may have run too, so they may also find
+//! it unbound.
 //!
 //! How flow is tracked: each module, class, function and lambda has one `Flow`: the
 //! live bindings of each symbol at the current point, plus an undo log of every write.
@@ -119,14 +122,23 @@ impl Symbol {
     pub const NONLOCAL: u8 = 8;
     /// Annotated without a value (`x: int`): local, but not a binding.
     pub const DECLARED: u8 = 16;
+    /// Unbound somewhere in the scope, by `del` or at the end of an `except ... as`
+    /// handler. `del x` makes `x` local as a binding does (CPython's symbol table counts
+    /// it as one), and readers that do not follow the scope's flow (free variables of
+    /// nested functions) may find the name unbound.
+    pub const DELETED: u8 = 32;
+    /// Unbound from nested code, through `global` or `nonlocal`: any call may run it, so
+    /// every use in the scope may find the name unbound.
+    pub const DELETED_ELSEWHERE: u8 = 64;
 
     pub fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
-    /// Whether the symbol is a local of its scope (bound or declared there, and not
-    /// redirected by `global`/`nonlocal`).
+    /// Whether the symbol is a local of its scope (bound, deleted or declared there, and
+    /// not redirected by `global`/`nonlocal`).
     pub fn is_local(&self) -> bool {
-        self.has(Self::BOUND | Self::DECLARED) && !self.has(Self::GLOBAL | Self::NONLOCAL)
+        self.has(Self::BOUND | Self::DECLARED | Self::DELETED)
+            && !self.has(Self::GLOBAL | Self::NONLOCAL)
     }
 }
 
@@ -464,6 +476,26 @@ impl Live {
 /// Slot values a branch wrote, sorted by slot.
 type Delta = Vec<(u32, Live)>;
 
+/// `delta` with the slots of `later` set to their values there (both sorted by slot).
+fn overwrite(delta: Delta, later: &Delta) -> Delta {
+    if later.is_empty() {
+        return delta;
+    }
+    let mut merged = Vec::with_capacity(delta.len() + later.len());
+    let mut later = later.iter().peekable();
+    for (slot, live) in delta {
+        while let Some(earlier) = later.next_if(|(key, _)| *key < slot) {
+            merged.push(earlier.clone());
+        }
+        match later.next_if(|(key, _)| *key == slot) {
+            Some((_, later_live)) => merged.push((slot, later_live.clone())),
+            None => merged.push((slot, live)),
+        }
+    }
+    merged.extend(later.cloned());
+    merged
+}
+
 fn delta_get(delta: &Delta, slot: u32) -> Option<&Live> {
     delta
         .binary_search_by_key(&slot, |(key, _)| *key)
@@ -479,6 +511,17 @@ struct LoopFrame {
     continues: Vec<Delta>,
 }
 
+/// A `try` with a `finally` being walked (its body, handlers and `else`). A `break` or
+/// `continue` there that leaves the `try` (its loop encloses the `try`) runs the
+/// `finally` on the way out, so it waits here until the `finally` is walked.
+struct FinallyFrame {
+    /// How many loops enclose the `try`: a jump leaves it when its loop is one of them.
+    loop_depth: usize,
+    /// Each waiting jump: whether it is a `break`, and the state it left with, as a
+    /// delta since its loop's checkpoint.
+    jumps: Vec<(bool, Delta)>,
+}
+
 /// The flow state of one module, class, function or lambda scope.
 struct Flow {
     scope: ScopeId,
@@ -487,6 +530,7 @@ struct Flow {
     reachable: bool,
     log: Vec<(u32, Live)>,
     loops: Vec<LoopFrame>,
+    finallies: Vec<FinallyFrame>,
     tries: Vec<FxHashMap<u32, Live>>,
     /// Nesting depth of constructs holding checkpoints; the log is cleared at zero.
     open_checkpoints: u32,
@@ -503,6 +547,7 @@ impl Flow {
             reachable: true,
             log: Vec::new(),
             loops: Vec::new(),
+            finallies: Vec::new(),
             tries: Vec::new(),
             open_checkpoints: 0,
             seen: Vec::new(),
@@ -518,6 +563,7 @@ impl Flow {
         self.reachable = true;
         self.log.clear();
         self.loops.clear();
+        self.finallies.clear();
         self.tries.clear();
         self.open_checkpoints = 0;
         self.seen.clear();
@@ -625,6 +671,23 @@ impl Flow {
         for index in (checkpoint..self.log.len()).rev() {
             let (slot, old) = self.log[index].clone();
             self.slots[slot as usize] = old;
+        }
+    }
+
+    /// Sends a `break` or `continue` that left with state `delta` (since its loop's
+    /// checkpoint) on: to the innermost `finally` it runs on the way out, else to its loop.
+    fn route_jump(&mut self, is_break: bool, delta: Delta) {
+        if let Some(finally) = self.finallies.last_mut()
+            && finally.loop_depth == self.loops.len()
+        {
+            finally.jumps.push((is_break, delta));
+            return;
+        }
+        let frame = self.loops.last_mut().expect("a jump is inside a loop");
+        if is_break {
+            frame.breaks.push(delta);
+        } else {
+            frame.continues.push(delta);
         }
     }
 
@@ -749,6 +812,9 @@ struct Builder<'a> {
     scope_stack: Vec<ScopeId>,
     deferred: std::collections::VecDeque<Deferred>,
     loop_serial: u32,
+    /// The context managers of this file that may swallow exceptions, found at the first
+    /// `with` that needs them.
+    swallowing_managers: Option<Vec<Name>>,
 }
 
 impl<'a> Builder<'a> {
@@ -803,6 +869,7 @@ impl<'a> Builder<'a> {
             scope_stack: Vec::new(),
             deferred: Default::default(),
             loop_serial: 0,
+            swallowing_managers: None,
         }
     }
 
@@ -1082,13 +1149,37 @@ impl<'a> Builder<'a> {
     }
 
     /// `del name`, or the implicit unbinding at the end of an `except ... as` handler.
+    /// Like a binding, it makes the name local to the scope it writes, and only the flow
+    /// that owns the symbol follows it; other readers see the flag.
     fn unbind(&mut self, name: &Name) {
         let key = self.name_key(name);
         let owner = self.binding_owner(key);
-        let slot = self.symbol_slot(owner, key);
-        let flow = self.flow();
-        if flow.scope == owner {
-            flow.write(slot, Live::unbound());
+        let own_flow = self.flow().scope == owner;
+        let flag = if own_flow {
+            Symbol::DELETED
+        } else {
+            Symbol::DELETED | Symbol::DELETED_ELSEWHERE
+        };
+        let slot = self.set_flag(owner, key, flag);
+        if own_flow {
+            self.flow().write(slot, Live::unbound());
+        }
+    }
+
+    /// The target of a `del` statement: each name it unbinds is read first (`del x`
+    /// raises when `x` is unbound); attributes and subscripts are evaluated.
+    fn visit_del_target(&mut self, body_id: BodyId, body: &'a Body, target: ExprId) {
+        match &body.exprs[target] {
+            Expr::Name { id, .. } => {
+                self.record_use(body_id, target, id);
+                self.unbind(id);
+            }
+            Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
+                for element in elts.iter() {
+                    self.visit_del_target(body_id, body, *element);
+                }
+            }
+            _ => self.visit_target(body_id, body, target, &BindingKind::Unpacked),
         }
     }
 
@@ -1243,8 +1334,11 @@ impl<'a> Builder<'a> {
                                 }
                             }
                         }
-                        let bound_elsewhere = reaching.len() > before;
-                        let fallback = if !live.unbound || bound_elsewhere {
+                        // Nested code may as well unbind it (`global client; del client`).
+                        let bound_elsewhere =
+                            reaching.len() > before && !symbol.has(Symbol::DELETED_ELSEWHERE);
+                        let unbound = live.unbound || symbol.has(Symbol::DELETED_ELSEWHERE);
+                        let fallback = if !unbound || bound_elsewhere {
                             Fallback::None
                         } else {
                             match data.kind {
@@ -1316,11 +1410,13 @@ impl<'a> Builder<'a> {
                             break;
                         }
                         if symbol.is_local() {
-                            let fallback = if symbol.bindings.is_empty() {
-                                Fallback::Unbound
-                            } else {
-                                Fallback::None
-                            };
+                            // A `del` anywhere in the scope may run before the call.
+                            let fallback =
+                                if symbol.bindings.is_empty() || symbol.has(Symbol::DELETED) {
+                                    Fallback::Unbound
+                                } else {
+                                    Fallback::None
+                                };
                             return (Reaching::from_slice(&symbol.bindings), fallback);
                         }
                     }
@@ -1328,9 +1424,13 @@ impl<'a> Builder<'a> {
             }
             current = data.parent;
         }
-        let module = self.index.module_scope();
-        let bindings = Reaching::from_slice(self.bindings_of(module, key));
-        if bindings.is_empty() {
+        let symbol = self.find_symbol(self.index.module_scope(), key);
+        let bindings = symbol.map_or_else(Reaching::new, |symbol| {
+            Reaching::from_slice(&symbol.bindings)
+        });
+        // A `del` at module level may run before the call.
+        let deleted = symbol.is_some_and(|symbol| symbol.has(Symbol::DELETED));
+        if bindings.is_empty() || deleted {
             (bindings, self.global_fallback(key))
         } else {
             (bindings, Fallback::None)
@@ -1361,13 +1461,7 @@ impl<'a> Builder<'a> {
             }
             Stmt::Delete { targets } => {
                 for target in targets.iter() {
-                    match &body.exprs[*target] {
-                        Expr::Name { id, .. } => {
-                            self.record_use(body_id, *target, id);
-                            self.unbind(id);
-                        }
-                        _ => self.visit_target(body_id, body, *target, &BindingKind::Unpacked),
-                    }
+                    self.visit_del_target(body_id, body, *target);
                 }
             }
             Stmt::Assign { targets, value } => {
@@ -1475,15 +1569,7 @@ impl<'a> Builder<'a> {
                 items,
                 body: with_body,
                 ..
-            } => {
-                for item in items.iter() {
-                    self.visit_expr(body_id, body, item.context_expr);
-                    if let Some(vars) = item.optional_vars {
-                        self.visit_target(body_id, body, vars, &BindingKind::With);
-                    }
-                }
-                self.visit_block(body_id, body, with_body);
-            }
+            } => self.visit_with(body_id, body, items, with_body),
             Stmt::Match { subject, cases } => {
                 self.visit_expr(body_id, body, *subject);
                 let checkpoint = self.flow().checkpoint();
@@ -1654,12 +1740,7 @@ impl<'a> Builder<'a> {
             && let Some(checkpoint) = flow.loops.last().map(|frame| frame.checkpoint)
         {
             let delta = flow.delta_since(checkpoint);
-            let frame = flow.loops.last_mut().expect("checked above");
-            if is_break {
-                frame.breaks.push(delta);
-            } else {
-                frame.continues.push(delta);
-            }
+            flow.route_jump(is_break, delta);
         }
         flow.reachable = false;
     }
@@ -1787,6 +1868,119 @@ impl<'a> Builder<'a> {
         flow.release();
     }
 
+    /// `with items: body`. The body runs to its end, or, when a context manager may
+    /// swallow an exception ([`Builder::may_swallow`]), may stop at any point after that
+    /// manager's `__enter__`, and the statements after the `with` run. As the equivalence
+    /// checker's flow model spells it (`awaitify_equiv`'s `unbound.rs`), that part is a
+    /// `try` whose handler is `except: pass`: its target, the items after it and the
+    /// body, each of which may be cut short; the exception still reaches every enclosing
+    /// handler. A plain name target is bound before that part, since storing a name
+    /// cannot raise.
+    fn visit_with(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        items: &[WithItem],
+        with_body: &[StmtId],
+    ) {
+        let swallowing = items
+            .iter()
+            .position(|item| self.may_swallow(body, item.context_expr));
+        let Some(first) = swallowing else {
+            for item in items.iter() {
+                self.visit_with_item(body_id, body, item);
+            }
+            self.visit_block(body_id, body, with_body);
+            return;
+        };
+        for item in &items[..first] {
+            self.visit_with_item(body_id, body, item);
+        }
+        let item = &items[first];
+        self.visit_expr(body_id, body, item.context_expr);
+        let mut protected_target = item.optional_vars;
+        if let Some(vars) = item.optional_vars
+            && matches!(body.exprs[vars], Expr::Name { .. })
+        {
+            self.visit_target(body_id, body, vars, &BindingKind::With);
+            protected_target = None;
+        }
+        let flow = self.flow();
+        let reachable = flow.reachable;
+        let checkpoint = flow.checkpoint();
+        flow.tries.push(FxHashMap::default());
+        if let Some(vars) = protected_target {
+            self.visit_target(body_id, body, vars, &BindingKind::With);
+        }
+        for item in &items[first + 1..] {
+            self.visit_with_item(body_id, body, item);
+        }
+        self.visit_block(body_id, body, with_body);
+        let flow = self.flow();
+        let raised = flow.tries.pop().expect("pushed above");
+        if raised.is_empty() {
+            // Nothing was bound in it (`with self.assertRaises(E): f()`), so both ways
+            // out leave the state as it was before.
+            flow.reachable |= reachable;
+            flow.release();
+            return;
+        }
+        let finished = self.take_branch(checkpoint);
+        // Swallowed: the state before the `with` plus every binding made in it.
+        let flow = self.flow();
+        for (slot, live) in &raised {
+            let mut entry = flow.slots[*slot as usize].clone();
+            entry.union_with(live);
+            flow.write(*slot, entry);
+        }
+        let mut swallowed = self.take_branch(checkpoint);
+        swallowed.0 = reachable;
+        let flow = self.flow();
+        flow.merge(&[finished, swallowed]);
+        flow.release();
+    }
+
+    fn visit_with_item(&mut self, body_id: BodyId, body: &'a Body, item: &WithItem) {
+        self.visit_expr(body_id, body, item.context_expr);
+        if let Some(vars) = item.optional_vars {
+            self.visit_target(body_id, body, vars, &BindingKind::With);
+        }
+    }
+
+    /// Whether the context manager `expr` of a `with` may swallow an exception raised in
+    /// its body (its `__exit__` returns a true value), decided from the syntax alone, since
+    /// the index is built before names are resolved. The rule: the manager is named (as a
+    /// name, an attribute, or the callee of a call: `suppress(E)`, `contextlib.suppress(E)`,
+    /// `self.assertRaises(E)`; in a conditional expression, by either arm) by
+    /// - a name [`is_swallowing_manager`] lists, the standard and common ones that do; or
+    /// - a class of this file whose `__exit__` or `__aexit__` may return something other
+    ///   than `None` or `False`, or a function of this file under `contextmanager` or
+    ///   `asynccontextmanager` that yields inside a `try` with an `except` handler that
+    ///   does not end in `raise`, or inside a `with` over one of those names.
+    ///
+    /// Every other `with` (a file, a lock, `st.spinner()`) runs its body to the end, as
+    /// nearly all do. Not seen: a manager held in a variable (`cm = suppress(E)`, then
+    /// `with cm:`), one defined in another file, or one that inherits such an `__exit__`.
+    /// The equivalence checker, which must never call a read bound when it may not be,
+    /// treats every `with` as swallowing instead.
+    fn may_swallow(&mut self, body: &Body, expr: ExprId) -> bool {
+        let Some(name) = manager_name(body, expr) else {
+            return match &body.exprs[expr] {
+                Expr::If {
+                    body: then, orelse, ..
+                } => self.may_swallow(body, *then) || self.may_swallow(body, *orelse),
+                _ => false,
+            };
+        };
+        if is_swallowing_manager(name) {
+            return true;
+        }
+        let hir = self.hir;
+        self.swallowing_managers
+            .get_or_insert_with(|| swallowing_managers_of(hir))
+            .contains(name)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn visit_try(
         &mut self,
@@ -1800,6 +1994,13 @@ impl<'a> Builder<'a> {
     ) {
         let flow = self.flow();
         let checkpoint = flow.checkpoint();
+        if !finalbody.is_empty() {
+            let loop_depth = flow.loops.len();
+            flow.finallies.push(FinallyFrame {
+                loop_depth,
+                jumps: Vec::new(),
+            });
+        }
         flow.tries.push(FxHashMap::default());
         self.visit_block(body_id, body, try_body);
         let flow = self.flow();
@@ -1838,7 +2039,11 @@ impl<'a> Builder<'a> {
             flow.release();
             return;
         }
-        // `finally` runs after normal exits and after exceptions from anywhere above.
+        // `finally` runs after normal exits, after exceptions from anywhere above, and
+        // after the jumps out of the loop that encloses the `try`. A jump leaves with
+        // its own state, which the state entering `finally` covers: that holds every
+        // binding made since the `try` began, and the bindings from before it.
+        let jumps = flow.finallies.pop().expect("pushed above").jumps;
         flow.merge(&branches);
         let normal = (flow.reachable, flow.delta_since(checkpoint));
         flow.reachable = true;
@@ -1853,6 +2058,13 @@ impl<'a> Builder<'a> {
         let flow = self.flow();
         let finally_end = (flow.reachable, flow.delta_since(finally_checkpoint));
         flow.release();
+        // Each jump goes on with what `finally` wrote over what it left with (none goes
+        // on when `finally` itself cannot finish).
+        if finally_end.0 {
+            for (is_break, delta) in jumps {
+                flow.route_jump(is_break, overwrite(delta, &finally_end.1));
+            }
+        }
         // After the statement: what `finally` wrote, else what the normal paths left.
         flow.restore(checkpoint);
         flow.reachable = normal.0 && finally_end.0;
@@ -2273,6 +2485,151 @@ fn collect_target_names(body: &Body, target: ExprId, f: &mut impl FnMut(&Name)) 
         Expr::Starred { value, .. } => collect_target_names(body, *value, f),
         _ => {}
     }
+}
+
+/// Whether `name` is that of a context manager that may swallow an exception raised in
+/// its body, written as its last name (see [`Builder::may_swallow`]): `contextlib.suppress`;
+/// `contextlib.ExitStack` and `AsyncExitStack`, whose callbacks may; `pytest.raises`;
+/// `unittest`'s `assertRaises`, `assertRaisesRegex` (and its old alias) and `subTest`
+/// (which records a failure and goes on); trio's and anyio's cancel scopes.
+fn is_swallowing_manager(name: &str) -> bool {
+    matches!(
+        name,
+        "suppress"
+            | "ExitStack"
+            | "AsyncExitStack"
+            | "raises"
+            | "assertRaises"
+            | "assertRaisesRegex"
+            | "assertRaisesRegexp"
+            | "subTest"
+            | "CancelScope"
+            | "move_on_after"
+            | "move_on_at"
+    )
+}
+
+/// The name a context manager or a decorator is written with: `name`, `a.name`,
+/// `name(...)` or `a.name(...)`.
+fn manager_name(body: &Body, expr: ExprId) -> Option<&Name> {
+    let expr = match &body.exprs[expr] {
+        Expr::Call { func, .. } => *func,
+        _ => expr,
+    };
+    match &body.exprs[expr] {
+        Expr::Name { id, .. } => Some(id),
+        Expr::Attribute { attr, .. } => Some(attr),
+        _ => None,
+    }
+}
+
+/// The classes and functions of `hir` that may swallow an exception as context managers
+/// (see [`Builder::may_swallow`]), by name.
+fn swallowing_managers_of(hir: &FileHir) -> Vec<Name> {
+    let mut names = Vec::new();
+    for (_, class) in hir.classes.iter() {
+        let swallows = class.body.block.iter().any(|stmt| {
+            let Stmt::FunctionDef(function) = &class.body.stmts[*stmt] else {
+                return false;
+            };
+            let function = &hir.functions[*function];
+            matches!(function.name.as_str(), "__exit__" | "__aexit__")
+                && function.body.stmts.iter().any(|(_, stmt)| match stmt {
+                    Stmt::Return { value: Some(value) } => !matches!(
+                        function.body.exprs[*value],
+                        Expr::Literal(Literal::None | Literal::Bool(false))
+                    ),
+                    _ => false,
+                })
+        });
+        if swallows {
+            names.push(class.name.clone());
+        }
+    }
+    for (_, function) in hir.functions.iter() {
+        let parent = hir.body(function.parent);
+        let is_manager = function.decorators.iter().any(|decorator| {
+            manager_name(parent, *decorator).is_some_and(|name| {
+                matches!(name.as_str(), "contextmanager" | "asynccontextmanager")
+            })
+        });
+        if is_manager && yields_where_swallowed(&function.body, &function.body.block, false) {
+            names.push(function.name.clone());
+        }
+    }
+    names
+}
+
+/// Whether a statement of `block` (`protected`: inside a part whose exceptions may be
+/// swallowed) yields inside a `try` with an `except` handler that does not end in `raise`,
+/// or inside a `with` over a manager [`is_swallowing_manager`] names: a generator that
+/// does, made a context manager, swallows what the `with` body raises.
+fn yields_where_swallowed(body: &Body, block: &[StmtId], protected: bool) -> bool {
+    block.iter().any(|stmt| match &body.stmts[*stmt] {
+        Stmt::Try {
+            body: try_body,
+            handlers,
+            orelse,
+            finalbody,
+            ..
+        } => {
+            let swallows = handlers.iter().any(|handler| {
+                !matches!(
+                    handler.body.last().map(|last| &body.stmts[*last]),
+                    Some(Stmt::Raise { .. })
+                )
+            });
+            yields_where_swallowed(body, try_body, protected || swallows)
+                || handlers
+                    .iter()
+                    .any(|handler| yields_where_swallowed(body, &handler.body, protected))
+                || yields_where_swallowed(body, orelse, protected)
+                || yields_where_swallowed(body, finalbody, protected)
+        }
+        Stmt::With {
+            items, body: inner, ..
+        } => {
+            let swallows = items.iter().any(|item| {
+                manager_name(body, item.context_expr)
+                    .is_some_and(|name| is_swallowing_manager(name))
+            });
+            yields_where_swallowed(body, inner, protected || swallows)
+        }
+        Stmt::If {
+            body: then, orelse, ..
+        }
+        | Stmt::For {
+            body: then, orelse, ..
+        }
+        | Stmt::While {
+            body: then, orelse, ..
+        } => {
+            yields_where_swallowed(body, then, protected)
+                || yields_where_swallowed(body, orelse, protected)
+        }
+        Stmt::Match { cases, .. } => cases
+            .iter()
+            .any(|case| yields_where_swallowed(body, &case.body, protected)),
+        Stmt::Expr { value }
+        | Stmt::Assign { value, .. }
+        | Stmt::AugAssign { value, .. }
+        | Stmt::AnnAssign {
+            value: Some(value), ..
+        }
+        | Stmt::Return { value: Some(value) } => protected && has_yield(body, *value),
+        _ => false,
+    })
+}
+
+/// Whether `expr` is or holds a `yield` or `yield from`.
+fn has_yield(body: &Body, expr: ExprId) -> bool {
+    let mut found = false;
+    match &body.exprs[expr] {
+        Expr::Yield { .. } | Expr::YieldFrom { .. } => return true,
+        Expr::Lambda { .. } => return false,
+        other => other.walk_children(|child| found = found || has_yield(body, child)),
+    }
+    found
 }
 
 /// `while True:` and `while 1:` never exit through their condition.
