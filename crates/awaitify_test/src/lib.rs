@@ -107,6 +107,21 @@ pub fn parse_markdown(text: &str) -> Vec<TestCase> {
                 line: number + 1,
                 blocks: Vec::new(),
             });
+            // A second block for the same file and language would replace the first,
+            // which would then go untested.
+            if let Some(earlier) = case
+                .blocks
+                .iter()
+                .find(|block| block.path == path && block.language == language)
+            {
+                panic!(
+                    "{} (line {}): the `{language}` blocks at lines {} and {} are both `{path}`; name each file (`other.py`:) or give each its own heading",
+                    case.name,
+                    case.line,
+                    earlier.line,
+                    number + 1
+                );
+            }
             case.blocks.push(Block {
                 path,
                 language,
@@ -223,5 +238,11 @@ mod tests {
         let files: Vec<_> = tests[0].files().map(|block| block.path.as_str()).collect();
         assert_eq!(files, ["helpers.py", "main.py"]);
         assert_eq!(tests[0].expectations("after").count(), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "are both `main.py`")]
+    fn two_blocks_of_one_file_in_one_test_are_refused() {
+        parse_markdown("# T\n\n```py\nx = 1\n```\n\n```py\ny = 2\n```\n");
     }
 }
