@@ -26,6 +26,7 @@ use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::*;
 use awaitify_semantic::resolve::target_name;
+use awaitify_semantic::resolve::{Candidate, Unresolved};
 use awaitify_semantic::{
     Namespace, Resolution, Resolver, Target, absolute_module_name, resolve_module,
 };
@@ -821,6 +822,12 @@ impl Collector<'_> {
                     .sites
                     .last()
                     .is_some_and(|site| inspects_arguments(&site.callee));
+                // `setattr(mod, "name", value)` and `delattr(mod, "name")` store into the
+                // object as `mod.name = value` does; they do not hand it on.
+                let stored_into = self.calls.sites.last().is_some_and(|site| {
+                    matches!(&site.callee, Resolution::Definite(Target::Builtin(name))
+                        if name == "setattr" || name == "delattr")
+                });
                 let getattr =
                     may_be_getattr(body, expr) && self.getattr_lookup(body_id, expr, surroundings);
                 let namespace = may_be_namespace_lookup(body, expr)
@@ -846,9 +853,9 @@ impl Collector<'_> {
                 } else {
                     None
                 };
-                for arg in args.iter() {
+                for (position, arg) in args.iter().enumerate() {
                     let surroundings = Surroundings {
-                        alias: Some(*arg) == default || inspects,
+                        alias: Some(*arg) == default || inspects || (stored_into && position == 0),
                         ..plain
                     };
                     self.expr(body_id, body, *arg, surroundings);
@@ -1068,7 +1075,8 @@ impl Collector<'_> {
                 module: None,
             });
         }
-        let targets = self.targets_of(body_id, body, func, &callee);
+        let mut callee = callee;
+        let targets = self.targets_of(body_id, body, func, &mut callee);
         self.calls.sites.push(CallSite {
             body: body_id,
             expr,
@@ -1256,13 +1264,16 @@ impl Collector<'_> {
     }
 
     /// The targets of a call: its definite (or each ambiguous) callee, plus overrides for
-    /// method calls on instances, plus `__init__` for class instantiation.
+    /// method calls on instances, plus `__init__` for class instantiation. An override
+    /// that is not a function awaitify follows (`load = lambda self: ...`,
+    /// `load = functools.partialmethod(...)` in a subclass body) makes `callee`
+    /// ambiguous: the call may run it, and it would not be awaited.
     fn targets_of(
         &mut self,
         body_id: BodyId,
         body: &Body,
         func: ExprId,
-        callee: &Resolution,
+        callee: &mut Resolution,
     ) -> Box<[Target]> {
         let mut targets: Vec<Target> = match callee {
             Resolution::Definite(target) => vec![target.clone()],
@@ -1316,13 +1327,67 @@ impl Collector<'_> {
             // overridden: a subclass's `__go` is `_D__go`.
             let private = is_private_name(attr);
             if let Some((file, class)) = receiver.filter(|_| !private) {
-                for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
-                    if let Some(Resolution::Definite(target @ Target::Function { .. })) =
-                        self.override_in(*sub_file, *sub_class, attr)
-                        && !targets.contains(&target)
-                    {
-                        targets.push(target);
+                let mut unknown: Vec<Candidate> = Vec::new();
+                for &(sub_file, sub_class) in self.hierarchy.descendants(file, class) {
+                    let Some(found) = self.override_in(sub_file, sub_class, attr) else {
+                        continue;
+                    };
+                    let candidates = match found {
+                        Resolution::Definite(target) => vec![Ok(target)],
+                        Resolution::Ambiguous(candidates) => candidates
+                            .into_vec()
+                            .into_iter()
+                            .map(|candidate| candidate.target)
+                            .collect(),
+                        Resolution::Unresolved(reason) => vec![Err(reason)],
+                    };
+                    for candidate in candidates {
+                        match candidate {
+                            Ok(target @ Target::Function { .. }) => {
+                                if !targets.contains(&target) {
+                                    targets.push(target);
+                                }
+                            }
+                            other => {
+                                // Labelled at the subclass's binding of the name.
+                                let binding = self
+                                    .resolver
+                                    .symbols(sub_file)
+                                    .classes
+                                    .get(sub_class)
+                                    .and_then(|summary| summary.members.get(attr))
+                                    .and_then(|bindings| bindings.first())
+                                    .map(|(binding, _)| *binding);
+                                unknown.push(Candidate {
+                                    file: sub_file,
+                                    binding,
+                                    target: other.and(Err(Unresolved::Binding(
+                                        "override that is not a method",
+                                    ))),
+                                });
+                            }
+                        }
                     }
+                }
+                if !unknown.is_empty() {
+                    let mut candidates = match std::mem::replace(
+                        callee,
+                        Resolution::Unresolved(Unresolved::Unbound),
+                    ) {
+                        Resolution::Definite(target) => vec![Candidate {
+                            file: self.file,
+                            binding: None,
+                            target: Ok(target),
+                        }],
+                        Resolution::Ambiguous(candidates) => candidates.into_vec(),
+                        Resolution::Unresolved(reason) => vec![Candidate {
+                            file: self.file,
+                            binding: None,
+                            target: Err(reason),
+                        }],
+                    };
+                    candidates.extend(unknown);
+                    *callee = Resolution::combine(candidates);
                 }
             }
         }
@@ -1717,7 +1782,8 @@ pub enum CallsStage {
     Summaries,
     /// Each file's base classes resolved ([`file_class_bases`]).
     BaseClasses,
-    /// The class hierarchy and the names of the project's functions, on one thread.
+    /// The class hierarchy and the names of the project's functions, on one thread; the
+    /// stores into module globals, per file then merged.
     Hierarchy,
     /// Each file's call sites ([`file_calls`], with every name use resolved).
     Calls,
@@ -1748,6 +1814,11 @@ where
     class_hierarchy(db);
     project_function_names(db);
     awaitify_semantic::project_attribute_stores(db);
+    // Every file's resolution reads which module globals other files replace.
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        awaitify_semantic::file_module_stores(db, *file);
+    });
+    awaitify_semantic::project_module_stores(db);
     finished(CallsStage::Hierarchy);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         file_calls(db, *file);

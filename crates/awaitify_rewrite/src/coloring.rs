@@ -300,7 +300,45 @@ impl<'db> Graph<'db> {
         let mut escaped_modules = FxHashMap::default();
         let mut imported_under_other_names = FxHashMap::default();
         let mut any_module_escape = None;
-        let stored_globals = module_attribute_stores(db, &files);
+        let stored_globals = awaitify_semantic::project_module_stores(db);
+        // Modules handed on as values (`install_fake(services)`): an attribute stored on
+        // an object awaitify cannot follow (`mod.client = fake`) may replace one of their
+        // globals of that name. (A computed module, or a computed name, is not counted:
+        // with them any global of any module could be.)
+        let mut escaped: FxHashSet<File> = FxHashSet::default();
+        for file in &files {
+            escaped.extend(
+                file_calls(db, *file)
+                    .module_escapes
+                    .iter()
+                    .filter_map(|escape| escape.module),
+            );
+        }
+        let stored_global = |file: File, global: &Name| {
+            if stored_globals.replacement(file, global).is_some() {
+                return true;
+            }
+            if escaped.is_empty() || !stored_globals.on_unknown.contains(global) {
+                return false;
+            }
+            if escaped.contains(&file) {
+                return true;
+            }
+            // A package handed on gives access to its submodules.
+            let Some(name) = awaitify_db::module_name(db, file).clone() else {
+                return false;
+            };
+            let mut package = name.as_str();
+            while let Some((parent, _)) = package.rsplit_once('.') {
+                package = parent;
+                if awaitify_semantic::resolve_module(db, package)
+                    .is_some_and(|parent_file| escaped.contains(&parent_file))
+                {
+                    return true;
+                }
+            }
+            false
+        };
         let mut per_file = FxHashMap::with_capacity_and_hasher(files.len(), FxBuildHasher);
         for file in &files {
             let calls: &'db FileCalls = file_calls(db, *file);
@@ -319,7 +357,7 @@ impl<'db> Graph<'db> {
             for call in &edges.method_calls {
                 let counts = match &call.through_global {
                     None => true,
-                    Some(global) => stored_globals.contains(&(*file, global.clone())),
+                    Some(global) => stored_global(*file, global),
                 };
                 if counts {
                     unresolved_method_calls
@@ -843,32 +881,6 @@ fn called_attribute(
         }
         _ => None,
     }
-}
-
-/// Globals of project modules that some file sets as attributes (`helpers.client =
-/// Client()`): the module's own reads of them may see values no binding shows.
-fn module_attribute_stores(db: &dyn Db, files: &[File]) -> FxHashSet<(File, Name)> {
-    let mut stored = FxHashSet::default();
-    let mut resolver = Resolver::new(db);
-    for file in files {
-        let index = semantic_index(db, *file);
-        let hir = file_hir(db, *file);
-        for store in &index.attribute_stores {
-            let Expr::Attribute { value, attr, .. } = &hir.body(store.body).exprs[store.expr]
-            else {
-                continue;
-            };
-            if !matches!(hir.body(store.body).exprs[*value], Expr::Name { .. }) {
-                continue;
-            }
-            if let Resolution::Definite(Target::ProjectModule(module)) =
-                resolver.resolve_expr(*file, store.body, *value)
-            {
-                stored.insert((module, attr.clone()));
-            }
-        }
-    }
-    stored
 }
 
 /// The global of its module that `receiver` reads, if it is a name some of whose
@@ -1440,7 +1452,7 @@ fn external_base(
             let Some(path) = base else {
                 return Some(None);
             };
-            match resolver.resolve_path(owner_file, path, None) {
+            match resolver.resolve_definition_path(owner_file, path, None) {
                 Resolution::Definite(Target::Class { .. }) => {}
                 Resolution::Definite(target) => {
                     let name = target_name(db, &target);
@@ -1474,7 +1486,7 @@ fn decorator_blocker(
     {
         return Some(Blocker::Property { decorator });
     }
-    let name = match resolver.resolve_path(file, path, class) {
+    let name = match resolver.resolve_definition_path(file, path, class) {
         Resolution::Definite(target) => target_name(resolver.db(), &target),
         _ => path.to_string(),
     };

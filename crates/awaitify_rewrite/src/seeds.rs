@@ -5,10 +5,14 @@
 //! it is not awaited already. It is left alone when:
 //! - its callee is ambiguous and one way it resolves matches a rule (the diagnostic
 //!   labels each binding);
-//! - the module attribute it names was reassigned earlier in the file
-//!   (`time.sleep = fake` invalidates `time.sleep` after it), or anywhere in another
-//!   file of the project (which changes the attribute for every module once it runs);
+//! - the module attribute it names is reassigned where the store may run before it: in
+//!   its file before it on the module's own level (or in a module-level loop holding
+//!   both), anywhere in its file when the call is in a function, a lambda or a generator
+//!   expression (which run when called), or anywhere in another file of the project
+//!   (which changes the attribute for every module once it runs);
 //!   `mock.patch("time.sleep")` counts in its own file only, where it is active;
+//! - its callee goes through a global of a project module that is replaced as an
+//!   attribute of the module (`clock.sleep = fake` for `sleep = time.sleep` in `clock`);
 //! - the rule replaces the callee and the name it starts from may be unbound on some
 //!   path (`del time`), where the original raises `NameError` and the rewrite would not;
 //! - it runs a coroutine on a loop from `asyncio.new_event_loop()` that is also given
@@ -17,13 +21,15 @@
 
 use std::sync::Arc;
 
-use awaitify_callgraph::{CallSite, file_calls, setattr_arguments};
+use awaitify_callgraph::{CallSite, Context, file_calls, setattr_arguments};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_source_map;
-use awaitify_hir::hir::{Body, BodyId, Expr, ExprId};
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, Stmt};
 use awaitify_semantic::index::{Fallback, SemanticIndex};
-use awaitify_semantic::{Resolution, Resolver, Target, semantic_index};
-use ruff_text_size::TextRange;
+use awaitify_semantic::{
+    Resolution, Resolver, Target, Unresolved, project_module_stores, semantic_index,
+};
+use ruff_text_size::{TextRange, TextSize};
 
 use crate::Settings;
 use crate::rules::{Rule, RuleAction};
@@ -96,6 +102,13 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                     continue;
                 };
                 let start = map.body(site.body).expr(site.expr).start();
+                // A call in a function, a lambda or a generator expression runs when
+                // called, which may be after a store written below it.
+                let deferred =
+                    !matches!(
+                        site.context,
+                        Context::Direct | Context::Annotation(_) | Context::DebugText(_)
+                    ) || !runs_on_definition(awaitify_hir::file_hir(db, file), site.body);
                 let store = stores.iter().find_map(|store| {
                     if store.qualified != name.as_str() || (store.scoped && store.file != file) {
                         return None;
@@ -103,7 +116,11 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                     let range = file_source_map(db, store.file)
                         .body(store.body)
                         .expr(store.expr);
-                    (store.file != file || range.end() <= start).then_some((store.file, range))
+                    (store.file != file
+                        || deferred
+                        || range.end() <= start
+                        || in_one_loop(db, file, start, range))
+                    .then_some((store.file, range))
                 });
                 let body = awaitify_hir::file_hir(db, file).body(site.body);
                 if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr) {
@@ -161,11 +178,30 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                         Ok(Target::External(name)) => rules.matching(name),
                         _ => None,
                     });
-                if let Some(rule) = rule {
-                    result
-                        .skipped
-                        .push((index, Skip::Ambiguous { rule: rule.clone() }));
-                }
+                let Some(rule) = rule else {
+                    continue;
+                };
+                // The rule's target through a global that another file replaces as an
+                // attribute of its module (`clock.sleep = fake`).
+                let replaced = candidates
+                    .iter()
+                    .find_map(|candidate| match &candidate.target {
+                        Err(Unresolved::Replaced { module, name }) => {
+                            project_module_stores(db).replacement(*module, name)
+                        }
+                        _ => None,
+                    });
+                let skip = match replaced {
+                    Some((store_file, body, expr)) => Skip::Invalidated {
+                        rule: rule.clone(),
+                        store: (
+                            store_file,
+                            file_source_map(db, store_file).body(body).expr(expr),
+                        ),
+                    },
+                    None => Skip::Ambiguous { rule: rule.clone() },
+                };
+                result.skipped.push((index, skip));
             }
             _ => {}
         }
@@ -178,6 +214,32 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
         }
     }
     Arc::new(result)
+}
+
+/// Whether code of `body` runs when its definition runs: the module's, and the bodies of
+/// classes defined in it (not in a function).
+fn runs_on_definition(hir: &FileHir, mut body: BodyId) -> bool {
+    loop {
+        match body {
+            BodyId::Module => return true,
+            BodyId::Class(class) => body = hir.classes[class].parent,
+            BodyId::Function(_) => return false,
+        }
+    }
+}
+
+/// Whether the call at `call` and the store at `store`, both on the module's own level,
+/// are in one loop: the store then runs before the call's later iterations.
+fn in_one_loop(db: &dyn Db, file: File, call: TextSize, store: TextRange) -> bool {
+    let hir = awaitify_hir::file_hir(db, file);
+    let map = file_source_map(db, file);
+    let ranges = map.body(BodyId::Module);
+    hir.module.stmts.iter().any(|(stmt, data)| {
+        matches!(data, Stmt::For { .. } | Stmt::While { .. }) && {
+            let range = ranges.stmt(stmt);
+            range.contains(call) && range.contains_range(store)
+        }
+    })
 }
 
 /// The argument an `await-argument` rule awaits: the first positional one, or with none,

@@ -735,8 +735,14 @@ pub struct AttributeStores {
     /// Attributes stored anywhere other than on `self` in a class's own method, or by
     /// `setattr`; `*` when `setattr` computes a name.
     pub elsewhere: FxHashSet<Name>,
-    /// For each attribute, the classes whose own methods store it on `self`.
+    /// For each attribute, the classes whose own methods store it on `self`; under `*`
+    /// those that store computed names (`self.__dict__.update(values)`).
     pub on_self: FxHashMap<Name, Vec<(File, awaitify_hir::hir::ClassId)>>,
+    /// For each name that some class body binds to something other than a `def`
+    /// (`client = Client()`, `pause = time.sleep`, `load = lambda self: ...`), and each
+    /// name of a method with a known return value, every class whose body binds it: a
+    /// subclass's binding replaces what an instance of the base finds.
+    pub class_members: FxHashMap<Name, Vec<(File, awaitify_hir::hir::ClassId)>>,
 }
 
 /// Every file's attribute stores, merged (see [`AttributeStores`]).
@@ -744,7 +750,7 @@ pub struct AttributeStores {
 pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
     let mut stores = AttributeStores::default();
     let files = awaitify_db::files_by_path(db);
-    for file in files {
+    for &file in &files {
         let symbols = module_symbols(db, file);
         stores
             .elsewhere
@@ -759,7 +765,248 @@ pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
             }
         }
     }
+    // The names whose replacement in a subclass matters to resolution: data members,
+    // and methods whose return value is followed.
+    let mut replaceable: FxHashSet<&Name> = FxHashSet::default();
+    for &file in &files {
+        let symbols = module_symbols(db, file);
+        for (_, summary) in symbols.classes.iter() {
+            for (name, bindings) in summary.members.iter() {
+                let data = bindings
+                    .iter()
+                    .any(|(_, summary)| !matches!(summary, symbols::Summary::Function(_)));
+                let followed = bindings.iter().any(|(_, summary)| {
+                    matches!(summary, symbols::Summary::Function(function)
+                        if symbols.functions.get(*function).is_some_and(|f| f.returns.is_some()))
+                });
+                if data || followed {
+                    replaceable.insert(name);
+                }
+            }
+        }
+    }
+    for &file in &files {
+        let symbols = module_symbols(db, file);
+        for (class, summary) in symbols.classes.iter() {
+            for name in summary.members.keys() {
+                if replaceable.contains(name) {
+                    stores
+                        .class_members
+                        .entry(name.clone())
+                        .or_default()
+                        .push((file, class));
+                }
+            }
+        }
+    }
     Arc::new(stores)
+}
+
+/// A store that may replace a global of a project module from outside its own
+/// bindings: `clock.sleep = fake`, `setattr(svc, "Client", Fake)`,
+/// `vars(svc)["client"] = fake`, `globals()["client"] = fake`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleStore {
+    /// The module whose global it replaces.
+    pub module: File,
+    /// The global; `*` when its name is computed (`setattr(svc, name, value)`).
+    pub name: Name,
+    pub body: BodyId,
+    pub expr: ExprId,
+}
+
+/// What one file stores into the globals of project modules as attributes (see
+/// [`ModuleStore`]), and the attribute names it stores on objects it cannot resolve
+/// (`mod.client = fake` with `mod` a parameter), which may be modules handed on as
+/// values.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileModuleStores {
+    pub stores: Vec<ModuleStore>,
+    pub on_unknown: Vec<Name>,
+}
+
+/// The stores of `file` into project modules' globals. Its object expressions are
+/// resolved without consulting [`project_module_stores`] (which merges these), and
+/// without `file_resolutions`, which reads that.
+#[salsa::tracked(returns(ref))]
+pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
+    let hir = file_hir(db, file);
+    let mut resolver = Resolver::for_module_stores(db, file);
+    let mut result = FileModuleStores::default();
+    let star = || Name::from("*");
+    for (body_id, body) in hir.bodies() {
+        for (expr_id, expr) in body.exprs.iter() {
+            // The object, and the global's name (`None`: computed).
+            let (object, name): (ExprId, Option<Name>) = match expr {
+                Expr::Attribute {
+                    value,
+                    attr,
+                    ctx: ExprContext::Store | ExprContext::Del,
+                } => (*value, Some(attr.clone())),
+                Expr::Call { func, args, .. }
+                    if args.len() >= 2
+                        && matches!(&body.exprs[*func], Expr::Name { id, .. }
+                            if id == "setattr" || id == "delattr") =>
+                {
+                    if !matches!(
+                        resolver.resolve_expr(file, body_id, *func),
+                        Resolution::Definite(Target::Builtin(_))
+                    ) {
+                        continue;
+                    }
+                    let name = match &body.exprs[args[1]] {
+                        Expr::Literal(Literal::Str(name)) => Some(Name::from(&**name)),
+                        _ => None,
+                    };
+                    (args[0], name)
+                }
+                // `vars(svc)["client"] = fake`, `globals()["client"] = fake`,
+                // `svc.__dict__.update(values)`.
+                Expr::Subscript {
+                    value,
+                    slice,
+                    ctx: ExprContext::Store | ExprContext::Del,
+                } => {
+                    let Some(Namespace::Module(module)) =
+                        resolver.namespace_kind(file, body_id, *value)
+                    else {
+                        continue;
+                    };
+                    let name = match &body.exprs[*slice] {
+                        Expr::Literal(Literal::Str(name)) => Name::from(&**name),
+                        // A module defining globals by computed names in its own
+                        // namespace (`globals()[name] = make(name)`) adds names; the
+                        // functions it may replace are refused by the call graph.
+                        _ if module == file => continue,
+                        _ => star(),
+                    };
+                    result.stores.push(ModuleStore {
+                        module,
+                        name,
+                        body: body_id,
+                        expr: expr_id,
+                    });
+                    continue;
+                }
+                Expr::Call { func, args, .. } => {
+                    let Expr::Attribute { value, attr, .. } = &body.exprs[*func] else {
+                        continue;
+                    };
+                    if !matches!(
+                        attr.as_str(),
+                        "update" | "setdefault" | "__setitem__" | "__delitem__" | "pop" | "clear"
+                    ) {
+                        continue;
+                    }
+                    let Some(Namespace::Module(module)) =
+                        resolver.namespace_kind(file, body_id, *value)
+                    else {
+                        continue;
+                    };
+                    let name = match (attr.as_str(), args.first().map(|key| &body.exprs[*key])) {
+                        (
+                            "setdefault" | "__setitem__" | "__delitem__" | "pop",
+                            Some(Expr::Literal(Literal::Str(name))),
+                        ) => Name::from(&**name),
+                        _ if module == file => continue,
+                        _ => star(),
+                    };
+                    result.stores.push(ModuleStore {
+                        module,
+                        name,
+                        body: body_id,
+                        expr: expr_id,
+                    });
+                    continue;
+                }
+                _ => continue,
+            };
+            // Only a name, an attribute or a lookup can be a module.
+            if !matches!(
+                body.exprs[object],
+                Expr::Name { .. }
+                    | Expr::Attribute { .. }
+                    | Expr::Subscript { .. }
+                    | Expr::Call { .. }
+            ) {
+                continue;
+            }
+            match resolver.resolve_expr(file, body_id, object) {
+                Resolution::Definite(Target::ProjectModule(module)) => {
+                    result.stores.push(ModuleStore {
+                        module,
+                        name: name.unwrap_or_else(star),
+                        body: body_id,
+                        expr: expr_id,
+                    });
+                }
+                Resolution::Ambiguous(candidates) => {
+                    for candidate in candidates.iter() {
+                        match &candidate.target {
+                            Ok(Target::ProjectModule(module)) => {
+                                result.stores.push(ModuleStore {
+                                    module: *module,
+                                    name: name.clone().unwrap_or_else(star),
+                                    body: body_id,
+                                    expr: expr_id,
+                                });
+                            }
+                            Err(_) => result.on_unknown.push(name.clone().unwrap_or_else(star)),
+                            Ok(_) => {}
+                        }
+                    }
+                }
+                Resolution::Unresolved(reason) if !reason.is_builtin_value() => {
+                    result.on_unknown.push(name.unwrap_or_else(star));
+                }
+                _ => {}
+            }
+        }
+    }
+    result.on_unknown.sort();
+    result.on_unknown.dedup();
+    Arc::new(result)
+}
+
+/// Every file's [`FileModuleStores`], merged: the first store of each replaced global
+/// (`(module, "*")` for one whose name is computed), and every attribute name stored on
+/// an object awaitify cannot resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModuleStores {
+    pub replaced: FxHashMap<(File, Name), (File, BodyId, ExprId)>,
+    /// The modules some of whose globals are replaced.
+    pub modules: FxHashSet<File>,
+    pub on_unknown: FxHashSet<Name>,
+}
+
+impl ModuleStores {
+    /// Where the global `name` of `module` is first replaced from outside its bindings.
+    pub fn replacement(&self, module: File, name: &str) -> Option<(File, BodyId, ExprId)> {
+        if !self.modules.contains(&module) {
+            return None;
+        }
+        self.replaced
+            .get(&(module, Name::from(name)))
+            .or_else(|| self.replaced.get(&(module, Name::from("*"))))
+            .copied()
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn project_module_stores(db: &dyn Db) -> Arc<ModuleStores> {
+    let mut merged = ModuleStores::default();
+    for file in awaitify_db::files_by_path(db) {
+        let stores = file_module_stores(db, file);
+        for store in &stores.stores {
+            merged
+                .replaced
+                .entry((store.module, store.name.clone()))
+                .or_insert((file, store.body, store.expr));
+            merged.modules.insert(store.module);
+        }
+        merged.on_unknown.extend(stores.on_unknown.iter().cloned());
+    }
+    Arc::new(merged)
 }
 
 /// What every name use of `file` resolves to.

@@ -115,6 +115,13 @@ pub enum Unresolved {
     /// A method of a value of a builtin type (`{...}.get`, `dict(...).pop`, `"".join`):
     /// never a project method, though what it returns may be anything.
     BuiltinMethod,
+    /// A global of a project module that is also replaced as an attribute of the module
+    /// (`clock.sleep = fake`, `setattr(svc, "Client", Fake)`): code that runs after
+    /// that may find the new value (see [`crate::project_module_stores`]).
+    Replaced { module: File, name: Name },
+    /// A class attribute that may be replaced on the class or an instance
+    /// (`Dashboard.client = fake`, `d.client = fake`, `setattr` with a computed name).
+    ReplacedMember(Name),
 }
 
 impl Unresolved {
@@ -166,6 +173,12 @@ impl std::fmt::Display for Unresolved {
             Unresolved::NoneValue => f.write_str("it is `None`"),
             Unresolved::BuiltinValue => f.write_str("it is a value of a builtin type"),
             Unresolved::BuiltinMethod => f.write_str("it is a method of a builtin value"),
+            Unresolved::Replaced { name, .. } => {
+                write!(f, "`{name}` is also replaced as an attribute of its module")
+            }
+            Unresolved::ReplacedMember(name) => {
+                write!(f, "`{name}` is also replaced on the class or its instances")
+            }
         }
     }
 }
@@ -362,6 +375,16 @@ pub struct Resolver<'db> {
     /// What calls of project functions return, and those being followed.
     returns: FxHashMap<(File, FunctionId), Resolution>,
     returns_in_progress: FxHashSet<(File, FunctionId)>,
+    /// Whether globals replaced as module attributes count (see
+    /// [`crate::project_module_stores`]); off while those stores are being found.
+    follow_module_stores: bool,
+    module_stores: Option<&'db crate::ModuleStores>,
+    /// The file whose uses were resolved last, and whether another file replaces some
+    /// of its globals.
+    replaced_here: Option<(File, bool)>,
+    /// Class attributes other than methods, with what may replace them (see
+    /// [`Self::replaceable_member`]).
+    data_members: FxHashMap<(File, ClassId, Name, bool), Resolution>,
 }
 
 const MAX_MRO: usize = 64;
@@ -396,7 +419,34 @@ impl<'db> Resolver<'db> {
             module_members: FxHashMap::default(),
             returns: FxHashMap::default(),
             returns_in_progress: FxHashSet::default(),
+            follow_module_stores: true,
+            module_stores: None,
+            replaced_here: None,
+            data_members: FxHashMap::default(),
         }
+    }
+
+    /// A resolver for [`crate::file_module_stores`] of `file`: it resolves `file`'s uses
+    /// itself (not through `file_resolutions`) and does not consult the module stores it
+    /// helps to find.
+    pub(crate) fn for_module_stores(db: &'db dyn Db, file: File) -> Self {
+        Resolver {
+            computing: Some(file),
+            follow_module_stores: false,
+            ..Resolver::new(db)
+        }
+    }
+
+    /// The project's stores into module globals, when they count.
+    fn module_stores(&mut self) -> Option<&'db crate::ModuleStores> {
+        if !self.follow_module_stores {
+            return None;
+        }
+        let db = self.db;
+        let stores: &'db crate::ModuleStores = self
+            .module_stores
+            .get_or_insert_with(|| crate::project_module_stores(db));
+        (!stores.replaced.is_empty()).then_some(stores)
     }
 
     pub fn db(&self) -> &'db dyn Db {
@@ -473,6 +523,98 @@ impl<'db> Resolver<'db> {
     }
 
     fn compute_use(&mut self, file: File, index: &SemanticIndex, use_id: UseId) -> Resolution {
+        let resolution = self.compute_bound_use(file, index, use_id);
+        let replaced_here = match self.replaced_here {
+            Some((known, replaced)) if known == file => replaced,
+            _ => {
+                let replaced = self
+                    .module_stores()
+                    .is_some_and(|stores| stores.modules.contains(&file));
+                self.replaced_here = Some((file, replaced));
+                replaced
+            }
+        };
+        if replaced_here {
+            self.replaced_global_use(file, index, use_id, resolution)
+        } else {
+            resolution
+        }
+    }
+
+    /// A use of a global of `file` that another file may replace as an attribute of the
+    /// module (`clock.sleep = fake`): where it runs after the module has been imported
+    /// (in a function, a lambda, a generator expression), it may find the new value.
+    /// Functions keep their target: a call of a replaced function is refused where it
+    /// would need to be awaited (AW102), and its return value is not followed.
+    fn replaced_global_use(
+        &mut self,
+        file: File,
+        index: &SemanticIndex,
+        use_id: UseId,
+        resolution: Resolution,
+    ) -> Resolution {
+        let module_scope = index.module_scope();
+        let data = &index.uses[use_id];
+        if !index
+            .reaching(use_id)
+            .iter()
+            .any(|binding| index.bindings[*binding].scope == module_scope)
+            || self.runs_on_import(file, index, data.scope)
+            || only_functions(&resolution)
+        {
+            return resolution;
+        }
+        let hir = self.hir(file);
+        let name = index.use_name(hir, use_id);
+        match self
+            .module_stores()
+            .and_then(|stores| stores.replacement(file, name))
+        {
+            Some(_) => with_replacement(resolution, file, file, name),
+            None => resolution,
+        }
+    }
+
+    /// Whether code in `scope` runs while its module is imported: the module's own code,
+    /// and class bodies and comprehensions directly in it; not functions, lambdas or
+    /// generator expressions, which run when called or consumed.
+    fn runs_on_import(
+        &mut self,
+        file: File,
+        index: &SemanticIndex,
+        mut scope: crate::index::ScopeId,
+    ) -> bool {
+        use crate::index::{ScopeKind, ScopeNode};
+        loop {
+            let data = &index.scopes[scope];
+            match data.kind {
+                ScopeKind::Module => return true,
+                ScopeKind::Class | ScopeKind::TypeParams => {}
+                ScopeKind::Comprehension => {
+                    if let ScopeNode::Comprehension { body, expr } = data.node
+                        && matches!(
+                            self.hir(file).body(body).exprs[expr],
+                            Expr::Generator { .. }
+                        )
+                    {
+                        return false;
+                    }
+                }
+                ScopeKind::Function | ScopeKind::Lambda => return false,
+            }
+            match data.parent {
+                Some(parent) => scope = parent,
+                None => return true,
+            }
+        }
+    }
+
+    fn compute_bound_use(
+        &mut self,
+        file: File,
+        index: &SemanticIndex,
+        use_id: UseId,
+    ) -> Resolution {
         let data = &index.uses[use_id];
         let reaching = index.reaching(use_id);
         let builtin = |resolver: &mut Self| {
@@ -595,7 +737,22 @@ impl<'db> Resolver<'db> {
                 if callee == Resolution::Unresolved(Unresolved::BuiltinMethod) {
                     return Resolution::Unresolved(Unresolved::Builtin);
                 }
-                callee.map(|callee| self.call_result(callee))
+                let method = match (&callee, &body_data.exprs[func]) {
+                    (
+                        Resolution::Definite(Target::Function { .. }),
+                        Expr::Attribute { value, attr, .. },
+                    ) if self.super_call_class(hir, body, *value).is_none() => {
+                        Some((*value, attr.clone()))
+                    }
+                    _ => None,
+                };
+                let result = callee.map(|callee| self.call_result(callee));
+                match method {
+                    Some((receiver, name)) if !matches!(result, Resolution::Unresolved(_)) => {
+                        self.method_call_result(file, body, receiver, &name, result)
+                    }
+                    _ => result,
+                }
             }
             Expr::Subscript { .. } => self
                 .namespace_lookup(file, body, expr)
@@ -1097,8 +1254,25 @@ impl<'db> Resolver<'db> {
         }
     }
 
-    /// A module-level name of a project module, through its summary.
+    /// A module-level name of a project module, through its summary, as code that runs
+    /// after the module has been imported reads it: another file may have replaced it
+    /// as an attribute of the module by then (see [`Unresolved::Replaced`]).
     pub fn module_member(&mut self, module: File, name: &str) -> Resolution {
+        let resolution = self.module_global(module, name);
+        if !only_functions(&resolution)
+            && self
+                .module_stores()
+                .and_then(|stores| stores.replacement(module, name))
+                .is_some()
+        {
+            return with_replacement(resolution, module, module, name);
+        }
+        resolution
+    }
+
+    /// A module-level name of a project module as its own bindings give it, which is
+    /// what the module's code sees while it is imported.
+    fn module_global(&mut self, module: File, name: &str) -> Resolution {
         let key = (module, Name::from(name));
         if let Some(cached) = self.module_members.get(&key) {
             return cached.clone();
@@ -1170,7 +1344,7 @@ impl<'db> Resolver<'db> {
                 level,
                 name,
             } => self.import_from(file, module.as_deref(), *level, name),
-            Summary::Path(path) => self.resolve_path(file, path, class),
+            Summary::Path(path) => self.resolve_definition_path(file, path, class),
             Summary::Opaque(kind) => Resolution::Unresolved(Unresolved::Binding(kind)),
         };
         self.in_progress.remove(&(file, binding, true));
@@ -1178,12 +1352,36 @@ impl<'db> Resolver<'db> {
         resolution
     }
 
-    /// Evaluates a summarized path in `file`'s globals (or `class`'s namespace first).
+    /// Evaluates a summarized path in `file`'s globals (or `class`'s namespace first), as
+    /// code that runs after the module has been imported does (a function's `return`, a
+    /// store in a method): a global replaced from another module may have its new value.
     pub fn resolve_path(
         &mut self,
         file: File,
         path: &ExprPath,
         class: Option<ClassId>,
+    ) -> Resolution {
+        self.path_in(file, path, class, false)
+    }
+
+    /// [`Self::resolve_path`] for a path evaluated while its module is imported: a
+    /// global's or a class attribute's value, a base class, a decorator. The module's
+    /// own globals are what its bindings give them then.
+    pub fn resolve_definition_path(
+        &mut self,
+        file: File,
+        path: &ExprPath,
+        class: Option<ClassId>,
+    ) -> Resolution {
+        self.path_in(file, path, class, true)
+    }
+
+    fn path_in(
+        &mut self,
+        file: File,
+        path: &ExprPath,
+        class: Option<ClassId>,
+        on_import: bool,
     ) -> Resolution {
         match path {
             ExprPath::Name(name) => {
@@ -1197,7 +1395,12 @@ impl<'db> Resolver<'db> {
                         return self.resolve_summaries(file, members, Some(class));
                     }
                 }
-                match self.module_member(file, name) {
+                let global = if on_import {
+                    self.module_global(file, name)
+                } else {
+                    self.module_member(file, name)
+                };
+                match global {
                     Resolution::Unresolved(Unresolved::NoAttribute(_))
                         if crate::builtins::is_builtin(name) =>
                     {
@@ -1209,11 +1412,25 @@ impl<'db> Resolver<'db> {
                     other => other,
                 }
             }
-            ExprPath::Attribute(value, attr) => self
-                .resolve_path(file, value, class)
-                .map(|base| self.attribute(base, attr)),
+            // While the module is imported, a class's attribute is what its body (or a
+            // base's) bound: stores elsewhere run later, and a named class is not a
+            // subclass (`class Foo(Test.LoggingTestCase)`).
+            ExprPath::Attribute(value, attr) => {
+                self.path_in(file, value, class, on_import)
+                    .map(|base| match base {
+                        Target::Class {
+                            file: class_file,
+                            class: owner,
+                        } if on_import => self
+                            .class_member(class_file, owner, attr, false)
+                            .unwrap_or_else(|| {
+                                Resolution::Unresolved(Unresolved::NoAttribute(attr.clone()))
+                            }),
+                        base => self.attribute(base, attr),
+                    })
+            }
             ExprPath::Call(callee) => self
-                .resolve_path(file, callee, class)
+                .path_in(file, callee, class, on_import)
                 .map(|callee| self.call_result(callee)),
         }
     }
@@ -1228,13 +1445,18 @@ impl<'db> Resolver<'db> {
             return cached.clone();
         }
         let symbols = self.symbols(file);
-        let Some(paths) = symbols
-            .functions
-            .get(function)
-            .and_then(|summary| summary.returns.as_ref())
-        else {
+        let Some(summary) = symbols.functions.get(function) else {
             return Resolution::Unresolved(Unresolved::ProjectCallResult);
         };
+        let Some(paths) = summary.returns.as_ref() else {
+            return Resolution::Unresolved(Unresolved::ProjectCallResult);
+        };
+        // A call through a name that was replaced may run the new value, whose result is
+        // unknown: `svc.get_client = FakeClient`, `Service.make_client = fake`,
+        // `self.make_client = other`.
+        if self.function_replaced(file, function) {
+            return Resolution::Unresolved(Unresolved::ProjectCallResult);
+        }
         // `def f(): return f()` and mutual recursion return what is already known: nothing.
         if !self.returns_in_progress.insert((file, function)) {
             return Resolution::Unresolved(Unresolved::ProjectCallResult);
@@ -1252,6 +1474,87 @@ impl<'db> Resolver<'db> {
         resolution
     }
 
+    /// Whether the name a project function is reached by may be given another value:
+    /// a module-level function replaced as an attribute of its module, a method whose
+    /// name is stored on a class or an instance anywhere in the project, or on `self`
+    /// (also through the namespace) by a method of a related class. A `setattr` with a
+    /// computed name on an object awaitify cannot resolve does not count here, as it
+    /// does not for the call graph's reassigned methods.
+    fn function_replaced(&mut self, file: File, function: FunctionId) -> bool {
+        let symbols = self.symbols(file);
+        let Some(summary) = symbols.functions.get(function) else {
+            return true;
+        };
+        let name = summary.name.clone();
+        match summary.class {
+            None => self
+                .module_stores()
+                .is_some_and(|stores| stores.replacement(file, &name).is_some()),
+            Some(class) => {
+                let stores = crate::project_attribute_stores(self.db);
+                stores.elsewhere.contains(&name) || self.self_stores(file, class, &name).is_some()
+            }
+        }
+    }
+
+    /// What `receiver.name()` returns when `name` is a method whose return value is
+    /// followed: `self` (or `cls`) may be an instance of a subclass that overrides it, so
+    /// each override's result is a candidate too (an override awaitify cannot follow, such
+    /// as a lambda, an unknown one). `result` is what the method found on the receiver's
+    /// class returns.
+    fn method_call_result(
+        &mut self,
+        file: File,
+        body: BodyId,
+        receiver: ExprId,
+        name: &Name,
+        result: Resolution,
+    ) -> Resolution {
+        let stores = crate::project_attribute_stores(self.db);
+        if is_private_name(name)
+            || stores
+                .class_members
+                .get(name)
+                .is_none_or(|classes| classes.len() < 2)
+        {
+            return result;
+        }
+        let receivers = self.resolve_expr(file, body, receiver).into_targets();
+        let mut others: Vec<Candidate> = Vec::new();
+        for target in receivers {
+            let (Target::Instance {
+                file: class_file,
+                class,
+            }
+            | Target::Class {
+                file: class_file,
+                class,
+            }) = target
+            else {
+                continue;
+            };
+            let own_order = self.mro(class_file, class);
+            for &(other_file, other) in stores.class_members[name].iter() {
+                if own_order.contains(&(other_file, other))
+                    || !self.mro(other_file, other).contains(&(class_file, class))
+                {
+                    continue;
+                }
+                let Some(overriding) = self.own_class_member(other_file, other, name) else {
+                    continue;
+                };
+                let called = overriding.map(|callee| self.call_result(callee));
+                others.extend(called.candidates(other_file, None));
+            }
+        }
+        if others.is_empty() {
+            return result;
+        }
+        let mut candidates = result.candidates(file, None);
+        candidates.extend(others);
+        Resolution::combine(candidates)
+    }
+
     /// `base.name`.
     pub fn attribute(&mut self, base: Target, name: &str) -> Resolution {
         match base {
@@ -1260,17 +1563,18 @@ impl<'db> Resolver<'db> {
                 let joined = format!("{qualified}.{name}");
                 Resolution::Definite(self.module_target(&joined))
             }
-            Target::Class { file, class } => self
-                .class_member(file, class, name, false)
-                .unwrap_or_else(|| {
-                    Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
-                }),
-            Target::Instance { file, class } => self
-                .class_member(file, class, name, false)
-                .or_else(|| self.instance_attribute(file, class, name))
-                .unwrap_or_else(|| {
-                    Resolution::Unresolved(Unresolved::InstanceAttribute(Name::from(name)))
-                }),
+            Target::Class { file, class } => match self.class_member(file, class, name, false) {
+                Some(found) => self.replaceable_member(file, class, name, found, false),
+                None => Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name))),
+            },
+            Target::Instance { file, class } => match self.class_member(file, class, name, false) {
+                Some(found) => self.replaceable_member(file, class, name, found, true),
+                None => self
+                    .instance_attribute(file, class, name)
+                    .unwrap_or_else(|| {
+                        Resolution::Unresolved(Unresolved::InstanceAttribute(Name::from(name)))
+                    }),
+            },
             Target::Super { file, class } => self
                 .class_member(file, class, name, true)
                 .unwrap_or_else(|| {
@@ -1317,14 +1621,45 @@ impl<'db> Resolver<'db> {
         if stores.elsewhere.contains(name) || stores.elsewhere.contains("*") {
             return None;
         }
+        self.self_stores(file, class, name)?
+    }
+
+    /// What the methods of `class`, of its bases and of its subclasses store on `self`
+    /// as `name`: `None` when none does, `Some(None)` when the stores differ or are not
+    /// paths in their module's globals, or when one of those classes stores attributes
+    /// by computed names (`self.__dict__.update(values)`).
+    fn self_stores(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+    ) -> Option<Option<Resolution>> {
+        let stores = crate::project_attribute_stores(self.db);
+        if let Some(computed) = stores.on_self.get("*")
+            && self.any_related(file, class, computed)
+        {
+            return Some(None);
+        }
         let storing = stores.on_self.get(name)?;
+        if !self.any_related(file, class, storing) {
+            return None;
+        }
         let key = (file, class, Name::from(name));
         if !self.instance_attributes_in_progress.insert(key.clone()) {
-            return None;
+            return Some(None);
         }
         let found = self.stored_on_self(file, class, name, storing);
         self.instance_attributes_in_progress.remove(&key);
-        found
+        Some(found)
+    }
+
+    /// Whether one of `classes` is `class`, a base of it or a subclass of it.
+    fn any_related(&mut self, file: File, class: ClassId, classes: &[(File, ClassId)]) -> bool {
+        let own_order = self.mro(file, class);
+        classes.iter().any(|&(other_file, other)| {
+            own_order.contains(&(other_file, other))
+                || self.mro(other_file, other).contains(&(file, class))
+        })
     }
 
     fn stored_on_self(
@@ -1364,6 +1699,118 @@ impl<'db> Resolver<'db> {
         found.map(Resolution::Definite)
     }
 
+    /// `found`, what `class` (an instance of it when `instance`) finds as `name` through
+    /// its MRO, with whatever else may stand there when it is a known value other than a
+    /// method (`client = Client()`, `pause = time.sleep`): a subclass's
+    /// own binding of `name` (`self` may be an instance of it), an attribute its methods
+    /// store on `self`, which an instance finds first, and a store elsewhere
+    /// (`Dashboard.client = fake`, `d.client = fake`), which may replace it. Methods are
+    /// left to the call graph, which adds overrides and refuses reassigned ones.
+    fn replaceable_member(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+        found: Resolution,
+        instance: bool,
+    ) -> Resolution {
+        // An attribute that is not known already stays unknown, whatever replaces it.
+        if only_functions(&found) || matches!(found, Resolution::Unresolved(_)) {
+            return found;
+        }
+        let key = (file, class, Name::from(name), instance);
+        if let Some(cached) = self.data_members.get(&key) {
+            return cached.clone();
+        }
+        let stores = crate::project_attribute_stores(self.db);
+        let mut others: Vec<Candidate> = Vec::new();
+        if !is_private_name(name)
+            && let Some(classes) = stores.class_members.get(name)
+        {
+            let own_order = self.mro(file, class);
+            for &(other_file, other) in classes.iter() {
+                if own_order.contains(&(other_file, other))
+                    || !self.mro(other_file, other).contains(&(file, class))
+                {
+                    continue;
+                }
+                let symbols = self.symbols(other_file);
+                let Some(members) = symbols
+                    .classes
+                    .get(other)
+                    .and_then(|summary| summary.members.get(name))
+                else {
+                    continue;
+                };
+                for (binding, summary) in members.iter() {
+                    let resolution =
+                        self.resolve_summary(other_file, *binding, summary, Some(other));
+                    others.extend(resolution.candidates(other_file, Some(*binding)));
+                }
+            }
+        }
+        if instance {
+            match self.self_stores(file, class, name) {
+                None => {}
+                Some(Some(stored)) => others.extend(stored.candidates(file, None)),
+                Some(None) => others.push(Candidate {
+                    file,
+                    binding: None,
+                    target: Err(Unresolved::InstanceAttribute(Name::from(name))),
+                }),
+            }
+        }
+        if stores.elsewhere.contains(name) || stores.elsewhere.contains("*") {
+            others.push(Candidate {
+                file,
+                binding: None,
+                target: Err(Unresolved::ReplacedMember(Name::from(name))),
+            });
+        }
+        let resolution = if others.is_empty() {
+            found
+        } else {
+            let mut candidates = self
+                .member_candidates(file, class, name)
+                .unwrap_or_else(|| found.candidates(file, None));
+            candidates.extend(others);
+            Resolution::combine(candidates)
+        };
+        if self.in_progress.is_empty() {
+            self.data_members.insert(key, resolution.clone());
+        }
+        resolution
+    }
+
+    /// What `class` finds as `name` through its MRO, by binding of the class that
+    /// defines it, so a diagnostic can label each.
+    fn member_candidates(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+    ) -> Option<Vec<Candidate>> {
+        let order = self.mro(file, class);
+        for (owner_file, owner) in order.iter().copied() {
+            let symbols = self.symbols(owner_file);
+            let Some(members) = symbols.classes.get(owner).and_then(|summary| {
+                summary
+                    .members
+                    .get(name)
+                    .or_else(|| summary.members.get(demangled(name, &summary.name)?))
+            }) else {
+                continue;
+            };
+            let mut candidates = Vec::new();
+            for (binding, summary) in members.iter() {
+                let resolution = self.resolve_summary(owner_file, *binding, summary, Some(owner));
+                candidates.extend(resolution.candidates(owner_file, Some(*binding)));
+            }
+            return Some(candidates);
+        }
+        None
+    }
+
     /// The bases of `class` that resolve to project classes, in order.
     pub fn direct_bases(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
         let symbols = self.symbols(file);
@@ -1373,7 +1820,7 @@ impl<'db> Resolver<'db> {
         let mut direct = Vec::new();
         for base in summary.bases.iter().flatten() {
             if let Resolution::Definite(Target::Class { file, class }) =
-                self.resolve_path(file, base, None)
+                self.resolve_definition_path(file, base, None)
             {
                 direct.push((file, class));
             }
@@ -1505,6 +1952,32 @@ fn c3_merge(mut sequences: Vec<Vec<(File, ClassId)>>) -> Option<Vec<(File, Class
             }
         }
     }
+}
+
+/// Whether every target `resolution` may have is a project function.
+fn only_functions(resolution: &Resolution) -> bool {
+    match resolution {
+        Resolution::Definite(target) => matches!(target, Target::Function { .. }),
+        Resolution::Ambiguous(candidates) => candidates
+            .iter()
+            .all(|candidate| matches!(candidate.target, Ok(Target::Function { .. }))),
+        Resolution::Unresolved(_) => false,
+    }
+}
+
+/// `resolution`, or on another path the value that replaced the global `name` of
+/// `module` (see [`Unresolved::Replaced`]).
+fn with_replacement(resolution: Resolution, file: File, module: File, name: &str) -> Resolution {
+    let mut candidates = resolution.candidates(file, None);
+    candidates.push(Candidate {
+        file,
+        binding: None,
+        target: Err(Unresolved::Replaced {
+            module,
+            name: Name::from(name),
+        }),
+    });
+    Resolution::combine(candidates)
 }
 
 /// What calling `callee` gives.

@@ -87,7 +87,9 @@ pub struct ClassSummary {
     pub members: IndexMap<Name, Box<[(BindingId, Summary)]>>,
     /// What its own methods store on `self` (`self.client = Client()`), by attribute:
     /// each store's value as a path in the module's globals, or `None` when it is
-    /// anything else (a parameter, a literal, an unpacking, `+=`, `del`).
+    /// anything else (a parameter, a literal, an unpacking, `+=`, `del`). `*` stands for
+    /// attributes a method stores through the namespace with computed names
+    /// (`self.__dict__.update(overrides)`).
     pub instance_attributes: IndexMap<Name, Box<[Option<ExprPath>]>>,
 }
 
@@ -143,8 +145,9 @@ pub struct ModuleSymbols {
     pub functions: ArenaMap<FunctionId, FunctionSummary>,
     /// Attributes stored or deleted anywhere in the module other than on `self` in a
     /// class's own method (`app.client = Fake()`, `cls.cache = {}`, a closure's
-    /// `self.x = 1`), or named by `setattr`/`delattr`, sorted. `*` stands for a name
-    /// `setattr` computes.
+    /// `self.x = 1`), or named by `setattr`/`delattr` or written through an object's
+    /// namespace (`vars(app)["client"] = fake`), sorted. `*` stands for a name `setattr`
+    /// computes, or any name (`app.__dict__.update(values)`).
     pub other_attribute_stores: Box<[Name]>,
 }
 
@@ -237,10 +240,14 @@ impl ModuleSymbols {
                         ctx: ExprContext::Store | ExprContext::Del,
                     } => match (receiver, &body.exprs[*value]) {
                         (Some((class, receiver)), Expr::Name { id, .. }) if id == receiver => {
-                            let value = stored_value(index, body_id, body, expr_id);
+                            // `self.__dict__ = values` replaces every attribute.
+                            let (attr, value) = if attr == "__dict__" {
+                                (Name::from("*"), None)
+                            } else {
+                                (attr.clone(), stored_value(index, body_id, body, expr_id))
+                            };
                             if let Some(summary) = symbols.classes.get_mut(class) {
-                                let values =
-                                    summary.instance_attributes.entry(attr.clone()).or_default();
+                                let values = summary.instance_attributes.entry(attr).or_default();
                                 let mut all = values.to_vec();
                                 all.push(value);
                                 *values = all.into_boxed_slice();
@@ -257,7 +264,25 @@ impl ModuleSymbols {
                             _ => other_stores.push(Name::from("*")),
                         }
                     }
-                    _ => {}
+                    _ => {
+                        // `obj.__dict__.update(values)`, `vars(obj)["name"] = value`: the
+                        // object's attributes changed through its namespace.
+                        let Some((object, name)) = namespace_store(body, expr_id) else {
+                            continue;
+                        };
+                        match (receiver, &body.exprs[object]) {
+                            (Some((class, receiver)), Expr::Name { id, .. }) if id == receiver => {
+                                if let Some(summary) = symbols.classes.get_mut(class) {
+                                    let values =
+                                        summary.instance_attributes.entry(name).or_default();
+                                    let mut all = values.to_vec();
+                                    all.push(None);
+                                    *values = all.into_boxed_slice();
+                                }
+                            }
+                            _ => other_stores.push(name),
+                        }
+                    }
                 }
             }
         }
@@ -265,6 +290,57 @@ impl ModuleSymbols {
         other_stores.dedup();
         symbols.other_attribute_stores = other_stores.into_boxed_slice();
         symbols
+    }
+}
+
+/// Methods of a namespace dictionary that store or delete entries.
+const NAMESPACE_WRITES: &[&str] = &[
+    "update",
+    "setdefault",
+    "__setitem__",
+    "__delitem__",
+    "pop",
+    "popitem",
+    "clear",
+];
+
+/// The object whose attributes an expression of `body` writes through its namespace,
+/// and the attribute (`*` when it is computed): `obj.__dict__.update(...)`,
+/// `vars(obj).setdefault("name", v)`, `obj.__dict__["name"] = v`, `del vars(obj)[k]`.
+fn namespace_store(body: &Body, expr: ExprId) -> Option<(ExprId, Name)> {
+    // `obj.__dict__` or `vars(obj)`.
+    let namespace_of = |expr: ExprId| match &body.exprs[expr] {
+        Expr::Attribute { value, attr, .. } if attr == "__dict__" => Some(*value),
+        Expr::Call { func, args, .. }
+            if args.len() == 1
+                && matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "vars") =>
+        {
+            Some(args[0])
+        }
+        _ => None,
+    };
+    let literal = |key: Option<&ExprId>| match key.map(|key| &body.exprs[*key]) {
+        Some(Expr::Literal(Literal::Str(name))) => Name::from(&**name),
+        _ => Name::from("*"),
+    };
+    match &body.exprs[expr] {
+        Expr::Subscript {
+            value,
+            slice,
+            ctx: ExprContext::Store | ExprContext::Del,
+        } => Some((namespace_of(*value)?, literal(Some(slice)))),
+        Expr::Call { func, args, .. } => match &body.exprs[*func] {
+            Expr::Attribute { value, attr, .. } if NAMESPACE_WRITES.contains(&attr.as_str()) => {
+                let object = namespace_of(*value)?;
+                let name = match attr.as_str() {
+                    "setdefault" | "__setitem__" | "__delitem__" | "pop" => literal(args.first()),
+                    _ => Name::from("*"),
+                };
+                Some((object, name))
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
