@@ -1807,18 +1807,20 @@ where
         awaitify_semantic::module_symbols(db, *file);
     });
     finished(CallsStage::Summaries);
+    // Every file's resolution reads which module globals other files replace, the
+    // resolution of base classes included: without a stage of their own, the first file
+    // to ask would compute every file's stores on its thread alone.
+    awaitify_semantic::project_attribute_stores(db);
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        awaitify_semantic::file_module_stores(db, *file);
+    });
+    awaitify_semantic::project_module_stores(db);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         file_class_bases(db, *file);
     });
     finished(CallsStage::BaseClasses);
     class_hierarchy(db);
     project_function_names(db);
-    awaitify_semantic::project_attribute_stores(db);
-    // Every file's resolution reads which module globals other files replace.
-    files.par_iter().for_each_with(db.clone(), |db, file| {
-        awaitify_semantic::file_module_stores(db, *file);
-    });
-    awaitify_semantic::project_module_stores(db);
     finished(CallsStage::Hierarchy);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         file_calls(db, *file);

@@ -31,6 +31,7 @@ const PER_FILE: &[&str] = &[
     "lowered_file",
     "semantic_index",
     "module_symbols",
+    "file_module_stores",
     "file_class_bases",
     "file_resolutions",
     "file_calls",
@@ -44,9 +45,10 @@ const PER_FILE: &[&str] = &[
 /// Queries computed once for the whole project, each by one thread, with the first
 /// per-file query of the stages that run after it.
 const PROJECT_WIDE: &[(&str, &str)] = &[
+    ("project_attribute_stores", "file_module_stores"),
+    ("project_module_stores", "file_class_bases"),
     ("class_hierarchy", "file_resolutions"),
     ("project_function_names", "file_resolutions"),
-    ("project_attribute_stores", "file_resolutions"),
     ("project_external_stores", "file_seeds"),
     ("project_private_loop_work", "file_seeds"),
     ("async_coloring", "file_rewrite"),
