@@ -1595,6 +1595,23 @@ impl<'db> Resolver<'db> {
     /// linearization over the bases that resolve to project classes. A hierarchy C3
     /// rejects (Python raises `TypeError` for it) or a cyclic one gets a depth-first
     /// order instead, so a lookup still finds something.
+    /// What class `owner` of `owner_file` binds to `name` in its own body; `_C__go` from
+    /// outside is the private `__go` that class `C` defines.
+    fn own_members(
+        &mut self,
+        owner_file: File,
+        owner: ClassId,
+        name: &str,
+    ) -> Option<&'db [(BindingId, Summary)]> {
+        let symbols = self.symbols(owner_file);
+        let summary = symbols.classes.get(owner)?;
+        summary
+            .members
+            .get(name)
+            .or_else(|| summary.members.get(demangled(name, &summary.name)?))
+            .map(|members| &**members)
+    }
+
     pub fn mro(&mut self, file: File, class: ClassId) -> std::rc::Rc<[(File, ClassId)]> {
         if let Some(cached) = self.mros.get(&(file, class)) {
             return cached.clone();
@@ -1792,13 +1809,7 @@ impl<'db> Resolver<'db> {
     ) -> Option<Vec<Candidate>> {
         let order = self.mro(file, class);
         for (owner_file, owner) in order.iter().copied() {
-            let symbols = self.symbols(owner_file);
-            let Some(members) = symbols.classes.get(owner).and_then(|summary| {
-                summary
-                    .members
-                    .get(name)
-                    .or_else(|| summary.members.get(demangled(name, &summary.name)?))
-            }) else {
+            let Some(members) = self.own_members(owner_file, owner, name) else {
                 continue;
             };
             let mut candidates = Vec::new();
@@ -1910,14 +1921,7 @@ impl<'db> Resolver<'db> {
             if skip_self && position == 0 {
                 continue;
             }
-            let symbols = self.symbols(owner_file);
-            // `_C__go` from outside is the private `__go` that class `C` defines.
-            let Some(members) = symbols.classes.get(owner).and_then(|summary| {
-                summary
-                    .members
-                    .get(name)
-                    .or_else(|| summary.members.get(demangled(name, &summary.name)?))
-            }) else {
+            let Some(members) = self.own_members(owner_file, owner, name) else {
                 continue;
             };
             return Some(self.resolve_summaries(owner_file, members, Some(owner)));
