@@ -825,6 +825,33 @@ pub struct FileModuleStores {
     pub on_unknown: Vec<Name>,
 }
 
+/// A write into a namespace, if `expr` may be one: the namespace and the key written,
+/// `None` when every key may be (`vars(svc)["client"] = fake`, `globals()["client"] =
+/// fake`, `svc.__dict__.setdefault("client", fake)`, `svc.__dict__.update(values)`).
+fn namespace_write(
+    body: &awaitify_hir::hir::Body,
+    expr: &Expr,
+) -> Option<(ExprId, Option<ExprId>)> {
+    match expr {
+        Expr::Subscript {
+            value,
+            slice,
+            ctx: ExprContext::Store | ExprContext::Del,
+        } => Some((*value, Some(*slice))),
+        Expr::Call { func, args, .. } => match &body.exprs[*func] {
+            Expr::Attribute { value, attr, .. } => match attr.as_str() {
+                "setdefault" | "__setitem__" | "__delitem__" | "pop" => {
+                    Some((*value, args.first().copied()))
+                }
+                "update" | "clear" => Some((*value, None)),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The stores of `file` into project modules' globals. Its object expressions are
 /// resolved without consulting [`project_module_stores`] (which merges these), and
 /// without `file_resolutions`, which reads that.
@@ -836,6 +863,28 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
     let star = || Name::from("*");
     for (body_id, body) in hir.bodies() {
         for (expr_id, expr) in body.exprs.iter() {
+            if let Some((namespace, key)) = namespace_write(body, expr) {
+                let Some(Namespace::Module(module)) =
+                    resolver.namespace_kind(file, body_id, namespace)
+                else {
+                    continue;
+                };
+                let name = match key.map(|key| &body.exprs[key]) {
+                    Some(Expr::Literal(Literal::Str(name))) => Name::from(&**name),
+                    // A module defining globals by computed names in its own namespace
+                    // (`globals()[name] = make(name)`) adds names; the functions it may
+                    // replace are refused by the call graph.
+                    _ if module == file => continue,
+                    _ => star(),
+                };
+                result.stores.push(ModuleStore {
+                    module,
+                    name,
+                    body: body_id,
+                    expr: expr_id,
+                });
+                continue;
+            }
             // The object, and the global's name (`None`: computed).
             let (object, name): (ExprId, Option<Name>) = match expr {
                 Expr::Attribute {
@@ -859,65 +908,6 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                         _ => None,
                     };
                     (args[0], name)
-                }
-                // `vars(svc)["client"] = fake`, `globals()["client"] = fake`,
-                // `svc.__dict__.update(values)`.
-                Expr::Subscript {
-                    value,
-                    slice,
-                    ctx: ExprContext::Store | ExprContext::Del,
-                } => {
-                    let Some(Namespace::Module(module)) =
-                        resolver.namespace_kind(file, body_id, *value)
-                    else {
-                        continue;
-                    };
-                    let name = match &body.exprs[*slice] {
-                        Expr::Literal(Literal::Str(name)) => Name::from(&**name),
-                        // A module defining globals by computed names in its own
-                        // namespace (`globals()[name] = make(name)`) adds names; the
-                        // functions it may replace are refused by the call graph.
-                        _ if module == file => continue,
-                        _ => star(),
-                    };
-                    result.stores.push(ModuleStore {
-                        module,
-                        name,
-                        body: body_id,
-                        expr: expr_id,
-                    });
-                    continue;
-                }
-                Expr::Call { func, args, .. } => {
-                    let Expr::Attribute { value, attr, .. } = &body.exprs[*func] else {
-                        continue;
-                    };
-                    if !matches!(
-                        attr.as_str(),
-                        "update" | "setdefault" | "__setitem__" | "__delitem__" | "pop" | "clear"
-                    ) {
-                        continue;
-                    }
-                    let Some(Namespace::Module(module)) =
-                        resolver.namespace_kind(file, body_id, *value)
-                    else {
-                        continue;
-                    };
-                    let name = match (attr.as_str(), args.first().map(|key| &body.exprs[*key])) {
-                        (
-                            "setdefault" | "__setitem__" | "__delitem__" | "pop",
-                            Some(Expr::Literal(Literal::Str(name))),
-                        ) => Name::from(&**name),
-                        _ if module == file => continue,
-                        _ => star(),
-                    };
-                    result.stores.push(ModuleStore {
-                        module,
-                        name,
-                        body: body_id,
-                        expr: expr_id,
-                    });
-                    continue;
                 }
                 _ => continue,
             };
