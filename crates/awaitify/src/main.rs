@@ -528,17 +528,27 @@ fn leak_at_exit(project: LoadedProject) {
     std::mem::forget(project);
 }
 
-/// `A.py::f` -> (`A.py`, Some(`f`)); `A.py` -> (`A.py`, None).
-fn split_target(target: &str) -> (PathBuf, Option<String>) {
-    match target.split_once("::") {
-        Some((path, name)) => (PathBuf::from(path), Some(name.to_string())),
-        None => (PathBuf::from(target), None),
+/// `A.py::f` -> (`A.py`, Some(`f`)); `A.py` -> (`A.py`, None). The name follows the
+/// last `::`, since a qualified name (`Class.method`) never holds one and a path may.
+fn split_target(target: &str) -> Result<(PathBuf, Option<String>), String> {
+    let (path, name) = match target.rsplit_once("::") {
+        Some((path, name)) => (path, Some(name)),
+        None => (target, None),
+    };
+    if path.is_empty() {
+        return Err(format!("`{target}`: no file before `::` (write `A.py::f`)"));
     }
+    if name.is_some_and(str::is_empty) {
+        return Err(format!(
+            "`{target}`: no function after `::` (write `A.py::f`, or `A.py` for the whole file)"
+        ));
+    }
+    Ok((PathBuf::from(path), name.map(str::to_string)))
 }
 
 fn equiv(left: &str, right: &str) -> Result<ExitCode, String> {
-    let (left_path, left_name) = split_target(left);
-    let (right_path, right_name) = split_target(right);
+    let (left_path, left_name) = split_target(left)?;
+    let (right_path, right_name) = split_target(right)?;
     if left_name.is_some() != right_name.is_some() {
         return Err("compare two functions (A.py::f B.py::g) or two files (A.py B.py)".into());
     }

@@ -1616,6 +1616,30 @@ fn equiv_exit_codes() {
     awaitify(dir.path(), ["equiv", "handlers.py::handler", "copy.py"]).assert_code(2);
 }
 
+/// The function's name follows the last `::`, so a path may hold `::`; a target with
+/// nothing before or after it is a usage error that says what to write.
+#[test]
+fn equiv_targets_split_at_the_last_double_colon() {
+    let dir = project(&[
+        ("d::x/handlers.py", HANDLERS.as_bytes()),
+        ("handlers.py", HANDLERS.as_bytes()),
+    ]);
+    let run = awaitify(
+        dir.path(),
+        ["equiv", "d::x/handlers.py::handler", "handlers.py::handler"],
+    );
+    run.assert_code(0);
+    for target in ["::handler", "handlers.py::"] {
+        let run = awaitify(dir.path(), ["equiv", target, "handlers.py::handler"]);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(&format!("`{target}`: no ")),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
 /// `hir --normalized` prints the normal form `equiv` compares, as valid Python.
 #[test]
 fn hir_normalized_prints_the_normal_form() {
