@@ -17,8 +17,9 @@
 //!   the generator is iterated), or some path may read it unassigned
 //!   (`UnboundLocalError`, see [`crate::unbound`]); or a builtin
 //!   that nothing in the file rebinds or shadows (not even a local of an enclosing
-//!   function) and that the file cannot patch (`globals()`, `builtins`). Globals,
-//!   closure variables, class members and the unit's own name are not stable.
+//!   function), in a file that cannot rebind builtins by another route
+//!   ([`crate::rebinding`]). Globals, closure variables, class members and the unit's
+//!   own name are not stable.
 //! - An effect is placed no later than Python performs it (a dict display's hashing
 //!   right after each key), so a trace never makes a step look earlier than it is.
 //! - Steps are **inert** when they contain no effect and no write and every read is

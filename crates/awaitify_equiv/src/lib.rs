@@ -6,8 +6,10 @@
 //! ternaries become `if`/`else`, walruses become preceding assignments, early exits make
 //! the rest of a block an `else`, a final `return` moves into both branches of an `if`,
 //! single-use variables are inlined, and locals are numbered by first occurrence so that
-//! their names do not matter. Annotations, docstrings and the function's own name never
-//! matter. No rule moves a call or any other effect past another (`effects`): a careless
+//! their names do not matter. Docstrings, the function's own name and annotations that
+//! are never evaluated or only spell types never matter. Constants are compared by the
+//! value CPython gives them, which ruff's does not always hold (`string_literals`). No
+//! rule moves a call or any other effect past another (`effects`): a careless
 //! normalizer that calls different functions equal is worse than one that misses an
 //! equivalence.
 //!
@@ -30,19 +32,29 @@
 //! under these assumptions (each keeps the normalizer useful; none lets a call move):
 //! - reading a local variable that every path has assigned does not raise (a read that
 //!   some path reaches unassigned may, and no call moves across it: `unbound`);
-//! - no other module rebinds a builtin while a call runs (a file that binds the name
-//!   itself, or star-imports, loses the assumption for that name);
+//! - no other module rebinds a builtin while a call runs, and no reference to this
+//!   module, its globals or `builtins` reaches its code from outside (as an argument or
+//!   another module's return value). A file that binds the name itself loses the
+//!   assumption for that name; a file that may rebind builtins by another route (`exec`,
+//!   `eval`, `globals()`, `f.__globals__`, `sys.modules`, `importlib`, `inspect`, a
+//!   computed `getattr`, a star import, ...: `rebinding` lists them) loses it for every
+//!   builtin;
 //! - the module-level name of the compared function is that function (recursion);
 //! - nothing inspects frames (`sys._getframe`); a unit that calls `locals()`, `vars()`,
 //!   `eval`, `exec` or `dir` keeps its locals' names and has nothing inlined;
-//! - annotations (outside class bodies, where dataclasses read them) and docstrings do not
-//!   matter, and neither do tracebacks' line numbers.
+//! - evaluating an annotation made of names, attributes, subscripts, constants and `|`
+//!   has no effect and does not raise; the values of annotations outside class bodies
+//!   (where dataclasses read them) do not matter, and neither do docstrings and
+//!   tracebacks' line numbers. An annotation that a `def` or the module body evaluates
+//!   and that may have an effect (a call, another operator, ...) is compared; a local
+//!   variable's is never evaluated, nor any under `from __future__ import annotations`.
 //!
 //! Parameters a caller can pass by keyword are compared by name (`f(x=1)` must keep
 //! working); positional-only and `*args`/`**kwargs` names are renamed like locals.
 //!
-//! Depends on `awaitify_hir` (HIR and source map), `awaitify_db` and
-//! `awaitify_diagnostics`; uses only the builtins table of `awaitify_semantic`. Nothing
+//! Depends on `awaitify_hir` (HIR, source map, and lowering, with `ruff_python_parser`,
+//! to read a literal's source again), `awaitify_db` and `awaitify_diagnostics`; uses the
+//! builtins table and the use-def index of `awaitify_semantic`. Nothing
 //! here is a salsa query: equivalence is asked for rarely, and every call recomputes.
 //!
 //! Invariant: equivalence is an equivalence relation on the normal forms (derived
@@ -56,6 +68,8 @@ mod effects;
 mod lower;
 mod normalize;
 mod print;
+mod rebinding;
+mod string_literals;
 mod unbound;
 mod visit;
 
@@ -329,17 +343,25 @@ fn compare_units(
 fn normalize_item(db: &dyn Db, file: File, item: BodyId) -> Unit {
     let hir = file_hir(db, file);
     let maps = file_source_map(db, file);
-    let facts = FileFacts::of(hir, maps);
-    normalize_item_with(hir, maps, &facts, item)
+    let facts = FileFacts::of(hir, maps, file.path(db));
+    let source = SourceFile {
+        hir,
+        maps,
+        text: file.text(db),
+    };
+    normalize_item_with(&source, &facts, item)
 }
 
-fn normalize_item_with(
-    hir: &FileHir,
-    maps: &awaitify_hir::source_map::FileSourceMap,
-    facts: &FileFacts,
-    item: BodyId,
-) -> Unit {
-    let lowering = Lowering::new(hir, maps, facts);
+/// What lowering reads of one file.
+struct SourceFile<'a> {
+    hir: &'a FileHir,
+    maps: &'a awaitify_hir::source_map::FileSourceMap,
+    text: &'a str,
+}
+
+fn normalize_item_with(source: &SourceFile<'_>, facts: &FileFacts, item: BodyId) -> Unit {
+    let SourceFile { hir, maps, text } = *source;
+    let lowering = Lowering::new(hir, maps, text, facts);
     let (mut unit, unit_facts) = match item {
         BodyId::Function(function) => {
             let (function, unit_facts) = lowering.function_unit(function);
@@ -350,7 +372,7 @@ fn normalize_item_with(
             (Unit::Class(Box::new(class)), unit_facts)
         }
         BodyId::Module => {
-            let mut items = |item: BodyId| item_stmt(normalize_item_with(hir, maps, facts, item));
+            let mut items = |item: BodyId| item_stmt(normalize_item_with(source, facts, item));
             let (block, unit_facts) = lowering.module_unit(&mut items);
             (Unit::Module(block), unit_facts)
         }

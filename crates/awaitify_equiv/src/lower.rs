@@ -11,21 +11,27 @@
 //! nested unit, builtins) is a global of the unit.
 //!
 //! What lowering already erases: annotations (except in class bodies, where dataclasses
-//! read them), docstrings and other literal expression statements, `pass`, the
+//! read them, and those a `def` or the module body evaluates that may have an effect),
+//! docstrings and other literal expression statements, `pass`, the
 //! difference between `v = e` and a walrus statement `(v := e)`, the
 //! difference between `return` and `return None`, an implicit `return None` at the end
 //! of a function (made explicit), the spelling of integer literals, nested `and`/`or` of
-//! the same operator, and the `=` of f-string debug fields (spelled out).
+//! the same operator, and the `=` of f-string debug fields (spelled out). String literals
+//! whose value ruff may not decode as CPython does are read again from the source
+//! ([`crate::string_literals`]).
 //!
 //! Depends on the HIR and the source map only (and on the builtins table of
 //! `awaitify_semantic`); it never changes evaluation order.
 
-use awaitify_hir::hir::{self, BodyId, ClassId, ExprId, FileHir, FunctionId, Name, PatId, StmtId};
+use awaitify_hir::hir::{
+    self, BodyId, ClassId, ExprId, FileHir, FunctionId, Name, Operator, PatId, StmtId,
+};
 use awaitify_hir::source_map::{BodySourceMap, FileSourceMap};
 use ruff_text_size::TextRange;
 use rustc_hash::FxHashSet;
 
 use crate::normal_form::{self as nf, Binding, Ident, LocalKey, Origin, ScopeKey, ScopeTag};
+use crate::string_literals::{self, Reread, RereadPart};
 use awaitify_semantic::index::Fallback;
 
 /// Names whose call exposes the local variables of the caller by name; a unit that reads
@@ -37,46 +43,24 @@ const LOCALS_OBSERVERS: &[&str] = &["locals", "vars", "eval", "exec", "dir"];
 pub(crate) struct FileFacts {
     /// Every name bound in the module namespace, including through `global` anywhere.
     module_bound: FxHashSet<Name>,
-    /// A star import, a call of the builtin `globals()`, a read of `__builtins__`, an
-    /// import of `builtins` (by statement, or by a string naming it), or `sys.modules`:
-    /// any builtin name may be rebound behind the code's back.
+    /// Code in the file may rebind any builtin name by a route other than binding it
+    /// ([`crate::rebinding`]).
     builtins_mutable: bool,
+    /// `from __future__ import annotations`: no annotation is evaluated.
+    postponed_annotations: bool,
     /// The `Name` loads of function locals that some path reaches unassigned: reading
     /// one may raise `UnboundLocalError` ([`crate::unbound`]).
     maybe_unbound_reads: FxHashSet<TextRange>,
 }
 
 impl FileFacts {
-    pub(crate) fn of(hir: &FileHir, maps: &FileSourceMap) -> Self {
+    /// The facts of `hir`, the file at `path`.
+    pub(crate) fn of(hir: &FileHir, maps: &FileSourceMap, path: &std::path::Path) -> Self {
         let mut module_bound = bound_names(hir, &hir.module, &hir.module.block);
-        let mut builtins_mutable = false;
         for (_, body) in hir.bodies() {
-            // `__import__("builtins")`, `importlib.import_module("builtins")` and
-            // `sys.modules` reach the builtins module, or this module's globals, by value.
-            builtins_mutable |= body.exprs.iter().any(|(_, expr)| match expr {
-                hir::Expr::Literal(hir::Literal::Str(text)) => &**text == "builtins",
-                hir::Expr::Attribute { value, attr, .. } => {
-                    attr == "modules"
-                        && matches!(&body.exprs[*value], hir::Expr::Name { id, .. } if id == "sys")
-                }
-                _ => false,
-            });
             for (_, stmt) in body.stmts.iter() {
-                match stmt {
-                    hir::Stmt::Global { names } => module_bound.extend(names.iter().cloned()),
-                    hir::Stmt::ImportFrom { names, .. }
-                        if names.iter().any(|alias| alias.name.as_str() == "*") =>
-                    {
-                        builtins_mutable = true;
-                    }
-                    hir::Stmt::Import { names } => {
-                        builtins_mutable |= names.iter().any(|alias| alias.name == "builtins");
-                    }
-                    hir::Stmt::ImportFrom {
-                        module: Some(module),
-                        ..
-                    } if module == "builtins" => builtins_mutable = true,
-                    _ => {}
+                if let hir::Stmt::Global { names } = stmt {
+                    module_bound.extend(names.iter().cloned());
                 }
             }
         }
@@ -94,17 +78,15 @@ impl FileFacts {
             if local && data.fallback == Fallback::Unbound {
                 maybe_unbound_reads.insert(maps.body(data.body).expr(data.expr));
             }
-            // The builtins themselves, not a local that happens to share the name.
-            if matches!(name.as_str(), "globals" | "__builtins__")
-                && index.reaching(use_id).is_empty()
-                && data.fallback == Fallback::Builtin
-            {
-                builtins_mutable = true;
-            }
         }
         Self {
             module_bound,
-            builtins_mutable,
+            builtins_mutable: crate::rebinding::may_rebind_builtins(
+                hir,
+                &index,
+                crate::rebinding::module_name(path),
+            ),
+            postponed_annotations: postpones_annotations(hir),
             maybe_unbound_reads,
         }
     }
@@ -116,6 +98,14 @@ impl FileFacts {
             && awaitify_semantic::builtins::is_builtin(name)
             && !self.module_bound.contains(name)
     }
+}
+
+/// Whether the module has `from __future__ import annotations`.
+fn postpones_annotations(hir: &FileHir) -> bool {
+    hir.module.block.iter().any(|&stmt| {
+        matches!(&hir.module.stmts[stmt], hir::Stmt::ImportFrom { module: Some(module), names, .. }
+            if module == "__future__" && names.iter().any(|alias| alias.name == "annotations"))
+    })
 }
 
 /// The names `block` of `body` binds (its own scope, not nested ones).
@@ -204,6 +194,8 @@ pub(crate) type ItemLowering<'f> = dyn FnMut(BodyId) -> nf::StmtKind + 'f;
 pub(crate) struct Lowering<'a> {
     hir: &'a FileHir,
     maps: &'a FileSourceMap,
+    /// The file's text, for literals whose value ruff does not decode exactly.
+    source: &'a str,
     file: &'a FileFacts,
     scopes: Vec<Scope>,
     next_scope: ScopeKey,
@@ -218,10 +210,16 @@ pub(crate) struct Lowering<'a> {
 }
 
 impl<'a> Lowering<'a> {
-    pub(crate) fn new(hir: &'a FileHir, maps: &'a FileSourceMap, file: &'a FileFacts) -> Self {
+    pub(crate) fn new(
+        hir: &'a FileHir,
+        maps: &'a FileSourceMap,
+        source: &'a str,
+        file: &'a FileFacts,
+    ) -> Self {
         Self {
             hir,
             maps,
+            source,
             file,
             scopes: Vec::new(),
             next_scope: 0,
@@ -411,6 +409,18 @@ impl<'a> Lowering<'a> {
         let decorators = self.exprs(parent, &data.decorators);
         let type_params = self.type_params(parent, data.type_params.as_ref());
         let defaults = self.param_defaults(parent, &data.params);
+        let annotations: Vec<Option<nf::Expr>> = data
+            .params
+            .iter()
+            .map(|param| {
+                param
+                    .annotation
+                    .and_then(|annotation| self.evaluated_annotation(parent, annotation))
+            })
+            .collect();
+        let returns = data
+            .returns
+            .and_then(|returns| self.evaluated_annotation(parent, returns));
 
         let own = self.cx(BodyId::Function(function));
         let mut names = ScopeNames::default();
@@ -421,7 +431,7 @@ impl<'a> Lowering<'a> {
         }
         .block(own.body, &own.body.block);
         let key = self.push_scope(ScopeKind::Function, names);
-        let params = self.params(&data.params, defaults);
+        let params = self.params(&data.params, defaults, annotations);
         let mut body = Vec::new();
         self.block(own, &own.body.block, &mut body);
         if !crate::normalize::terminates(&body) {
@@ -439,6 +449,7 @@ impl<'a> Lowering<'a> {
             decorators,
             type_params,
             params,
+            returns,
             body,
             origin,
             scope: ScopeTag(key),
@@ -484,11 +495,27 @@ impl<'a> Lowering<'a> {
             .collect()
     }
 
-    /// The parameters, resolved in the scope just pushed, with defaults lowered before.
-    fn params(&mut self, params: &hir::Params, defaults: Vec<Option<nf::Expr>>) -> nf::Params {
+    /// The annotation `id` of a `def`'s parameter or return, or of a module-level
+    /// annotated assignment, lowered when its statement evaluates it (the file does not
+    /// postpone annotations) and evaluating it may have an effect.
+    fn evaluated_annotation(&mut self, cx: Cx<'_>, id: ExprId) -> Option<nf::Expr> {
+        (!self.file.postponed_annotations && annotation_may_have_effects(cx.body, id))
+            .then(|| self.expr(cx, id))
+    }
+
+    /// The parameters, resolved in the scope just pushed, with defaults and annotations
+    /// (none for a lambda) lowered before, in the order of [`hir::Params::iter`].
+    fn params(
+        &mut self,
+        params: &hir::Params,
+        defaults: Vec<Option<nf::Expr>>,
+        annotations: Vec<Option<nf::Expr>>,
+    ) -> nf::Params {
         let mut defaults = defaults.into_iter();
+        let mut annotations = annotations.into_iter();
         let mut lower = |lowering: &mut Self, param: &hir::Param| nf::Param {
             name: lowering.resolve(&param.name, false),
+            annotation: annotations.next().flatten(),
             default: defaults.next().flatten(),
         };
         nf::Params {
@@ -773,7 +800,9 @@ impl<'a> Lowering<'a> {
     }
 
     /// An annotated assignment: a plain assignment outside class bodies; a declaration
-    /// without a value only where it changes meaning.
+    /// without a value only where it changes meaning. At module level the annotation is
+    /// evaluated after the assignment, and kept when that may have an effect; a function
+    /// never evaluates its variables' annotations.
     fn annotated(
         &mut self,
         cx: Cx<'_>,
@@ -790,25 +819,39 @@ impl<'a> Lowering<'a> {
                 value: value.map(|value| self.expr(cx, value)),
             });
         }
+        let annotation = match kind {
+            ScopeKind::Module => self.evaluated_annotation(cx, annotation),
+            _ => None,
+        };
         if let Some(value) = value {
-            return Some(nf::StmtKind::Assign {
-                value: self.expr(cx, value),
-                targets: vec![self.expr(cx, target)],
+            let value = self.expr(cx, value);
+            let target = self.expr(cx, target);
+            return Some(match annotation {
+                Some(annotation) => nf::StmtKind::AnnAssign {
+                    target,
+                    annotation: Some(annotation),
+                    value: Some(value),
+                },
+                None => nf::StmtKind::Assign {
+                    value,
+                    targets: vec![target],
+                },
             });
         }
-        let redundant = match &cx.body.exprs[target] {
-            hir::Expr::Name { id, .. } if simple => {
-                kind == ScopeKind::Module
-                    || self
-                        .scopes
-                        .last()
-                        .is_some_and(|scope| scope.names.bound.contains(id))
-            }
-            _ => false,
-        };
+        let redundant = annotation.is_none()
+            && match &cx.body.exprs[target] {
+                hir::Expr::Name { id, .. } if simple => {
+                    kind == ScopeKind::Module
+                        || self
+                            .scopes
+                            .last()
+                            .is_some_and(|scope| scope.names.bound.contains(id))
+                }
+                _ => false,
+            };
         (!redundant).then(|| nf::StmtKind::AnnAssign {
             target: self.expr(cx, target),
-            annotation: None,
+            annotation,
             value: None,
         })
     }
@@ -856,11 +899,26 @@ impl<'a> Lowering<'a> {
                     K::Name(ident)
                 }
             }
-            hir::Expr::Literal(literal) => K::Literal(lower_literal(literal)),
-            hir::Expr::Interpolated { kind, parts } => K::Interpolated {
-                kind: *kind,
-                parts: self.interpolated(cx, parts),
-            },
+            hir::Expr::Literal(literal) => self.literal(cx, id, literal),
+            hir::Expr::Interpolated { kind, parts } => {
+                let source = self.source_text(cx, id);
+                let reread = if string_literals::needs_reread(source) {
+                    match string_literals::reread(source) {
+                        Some(Reread::Interpolated(reread))
+                            if string_literals::same_shape(parts, &reread) =>
+                        {
+                            Some(reread)
+                        }
+                        _ => return K::Unparsable(nf::UnparsableMarker),
+                    }
+                } else {
+                    None
+                };
+                K::Interpolated {
+                    kind: *kind,
+                    parts: self.interpolated(cx, parts, reread.as_deref()),
+                }
+            }
             hir::Expr::BoolOp { op, values } => {
                 let mut flat = Vec::with_capacity(values.len());
                 for &value in values.iter() {
@@ -913,7 +971,7 @@ impl<'a> Lowering<'a> {
                 }
                 .scan(cx.body, *body);
                 let key = self.push_scope(ScopeKind::Lambda, names);
-                let params = self.params(params, defaults);
+                let params = self.params(params, defaults, Vec::new());
                 let body = self.boxed(cx, *body);
                 self.scopes.pop();
                 K::Lambda {
@@ -1026,6 +1084,32 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// The source text of expression `id`.
+    fn source_text(&self, cx: Cx<'_>, id: ExprId) -> &'a str {
+        self.source
+            .get(std::ops::Range::<usize>::from(cx.map.expr(id)))
+            .unwrap_or_default()
+    }
+
+    /// A literal's value: the HIR's, or the value of its source read again when ruff may
+    /// not have decoded a string or bytes literal as CPython does ([`string_literals`]).
+    fn literal(&self, cx: Cx<'_>, id: ExprId, literal: &hir::Literal) -> nf::ExprKind {
+        let is_text = matches!(literal, hir::Literal::Str(_) | hir::Literal::Bytes(_));
+        let source = self.source_text(cx, id);
+        if !is_text || !string_literals::needs_reread(source) {
+            return nf::ExprKind::Literal(lower_literal(literal));
+        }
+        match (literal, string_literals::reread(source)) {
+            (hir::Literal::Str(_), Some(Reread::Str(value))) => {
+                nf::ExprKind::Literal(nf::Literal::Str(value))
+            }
+            (hir::Literal::Bytes(_), Some(Reread::Bytes(value))) => {
+                nf::ExprKind::Literal(nf::Literal::Bytes(value))
+            }
+            _ => nf::ExprKind::Unparsable(nf::UnparsableMarker),
+        }
+    }
+
     fn note_yield(&mut self) {
         if let Some(scope) = self
             .scopes
@@ -1093,23 +1177,37 @@ impl<'a> Lowering<'a> {
         (lowered, elts, ScopeTag(key))
     }
 
+    /// The parts of an f-string or t-string; `reread`, when given, holds the exact text of
+    /// each literal part and debug field (one for each of `parts`).
     fn interpolated(
         &mut self,
         cx: Cx<'_>,
         parts: &[hir::InterpolatedPart],
+        reread: Option<&[RereadPart]>,
     ) -> Vec<nf::InterpolatedPart> {
         let mut out: Vec<nf::InterpolatedPart> = Vec::new();
-        for part in parts {
+        for (index, part) in parts.iter().enumerate() {
+            let reread = reread.map(|reread| &reread[index]);
             match part {
-                hir::InterpolatedPart::Literal(text) => push_literal(&mut out, text),
+                hir::InterpolatedPart::Literal(text) => match reread {
+                    Some(RereadPart::Literal(value)) => push_literal(&mut out, value.clone()),
+                    _ => push_literal(&mut out, nf::PyStr::from(&**text)),
+                },
                 hir::InterpolatedPart::Interpolation {
                     expr,
                     debug_text,
                     conversion,
                     format_spec,
                 } => {
+                    let (debug_text, spec_reread) = match reread {
+                        Some(RereadPart::Interpolation {
+                            debug_text,
+                            format_spec,
+                        }) => (debug_text.as_deref(), format_spec.as_deref()),
+                        _ => (debug_text.as_deref(), None),
+                    };
                     if let Some(debug_text) = debug_text {
-                        push_literal(&mut out, debug_text);
+                        push_literal(&mut out, nf::PyStr::from(debug_text));
                     }
                     let conversion = match (debug_text, conversion, format_spec) {
                         (Some(_), None, None) => Some('r'),
@@ -1118,7 +1216,9 @@ impl<'a> Lowering<'a> {
                     out.push(nf::InterpolatedPart::Interpolation {
                         expr: self.expr(cx, *expr),
                         conversion,
-                        format_spec: format_spec.as_ref().map(|spec| self.interpolated(cx, spec)),
+                        format_spec: format_spec
+                            .as_ref()
+                            .map(|spec| self.interpolated(cx, spec, spec_reread)),
                     });
                 }
             }
@@ -1181,16 +1281,14 @@ fn only(mut elts: Vec<nf::Expr>) -> nf::Expr {
     elts.pop().expect("one element was lowered")
 }
 
-fn push_literal(out: &mut Vec<nf::InterpolatedPart>, text: &str) {
+fn push_literal(out: &mut Vec<nf::InterpolatedPart>, text: nf::PyStr) {
     if text.is_empty() {
         return;
     }
     if let Some(nf::InterpolatedPart::Literal(previous)) = out.last_mut() {
-        let mut joined = previous.to_string();
-        joined.push_str(text);
-        *previous = joined.into();
+        previous.push_str(&text);
     } else {
-        out.push(nf::InterpolatedPart::Literal(text.into()));
+        out.push(nf::InterpolatedPart::Literal(text));
     }
 }
 
@@ -1202,7 +1300,7 @@ fn lower_literal(literal: &hir::Literal) -> nf::Literal {
         hir::Literal::Int(text) => nf::Literal::Int(normalize_int(text)),
         hir::Literal::Float(bits) => nf::Literal::Float(*bits),
         hir::Literal::Complex(bits) => nf::Literal::Complex(*bits),
-        hir::Literal::Str(text) => nf::Literal::Str(text.clone()),
+        hir::Literal::Str(text) => nf::Literal::Str(nf::PyStr::from(&**text)),
         hir::Literal::Bytes(bytes) => nf::Literal::Bytes(bytes.clone()),
     }
 }
@@ -1227,6 +1325,25 @@ pub(crate) fn normalize_int(text: &str) -> Box<str> {
     match u128::from_str_radix(digits, radix) {
         Ok(value) => value.to_string().into(),
         Err(_) => cleaned.into(),
+    }
+}
+
+/// Whether evaluating the annotation `id` may have an effect. Names, attributes,
+/// subscripts and constants, and tuples, lists and `|` of them, spell types and are
+/// assumed to have none (nor to raise).
+fn annotation_may_have_effects(body: &hir::Body, id: ExprId) -> bool {
+    let any = |ids: &[ExprId]| ids.iter().any(|&id| annotation_may_have_effects(body, id));
+    match &body.exprs[id] {
+        hir::Expr::Name { .. } | hir::Expr::Literal(_) => false,
+        hir::Expr::Attribute { value, .. } => any(&[*value]),
+        hir::Expr::Subscript { value, slice, .. } => any(&[*value, *slice]),
+        hir::Expr::BinOp {
+            left,
+            op: Operator::BitOr,
+            right,
+        } => any(&[*left, *right]),
+        hir::Expr::Tuple { elts, .. } | hir::Expr::List { elts, .. } => any(elts),
+        _ => true,
     }
 }
 
@@ -1275,9 +1392,12 @@ impl Collector<'_, '_> {
                 self.bind(&data.name);
                 self.scan_all(body, &data.decorators);
                 for param in data.params.iter() {
-                    if let Some(default) = param.default {
-                        self.scan(body, default);
+                    for expr in [param.default, param.annotation].into_iter().flatten() {
+                        self.scan(body, expr);
                     }
+                }
+                if let Some(returns) = data.returns {
+                    self.scan(body, returns);
                 }
             }
             hir::Stmt::ClassDef(class) => {
@@ -1311,22 +1431,27 @@ impl Collector<'_, '_> {
             }
             hir::Stmt::AnnAssign {
                 target,
+                annotation,
                 value,
                 simple,
-                ..
-            } => match (value, &body.exprs[*target]) {
-                (None, hir::Expr::Name { id, .. }) if *simple => {
-                    if !self.names.bound.contains(id) {
-                        self.names.annotated_only.insert(id.clone());
+            } => {
+                // A walrus in an annotation binds here even where the annotation never
+                // runs (in a function), as CPython's symbol table does.
+                self.scan(body, *annotation);
+                match (value, &body.exprs[*target]) {
+                    (None, hir::Expr::Name { id, .. }) if *simple => {
+                        if !self.names.bound.contains(id) {
+                            self.names.annotated_only.insert(id.clone());
+                        }
+                    }
+                    _ => {
+                        if let Some(value) = value {
+                            self.scan(body, *value);
+                        }
+                        self.target(body, *target);
                     }
                 }
-                _ => {
-                    if let Some(value) = value {
-                        self.scan(body, *value);
-                    }
-                    self.target(body, *target);
-                }
-            },
+            }
             hir::Stmt::TypeAlias { name, .. } => self.target(body, *name),
             hir::Stmt::For {
                 target,

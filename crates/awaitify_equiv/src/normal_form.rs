@@ -156,8 +156,8 @@ pub enum StmtKind {
         value: Expr,
     },
     /// An annotated statement kept because it means something: a declaration without a
-    /// value (`x: ...`, the annotation erased), or any annotation in a class body, where
-    /// dataclasses read it.
+    /// value (`x: ...`, the annotation erased), any annotation in a class body, where
+    /// dataclasses read it, or a module-level annotation that may have an effect.
     AnnAssign {
         target: Expr,
         annotation: Option<Expr>,
@@ -235,7 +235,8 @@ impl PartialEq for UnparsableMarker {
     }
 }
 
-/// A `def` (or `async def`). Annotations are not part of the normal form.
+/// A `def` (or `async def`). Of its annotations, only those whose evaluation may have an
+/// effect are kept (see [`Param::annotation`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {
     pub name: Ident,
@@ -245,6 +246,8 @@ pub struct Function {
     pub decorators: Vec<Expr>,
     pub type_params: Vec<TypeParam>,
     pub params: Params,
+    /// The return annotation, when kept as a parameter's annotation is.
+    pub returns: Option<Expr>,
     pub body: Block,
     pub origin: Origin,
     pub scope: ScopeTag,
@@ -297,6 +300,11 @@ impl Params {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
     pub name: Ident,
+    /// A `def`'s parameter annotation when the `def` statement evaluates it and it may
+    /// have an effect (a call, an operator other than `|`, ...); `None` otherwise and
+    /// always for a lambda. Annotations made of names, attributes, subscripts, constants
+    /// and `|` are assumed to have none.
+    pub annotation: Option<Expr>,
     pub default: Option<Expr>,
 }
 
@@ -370,15 +378,86 @@ pub enum Literal {
     Int(Box<str>),
     Float(u64),
     Complex(u64),
-    Str(Box<str>),
+    Str(PyStr),
     Bytes(Box<[u8]>),
+}
+
+/// A Python `str` value. Python strings may hold lone surrogates (`"\ud800"`), which a
+/// Rust `str` cannot: `text` has U+FFFD in their place and `surrogates` says which of its
+/// chars they are, so two values are equal exactly when their `PyStr`s are.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PyStr {
+    text: Box<str>,
+    /// The index (in chars of `text`) and the code point of each lone surrogate, in order.
+    surrogates: Box<[(usize, u16)]>,
+}
+
+/// One code point of a [`PyStr`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePoint {
+    Char(char),
+    /// A lone surrogate, U+D800 to U+DFFF.
+    Surrogate(u16),
+}
+
+impl PyStr {
+    pub fn code_points(&self) -> impl Iterator<Item = CodePoint> + '_ {
+        let mut surrogates = self.surrogates.iter().peekable();
+        self.text.chars().enumerate().map(move |(index, c)| {
+            match surrogates.next_if(|(at, _)| *at == index) {
+                Some(&(_, surrogate)) => CodePoint::Surrogate(surrogate),
+                None => CodePoint::Char(c),
+            }
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub fn contains(&self, c: char) -> bool {
+        self.code_points().any(|point| point == CodePoint::Char(c))
+    }
+
+    pub fn push_str(&mut self, other: &PyStr) {
+        *self = self.code_points().chain(other.code_points()).collect();
+    }
+}
+
+impl From<&str> for PyStr {
+    fn from(text: &str) -> Self {
+        Self {
+            text: text.into(),
+            surrogates: Box::default(),
+        }
+    }
+}
+
+impl FromIterator<CodePoint> for PyStr {
+    fn from_iter<I: IntoIterator<Item = CodePoint>>(points: I) -> Self {
+        let mut text = String::new();
+        let mut surrogates = Vec::new();
+        for (index, point) in points.into_iter().enumerate() {
+            match point {
+                CodePoint::Char(c) => text.push(c),
+                CodePoint::Surrogate(surrogate) => {
+                    text.push(char::REPLACEMENT_CHARACTER);
+                    surrogates.push((index, surrogate));
+                }
+            }
+        }
+        Self {
+            text: text.into(),
+            surrogates: surrogates.into(),
+        }
+    }
 }
 
 /// A piece of an f-string or t-string. The `=` of `f"{x=}"` is spelled out as literal
 /// text plus `!r`, so renaming `x` keeps the printed text the program produces.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InterpolatedPart {
-    Literal(Box<str>),
+    Literal(PyStr),
     Interpolation {
         expr: Expr,
         conversion: Option<char>,

@@ -20,8 +20,8 @@ use ruff_text_size::TextRange;
 use rustc_hash::FxHashSet;
 
 use crate::normal_form::{
-    Binding, Block, Class, Comprehension, Expr, ExprKind, Function, Ident, InterpolatedPart,
-    Keyword, Literal, Params, Pattern, Stmt, StmtKind, TypeParam, Unit,
+    Binding, Block, Class, CodePoint, Comprehension, Expr, ExprKind, Function, Ident,
+    InterpolatedPart, Keyword, Literal, Params, Pattern, PyStr, Stmt, StmtKind, TypeParam, Unit,
 };
 
 /// A node of a normal form, for messages about a difference.
@@ -242,6 +242,18 @@ impl<'a> Printer<'a> {
     fn function(&mut self, function: &'a Function) {
         self.token(
             || {
+                let mut with = Vec::new();
+                if !function.decorators.is_empty() {
+                    with.push(plural(function.decorators.len(), "decorator"));
+                }
+                if function.returns.is_some() {
+                    with.push("an evaluated return annotation".to_string());
+                }
+                let with = if with.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with {}", with.join(" and "))
+                };
                 format!(
                     "{} `{}def`{}",
                     if function.is_generator {
@@ -250,7 +262,7 @@ impl<'a> Printer<'a> {
                         "a"
                     },
                     if function.is_async { "async " } else { "" },
-                    counted(function.decorators.len(), " with", "decorator")
+                    with
                 )
             },
             function.origin.0,
@@ -263,12 +275,18 @@ impl<'a> Printer<'a> {
         let name = self.ident_token(&function.name, function.origin.0);
         let type_params = self.type_params(&function.type_params, function.origin.0);
         let params = self.params(&function.params, function.origin.0, p::LAMBDA);
+        let returns = match &function.returns {
+            Some(returns) => format!(" -> {}", self.expr(returns, p::IFEXP)),
+            None => String::new(),
+        };
         let keyword = if function.is_async {
             "async def"
         } else {
             "def"
         };
-        self.line(&format!("{keyword} {name}{type_params}({params}):"));
+        self.line(&format!(
+            "{keyword} {name}{type_params}({params}){returns}:"
+        ));
         self.block(&function.body, function.origin.0);
         if function.is_generator && !contains_yield(&function.body) {
             // Its `yield` was dead code; an unreachable one keeps it a generator.
@@ -388,23 +406,36 @@ impl<'a> Printer<'a> {
         let param = |printer: &mut Self, param: &'a crate::normal_form::Param, star: &str| {
             printer.token(
                 || {
-                    if param.default.is_some() {
-                        "parameter with a default".into()
-                    } else {
-                        "parameter without a default".into()
-                    }
+                    format!(
+                        "{}parameter with{} a default",
+                        if param.annotation.is_some() {
+                            "annotated "
+                        } else {
+                            ""
+                        },
+                        if param.default.is_some() { "" } else { "out" }
+                    )
                 },
                 origin,
                 NodeRef::Structure,
             );
-            let name = printer.ident_token(&param.name, origin);
-            match &param.default {
-                Some(default) => {
-                    let default = printer.expr(default, default_precedence);
-                    format!("{star}{name}={default}")
-                }
-                None => format!("{star}{name}"),
+            let mut text = format!("{star}{}", printer.ident_token(&param.name, origin));
+            if let Some(annotation) = &param.annotation {
+                let _ = write!(text, ": {}", printer.expr(annotation, p::IFEXP));
             }
+            if let Some(default) = &param.default {
+                let equals = if param.annotation.is_some() {
+                    " = "
+                } else {
+                    "="
+                };
+                let _ = write!(
+                    text,
+                    "{equals}{}",
+                    printer.expr(default, default_precedence)
+                );
+            }
+            text
         };
         for each in &params.posonly {
             printed.push(param(self, each, ""));
@@ -1277,9 +1308,16 @@ pub(crate) fn literal_text(literal: &Literal, quote: char) -> String {
 
 /// The body of a string literal delimited by `quote`; `braces` doubles `{` and `}` for
 /// the literal parts of an f-string.
-fn escape_str(value: &str, quote: char, braces: bool) -> String {
-    let mut text = String::with_capacity(value.len());
-    for c in value.chars() {
+fn escape_str(value: &PyStr, quote: char, braces: bool) -> String {
+    let mut text = String::new();
+    for point in value.code_points() {
+        let c = match point {
+            CodePoint::Char(c) => c,
+            CodePoint::Surrogate(surrogate) => {
+                let _ = write!(text, "\\u{surrogate:04x}");
+                continue;
+            }
+        };
         match c {
             '\\' => text.push_str("\\\\"),
             '\n' => text.push_str("\\n"),
@@ -1490,7 +1528,7 @@ fn expr_key(expr: &Expr) -> String {
 
 fn part_key(part: &InterpolatedPart) -> String {
     match part {
-        InterpolatedPart::Literal(text) => format!("{text:?}"),
+        InterpolatedPart::Literal(text) => format!("'{}'", escape_str(text, '\'', false)),
         InterpolatedPart::Interpolation {
             conversion,
             format_spec,

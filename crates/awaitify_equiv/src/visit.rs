@@ -161,17 +161,23 @@ pub(crate) fn head_mut(stmt: &mut Stmt) -> Vec<&mut Expr> {
 }
 
 /// Every expression of `stmt` itself, not of its nested blocks: for a `def` or `class`,
-/// its header (decorators, defaults, bases), which the enclosing scope evaluates.
+/// its header (decorators, defaults, annotations, bases), which the enclosing scope
+/// evaluates.
 pub(crate) fn stmt_exprs_mut(stmt: &mut Stmt) -> Vec<&mut Expr> {
     match &mut stmt.kind {
         StmtKind::FunctionDef(function) => {
-            let mut out: Vec<&mut Expr> = function.decorators.iter_mut().collect();
-            out.extend(
-                function
-                    .params
-                    .iter_mut()
-                    .filter_map(|param| param.default.as_mut()),
-            );
+            let Function {
+                decorators,
+                params,
+                returns,
+                ..
+            } = &mut **function;
+            let mut out: Vec<&mut Expr> = decorators.iter_mut().collect();
+            for param in params.iter_mut() {
+                out.extend(param.annotation.as_mut());
+                out.extend(param.default.as_mut());
+            }
+            out.extend(returns.as_mut());
             out
         }
         StmtKind::ClassDef(class) => {
@@ -284,8 +290,11 @@ pub(crate) fn walk_expr_idents(expr: &mut Expr, f: &mut dyn FnMut(&mut Ident)) {
 fn walk_params_idents(params: &mut Params, f: &mut dyn FnMut(&mut Ident)) {
     for param in params.iter_mut() {
         f(&mut param.name);
-        if let Some(default) = &mut param.default {
-            walk_expr_idents(default, f);
+        for expr in [&mut param.annotation, &mut param.default]
+            .into_iter()
+            .flatten()
+        {
+            walk_expr_idents(expr, f);
         }
     }
 }
@@ -339,7 +348,8 @@ fn walk_pattern_idents(pattern: &mut Pattern, f: &mut dyn FnMut(&mut Ident)) {
     }
 }
 
-/// Calls `f` on every identifier of a function: decorators, name, parameters, body.
+/// Calls `f` on every identifier of a function: decorators, name, parameters, return
+/// annotation, body.
 pub(crate) fn walk_function_idents(function: &mut Function, f: &mut dyn FnMut(&mut Ident)) {
     for decorator in &mut function.decorators {
         walk_expr_idents(decorator, f);
@@ -354,6 +364,9 @@ pub(crate) fn walk_function_idents(function: &mut Function, f: &mut dyn FnMut(&m
         }
     }
     walk_params_idents(&mut function.params, f);
+    if let Some(returns) = &mut function.returns {
+        walk_expr_idents(returns, f);
+    }
     walk_block_idents(&mut function.body, true, f);
 }
 

@@ -13,6 +13,8 @@
 //!
 //! `different at` names the source text under the first difference's label in each file.
 //! A `normal-form` block named `` `a.py`: `` holds the printed normal form of that file.
+//! A `line-endings` block gives files line breaks that markdown cannot hold, one file per
+//! line (`a.py: CRLF`, `b.py: CR`).
 //!
 //! Set `EQUIV_VERBOSE=1` to print every comparison's outcome and first difference.
 //!
@@ -127,8 +129,36 @@ fn check_idempotent(
     }
 }
 
+/// Rewrites the line breaks of the files a `line-endings` block names.
+fn apply_line_endings(
+    db: &mut RootDatabase,
+    case: &TestCase,
+    files: &[(String, File)],
+) -> Result<(), String> {
+    for block in case.expectations("line-endings") {
+        for line in block.text.lines().filter(|line| !line.trim().is_empty()) {
+            let (path, ending) = line.split_once(": ").ok_or_else(|| {
+                format!("expected `file.py: CRLF` or `file.py: CR`, got `{line}`")
+            })?;
+            let ending = match ending.trim() {
+                "CRLF" => "\r\n",
+                "CR" => "\r",
+                other => return Err(format!("unknown line ending `{other}`")),
+            };
+            let (_, file) = files
+                .iter()
+                .find(|(name, _)| name == path.trim())
+                .ok_or_else(|| format!("the test has no `{path}`"))?;
+            let text = file.text(db).replace('\n', ending);
+            db.set_file(file.path(db).clone(), text);
+        }
+    }
+    Ok(())
+}
+
 fn check_case(case: &TestCase) -> Result<usize, String> {
     let (mut db, files) = case.database();
+    apply_line_endings(&mut db, case, &files)?;
     let file = |name: &str| {
         files
             .iter()
