@@ -284,7 +284,7 @@ fn check_syntax(project: &LoadedProject) -> Vec<Diagnostic> {
     for file in &project.targets {
         diagnostics.extend(awaitify_hir::syntax_diagnostics(&project.db, *file));
     }
-    sort_diagnostics(project, &mut diagnostics);
+    awaitify::project::sort_diagnostics(&project.db, &mut diagnostics);
     diagnostics
 }
 
@@ -385,6 +385,15 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
     }
 
     let mut failed_writes = Vec::new();
+    // Every file is staged before any is renamed into place: the files of a project
+    // change together, so when one cannot be written, none is (see `write::Batch`).
+    let mut batch = awaitify::write::Batch::default();
+    // Where the outputs go, with `.` and `..` resolved: `src/gen/../out` is `src/out`,
+    // and writing there creates no `src/gen`. Messages name it as the user spelled it.
+    let resolved_out_dir = out_dir
+        .map(awaitify::project::resolve_path)
+        .transpose()
+        .map_err(|error| format!("--out-dir: {error}"))?;
     // Bytes: a single file goes to stdout in its own encoding, as it would be written.
     let mut stdout: Vec<u8> = Vec::new();
     for (file, output, broken) in &outputs {
@@ -397,7 +406,7 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
         {
             stdout.extend_from_slice(&unified_diff(&project, file, original, output));
         }
-        if let Some(out_dir) = out_dir {
+        if let (Some(out_dir), Some(resolved)) = (out_dir, &resolved_out_dir) {
             if broken {
                 continue;
             }
@@ -405,17 +414,17 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
                 .path(db)
                 .strip_prefix(&project.root)
                 .unwrap_or(file.path(db));
-            let destination = out_dir.join(relative);
             let bytes = project.encodings.bytes(file, output.unwrap_or(original));
-            if let Err(error) =
-                awaitify::write::write_atomically_like(&destination, &bytes, Some(file.path(db)))
-            {
-                failed_writes.push(format!("cannot write {}: {error}", destination.display()));
+            if let Err(error) = batch.stage(&resolved.join(relative), &bytes, Some(file.path(db))) {
+                failed_writes.push(format!(
+                    "cannot write {}: {error}",
+                    out_dir.join(relative).display()
+                ));
             }
         } else if write {
             if let (Some(output), false) = (output, broken) {
                 let bytes = project.encodings.bytes(file, output);
-                if let Err(error) = awaitify::write::write_atomically(file.path(db), &bytes) {
+                if let Err(error) = batch.stage(file.path(db), &bytes, None) {
                     failed_writes
                         .push(format!("cannot write {}: {error}", file.path(db).display()));
                 }
@@ -423,6 +432,19 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
         } else if !is_dir && !diff && !broken {
             stdout.extend_from_slice(&project.encodings.bytes(file, output.unwrap_or(original)));
         }
+    }
+    if failed_writes.is_empty() {
+        for (destination, error) in batch.commit() {
+            failed_writes.push(format!("cannot write {}: {error}", destination.display()));
+        }
+    } else if !batch.is_empty() {
+        // Dropping the batch removes what was staged.
+        drop(batch);
+        failed_writes.push(
+            "no file was written: the files of a project change together, and one that \
+             could not be written may be awaited by another"
+                .to_string(),
+        );
     }
     if let Err(failure) = write_to_stdout(&stdout) {
         failed_writes.push(failure);
@@ -597,13 +619,18 @@ fn watch(dir: &Path, out_dir: Option<&Path>, interval_ms: u64) -> Result<ExitCod
     eprintln!("awaitify: watching {} (Ctrl-C to stop)", dir.display());
     loop {
         if let Some(report) = watcher.poll() {
+            // Said with every report while it lasts, not only when the file changed.
             if let Some(error) = &report.config_error {
                 eprintln!("awaitify: {error}; the previous configuration stays in effect");
             }
             if report.config_reloaded {
-                eprintln!("awaitify: the configuration changed; its rules are in effect");
+                eprintln!("awaitify: the configuration was reloaded; its rules are in effect");
             }
             emit_to_stderr(&watcher.db, &report.diagnostics, OutputFormat::Human);
+            // As `transform` reports them, after the diagnostics.
+            for failure in &report.failures {
+                eprintln!("awaitify: {failure}");
+            }
             let mut out_dir_changes = String::new();
             if !report.written.is_empty() {
                 out_dir_changes += &format!(", {} file(s) written", report.written.len());
@@ -621,6 +648,19 @@ fn watch(dir: &Path, out_dir: Option<&Path>, interval_ms: u64) -> Result<ExitCod
                     report.removed.len(),
                     names.join(", ")
                 );
+            }
+            if !report.failures.is_empty() {
+                out_dir_changes += &if report.written.is_empty() && report.removed.is_empty() {
+                    format!(
+                        ", nothing written or removed: {} failure(s), tried again on every poll",
+                        report.failures.len()
+                    )
+                } else {
+                    format!(
+                        ", {} failure(s), tried again on every poll",
+                        report.failures.len()
+                    )
+                };
             }
             if report.held_back {
                 out_dir_changes +=
@@ -715,17 +755,6 @@ fn diff_header_name(name: &str) -> String {
     } else {
         name.to_string()
     }
-}
-
-fn sort_diagnostics(project: &LoadedProject, diagnostics: &mut [Diagnostic]) {
-    let key = |diagnostic: &Diagnostic| {
-        let file: Option<File> = diagnostic.file();
-        (
-            file.map(|file| file.path(&project.db).clone()),
-            diagnostic.primary.as_ref().map(|label| label.range.start()),
-        )
-    };
-    diagnostics.sort_by_key(key);
 }
 
 fn exit_code(diagnostics: &[Diagnostic], strict: bool) -> ExitCode {

@@ -193,7 +193,9 @@ pub fn skipped_out_dir(
 /// `path` made absolute with `.`, `..` and symbolic links resolved, even where it does
 /// not exist yet: its nearest existing ancestor is canonicalized and the rest appended.
 /// Every spelling of one directory (`p`, `./p/`, `p/../p`, a link to `p`) comes out equal.
-fn resolve_path(path: &Path) -> std::io::Result<PathBuf> {
+/// Output directories are written through it, so creating `src/gen/../out` creates no
+/// `src/gen`.
+pub fn resolve_path(path: &Path) -> std::io::Result<PathBuf> {
     let absolute = std::path::absolute(path)?;
     let mut last_error = None;
     for existing in absolute.ancestors() {
@@ -339,7 +341,43 @@ pub fn target_diagnostics(
                 None => diagnostics.push(refusal),
             }
         }
-        awaitify_rewrite::sort_diagnostics(db, &mut diagnostics);
     }
+    sort_diagnostics(db, &mut diagnostics);
     diagnostics
+}
+
+/// Puts diagnostics in the one order every command prints them in: by the file and
+/// position of the primary label (those without one first), then by code, severity and
+/// message, and so on through every field, so that no two different diagnostics tie and the
+/// order never depends on how they were found (a fresh `check`, or `watch` after an
+/// edit, finds them in different orders).
+pub fn sort_diagnostics(db: &dyn awaitify_db::Db, diagnostics: &mut [Diagnostic]) {
+    let label_key = |label: &Label| {
+        (
+            label.file.path(db).clone(),
+            label.range.start(),
+            label.range.end(),
+            label.message.clone(),
+        )
+    };
+    let key = |diagnostic: &Diagnostic| {
+        (
+            diagnostic
+                .primary
+                .as_ref()
+                .map(|label| (label.file.path(db).clone(), label.range.start())),
+            diagnostic.code,
+            diagnostic.severity,
+            diagnostic.message.clone(),
+            diagnostic.primary.as_ref().map(label_key),
+            diagnostic.path.clone(),
+            diagnostic
+                .secondary
+                .iter()
+                .map(label_key)
+                .collect::<Vec<_>>(),
+            diagnostic.notes.clone(),
+        )
+    };
+    diagnostics.sort_by_cached_key(key);
 }

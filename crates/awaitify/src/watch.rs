@@ -6,17 +6,26 @@
 //! function body re-lowers and re-resolves that file alone, and the coloring reuses
 //! every other file's call sites. A deleted file leaves the project (its input stays,
 //! empty, so ids held elsewhere remain valid) and rejoins it, as the same input, when it
-//! comes back.
+//! comes back. A file that is listed but cannot be read (a dangling symbolic link, no
+//! permission) stays in the project's listing and is reported, as `check` reports it.
 //!
 //! Invariant: after every round, the watcher names, reads and writes the project as
 //! `transform DIR --out-dir OUT` would on the tree it just read. The project's layout
 //! (module roots, the enclosing package that is read) is computed by
 //! [`ProjectLayout::new`], as for `transform`, again on every poll, since an
-//! `__init__.py` that appears or goes changes it. OUT holds exactly the outputs a fresh
-//! run would write: a file that is deleted, leaves the project, or can no longer be
-//! written (it stops parsing or decoding) has its earlier output removed. The one
-//! exception follows `transform` too: while a rewrite fails its own check (AW301),
-//! `transform` writes no file, and the watcher leaves OUT as it was.
+//! `__init__.py` that appears or goes changes it. OUT holds the outputs a fresh run
+//! would write: a file that is deleted, leaves the project, or can no longer be written
+//! (it stops parsing or decoding) has the output this watcher wrote for it removed. The
+//! watcher keeps in memory what it wrote, and removes an output only while it still
+//! holds exactly those bytes; it writes nothing into OUT but the outputs themselves. A
+//! file that was in OUT before it started is treated as `transform --out-dir` treats
+//! it: overwritten when the watcher writes that path, otherwise left alone, even when
+//! its source is gone or broken (so only an OUT that started empty holds exactly what
+//! a fresh run writes). Two exceptions follow `transform`: while a rewrite fails its own
+//! check (AW301), `transform` writes no file, and the watcher leaves OUT as it was; and
+//! when an output cannot be written, none is (the files of a project change together):
+//! the failure is reported, OUT is left as it was, and every later poll tries again
+//! until the writes succeed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -35,42 +44,145 @@ pub struct Report {
     pub changed: Vec<PathBuf>,
     /// Files written to the output directory this round, relative to it.
     pub written: Vec<PathBuf>,
-    /// Outputs removed from the output directory this round, relative to it: their source
-    /// was deleted, left the project, or can no longer be written (it stopped parsing or
-    /// decoding), so a fresh `transform --out-dir` would not write them either.
+    /// Outputs removed from the output directory this round, relative to it: this
+    /// watcher wrote them, they still hold what it wrote, and their source was deleted,
+    /// left the project, or can no longer be written (it stopped parsing or decoding), so
+    /// a fresh `transform --out-dir` would not write them either.
     pub removed: Vec<PathBuf>,
     /// The output directory was left as it was because a rewrite failed its own check
     /// (AW301): `transform` writes no file then.
     pub held_back: bool,
-    /// The configuration changed and could not be read: why. The previous one stays in
-    /// effect until it reads again.
+    /// The outputs that could not be written or removed, as `transform` reports them
+    /// (`cannot write OUT/sub/page.py: ...`). When one cannot be written, none is: OUT
+    /// is left as it was, and each poll tries again until they all can be. A poll that
+    /// finds the same failures and nothing else new reports nothing.
+    pub failures: Vec<String>,
+    /// While the configuration does not read: why. The previous one stays in effect, and
+    /// every report says so until it reads again.
     pub config_error: Option<String>,
-    /// The configuration changed and its new rules are in effect.
+    /// The configuration changed, or reads again after it did not, and its rules are in
+    /// effect.
     pub config_reloaded: bool,
     /// What `check DIR` would report now.
     pub diagnostics: Vec<Diagnostic>,
     pub elapsed: Duration,
 }
 
+/// A file's modification time and size, by which changes are found.
+type Stamp = (SystemTime, u64);
+
+fn stamp_of(metadata: &std::fs::Metadata) -> Option<Stamp> {
+    Some((metadata.modified().ok()?, metadata.len()))
+}
+
 pub struct Watcher {
     pub db: RootDatabase,
     /// Where the project's files are and where its module names start.
     layout: ProjectLayout,
-    out_dir: Option<PathBuf>,
+    out: Option<OutDir>,
     settings: Settings,
-    /// Each file's modification time and size when it was last read.
-    seen: BTreeMap<PathBuf, (SystemTime, u64)>,
+    /// Each file's stamp when it was last read.
+    seen: BTreeMap<PathBuf, Stamp>,
     /// Why each file that could not be read, or decoded exactly, was not; reported on
     /// every round while it lasts, as `check` would.
     read_errors: BTreeMap<PathBuf, Diagnostic>,
     /// How each file was read, to write it back the same way.
     encodings: Encodings,
-    /// The bytes last written to each output path, so unchanged outputs are not written
-    /// again. Bytes, not text: a byte-order mark added or removed changes only them.
-    written: BTreeMap<PathBuf, Vec<u8>>,
     /// The configuration files that may apply (see [`config_stamp`]) when the rules were
     /// last discovered; `None` when the rules were given and are not reloaded.
     config: Option<ConfigStamp>,
+    /// Why the configuration last read does not read, while it does not.
+    config_error: Option<String>,
+    /// Whether a poll has reported yet: the first one always does.
+    started: bool,
+}
+
+/// The output directory and what the watcher knows of it.
+struct OutDir {
+    /// Where it is, with `.`, `..` and symbolic links resolved, so that writing to
+    /// `src/gen/../out` creates no `src/gen`.
+    path: PathBuf,
+    /// As it was given, to name outputs in messages as `transform` names them.
+    shown: PathBuf,
+    /// Each output that holds what a fresh run would write there, as far as the watcher
+    /// knows, by path relative to the directory: those it wrote, and those it found
+    /// already there with those bytes (see [`Output::written`]).
+    outputs: BTreeMap<PathBuf, Output>,
+    /// The failures the last report showed; while there are any, every poll tries the
+    /// output directory again.
+    failures: Vec<String>,
+    /// The outputs that could not be staged last time, by relative path.
+    failed: BTreeSet<PathBuf>,
+}
+
+/// What one output path holds.
+struct Output {
+    /// The bytes, so that unchanged outputs are not written again. Bytes, not text: a
+    /// byte-order mark added or removed changes only them.
+    bytes: Vec<u8>,
+    /// The file's stamp after it was written (or found), to notice cheaply that it
+    /// changed.
+    stamp: Option<Stamp>,
+    /// Whether this watcher wrote it. Only such an output is removed when a fresh run
+    /// would no longer write it; one that was already there with the right bytes when
+    /// the watcher came to write it is left alone then, as `transform` leaves it.
+    written: bool,
+}
+
+impl OutDir {
+    /// The output directory at `path` (resolved), of which nothing is known yet.
+    fn new(path: PathBuf, shown: PathBuf) -> OutDir {
+        OutDir {
+            path,
+            shown,
+            outputs: BTreeMap::new(),
+            failures: Vec::new(),
+            failed: BTreeSet::new(),
+        }
+    }
+
+    /// Forgets the outputs that are no longer as they were written (removed, emptied,
+    /// edited, replaced behind the watcher's back): one a fresh run would write is then
+    /// written again, and one it would not is no longer the watcher's to remove. Whether
+    /// there were any.
+    fn forget_changed_outputs(&mut self) -> bool {
+        let path = &self.path;
+        let before = self.outputs.len();
+        self.outputs.retain(|relative, output| {
+            let destination = path.join(relative);
+            let Ok(metadata) = std::fs::metadata(&destination) else {
+                return false;
+            };
+            let stamp = stamp_of(&metadata);
+            if stamp.is_some() && stamp == output.stamp {
+                return true;
+            }
+            match std::fs::read(&destination) {
+                Ok(bytes) if bytes == output.bytes => {
+                    output.stamp = stamp;
+                    true
+                }
+                _ => false,
+            }
+        });
+        self.outputs.len() != before
+    }
+}
+
+impl Output {
+    /// The regular file at `destination` (through a symbolic link, the file it points
+    /// to), as an output that holds what it holds now, which the watcher did not write.
+    fn on_disk(destination: &Path) -> Option<Output> {
+        let metadata = std::fs::metadata(destination).ok()?;
+        if !metadata.is_file() {
+            return None;
+        }
+        Some(Output {
+            bytes: std::fs::read(destination).ok()?,
+            stamp: stamp_of(&metadata),
+            written: false,
+        })
+    }
 }
 
 /// Each `awaitify.toml` and `pyproject.toml` from a directory upward, with its
@@ -90,28 +202,33 @@ fn config_stamp(root: &Path) -> ConfigStamp {
 impl Watcher {
     /// Starts watching `root`; nothing is analysed until the first [`Watcher::poll`].
     /// An `out_dir` that is `root` or holds it is refused (`InvalidInput`), as for
-    /// `transform`.
+    /// `transform`. Files already in `out_dir` are never removed by this watcher, only
+    /// overwritten when it writes their path.
     pub fn new(
         root: &Path,
         out_dir: Option<&Path>,
         rules: awaitify_rewrite::RuleSet,
     ) -> std::io::Result<Watcher> {
         let root = std::path::absolute(root)?;
-        let out_dir = out_dir.map(std::path::absolute).transpose()?;
-        let layout = ProjectLayout::new(&root, out_dir.as_deref())
+        let resolved = out_dir.map(crate::project::resolve_path).transpose()?;
+        let layout = ProjectLayout::new(&root, resolved.as_deref())
             .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
         let db = RootDatabase::new(layout.module_roots.clone());
         let settings = Settings::new(&db, rules);
+        let out = resolved
+            .zip(out_dir)
+            .map(|(path, shown)| OutDir::new(path, shown.to_path_buf()));
         Ok(Watcher {
             db,
             layout,
-            out_dir,
+            out,
             settings,
             seen: BTreeMap::new(),
             read_errors: BTreeMap::new(),
             encodings: Encodings::default(),
-            written: BTreeMap::new(),
             config: None,
+            config_error: None,
+            started: false,
         })
     }
 
@@ -119,7 +236,7 @@ impl Watcher {
     /// plus the first `awaitify.toml` or `[tool.awaitify]` from `root` upward), found
     /// again whenever one of those files changes, appears or goes. A configuration that
     /// does not read at the start is an error; later, the previous one stays in effect
-    /// and each report says why until it reads again.
+    /// and every report says why until it reads again.
     pub fn discovering_config(root: &Path, out_dir: Option<&Path>) -> Result<Watcher, String> {
         let absolute = std::path::absolute(root).map_err(|error| error.to_string())?;
         let stamp = config_stamp(&absolute);
@@ -130,37 +247,48 @@ impl Watcher {
         Ok(watcher)
     }
 
-    /// Rediscovers the rules when a configuration file changed: whether new rules are in
-    /// effect, and why the configuration did not read, if it did not.
-    fn reload_config(&mut self) -> (bool, Option<String>) {
+    /// Rediscovers the rules when a configuration file changed, appeared or went.
+    /// Whether that is news to report (the configuration changed, stopped reading, or
+    /// reads again), and whether new rules (or, after an error, the configuration's
+    /// rules again) are in effect.
+    fn reload_config(&mut self) -> (bool, bool) {
         let Some(previous) = &self.config else {
-            return (false, None);
+            return (false, false);
         };
         let stamp = config_stamp(&self.layout.root);
         if &stamp == previous {
-            return (false, None);
+            return (false, false);
         }
         self.config = Some(stamp);
         match awaitify_rewrite::discover_rules(&self.layout.root) {
-            Ok(rules) if &rules != self.settings.rules(&self.db) => {
-                use salsa::Setter;
-                self.settings.set_rules(&mut self.db).to(rules);
-                (true, None)
+            Ok(rules) => {
+                let was_broken = self.config_error.take().is_some();
+                let changed = &rules != self.settings.rules(&self.db);
+                if changed {
+                    use salsa::Setter;
+                    self.settings.set_rules(&mut self.db).to(rules);
+                }
+                (changed || was_broken, changed || was_broken)
             }
-            Ok(_) => (false, None),
-            Err(error) => (false, Some(error.to_string())),
+            Err(error) => {
+                // Said again even when the error is the same: the file was saved.
+                self.config_error = Some(error.to_string());
+                (true, false)
+            }
         }
     }
 
     /// Looks for changes; when there are any, feeds them to the database, re-analyses,
-    /// brings the output directory up to date, and reports. `None` when nothing changed.
+    /// brings the output directory up to date, and reports. `None` when nothing changed
+    /// (a write that keeps failing as before is no news either).
     pub fn poll(&mut self) -> Option<Report> {
         let start = Instant::now();
         // An `__init__.py` in or above the root that appeared or went moves the module
         // roots and the enclosing package that is read. Its layout cannot become invalid
         // once accepted (the root and OUT stay where they are); if it does, keep the last.
         let mut layout_changed = false;
-        if let Ok(layout) = ProjectLayout::new(&self.layout.root, self.out_dir.as_deref())
+        let out_path = self.out.as_ref().map(|out| out.path.clone());
+        if let Ok(layout) = ProjectLayout::new(&self.layout.root, out_path.as_deref())
             && layout != self.layout
         {
             if layout.module_roots != self.layout.module_roots {
@@ -170,15 +298,18 @@ impl Watcher {
             layout_changed = true;
         }
         // The size too: an edit within the file system's timestamp resolution keeps the
-        // modification time, and most edits change the length.
-        let current: BTreeMap<PathBuf, (SystemTime, u64)> = self
+        // modification time, and most edits change the length. A listed file whose
+        // metadata cannot be read (a dangling symbolic link) is stamped by the link
+        // itself: it is part of the project, and reading it fails as for `check`.
+        let current: BTreeMap<PathBuf, Stamp> = self
             .layout
             .python_files()
             .into_iter()
             .filter_map(|path| {
-                let metadata = std::fs::metadata(&path).ok()?;
-                let modified = metadata.modified().ok()?;
-                Some((path, (modified, metadata.len())))
+                let metadata = std::fs::metadata(&path)
+                    .or_else(|_| std::fs::symlink_metadata(&path))
+                    .ok()?;
+                Some((path, stamp_of(&metadata)?))
             })
             .collect();
         let mut changed = Vec::new();
@@ -213,14 +344,19 @@ impl Watcher {
             }
         }
         self.seen = current;
-        let outputs_lost = self.forget_lost_outputs();
-        let (config_reloaded, config_error) = self.reload_config();
-        if changed.is_empty()
-            && !layout_changed
-            && !outputs_lost
-            && !config_reloaded
-            && config_error.is_none()
-        {
+        let outputs_lost = self
+            .out
+            .as_mut()
+            .is_some_and(OutDir::forget_changed_outputs);
+        let (config_news, config_reloaded) = self.reload_config();
+        let first = !self.started;
+        let news = first || !changed.is_empty() || layout_changed || outputs_lost || config_news;
+        // A write that failed is tried again on every poll.
+        let retrying = self
+            .out
+            .as_ref()
+            .is_some_and(|out| !out.failures.is_empty());
+        if !news && !retrying {
             return None;
         }
         // The files below the root, as `transform DIR` and `check DIR` take them.
@@ -231,6 +367,15 @@ impl Watcher {
             .filter(|file| self.layout.is_below_root(file.path(&self.db)))
             .collect();
         targets.sort_by(|a, b| a.path(&self.db).cmp(b.path(&self.db)));
+        let outputs = self.update_out_dir(&targets, !news);
+        if let Some(out) = &mut self.out {
+            let same_failures = outputs.failures == out.failures;
+            out.failures.clone_from(&outputs.failures);
+            if !news && same_failures && outputs.written.is_empty() && outputs.removed.is_empty() {
+                return None;
+            }
+        }
+        self.started = true;
         let read_errors = self
             .read_errors
             .iter()
@@ -238,7 +383,6 @@ impl Watcher {
             .map(|(_, diagnostic)| diagnostic.clone())
             .collect();
         let diagnostics = target_diagnostics(&self.db, self.settings, &targets, read_errors);
-        let outputs = self.update_out_dir(&targets);
         Some(Report {
             changed: changed
                 .into_iter()
@@ -251,28 +395,25 @@ impl Watcher {
             written: outputs.written,
             removed: outputs.removed,
             held_back: outputs.held_back,
-            config_error,
+            failures: outputs.failures,
+            config_error: self.config_error.clone(),
             config_reloaded,
             diagnostics,
             elapsed: start.elapsed(),
         })
     }
 
-    /// Forgets the outputs that are no longer in the output directory (it was emptied or
-    /// removed meanwhile), so the next [`Watcher::update_out_dir`] writes them again.
-    /// Whether there were any.
-    fn forget_lost_outputs(&mut self) -> bool {
-        let before = self.written.len();
-        self.written.retain(|destination, _| destination.exists());
-        self.written.len() != before
-    }
-
     /// Makes the output directory hold what `transform --out-dir` would write for
-    /// `targets`: writes the outputs whose bytes changed, and removes every earlier output
-    /// that a fresh run would not write (its file is gone, or cannot be written).
-    fn update_out_dir(&mut self, targets: &[File]) -> OutDirChanges {
+    /// `targets`: writes the outputs whose bytes changed, and removes every output this
+    /// watcher wrote that a fresh run would not write (its file is gone, or cannot be
+    /// written), while it still holds what was written. Every output is staged before any
+    /// is written; when one cannot be, nothing is written or removed, and the failures
+    /// are reported.
+    ///
+    /// `retrying`: nothing changed since the last poll, whose writes failed.
+    fn update_out_dir(&mut self, targets: &[File], retrying: bool) -> OutDirChanges {
         let mut changes = OutDirChanges::default();
-        let Some(out_dir) = self.out_dir.clone() else {
+        let Some(out) = &mut self.out else {
             return changes;
         };
         if awaitify_rewrite::has_internal_failure(&self.db, self.settings) {
@@ -280,54 +421,145 @@ impl Watcher {
             changes.held_back = true;
             return changes;
         }
+        let mut failed_now = BTreeSet::new();
         let mut expected = BTreeSet::new();
+        // What to write: (relative path, bytes, source).
+        let mut plan = Vec::new();
         for &file in targets {
             let rewrite = awaitify_rewrite::file_rewrite(&self.db, file, self.settings);
             // Never written, not even copied, as by `transform`.
             if !rewrite.errors.is_empty() || file.decoded_lossily(&self.db) {
                 continue;
             }
-            let path = file.path(&self.db).clone();
+            let path = file.path(&self.db);
             let relative = path
                 .strip_prefix(&self.layout.root)
-                .unwrap_or(&path)
+                .unwrap_or(path)
                 .to_path_buf();
             let text = rewrite.output.as_deref().unwrap_or(file.text(&self.db));
             let bytes = self.encodings.bytes(file, text).into_owned();
-            let destination = out_dir.join(&relative);
-            expected.insert(destination.clone());
-            if self.written.get(&destination) == Some(&bytes) {
+            expected.insert(relative.clone());
+            if out
+                .outputs
+                .get(&relative)
+                .is_some_and(|output| output.bytes == bytes)
+            {
                 continue;
             }
-            if crate::write::write_atomically_like(&destination, &bytes, Some(&path)).is_ok() {
-                self.written.insert(destination, bytes);
-                changes.written.push(relative);
+            // Already there (an earlier run wrote it): nothing to write. Not written by
+            // this watcher, so it is left alone should its source break or go.
+            if !out.outputs.contains_key(&relative)
+                && let Some(output) = Output::on_disk(&out.path.join(&relative))
+                && output.bytes == bytes
+            {
+                out.outputs.insert(relative, output);
+                continue;
             }
+            plan.push((relative, bytes, path.clone()));
+        }
+        // The outputs that failed last time are tried first: while one still fails as
+        // it did, the others need not be staged (and synced) again on every poll.
+        plan.sort_by_key(|(relative, _, _)| !out.failed.contains(relative));
+        let mut batch = crate::write::Batch::default();
+        let mut staged = Vec::new();
+        for (relative, bytes, source) in plan {
+            let destination = out.path.join(&relative);
+            match batch.stage(&destination, &bytes, Some(&source)) {
+                Ok(()) => staged.push((relative, bytes)),
+                Err(error) => {
+                    let failure = format!(
+                        "cannot write {}: {error}",
+                        out.shown.join(&relative).display()
+                    );
+                    if retrying && out.failures.contains(&failure) {
+                        changes.failures.clone_from(&out.failures);
+                        return changes;
+                    }
+                    changes.failures.push(failure);
+                    failed_now.insert(relative);
+                }
+            }
+        }
+        out.failed = failed_now;
+        if !changes.failures.is_empty() {
+            // Dropping the batch removes what was staged: OUT is left as it was.
+            return changes;
+        }
+        let failed: BTreeSet<PathBuf> = batch
+            .commit()
+            .into_iter()
+            .map(|(destination, error)| {
+                let relative = destination
+                    .strip_prefix(&out.path)
+                    .unwrap_or(&destination)
+                    .to_path_buf();
+                changes.failures.push(format!(
+                    "cannot write {}: {error}",
+                    out.shown.join(&relative).display()
+                ));
+                relative
+            })
+            .collect();
+        for (relative, bytes) in staged {
+            if failed.contains(&relative) {
+                continue;
+            }
+            let stamp = std::fs::metadata(out.path.join(&relative))
+                .ok()
+                .and_then(|metadata| stamp_of(&metadata));
+            out.outputs.insert(
+                relative.clone(),
+                Output {
+                    bytes,
+                    stamp,
+                    written: true,
+                },
+            );
+            changes.written.push(relative);
         }
         // A stale module left in OUT could still be imported, and a stale output of a file
         // that stopped parsing would no longer fit the outputs rewritten around it.
-        let stale: Vec<PathBuf> = self
-            .written
+        let stale: Vec<PathBuf> = out
+            .outputs
             .keys()
-            .filter(|destination| !expected.contains(*destination))
+            .filter(|relative| !expected.contains(*relative))
             .cloned()
             .collect();
-        for destination in stale {
-            self.written.remove(&destination);
-            let _ = std::fs::remove_file(&destination);
+        for relative in stale {
+            let destination = out.path.join(&relative);
+            // Only a file that this watcher wrote and that still holds what it wrote is
+            // removed; one that was there before it, or a symbolic link someone put
+            // there, is left alone.
+            let output = &out.outputs[&relative];
+            let ours = output.written
+                && std::fs::symlink_metadata(&destination).is_ok_and(|metadata| metadata.is_file())
+                && std::fs::read(&destination).is_ok_and(|bytes| bytes == output.bytes);
+            if ours
+                && let Err(error) = std::fs::remove_file(&destination)
+                && error.kind() != std::io::ErrorKind::NotFound
+            {
+                // Kept, so that the next poll tries again.
+                changes.failures.push(format!(
+                    "cannot remove {}: {error}",
+                    out.shown.join(&relative).display()
+                ));
+                continue;
+            }
+            out.outputs.remove(&relative);
+            if !ours {
+                continue;
+            }
             // A directory left empty would still import, as a namespace package.
             for dir in destination
                 .ancestors()
                 .skip(1)
-                .take_while(|dir| *dir != out_dir)
+                .take_while(|dir| *dir != out.path)
             {
                 if std::fs::remove_dir(dir).is_err() {
                     break;
                 }
             }
-            if let Ok(relative) = destination.strip_prefix(&out_dir) {
-                changes.removed.push(relative.to_path_buf());
-            }
+            changes.removed.push(relative);
         }
         changes
     }
@@ -339,6 +571,7 @@ struct OutDirChanges {
     written: Vec<PathBuf>,
     removed: Vec<PathBuf>,
     held_back: bool,
+    failures: Vec<String>,
 }
 
 #[cfg(test)]

@@ -543,6 +543,65 @@ fn out_dir_that_cannot_be_written_exits_1() {
     assert!(run.stderr.contains("helpers.py"), "{}", run.stderr);
 }
 
+/// A caller of `sub/helper.py`, which is in another directory.
+const CALLS_SUB_HELPER: &[u8] = b"from sub.helper import nap\n\ndef f():\n    nap()\n\nf()\n";
+
+/// `--out-dir` writes all or nothing: when one output cannot be written (a file where
+/// its directory should be), each failure is reported, no other output changes (an OUT
+/// filled earlier keeps outputs that fit each other), and nothing is left behind.
+#[test]
+fn out_dir_writes_nothing_when_one_output_cannot_be_written() {
+    let dir = project(&[
+        ("main.py", CALLS_SUB_HELPER),
+        ("sub/helper.py", b"def nap():\n    return 1\n"),
+    ]);
+    let out = dir.path().join("out");
+    awaitify(dir.path(), ["transform", ".", "--out-dir", "out"]).assert_code(0);
+    let earlier_main = read(out.join("main.py"));
+    // `helper.py` now sleeps, so `main.py` would await it; `out/sub` is in the way.
+    std::fs::write(dir.path().join("sub/helper.py"), HELPERS).unwrap();
+    std::fs::remove_dir_all(out.join("sub")).unwrap();
+    std::fs::write(out.join("sub"), b"").unwrap();
+    let before = snapshot(&out);
+
+    let run = awaitify(dir.path(), ["transform", ".", "--out-dir", "out"]);
+    run.assert_code(1);
+    assert_eq!(
+        read(out.join("main.py")),
+        earlier_main,
+        "no caller awaits it"
+    );
+    assert_eq!(
+        snapshot(&out),
+        before,
+        "nothing is written, nothing left behind"
+    );
+    assert!(
+        run.stderr
+            .contains("awaitify: cannot write out/sub/helper.py: File exists"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("no file was written"), "{}", run.stderr);
+}
+
+/// An OUT spelled with `..` is written where it resolves to, and the directory the
+/// spelling passes through is not created: `src/gen/../out` is `src/out`.
+#[test]
+fn out_dir_with_dot_dot_creates_no_directory_on_the_way() {
+    let dir = project(&[("src/helpers.py", HELPERS.as_bytes())]);
+    let run = awaitify(
+        dir.path(),
+        ["transform", "src", "--out-dir", "src/gen/../out/deep"],
+    );
+    run.assert_code(0);
+    assert_eq!(
+        file_names(dir.path()),
+        ["src/helpers.py", "src/out/deep/helpers.py"]
+    );
+    assert!(!dir.path().join("src/gen").exists(), "src/gen was created");
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. --write
 // ---------------------------------------------------------------------------------------
@@ -589,6 +648,87 @@ fn write_rewrites_in_place_keeping_permissions() {
     assert_eq!(read(&plain), UNTOUCHED);
     assert_eq!(plain_after.modified().unwrap(), long_ago, "not rewritten");
     assert_eq!(plain_after.ino(), plain_inode, "not replaced either");
+}
+
+/// Runs `awaitify ARGS...` as a user whom file permissions bind: this one, or, when
+/// this is root (whom they do not bind), `nobody` through `setpriv`. `None` when that is
+/// not possible. Root's temporary directories are private, so `open` lists the
+/// directories `nobody` must be able to enter, and `writable` those it must write to.
+fn awaitify_unprivileged(
+    cwd: &Path,
+    args: &[&str],
+    open: &[&Path],
+    writable: &[&Path],
+) -> Option<Run> {
+    // `cwd` is a directory this process made, so it is owned by this process's user.
+    let is_root = std::fs::metadata(cwd).unwrap().uid() == 0;
+    let mut command = if is_root {
+        let setpriv = Path::new("/usr/bin/setpriv");
+        if !setpriv.exists() {
+            return None;
+        }
+        for dir in open {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        for dir in writable {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        }
+        let mut command = Command::new(setpriv);
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_awaitify"));
+        command
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_awaitify"))
+    };
+    let output = command
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("awaitify runs");
+    Some(Run {
+        code: output.status.code().expect("awaitify exited normally"),
+        stdout: output.stdout,
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    })
+}
+
+/// `--write` is all or nothing across files: when one file cannot be rewritten (its
+/// directory is read-only), the failure is reported, exit 1, and no other file is
+/// rewritten, since the caller would then await a function that stays synchronous.
+/// No temporary file is left behind.
+#[test]
+fn write_rewrites_no_file_when_one_cannot_be_written() {
+    let dir = project(&[
+        ("p/main.py", CALLS_SUB_HELPER),
+        ("p/sub/helper.py", HELPERS.as_bytes()),
+    ]);
+    let (p, sub) = (dir.path().join("p"), dir.path().join("p/sub"));
+    std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let before = snapshot(dir.path());
+    let Some(run) = awaitify_unprivileged(
+        dir.path(),
+        &["transform", "p", "--write"],
+        &[dir.path()],
+        &[&p],
+    ) else {
+        eprintln!("skipped: running as root without setpriv");
+        return;
+    };
+    std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("cannot write ")
+            && run.stderr.contains("p/sub/helper.py: Permission denied"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "main.py is not rewritten, and no temporary file is left"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1985,4 +2125,338 @@ fn watch_out_dir_matches_a_fresh_transform_after_every_change() {
         replace_file(&init, b"");
         round("app/__init__.py put back", &mut watch);
     }
+}
+
+/// The lines of `stderr` that report a file that could not be written.
+fn write_failures(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|line| line.starts_with("awaitify: cannot write "))
+        .collect()
+}
+
+/// An output that cannot be written is reported on the poll that fails, as `transform`
+/// reports it, and nothing is written (the files of a project change together). Each
+/// later poll tries again, quietly while it fails the same way: once the obstacle is
+/// gone (a file where a directory should be, an OUT that is a file), the outputs are
+/// written with no source change.
+#[test]
+fn watch_reports_an_output_it_cannot_write_and_tries_again() {
+    let dir = project(&[
+        ("src/main.py", b"from sub.slow import slow\n\nslow()\n"),
+        ("src/sub/slow.py", HELPERS.as_bytes()),
+    ]);
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    let obstacles = [("out", "out/sub"), ("outfile", "outfile")];
+    for (out, obstacle) in obstacles {
+        let obstacle = dir.path().join(obstacle);
+        std::fs::write(&obstacle, b"").unwrap();
+        let cold = awaitify(dir.path(), ["transform", "src", "--out-dir", out]);
+        cold.assert_code(1);
+        assert!(!write_failures(&cold.stderr).is_empty(), "{}", cold.stderr);
+
+        let mut watch = Watching::start(dir.path(), &["watch", "src", "--out-dir", out]);
+        let (printed, summary) = watch.next_round();
+        assert_eq!(
+            write_failures(&printed),
+            write_failures(&cold.stderr),
+            "--out-dir {out}: reported as `transform` reports it"
+        );
+        assert!(
+            summary.contains("nothing written or removed"),
+            "--out-dir {out}: {summary}"
+        );
+        assert!(
+            !dir.path().join("out/main.py").exists(),
+            "--out-dir {out}: nothing is written"
+        );
+
+        // Many polls fail again meanwhile, and print nothing.
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::remove_file(&obstacle).unwrap();
+        let (printed, summary) = watch.next_round();
+        assert!(write_failures(&printed).is_empty(), "{printed}");
+        assert!(
+            summary.contains("0 file(s) changed") && summary.contains("2 file(s) written"),
+            "--out-dir {out}: {summary}\n{}",
+            watch.log
+        );
+        let fresh = dir.path().join("fresh");
+        awaitify(dir.path(), ["transform", "src", "--out-dir", "fresh"]).assert_code(0);
+        assert_eq!(snapshot(&dir.path().join(out)), snapshot(&fresh));
+        std::fs::remove_dir_all(&fresh).unwrap();
+        drop(watch);
+        std::fs::remove_dir_all(dir.path().join(out)).unwrap();
+        std::fs::create_dir(dir.path().join("out")).ok();
+    }
+}
+
+/// `watch` started on an OUT that `transform` filled earlier treats the files already
+/// there as `transform` does: it overwrites those it writes and leaves the others, even
+/// the outputs of a file deleted since or that stopped parsing. It removes only outputs
+/// that it wrote itself, once their source breaks or goes; an output that was already
+/// as it should be is not written again, so it is not its own; and a file someone else
+/// put in OUT is never removed. Nothing but the outputs is written into OUT.
+#[test]
+fn watch_on_a_filled_out_dir_removes_only_its_own_stale_outputs() {
+    let dir = project(&[
+        ("src/helpers.py", HELPERS.as_bytes()),
+        ("src/main.py", MAIN.as_bytes()),
+        ("src/old.py", b"import helpers\n\nhelpers.nap()\n"),
+        ("src/edited.py", b"x = 1\n"),
+        ("src/kept.py", b"y = 2\n"),
+    ]);
+    awaitify(dir.path(), ["transform", "src", "--out-dir", "out"]).assert_code(0);
+    let out = dir.path().join("out");
+    assert_eq!(
+        file_names(&out),
+        ["edited.py", "helpers.py", "kept.py", "main.py", "old.py"],
+        "transform writes nothing but the outputs"
+    );
+    let earlier_main = read(out.join("main.py"));
+    let earlier_old = read(out.join("old.py"));
+    std::fs::write(out.join("notes.py"), b"# mine\n").unwrap();
+    std::fs::write(out.join("edited.py"), b"x = 1\n# changed in OUT\n").unwrap();
+    let helpers_inode = std::fs::metadata(out.join("helpers.py")).unwrap().ino();
+    std::fs::remove_file(dir.path().join("src/old.py")).unwrap();
+    std::fs::write(dir.path().join("src/main.py"), BROKEN).unwrap();
+
+    let mut watch = Watching::start(dir.path(), &["watch", "src", "--out-dir", "out"]);
+    let (_, summary) = watch.next_round();
+    assert!(
+        summary.contains(", 1 file(s) written") && !summary.contains("removed"),
+        "{summary}"
+    );
+    assert_eq!(
+        read(out.join("edited.py")),
+        b"x = 1\n",
+        "overwritten, as `transform` overwrites it"
+    );
+    assert_eq!(
+        read(out.join("main.py")),
+        earlier_main,
+        "the output of a file that stopped parsing before watch started stays"
+    );
+    assert_eq!(
+        read(out.join("old.py")),
+        earlier_old,
+        "the output of a file deleted before watch started stays"
+    );
+    assert_eq!(
+        std::fs::metadata(out.join("helpers.py")).unwrap().ino(),
+        helpers_inode,
+        "not written again"
+    );
+
+    // An output this run wrote goes when its source stops parsing...
+    replace_file(&dir.path().join("src/edited.py"), BROKEN);
+    let (_, summary) = watch.next_round();
+    assert!(
+        summary.contains(", 1 output(s) removed (edited.py)"),
+        "{summary}"
+    );
+    assert!(!out.join("edited.py").exists());
+    // ... or is deleted.
+    replace_file(&dir.path().join("src/new.py"), b"z = 3\n");
+    let (_, summary) = watch.next_round();
+    assert!(summary.contains(", 1 file(s) written"), "{summary}");
+    assert_eq!(read(out.join("new.py")), b"z = 3\n");
+    std::fs::remove_file(dir.path().join("src/new.py")).unwrap();
+    let (_, summary) = watch.next_round();
+    assert!(
+        summary.contains(", 1 output(s) removed (new.py)"),
+        "{summary}"
+    );
+    assert!(!out.join("new.py").exists());
+
+    // An output that was already there, and that this run did not write, stays.
+    std::fs::remove_file(dir.path().join("src/kept.py")).unwrap();
+    let (_, summary) = watch.next_round();
+    assert!(
+        summary.contains("1 file(s) changed") && !summary.contains("removed"),
+        "{summary}"
+    );
+    assert_eq!(read(out.join("kept.py")), b"y = 2\n");
+
+    assert_eq!(
+        read(out.join("notes.py")),
+        b"# mine\n",
+        "a file awaitify did not write stays"
+    );
+    assert_eq!(
+        file_names(&out),
+        ["helpers.py", "kept.py", "main.py", "notes.py", "old.py"],
+        "nothing else is written into OUT"
+    );
+}
+
+/// A `.py` file that cannot be read, such as a dangling symbolic link, is reported by
+/// `watch` as `check` reports it (AW002), not taken for a deleted file; once its target
+/// appears it is read.
+#[test]
+fn watch_reports_a_dangling_symbolic_link_as_check_does() {
+    let dir = project(&[("src/main.py", SLEEPS)]);
+    std::os::unix::fs::symlink("target.py", dir.path().join("src/link.py")).unwrap();
+    let mut watch = Watching::start(dir.path(), &["watch", "src", "--out-dir", "out"]);
+    let (printed, _) = watch.next_round();
+    let check = awaitify(dir.path(), ["check", "src"]);
+    check.assert_code(1);
+    assert!(check.stderr.contains("AW002"), "{}", check.stderr);
+    assert_eq!(printed, check.stderr);
+
+    replace_file(&dir.path().join("src/target.py"), b"x = 1\n");
+    let (printed, _) = watch.next_round();
+    assert_eq!(printed, "", "the link reads now");
+    assert_eq!(read(dir.path().join("out/link.py")), b"x = 1\n");
+}
+
+/// A configuration that stops reading is reported with every report while it does not
+/// read (after an edit to a source file too), and when it reads again, even with the
+/// rules it had, `watch` says it was reloaded.
+#[test]
+fn watch_reports_an_invalid_configuration_until_it_is_fixed() {
+    let config = b"[[rules]]\ncall = \"mylib.block\"\n";
+    let dir = project(&[
+        (
+            "src/main.py",
+            b"import mylib\n\ndef run():\n    mylib.block(1)\n\nrun()\n",
+        ),
+        ("src/awaitify.toml", config),
+    ]);
+    let mut watch = Watching::start(dir.path(), &["watch", "src", "--out-dir", "out"]);
+    watch.next_round();
+    let error = "unknown key `cal`";
+
+    replace_file(
+        &dir.path().join("src/awaitify.toml"),
+        b"[[rules]]\ncal = \"mylib.block\"\n",
+    );
+    let (printed, _) = watch.next_round();
+    assert!(printed.contains(error), "{printed}");
+
+    replace_file(
+        &dir.path().join("src/main.py"),
+        b"import mylib\n\ndef run():\n    mylib.block(2)\n\nrun()\n",
+    );
+    let (printed, _) = watch.next_round();
+    assert!(printed.contains(error), "still invalid: {printed}");
+    assert!(read_string(dir.path().join("out/main.py")).contains("await mylib.block(2)"));
+
+    replace_file(&dir.path().join("src/awaitify.toml"), config);
+    let (printed, _) = watch.next_round();
+    assert!(!printed.contains(error), "{printed}");
+    assert!(
+        printed.contains("the configuration was reloaded"),
+        "{printed}"
+    );
+}
+
+/// Diagnostics that share a file, a position and a code (three AW211 refusals on one
+/// call) come in the same order from `watch` after an edit as from a fresh `check`.
+#[test]
+fn watch_prints_diagnostics_in_the_order_check_prints_them() {
+    let lines = |lines: &[&str]| -> Vec<u8> {
+        lines
+            .iter()
+            .map(|line| format!("{line}\n"))
+            .collect::<String>()
+            .into_bytes()
+    };
+    let subclass = [
+        "    def run(self):",
+        "        return self.step()",
+        "    def step(self):",
+        "        return f0()",
+    ];
+    let a = [
+        &b"\xef\xbb\xbf"[..],
+        &lines(&[
+            "import time",
+            "import asyncio",
+            "from b import *",
+            "import c",
+            "",
+        ]),
+        &lines(&[
+            "def (f0():",
+            "    time.sleep(0.01)",
+            "    c.f1()",
+            "    f0()",
+            "",
+        ]),
+        &lines(&["class C(c.C):"]),
+        &lines(&subclass),
+        &lines(&[
+            "",
+            "async def main():",
+            "    f0()",
+            "    C().run()",
+            "    pass",
+            "",
+        ]),
+        &lines(&["if __name__ == \"__main__\":", "    asyncio.run(main())"]),
+    ]
+    .concat();
+    let b = [
+        lines(&[
+            "import time",
+            "import asyncio",
+            "from a import C",
+            "import pkg.d",
+            "",
+        ]),
+        lines(&["def f0():", "    return 0", ""]),
+        lines(&["def f1():", "    time.sleep(0.01)", "    pkg.d.f0()", ""]),
+        lines(&["def f2():", "    time.sleep(0.01)", "", "class C(C):"]),
+        lines(&subclass),
+    ]
+    .concat();
+    let c = [
+        lines(&["import time", "import asyncio", "from pkg.e import *", ""]),
+        lines(&["def f0():", "    time.sleep(0.01)", "", "class C(C):"]),
+        lines(&subclass),
+    ]
+    .concat();
+    let d = [
+        lines(&[
+            "import time",
+            "import asyncio",
+            "from b import *",
+            "from c import *",
+            "",
+        ]),
+        lines(&["def f0():", "    return 0", ""]),
+        lines(&["def f1():", "    time.sleep(0.01)", "    f1()"]),
+    ]
+    .concat();
+    let e = [
+        lines(&["import time", "import asyncio", "import c as z_c", ""]),
+        lines(&["def f0():", "    z_c.f0()", "", "class C:"]),
+        lines(&subclass),
+    ]
+    .concat();
+    let dir = project(&[
+        ("src/a.py", &a),
+        ("src/b.py", &b),
+        ("src/c.py", &c),
+        ("src/pkg/__init__.py", b""),
+        ("src/pkg/d.py", &d),
+        ("src/pkg/e.py", &e),
+    ]);
+    let mut watch = Watching::start(dir.path(), &["watch", "src"]);
+    let (printed, _) = watch.next_round();
+    assert_eq!(printed, awaitify(dir.path(), ["check", "src"]).stderr);
+
+    replace_file(
+        &dir.path().join("src/pkg/d.py"),
+        &[&d[..], b"    f0()\n"].concat(),
+    );
+    let (printed, _) = watch.next_round();
+    let check = awaitify(dir.path(), ["check", "src"]).stderr;
+    assert_eq!(
+        printed.matches("warning[AW211/").count(),
+        3,
+        "three refusals share a location: {printed}"
+    );
+    assert_eq!(printed, check);
 }
