@@ -66,6 +66,11 @@ function loadCase(dir) {
         (typeof py.differs === "string" && py.differs.length > 0)),
     `${where}: "original_on_pyodide" must be {"raises": "<substring>"} or {"differs": "<why>"}`,
   );
+  assert.ok(
+    c.diagnostics === undefined ||
+      (Array.isArray(c.diagnostics) && c.diagnostics.every((code) => /^AW\d{3}$/.test(code))),
+    `${where}: "diagnostics" must be a list of codes such as "AW217"`,
+  );
   return c;
 }
 
@@ -82,8 +87,9 @@ function describeRun(r) {
 /**
  * Produces the rewritten project as {relative path: source}, or throws with a
  * readable message. The binary's output folder is removed when the test passes.
+ * Each code in `diagnostics` must be among those the binary reports.
  */
-function rewrite(name, dir, t) {
+function rewrite(name, dir, t, diagnostics = []) {
   if (REWRITTEN_DIR) {
     const handDir = path.join(REWRITTEN_DIR, name);
     t.diagnostic(`AWAITIFY_REWRITTEN_DIR is set: using hand-written rewrite ${handDir}, not the binary`);
@@ -113,6 +119,12 @@ function rewrite(name, dir, t) {
     `${found.bin} transform wrote no main.py into ${outDir}; it contains: ` +
       JSON.stringify(fs.existsSync(outDir) ? Object.keys(readProject(outDir)) : []),
   );
+  for (const code of diagnostics) {
+    assert.ok(
+      r.stderr.includes(`[${code}/`),
+      `${found.bin} transform ${dir} should report ${code}, but reported:\n${r.stderr}`,
+    );
+  }
   // Files the tool did not write (e.g. modules it left unchanged) keep their
   // original text.
   const written = readProject(outDir);
@@ -205,7 +217,7 @@ for (const name of programNames) {
     });
 
     await t.test("rewritten on Pyodide", async (t) => {
-      const files = rewrite(name, dir, t);
+      const files = rewrite(name, dir, t, c.diagnostics);
       const r = await runOnPyodide({ files, name: `${name}-rewritten`, timeoutMs: RUN_TIMEOUT_MS });
       const original = readProject(dir);
       const report = () =>

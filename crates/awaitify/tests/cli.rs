@@ -1811,10 +1811,10 @@ fn hir_normalized_prints_the_normal_form() {
 #[test]
 fn a_caller_kept_synchronous_by_its_own_caller_names_the_refusal_that_started_it() {
     // `middle` has no diagnostic of its own: it stays synchronous because `top`, under a
-    // decorator awaitify does not know, cannot become async.
+    // decorator that does not pass coroutines through, cannot become async.
     let dir = project(&[(
         "main.py",
-        b"import time\n\ndef deco(fn):\n    return fn\n\ndef inner():\n    time.sleep(1)\n\ndef middle():\n    inner()\n\n@deco\ndef top():\n    middle()\n\ntop()\n",
+        b"import functools\nimport time\n\ndef inner():\n    time.sleep(1)\n\ndef middle():\n    inner()\n\n@functools.lru_cache\ndef top():\n    middle()\n\ntop()\n",
     )]);
     let run = awaitify(dir.path(), ["check", "main.py"]);
     assert!(

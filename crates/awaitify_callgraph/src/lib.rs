@@ -11,6 +11,12 @@
 //!   and its callee's resolution and targets.
 //! - A **reference** is a function used as a value (`map(f, xs)`, `Thread(target=f)`,
 //!   `on_click=f`, `handlers = {"k": f}`): its caller is unknown, so it cannot be awaited.
+//! - An **object escape** is a project instance or class handed to code outside the
+//!   project (`print(..., file=sink)`, `sys.stdout = sink`), which may call its methods by
+//!   name; a **parameter escape** is a parameter whose value escapes so, for the
+//!   coloring to follow to its callers' arguments (see the `escapes` module).
+//! - An **evaluation** is a call of `eval`, `exec` or `compile`, with the functions the
+//!   code in its string may call.
 //!
 //! Method calls through an instance (`w.step()`, `self.step()`) target the method found
 //! through the MRO *and* every override in project subclasses: any of them may run.
@@ -31,6 +37,8 @@ use awaitify_semantic::{
     Namespace, Resolution, Resolver, Target, absolute_module_name, resolve_module,
 };
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+
+mod escapes;
 
 type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
 type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
@@ -135,6 +143,99 @@ pub struct ModuleEscape {
     pub module: Option<File>,
 }
 
+/// A project file that a call runs as a module, without top-level `await` allowed
+/// (see [`Collector::file_run_as_module`]).
+enum RunAsModule {
+    /// By module name (`runpy.run_module("tool")`).
+    Module(String),
+    /// By a computed module name, with the literal text it starts and ends with.
+    Spelled(String, String),
+    /// By path (`runpy.run_path("tool.py")`), as written.
+    Path(String),
+}
+
+/// The project files that `path`, written in `from`, may name: relative to `from`'s
+/// folder, or to any folder (the working directory is not known), so every file whose
+/// path ends with it.
+fn project_files_at(db: &dyn Db, from: File, path: &std::path::Path) -> Vec<File> {
+    let beside = from.path(db).parent().map(|folder| folder.join(path));
+    db.project()
+        .files(db)
+        .iter()
+        .copied()
+        .filter(|file| {
+            *file != from
+                && (beside.as_deref() == Some(file.path(db).as_path())
+                    || (path.is_relative() && file.path(db).ends_with(path)))
+        })
+        .collect()
+}
+
+/// A project class, or an instance of one, handed to code awaitify does not see, which
+/// may call its methods by name and would not await them (`print(..., file=sink)` calls
+/// `sink.write`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectEscape {
+    pub body: BodyId,
+    /// The expression that escapes: the argument, the stored value, the unpacked mapping,
+    /// or the decorator a class is handed to.
+    pub expr: ExprId,
+    /// The class, or the class of the instance.
+    pub class: ProjectClass,
+    /// An instance escapes, not the class itself.
+    pub instance: bool,
+    pub how: EscapeKind,
+    /// The one method outside code calls (`keys` for `**mapping`); `None` for any.
+    pub method: Option<Name>,
+}
+
+/// A parameter of a project function whose value escapes as an [`ObjectEscape`] would
+/// (`def report(out): print(..., file=out)`): what a caller passes for it escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterEscape {
+    pub body: BodyId,
+    pub expr: ExprId,
+    pub function: FunctionId,
+    /// The parameter's index among the function's parameters, in source order.
+    pub param: u32,
+    pub how: EscapeKind,
+    pub method: Option<Name>,
+}
+
+/// How an object reaches code awaitify does not see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EscapeKind {
+    /// An argument of call site `site` (an index into `sites`), whose callee is outside
+    /// the project or unknown.
+    Argument { site: usize },
+    /// Stored into `target`, an attribute or item of an object outside the project
+    /// (`sys.stdout = sink`).
+    Stored { target: ExprId },
+    /// Unpacked with `**` (`f(**mapping)`, `{**mapping}`), which calls its `keys()`.
+    Unpacked,
+    /// A class under a decorator outside the project, which receives the class.
+    Decorated,
+}
+
+/// Code run from a string by `eval`, `exec` or `compile`, which awaitify does not
+/// rewrite: a function it calls would not be awaited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    pub body: BodyId,
+    /// The call of `eval`, `exec` or `compile`.
+    pub expr: ExprId,
+    /// The project functions the code may call: those named in a literal string (a
+    /// global of the namespace it runs in, a function defined in the calling function,
+    /// or reached through such a name, `helpers.slow`), or, for a computed string, every
+    /// function among those globals and local definitions.
+    pub functions: Box<[Target]>,
+    /// Names the literal string uses as attributes (`w.step()`): a method of that name
+    /// may run.
+    pub methods: Box<[Name]>,
+    /// The string is computed, so it may name any of those functions.
+    pub computed: bool,
+}
+
 /// `import tools` where `tools` is not a project module but `src/tools.py` is importable
 /// as `tools` when `src` is on `sys.path`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +338,13 @@ pub struct FileCalls {
     /// `importlib.import_module(name)`): an object awaitify cannot follow may then be
     /// one of them.
     pub module_escapes: Vec<ModuleEscape>,
+    /// Project classes and instances handed to code awaitify does not see, which may
+    /// call their methods by name (see [`ObjectEscape`]).
+    pub object_escapes: Vec<ObjectEscape>,
+    /// Parameters whose values escape so, for their callers' arguments.
+    pub parameter_escapes: Vec<ParameterEscape>,
+    /// Calls of `eval`, `exec` and `compile`, with what the code they run may call.
+    pub evaluations: Vec<Evaluation>,
     /// Project functions this file reassigns through an attribute (`helpers.fetch =
     /// fake`, `Client.fetch = fake`, `self.fetch = other`): calls of them may run the
     /// new value.
@@ -572,6 +680,7 @@ impl Collector<'_> {
                 for keyword in data.keywords.iter() {
                     self.expr_top(body_id, body, keyword.value);
                 }
+                self.decorator_escapes(body_id, *class);
                 self.type_params(body_id, body, data.type_params.as_ref());
             }
             Stmt::For {
@@ -696,6 +805,7 @@ impl Collector<'_> {
                 for target in targets.iter() {
                     self.expr_top(body_id, body, *target);
                 }
+                self.store_escapes(body_id, body, targets, *value);
             }
             Stmt::AugAssign { target, value, .. } => {
                 self.expr_top(body_id, body, *value);
@@ -713,6 +823,7 @@ impl Collector<'_> {
                 }
                 if let Some(value) = value {
                     self.expr_top(body_id, body, *value);
+                    self.store_escapes(body_id, body, std::slice::from_ref(target), *value);
                 }
                 self.expr_top(body_id, body, *target);
             }
@@ -816,6 +927,7 @@ impl Collector<'_> {
                 keywords,
             } => {
                 self.record_call(body_id, body, expr, *func, surroundings);
+                let site = self.calls.sites.len() - 1;
                 // `callable(fetch)`, `isinstance(fetch, ...)`: looked at, never called.
                 let inspects = self
                     .calls
@@ -863,6 +975,21 @@ impl Collector<'_> {
                 for keyword in keywords.iter() {
                     self.expr(body_id, body, keyword.value, plain);
                 }
+                self.call_escapes(body_id, body, expr, site);
+                self.record_evaluation(body_id, body, expr, site);
+            }
+            Expr::Dict { items } => {
+                // `{**mapping}` calls the mapping's `keys()`.
+                for item in items.iter().filter(|item| item.key.is_none()) {
+                    self.push_escapes(
+                        body_id,
+                        body,
+                        item.value,
+                        EscapeKind::Unpacked,
+                        Some("keys"),
+                    );
+                }
+                body.exprs[expr].walk_children(|child| self.expr(body_id, body, child, plain));
             }
             Expr::Await { value } => {
                 self.expr(
@@ -1529,8 +1656,91 @@ impl Collector<'_> {
         self.push_lookup(body_id, hir.body(body_id), expr, scope, name);
     }
 
+    /// Which project file the call `sites[index]` runs the way an import would, without
+    /// top-level `await` allowed: `runpy.run_module(name)`, `runpy.run_path(path)`,
+    /// `importlib.util.spec_from_file_location(name, path)`, and `exec` or `compile` of
+    /// `open(path).read()` or `pathlib.Path(path).read_text()`.
+    fn file_run_as_module(&mut self, index: usize) -> Option<RunAsModule> {
+        let site = &self.calls.sites[index];
+        let (body_id, expr) = (site.body, site.expr);
+        let runner = match &site.callee {
+            Resolution::Definite(Target::External(name) | Target::Builtin(name)) => name.clone(),
+            _ => return None,
+        };
+        let hir = self.hir;
+        let body = hir.body(body_id);
+        let Expr::Call { args, keywords, .. } = &body.exprs[expr] else {
+            return None;
+        };
+        let argument = |position: usize, keyword: &str| {
+            args.get(position).copied().or_else(|| {
+                keywords
+                    .iter()
+                    .find(|argument| argument.arg.as_deref() == Some(keyword))
+                    .map(|argument| argument.value)
+            })
+        };
+        let literal = |expr: ExprId| match &body.exprs[expr] {
+            Expr::Literal(Literal::Str(text)) => Some(text.to_string()),
+            _ => None,
+        };
+        match runner.as_str() {
+            "runpy.run_module" => {
+                let module = argument(0, "mod_name")?;
+                Some(match literal(module) {
+                    Some(name) => RunAsModule::Module(name),
+                    None => {
+                        let (prefix, suffix) = literal_ends(body, module);
+                        RunAsModule::Spelled(prefix, suffix)
+                    }
+                })
+            }
+            "runpy.run_path" => literal(argument(0, "path_name")?).map(RunAsModule::Path),
+            "importlib.util.spec_from_file_location" => {
+                literal(argument(1, "location")?).map(RunAsModule::Path)
+            }
+            "exec" | "compile"
+                if matches!(site.callee, Resolution::Definite(Target::Builtin(_))) =>
+            {
+                let source = argument(0, "source")?;
+                self.read_file_path(body_id, source).map(RunAsModule::Path)
+            }
+            _ => None,
+        }
+    }
+
+    /// The literal path of `open(path).read()` or `pathlib.Path(path).read_text()`.
+    fn read_file_path(&mut self, body_id: BodyId, expr: ExprId) -> Option<String> {
+        let body = self.hir.body(body_id);
+        let Expr::Call { func, .. } = &body.exprs[expr] else {
+            return None;
+        };
+        let Expr::Attribute { value, attr, .. } = &body.exprs[*func] else {
+            return None;
+        };
+        let Expr::Call {
+            func: opener, args, ..
+        } = &body.exprs[*value]
+        else {
+            return None;
+        };
+        let Expr::Literal(Literal::Str(path)) = &body.exprs[*args.first()?] else {
+            return None;
+        };
+        let opens = match self.resolver.resolve_expr(self.file, body_id, *opener) {
+            Resolution::Definite(Target::Builtin(name)) => name == "open" && attr == "read",
+            Resolution::Definite(Target::External(name)) => {
+                (name == "io.open" && attr == "read")
+                    || (name == "pathlib.Path" && attr == "read_text")
+            }
+            _ => false,
+        };
+        opens.then(|| path.to_string())
+    }
+
     fn collect_imports(&mut self) {
         let db = self.db;
+        let this_file = self.file;
         let mut imports = IndexSet::default();
         let add_with_parents = |name: &str, imports: &mut IndexSet<File>| {
             let mut prefix = String::new();
@@ -1540,7 +1750,7 @@ impl Collector<'_> {
                 }
                 prefix.push_str(part);
                 if let Some(found) = resolve_module(db, &prefix)
-                    && found != self.file
+                    && found != this_file
                 {
                     imports.insert(found);
                 }
@@ -1603,6 +1813,25 @@ impl Collector<'_> {
         }
         // `importlib.import_module("config")` and `__import__("config")` with a literal
         // name import a module as the statement does.
+        // A file run without top-level `await` allowed: its top level runs as an
+        // imported module's does.
+        for index in 0..self.calls.sites.len() {
+            match self.file_run_as_module(index) {
+                Some(RunAsModule::Module(name)) => add_with_parents(&name, &mut imports),
+                Some(RunAsModule::Spelled(prefix, suffix)) => imports.extend(
+                    awaitify_semantic::project_modules(db)
+                        .iter()
+                        .filter(|(name, file)| {
+                            **file != self.file && spells(&prefix, &suffix, name)
+                        })
+                        .map(|(_, file)| *file),
+                ),
+                Some(RunAsModule::Path(path)) => {
+                    imports.extend(project_files_at(db, self.file, std::path::Path::new(&path)));
+                }
+                None => {}
+            }
+        }
         let mut computed_imports = Vec::new();
         for site in &self.calls.sites {
             let dynamic_import = matches!(

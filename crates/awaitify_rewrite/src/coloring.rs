@@ -10,10 +10,12 @@
 //! - A colored unit is **blocked** when it cannot become async: a class body, the body
 //!   of a module other modules import, a synchronous dunder, a property, a function used
 //!   as a value, one under a decorator that does not pass coroutines through, a generator
-//!   consumed other than by `for`, a function called from a lambda, a generator
-//!   expression, or a blocked unit. A blocked unit stays as it is, and so does everything
-//!   that made it colored; its callees that would have become async are blocked too
-//!   (their caller could not await them).
+//!   consumed other than by `for`, a function called from a lambda or a generator
+//!   expression, a method of a class whose objects are handed to code outside the
+//!   project, a function that code run from a string may call (see `escapes`), or a
+//!   blocked unit. A blocked unit stays as it is, and so does everything that made it
+//!   colored; its callees that would have become async are blocked too (their caller
+//!   could not await them).
 //!
 //! Blocking removes colors, which can unblock nothing and block more, so the loop
 //! `color -> find blockers` ends when no new unit is blocked.
@@ -28,15 +30,14 @@ use awaitify_callgraph::{
     CallSite, Context, FileCalls, Iteration, LookupScope, Reference, file_calls,
 };
 use awaitify_db::{Db, File};
+use awaitify_hir::file_hir;
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, FunctionId, Name, Stmt, StmtId};
-use awaitify_hir::{file_hir, file_source_map};
 use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
 use awaitify_semantic::{
     Resolution, Resolver, SemanticIndex, Target, module_symbols, semantic_index,
 };
-use ruff_text_size::TextRange;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 /// Insertion-ordered, so results are deterministic; Fx-hashed, since keys are small ids.
@@ -44,8 +45,13 @@ pub type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
 pub type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
 
 use crate::Settings;
+use crate::escapes::{EscapeSource, EscapedClasses, Evaluated};
 use crate::rules::RuleSet;
 use crate::seeds::file_seeds;
+
+#[path = "locks.rs"]
+mod locks;
+use locks::await_holding_thread_lock;
 
 /// A unit of code: a module, function or class body of a file.
 pub type UnitKey = (File, BodyId);
@@ -115,12 +121,23 @@ pub enum Blocker {
     UnresolvedCaller {
         site: SiteKey,
     },
-    /// It would await at `site` inside `with_stmt` (a statement of its own body), a `with`
-    /// block that holds a thread lock: another task reaching the same lock would block
-    /// the event loop's only thread, or, with an `RLock`, enter the critical section too.
+    /// An instance of its class (or of a subclass), or the class itself, is handed to
+    /// code outside the project, which may call the method by name.
+    EscapedObject {
+        escape: EscapeSource,
+    },
+    /// Code run from a string by `eval`, `exec` or `compile` may call it: the index of
+    /// the call in its file's `evaluations`.
+    Evaluated {
+        evaluation: (File, usize),
+    },
+    /// It would await at `site` while it holds a thread lock, taken at `lock` (an
+    /// expression of its own body: a `with` item, an `enter_context(...)` or `acquire()`
+    /// call; see [`locks`]): another task reaching the same lock would block the event
+    /// loop's only thread, or, with an `RLock`, enter the critical section too.
     AwaitHoldingThreadLock {
         site: SiteKey,
-        with_stmt: StmtId,
+        lock: ExprId,
     },
     /// Its module may be imported under another name awaitify does not resolve to it
     /// (`import tools` with `src/tools.py`); the index is into the importing file's
@@ -191,6 +208,11 @@ struct Graph<'db> {
     callers: FxHashMap<UnitKey, Vec<SiteKey>>,
     groups: Groups,
     imported_by: FxHashMap<File, File>,
+    /// Whether an imported module with a main guard may still be the page's script:
+    /// every module that imports it is one it imports itself (`main.py` whose guard
+    /// imports `helper`, which imports `main` back for a constant). Computed when a call
+    /// in a main guard asks, which few do: the walk covers the project's imports.
+    may_be_the_script: std::cell::RefCell<FxHashMap<File, bool>>,
     references: FxHashMap<UnitKey, (File, usize)>,
     /// Attribute names called through receivers that do not resolve, with one such call.
     unresolved_method_calls: FxHashMap<awaitify_hir::hir::Name, SiteKey>,
@@ -207,6 +229,10 @@ struct Graph<'db> {
     /// The functions a computed lookup in a module's namespace may fetch (any global
     /// its name can spell), each with the first such lookup.
     module_lookup_targets: FxHashMap<UnitKey, (File, usize)>,
+    /// Methods that code outside the project may call on objects handed to it.
+    escaped_classes: &'db EscapedClasses,
+    /// Functions that code run by `eval`, `exec` or `compile` may call.
+    evaluated: Evaluated,
 }
 
 /// What the coloring needs from one file's call sites. A query of its own so that
@@ -402,6 +428,8 @@ impl<'db> Graph<'db> {
             first_of_each(&calls.references, &mut references);
         }
         let module_lookup_targets = module_lookup_targets(db, &dynamic_lookups);
+        let escaped_classes = crate::escapes::escaped_classes(db);
+        let evaluated = Evaluated::of(db, &files);
         Graph {
             db,
             files,
@@ -409,6 +437,7 @@ impl<'db> Graph<'db> {
             callers,
             groups: union.groups(),
             imported_by,
+            may_be_the_script: Default::default(),
             references,
             unresolved_method_calls,
             reassigned,
@@ -417,6 +446,8 @@ impl<'db> Graph<'db> {
             imported_under_other_names,
             any_module_escape,
             module_lookup_targets,
+            escaped_classes,
+            evaluated,
         }
     }
 
@@ -461,7 +492,9 @@ impl<'db> Graph<'db> {
     /// a main guard of a module other modules import, in the module's own frame. On the
     /// page that module is never the script, so such a call never runs there; run as a
     /// script under CPython it runs with no event loop, where `asyncio.run` can run a
-    /// function that became async.
+    /// function that became async. A module imported only from its own imports may be
+    /// the page's script after all (see [`Graph::may_be_the_script`]): there
+    /// `asyncio.run` would raise, and `await` would not compile on the import.
     fn runs_only_as_script(&self, (file, index): SiteKey) -> bool {
         let site = self.site((file, index));
         site.body == BodyId::Module
@@ -470,6 +503,30 @@ impl<'db> Graph<'db> {
             && (self.imported_by.contains_key(&file)
                 || self.imported_under_other_names.contains_key(&file))
             && self.calls(file).in_main_guard(index)
+            && !self.may_be_the_script(file)
+    }
+
+    /// See [`Graph::may_be_the_script`].
+    fn may_be_the_script(&self, module: File) -> bool {
+        if let Some(known) = self.may_be_the_script.borrow().get(&module) {
+            return *known;
+        }
+        let mut reached: FxHashSet<File> = FxHashSet::default();
+        let mut queue = vec![module];
+        while let Some(next) = queue.pop() {
+            if let Some((calls, _)) = self.per_file.get(&next) {
+                queue.extend(calls.imports.iter().filter(|file| reached.insert(**file)));
+            }
+        }
+        let imported_back_only = self
+            .per_file
+            .iter()
+            .filter(|(_, (calls, _))| calls.imports.contains(&module))
+            .all(|(importer, _)| reached.contains(importer));
+        self.may_be_the_script
+            .borrow_mut()
+            .insert(module, imported_back_only);
+        imported_back_only
     }
 
     /// The functions that share call sites with `unit` (itself included), and one such
@@ -902,158 +959,6 @@ fn reads_module_global<'a>(
         .then_some(id)
 }
 
-/// Whether a method call's receiver may be an instance of a project class that awaitify
-/// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
-/// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
-/// what Streamlit's `session_state` holds. Literals, comprehensions and what
-/// `dict(...)` returns never are; what their methods return may be.
-/// What a `with` statement holds when it holds a thread lock: `threading.Lock()` and its
-/// kin, by the qualified name of the object (`()` marks a call's result).
-const THREAD_LOCKS: &[&str] = &[
-    "threading.Lock()",
-    "threading.RLock()",
-    "threading.Semaphore()",
-    "threading.BoundedSemaphore()",
-    "threading.Condition()",
-    "multiprocessing.Lock()",
-    "multiprocessing.RLock()",
-    "multiprocessing.Semaphore()",
-    "multiprocessing.BoundedSemaphore()",
-    "multiprocessing.Condition()",
-];
-
-/// Where `unit` would await inside a `with` block that holds a thread lock
-/// (`with self.lock: time.sleep(1)`): a rewritten call, or a call of a function that
-/// becomes async, in the block's own body.
-fn await_holding_thread_lock(
-    graph: &Graph,
-    resolver: &mut Resolver,
-    colored: &IndexSet<UnitKey>,
-    seeds: &FxHashSet<SiteKey>,
-    (file, body_id): UnitKey,
-) -> Option<Blocker> {
-    let hir = graph.hir(file);
-    let body = hir.body(body_id);
-    let locked: Vec<(StmtId, TextRange)> = body
-        .stmts
-        .iter()
-        .filter_map(|(stmt_id, stmt)| match stmt {
-            Stmt::With {
-                is_async: false,
-                items,
-                body: block,
-            } if !block.is_empty()
-                && items.iter().any(|item| {
-                    holds_thread_lock(graph, resolver, file, body_id, item.context_expr)
-                }) =>
-            {
-                Some((stmt_id, block_range(graph.db, file, body_id, block)))
-            }
-            _ => None,
-        })
-        .collect();
-    if locked.is_empty() {
-        return None;
-    }
-    let map = file_source_map(graph.db, file);
-    for (index, site) in graph.calls(file).sites.iter().enumerate() {
-        if site.body != body_id || site.awaited || site.context != Context::Direct {
-            continue;
-        }
-        let awaits = seeds.contains(&(file, index))
-            || function_targets(site)
-                .any(|target| colored.contains(&target) && !graph.is_originally_async(target));
-        if !awaits {
-            continue;
-        }
-        let range = map.body(body_id).expr(site.expr);
-        if let Some((with_stmt, _)) = locked.iter().find(|(_, block)| block.contains_range(range)) {
-            return Some(Blocker::AwaitHoldingThreadLock {
-                site: (file, index),
-                with_stmt: *with_stmt,
-            });
-        }
-    }
-    None
-}
-
-/// From the start of a block's first statement to the end of its last.
-fn block_range(db: &dyn Db, file: File, body: BodyId, block: &[StmtId]) -> TextRange {
-    let map = file_source_map(db, file);
-    let ranges = map.body(body);
-    match (block.first(), block.last()) {
-        (Some(first), Some(last)) => ranges.stmt(*first).cover(ranges.stmt(*last)),
-        _ => TextRange::default(),
-    }
-}
-
-/// Whether `expr`, a `with` item, is a thread lock: it resolves to one, or it is an
-/// attribute of an instance (`self.lock`) that a method of its class sets to one
-/// (`self.lock = threading.Lock()`).
-fn holds_thread_lock(
-    graph: &Graph,
-    resolver: &mut Resolver,
-    file: File,
-    body: BodyId,
-    expr: ExprId,
-) -> bool {
-    let is_lock = |resolution: &Resolution| {
-        match resolution {
-        Resolution::Definite(Target::External(name)) => THREAD_LOCKS.contains(&name.as_str()),
-        Resolution::Ambiguous(candidates) => candidates.iter().any(|candidate| {
-            matches!(&candidate.target, Ok(Target::External(name)) if THREAD_LOCKS.contains(&name.as_str()))
-        }),
-        _ => false,
-    }
-    };
-    if is_lock(&resolver.resolve_expr(file, body, expr)) {
-        return true;
-    }
-    let hir = graph.hir(file);
-    let Expr::Attribute { value, attr, .. } = &hir.body(body).exprs[expr] else {
-        return false;
-    };
-    let Resolution::Definite(Target::Instance {
-        file: class_file,
-        class,
-    }) = resolver.resolve_expr(file, body, *value)
-    else {
-        return false;
-    };
-    // Every `self.<attr> = value` in the methods of the class.
-    let class_hir = graph.hir(class_file);
-    for (function_id, function) in class_hir.functions.iter() {
-        if function.parent != BodyId::Class(class) {
-            continue;
-        }
-        let Some(receiver) = function.params.iter().next() else {
-            continue;
-        };
-        let method = BodyId::Function(function_id);
-        let method_body = &function.body;
-        for (_, stmt) in method_body.stmts.iter() {
-            let (targets, value): (&[ExprId], ExprId) = match stmt {
-                Stmt::Assign { targets, value } => (targets, *value),
-                Stmt::AnnAssign {
-                    target,
-                    value: Some(value),
-                    ..
-                } => (std::slice::from_ref(target), *value),
-                _ => continue,
-            };
-            let sets_attribute = targets.iter().any(|target| {
-                matches!(&method_body.exprs[*target], Expr::Attribute { value: object, attr: set, .. }
-                    if set == attr
-                        && matches!(&method_body.exprs[*object], Expr::Name { id, .. } if *id == receiver.name))
-            });
-            if sets_attribute && is_lock(&resolver.resolve_expr(class_file, method, value)) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 /// The names of the methods a call fetches by a literal name from an object it is given
 /// (see [`file_call_edges`]).
 fn methods_fetched_by_name(body: &Body, site: &CallSite) -> Vec<Name> {
@@ -1089,6 +994,11 @@ fn methods_fetched_by_name(body: &Body, site: &CallSite) -> Vec<Name> {
         .collect()
 }
 
+/// Whether a method call's receiver may be an instance of a project class that awaitify
+/// did not see: an unresolved receiver (a parameter, a subscript, `getattr(...)`), the
+/// result of a call outside the project (`copy.copy(c)`, `random.choice(items)`), or
+/// what Streamlit's `session_state` holds. Literals, comprehensions and what
+/// `dict(...)` returns never are; what their methods return may be.
 fn receiver_may_be_project_instance(site: &CallSite) -> bool {
     match &site.callee {
         // What session state holds (`st.session_state.client.fetch`), not session
@@ -1190,11 +1100,20 @@ fn function_blocker(
             reference: *reference,
         });
     }
+    if let Some(evaluation) = graph.evaluated.find(unit, name, is_method) {
+        return Some(Blocker::Evaluated { evaluation });
+    }
     if let Some(store) = graph.reassigned.get(&unit) {
         return Some(Blocker::Reassigned { store: *store });
     }
     if let Some(lookup) = dynamic_lookup_reaching(graph, resolver, file, function) {
         return Some(Blocker::DynamicLookup { lookup });
+    }
+    // Outside code given an instance of its class may call it by name.
+    if let Some(class) = class
+        && let Some(escape) = graph.escaped_classes.find((file, class), name)
+    {
+        return Some(Blocker::EscapedObject { escape });
     }
     let calls = graph.calls(file);
     if calls.generators.contains(&function) {
@@ -1486,7 +1405,16 @@ fn decorator_blocker(
     {
         return Some(Blocker::Property { decorator });
     }
-    let name = match resolver.resolve_definition_path(file, path, class) {
+    let resolution = resolver.resolve_definition_path(file, path, class);
+    if let Resolution::Definite(Target::Function {
+        file: decorator_file,
+        function,
+    }) = resolution
+        && crate::decorators::passes_coroutines_through(resolver, decorator_file, function)
+    {
+        return None;
+    }
+    let name = match resolution {
         Resolution::Definite(target) => target_name(resolver.db(), &target),
         _ => path.to_string(),
     };

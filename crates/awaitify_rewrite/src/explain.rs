@@ -230,10 +230,26 @@ fn refusal_diagnostic(
             }
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
+            Blocker::EscapedObject { escape } => crate::escapes::explain_escape(db, *escape, &name),
+            Blocker::Evaluated { evaluation } => crate::escapes::explain_evaluation(db, *evaluation, &name),
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
-            Blocker::AwaitHoldingThreadLock { site: key, .. } => {
+            Blocker::AwaitHoldingThreadLock { site: key, lock } => {
                 let label = Label::new(key.0, site_range(db, *key), "this would await while the lock is held");
-                (Code::AwaitHoldingThreadLock, label, format!("{name} would need to await inside a `with` block that holds a thread lock"), "awaiting lets other tasks run on the same thread; one that reaches the same lock would block the event loop in `acquire()` (an `RLock` would let it into the critical section instead); use an `asyncio.Lock` with `async with`".to_string())
+                let exprs = &hir.body(body).exprs;
+                let method = match &exprs[*lock] {
+                    awaitify_hir::hir::Expr::Call { func, .. } => match &exprs[*func] {
+                        awaitify_hir::hir::Expr::Attribute { attr, .. } => attr.as_str(),
+                        _ => "",
+                    },
+                    _ => "",
+                };
+                // `lock` is a `with` item unless it is the call that takes the lock.
+                let taken = match method {
+                    "acquire" => "after `acquire()` takes a thread lock",
+                    "enter_context" => "while `enter_context()` holds a thread lock",
+                    _ => "inside a `with` block that holds a thread lock",
+                };
+                (Code::AwaitHoldingThreadLock, label, format!("{name} would need to await {taken}"), "awaiting lets other tasks run on the same thread; one that reaches the same lock would block the event loop in `acquire()` (an `RLock` would let it into the critical section instead); use an `asyncio.Lock` with `async with`".to_string())
             }
             Blocker::ImportedUnderOtherName { import: (import_file, index) } => {
                 let import = &file_calls(db, *import_file).imports_under_other_names[*index];
@@ -269,12 +285,14 @@ fn refusal_diagnostic(
         };
         diagnostic = diagnostic.with_secondary(Label::new(escape_file, range, label));
     }
-    if let Blocker::AwaitHoldingThreadLock { with_stmt, .. } = blocker
-        && let awaitify_hir::hir::Stmt::With { items, .. } = &hir.body(body).stmts[*with_stmt]
-        && let Some(item) = items.first()
-    {
-        let range = map.body(body).expr(item.context_expr);
+    if let Blocker::AwaitHoldingThreadLock { lock, .. } = blocker {
+        let range = map.body(body).expr(*lock);
         diagnostic = diagnostic.with_secondary(Label::new(file, range, "the lock is taken here"));
+    }
+    if let Blocker::EscapedObject { escape } = blocker
+        && let Some(label) = crate::escapes::escape_secondary(db, *escape)
+    {
+        diagnostic = diagnostic.with_secondary(label);
     }
     if let Blocker::AmbiguousCall { site: key } = blocker {
         let mut resolver = awaitify_semantic::Resolver::new(db);

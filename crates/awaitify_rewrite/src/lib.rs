@@ -14,6 +14,8 @@
 //! equivalence checking.
 
 pub mod coloring;
+mod decorators;
+pub mod escapes;
 pub mod explain;
 pub mod print;
 pub mod rewrite;
@@ -231,10 +233,21 @@ where
     seeds::project_external_stores(db);
     seeds::project_private_loop_work(db);
     finished(Stage::Stores);
-    files.par_iter().for_each_with(db.clone(), |db, file| {
-        seeds::file_seeds(db, *file, settings);
-        coloring::file_call_edges(db, *file);
-    });
+    // The methods outside code may call are found by one thread, from every file's
+    // calls, while the others compute each file's seeds.
+    let escapes_db = db.clone();
+    let seeds_db = db.clone();
+    rayon::join(
+        move || {
+            escapes::escaped_classes(&escapes_db);
+        },
+        || {
+            files.par_iter().for_each_with(seeds_db, |db, file| {
+                seeds::file_seeds(db, *file, settings);
+                coloring::file_call_edges(db, *file);
+            });
+        },
+    );
     finished(Stage::Seeds);
     async_coloring(db, settings);
     finished(Stage::Coloring);

@@ -51,6 +51,7 @@ const PROJECT_WIDE: &[(&str, &str)] = &[
     ("project_function_names", "file_resolutions"),
     ("project_external_stores", "file_seeds"),
     ("project_private_loop_work", "file_seeds"),
+    ("escaped_classes", "file_seeds"),
     ("async_coloring", "file_rewrite"),
 ];
 

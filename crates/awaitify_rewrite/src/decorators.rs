@@ -1,0 +1,221 @@
+//! Decorators written in the project that pass coroutines through, recognised from their
+//! code so they need no `pass-through-decorators` entry.
+//!
+//! Two shapes qualify, with nothing else in the decorator's body but statements that do
+//! not mention the decorated function:
+//! - *identity*: it returns the function itself, maybe after setting attributes on it
+//!   (`fn.tag = "x"; return fn`);
+//! - *forwarding wrapper*: it returns a plain nested `def` (under `functools.wraps(fn)` or
+//!   no decorator) whose last statement returns `fn(...)`, after statements that do not
+//!   mention `fn` and do not branch. Awaiting the wrapper's call then awaits `fn`'s
+//!   coroutine with nothing run in between, as the synchronous call ran `fn` last.
+//!
+//! A decorator that stores the function anywhere (`registry.append(fn)`) lets other code
+//! call it synchronously; one that calls it inside `try`, a loop or a `with` (a retry, a
+//! timer) would act on a coroutine object instead of the call. Neither qualifies.
+//!
+//! Reads the HIR and resolves names; depends on nothing the coloring computes.
+
+use awaitify_db::File;
+use awaitify_hir::file_hir;
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, Function, FunctionId, Name, Params, Stmt};
+use awaitify_semantic::{Resolution, Resolver, Target};
+use rustc_hash::FxHashSet;
+
+/// Whether the project function `decorator` of `file` returns what it decorates, or a
+/// wrapper that returns the decorated function's result, unchanged (see the module doc).
+pub(crate) fn passes_coroutines_through(
+    resolver: &mut Resolver,
+    file: File,
+    decorator: FunctionId,
+) -> bool {
+    let hir = file_hir(resolver.db(), file);
+    let function = &hir.functions[decorator];
+    let Some(decorated) = single_positional_parameter(&function.params) else {
+        return false;
+    };
+    let body = &function.body;
+    if function.is_async || !function.decorators.is_empty() || is_generator(body) {
+        return false;
+    }
+    let Some((last, before)) = body.block.split_last() else {
+        return false;
+    };
+    let Stmt::Return {
+        value: Some(returned_expr),
+    } = &body.stmts[*last]
+    else {
+        return false;
+    };
+    let Expr::Name { id: returned, .. } = &body.exprs[*returned_expr] else {
+        return false;
+    };
+    // Where the decorated function may be named: the `return`, the object of an
+    // attribute set on it, and the argument of `functools.wraps` over the wrapper.
+    let mut allowed: FxHashSet<ExprId> = [*returned_expr].into_iter().collect();
+    let mut wrapper = None;
+    for stmt in before {
+        match &body.stmts[*stmt] {
+            Stmt::FunctionDef(inner)
+                if wrapper.is_none() && hir.functions[*inner].name == *returned =>
+            {
+                for decorator_expr in hir.functions[*inner].decorators.iter() {
+                    let in_body = BodyId::Function(decorator);
+                    match wraps_argument(resolver, file, in_body, body, *decorator_expr) {
+                        Some(argument) => allowed.insert(argument),
+                        None => return false,
+                    };
+                }
+                wrapper = Some(*inner);
+            }
+            other if is_straight_line(other) => {
+                if let Some(object) = attribute_store_object(body, other) {
+                    allowed.insert(object);
+                }
+            }
+            _ => return false,
+        }
+    }
+    if mentions(body, decorated, &allowed) {
+        return false;
+    }
+    match wrapper {
+        // `return fn`: the identity, perhaps with attributes set.
+        None => returned == decorated,
+        // `return wrapper`, named nowhere else, so it is the `def` above.
+        Some(inner) => {
+            !mentions(body, returned, &[*returned_expr].into_iter().collect())
+                && forwards_to(&hir.functions[inner], decorated)
+        }
+    }
+}
+
+/// The name of a function's only parameter, when it is a plain positional one.
+fn single_positional_parameter(params: &Params) -> Option<&Name> {
+    match (params.posonly.as_ref(), params.args.as_ref()) {
+        ([param], []) | ([], [param])
+            if params.vararg.is_none() && params.kwonly.is_empty() && params.kwarg.is_none() =>
+        {
+            Some(&param.name)
+        }
+        _ => None,
+    }
+}
+
+/// The argument of a `functools.wraps(argument)` decorator, or `None` for any other.
+fn wraps_argument(
+    resolver: &mut Resolver,
+    file: File,
+    body_id: BodyId,
+    body: &Body,
+    decorator: ExprId,
+) -> Option<ExprId> {
+    let Expr::Call {
+        func,
+        args,
+        keywords,
+    } = &body.exprs[decorator]
+    else {
+        return None;
+    };
+    let is_wraps = matches!(
+        resolver.resolve_expr(file, body_id, *func),
+        Resolution::Definite(Target::External(name)) if name == "functools.wraps"
+    );
+    match (is_wraps, args.as_slice(), keywords.is_empty()) {
+        (true, [argument], true) => Some(*argument),
+        _ => None,
+    }
+}
+
+/// Whether a wrapper ends by returning `decorated(...)`, after statements that neither
+/// branch nor mention `decorated`.
+fn forwards_to(wrapper: &Function, decorated: &Name) -> bool {
+    let body = &wrapper.body;
+    if wrapper.is_async || is_generator(body) {
+        return false;
+    }
+    let Some((last, before)) = body.block.split_last() else {
+        return false;
+    };
+    let Stmt::Return { value: Some(value) } = &body.stmts[*last] else {
+        return false;
+    };
+    let Expr::Call { func, .. } = &body.exprs[*value] else {
+        return false;
+    };
+    if !matches!(&body.exprs[*func], Expr::Name { id, .. } if id == decorated) {
+        return false;
+    }
+    before
+        .iter()
+        .all(|stmt| is_straight_line(&body.stmts[*stmt]))
+        && !mentions(body, decorated, &[*func].into_iter().collect())
+}
+
+/// Statements that run straight through: no branch, loop, handler, nested scope, or
+/// change to which names are local.
+fn is_straight_line(stmt: &Stmt) -> bool {
+    matches!(
+        stmt,
+        Stmt::Expr { .. }
+            | Stmt::Assign { .. }
+            | Stmt::AugAssign { .. }
+            | Stmt::AnnAssign { .. }
+            | Stmt::Import { .. }
+            | Stmt::ImportFrom { .. }
+            | Stmt::Pass
+    )
+}
+
+/// `fn` in `fn.attr = value`.
+fn attribute_store_object(body: &Body, stmt: &Stmt) -> Option<ExprId> {
+    let Stmt::Assign { targets, .. } = stmt else {
+        return None;
+    };
+    match targets.as_ref() {
+        [target] => match &body.exprs[*target] {
+            Expr::Attribute { value, .. } if matches!(body.exprs[*value], Expr::Name { .. }) => {
+                Some(*value)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `name` appears in `body` outside `allowed`, other than to read what it is
+/// called (`fn.__name__`), or `body` holds a lambda that could capture it.
+fn mentions(body: &Body, name: &Name, allowed: &FxHashSet<ExprId>) -> bool {
+    let described: FxHashSet<ExprId> = body
+        .exprs
+        .iter()
+        .filter_map(|(_, expr)| match expr {
+            Expr::Attribute { value, attr, .. }
+                if DESCRIPTIVE_ATTRIBUTES.contains(&attr.as_str()) =>
+            {
+                Some(*value)
+            }
+            _ => None,
+        })
+        .collect();
+    body.exprs.iter().any(|(id, expr)| match expr {
+        Expr::Name { id: used, .. } => {
+            used == name && !allowed.contains(&id) && !described.contains(&id)
+        }
+        Expr::Lambda { .. } => true,
+        _ => false,
+    })
+}
+
+/// Attributes that describe a function without handing it on.
+const DESCRIPTIVE_ATTRIBUTES: &[&str] = &["__name__", "__qualname__", "__module__", "__doc__"];
+
+fn is_generator(body: &Body) -> bool {
+    body.exprs.iter().any(|(_, expr)| {
+        matches!(
+            expr,
+            Expr::Yield { .. } | Expr::YieldFrom { .. } | Expr::Await { .. }
+        )
+    })
+}
