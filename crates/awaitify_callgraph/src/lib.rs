@@ -1459,16 +1459,7 @@ impl Collector<'_> {
                     let Some(found) = self.override_in(sub_file, sub_class, attr) else {
                         continue;
                     };
-                    let candidates = match found {
-                        Resolution::Definite(target) => vec![Ok(target)],
-                        Resolution::Ambiguous(candidates) => candidates
-                            .into_vec()
-                            .into_iter()
-                            .map(|candidate| candidate.target)
-                            .collect(),
-                        Resolution::Unresolved(reason) => vec![Err(reason)],
-                    };
-                    for candidate in candidates {
+                    for candidate in found.into_alternatives() {
                         match candidate {
                             Ok(target @ Target::Function { .. }) => {
                                 if !targets.contains(&target) {
@@ -1667,23 +1658,9 @@ impl Collector<'_> {
             Resolution::Definite(Target::External(name) | Target::Builtin(name)) => name.clone(),
             _ => return None,
         };
-        let hir = self.hir;
-        let body = hir.body(body_id);
-        let Expr::Call { args, keywords, .. } = &body.exprs[expr] else {
-            return None;
-        };
-        let argument = |position: usize, keyword: &str| {
-            args.get(position).copied().or_else(|| {
-                keywords
-                    .iter()
-                    .find(|argument| argument.arg.as_deref() == Some(keyword))
-                    .map(|argument| argument.value)
-            })
-        };
-        let literal = |expr: ExprId| match &body.exprs[expr] {
-            Expr::Literal(Literal::Str(text)) => Some(text.to_string()),
-            _ => None,
-        };
+        let body = self.hir.body(body_id);
+        let argument = |position: usize, keyword: &str| body.call_argument(expr, position, keyword);
+        let literal = |expr: ExprId| body.string_literal(expr).map(str::to_string);
         match runner.as_str() {
             "runpy.run_module" => {
                 let module = argument(0, "mod_name")?;

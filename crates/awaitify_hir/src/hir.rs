@@ -112,6 +112,29 @@ pub struct Body {
     pub name_counts: NameCounts,
 }
 
+impl Body {
+    /// The argument the call `call` passes at `position`, or else by `keyword`.
+    pub fn call_argument(&self, call: ExprId, position: usize, keyword: &str) -> Option<ExprId> {
+        let Expr::Call { args, keywords, .. } = &self.exprs[call] else {
+            return None;
+        };
+        args.get(position).copied().or_else(|| {
+            keywords
+                .iter()
+                .find(|argument| argument.arg.as_deref() == Some(keyword))
+                .map(|argument| argument.value)
+        })
+    }
+
+    /// The value of `expr` when it is a string literal.
+    pub fn string_literal(&self, expr: ExprId) -> Option<&str> {
+        match &self.exprs[expr] {
+            Expr::Literal(Literal::Str(text)) => Some(text),
+            _ => None,
+        }
+    }
+}
+
 /// See [`Body::name_counts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NameCounts {

@@ -130,16 +130,7 @@ impl EscapedClasses {
                     }
                     let resolution = marker.resolver.resolve_expr(site_file, body, argument);
                     let mut parameter = false;
-                    let candidates: Vec<Result<Target, Unresolved>> = match resolution {
-                        Resolution::Definite(target) => vec![Ok(target)],
-                        Resolution::Ambiguous(candidates) => candidates
-                            .into_vec()
-                            .into_iter()
-                            .map(|candidate| candidate.target)
-                            .collect(),
-                        Resolution::Unresolved(reason) => vec![Err(reason)],
-                    };
-                    for candidate in candidates {
+                    for candidate in resolution.into_alternatives() {
                         match candidate {
                             Ok(Target::Instance { file, class })
                             | Ok(Target::Class { file, class }) => {

@@ -400,21 +400,9 @@ fn mock_patch(body: &Body, site: &CallSite) -> Option<Patch> {
         return None;
     };
     let callee = callee.strip_prefix("unittest.").unwrap_or(callee);
-    let Expr::Call { args, keywords, .. } = &body.exprs[site.expr] else {
-        return None;
-    };
-    let argument = |position: usize, keyword: &str| {
-        args.get(position).copied().or_else(|| {
-            keywords
-                .iter()
-                .find(|argument| argument.arg.as_deref() == Some(keyword))
-                .map(|argument| argument.value)
-        })
-    };
-    let literal = |expr: ExprId| match &body.exprs[expr] {
-        Expr::Literal(awaitify_hir::hir::Literal::Str(text)) => Some(text.to_string()),
-        _ => None,
-    };
+    let argument =
+        |position: usize, keyword: &str| body.call_argument(site.expr, position, keyword);
+    let literal = |expr: ExprId| body.string_literal(expr).map(str::to_string);
     match callee {
         "mock.patch" => {
             let target = literal(argument(0, "target")?)?;

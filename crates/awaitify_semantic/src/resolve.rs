@@ -269,6 +269,19 @@ impl Resolution {
         }
     }
 
+    /// Every alternative it may resolve to: a target, or why a path reaches none.
+    pub fn into_alternatives(self) -> Vec<Result<Target, Unresolved>> {
+        match self {
+            Resolution::Definite(target) => vec![Ok(target)],
+            Resolution::Ambiguous(candidates) => candidates
+                .into_vec()
+                .into_iter()
+                .map(|candidate| candidate.target)
+                .collect(),
+            Resolution::Unresolved(reason) => vec![Err(reason)],
+        }
+    }
+
     /// Whether some candidate is `None`.
     fn has_none(&self) -> bool {
         match self {
