@@ -1474,9 +1474,23 @@ impl<'db> Resolver<'db> {
         if !self.returns_in_progress.insert((file, function)) {
             return Resolution::Unresolved(Unresolved::ProjectCallResult);
         }
+        // A path from the method's first parameter starts at its receiver: an instance
+        // of the class (any subclass's overrides are candidates wherever a method of it
+        // is called), or the class itself for a classmethod.
+        let receiver = summary.first_parameter().and_then(|_| {
+            let first = self.hir(file).functions[function].params.iter().next()?;
+            Some(first.name.clone())
+        });
         let mut candidates = Vec::new();
         for path in paths.iter() {
-            candidates.extend(self.resolve_path(file, path, None).candidates(file, None));
+            let resolution = match &receiver {
+                Some(name) if path.root() == name => {
+                    let receiver = self.parameter(file, function, 0);
+                    self.path_from_root(receiver, path)
+                }
+                _ => self.resolve_path(file, path, None),
+            };
+            candidates.extend(resolution.candidates(file, None));
         }
         self.returns_in_progress.remove(&(file, function));
         let resolution = Resolution::combine(candidates);
@@ -1485,6 +1499,19 @@ impl<'db> Resolver<'db> {
             self.returns.insert((file, function), resolution.clone());
         }
         resolution
+    }
+
+    /// What `path` gives when its first name holds `root`.
+    fn path_from_root(&mut self, root: Resolution, path: &ExprPath) -> Resolution {
+        match path {
+            ExprPath::Name(_) => root,
+            ExprPath::Attribute(inner, attr) => self
+                .path_from_root(root, inner)
+                .map(|base| self.attribute(base, attr)),
+            ExprPath::Call(callee) => self
+                .path_from_root(root, callee)
+                .map(|callee| self.call_result(callee)),
+        }
     }
 
     /// Whether the name a project function is reached by may be given another value:

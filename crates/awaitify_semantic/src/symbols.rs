@@ -39,6 +39,14 @@ impl ExprPath {
 impl ExprPath {
     /// This path with its first name replaced by `root` (`client.fetch` with `Client()`
     /// for `client` is `Client().fetch`).
+    /// The name the path starts from.
+    pub fn root(&self) -> &Name {
+        match self {
+            ExprPath::Name(name) => name,
+            ExprPath::Attribute(value, _) | ExprPath::Call(value) => value.root(),
+        }
+    }
+
     fn with_root(self, root: ExprPath) -> ExprPath {
         match self {
             ExprPath::Name(_) => root,
@@ -101,8 +109,9 @@ pub struct FunctionSummary {
     /// The class whose body defines this function directly (a method).
     pub class: Option<ClassId>,
     /// What a call of it returns, when every `return` gives a path whose first name is
-    /// not a local (`return st.navigation(pages)`, `return Client()`); `None` when some
-    /// return is anything else, or the function is async or a generator.
+    /// not a local (`return st.navigation(pages)`, `return Client()`), or, in a method,
+    /// is its first parameter (`return self`, `return cls()`); `None` when some return is
+    /// anything else, or the function is async or a generator.
     pub returns: Option<Box<[ExprPath]>>,
 }
 
@@ -386,7 +395,7 @@ fn stored_value(
         return None;
     };
     let scope = &index.scopes[*index.function_scopes.get(function)?];
-    global_path(index, scope, body_id, body, value, 0)
+    global_path(index, scope, body_id, body, value, 0, false)
 }
 
 /// The paths a function's `return` statements give, if every one is a path that
@@ -410,10 +419,19 @@ fn return_paths(
     }
     let scope = &index.scopes[*index.function_scopes.get(function_id)?];
     let body_id = BodyId::Function(function_id);
+    let is_method = matches!(function.parent, BodyId::Class(_));
     let mut paths = Vec::new();
     for (_, stmt) in body.stmts.iter() {
         if let Stmt::Return { value } = stmt {
-            paths.push(global_path(index, scope, body_id, body, (*value)?, 0)?);
+            paths.push(global_path(
+                index,
+                scope,
+                body_id,
+                body,
+                (*value)?,
+                0,
+                is_method,
+            )?);
         }
     }
     (!paths.is_empty()).then(|| paths.into_boxed_slice())
@@ -424,7 +442,9 @@ const LOCAL_HOPS: u32 = 4;
 
 /// The path of `expr` with its first name in terms of globals: as written when that
 /// name is not a local, else through the assignments that reach it, when every one
-/// assigns the same such path.
+/// assigns the same such path. With `receiver`, a path whose first name is the
+/// method's first parameter, never rebound, is kept as written (`return self`,
+/// `return cls(...)`): the resolver reads that name as the method's receiver.
 fn global_path(
     index: &SemanticIndex,
     scope: &crate::index::Scope,
@@ -432,6 +452,7 @@ fn global_path(
     body: &Body,
     expr: ExprId,
     hops: u32,
+    receiver: bool,
 ) -> Option<ExprPath> {
     let path = ExprPath::of(body, expr)?;
     let mut root = expr;
@@ -453,8 +474,19 @@ fn global_path(
     if index.uses[use_id].fallback != Fallback::None {
         return None;
     }
+    let reaching = index.reaching(use_id);
+    if receiver
+        && hops == 0
+        && !reaching.is_empty()
+        && reaching.iter().all(|binding| {
+            let data = &index.bindings[*binding];
+            data.body == body_id && matches!(data.kind, BindingKind::Param { index: 0, .. })
+        })
+    {
+        return Some(path);
+    }
     let mut replacement: Option<ExprPath> = None;
-    for binding in index.reaching(use_id) {
+    for binding in reaching {
         let data = &index.bindings[*binding];
         let BindingKind::Assign { value } = data.kind else {
             return None;
@@ -462,7 +494,7 @@ fn global_path(
         if data.body != body_id {
             return None;
         }
-        let assigned = global_path(index, scope, body_id, body, value, hops + 1)?;
+        let assigned = global_path(index, scope, body_id, body, value, hops + 1, false)?;
         match &replacement {
             Some(existing) if *existing != assigned => return None,
             Some(_) => {}
