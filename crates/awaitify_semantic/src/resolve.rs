@@ -1476,14 +1476,15 @@ impl<'db> Resolver<'db> {
         }
         // A path from the method's first parameter starts at its receiver: an instance
         // of the class (any subclass's overrides are candidates wherever a method of it
-        // is called), or the class itself for a classmethod.
-        let receiver = summary.first_parameter().and_then(|_| {
-            let first = self.hir(file).functions[function].params.iter().next()?;
-            Some(first.name.clone())
-        });
+        // is called), or the class itself for a classmethod; a staticmethod's is unknown.
+        let first_parameter = self.hir(file).functions[function]
+            .params
+            .iter()
+            .next()
+            .map(|param| param.name.clone());
         let mut candidates = Vec::new();
         for path in paths.iter() {
-            let resolution = match &receiver {
+            let resolution = match &first_parameter {
                 Some(name) if path.root() == name => {
                     let receiver = self.parameter(file, function, 0);
                     self.path_from_root(receiver, path)
