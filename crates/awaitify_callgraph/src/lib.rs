@@ -294,7 +294,7 @@ impl LookupScope {
         match namespace {
             Namespace::Module(module) => Some(LookupScope::Module(module)),
             Namespace::Class(file, class) => Some(LookupScope::Class(file, class)),
-            Namespace::SysModules => None,
+            Namespace::SysModules | Namespace::Outside(_) => None,
         }
     }
 }

@@ -64,6 +64,10 @@ pub enum Namespace {
     Class(File, ClassId),
     /// `sys.modules`: every imported module, by name.
     SysModules,
+    /// The namespace of a module or object outside the project (`vars(time)`,
+    /// `time.__dict__`), by the expression that names it: its entries are its
+    /// attributes.
+    Outside(ExprId),
 }
 
 /// The private name `__go` that `name` spells from outside class `class_name` after
@@ -946,6 +950,15 @@ impl<'db> Resolver<'db> {
             (Namespace::SysModules, Expr::Literal(Literal::Str(key))) if is_dotted_name(key) => {
                 Some(Resolution::Definite(self.module_target(key)))
             }
+            (Namespace::Outside(object), Expr::Literal(Literal::Str(key)))
+                if awaitify_db::is_identifier(key) =>
+            {
+                let key = Name::from(&**key);
+                Some(
+                    self.resolve_expr(file, body, object)
+                        .map(|base| self.attribute(base, &key)),
+                )
+            }
             (Namespace::SysModules, Expr::Name { id, .. }) if id == "__name__" => {
                 match self.resolve_expr(file, body, key) {
                     Resolution::Definite(Target::Builtin(name)) if name == "__name__" => {
@@ -1011,10 +1024,12 @@ impl<'db> Resolver<'db> {
         }
     }
 
-    /// The namespace of the project module or class `object` is.
+    /// The namespace of the project module or class `object` is, or of the module or
+    /// object outside the project it names.
     fn namespace_of(&mut self, file: File, body: BodyId, object: ExprId) -> Option<Namespace> {
         match self.resolve_expr(file, body, object) {
             Resolution::Definite(Target::ProjectModule(module)) => Some(Namespace::Module(module)),
+            Resolution::Definite(Target::External(_)) => Some(Namespace::Outside(object)),
             Resolution::Definite(Target::Class { file, class }) => {
                 Some(Namespace::Class(file, class))
             }
