@@ -552,7 +552,7 @@ impl<'db> Graph<'db> {
     }
 }
 
-fn function_targets(site: &CallSite) -> impl Iterator<Item = UnitKey> + '_ {
+pub(crate) fn function_targets(site: &CallSite) -> impl Iterator<Item = UnitKey> + '_ {
     site.targets.iter().filter_map(|target| match target {
         Target::Function { file, function } => Some((*file, BodyId::Function(*function))),
         _ => None,

@@ -19,7 +19,7 @@ use awaitify_semantic::resolve::item_name;
 use awaitify_semantic::{Resolution, Resolver, Target, Unresolved, semantic_index};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::coloring::{SiteKey, UnitKey};
+use crate::coloring::{SiteKey, UnitKey, function_targets};
 
 /// A parameter of a project function, by its index in source order.
 type Parameter = (File, FunctionId, u32);
@@ -189,17 +189,8 @@ pub fn escaped_classes(db: &dyn Db) -> Arc<EscapedClasses> {
     let mut callers: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
     for file in &files {
         for (index, site) in per_file[file].0.sites.iter().enumerate() {
-            for target in site.targets.iter() {
-                if let Target::Function {
-                    file: target_file,
-                    function,
-                } = target
-                {
-                    callers
-                        .entry((*target_file, BodyId::Function(*function)))
-                        .or_default()
-                        .push((*file, index));
-                }
+            for function in function_targets(site) {
+                callers.entry(function).or_default().push((*file, index));
             }
         }
     }
