@@ -182,7 +182,11 @@ pub enum BindingKind {
     For {
         iter: Option<ExprId>,
     },
-    With,
+    /// A `with` target; `context` is the context manager's expression when the target
+    /// is a plain name (it binds what the manager's `__enter__` returns).
+    With {
+        context: Option<ExprId>,
+    },
     ExceptHandler,
     MatchCapture,
     /// The `index`-th parameter (source order) of `function`.
@@ -209,7 +213,7 @@ impl BindingKind {
             BindingKind::Unpacked => "unpacking",
             BindingKind::AugAssign => "augmented assignment",
             BindingKind::For { .. } => "for target",
-            BindingKind::With => "with target",
+            BindingKind::With { .. } => "with target",
             BindingKind::ExceptHandler => "except handler",
             BindingKind::MatchCapture => "match capture",
             BindingKind::Param { .. } => "parameter",
@@ -1200,6 +1204,7 @@ impl<'a> Builder<'a> {
                 let inner = match kind {
                     BindingKind::Assign { .. } => BindingKind::Unpacked,
                     BindingKind::For { .. } => BindingKind::For { iter: None },
+                    BindingKind::With { .. } => BindingKind::With { context: None },
                     other => other.clone(),
                 };
                 for element in elts.iter() {
@@ -1210,6 +1215,7 @@ impl<'a> Builder<'a> {
                 let inner = match kind {
                     BindingKind::Assign { .. } => BindingKind::Unpacked,
                     BindingKind::For { .. } => BindingKind::For { iter: None },
+                    BindingKind::With { .. } => BindingKind::With { context: None },
                     other => other.clone(),
                 };
                 self.visit_target(body_id, body, *value, &inner);
@@ -1902,7 +1908,10 @@ impl<'a> Builder<'a> {
         if let Some(vars) = item.optional_vars
             && matches!(body.exprs[vars], Expr::Name { .. })
         {
-            self.visit_target(body_id, body, vars, &BindingKind::With);
+            let kind = BindingKind::With {
+                context: Some(item.context_expr),
+            };
+            self.visit_target(body_id, body, vars, &kind);
             protected_target = None;
         }
         let flow = self.flow();
@@ -1910,7 +1919,8 @@ impl<'a> Builder<'a> {
         let checkpoint = flow.checkpoint();
         flow.tries.push(FxHashMap::default());
         if let Some(vars) = protected_target {
-            self.visit_target(body_id, body, vars, &BindingKind::With);
+            let kind = BindingKind::With { context: None };
+            self.visit_target(body_id, body, vars, &kind);
         }
         for item in &items[first + 1..] {
             self.visit_with_item(body_id, body, item);
@@ -1943,7 +1953,10 @@ impl<'a> Builder<'a> {
     fn visit_with_item(&mut self, body_id: BodyId, body: &'a Body, item: &WithItem) {
         self.visit_expr(body_id, body, item.context_expr);
         if let Some(vars) = item.optional_vars {
-            self.visit_target(body_id, body, vars, &BindingKind::With);
+            let kind = BindingKind::With {
+                context: Some(item.context_expr),
+            };
+            self.visit_target(body_id, body, vars, &kind);
         }
     }
 

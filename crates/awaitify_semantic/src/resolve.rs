@@ -1167,7 +1167,8 @@ impl<'db> Resolver<'db> {
             BindingKind::Import { .. }
             | BindingKind::ImportFrom { .. }
             | BindingKind::Assign { .. }
-            | BindingKind::For { iter: Some(_) } => {}
+            | BindingKind::For { iter: Some(_) }
+            | BindingKind::With { context: Some(_) } => {}
             other => return Resolution::Unresolved(Unresolved::Binding(other.describe())),
         }
         if let Some(cached) = self.bindings.get(&(file, binding)) {
@@ -1190,6 +1191,12 @@ impl<'db> Resolver<'db> {
             }
             BindingKind::For { iter: Some(iter) } => {
                 let resolution = self.element_of(file, data.body, *iter);
+                label_alternatives(resolution, file, binding)
+            }
+            BindingKind::With {
+                context: Some(context),
+            } => {
+                let resolution = self.entered(file, data.body, *context);
                 label_alternatives(resolution, file, binding)
             }
             other => unreachable!("{other:?} is answered above"),
@@ -1221,6 +1228,54 @@ impl<'db> Resolver<'db> {
             }
             _ => Resolution::Unresolved(Unresolved::Binding("for target")),
         }
+    }
+
+    /// What `with context as name` binds: what the manager's `__enter__` returns, when
+    /// the manager is an instance of a project class whose `__enter__` is followed
+    /// (`return self`, `return Session()`). Python looks `__enter__` up on the type, so
+    /// an attribute stored on the instance does not count. Anything else (a file, a
+    /// `contextlib.contextmanager` function's manager) is unknown.
+    fn entered(&mut self, file: File, body: BodyId, context: ExprId) -> Resolution {
+        const ENTER: &str = "__enter__";
+        let unknown = || Resolution::Unresolved(Unresolved::Binding("with target"));
+        let manager = self.resolve_expr(file, body, context);
+        // A builtin's value or an unknown manager says nothing of what it enters.
+        let manager = match manager {
+            Resolution::Unresolved(_) => return unknown(),
+            Resolution::Ambiguous(candidates) => Resolution::Ambiguous(
+                candidates
+                    .into_vec()
+                    .into_iter()
+                    .map(|candidate| Candidate {
+                        target: candidate
+                            .target
+                            .map_err(|_| Unresolved::Binding("with target")),
+                        ..candidate
+                    })
+                    .collect(),
+            ),
+            definite => definite,
+        };
+        let entered = manager.map(|target| {
+            let Target::Instance {
+                file: class_file,
+                class,
+            } = target
+            else {
+                return unknown();
+            };
+            match self.class_member(class_file, class, ENTER, false) {
+                Some(found) => self
+                    .replaceable_member(class_file, class, ENTER, found, true)
+                    .map(|callee| self.call_result(callee)),
+                None => unknown(),
+            }
+        });
+        if matches!(entered, Resolution::Unresolved(_)) {
+            return entered;
+        }
+        // A subclass's `__enter__` may run instead, as for any method call.
+        self.method_call_result(file, body, context, &Name::from(ENTER), entered)
     }
 
     /// `self` and `cls` of methods; other parameters are unknown.
