@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use awaitify_callgraph::{
-    CallSite, ClassHierarchy, EscapeKind, FileCalls, ProjectClass, class_hierarchy, file_calls,
+    ClassHierarchy, EscapeKind, FileCalls, ProjectClass, class_hierarchy, file_calls,
 };
 use awaitify_db::{Db, File};
 use awaitify_diagnostics::{Code, Label};
@@ -16,9 +16,10 @@ use awaitify_hir::hir::{BodyId, Expr, ExprId, FileHir, FunctionId, Name};
 use awaitify_hir::{file_hir, file_source_map};
 use awaitify_semantic::index::BindingKind;
 use awaitify_semantic::resolve::item_name;
-use awaitify_semantic::{Resolution, Resolver, Target, Unresolved, semantic_index};
+use awaitify_semantic::{Resolver, Target, Unresolved, semantic_index};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::arguments::arguments_for;
 use crate::coloring::{SiteKey, UnitKey, function_targets};
 
 /// A parameter of a project function, by its index in source order.
@@ -115,53 +116,52 @@ impl EscapedClasses {
                 let site = &calls_of(site_key.0).sites[site_key.1];
                 let (site_file, body) = (site_key.0, site.body);
                 for (param, origin, method) in &params {
-                    let Some(argument) = argument_for(
+                    let arguments = arguments_for(
                         &mut marker.resolver,
-                        (hir_of(file), hir_of(site_file)),
-                        function,
-                        *param,
-                        site_file,
+                        (file, hir_of(file), function),
+                        *param as usize,
+                        (site_file, hir_of(site_file)),
                         site,
-                    ) else {
-                        continue;
-                    };
-                    if !may_be_an_object(&hir_of(site_file).body(body).exprs[argument]) {
-                        continue;
-                    }
-                    let resolution = marker.resolver.resolve_expr(site_file, body, argument);
-                    let mut parameter = false;
-                    for candidate in resolution.into_alternatives() {
-                        match candidate {
-                            Ok(Target::Instance { file, class })
-                            | Ok(Target::Class { file, class }) => {
-                                let instance = matches!(candidate, Ok(Target::Instance { .. }));
-                                marker.mark(
-                                    (file, class),
-                                    method.as_ref(),
-                                    EscapeSource::Parameter {
-                                        escape: *origin,
-                                        site: *site_key,
-                                        class: (file, class),
-                                        instance,
-                                    },
-                                );
-                            }
-                            Err(Unresolved::Parameter) => parameter = true,
-                            _ => {}
-                        }
-                    }
-                    // Passed on from a parameter of the caller: its callers' arguments
-                    // escape.
-                    if parameter {
-                        let index = semantic_index(db, site_file);
-                        let Some(use_id) = index.use_of(body, argument) else {
+                    );
+                    for argument in arguments {
+                        if !may_be_an_object(&hir_of(site_file).body(body).exprs[argument]) {
                             continue;
-                        };
-                        for binding in index.reaching(use_id) {
-                            if let BindingKind::Param { function, index } =
-                                index.bindings[*binding].kind
-                            {
-                                pending.push((site_file, function), index, *origin);
+                        }
+                        let resolution = marker.resolver.resolve_expr(site_file, body, argument);
+                        let mut parameter = false;
+                        for candidate in resolution.into_alternatives() {
+                            match candidate {
+                                Ok(Target::Instance { file, class })
+                                | Ok(Target::Class { file, class }) => {
+                                    let instance = matches!(candidate, Ok(Target::Instance { .. }));
+                                    marker.mark(
+                                        (file, class),
+                                        method.as_ref(),
+                                        EscapeSource::Parameter {
+                                            escape: *origin,
+                                            site: *site_key,
+                                            class: (file, class),
+                                            instance,
+                                        },
+                                    );
+                                }
+                                Err(Unresolved::Parameter) => parameter = true,
+                                _ => {}
+                            }
+                        }
+                        // Passed on from a parameter of the caller: its callers' arguments
+                        // escape.
+                        if parameter {
+                            let index = semantic_index(db, site_file);
+                            let Some(use_id) = index.use_of(body, argument) else {
+                                continue;
+                            };
+                            for binding in index.reaching(use_id) {
+                                if let BindingKind::Param { function, index } =
+                                    index.bindings[*binding].kind
+                                {
+                                    pending.push((site_file, function), index, *origin);
+                                }
                             }
                         }
                     }
@@ -276,77 +276,6 @@ fn may_be_an_object(expr: &Expr) -> bool {
             | Expr::Await { .. }
             | Expr::Yield { .. }
     )
-}
-
-/// The argument that the call `site` (in `site_file`) passes for the parameter `param`
-/// (its index in source order) of `function`: a positional one before any `*args`, or a
-/// keyword; `None` for `self`, `*args`, `**kwargs` and one left to its default.
-fn argument_for(
-    resolver: &mut Resolver,
-    (hir, site_hir): (&FileHir, &FileHir),
-    function: FunctionId,
-    param: u32,
-    site_file: File,
-    site: &CallSite,
-) -> Option<ExprId> {
-    let data = &hir.functions[function];
-    let params = &data.params;
-    let param = param as usize;
-    let name = &params.iter().nth(param)?.name;
-    let body = site_hir.body(site.body);
-    let Expr::Call {
-        func,
-        args,
-        keywords,
-    } = &body.exprs[site.expr]
-    else {
-        return None;
-    };
-    let by_keyword = || {
-        keywords
-            .iter()
-            .find(|keyword| keyword.arg.as_ref() == Some(name))
-            .map(|keyword| keyword.value)
-    };
-    let positional = params.posonly.len() + params.args.len();
-    if param >= positional {
-        // `*args`, keyword-only parameters, `**kwargs`.
-        let keyword_only = params.vararg.is_some() as usize;
-        return (param >= positional + keyword_only
-            && param < positional + keyword_only + params.kwonly.len())
-        .then(by_keyword)
-        .flatten();
-    }
-    // A method called through an instance, `super()` or as a constructor binds its first
-    // parameter itself; a static method, or a method called on its class, does not.
-    let decorated = |wanted: &str| {
-        data.decorators.iter().any(|decorator| {
-            matches!(&hir.body(data.parent).exprs[*decorator], Expr::Name { id, .. } if id == wanted)
-        })
-    };
-    // Only a call with a positional argument where the parameter may sit needs to know:
-    // fewer arguments leave the parameter to a keyword either way.
-    let bound = param <= args.len()
-        && matches!(data.parent, BodyId::Class(_))
-        && !decorated("staticmethod")
-        && (decorated("classmethod")
-            || !matches!(&body.exprs[*func], Expr::Attribute { value, .. }
-                if matches!(resolver.resolve_expr(site_file, site.body, *value),
-                    Resolution::Definite(Target::Class { .. }))));
-    let position = param.checked_sub(bound as usize)?;
-    for (index, arg) in args.iter().enumerate() {
-        if matches!(body.exprs[*arg], Expr::Starred { .. }) {
-            return None;
-        }
-        if index == position {
-            return Some(*arg);
-        }
-    }
-    if param >= params.posonly.len() {
-        by_keyword()
-    } else {
-        None
-    }
 }
 
 /// What code run from strings may call, each with one evaluation (a file and an index

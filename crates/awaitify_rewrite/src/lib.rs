@@ -13,6 +13,7 @@
 //! Depends on the call graph and name resolution; may not depend on the CLI or on
 //! equivalence checking.
 
+mod arguments;
 pub mod coloring;
 mod decorators;
 pub mod escapes;

@@ -43,7 +43,6 @@ use awaitify_hir::file_source_map;
 use awaitify_hir::hir::{Body, BodyId, ClassId, Expr, ExprId, FunctionId, Name, Stmt, StmtId};
 use awaitify_hir::source_map::BodySourceMap;
 use awaitify_semantic::index::BindingKind;
-use awaitify_semantic::symbols::FirstParameter;
 use awaitify_semantic::{Resolution, Resolver, Target};
 use ruff_text_size::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -410,25 +409,6 @@ impl<'g, 'r, 'db> Locks<'g, 'r, 'db> {
         {
             return true;
         }
-        let positional = params.posonly.len() + params.args.len();
-        let keyword_only = positional + usize::from(params.vararg.is_some());
-        let (by_position, by_keyword) = if position < params.posonly.len() {
-            (Some(position), false)
-        } else if position < positional {
-            (Some(position), true)
-        } else if position >= keyword_only && position < keyword_only + params.kwonly.len() {
-            (None, true)
-        } else {
-            // `*args` and `**kwargs` gather what awaitify does not follow.
-            return false;
-        };
-        let first = self
-            .resolver
-            .symbols(file)
-            .functions
-            .get(function)
-            .and_then(|summary| summary.first_parameter())
-            .map(|(_, first)| first);
         let callers = graph
             .callers
             .get(&(file, BodyId::Function(function)))
@@ -437,87 +417,20 @@ impl<'g, 'r, 'db> Locks<'g, 'r, 'db> {
         for site_key in callers {
             let site = graph.site(*site_key);
             let caller = site_key.0;
-            let Expr::Call {
-                func,
-                args,
-                keywords,
-            } = &graph.hir(caller).body(site.body).exprs[site.expr]
-            else {
-                continue;
-            };
-            if by_keyword
-                && keywords.iter().any(|keyword| {
-                    keyword.arg.as_ref() == Some(&param.name)
-                        && self.ask(question, caller, site.body, keyword.value)
-                })
-            {
-                return true;
-            }
-            let Some(position) = by_position else {
-                continue;
-            };
-            for offset in self.bound_arguments(caller, site.body, &site.callee, *func, first) {
-                let Some(index) = position.checked_sub(*offset) else {
-                    continue;
-                };
-                let exprs = &graph.hir(caller).body(site.body).exprs;
-                // After a `*args`, positions are unknown.
-                if args
-                    .iter()
-                    .take(index + 1)
-                    .any(|arg| matches!(exprs[*arg], Expr::Starred { .. }))
-                {
-                    continue;
-                }
-                if args
-                    .get(index)
-                    .is_some_and(|arg| self.ask(question, caller, site.body, *arg))
-                {
+            let arguments = crate::arguments::arguments_for(
+                self.resolver,
+                (file, graph.hir(file), function),
+                position,
+                (caller, graph.hir(caller)),
+                site,
+            );
+            for argument in arguments {
+                if self.ask(question, caller, site.body, argument) {
                     return true;
                 }
             }
         }
         false
-    }
-
-    /// How many leading parameters a call binds before its own arguments: the instance
-    /// or class of a method called through one, or a constructor's; both counts when
-    /// the call does not tell (a method called by a bare name, which may be bound).
-    fn bound_arguments(
-        &mut self,
-        file: File,
-        body: BodyId,
-        callee: &Resolution,
-        func: ExprId,
-        first: Option<FirstParameter>,
-    ) -> &'static [usize] {
-        let constructs = |target: &Target| matches!(target, Target::Class { .. });
-        match first {
-            None => &[0],
-            Some(FirstParameter::Class) => &[1],
-            Some(FirstParameter::Instance) => {
-                let constructor = match callee {
-                    Resolution::Definite(target) => constructs(target),
-                    Resolution::Ambiguous(candidates) => candidates
-                        .iter()
-                        .any(|candidate| candidate.target.as_ref().is_ok_and(constructs)),
-                    Resolution::Unresolved(_) => false,
-                };
-                if constructor {
-                    return &[1];
-                }
-                match &self.graph.hir(file).body(body).exprs[func] {
-                    // `Class.method(obj, ...)` passes the instance itself.
-                    Expr::Attribute { value, .. } => {
-                        match self.resolver.resolve_expr(file, body, *value) {
-                            Resolution::Definite(Target::Class { .. }) => &[0],
-                            _ => &[1],
-                        }
-                    }
-                    _ => &[0, 1],
-                }
-            }
-        }
     }
 
     /// `question` about what a call of `func` of `body` returns, when it is a project
