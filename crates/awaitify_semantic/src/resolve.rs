@@ -763,7 +763,31 @@ impl<'db> Resolver<'db> {
                     }
                     _ => None,
                 };
-                let result = callee.map(|callee| self.call_result(callee));
+                let result = match (&callee, &method) {
+                    // `return self` of a method found on a subclass's instance gives
+                    // that instance.
+                    (
+                        Resolution::Definite(
+                            target @ Target::Function {
+                                file: callee_file,
+                                function,
+                            },
+                        ),
+                        Some((receiver, _)),
+                    ) if self
+                        .returns_from_receiver(*callee_file, *function)
+                        .is_some() =>
+                    {
+                        let target = target.clone();
+                        match self.resolve_expr(file, body, *receiver) {
+                            Resolution::Definite(
+                                receiver @ (Target::Instance { .. } | Target::Class { .. }),
+                            ) => self.method_result(target, &receiver),
+                            _ => self.call_result(target),
+                        }
+                    }
+                    _ => callee.map(|callee| self.call_result(callee)),
+                };
                 match method {
                     Some((receiver, name)) if !matches!(result, Resolution::Unresolved(_)) => {
                         self.method_call_result(file, body, receiver, &name, result)
@@ -1267,7 +1291,7 @@ impl<'db> Resolver<'db> {
             match self.class_member(class_file, class, ENTER, false) {
                 Some(found) => self
                     .replaceable_member(class_file, class, ENTER, found, true)
-                    .map(|callee| self.call_result(callee)),
+                    .map(|callee| self.method_result(callee, &target)),
                 None => unknown(),
             }
         });
@@ -1521,10 +1545,62 @@ impl<'db> Resolver<'db> {
     /// What calling `callee` gives: [`call_result`], and for a project function whose
     /// returns are all summarized paths, what they resolve to.
     pub fn call_result(&mut self, callee: Target) -> Resolution {
+        self.call_result_on(callee, None)
+    }
+
+    /// What calling the method `callee` on `receiver` (an instance or a class found
+    /// for the call) gives: a return that starts from the method's first parameter
+    /// starts from the receiver, so `return self` gives an instance of the receiver's
+    /// class, a subclass of the method's own.
+    fn method_result(&mut self, callee: Target, receiver: &Target) -> Resolution {
+        let Target::Function { file, function } = callee else {
+            return self.call_result(callee);
+        };
+        let root = match (self.returns_from_receiver(file, function), receiver) {
+            (Some(FirstParameter::Instance), Target::Instance { .. }) => receiver.clone(),
+            (
+                Some(FirstParameter::Class),
+                Target::Instance { file, class } | Target::Class { file, class },
+            ) => Target::Class {
+                file: *file,
+                class: *class,
+            },
+            // `Class.method(obj)`: the first parameter is an argument.
+            _ => return self.call_result(callee),
+        };
+        self.call_result_on(callee, Some(Resolution::Definite(root)))
+    }
+
+    /// What the first parameter of `function` is bound to, when the function is a
+    /// method some of whose returns start from it (`return self`, `return cls(...)`).
+    fn returns_from_receiver(
+        &mut self,
+        file: File,
+        function: FunctionId,
+    ) -> Option<FirstParameter> {
+        let summary = self.symbols(file).functions.get(function)?;
+        let (_, first) = summary.first_parameter()?;
+        let paths = summary.returns.as_ref()?;
+        let first_name = &self.hir(file).functions[function]
+            .params
+            .iter()
+            .next()?
+            .name;
+        paths
+            .iter()
+            .any(|path| path.root() == first_name)
+            .then_some(first)
+    }
+
+    /// [`Self::call_result`], with `receiver` in place of the method's first parameter
+    /// when given (not cached then: it depends on the call).
+    fn call_result_on(&mut self, callee: Target, receiver: Option<Resolution>) -> Resolution {
         let Target::Function { file, function } = callee else {
             return call_result(callee);
         };
-        if let Some(cached) = self.returns.get(&(file, function)) {
+        if receiver.is_none()
+            && let Some(cached) = self.returns.get(&(file, function))
+        {
             return cached.clone();
         }
         let symbols = self.symbols(file);
@@ -1556,7 +1632,10 @@ impl<'db> Resolver<'db> {
         for path in paths.iter() {
             let resolution = match &first_parameter {
                 Some(name) if path.root() == name => {
-                    let receiver = self.parameter(file, function, 0);
+                    let receiver = match &receiver {
+                        Some(receiver) => receiver.clone(),
+                        None => self.parameter(file, function, 0),
+                    };
                     self.path_from_root(receiver, path)
                 }
                 _ => self.resolve_path(file, path, None),
@@ -1566,7 +1645,8 @@ impl<'db> Resolver<'db> {
         self.returns_in_progress.remove(&(file, function));
         let resolution = Resolution::combine(candidates);
         // Results computed while a cycle was open may be partial; keep only settled ones.
-        if self.in_progress.is_empty() && self.returns_in_progress.is_empty() {
+        if receiver.is_none() && self.in_progress.is_empty() && self.returns_in_progress.is_empty()
+        {
             self.returns.insert((file, function), resolution.clone());
         }
         resolution
