@@ -1414,9 +1414,14 @@ fn decorator_blocker(
     {
         return None;
     }
+    // A call of a project function: a decorator factory, named as a config entry names it.
+    let factory = crate::decorators::project_factory(resolver, file, path, class);
+    if let Some((true, _)) = factory {
+        return None;
+    }
     let name = match resolution {
         Resolution::Definite(target) => target_name(resolver.db(), &target),
-        _ => path.to_string(),
+        _ => factory.map_or_else(|| path.to_string(), |(_, name)| name),
     };
     if matches!(
         name.as_str(),
@@ -1424,7 +1429,9 @@ fn decorator_blocker(
     ) {
         return Some(Blocker::Property { decorator });
     }
-    if rules.is_pass_through(&name) {
+    // A factory re-exported by a package may be named as it is written
+    // (`unittest.skipUnless()`) or where it is defined (`unittest.case.skipUnless()`).
+    if rules.is_pass_through(&name) || rules.is_pass_through(&path.to_string()) {
         None
     } else {
         Some(Blocker::Decorator { decorator, name })

@@ -10,6 +10,11 @@
 //!   mention `fn` and do not branch. Awaiting the wrapper's call then awaits `fn`'s
 //!   coroutine with nothing run in between, as the synchronous call ran `fn` last.
 //!
+//! A *factory* written in the project (`@tagged("svc")`) qualifies when the decorator it
+//! returns does: its last statement returns a plain nested `def` of one of the two shapes,
+//! after statements that run straight through and name that `def` nowhere else, so each
+//! call gives a fresh decorator of that shape and nothing else holds it.
+//!
 //! A decorator that stores the function anywhere (`registry.append(fn)`) lets other code
 //! call it synchronously; one that calls it inside `try`, a loop or a `with` (a retry, a
 //! timer) would act on a coroutine object instead of the call. Neither qualifies.
@@ -18,7 +23,11 @@
 
 use awaitify_db::File;
 use awaitify_hir::file_hir;
-use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, Function, FunctionId, Name, Params, Stmt};
+use awaitify_hir::hir::{
+    Body, BodyId, ClassId, Expr, ExprId, Function, FunctionId, Name, Params, Stmt,
+};
+use awaitify_semantic::resolve::target_name;
+use awaitify_semantic::symbols::ExprPath;
 use awaitify_semantic::{Resolution, Resolver, Target};
 use rustc_hash::FxHashSet;
 
@@ -87,6 +96,80 @@ pub(crate) fn passes_coroutines_through(
             !mentions(body, returned, &[*returned_expr].into_iter().collect())
                 && forwards_to(&hir.functions[inner], decorated)
         }
+    }
+}
+
+/// For a decorator written as a call of a project function (`@tagged("svc")` or
+/// `@decos.tagged("svc")` in `file`, inside `class` if any): whether the factory called
+/// returns a decorator that passes coroutines through (see the module doc), and the
+/// factory's qualified name with `()` (`decos.tagged()`), as a `pass-through-decorators`
+/// entry names it. `None` for any other decorator.
+pub(crate) fn project_factory(
+    resolver: &mut Resolver,
+    file: File,
+    path: &ExprPath,
+    class: Option<ClassId>,
+) -> Option<(bool, String)> {
+    let ExprPath::Call(callee) = path else {
+        return None;
+    };
+    let Resolution::Definite(target @ Target::Function { file, function }) =
+        resolver.resolve_definition_path(file, callee, class)
+    else {
+        return None;
+    };
+    let name = format!("{}()", target_name(resolver.db(), &target));
+    Some((
+        factory_passes_coroutines_through(resolver, file, function),
+        name,
+    ))
+}
+
+/// Whether the project function `factory` of `file` ends by returning a nested `def` that
+/// [`passes_coroutines_through`], after statements that run straight through and do not
+/// name that `def`.
+fn factory_passes_coroutines_through(
+    resolver: &mut Resolver,
+    file: File,
+    factory: FunctionId,
+) -> bool {
+    let hir = file_hir(resolver.db(), file);
+    let function = &hir.functions[factory];
+    let body = &function.body;
+    if function.is_async || !function.decorators.is_empty() || is_generator(body) {
+        return false;
+    }
+    let Some((last, before)) = body.block.split_last() else {
+        return false;
+    };
+    let Stmt::Return {
+        value: Some(returned_expr),
+    } = &body.stmts[*last]
+    else {
+        return false;
+    };
+    let Expr::Name { id: returned, .. } = &body.exprs[*returned_expr] else {
+        return false;
+    };
+    let mut decorator = None;
+    for stmt in before {
+        match &body.stmts[*stmt] {
+            Stmt::FunctionDef(inner)
+                if decorator.is_none() && hir.functions[*inner].name == *returned =>
+            {
+                decorator = Some(*inner);
+            }
+            other if is_straight_line(other) => {}
+            _ => return false,
+        }
+    }
+    // `return deco`, named nowhere else, so it is the `def` above, handed to no one.
+    match decorator {
+        Some(inner) => {
+            !mentions(body, returned, &[*returned_expr].into_iter().collect())
+                && passes_coroutines_through(resolver, file, inner)
+        }
+        None => false,
     }
 }
 
