@@ -48,6 +48,7 @@ use crate::Settings;
 use crate::escapes::{EscapeSource, EscapedClasses, Evaluated};
 use crate::rules::RuleSet;
 use crate::seeds::file_seeds;
+use crate::stop_iteration::StopIterationCatches;
 
 #[path = "locks.rs"]
 mod locks;
@@ -138,6 +139,13 @@ pub enum Blocker {
     AwaitHoldingThreadLock {
         site: SiteKey,
         lock: ExprId,
+    },
+    /// `StopIteration` may leave it (raised at `raised`, its own or in a function it
+    /// calls) and reach a handler that names it (`handler`, the handler's type): from a
+    /// coroutine, Python raises `RuntimeError` instead (PEP 479).
+    StopIterationCaught {
+        raised: crate::stop_iteration::Place,
+        handler: crate::stop_iteration::Place,
     },
     /// Its module may be imported under another name awaitify does not resolve to it
     /// (`import tools` with `src/tools.py`); the index is into the importing file's
@@ -233,6 +241,8 @@ struct Graph<'db> {
     escaped_classes: &'db EscapedClasses,
     /// Functions that code run by `eval`, `exec` or `compile` may call.
     evaluated: Evaluated,
+    /// Functions that may let `StopIteration` out to a handler that names it.
+    stop_iteration: StopIterationCatches,
 }
 
 /// What the coloring needs from one file's call sites. A query of its own so that
@@ -430,6 +440,8 @@ impl<'db> Graph<'db> {
         let module_lookup_targets = module_lookup_targets(db, &dynamic_lookups);
         let escaped_classes = crate::escapes::escaped_classes(db);
         let evaluated = Evaluated::of(db, &files);
+        let stop_iteration =
+            StopIterationCatches::new(db, &files, |file| per_file[&file].0, &callers);
         Graph {
             db,
             files,
@@ -448,6 +460,7 @@ impl<'db> Graph<'db> {
             module_lookup_targets,
             escaped_classes,
             evaluated,
+            stop_iteration,
         }
     }
 
@@ -1114,6 +1127,12 @@ fn function_blocker(
         && let Some(escape) = graph.escaped_classes.find((file, class), name)
     {
         return Some(Blocker::EscapedObject { escape });
+    }
+    // A caller's `except StopIteration` would get `RuntimeError` from a coroutine.
+    if !data.is_async
+        && let Some((raised, handler)) = graph.stop_iteration.caught_from(unit)
+    {
+        return Some(Blocker::StopIterationCaught { raised, handler });
     }
     let calls = graph.calls(file);
     if calls.generators.contains(&function) {

@@ -251,6 +251,7 @@ fn refusal_diagnostic(
                 };
                 (Code::AwaitHoldingThreadLock, label, format!("{name} would need to await {taken}"), "awaiting lets other tasks run on the same thread; one that reaches the same lock would block the event loop in `acquire()` (an `RLock` would let it into the critical section instead); use an `asyncio.Lock` with `async with`".to_string())
             }
+            Blocker::StopIterationCaught { raised: (raised_file, raised), .. } => (Code::StopIterationInCoroutine, Label::new(*raised_file, *raised, "this may raise `StopIteration`"), format!("{name} would need to become async, but `StopIteration` may leave it for a handler that catches it by name"), "Python turns a `StopIteration` that leaves a coroutine into `RuntimeError` (PEP 479), so that handler would no longer catch it; give `next()` a default, or catch `StopIteration` inside the function".to_string()),
             Blocker::ImportedUnderOtherName { import: (import_file, index) } => {
                 let import = &file_calls(db, *import_file).imports_under_other_names[*index];
                 let range = file_source_map(db, *import_file).body(import.body).stmt(import.stmt);
@@ -284,6 +285,17 @@ fn refusal_diagnostic(
             None => "this may be any module",
         };
         diagnostic = diagnostic.with_secondary(Label::new(escape_file, range, label));
+    }
+    if let Blocker::StopIterationCaught {
+        handler: (handler_file, handler),
+        ..
+    } = blocker
+    {
+        diagnostic = diagnostic.with_secondary(Label::new(
+            *handler_file,
+            *handler,
+            "caught here by name; from a coroutine it would be `RuntimeError`",
+        ));
     }
     if let Blocker::AwaitHoldingThreadLock { lock, .. } = blocker {
         let range = map.body(body).expr(*lock);

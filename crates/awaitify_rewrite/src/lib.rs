@@ -22,6 +22,7 @@ pub mod print;
 pub mod rewrite;
 pub mod rules;
 pub mod seeds;
+mod stop_iteration;
 
 use std::sync::Arc;
 
@@ -246,6 +247,7 @@ where
             files.par_iter().for_each_with(seeds_db, |db, file| {
                 seeds::file_seeds(db, *file, settings);
                 coloring::file_call_edges(db, *file);
+                stop_iteration::file_stop_iteration(db, *file);
             });
         },
     );

@@ -1,0 +1,347 @@
+//! `StopIteration` that leaves a function made async. Python turns a `StopIteration`
+//! raised out of a coroutine into a `RuntimeError` (PEP 479), so a caller's
+//! `except StopIteration:` that caught it from the synchronous function no longer does:
+//! `def first(it): time.sleep(0); return next(it)` called inside `try: ... except
+//! StopIteration:` would crash once `first` is a coroutine.
+//!
+//! Per file ([`file_stop_iteration`], computed beside each file's call edges): what may
+//! raise `StopIteration` out of each function's own body (a one-argument `next(...)`, a
+//! `__next__()` call, `raise StopIteration`, a bare `raise` in a handler that caught
+//! one), which call sites a handler of their own body catches it from, and which sites
+//! sit in a `try` whose handler names `StopIteration`. Across the project
+//! ([`StopIterationCatches`], in the coloring): the functions such a handler may catch
+//! it from (the callees of its sites, transitively through calls it is not caught
+//! around), and whether a function lets it out (itself, or through a call of a project
+//! function that does). A generator is never a source: PEP 479 already turns a
+//! `StopIteration` inside one into a `RuntimeError`.
+//!
+//! Handlers that catch `Exception`, `BaseException` or everything catch the
+//! `RuntimeError` too, so they do not count as catching it by name.
+
+use std::sync::Arc;
+
+use awaitify_callgraph::{CallSite, Context, FileCalls, file_calls};
+use awaitify_db::{Db, File};
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FunctionId, Stmt, StmtId};
+use awaitify_hir::{file_hir, file_source_map};
+use awaitify_semantic::{Resolution, Target};
+use ruff_text_size::TextRange;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::coloring::{SiteKey, UnitKey, function_targets};
+
+/// A place in a file: where `StopIteration` is raised, or a handler's type.
+pub type Place = (File, TextRange);
+
+/// One file's part (see the module doc).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct FileStopIteration {
+    /// Functions (not generators) that may raise `StopIteration` out of their own body,
+    /// each with the first place that does.
+    sources: Vec<(FunctionId, TextRange)>,
+    /// Call sites (indexes into the file's sites) in their unit's own frame and not
+    /// inside a `try` that catches `StopIteration` (by name or more broadly).
+    uncaught_sites: FxHashSet<u32>,
+    /// Call sites inside the body of a `try` with a handler that names `StopIteration`,
+    /// with that handler's type.
+    catching_sites: Vec<(u32, TextRange)>,
+}
+
+/// How an `except` clause's type treats `StopIteration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Catches {
+    Not,
+    /// `Exception`, `BaseException`, or a type computed at run time: it catches the
+    /// `RuntimeError` a coroutine raises instead as well.
+    Broadly,
+    ByName,
+}
+
+fn catches(body: &Body, kind: ExprId) -> Catches {
+    let named = |name: &str| match name {
+        "StopIteration" => Catches::ByName,
+        "Exception" | "BaseException" => Catches::Broadly,
+        _ => Catches::Not,
+    };
+    match &body.exprs[kind] {
+        Expr::Name { id, .. } => named(id),
+        Expr::Attribute { attr, .. } => named(attr),
+        Expr::Tuple { elts, .. } => elts
+            .iter()
+            .map(|element| catches(body, *element))
+            .max()
+            .unwrap_or(Catches::Not),
+        _ => Catches::Broadly,
+    }
+}
+
+/// Whether `expr` is `StopIteration` or a call of it (`StopIteration("done")`).
+fn is_stop_iteration(body: &Body, expr: ExprId) -> bool {
+    match &body.exprs[expr] {
+        Expr::Name { id, .. } => id == "StopIteration",
+        Expr::Call { func, .. } => is_stop_iteration(body, *func),
+        _ => false,
+    }
+}
+
+/// Whether the call `site` may raise `StopIteration` itself: `next(it)` without a
+/// default, or `it.__next__()`.
+fn raises_stop_iteration(body: &Body, site: &CallSite) -> bool {
+    let Expr::Call {
+        func,
+        args,
+        keywords,
+    } = &body.exprs[site.expr]
+    else {
+        return false;
+    };
+    match &body.exprs[*func] {
+        Expr::Attribute { attr, .. } => attr == "__next__",
+        _ => {
+            matches!(&site.callee, Resolution::Definite(Target::Builtin(name)) if name == "next")
+                && args.len() == 1
+                && keywords.is_empty()
+                && !matches!(body.exprs[args[0]], Expr::Starred { .. })
+        }
+    }
+}
+
+/// A `try` statement's protected body, and how its handlers catch `StopIteration`.
+struct Try {
+    protected: TextRange,
+    catches: Catches,
+    /// The type of the first handler that names it.
+    named: Option<TextRange>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIteration> {
+    let hir = file_hir(db, file);
+    let calls = file_calls(db, file);
+    let source_map = file_source_map(db, file);
+    let mut found = FileStopIteration::default();
+    // Each body's `try` statements that catch `StopIteration`, and the bodies of the
+    // handlers that do (where a bare `raise` raises it again).
+    let mut tries: FxHashMap<BodyId, Vec<Try>> = FxHashMap::default();
+    let mut handlers_of: FxHashMap<BodyId, Vec<TextRange>> = FxHashMap::default();
+    let mut bodies: Vec<BodyId> = vec![BodyId::Module];
+    bodies.extend(hir.functions.iter().map(|(id, _)| BodyId::Function(id)));
+    bodies.extend(hir.classes.iter().map(|(id, _)| BodyId::Class(id)));
+    for body_id in &bodies {
+        let body = hir.body(*body_id);
+        let map = source_map.body(*body_id);
+        let span = |block: &[StmtId]| {
+            Some(TextRange::new(
+                map.stmt(*block.first()?).start(),
+                map.stmt(*block.last()?).end(),
+            ))
+        };
+        for (_, stmt) in body.stmts.iter() {
+            let Stmt::Try {
+                body: protected,
+                handlers,
+                ..
+            } = stmt
+            else {
+                continue;
+            };
+            let mut how = Catches::Not;
+            let mut named = None;
+            for handler in handlers.iter() {
+                let handler_catches = handler
+                    .type_
+                    .map_or(Catches::Broadly, |kind| catches(body, kind));
+                if handler_catches != Catches::Not
+                    && let Some(range) = span(&handler.body)
+                {
+                    handlers_of.entry(*body_id).or_default().push(range);
+                }
+                if handler_catches == Catches::ByName
+                    && let Some(kind) = handler.type_
+                {
+                    named.get_or_insert(map.expr(kind));
+                }
+                how = how.max(handler_catches);
+            }
+            if how != Catches::Not
+                && let Some(protected) = span(protected)
+            {
+                tries.entry(*body_id).or_default().push(Try {
+                    protected,
+                    catches: how,
+                    named,
+                });
+            }
+        }
+    }
+    let no_tries = Vec::new();
+    let mut first_source: FxHashMap<FunctionId, TextRange> = FxHashMap::default();
+    let mut add_source = |function: FunctionId, range: TextRange| {
+        let entry = first_source.entry(function).or_insert(range);
+        if range.start() < entry.start() {
+            *entry = range;
+        }
+    };
+    for (index, site) in calls.sites.iter().enumerate() {
+        if site.context != Context::Direct {
+            continue;
+        }
+        let range = source_map.body(site.body).expr(site.expr);
+        let enclosing: Vec<&Try> = tries
+            .get(&site.body)
+            .unwrap_or(&no_tries)
+            .iter()
+            .filter(|found| found.protected.contains_range(range))
+            .collect();
+        if let Some(named) = enclosing.iter().find_map(|found| found.named) {
+            found.catching_sites.push((index as u32, named));
+        }
+        if enclosing.iter().any(|found| found.catches != Catches::Not) {
+            continue;
+        }
+        found.uncaught_sites.insert(index as u32);
+        if let BodyId::Function(function) = site.body
+            && raises_stop_iteration(hir.body(site.body), site)
+        {
+            add_source(function, range);
+        }
+    }
+    // `raise StopIteration`, and a bare `raise` in a handler that caught one.
+    for (function, _) in hir.functions.iter() {
+        let body_id = BodyId::Function(function);
+        let body = hir.body(body_id);
+        let map = source_map.body(body_id);
+        for (stmt_id, stmt) in body.stmts.iter() {
+            let Stmt::Raise { exc, .. } = stmt else {
+                continue;
+            };
+            let range = map.stmt(stmt_id);
+            let raises = match exc {
+                Some(exc) => is_stop_iteration(body, *exc),
+                None => handlers_of
+                    .get(&body_id)
+                    .is_some_and(|handlers| handlers.iter().any(|h| h.contains_range(range))),
+            };
+            let caught = tries
+                .get(&body_id)
+                .unwrap_or(&no_tries)
+                .iter()
+                .any(|found| found.protected.contains_range(range));
+            if raises && !caught {
+                add_source(function, range);
+            }
+        }
+    }
+    found.sources = first_source
+        .into_iter()
+        .filter(|(function, _)| !calls.generators.contains(function))
+        .collect();
+    found
+        .sources
+        .sort_unstable_by_key(|(function, _)| *function);
+    Arc::new(found)
+}
+
+/// The project-wide part (see the module doc). Empty, and computed at once, unless
+/// some handler catches `StopIteration` by name.
+#[derive(Default)]
+pub(crate) struct StopIterationCatches {
+    /// Each function a handler naming `StopIteration` may catch it from, with the
+    /// handler's type.
+    caught: FxHashMap<UnitKey, Place>,
+    /// Each function that may let `StopIteration` out, with where it is raised in its
+    /// own body (or the call that raises it).
+    raises: FxHashMap<UnitKey, Place>,
+}
+
+impl StopIterationCatches {
+    pub(crate) fn new<'db>(
+        db: &'db dyn Db,
+        files: &[File],
+        calls_of: impl Fn(File) -> &'db FileCalls,
+        callers: &FxHashMap<UnitKey, Vec<SiteKey>>,
+    ) -> Self {
+        let mut caught: FxHashMap<UnitKey, Place> = FxHashMap::default();
+        let mut queue: Vec<UnitKey> = Vec::new();
+        for file in files {
+            let calls = calls_of(*file);
+            for (index, handler) in &file_stop_iteration(db, *file).catching_sites {
+                for function in function_targets(&calls.sites[*index as usize]) {
+                    if !caught.contains_key(&function) {
+                        caught.insert(function, (*file, *handler));
+                        queue.push(function);
+                    }
+                }
+            }
+        }
+        if queue.is_empty() {
+            return StopIterationCatches::default();
+        }
+        // Follow callees from each caught function, through calls not caught around.
+        let mut sites_of: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
+        for file in files {
+            let uncaught = &file_stop_iteration(db, *file).uncaught_sites;
+            for (index, site) in calls_of(*file).sites.iter().enumerate() {
+                if uncaught.contains(&(index as u32)) {
+                    sites_of
+                        .entry((*file, site.body))
+                        .or_default()
+                        .push((*file, index));
+                }
+            }
+        }
+        while let Some(unit) = queue.pop() {
+            let handler = caught[&unit];
+            for (file, index) in sites_of.get(&unit).map(Vec::as_slice).unwrap_or_default() {
+                for callee in function_targets(&calls_of(*file).sites[*index]) {
+                    if let std::collections::hash_map::Entry::Vacant(entry) = caught.entry(callee) {
+                        entry.insert(handler);
+                        queue.push(callee);
+                    }
+                }
+            }
+        }
+        // Follow callers from each function that raises it, through calls not caught
+        // around, to callers that are not generators.
+        let mut raises: FxHashMap<UnitKey, Place> = FxHashMap::default();
+        let mut queue: Vec<UnitKey> = Vec::new();
+        for file in files {
+            for (function, range) in &file_stop_iteration(db, *file).sources {
+                let unit = (*file, BodyId::Function(*function));
+                raises.insert(unit, (*file, *range));
+                queue.push(unit);
+            }
+        }
+        while let Some(unit) = queue.pop() {
+            for (file, index) in callers.get(&unit).map(Vec::as_slice).unwrap_or_default() {
+                let calls = calls_of(*file);
+                let site = &calls.sites[*index];
+                let BodyId::Function(caller) = site.body else {
+                    continue;
+                };
+                if calls.generators.contains(&caller)
+                    || !file_stop_iteration(db, *file)
+                        .uncaught_sites
+                        .contains(&(*index as u32))
+                {
+                    continue;
+                }
+                if let std::collections::hash_map::Entry::Vacant(entry) =
+                    raises.entry((*file, site.body))
+                {
+                    // Each function is labelled where it enters: at the call.
+                    let range = file_source_map(db, *file).body(site.body).expr(site.expr);
+                    entry.insert((*file, range));
+                    queue.push((*file, site.body));
+                }
+            }
+        }
+        StopIterationCatches { caught, raises }
+    }
+
+    /// Where `StopIteration` may leave `unit`, and the handler naming it that would
+    /// catch it there: from a coroutine, Python raises `RuntimeError` instead.
+    pub(crate) fn caught_from(&self, unit: UnitKey) -> Option<(Place, Place)> {
+        Some((*self.raises.get(&unit)?, *self.caught.get(&unit)?))
+    }
+}
