@@ -368,7 +368,7 @@ pub fn await_violations(
         side == Side::Output
             && rules.rules.iter().any(|rule| match &rule.action {
                 RuleAction::Replace(replacement) => replacement == name,
-                RuleAction::Await => rule.call == name,
+                RuleAction::Await => rule.matches(name),
                 RuleAction::AwaitArgument => false,
             })
     };

@@ -92,10 +92,52 @@ impl Default for RuleSet {
     }
 }
 
+impl Rule {
+    /// Whether the rule is for the callee `qualified`, named where it is defined
+    /// (`asyncio.runners.run`) or by its public name (`asyncio.run`).
+    pub fn matches(&self, qualified: &str) -> bool {
+        self.call == qualified || self.call == public_name(qualified)
+    }
+}
+
+/// `asyncio`'s own submodules whose names `asyncio` re-exports (`from .runners import
+/// *`): importing from them (`from asyncio.runners import run`) gives the same object.
+const ASYNCIO_SUBMODULES: &[&str] = &[
+    "base_events",
+    "coroutines",
+    "events",
+    "exceptions",
+    "futures",
+    "locks",
+    "protocols",
+    "queues",
+    "runners",
+    "streams",
+    "subprocess",
+    "taskgroups",
+    "tasks",
+    "threads",
+    "timeouts",
+    "transports",
+];
+
+/// The public name of what an outside package defines in a submodule and re-exports:
+/// `asyncio.runners.run` is `asyncio.run`, `asyncio.events.new_event_loop()` is
+/// `asyncio.new_event_loop()`.
+fn public_name(qualified: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(rest) = qualified.strip_prefix("asyncio.")
+        && let Some((submodule, name)) = rest.split_once('.')
+        && ASYNCIO_SUBMODULES.contains(&submodule)
+    {
+        return format!("asyncio.{name}").into();
+    }
+    qualified.into()
+}
+
 impl RuleSet {
     /// The rule for a callee's qualified name.
     pub fn matching(&self, qualified: &str) -> Option<&Rule> {
-        self.rules.iter().find(|rule| rule.call == qualified)
+        self.rules.iter().find(|rule| rule.matches(qualified))
     }
 
     pub fn is_pass_through(&self, qualified: &str) -> bool {
@@ -290,6 +332,14 @@ mod tests {
             Some(&RuleAction::Await)
         );
         assert!(rules.matching("time.sleep").is_some());
+        // Defined in a submodule `asyncio` re-exports: the same object.
+        assert!(rules.matching("asyncio.runners.run").is_some());
+        assert!(
+            rules
+                .matching("asyncio.events.new_event_loop().run_until_complete")
+                .is_some()
+        );
+        assert!(rules.matching("asyncio.unknown.run").is_none());
         assert!(rules.is_pass_through("mylib.traced"));
         assert!(rules.is_pass_through("<builtin>.staticmethod"));
     }
