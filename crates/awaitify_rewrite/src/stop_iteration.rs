@@ -18,6 +18,7 @@
 //! Handlers that catch `Exception`, `BaseException` or everything catch the
 //! `RuntimeError` too, so they do not count as catching it by name.
 
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use awaitify_callgraph::{CallSite, Context, FileCalls, file_calls};
@@ -267,8 +268,8 @@ impl StopIterationCatches {
             let calls = calls_of(*file);
             for (index, handler) in &file_stop_iteration(db, *file).catching_sites {
                 for function in function_targets(&calls.sites[*index as usize]) {
-                    if !caught.contains_key(&function) {
-                        caught.insert(function, (*file, *handler));
+                    if let Entry::Vacant(entry) = caught.entry(function) {
+                        entry.insert((*file, *handler));
                         queue.push(function);
                     }
                 }
@@ -294,7 +295,7 @@ impl StopIterationCatches {
             let handler = caught[&unit];
             for (file, index) in sites_of.get(&unit).map(Vec::as_slice).unwrap_or_default() {
                 for callee in function_targets(&calls_of(*file).sites[*index]) {
-                    if let std::collections::hash_map::Entry::Vacant(entry) = caught.entry(callee) {
+                    if let Entry::Vacant(entry) = caught.entry(callee) {
                         entry.insert(handler);
                         queue.push(callee);
                     }
@@ -326,9 +327,7 @@ impl StopIterationCatches {
                 {
                     continue;
                 }
-                if let std::collections::hash_map::Entry::Vacant(entry) =
-                    raises.entry((*file, site.body))
-                {
+                if let Entry::Vacant(entry) = raises.entry((*file, site.body)) {
                     // Each function is labelled where it enters: at the call.
                     let range = file_source_map(db, *file).body(site.body).expr(site.expr);
                     entry.insert((*file, range));
