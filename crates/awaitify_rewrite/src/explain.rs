@@ -542,14 +542,22 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
     for (index, rule) in &seeds.values {
         let reference = &calls.external_references[*index];
         let range = map.body(reference.body).expr(reference.expr);
-        diagnostics.push(
-            Diagnostic::new(
+        let diagnostic = match &reference.target {
+            // The module the rule's target is an attribute of (`clock=time`).
+            awaitify_semantic::Target::External(name) if !rule.matches(name) => Diagnostic::new(
+                Code::FunctionUsedAsValue,
+                format!("`{name}` is used as a value, so calls of `{}` through it cannot be awaited", rule.call),
+            )
+            .with_primary(Label::new(file, range, "passed on as a value here"))
+            .with_note(format!("whoever receives it may call `{}` through it, synchronously, and block the event loop there; awaitify does not follow the value, so those calls are left unchanged; call `{}` directly instead", rule.call, rule.call)),
+            _ => Diagnostic::new(
                 Code::FunctionUsedAsValue,
                 format!("`{}` is used as a value, so its calls cannot be awaited", rule.call),
             )
             .with_primary(Label::new(file, range, "passed on as a value here"))
             .with_note("whoever receives it calls it synchronously, and it blocks the event loop there; pass an async function instead, or call it directly"),
-        );
+        };
+        diagnostics.push(diagnostic);
     }
     for seed in &seeds.seeds {
         let site = &calls.sites[seed.site];

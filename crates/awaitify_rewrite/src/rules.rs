@@ -140,6 +140,19 @@ impl RuleSet {
         self.rules.iter().find(|rule| rule.matches(qualified))
     }
 
+    /// The first rule whose target is an attribute of the module (or attribute of a
+    /// module) `qualified`: `time` reaches `time.sleep`. Call results (`loop()`) are
+    /// not modules.
+    pub fn reachable_through(&self, qualified: &str) -> Option<&Rule> {
+        if qualified.contains('(') {
+            return None;
+        }
+        let prefix = format!("{qualified}.");
+        self.rules
+            .iter()
+            .find(|rule| rule.call.starts_with(&prefix))
+    }
+
     pub fn is_pass_through(&self, qualified: &str) -> bool {
         let qualified = qualified.strip_prefix("<builtin>.").unwrap_or(qualified);
         self.pass_through_decorators

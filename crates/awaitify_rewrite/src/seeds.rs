@@ -30,6 +30,7 @@ use awaitify_semantic::{
     Resolution, Resolver, Target, Unresolved, project_module_stores, semantic_index,
 };
 use ruff_text_size::{TextRange, TextSize};
+use rustc_hash::FxHashMap;
 
 use crate::Settings;
 use crate::rules::{Rule, RuleAction};
@@ -80,8 +81,9 @@ impl Skip {
 pub struct FileSeeds {
     pub seeds: Vec<Seed>,
     pub skipped: Vec<(usize, Skip)>,
-    /// A rule's target used as a value (`retry(fn, sleep=time.sleep)`): an index into
-    /// the file's `external_references`. Whoever calls it cannot be found, so it stays.
+    /// A rule's target used as a value (`retry(fn, sleep=time.sleep)`), or the module it
+    /// is an attribute of (`Poller(clock=time)`): an index into the file's
+    /// `external_references`. Whoever calls it cannot be found, so it stays.
     pub values: Vec<(usize, Rule)>,
 }
 
@@ -206,10 +208,28 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
             _ => {}
         }
     }
+    // The callee each argument is passed to, found when a module is a value.
+    let mut argument_of: Option<FxHashMap<(BodyId, ExprId), usize>> = None;
     for (index, reference) in calls.external_references.iter().enumerate() {
-        if let Target::External(name) = &reference.target
-            && let Some(rule) = rules.matching(name)
-        {
+        let Target::External(name) = &reference.target else {
+            continue;
+        };
+        if let Some(rule) = rules.matching(name) {
+            result.values.push((index, rule.clone()));
+            continue;
+        }
+        let Some(rule) = rules.reachable_through(name) else {
+            continue;
+        };
+        // A module handed to code outside the project (`vars(time)`,
+        // `mock.patch.object(time, "sleep")`, `print(time)`) is that code's to call; one
+        // kept by the project (a parameter, an attribute, a container) is called through
+        // by project code awaitify does not follow.
+        let argument_of = argument_of.get_or_insert_with(|| arguments_by_call(db, file));
+        let to_outside = argument_of
+            .get(&(reference.body, reference.expr))
+            .is_some_and(|site| calls_outside_code(&calls.sites[*site]));
+        if !to_outside {
             result.values.push((index, rule.clone()));
         }
     }
@@ -520,4 +540,37 @@ pub(crate) fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalS
         }
     }
     Arc::new(stores)
+}
+
+/// Each argument of each call in `file`, with the call's site.
+fn arguments_by_call(db: &dyn Db, file: File) -> FxHashMap<(BodyId, ExprId), usize> {
+    let hir = awaitify_hir::file_hir(db, file);
+    let mut arguments = FxHashMap::default();
+    for (index, site) in file_calls(db, file).sites.iter().enumerate() {
+        if let Expr::Call { args, keywords, .. } = &hir.body(site.body).exprs[site.expr] {
+            let values = args
+                .iter()
+                .copied()
+                .chain(keywords.iter().map(|keyword| keyword.value));
+            for value in values {
+                arguments.insert((site.body, value), index);
+            }
+        }
+    }
+    arguments
+}
+
+/// Whether every callee the call may reach is outside the project (a builtin, a
+/// library's function).
+fn calls_outside_code(site: &CallSite) -> bool {
+    match &site.callee {
+        Resolution::Definite(target) => matches!(target, Target::Builtin(_) | Target::External(_)),
+        Resolution::Ambiguous(candidates) => candidates.iter().all(|candidate| {
+            matches!(
+                candidate.target,
+                Ok(Target::Builtin(_) | Target::External(_))
+            )
+        }),
+        Resolution::Unresolved(_) => false,
+    }
 }
