@@ -253,6 +253,7 @@ where
     );
     finished(Stage::Seeds);
     async_coloring(db, settings);
+    print::star_imported_modules(db);
     finished(Stage::Coloring);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         file_rewrite(db, *file, settings);

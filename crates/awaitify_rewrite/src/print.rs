@@ -13,6 +13,7 @@
 //! its lines together. A span an edit replaces keeps its comments ([`kept_comments`]).
 
 use std::cell::OnceCell;
+use std::sync::Arc;
 
 use awaitify_db::{Db, File};
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, Literal, Stmt};
@@ -21,7 +22,7 @@ use awaitify_semantic::SemanticIndex;
 use awaitify_semantic::index::BindingKind;
 use ruff_python_ast::token::{Token, TokenKind};
 use ruff_text_size::{TextRange, TextSize};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Replace `range` by `text`; an empty range inserts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -406,22 +407,36 @@ pub fn binds_as_primary(body: &Body, expr: ExprId) -> bool {
 /// Decides how a file refers to the modules its new calls need (`asyncio`), adding
 /// imports only when no existing one can be reused.
 pub struct ImportPlanner<'a> {
+    db: &'a dyn Db,
+    file: File,
     hir: &'a FileHir,
     index: &'a SemanticIndex,
     map: &'a FileSourceMap,
     /// Modules to import, with the alias (if any), in the order first needed.
     pub new_imports: Vec<(String, Option<String>)>,
     chosen: FxHashMap<String, String>,
+    /// Whether a new public global of the file would reach other modules through
+    /// `from file import *` (see [`exports_new_globals`]); computed when first needed.
+    exports_new_globals: OnceCell<bool>,
 }
 
 impl<'a> ImportPlanner<'a> {
-    pub fn new(hir: &'a FileHir, index: &'a SemanticIndex, map: &'a FileSourceMap) -> Self {
+    pub fn new(
+        db: &'a dyn Db,
+        file: File,
+        hir: &'a FileHir,
+        index: &'a SemanticIndex,
+        map: &'a FileSourceMap,
+    ) -> Self {
         ImportPlanner {
+            db,
+            file,
             hir,
             index,
             map,
             new_imports: Vec::new(),
             chosen: FxHashMap::default(),
+            exports_new_globals: OnceCell::new(),
         }
     }
 
@@ -515,7 +530,12 @@ impl<'a> ImportPlanner<'a> {
             existing
         } else {
             let top = module.split('.').next().unwrap_or(module).to_string();
-            let prefix = if !self.is_taken(&top) {
+            // A public name would also be bound in every module that star-imports this
+            // one, over that module's own `asyncio`: a private alias is not exported.
+            let exported = *self
+                .exports_new_globals
+                .get_or_init(|| exports_new_globals(self.db, self.file));
+            let prefix = if !exported && !self.is_taken(&top) {
                 self.new_imports.push((module.to_string(), None));
                 module.to_string()
             } else {
@@ -581,6 +601,48 @@ impl<'a> ImportPlanner<'a> {
         };
         Some(edit)
     }
+}
+
+/// Whether a new public global of `file` would be bound in another module: some project
+/// module star-imports it (see [`star_imported_modules`]) and it has no `__all__`, so the
+/// star import takes every public name. Each module that re-exports it further does so
+/// through that first star import, so a direct one is what matters.
+fn exports_new_globals(db: &dyn Db, file: File) -> bool {
+    awaitify_semantic::module_exports(db, file).all == awaitify_semantic::DunderAll::Absent
+        && star_imported_modules(db).contains(&file)
+}
+
+/// The project modules some project module star-imports (`from helpers import *`,
+/// possibly inside an `if` or a `try`). A star import the project resolves only as a
+/// tail of a module's name (`helpers` for `src/helpers.py` on `sys.path`) counts for
+/// each module it may be.
+#[salsa::tracked(returns(ref))]
+pub fn star_imported_modules(db: &dyn Db) -> Arc<FxHashSet<File>> {
+    let mut imported = FxHashSet::default();
+    for importer in db.project().files(db).iter() {
+        for (module, level) in awaitify_semantic::module_exports(db, *importer)
+            .star_imports
+            .iter()
+        {
+            let Some(absolute) =
+                awaitify_semantic::absolute_module_name(db, *importer, module.as_deref(), *level)
+            else {
+                continue;
+            };
+            match awaitify_semantic::resolve_module(db, &absolute) {
+                Some(target) => {
+                    imported.insert(target);
+                }
+                None => {
+                    if let Some(files) = awaitify_semantic::project_module_tails(db).get(&absolute)
+                    {
+                        imported.extend(files.iter().copied());
+                    }
+                }
+            }
+        }
+    }
+    Arc::new(imported)
 }
 
 /// Where new imports go.

@@ -33,7 +33,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     let seeds = file_seeds(db, file, settings);
     let source = file.text(db);
     let mut edits = Vec::new();
-    let mut planner = ImportPlanner::new(hir, index, map);
+    let mut planner = ImportPlanner::new(db, file, hir, index, map);
     let trivia = Trivia::new(db, file);
     let mut parents: FxHashMap<BodyId, Parents> = FxHashMap::default();
 
