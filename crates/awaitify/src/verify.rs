@@ -61,6 +61,8 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                     else {
                         continue;
                     };
+                    // `asyncio.runners.run` is `asyncio.run`, as rules match it.
+                    let name = awaitify_rewrite::rules::public_name(&name).into_owned();
                     let call = body_map.expr(expr_id);
                     // A rewrite gives the page's loop where the input made a new one:
                     // both are spelled alike, on both sides.

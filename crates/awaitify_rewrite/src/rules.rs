@@ -124,7 +124,7 @@ const ASYNCIO_SUBMODULES: &[&str] = &[
 /// The public name of what an outside package defines in a submodule and re-exports:
 /// `asyncio.runners.run` is `asyncio.run`, `asyncio.events.new_event_loop()` is
 /// `asyncio.new_event_loop()`.
-fn public_name(qualified: &str) -> std::borrow::Cow<'_, str> {
+pub fn public_name(qualified: &str) -> std::borrow::Cow<'_, str> {
     if let Some(rest) = qualified.strip_prefix("asyncio.")
         && let Some((submodule, name)) = rest.split_once('.')
         && ASYNCIO_SUBMODULES.contains(&submodule)
