@@ -162,9 +162,14 @@ fn qualified_callee(
     body: &awaitify_hir::hir::Body,
     func: awaitify_hir::hir::ExprId,
 ) -> Option<String> {
-    if let Resolution::Definite(Target::External(name)) = resolver.resolve_expr(file, body_id, func)
-    {
-        return Some(name.to_string());
+    match resolver.resolve_expr(file, body_id, func) {
+        Resolution::Definite(Target::External(name)) => return Some(name.to_string()),
+        // A project function a user rule may name (`lib.block`).
+        callee => {
+            if let Some(name) = project_function_name(db, &callee) {
+                return Some(name);
+            }
+        }
     }
     let Expr::Attribute { value, attr, .. } = &body.exprs[func] else {
         return None;
@@ -176,6 +181,30 @@ fn qualified_callee(
         }
         _ => None,
     }
+}
+
+/// The qualified name of the project function a callee resolves to, whichever of its
+/// definitions runs (`lib.block`, defined on each branch of an `if`).
+fn project_function_name(db: &dyn Db, callee: &Resolution) -> Option<String> {
+    let targets: Vec<&Target> = match callee {
+        Resolution::Definite(target) => vec![target],
+        Resolution::Ambiguous(candidates) => candidates
+            .iter()
+            .map(|candidate| candidate.target.as_ref().ok())
+            .collect::<Option<Vec<_>>>()?,
+        Resolution::Unresolved(_) => return None,
+    };
+    let mut qualified: Option<String> = None;
+    for target in targets {
+        if !matches!(target, Target::Function { .. }) {
+            return None;
+        }
+        let name = awaitify_semantic::resolve::target_name(db, target);
+        if qualified.get_or_insert_with(|| name.clone()) != &name {
+            return None;
+        }
+    }
+    qualified
 }
 
 /// Modules a rewrite may import: `asyncio`, and the module of each replacement.
@@ -385,6 +414,18 @@ pub fn await_violations(
             BodyId::Module => module_awaits,
             BodyId::Class(_) => false,
         };
+        // A project function a user rule awaits (or replaces by another) returns an
+        // awaitable on the page, whatever the project's own definition says.
+        let by_rule = match &site.callee {
+            Resolution::Definite(Target::External(_)) => None,
+            callee => project_function_name(db, callee).filter(|name| awaitable_external(name)),
+        };
+        if let Some(name) = by_rule {
+            if !site.awaited && async_context {
+                violations.push((map.body(site.body).expr(site.expr), name));
+            }
+            continue;
+        }
         let Resolution::Definite(target) = &site.callee else {
             continue;
         };

@@ -137,6 +137,21 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         let wrap = needs_parentheses(body, body_map, parents, site.expr);
         match &seed.rule.action {
             RuleAction::Await => await_call(&mut edits, call_range, wrap),
+            RuleAction::Replace(replacement)
+                if let Some(edit) = sibling_attribute(
+                    source,
+                    body,
+                    body_map,
+                    *func,
+                    &seed.rule.call,
+                    replacement,
+                ) =>
+            {
+                // `c.get(x)` for `client.Client.get` -> `client.Client.aget`: the
+                // receiver (or the module, as it is spelled here) stays.
+                edits.push(edit);
+                await_call(&mut edits, call_range, wrap);
+            }
             RuleAction::Replace(replacement) => {
                 let module = module_of(db, replacement);
                 let reference = planner.reference(replacement, &module, call_range.start());
@@ -365,4 +380,37 @@ pub fn callee_of(db: &dyn Db, file: File, body: BodyId, call: ExprId) -> Option<
         Expr::Call { func, .. } => Some(*func),
         _ => None,
     }
+}
+
+/// The edit that renames only the attribute of a callee `recv.name`, when the rule
+/// replaces `a.b.name` by `a.b.other`, a sibling in the same namespace: a method's
+/// replacement must keep its receiver, and a module spelled through an alias
+/// (`import net as n; n.fetch()`) stays as written.
+fn sibling_attribute(
+    source: &str,
+    body: &awaitify_hir::hir::Body,
+    body_map: &awaitify_hir::source_map::BodySourceMap,
+    func: ExprId,
+    call: &str,
+    replacement: &str,
+) -> Option<Edit> {
+    let Expr::Attribute { attr, .. } = &body.exprs[func] else {
+        return None;
+    };
+    let (namespace, name) = call.rsplit_once('.')?;
+    let (replacement_namespace, replacement_name) = replacement.rsplit_once('.')?;
+    if namespace != replacement_namespace || name != attr.as_str() {
+        return None;
+    }
+    let end = body_map.expr(func).end();
+    let start = end.checked_sub(TextSize::of(attr.as_str()))?;
+    let range = TextRange::new(start, end);
+    // The name as written (not normalized to another spelling).
+    if source.get(std::ops::Range::<usize>::from(range))? != attr.as_str() {
+        return None;
+    }
+    Some(Edit {
+        range,
+        text: replacement_name.to_string(),
+    })
 }

@@ -94,8 +94,43 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
     let map = file_source_map(db, file);
     let stores = project_external_stores(db);
     let mut result = FileSeeds::default();
+    // User rules may name functions of the project (a module with its own async twin
+    // under Pyodide); the defaults never do, so a local `time.py` shadows `time.sleep`.
+    let defaults = crate::rules::RuleSet::default();
+    let user_rules: Vec<&Rule> = rules
+        .rules
+        .iter()
+        .filter(|rule| !defaults.rules.contains(rule))
+        .collect();
     for (index, site) in calls.sites.iter().enumerate() {
         if site.awaited {
+            continue;
+        }
+        if !user_rules.is_empty()
+            && let Some(rule) = project_function_rule(db, &user_rules, &site.callee)
+        {
+            let body = awaitify_hir::file_hir(db, file).body(site.body);
+            let skip = if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr)
+            {
+                Some(Skip::DropsArguments { rule: rule.clone() })
+            } else if rule.action != RuleAction::Await
+                && let Some(name) =
+                    maybe_unbound_root(semantic_index(db, file), site.body, body, site.expr)
+            {
+                Some(Skip::MaybeUnbound {
+                    rule: rule.clone(),
+                    name,
+                })
+            } else {
+                None
+            };
+            match skip {
+                Some(skip) => result.skipped.push((index, skip)),
+                None => result.seeds.push(Seed {
+                    site: index,
+                    rule: rule.clone(),
+                }),
+            }
             continue;
         }
         match &site.callee {
@@ -573,4 +608,47 @@ fn calls_outside_code(site: &CallSite) -> bool {
         }),
         Resolution::Unresolved(_) => false,
     }
+}
+
+/// The user rule for a call of a project function: every function the callee may be
+/// has the rule's qualified name (`lib.block`, maybe defined on each branch of an `if`).
+fn project_function_rule<'r>(
+    db: &dyn Db,
+    rules: &[&'r Rule],
+    callee: &Resolution,
+) -> Option<&'r Rule> {
+    let function_name = |target: &Target| match target {
+        Target::Function { file, function } => Some(
+            awaitify_hir::file_hir(db, *file).functions[*function]
+                .name
+                .clone(),
+        ),
+        _ => None,
+    };
+    let targets: Vec<&Target> = match callee {
+        Resolution::Definite(target) => vec![target],
+        Resolution::Ambiguous(candidates) => candidates
+            .iter()
+            .map(|candidate| candidate.target.as_ref().ok())
+            .collect::<Option<Vec<_>>>()?,
+        Resolution::Unresolved(_) => return None,
+    };
+    // Most calls name no rule: compare the last part of the name before building it.
+    let short = function_name(targets.first()?)?;
+    if !rules
+        .iter()
+        .any(|rule| rule.call.rsplit('.').next() == Some(short.as_str()))
+    {
+        return None;
+    }
+    let mut qualified: Option<String> = None;
+    for target in &targets {
+        function_name(target)?;
+        let name = awaitify_semantic::resolve::target_name(db, target);
+        if qualified.get_or_insert_with(|| name.clone()) != &name {
+            return None;
+        }
+    }
+    let qualified = qualified?;
+    rules.iter().copied().find(|rule| rule.matches(&qualified))
 }
