@@ -187,7 +187,10 @@ pub enum BindingKind {
     With {
         context: Option<ExprId>,
     },
-    ExceptHandler,
+    /// `except E as name`; `caught` is `E` (not for `except*`, which binds a group).
+    ExceptHandler {
+        caught: Option<ExprId>,
+    },
     MatchCapture,
     /// The `index`-th parameter (source order) of `function`.
     Param {
@@ -214,7 +217,7 @@ impl BindingKind {
             BindingKind::AugAssign => "augmented assignment",
             BindingKind::For { .. } => "for target",
             BindingKind::With { .. } => "with target",
-            BindingKind::ExceptHandler => "except handler",
+            BindingKind::ExceptHandler { .. } => "except handler",
             BindingKind::MatchCapture => "match capture",
             BindingKind::Param { .. } => "parameter",
             BindingKind::LambdaParam => "lambda parameter",
@@ -2032,9 +2035,11 @@ impl<'a> Builder<'a> {
             }
             self.visit_opt(body_id, body, handler.type_);
             if let Some(name) = &handler.name {
+                let is_star = matches!(body.stmts[stmt], Stmt::Try { is_star: true, .. });
+                let caught = if is_star { None } else { handler.type_ };
                 self.bind(
                     name,
-                    BindingKind::ExceptHandler,
+                    BindingKind::ExceptHandler { caught },
                     body_id,
                     BindingSite::Name(NameSite::Handler(stmt, handler_index as u32)),
                 );

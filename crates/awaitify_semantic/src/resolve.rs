@@ -1192,7 +1192,8 @@ impl<'db> Resolver<'db> {
             | BindingKind::ImportFrom { .. }
             | BindingKind::Assign { .. }
             | BindingKind::For { iter: Some(_) }
-            | BindingKind::With { context: Some(_) } => {}
+            | BindingKind::With { context: Some(_) }
+            | BindingKind::ExceptHandler { caught: Some(_) } => {}
             other => return Resolution::Unresolved(Unresolved::Binding(other.describe())),
         }
         if let Some(cached) = self.bindings.get(&(file, binding)) {
@@ -1215,6 +1216,12 @@ impl<'db> Resolver<'db> {
             }
             BindingKind::For { iter: Some(iter) } => {
                 let resolution = self.element_of(file, data.body, *iter);
+                label_alternatives(resolution, file, binding)
+            }
+            BindingKind::ExceptHandler {
+                caught: Some(caught),
+            } => {
+                let resolution = self.caught_instance(file, data.body, *caught);
                 label_alternatives(resolution, file, binding)
             }
             BindingKind::With {
@@ -1252,6 +1259,33 @@ impl<'db> Resolver<'db> {
             }
             _ => Resolution::Unresolved(Unresolved::Binding("for target")),
         }
+    }
+
+    /// What `except E as name` binds: an instance of `E` (or of a subclass, whose
+    /// overrides method calls reach as for any instance), when `E` is a project class
+    /// or a tuple of them. A class from outside the project may be the base of a
+    /// project exception raised and caught through it, so it says nothing.
+    fn caught_instance(&mut self, file: File, body: BodyId, caught: ExprId) -> Resolution {
+        let unknown = || Resolution::Unresolved(Unresolved::Binding("except handler"));
+        let hir = self.hir(file);
+        let classes: Vec<ExprId> = match &hir.body(body).exprs[caught] {
+            Expr::Tuple { elts, .. } => elts.to_vec(),
+            _ => vec![caught],
+        };
+        let mut candidates = Vec::new();
+        for class in classes {
+            match self.resolve_expr(file, body, class) {
+                Resolution::Definite(Target::Class { file, class }) => {
+                    candidates.push(Candidate {
+                        file,
+                        binding: None,
+                        target: Ok(Target::Instance { file, class }),
+                    });
+                }
+                _ => return unknown(),
+            }
+        }
+        Resolution::combine(candidates)
     }
 
     /// What `with context as name` binds: what the manager's `__enter__` returns, when
