@@ -1371,7 +1371,27 @@ const INERT_BASES: &[&str] = &[
     "typing.Generic",
     "typing.Protocol",
     "typing_extensions.Protocol",
+    // A named tuple's generated methods call the class and its fields, not its methods.
+    "typing.NamedTuple",
+    "typing_extensions.NamedTuple",
+    "collections.namedtuple()",
 ];
+
+/// Whether a base outside the project calls none of its subclasses' methods by name:
+/// [`INERT_BASES`], and the builtin exceptions, whose machinery calls only special
+/// methods (which stay synchronous anyway).
+fn is_inert_base(name: &str) -> bool {
+    INERT_BASES.contains(&name)
+        || name.strip_prefix("<builtin>.").is_some_and(|builtin| {
+            builtin.ends_with("Error")
+                || builtin.ends_with("Exception")
+                || builtin.ends_with("Warning")
+                || matches!(
+                    builtin,
+                    "BaseException" | "KeyboardInterrupt" | "SystemExit" | "StopIteration"
+                )
+        })
+}
 
 /// The first base in `class`'s hierarchy that lies outside the project (and may call its
 /// methods), if any: its name, or `None` for a base that is not a name.
@@ -1394,7 +1414,7 @@ fn external_base(
                 Resolution::Definite(Target::Class { .. }) => {}
                 Resolution::Definite(target) => {
                     let name = target_name(db, &target);
-                    if !INERT_BASES.contains(&name.as_str()) {
+                    if !is_inert_base(&name) {
                         return Some(Some(name));
                     }
                 }
