@@ -40,9 +40,10 @@ pub(crate) struct FileStopIteration {
     /// Functions (not generators) that may raise `StopIteration` out of their own body,
     /// each with the first place that does.
     sources: Vec<(FunctionId, TextRange)>,
-    /// Call sites (indexes into the file's sites) in their unit's own frame and not
-    /// inside a `try` that catches `StopIteration` (by name or more broadly).
-    uncaught_sites: FxHashSet<u32>,
+    /// Call sites (indexes into the file's sites) that cannot let `StopIteration` out
+    /// of their unit: outside its own frame (a lambda, a generator expression), or
+    /// inside a `try` that catches it (by name or more broadly). Few sites are.
+    caught_sites: FxHashSet<u32>,
     /// Call sites inside the body of a `try` with a handler that names `StopIteration`,
     /// with that handler's type.
     catching_sites: Vec<(u32, TextRange)>,
@@ -110,7 +111,6 @@ fn raises_stop_iteration(body: &Body, site: &CallSite) -> bool {
 /// A `try` statement's protected body, and how its handlers catch `StopIteration`.
 struct Try {
     protected: TextRange,
-    catches: Catches,
     /// The type of the first handler that names it.
     named: Option<TextRange>,
 }
@@ -167,15 +167,13 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
             if how != Catches::Not
                 && let Some(protected) = span(protected)
             {
-                tries.entry(*body_id).or_default().push(Try {
-                    protected,
-                    catches: how,
-                    named,
-                });
+                tries
+                    .entry(*body_id)
+                    .or_default()
+                    .push(Try { protected, named });
             }
         }
     }
-    let no_tries = Vec::new();
     let mut first_source: FxHashMap<FunctionId, TextRange> = FxHashMap::default();
     let mut add_source = |function: FunctionId, range: TextRange| {
         let entry = first_source.entry(function).or_insert(range);
@@ -185,25 +183,35 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
     };
     for (index, site) in calls.sites.iter().enumerate() {
         if site.context != Context::Direct {
+            found.caught_sites.insert(index as u32);
+            continue;
+        }
+        let raises = match site.body {
+            BodyId::Function(function) if raises_stop_iteration(hir.body(site.body), site) => {
+                Some(function)
+            }
+            _ => None,
+        };
+        // Most bodies have no `try` that catches it: no range is needed then.
+        let body_tries = tries.get(&site.body).map(Vec::as_slice).unwrap_or_default();
+        if body_tries.is_empty() && raises.is_none() {
             continue;
         }
         let range = source_map.body(site.body).expr(site.expr);
-        let enclosing: Vec<&Try> = tries
-            .get(&site.body)
-            .unwrap_or(&no_tries)
+        let mut enclosing = body_tries
             .iter()
-            .filter(|found| found.protected.contains_range(range))
-            .collect();
-        if let Some(named) = enclosing.iter().find_map(|found| found.named) {
-            found.catching_sites.push((index as u32, named));
-        }
-        if enclosing.iter().any(|found| found.catches != Catches::Not) {
+            .filter(|found| found.protected.contains_range(range));
+        if let Some(first) = enclosing.next() {
+            if let Some(named) = std::iter::once(first)
+                .chain(enclosing)
+                .find_map(|found| found.named)
+            {
+                found.catching_sites.push((index as u32, named));
+            }
+            found.caught_sites.insert(index as u32);
             continue;
         }
-        found.uncaught_sites.insert(index as u32);
-        if let BodyId::Function(function) = site.body
-            && raises_stop_iteration(hir.body(site.body), site)
-        {
+        if let Some(function) = raises {
             add_source(function, range);
         }
     }
@@ -223,11 +231,11 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
                     .get(&body_id)
                     .is_some_and(|handlers| handlers.iter().any(|h| h.contains_range(range))),
             };
-            let caught = tries
-                .get(&body_id)
-                .unwrap_or(&no_tries)
-                .iter()
-                .any(|found| found.protected.contains_range(range));
+            let caught = tries.get(&body_id).is_some_and(|found| {
+                found
+                    .iter()
+                    .any(|found| found.protected.contains_range(range))
+            });
             if raises && !caught {
                 add_source(function, range);
             }
@@ -279,22 +287,23 @@ impl StopIterationCatches {
             return StopIterationCatches::default();
         }
         // Follow callees from each caught function, through calls not caught around.
-        let mut sites_of: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
-        for file in files {
-            let uncaught = &file_stop_iteration(db, *file).uncaught_sites;
-            for (index, site) in calls_of(*file).sites.iter().enumerate() {
-                if uncaught.contains(&(index as u32)) {
-                    sites_of
-                        .entry((*file, site.body))
-                        .or_default()
-                        .push((*file, index));
-                }
-            }
-        }
+        // Each file's sites are grouped by unit when the walk first reaches the file.
+        let mut sites_of: FxHashMap<File, FxHashMap<BodyId, Vec<usize>>> = FxHashMap::default();
         while let Some(unit) = queue.pop() {
             let handler = caught[&unit];
-            for (file, index) in sites_of.get(&unit).map(Vec::as_slice).unwrap_or_default() {
-                for callee in function_targets(&calls_of(*file).sites[*index]) {
+            let calls = calls_of(unit.0);
+            let by_unit = sites_of.entry(unit.0).or_insert_with(|| {
+                let caught = &file_stop_iteration(db, unit.0).caught_sites;
+                let mut by_unit: FxHashMap<BodyId, Vec<usize>> = FxHashMap::default();
+                for (index, site) in calls.sites.iter().enumerate() {
+                    if !caught.contains(&(index as u32)) {
+                        by_unit.entry(site.body).or_default().push(index);
+                    }
+                }
+                by_unit
+            });
+            for index in by_unit.get(&unit.1).map(Vec::as_slice).unwrap_or_default() {
+                for callee in function_targets(&calls.sites[*index]) {
                     if let Entry::Vacant(entry) = caught.entry(callee) {
                         entry.insert(handler);
                         queue.push(callee);
@@ -321,8 +330,8 @@ impl StopIterationCatches {
                     continue;
                 };
                 if calls.generators.contains(&caller)
-                    || !file_stop_iteration(db, *file)
-                        .uncaught_sites
+                    || file_stop_iteration(db, *file)
+                        .caught_sites
                         .contains(&(*index as u32))
                 {
                     continue;
