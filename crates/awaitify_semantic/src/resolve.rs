@@ -1599,7 +1599,11 @@ impl<'db> Resolver<'db> {
                 file: *file,
                 class: *class,
             },
-            // `Class.method(obj)`: the first parameter is an argument.
+            // `Class.method(obj)`: the first parameter is the argument, which may be
+            // any object, so a return that starts from it is unknown.
+            (Some(FirstParameter::Instance), Target::Class { .. }) => {
+                return Resolution::Unresolved(Unresolved::ProjectCallResult);
+            }
             _ => return self.call_result(callee),
         };
         self.call_result_on(callee, Some(Resolution::Definite(root)))
