@@ -471,6 +471,17 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 }
                 diagnostics.push(diagnostic);
             }
+            Skip::Overridden { rule, overriding } => {
+                let mut diagnostic = Diagnostic::new(Code::AmbiguousName, format!("this call may or may not be `{}`", rule.call))
+                    .with_primary(Label::new(file, range, "the rule is not applied here"))
+                    .with_note(format!("the call may run `{}`, which overrides it; the rule is not for that method, so it does not apply to this call", target_name(db, overriding)));
+                if let awaitify_semantic::Target::Function { file: override_file, function } = overriding {
+                    let hir = file_hir(db, *override_file);
+                    let definition = file_source_map(db, *override_file).body(hir.functions[*function].parent).stmt(hir.functions[*function].stmt);
+                    diagnostic = diagnostic.with_secondary(Label::new(*override_file, definition, "the override"));
+                }
+                diagnostics.push(diagnostic);
+            }
             Skip::DropsArguments { rule } => {
                 let body = file_hir(db, file).body(site.body);
                 let (message, note) = match crate::seeds::awaited_argument(body, site.expr) {

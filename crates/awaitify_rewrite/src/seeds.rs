@@ -62,6 +62,9 @@ pub enum Skip {
     /// given other work at `work`: loops are not told apart, so work given to any loop
     /// from `asyncio.new_event_loop()` in the project counts.
     PrivateLoopWork { rule: Rule, work: (File, TextRange) },
+    /// The rule names a project method that a subclass overrides (`overriding`), which
+    /// the call may run instead: the rule is not for it.
+    Overridden { rule: Rule, overriding: Target },
 }
 
 impl Skip {
@@ -72,7 +75,8 @@ impl Skip {
             | Skip::DropsArguments { rule }
             | Skip::Invalidated { rule, .. }
             | Skip::MaybeUnbound { rule, .. }
-            | Skip::PrivateLoopWork { rule, .. } => rule,
+            | Skip::PrivateLoopWork { rule, .. }
+            | Skip::Overridden { rule, .. } => rule,
         }
     }
 }
@@ -110,7 +114,19 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
             && let Some(rule) = project_function_rule(db, &user_rules, &site.callee)
         {
             let body = awaitify_hir::file_hir(db, file).body(site.body);
-            let skip = if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr)
+            // An override in a subclass (`self.get(k)` in a base class may run
+            // `Cached.get`) is another function: awaiting or renaming the call would
+            // apply the rule to it too.
+            let overriding = site.targets.iter().find(|target| {
+                matches!(target, Target::Function { .. })
+                    && !rule.matches(&awaitify_semantic::resolve::target_name(db, target))
+            });
+            let skip = if let Some(overriding) = overriding {
+                Some(Skip::Overridden {
+                    rule: rule.clone(),
+                    overriding: overriding.clone(),
+                })
+            } else if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr)
             {
                 Some(Skip::DropsArguments { rule: rule.clone() })
             } else if rule.action != RuleAction::Await
