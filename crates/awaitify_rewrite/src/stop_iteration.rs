@@ -6,9 +6,12 @@
 //!
 //! Per file ([`file_stop_iteration`], computed beside each file's call edges): what may
 //! raise `StopIteration` out of each function's own body (a one-argument `next(...)`, a
-//! `__next__()` call, `raise StopIteration`, a bare `raise` in a handler that caught
-//! one), which call sites a handler of their own body catches it from, and which sites
-//! sit in a `try` whose handler names `StopIteration`. Across the project
+//! `__next__()`, `send()` or `throw()` call, a call of something awaitify cannot resolve,
+//! which may be a stored `it.__next__`, a `raise` of `StopIteration`, of a project
+//! subclass of it or of a value awaitify cannot tell, a bare `raise` in a handler that
+//! caught one), which call sites a handler of their own body (or a
+//! `contextlib.suppress(...)`) catches it from, and which sites sit in a `try` whose
+//! handler names `StopIteration` or a project subclass of it. Across the project
 //! ([`StopIterationCatches`], in the coloring): the functions such a handler may catch
 //! it from (the callees of its sites, transitively through calls it is not caught
 //! around), and whether a function lets it out (itself, or through a call of a project
@@ -23,9 +26,10 @@ use std::sync::Arc;
 
 use awaitify_callgraph::{CallSite, Context, FileCalls, file_calls};
 use awaitify_db::{Db, File};
-use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FunctionId, Stmt, StmtId};
+use awaitify_hir::hir::{Body, BodyId, ClassId, Expr, ExprId, FunctionId, Stmt, StmtId};
 use awaitify_hir::{file_hir, file_source_map};
-use awaitify_semantic::{Resolution, Target};
+use awaitify_semantic::symbols::ExprPath;
+use awaitify_semantic::{Resolution, Resolver, Target, Unresolved};
 use ruff_text_size::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -59,35 +63,103 @@ enum Catches {
     ByName,
 }
 
-fn catches(body: &Body, kind: ExprId) -> Catches {
+fn catches(checker: &mut Checker, body_id: BodyId, body: &Body, kind: ExprId) -> Catches {
     let named = |name: &str| match name {
         "StopIteration" => Catches::ByName,
         "Exception" | "BaseException" => Catches::Broadly,
         _ => Catches::Not,
     };
     match &body.exprs[kind] {
-        Expr::Name { id, .. } => named(id),
-        Expr::Attribute { attr, .. } => named(attr),
+        Expr::Name { id, .. } if named(id) != Catches::Not => named(id),
+        Expr::Attribute { attr, .. } if named(attr) != Catches::Not => named(attr),
+        // A project subclass of `StopIteration` (`except Done:`).
+        Expr::Name { .. } | Expr::Attribute { .. } => {
+            if checker.is_stop_iteration_class(body_id, kind) {
+                Catches::ByName
+            } else {
+                Catches::Not
+            }
+        }
         Expr::Tuple { elts, .. } => elts
             .iter()
-            .map(|element| catches(body, *element))
+            .map(|element| catches(checker, body_id, body, *element))
             .max()
             .unwrap_or(Catches::Not),
         _ => Catches::Broadly,
     }
 }
 
-/// Whether `expr` is `StopIteration` or a call of it (`StopIteration("done")`).
-fn is_stop_iteration(body: &Body, expr: ExprId) -> bool {
-    match &body.exprs[expr] {
-        Expr::Name { id, .. } => id == "StopIteration",
-        Expr::Call { func, .. } => is_stop_iteration(body, *func),
-        _ => false,
+/// Resolves what handlers catch and what `raise` raises, in one file.
+struct Checker<'db> {
+    resolver: Resolver<'db>,
+    file: File,
+}
+
+impl Checker<'_> {
+    /// Whether `expr` is a project class derived from `StopIteration`.
+    fn is_stop_iteration_class(&mut self, body: BodyId, expr: ExprId) -> bool {
+        match self.resolver.resolve_expr(self.file, body, expr) {
+            Resolution::Definite(Target::Class { file, class }) => {
+                self.derives_from_stop_iteration(file, class)
+            }
+            _ => false,
+        }
+    }
+
+    fn derives_from_stop_iteration(&mut self, file: File, class: ClassId) -> bool {
+        let db = self.resolver.db();
+        self.resolver
+            .mro(file, class)
+            .iter()
+            .any(|(owner_file, owner)| {
+                awaitify_semantic::module_symbols(db, *owner_file)
+                    .classes
+                    .get(*owner)
+                    .is_some_and(|summary| {
+                        summary.bases.iter().flatten().any(|base| match base {
+                            ExprPath::Name(name) | ExprPath::Attribute(_, name) => {
+                                name == "StopIteration"
+                            }
+                            _ => false,
+                        })
+                    })
+            })
+    }
+
+    /// Whether `raise exc` may raise `StopIteration`: it names it or a project subclass
+    /// of it, or an object awaitify cannot tell (`raise DONE`, `raise error`). A
+    /// builtin or library exception (`raise ValueError(...)`) or another project class
+    /// does not.
+    fn may_raise_stop_iteration(&mut self, body_id: BodyId, body: &Body, exc: ExprId) -> bool {
+        let raised = match &body.exprs[exc] {
+            Expr::Call { func, .. } => *func,
+            _ => exc,
+        };
+        match self.resolver.resolve_expr(self.file, body_id, raised) {
+            Resolution::Definite(Target::Builtin(name)) => name == "StopIteration",
+            Resolution::Definite(
+                Target::Class { file, class } | Target::Instance { file, class },
+            ) => self.derives_from_stop_iteration(file, class),
+            Resolution::Definite(_) => false,
+            Resolution::Ambiguous(candidates) => {
+                candidates.iter().any(|candidate| match &candidate.target {
+                    Ok(Target::Builtin(name)) => name == "StopIteration",
+                    Ok(Target::Class { file, class } | Target::Instance { file, class }) => {
+                        self.derives_from_stop_iteration(*file, *class)
+                    }
+                    Ok(_) => false,
+                    Err(_) => true,
+                })
+            }
+            Resolution::Unresolved(_) => true,
+        }
     }
 }
 
 /// Whether the call `site` may raise `StopIteration` itself: `next(it)` without a
-/// default, or `it.__next__()`.
+/// default, `it.__next__()`, a generator's `send()` or `throw()`, or a callee awaitify
+/// cannot tell (a stored bound `__next__`, a method on an unknown receiver). Builtins,
+/// their methods and library functions otherwise do not.
 fn raises_stop_iteration(body: &Body, site: &CallSite) -> bool {
     let Expr::Call {
         func,
@@ -97,14 +169,26 @@ fn raises_stop_iteration(body: &Body, site: &CallSite) -> bool {
     else {
         return false;
     };
-    match &body.exprs[*func] {
-        Expr::Attribute { attr, .. } => attr == "__next__",
-        _ => {
-            matches!(&site.callee, Resolution::Definite(Target::Builtin(name)) if name == "next")
+    if let Expr::Attribute { attr, .. } = &body.exprs[*func]
+        && matches!(attr.as_str(), "__next__" | "send" | "throw")
+    {
+        return true;
+    }
+    match &site.callee {
+        Resolution::Definite(Target::Builtin(name)) => {
+            name == "next"
                 && args.len() == 1
                 && keywords.is_empty()
                 && !matches!(body.exprs[args[0]], Expr::Starred { .. })
         }
+        Resolution::Unresolved(reason) => !matches!(
+            reason,
+            Unresolved::Builtin
+                | Unresolved::BuiltinValue
+                | Unresolved::BuiltinMethod
+                | Unresolved::NoneValue
+        ),
+        _ => false,
     }
 }
 
@@ -121,6 +205,10 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
     let calls = file_calls(db, file);
     let source_map = file_source_map(db, file);
     let mut found = FileStopIteration::default();
+    let mut checker = Checker {
+        resolver: Resolver::new(db),
+        file,
+    };
     // Each body's `try` statements that catch `StopIteration`, and the bodies of the
     // handlers that do (where a bare `raise` raises it again).
     let mut tries: FxHashMap<BodyId, Vec<Try>> = FxHashMap::default();
@@ -138,6 +226,44 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
             ))
         };
         for (_, stmt) in body.stmts.iter() {
+            // `with contextlib.suppress(StopIteration):` catches as a handler does.
+            if let Stmt::With {
+                items,
+                body: protected,
+                ..
+            } = stmt
+            {
+                for item in items.iter() {
+                    let Expr::Call { func, args, .. } = &body.exprs[item.context_expr] else {
+                        continue;
+                    };
+                    let suppress = matches!(
+                        checker.resolver.resolve_expr(file, *body_id, *func),
+                        Resolution::Definite(Target::External(name)) if name == "contextlib.suppress"
+                    );
+                    if !suppress {
+                        continue;
+                    }
+                    let mut named = None;
+                    let mut how = Catches::Not;
+                    for arg in args.iter() {
+                        let arg_catches = catches(&mut checker, *body_id, body, *arg);
+                        if arg_catches == Catches::ByName {
+                            named.get_or_insert(map.expr(*arg));
+                        }
+                        how = how.max(arg_catches);
+                    }
+                    if how != Catches::Not
+                        && let Some(protected) = span(protected)
+                    {
+                        tries
+                            .entry(*body_id)
+                            .or_default()
+                            .push(Try { protected, named });
+                    }
+                }
+                continue;
+            }
             let Stmt::Try {
                 body: protected,
                 handlers,
@@ -149,9 +275,9 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
             let mut how = Catches::Not;
             let mut named = None;
             for handler in handlers.iter() {
-                let handler_catches = handler
-                    .type_
-                    .map_or(Catches::Broadly, |kind| catches(body, kind));
+                let handler_catches = handler.type_.map_or(Catches::Broadly, |kind| {
+                    catches(&mut checker, *body_id, body, kind)
+                });
                 if handler_catches != Catches::Not
                     && let Some(range) = span(&handler.body)
                 {
@@ -226,7 +352,7 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
             };
             let range = map.stmt(stmt_id);
             let raises = match exc {
-                Some(exc) => is_stop_iteration(body, *exc),
+                Some(exc) => checker.may_raise_stop_iteration(body_id, body, *exc),
                 None => handlers_of
                     .get(&body_id)
                     .is_some_and(|handlers| handlers.iter().any(|h| h.contains_range(range))),
