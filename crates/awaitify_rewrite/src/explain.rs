@@ -560,7 +560,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 format!("`{name}` is used as a value, so calls of `{}` through it cannot be awaited", rule.call),
             )
             .with_primary(Label::new(file, range, "passed on as a value here"))
-            .with_note(format!("whoever receives it may call `{}` through it, synchronously, and block the event loop there; awaitify does not follow the value, so those calls are left unchanged; call `{}` directly instead", rule.call, rule.call)),
+            .with_note(format!("code that receives it may call `{}` through it; awaitify rewrites such a call only where it follows the value back to the module (an attribute of `self` set to it, a function that returns it), and the others keep blocking the event loop; call `{}` directly instead", rule.call, rule.call)),
             _ => Diagnostic::new(
                 Code::FunctionUsedAsValue,
                 format!("`{}` is used as a value, so its calls cannot be awaited", rule.call),
