@@ -166,7 +166,7 @@ fn qualified_callee(
         Resolution::Definite(Target::External(name)) => return Some(name.to_string()),
         // A project function a user rule may name (`lib.block`).
         callee => {
-            if let Some(name) = project_function_name(db, &callee) {
+            if let Some(name) = awaitify_rewrite::seeds::project_function_name(db, &callee) {
                 return Some(name);
             }
         }
@@ -181,30 +181,6 @@ fn qualified_callee(
         }
         _ => None,
     }
-}
-
-/// The qualified name of the project function a callee resolves to, whichever of its
-/// definitions runs (`lib.block`, defined on each branch of an `if`).
-fn project_function_name(db: &dyn Db, callee: &Resolution) -> Option<String> {
-    let targets: Vec<&Target> = match callee {
-        Resolution::Definite(target) => vec![target],
-        Resolution::Ambiguous(candidates) => candidates
-            .iter()
-            .map(|candidate| candidate.target.as_ref().ok())
-            .collect::<Option<Vec<_>>>()?,
-        Resolution::Unresolved(_) => return None,
-    };
-    let mut qualified: Option<String> = None;
-    for target in targets {
-        if !matches!(target, Target::Function { .. }) {
-            return None;
-        }
-        let name = awaitify_semantic::resolve::target_name(db, target);
-        if qualified.get_or_insert_with(|| name.clone()) != &name {
-            return None;
-        }
-    }
-    qualified
 }
 
 /// Modules a rewrite may import: `asyncio`, and the module of each replacement.
@@ -418,7 +394,8 @@ pub fn await_violations(
         // awaitable on the page, whatever the project's own definition says.
         let by_rule = match &site.callee {
             Resolution::Definite(Target::External(_)) => None,
-            callee => project_function_name(db, callee).filter(|name| awaitable_external(name)),
+            callee => awaitify_rewrite::seeds::project_function_name(db, callee)
+                .filter(|name| awaitable_external(name)),
         };
         if let Some(name) = by_rule {
             if !site.awaited && async_context {

@@ -24,7 +24,7 @@
 use awaitify_db::File;
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::{
-    Body, BodyId, ClassId, Expr, ExprId, Function, FunctionId, Name, Params, Stmt,
+    Body, BodyId, ClassId, Expr, ExprId, Function, FunctionId, Name, Params, Stmt, StmtId,
 };
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
@@ -44,19 +44,7 @@ pub(crate) fn passes_coroutines_through(
         return false;
     };
     let body = &function.body;
-    if function.is_async || !function.decorators.is_empty() || is_generator(body) {
-        return false;
-    }
-    let Some((last, before)) = body.block.split_last() else {
-        return false;
-    };
-    let Stmt::Return {
-        value: Some(returned_expr),
-    } = &body.stmts[*last]
-    else {
-        return false;
-    };
-    let Expr::Name { id: returned, .. } = &body.exprs[*returned_expr] else {
+    let Some((returned, returned_expr, before)) = ends_by_returning_a_name(function) else {
         return false;
     };
     // Where the decorated function may be named: the `return`, the object of an
@@ -136,19 +124,7 @@ fn factory_passes_coroutines_through(
     let hir = file_hir(resolver.db(), file);
     let function = &hir.functions[factory];
     let body = &function.body;
-    if function.is_async || !function.decorators.is_empty() || is_generator(body) {
-        return false;
-    }
-    let Some((last, before)) = body.block.split_last() else {
-        return false;
-    };
-    let Stmt::Return {
-        value: Some(returned_expr),
-    } = &body.stmts[*last]
-    else {
-        return false;
-    };
-    let Expr::Name { id: returned, .. } = &body.exprs[*returned_expr] else {
+    let Some((returned, returned_expr, before)) = ends_by_returning_a_name(function) else {
         return false;
     };
     let mut decorator = None;
@@ -171,6 +147,26 @@ fn factory_passes_coroutines_through(
         }
         None => false,
     }
+}
+
+/// For a plain function (not async, undecorated, not a generator) whose last statement
+/// is `return name`: that name, the expression, and the statements before it.
+fn ends_by_returning_a_name(function: &Function) -> Option<(&Name, &ExprId, &[StmtId])> {
+    let body = &function.body;
+    if function.is_async || !function.decorators.is_empty() || is_generator(body) {
+        return None;
+    }
+    let (last, before) = body.block.split_last()?;
+    let Stmt::Return {
+        value: Some(returned_expr),
+    } = &body.stmts[*last]
+    else {
+        return None;
+    };
+    let Expr::Name { id: returned, .. } = &body.exprs[*returned_expr] else {
+        return None;
+    };
+    Some((returned, returned_expr, before))
 }
 
 /// The name of a function's only parameter, when it is a plain positional one.

@@ -126,8 +126,7 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                     rule: rule.clone(),
                     overriding: overriding.clone(),
                 })
-            } else if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr)
-            {
+            } else if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr) {
                 Some(Skip::DropsArguments { rule: rule.clone() })
             } else if rule.action != RuleAction::Await
                 && let Some(name) =
@@ -633,38 +632,34 @@ fn project_function_rule<'r>(
     rules: &[&'r Rule],
     callee: &Resolution,
 ) -> Option<&'r Rule> {
-    let function_name = |target: &Target| match target {
-        Target::Function { file, function } => Some(
-            awaitify_hir::file_hir(db, *file).functions[*function]
-                .name
-                .clone(),
-        ),
-        _ => None,
+    // Most calls name no rule: compare the function's own name before building the
+    // qualified one.
+    let Target::Function { file, function } = callee.every_target()?.first()? else {
+        return None;
     };
-    let targets: Vec<&Target> = match callee {
-        Resolution::Definite(target) => vec![target],
-        Resolution::Ambiguous(candidates) => candidates
-            .iter()
-            .map(|candidate| candidate.target.as_ref().ok())
-            .collect::<Option<Vec<_>>>()?,
-        Resolution::Unresolved(_) => return None,
-    };
-    // Most calls name no rule: compare the last part of the name before building it.
-    let short = function_name(targets.first()?)?;
+    let short = &awaitify_hir::file_hir(db, *file).functions[*function].name;
     if !rules
         .iter()
         .any(|rule| rule.call.rsplit('.').next() == Some(short.as_str()))
     {
         return None;
     }
+    let qualified = project_function_name(db, callee)?;
+    rules.iter().copied().find(|rule| rule.matches(&qualified))
+}
+
+/// The qualified name of the project function a callee resolves to, whichever of its
+/// definitions runs (`lib.block`, defined on each branch of an `if`).
+pub fn project_function_name(db: &dyn Db, callee: &Resolution) -> Option<String> {
     let mut qualified: Option<String> = None;
-    for target in &targets {
-        function_name(target)?;
+    for target in callee.every_target()? {
+        if !matches!(target, Target::Function { .. }) {
+            return None;
+        }
         let name = awaitify_semantic::resolve::target_name(db, target);
         if qualified.get_or_insert_with(|| name.clone()) != &name {
             return None;
         }
     }
-    let qualified = qualified?;
-    rules.iter().copied().find(|rule| rule.matches(&qualified))
+    qualified
 }

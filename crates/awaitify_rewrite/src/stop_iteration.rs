@@ -226,70 +226,60 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
             ))
         };
         for (_, stmt) in body.stmts.iter() {
-            // `with contextlib.suppress(StopIteration):` catches as a handler does.
-            if let Stmt::With {
-                items,
-                body: protected,
-                ..
-            } = stmt
-            {
-                for item in items.iter() {
-                    let Expr::Call { func, args, .. } = &body.exprs[item.context_expr] else {
-                        continue;
-                    };
-                    let suppress = matches!(
-                        checker.resolver.resolve_expr(file, *body_id, *func),
-                        Resolution::Definite(Target::External(name)) if name == "contextlib.suppress"
-                    );
-                    if !suppress {
-                        continue;
-                    }
-                    let mut named = None;
-                    let mut how = Catches::Not;
-                    for arg in args.iter() {
-                        let arg_catches = catches(&mut checker, *body_id, body, *arg);
-                        if arg_catches == Catches::ByName {
-                            named.get_or_insert(map.expr(*arg));
-                        }
-                        how = how.max(arg_catches);
-                    }
-                    if how != Catches::Not
-                        && let Some(protected) = span(protected)
-                    {
-                        tries
-                            .entry(*body_id)
-                            .or_default()
-                            .push(Try { protected, named });
-                    }
-                }
-                continue;
-            }
-            let Stmt::Try {
-                body: protected,
-                handlers,
-                ..
-            } = stmt
-            else {
-                continue;
-            };
+            // What the statement protects, how it catches, and the first type naming it.
             let mut how = Catches::Not;
             let mut named = None;
-            for handler in handlers.iter() {
-                let handler_catches = handler.type_.map_or(Catches::Broadly, |kind| {
-                    catches(&mut checker, *body_id, body, kind)
-                });
-                if handler_catches != Catches::Not
-                    && let Some(range) = span(&handler.body)
-                {
-                    handlers_of.entry(*body_id).or_default().push(range);
+            let protected = match stmt {
+                // `with contextlib.suppress(StopIteration):` catches as a handler does.
+                Stmt::With {
+                    items,
+                    body: protected,
+                    ..
+                } => {
+                    for item in items.iter() {
+                        let Expr::Call { func, args, .. } = &body.exprs[item.context_expr] else {
+                            continue;
+                        };
+                        let suppress = matches!(
+                            checker.resolver.resolve_expr(file, *body_id, *func),
+                            Resolution::Definite(Target::External(name))
+                                if name == "contextlib.suppress"
+                        );
+                        for arg in args.iter().filter(|_| suppress) {
+                            let arg_catches = catches(&mut checker, *body_id, body, *arg);
+                            if arg_catches == Catches::ByName {
+                                named.get_or_insert(map.expr(*arg));
+                            }
+                            how = how.max(arg_catches);
+                        }
+                    }
+                    &protected[..]
                 }
-                if handler_catches == Catches::ByName
-                    && let Some(kind) = handler.type_
-                {
-                    named.get_or_insert(map.expr(kind));
+                Stmt::Try {
+                    body: protected,
+                    handlers,
+                    ..
+                } => {
+                    for handler in handlers.iter() {
+                        let handler_catches = handler.type_.map_or(Catches::Broadly, |kind| {
+                            catches(&mut checker, *body_id, body, kind)
+                        });
+                        if handler_catches != Catches::Not
+                            && let Some(range) = span(&handler.body)
+                        {
+                            handlers_of.entry(*body_id).or_default().push(range);
+                        }
+                        if handler_catches == Catches::ByName
+                            && let Some(kind) = handler.type_
+                        {
+                            named.get_or_insert(map.expr(kind));
+                        }
+                        how = how.max(handler_catches);
+                    }
+                    &protected[..]
                 }
-                how = how.max(handler_catches);
-            }
+                _ => continue,
+            };
             if how != Catches::Not
                 && let Some(protected) = span(protected)
             {

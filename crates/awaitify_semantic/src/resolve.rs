@@ -273,6 +273,18 @@ impl Resolution {
         }
     }
 
+    /// Every target it may resolve to, when every path reaches one.
+    pub fn every_target(&self) -> Option<Vec<&Target>> {
+        match self {
+            Resolution::Definite(target) => Some(vec![target]),
+            Resolution::Ambiguous(candidates) => candidates
+                .iter()
+                .map(|candidate| candidate.target.as_ref().ok())
+                .collect(),
+            Resolution::Unresolved(_) => None,
+        }
+    }
+
     /// Every alternative it may resolve to: a target, or why a path reaches none.
     pub fn into_alternatives(self) -> Vec<Result<Target, Unresolved>> {
         match self {
