@@ -386,11 +386,17 @@ impl StopIterationCatches {
         calls_of: impl Fn(File) -> &'db FileCalls,
         callers: &FxHashMap<UnitKey, Vec<SiteKey>>,
     ) -> Self {
+        // Each file's part, fetched once: the walks below look at sites by the thousand,
+        // and a salsa fetch records a dependency each time.
+        let per_file: FxHashMap<File, &FileStopIteration> = files
+            .iter()
+            .map(|file| (*file, &**file_stop_iteration(db, *file)))
+            .collect();
         let mut caught: FxHashMap<UnitKey, Place> = FxHashMap::default();
         let mut queue: Vec<UnitKey> = Vec::new();
         for file in files {
             let calls = calls_of(*file);
-            for (index, handler) in &file_stop_iteration(db, *file).catching_sites {
+            for (index, handler) in &per_file[file].catching_sites {
                 for function in function_targets(&calls.sites[*index as usize]) {
                     if let Entry::Vacant(entry) = caught.entry(function) {
                         entry.insert((*file, *handler));
@@ -409,7 +415,7 @@ impl StopIterationCatches {
             let handler = caught[&unit];
             let calls = calls_of(unit.0);
             let by_unit = sites_of.entry(unit.0).or_insert_with(|| {
-                let caught = &file_stop_iteration(db, unit.0).caught_sites;
+                let caught = &per_file[&unit.0].caught_sites;
                 let mut by_unit: FxHashMap<BodyId, Vec<usize>> = FxHashMap::default();
                 for (index, site) in calls.sites.iter().enumerate() {
                     if !caught.contains(&(index as u32)) {
@@ -430,9 +436,10 @@ impl StopIterationCatches {
         // Follow callers from each function that raises it, through calls not caught
         // around, to callers that are not generators.
         let mut raises: FxHashMap<UnitKey, Place> = FxHashMap::default();
+        let mut source_maps = FxHashMap::default();
         let mut queue: Vec<UnitKey> = Vec::new();
         for file in files {
-            for (function, range) in &file_stop_iteration(db, *file).sources {
+            for (function, range) in &per_file[file].sources {
                 let unit = (*file, BodyId::Function(*function));
                 raises.insert(unit, (*file, *range));
                 queue.push(unit);
@@ -446,15 +453,17 @@ impl StopIterationCatches {
                     continue;
                 };
                 if calls.generators.contains(&caller)
-                    || file_stop_iteration(db, *file)
-                        .caught_sites
-                        .contains(&(*index as u32))
+                    || per_file[file].caught_sites.contains(&(*index as u32))
                 {
                     continue;
                 }
                 if let Entry::Vacant(entry) = raises.entry((*file, site.body)) {
                     // Each function is labelled where it enters: at the call.
-                    let range = file_source_map(db, *file).body(site.body).expr(site.expr);
+                    let range = source_maps
+                        .entry(*file)
+                        .or_insert_with(|| file_source_map(db, *file))
+                        .body(site.body)
+                        .expr(site.expr);
                     entry.insert((*file, range));
                     queue.push((*file, site.body));
                 }
