@@ -1058,6 +1058,16 @@ fn function_blocker(
     {
         return Some(Blocker::SyncDunder);
     }
+    // An enum calls its `_sunder_` hooks (`_missing_`, `_generate_next_value_`) itself.
+    if let BodyId::Class(class) = data.parent
+        && name.len() > 2
+        && name.starts_with('_')
+        && name.ends_with('_')
+        && !name.starts_with("__")
+        && resolver.enum_base(file, class).is_some()
+    {
+        return Some(Blocker::SyncDunder);
+    }
     // A module's own `__getattr__` and `__dir__` (PEP 562) are called by Python too.
     if data.parent == BodyId::Module && matches!(name, "__getattr__" | "__dir__") {
         return Some(Blocker::SyncDunder);
@@ -1375,6 +1385,13 @@ const INERT_BASES: &[&str] = &[
     "typing.NamedTuple",
     "typing_extensions.NamedTuple",
     "collections.namedtuple()",
+    // An enum's machinery calls only its `_sunder_` hooks by name (`_missing_`,
+    // `_generate_next_value_`), which stay synchronous (see `function_blocker`).
+    "enum.Enum",
+    "enum.IntEnum",
+    "enum.StrEnum",
+    "enum.Flag",
+    "enum.IntFlag",
 ];
 
 /// Whether a base outside the project calls none of its subclasses' methods by name:

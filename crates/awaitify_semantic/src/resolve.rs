@@ -388,6 +388,8 @@ pub struct Resolver<'db> {
     in_progress: FxHashSet<(File, BindingId, bool)>,
     mros: FxHashMap<(File, ClassId), Mro>,
     mros_in_progress: FxHashSet<(File, ClassId)>,
+    /// The `enum` base of each class asked about (see [`Resolver::enum_base`]).
+    enum_bases: FxHashMap<(File, ClassId), Option<Name>>,
     /// Instance attributes being resolved, so a store that reads another (`self.a =
     /// self.b`) cannot loop.
     instance_attributes_in_progress: FxHashSet<(File, ClassId, Name)>,
@@ -439,6 +441,7 @@ impl<'db> Resolver<'db> {
             in_progress: FxHashSet::default(),
             mros: FxHashMap::default(),
             mros_in_progress: FxHashSet::default(),
+            enum_bases: FxHashMap::default(),
             instance_attributes_in_progress: FxHashSet::default(),
             mro_hit_cycle: false,
             files: FxHashMap::default(),
@@ -1804,6 +1807,10 @@ impl<'db> Resolver<'db> {
                 let joined = format!("{qualified}.{name}");
                 Resolution::Definite(self.module_target(&joined))
             }
+            // `Color.RED` of an enum is an instance of the enum class.
+            Target::Class { file, class } if self.is_enum_member(file, class, name) => {
+                Resolution::Definite(Target::Instance { file, class })
+            }
             Target::Class { file, class } => match self.class_member(file, class, name, false) {
                 Some(found) => self.replaceable_member(file, class, name, found, false),
                 None => Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name))),
@@ -1830,6 +1837,63 @@ impl<'db> Resolver<'db> {
             }
             Target::Builtin(_) => Resolution::Unresolved(Unresolved::Builtin),
         }
+    }
+
+    /// Whether `name` is a member of the enum `class`: a class derived from one of
+    /// `enum`'s bases binds it in its body to a value (`RED = 1`, `GREEN = auto()`),
+    /// not to a function, a class or a path awaitify follows, and the name is neither
+    /// `_sunder_` nor `__dunder__`.
+    pub fn is_enum_member(&mut self, file: File, class: ClassId, name: &str) -> bool {
+        if name.starts_with('_') && name.ends_with('_') {
+            return false;
+        }
+        let symbols = self.symbols(file);
+        let Some(summary) = symbols.classes.get(class) else {
+            return false;
+        };
+        let Some(members) = summary.members.get(name) else {
+            return false;
+        };
+        let values = members.iter().all(|(_, member)| {
+            matches!(
+                member,
+                Summary::Opaque(_) | Summary::Path(ExprPath::Call(_))
+            )
+        });
+        values && self.enum_base(file, class).is_some()
+    }
+
+    /// The base from `enum` (`enum.Enum`, `IntEnum`, `StrEnum`, `Flag`, `IntFlag`) that
+    /// `class` derives from, directly or through project classes.
+    pub fn enum_base(&mut self, file: File, class: ClassId) -> Option<Name> {
+        if let Some(known) = self.enum_bases.get(&(file, class)) {
+            return known.clone();
+        }
+        let order = self.mro(file, class);
+        let mut found = None;
+        'classes: for (owner_file, owner) in order.iter().copied() {
+            let Some(summary) = self.symbols(owner_file).classes.get(owner) else {
+                continue;
+            };
+            for base in summary.bases.iter().flatten() {
+                if let Resolution::Definite(Target::External(name)) =
+                    self.resolve_definition_path(owner_file, base, None)
+                    && matches!(
+                        name.as_str(),
+                        "enum.Enum"
+                            | "enum.IntEnum"
+                            | "enum.StrEnum"
+                            | "enum.Flag"
+                            | "enum.IntFlag"
+                    )
+                {
+                    found = Some(name);
+                    break 'classes;
+                }
+            }
+        }
+        self.enum_bases.insert((file, class), found.clone());
+        found
     }
 
     /// The project classes of `class`'s method resolution order, itself first, by C3
