@@ -37,6 +37,7 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
     let hir = file_hir(db, file);
     let map = file_source_map(db, file);
     let mut resolver = Resolver::new(db);
+    let calls = awaitify_callgraph::file_calls(db, file);
     let mut edits = Vec::new();
     let added_modules = added_import_modules(rules);
     for (body_id, body) in hir.bodies() {
@@ -56,6 +57,11 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                     edits.push(delete(start, end));
                 }
                 Expr::Call { func, .. } => {
+                    // A callee that does something itself is never rewritten (AW215).
+                    if awaitify_rewrite::seeds::callee_does_something(calls, body_id, body, expr_id)
+                    {
+                        continue;
+                    }
                     let Some(name) =
                         qualified_callee(db, &mut resolver, file, body_id, body, *func)
                     else {

@@ -482,6 +482,13 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 }
                 diagnostics.push(diagnostic);
             }
+            Skip::DropsCallee { rule } => {
+                diagnostics.push(
+                    Diagnostic::new(Code::DroppedArguments, format!("`{}` cannot be rewritten here without dropping what its callee expression does", rule.call))
+                        .with_primary(Label::new(file, range, "left unchanged"))
+                        .with_note("the rewrite writes a new callee in place of this one, which would then no longer run: a call of the project (`clock().sleep(0)`) would not be made, a walrus (`(t := time).sleep(0)`) would not bind its name; write the callee as a name or an attribute"),
+                );
+            }
             Skip::DropsArguments { rule } => {
                 let body = file_hir(db, file).body(site.body);
                 let (message, note) = match crate::seeds::awaited_argument(body, site.expr) {

@@ -21,7 +21,7 @@
 
 use std::sync::Arc;
 
-use awaitify_callgraph::{CallSite, Context, file_calls, setattr_arguments};
+use awaitify_callgraph::{CallSite, Context, FileCalls, file_calls, setattr_arguments};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_source_map;
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, Stmt};
@@ -62,6 +62,10 @@ pub enum Skip {
     /// given other work at `work`: loops are not told apart, so work given to any loop
     /// from `asyncio.new_event_loop()` in the project counts.
     PrivateLoopWork { rule: Rule, work: (File, TextRange) },
+    /// The rule writes a new callee (a replacement, or the unwrapped argument) in place
+    /// of a callee expression that does something itself: a call of the project
+    /// (`clock().sleep(0)`), a walrus (`(t := time).sleep(0)`).
+    DropsCallee { rule: Rule },
     /// The rule names a project method that a subclass overrides (`overriding`), which
     /// the call may run instead: the rule is not for it.
     Overridden { rule: Rule, overriding: Target },
@@ -73,6 +77,7 @@ impl Skip {
         match self {
             Skip::Ambiguous { rule }
             | Skip::DropsArguments { rule }
+            | Skip::DropsCallee { rule }
             | Skip::Invalidated { rule, .. }
             | Skip::MaybeUnbound { rule, .. }
             | Skip::PrivateLoopWork { rule, .. }
@@ -126,6 +131,10 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                     rule: rule.clone(),
                     overriding: overriding.clone(),
                 })
+            } else if rule.action != RuleAction::Await
+                && callee_does_something(calls, site.body, body, site.expr)
+            {
+                Some(Skip::DropsCallee { rule: rule.clone() })
             } else if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr) {
                 Some(Skip::DropsArguments { rule: rule.clone() })
             } else if rule.action != RuleAction::Await
@@ -175,6 +184,14 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                     .then_some((store.file, range))
                 });
                 let body = awaitify_hir::file_hir(db, file).body(site.body);
+                if rule.action != RuleAction::Await
+                    && callee_does_something(calls, site.body, body, site.expr)
+                {
+                    result
+                        .skipped
+                        .push((index, Skip::DropsCallee { rule: rule.clone() }));
+                    continue;
+                }
                 if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr) {
                     result
                         .skipped
@@ -348,6 +365,65 @@ fn drops_effects(body: &Body, call: ExprId) -> bool {
         .chain(keywords.iter().map(|keyword| keyword.value))
         .filter(|expr| Some(*expr) != awaited)
         .any(|expr| !inert(body, expr))
+}
+
+/// Whether the callee expression of the call `site` does something a rewrite that
+/// writes a new callee would drop: anything but names, attributes, subscripts by a
+/// literal, and calls of something outside the project with plain arguments
+/// (`asyncio.get_event_loop()`, `getattr(time, "sleep")`, `vars(time)`).
+pub fn callee_does_something(
+    calls: &FileCalls,
+    body_id: BodyId,
+    body: &Body,
+    call: ExprId,
+) -> bool {
+    let Expr::Call { func, .. } = &body.exprs[call] else {
+        return false;
+    };
+    fn plain(calls: &FileCalls, body_id: BodyId, body: &Body, expr: ExprId) -> bool {
+        match &body.exprs[expr] {
+            Expr::Name { .. } | Expr::Literal(_) => true,
+            Expr::Attribute { value, .. } => plain(calls, body_id, body, *value),
+            Expr::Subscript { value, slice, .. } => {
+                matches!(body.exprs[*slice], Expr::Literal(_))
+                    && plain(calls, body_id, body, *value)
+            }
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } => {
+                // A builtin, its method or a library's function.
+                let outside = calls
+                    .sites
+                    .iter()
+                    .find(|site| site.body == body_id && site.expr == expr)
+                    .is_some_and(|site| {
+                        site.callee
+                            .clone()
+                            .into_alternatives()
+                            .iter()
+                            .all(|alternative| {
+                                matches!(
+                                    alternative,
+                                    Ok(Target::External(_) | Target::Builtin(_))
+                                        | Err(Unresolved::Builtin
+                                            | Unresolved::BuiltinMethod
+                                            | Unresolved::BuiltinValue)
+                                )
+                            })
+                    });
+                outside
+                    && plain(calls, body_id, body, *func)
+                    && args
+                        .iter()
+                        .chain(keywords.iter().map(|keyword| &keyword.value))
+                        .all(|arg| plain(calls, body_id, body, *arg))
+            }
+            _ => false,
+        }
+    }
+    !plain(calls, body_id, body, *func)
 }
 
 /// The name a call's callee starts from (`time` in `time.sleep(1)`, `loop` in
