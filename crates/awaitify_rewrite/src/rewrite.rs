@@ -152,6 +152,22 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 edits.push(edit);
                 await_call(&mut edits, call_range, wrap);
             }
+            // `fetch(1)` in the module that defines `fetch` and `fetch_async`: the
+            // replacement is a global of the file itself, named as such.
+            RuleAction::Replace(replacement)
+                if let Some(edit) = own_global(
+                    db,
+                    file,
+                    body,
+                    body_map,
+                    *func,
+                    &seed.rule.call,
+                    replacement,
+                ) =>
+            {
+                edits.push(edit);
+                await_call(&mut edits, call_range, wrap);
+            }
             RuleAction::Replace(replacement) => {
                 let module = module_of(db, replacement);
                 let reference = planner.reference(replacement, &module, call_range.start());
@@ -411,6 +427,33 @@ fn sibling_attribute(
     }
     Some(Edit {
         range,
+        text: replacement_name.to_string(),
+    })
+}
+
+/// The edit that renames a callee `name` to the replacement's own name, when the rule
+/// replaces `module.name` by `module.other` and `module` is the file being rewritten:
+/// importing the file from itself would run it again.
+fn own_global(
+    db: &dyn Db,
+    file: File,
+    body: &awaitify_hir::hir::Body,
+    body_map: &awaitify_hir::source_map::BodySourceMap,
+    func: ExprId,
+    call: &str,
+    replacement: &str,
+) -> Option<Edit> {
+    let Expr::Name { id, .. } = &body.exprs[func] else {
+        return None;
+    };
+    let (namespace, name) = call.rsplit_once('.')?;
+    let (replacement_namespace, replacement_name) = replacement.rsplit_once('.')?;
+    let own = awaitify_db::module_name(db, file).clone()?;
+    if namespace != replacement_namespace || namespace != own.as_str() || name != id.as_str() {
+        return None;
+    }
+    Some(Edit {
+        range: body_map.expr(func),
         text: replacement_name.to_string(),
     })
 }
