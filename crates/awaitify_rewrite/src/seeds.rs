@@ -126,7 +126,28 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                 matches!(target, Target::Function { .. })
                     && !rule.matches(&awaitify_semantic::resolve::target_name(db, target))
             });
-            let skip = if let Some(overriding) = overriding {
+            // `lib.fetch = fake` anywhere: the call may run the new value.
+            let replaced = site.targets.iter().find_map(|target| match target {
+                Target::Function {
+                    file: target_file,
+                    function,
+                } => {
+                    let name = &awaitify_hir::file_hir(db, *target_file).functions[*function].name;
+                    project_module_stores(db).replacement(*target_file, name)
+                }
+                _ => None,
+            });
+            let skip = if let Some((store_file, store_body, store_expr)) = replaced {
+                Some(Skip::Invalidated {
+                    rule: rule.clone(),
+                    store: (
+                        store_file,
+                        file_source_map(db, store_file)
+                            .body(store_body)
+                            .expr(store_expr),
+                    ),
+                })
+            } else if let Some(overriding) = overriding {
                 Some(Skip::Overridden {
                     rule: rule.clone(),
                     overriding: overriding.clone(),
