@@ -72,14 +72,10 @@ fn catches(checker: &mut Checker, body_id: BodyId, body: &Body, kind: ExprId) ->
     match &body.exprs[kind] {
         Expr::Name { id, .. } if named(id) != Catches::Not => named(id),
         Expr::Attribute { attr, .. } if named(attr) != Catches::Not => named(attr),
-        // A project subclass of `StopIteration` (`except Done:`).
-        Expr::Name { .. } | Expr::Attribute { .. } => {
-            if checker.is_stop_iteration_class(body_id, kind) {
-                Catches::ByName
-            } else {
-                Catches::Not
-            }
-        }
+        // A project subclass of `StopIteration` (`except Done:`), an alias of it
+        // (`Stop = StopIteration`), or a name awaitify cannot tell (a tuple of types
+        // bound elsewhere) may catch it.
+        Expr::Name { .. } | Expr::Attribute { .. } => checker.catches_by_name(body_id, kind),
         Expr::Tuple { elts, .. } => elts
             .iter()
             .map(|element| catches(checker, body_id, body, *element))
@@ -96,13 +92,30 @@ struct Checker<'db> {
 }
 
 impl Checker<'_> {
-    /// Whether `expr` is a project class derived from `StopIteration`.
-    fn is_stop_iteration_class(&mut self, body: BodyId, expr: ExprId) -> bool {
-        match self.resolver.resolve_expr(self.file, body, expr) {
-            Resolution::Definite(Target::Class { file, class }) => {
-                self.derives_from_stop_iteration(file, class)
-            }
+    /// How a handler's type that is a name catches `StopIteration`: by name when it
+    /// is `StopIteration` under another name, a project subclass of it, or something
+    /// awaitify cannot tell; not when it is another class.
+    fn catches_by_name(&mut self, body: BodyId, expr: ExprId) -> Catches {
+        let may = |this: &mut Self, target: &Target| match target {
+            Target::Builtin(name) => name == "StopIteration",
+            Target::External(name) => name == "builtins.StopIteration",
+            Target::Class { file, class } => this.derives_from_stop_iteration(*file, *class),
             _ => false,
+        };
+        let caught = match self.resolver.resolve_expr(self.file, body, expr) {
+            Resolution::Definite(target) => may(self, &target),
+            Resolution::Ambiguous(candidates) => candidates.iter().any(|candidate| {
+                candidate
+                    .target
+                    .as_ref()
+                    .map_or(true, |target| may(self, target))
+            }),
+            Resolution::Unresolved(_) => true,
+        };
+        if caught {
+            Catches::ByName
+        } else {
+            Catches::Not
         }
     }
 
@@ -131,8 +144,17 @@ impl Checker<'_> {
     /// builtin or library exception (`raise ValueError(...)`) or another project class
     /// does not.
     fn may_raise_stop_iteration(&mut self, body_id: BodyId, body: &Body, exc: ExprId) -> bool {
+        // `raise Done()` raises what the class makes; `raise err()` whatever `err`
+        // returns, which awaitify does not follow.
         let raised = match &body.exprs[exc] {
-            Expr::Call { func, .. } => *func,
+            Expr::Call { func, .. } => {
+                match self.resolver.resolve_expr(self.file, body_id, *func) {
+                    Resolution::Definite(
+                        Target::Class { .. } | Target::Builtin(_) | Target::External(_),
+                    ) => *func,
+                    _ => return true,
+                }
+            }
             _ => exc,
         };
         match self.resolver.resolve_expr(self.file, body_id, raised) {
@@ -157,9 +179,11 @@ impl Checker<'_> {
 }
 
 /// Whether the call `site` may raise `StopIteration` itself: `next(it)` without a
-/// default, `it.__next__()`, a generator's `send()` or `throw()`, or a callee awaitify
-/// cannot tell (a stored bound `__next__`, a method on an unknown receiver). Builtins,
-/// their methods and library functions otherwise do not.
+/// default (`builtins.next` too), `it.__next__()`, a generator's `send()` or `throw()`,
+/// a builtin or library function handed a callback (`min(xs, key=lambda x: next(it))`),
+/// or a callee awaitify cannot tell (a stored bound `__next__`, a method on an unknown
+/// receiver). Builtins, their methods and library functions otherwise do not; neither
+/// do special methods Python calls for an operator or a subscript (not followed).
 fn raises_stop_iteration(body: &Body, site: &CallSite) -> bool {
     let Expr::Call {
         func,
@@ -174,13 +198,22 @@ fn raises_stop_iteration(body: &Body, site: &CallSite) -> bool {
     {
         return true;
     }
+    // A callback handed to a builtin (`min(xs, key=lambda x: next(it))`) runs inside it.
+    let callback = args
+        .iter()
+        .chain(keywords.iter().map(|keyword| &keyword.value))
+        .any(|arg| matches!(body.exprs[*arg], Expr::Lambda { .. }))
+        || keywords
+            .iter()
+            .any(|keyword| keyword.arg.as_deref() == Some("key"));
+    let is_next = |name: &str| matches!(name, "next" | "builtins.next");
     match &site.callee {
-        Resolution::Definite(Target::Builtin(name)) => {
-            name == "next"
-                && args.len() == 1
+        Resolution::Definite(Target::Builtin(name) | Target::External(name)) if is_next(name) => {
+            args.len() == 1
                 && keywords.is_empty()
                 && !matches!(body.exprs[args[0]], Expr::Starred { .. })
         }
+        Resolution::Definite(Target::Builtin(_) | Target::External(_)) => callback,
         Resolution::Unresolved(reason) => !matches!(
             reason,
             Unresolved::Builtin
