@@ -213,14 +213,15 @@ fn raises_stop_iteration(body: &Body, site: &CallSite) -> bool {
                 && keywords.is_empty()
                 && !matches!(body.exprs[args[0]], Expr::Starred { .. })
         }
+        // What a library call returned, called (`nx = functools.partial(next); nx(it)`).
+        Resolution::Definite(Target::External(name)) if name.ends_with(')') => true,
         Resolution::Definite(Target::Builtin(_) | Target::External(_)) => callback,
-        Resolution::Unresolved(reason) => !matches!(
-            reason,
-            Unresolved::Builtin
-                | Unresolved::BuiltinValue
-                | Unresolved::BuiltinMethod
-                | Unresolved::NoneValue
-        ),
+        // A builtin's method called through a name may be a stored `it.__next__`
+        // (`get = iter(f, 0).__next__; get()`); called as an attribute it is named.
+        Resolution::Unresolved(
+            Unresolved::Builtin | Unresolved::BuiltinValue | Unresolved::BuiltinMethod,
+        ) => !matches!(body.exprs[*func], Expr::Attribute { .. }),
+        Resolution::Unresolved(reason) => *reason != Unresolved::NoneValue,
         _ => false,
     }
 }
