@@ -19,7 +19,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::index::{BindingId, BindingKind, Fallback, SemanticIndex, UseId};
-use crate::symbols::{ExprPath, FirstParameter, Summary};
+use crate::symbols::{ExprPath, FirstParameter, StoredValue, Summary};
 use crate::{
     absolute_module_name, file_resolutions, module_symbols, resolve_module, semantic_index,
 };
@@ -1993,6 +1993,9 @@ impl<'db> Resolver<'db> {
     ) -> Option<Resolution> {
         let own_order = self.mro(file, class);
         let mut found: Option<Target> = None;
+        // Stores of values of builtin types only (`self.cache = {}`): never a project
+        // object, so a method call on it is no project method.
+        let mut builtin_values = false;
         for &(store_file, store_class) in storing {
             let related = own_order.contains(&(store_file, store_class))
                 || self.mro(store_file, store_class).contains(&(file, class));
@@ -2006,9 +2009,15 @@ impl<'db> Resolver<'db> {
                 .instance_attributes
                 .get(name)?;
             for value in values.iter() {
-                let Resolution::Definite(target) =
-                    self.resolve_path(store_file, value.as_ref()?, None)
-                else {
+                let path = match value {
+                    StoredValue::Path(path) => path,
+                    StoredValue::BuiltinValue => {
+                        builtin_values = true;
+                        continue;
+                    }
+                    StoredValue::Unknown => return None,
+                };
+                let Resolution::Definite(target) = self.resolve_path(store_file, path, None) else {
                     return None;
                 };
                 match &found {
@@ -2018,7 +2027,12 @@ impl<'db> Resolver<'db> {
                 }
             }
         }
-        found.map(Resolution::Definite)
+        match (found, builtin_values) {
+            (Some(_), true) => None,
+            (Some(target), false) => Some(Resolution::Definite(target)),
+            (None, true) => Some(Resolution::Unresolved(Unresolved::BuiltinValue)),
+            (None, false) => None,
+        }
     }
 
     /// `found`, what `class` (an instance of it when `instance`) finds as `name` through

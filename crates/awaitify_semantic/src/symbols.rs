@@ -98,7 +98,19 @@ pub struct ClassSummary {
     /// anything else (a parameter, a literal, an unpacking, `+=`, `del`). `*` stands for
     /// attributes a method stores through the namespace with computed names
     /// (`self.__dict__.update(overrides)`).
-    pub instance_attributes: IndexMap<Name, Box<[Option<ExprPath>]>>,
+    pub instance_attributes: IndexMap<Name, Box<[StoredValue]>>,
+}
+
+/// What a method stores on `self`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredValue {
+    /// A path in the module's globals (`Client()`, `time`).
+    Path(ExprPath),
+    /// A value of a builtin type written out (`{}`, `[1, 2]`, `"text"`, `0`, an
+    /// f-string, a comprehension): never a project object.
+    BuiltinValue,
+    /// Anything else: a parameter, `None`, an unpacking, `+=`, `del`.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,7 +263,7 @@ impl ModuleSymbols {
                         (Some((class, receiver)), Expr::Name { id, .. }) if id == receiver => {
                             // `self.__dict__ = values` replaces every attribute.
                             let (attr, value) = if attr == "__dict__" {
-                                (Name::from("*"), None)
+                                (Name::from("*"), StoredValue::Unknown)
                             } else {
                                 (attr.clone(), stored_value(index, body_id, body, expr_id))
                             };
@@ -285,7 +297,7 @@ impl ModuleSymbols {
                                     let values =
                                         summary.instance_attributes.entry(name).or_default();
                                     let mut all = values.to_vec();
-                                    all.push(None);
+                                    all.push(StoredValue::Unknown);
                                     *values = all.into_boxed_slice();
                                 }
                             }
@@ -379,7 +391,7 @@ fn stored_value(
     body_id: BodyId,
     body: &Body,
     target: ExprId,
-) -> Option<ExprPath> {
+) -> StoredValue {
     let value = body.stmts.iter().find_map(|(_, stmt)| match stmt {
         Stmt::Assign { targets, value } if targets.len() == 1 && targets[0] == target => {
             Some(*value)
@@ -390,12 +402,41 @@ fn stored_value(
             ..
         } if *annotated == target => Some(*value),
         _ => None,
-    })?;
-    let BodyId::Function(function) = body_id else {
-        return None;
+    });
+    let Some(value) = value else {
+        return StoredValue::Unknown;
     };
-    let scope = &index.scopes[*index.function_scopes.get(function)?];
-    global_path(index, scope, body_id, body, value, 0, false)
+    if is_builtin_display(body, value) {
+        return StoredValue::BuiltinValue;
+    }
+    let BodyId::Function(function) = body_id else {
+        return StoredValue::Unknown;
+    };
+    let Some(scope) = index.function_scopes.get(function) else {
+        return StoredValue::Unknown;
+    };
+    match global_path(index, &index.scopes[*scope], body_id, body, value, 0, false) {
+        Some(path) => StoredValue::Path(path),
+        None => StoredValue::Unknown,
+    }
+}
+
+/// Whether `expr` writes out a value of a builtin type: a container display or
+/// comprehension, a string, number or bytes literal, an f-string. (`None` is left out:
+/// an attribute set to `None` first is usually set to an object later.)
+fn is_builtin_display(body: &Body, expr: ExprId) -> bool {
+    match &body.exprs[expr] {
+        Expr::Dict { .. }
+        | Expr::List { .. }
+        | Expr::Set { .. }
+        | Expr::Tuple { .. }
+        | Expr::ListComp { .. }
+        | Expr::SetComp { .. }
+        | Expr::DictComp { .. }
+        | Expr::Interpolated { .. } => true,
+        Expr::Literal(literal) => !matches!(literal, Literal::None | Literal::Ellipsis),
+        _ => false,
+    }
 }
 
 /// The paths a function's `return` statements give, if every one is a path that
