@@ -137,32 +137,17 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         let wrap = needs_parentheses(body, body_map, parents, site.expr);
         match &seed.rule.action {
             RuleAction::Await => await_call(&mut edits, call_range, wrap),
+            // `c.get(x)` for `client.Client.get` -> `client.Client.aget` keeps its
+            // receiver (or its module as spelled here); `fetch(1)` in the module that
+            // defines `fetch_async` names its own global.
             RuleAction::Replace(replacement)
-                if let Some(edit) = sibling_attribute(
-                    source,
-                    body,
-                    body_map,
-                    *func,
-                    &seed.rule.call,
-                    replacement,
-                ) =>
-            {
-                // `c.get(x)` for `client.Client.get` -> `client.Client.aget`: the
-                // receiver (or the module, as it is spelled here) stays.
-                edits.push(edit);
-                await_call(&mut edits, call_range, wrap);
-            }
-            // `fetch(1)` in the module that defines `fetch` and `fetch_async`: the
-            // replacement is a global of the file itself, named as such.
-            RuleAction::Replace(replacement)
-                if let Some(edit) = own_global(
+                if let Some(edit) = rename_in_place(
                     db,
                     file,
-                    body,
-                    body_map,
+                    source,
+                    (body, body_map),
                     *func,
-                    &seed.rule.call,
-                    replacement,
+                    (&seed.rule.call, replacement),
                 ) =>
             {
                 edits.push(edit);
@@ -398,62 +383,46 @@ pub fn callee_of(db: &dyn Db, file: File, body: BodyId, call: ExprId) -> Option<
     }
 }
 
-/// The edit that renames only the attribute of a callee `recv.name`, when the rule
-/// replaces `a.b.name` by `a.b.other`, a sibling in the same namespace: a method's
-/// replacement must keep its receiver, and a module spelled through an alias
-/// (`import net as n; n.fetch()`) stays as written.
-fn sibling_attribute(
+/// The edit that renames a callee in place, when the rule replaces `a.b.name` by
+/// `a.b.other`, a sibling in the same namespace: the attribute of `recv.name` (a
+/// method's replacement must keep its receiver, and a module spelled through an alias,
+/// `import net as n; n.fetch()`, stays as written), or a bare `name` in the module
+/// `a.b` itself (importing the file from itself would run it again).
+fn rename_in_place(
+    db: &dyn Db,
+    file: File,
     source: &str,
-    body: &awaitify_hir::hir::Body,
-    body_map: &awaitify_hir::source_map::BodySourceMap,
+    (body, body_map): (
+        &awaitify_hir::hir::Body,
+        &awaitify_hir::source_map::BodySourceMap,
+    ),
     func: ExprId,
-    call: &str,
-    replacement: &str,
+    (call, replacement): (&str, &str),
 ) -> Option<Edit> {
-    let Expr::Attribute { attr, .. } = &body.exprs[func] else {
-        return None;
-    };
     let (namespace, name) = call.rsplit_once('.')?;
     let (replacement_namespace, replacement_name) = replacement.rsplit_once('.')?;
-    if namespace != replacement_namespace || name != attr.as_str() {
+    if namespace != replacement_namespace {
         return None;
     }
-    let end = body_map.expr(func).end();
-    let start = end.checked_sub(TextSize::of(attr.as_str()))?;
-    let range = TextRange::new(start, end);
+    let range = match &body.exprs[func] {
+        Expr::Attribute { attr, .. } if attr.as_str() == name => {
+            let end = body_map.expr(func).end();
+            TextRange::new(end.checked_sub(TextSize::of(attr.as_str()))?, end)
+        }
+        Expr::Name { id, .. }
+            if id.as_str() == name
+                && awaitify_db::module_name(db, file).as_deref() == Some(namespace) =>
+        {
+            body_map.expr(func)
+        }
+        _ => return None,
+    };
     // The name as written (not normalized to another spelling).
-    if source.get(std::ops::Range::<usize>::from(range))? != attr.as_str() {
+    if source.get(std::ops::Range::<usize>::from(range))? != name {
         return None;
     }
     Some(Edit {
         range,
-        text: replacement_name.to_string(),
-    })
-}
-
-/// The edit that renames a callee `name` to the replacement's own name, when the rule
-/// replaces `module.name` by `module.other` and `module` is the file being rewritten:
-/// importing the file from itself would run it again.
-fn own_global(
-    db: &dyn Db,
-    file: File,
-    body: &awaitify_hir::hir::Body,
-    body_map: &awaitify_hir::source_map::BodySourceMap,
-    func: ExprId,
-    call: &str,
-    replacement: &str,
-) -> Option<Edit> {
-    let Expr::Name { id, .. } = &body.exprs[func] else {
-        return None;
-    };
-    let (namespace, name) = call.rsplit_once('.')?;
-    let (replacement_namespace, replacement_name) = replacement.rsplit_once('.')?;
-    let own = awaitify_db::module_name(db, file).clone()?;
-    if namespace != replacement_namespace || namespace != own.as_str() || name != id.as_str() {
-        return None;
-    }
-    Some(Edit {
-        range: body_map.expr(func),
         text: replacement_name.to_string(),
     })
 }
