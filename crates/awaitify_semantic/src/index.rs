@@ -183,7 +183,8 @@ pub enum BindingKind {
         iter: Option<ExprId>,
     },
     /// A `with` target; `context` is the context manager's expression when the target
-    /// is a plain name (it binds what the manager's `__enter__` returns).
+    /// is a plain name of a plain `with` (it binds what the manager's `__enter__`
+    /// returns; `async with` binds what `__aenter__` gives, which is not followed).
     With {
         context: Option<ExprId>,
     },
@@ -1577,8 +1578,8 @@ impl<'a> Builder<'a> {
             Stmt::With {
                 items,
                 body: with_body,
-                ..
-            } => self.visit_with(body_id, body, items, with_body),
+                is_async,
+            } => self.visit_with(body_id, body, items, with_body, *is_async),
             Stmt::Match { subject, cases } => {
                 self.visit_expr(body_id, body, *subject);
                 let checkpoint = self.flow().checkpoint();
@@ -1891,19 +1892,20 @@ impl<'a> Builder<'a> {
         body: &'a Body,
         items: &[WithItem],
         with_body: &[StmtId],
+        is_async: bool,
     ) {
         let swallowing = items
             .iter()
             .position(|item| self.may_swallow(body, item.context_expr));
         let Some(first) = swallowing else {
             for item in items.iter() {
-                self.visit_with_item(body_id, body, item);
+                self.visit_with_item(body_id, body, item, is_async);
             }
             self.visit_block(body_id, body, with_body);
             return;
         };
         for item in &items[..first] {
-            self.visit_with_item(body_id, body, item);
+            self.visit_with_item(body_id, body, item, is_async);
         }
         let item = &items[first];
         self.visit_expr(body_id, body, item.context_expr);
@@ -1912,7 +1914,7 @@ impl<'a> Builder<'a> {
             && matches!(body.exprs[vars], Expr::Name { .. })
         {
             let kind = BindingKind::With {
-                context: Some(item.context_expr),
+                context: (!is_async).then_some(item.context_expr),
             };
             self.visit_target(body_id, body, vars, &kind);
             protected_target = None;
@@ -1926,7 +1928,7 @@ impl<'a> Builder<'a> {
             self.visit_target(body_id, body, vars, &kind);
         }
         for item in &items[first + 1..] {
-            self.visit_with_item(body_id, body, item);
+            self.visit_with_item(body_id, body, item, is_async);
         }
         self.visit_block(body_id, body, with_body);
         let flow = self.flow();
@@ -1953,11 +1955,17 @@ impl<'a> Builder<'a> {
         flow.release();
     }
 
-    fn visit_with_item(&mut self, body_id: BodyId, body: &'a Body, item: &WithItem) {
+    fn visit_with_item(
+        &mut self,
+        body_id: BodyId,
+        body: &'a Body,
+        item: &WithItem,
+        is_async: bool,
+    ) {
         self.visit_expr(body_id, body, item.context_expr);
         if let Some(vars) = item.optional_vars {
             let kind = BindingKind::With {
-                context: Some(item.context_expr),
+                context: (!is_async).then_some(item.context_expr),
             };
             self.visit_target(body_id, body, vars, &kind);
         }
