@@ -823,6 +823,9 @@ struct Builder<'a> {
     /// The context managers of this file that may swallow exceptions, found at the first
     /// `with` that needs them.
     swallowing_managers: Option<Vec<Name>>,
+    /// How many `if TYPE_CHECKING:` bodies enclose the statement being visited: the
+    /// bindings made there never run, so no reader outside the flow sees them.
+    type_only: u32,
 }
 
 impl<'a> Builder<'a> {
@@ -878,6 +881,7 @@ impl<'a> Builder<'a> {
             deferred: Default::default(),
             loop_serial: 0,
             swallowing_managers: None,
+            type_only: 0,
         }
     }
 
@@ -1142,7 +1146,9 @@ impl<'a> Builder<'a> {
             site,
         });
         let slot = self.set_flag(owner, key, Symbol::BOUND);
-        self.symbol_mut(owner, slot).bindings.push(binding);
+        if self.type_only == 0 {
+            self.symbol_mut(owner, slot).bindings.push(binding);
+        }
         if let BindingSite::Expr(expr) = site {
             let ordinal = self.index.body_ordinal(body);
             self.index.binding_of_expr[ordinal].insert(expr, binding);
@@ -1567,12 +1573,21 @@ impl<'a> Builder<'a> {
             } => {
                 self.visit_expr(body_id, body, *test);
                 let checkpoint = self.flow().checkpoint();
+                let type_only = is_type_checking(body, *test);
+                self.type_only += u32::from(type_only);
                 self.visit_block(body_id, body, then);
+                self.type_only -= u32::from(type_only);
                 let then_branch = self.take_branch(checkpoint);
                 self.visit_block(body_id, body, orelse);
                 let else_branch = self.take_branch(checkpoint);
                 let flow = self.flow();
-                flow.merge(&[then_branch, else_branch]);
+                // `if TYPE_CHECKING:` holds what only type checkers read: at run time
+                // its body never runs, so nothing it binds reaches past it.
+                if type_only {
+                    flow.merge(&[else_branch]);
+                } else {
+                    flow.merge(&[then_branch, else_branch]);
+                }
                 flow.release();
             }
             Stmt::With {
@@ -2663,6 +2678,21 @@ fn is_always_true(body: &Body, test: ExprId) -> bool {
     match &body.exprs[test] {
         Expr::Literal(Literal::Bool(true)) => true,
         Expr::Literal(Literal::Int(text)) => text.chars().any(|c| c.is_ascii_digit() && c != '0'),
+        _ => false,
+    }
+}
+
+/// Whether a test is `typing.TYPE_CHECKING`, which is false at run time: the name
+/// `TYPE_CHECKING` (as `from typing import TYPE_CHECKING` binds it) or that attribute
+/// of `typing` or `typing_extensions`.
+fn is_type_checking(body: &Body, test: ExprId) -> bool {
+    match &body.exprs[test] {
+        Expr::Name { id, .. } => id == "TYPE_CHECKING",
+        Expr::Attribute { value, attr, .. } => {
+            attr == "TYPE_CHECKING"
+                && matches!(&body.exprs[*value], Expr::Name { id, .. }
+                    if matches!(id.as_str(), "typing" | "typing_extensions" | "t"))
+        }
         _ => false,
     }
 }
