@@ -93,30 +93,55 @@ struct Checker<'db> {
 
 impl Checker<'_> {
     /// How a handler's type that is a name catches `StopIteration`: by name when it
-    /// is `StopIteration` under another name, a project subclass of it, or something
-    /// awaitify cannot tell; not when it is another class.
+    /// may be `StopIteration` (see [`Self::may_be_stop_iteration`]); not when it is
+    /// another class.
     fn catches_by_name(&mut self, body: BodyId, expr: ExprId) -> Catches {
-        let may = |this: &mut Self, target: &Target| match target {
-            Target::Builtin(name) => name == "StopIteration",
-            Target::External(name) => name == "builtins.StopIteration",
-            Target::Class { file, class } => this.derives_from_stop_iteration(*file, *class),
-            _ => false,
-        };
-        let caught = match self.resolver.resolve_expr(self.file, body, expr) {
-            Resolution::Definite(target) => may(self, &target),
-            Resolution::Ambiguous(candidates) => candidates.iter().any(|candidate| {
-                candidate
-                    .target
-                    .as_ref()
-                    .map_or(true, |target| may(self, target))
-            }),
-            Resolution::Unresolved(_) => true,
-        };
-        if caught {
+        let resolution = self.resolver.resolve_expr(self.file, body, expr);
+        if self.may_be_stop_iteration(resolution) {
             Catches::ByName
         } else {
             Catches::Not
         }
+    }
+
+    /// Whether `raise exc` may raise `StopIteration` (see
+    /// [`Self::may_be_stop_iteration`]): a builtin or library exception
+    /// (`raise ValueError(...)`) or another project class does not.
+    fn may_raise_stop_iteration(&mut self, body_id: BodyId, body: &Body, exc: ExprId) -> bool {
+        // `raise Done()` raises what the class makes; `raise err()` whatever `err`
+        // returns, which awaitify does not follow.
+        let raised = match &body.exprs[exc] {
+            Expr::Call { func, .. } => {
+                match self.resolver.resolve_expr(self.file, body_id, *func) {
+                    Resolution::Definite(
+                        Target::Class { .. } | Target::Builtin(_) | Target::External(_),
+                    ) => *func,
+                    _ => return true,
+                }
+            }
+            _ => exc,
+        };
+        let resolution = self.resolver.resolve_expr(self.file, body_id, raised);
+        self.may_be_stop_iteration(resolution)
+    }
+
+    /// Whether a class or exception named by an expression may be `StopIteration`: it
+    /// is that builtin under any name, a project subclass of it (or an instance of
+    /// one), or something awaitify cannot tell (`raise DONE`, a tuple of types bound
+    /// elsewhere).
+    fn may_be_stop_iteration(&mut self, resolution: Resolution) -> bool {
+        resolution
+            .into_alternatives()
+            .iter()
+            .any(|alternative| match alternative {
+                Ok(Target::Builtin(name)) => name == "StopIteration",
+                Ok(Target::External(name)) => name == "builtins.StopIteration",
+                Ok(Target::Class { file, class } | Target::Instance { file, class }) => {
+                    self.derives_from_stop_iteration(*file, *class)
+                }
+                Ok(_) => false,
+                Err(_) => true,
+            })
     }
 
     fn derives_from_stop_iteration(&mut self, file: File, class: ClassId) -> bool {
@@ -137,44 +162,6 @@ impl Checker<'_> {
                         })
                     })
             })
-    }
-
-    /// Whether `raise exc` may raise `StopIteration`: it names it or a project subclass
-    /// of it, or an object awaitify cannot tell (`raise DONE`, `raise error`). A
-    /// builtin or library exception (`raise ValueError(...)`) or another project class
-    /// does not.
-    fn may_raise_stop_iteration(&mut self, body_id: BodyId, body: &Body, exc: ExprId) -> bool {
-        // `raise Done()` raises what the class makes; `raise err()` whatever `err`
-        // returns, which awaitify does not follow.
-        let raised = match &body.exprs[exc] {
-            Expr::Call { func, .. } => {
-                match self.resolver.resolve_expr(self.file, body_id, *func) {
-                    Resolution::Definite(
-                        Target::Class { .. } | Target::Builtin(_) | Target::External(_),
-                    ) => *func,
-                    _ => return true,
-                }
-            }
-            _ => exc,
-        };
-        match self.resolver.resolve_expr(self.file, body_id, raised) {
-            Resolution::Definite(Target::Builtin(name)) => name == "StopIteration",
-            Resolution::Definite(
-                Target::Class { file, class } | Target::Instance { file, class },
-            ) => self.derives_from_stop_iteration(file, class),
-            Resolution::Definite(_) => false,
-            Resolution::Ambiguous(candidates) => {
-                candidates.iter().any(|candidate| match &candidate.target {
-                    Ok(Target::Builtin(name)) => name == "StopIteration",
-                    Ok(Target::Class { file, class } | Target::Instance { file, class }) => {
-                        self.derives_from_stop_iteration(*file, *class)
-                    }
-                    Ok(_) => false,
-                    Err(_) => true,
-                })
-            }
-            Resolution::Unresolved(_) => true,
-        }
     }
 }
 
@@ -247,12 +234,8 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
     // handlers that do (where a bare `raise` raises it again).
     let mut tries: FxHashMap<BodyId, Vec<Try>> = FxHashMap::default();
     let mut handlers_of: FxHashMap<BodyId, Vec<TextRange>> = FxHashMap::default();
-    let mut bodies: Vec<BodyId> = vec![BodyId::Module];
-    bodies.extend(hir.functions.iter().map(|(id, _)| BodyId::Function(id)));
-    bodies.extend(hir.classes.iter().map(|(id, _)| BodyId::Class(id)));
-    for body_id in &bodies {
-        let body = hir.body(*body_id);
-        let map = source_map.body(*body_id);
+    for (body_id, body) in hir.bodies() {
+        let map = source_map.body(body_id);
         let span = |block: &[StmtId]| {
             Some(TextRange::new(
                 map.stmt(*block.first()?).start(),
@@ -275,12 +258,12 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
                             continue;
                         };
                         let suppress = matches!(
-                            checker.resolver.resolve_expr(file, *body_id, *func),
+                            checker.resolver.resolve_expr(file, body_id, *func),
                             Resolution::Definite(Target::External(name))
                                 if name == "contextlib.suppress"
                         );
                         for arg in args.iter().filter(|_| suppress) {
-                            let arg_catches = catches(&mut checker, *body_id, body, *arg);
+                            let arg_catches = catches(&mut checker, body_id, body, *arg);
                             if arg_catches == Catches::ByName {
                                 named.get_or_insert(map.expr(*arg));
                             }
@@ -296,12 +279,12 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
                 } => {
                     for handler in handlers.iter() {
                         let handler_catches = handler.type_.map_or(Catches::Broadly, |kind| {
-                            catches(&mut checker, *body_id, body, kind)
+                            catches(&mut checker, body_id, body, kind)
                         });
                         if handler_catches != Catches::Not
                             && let Some(range) = span(&handler.body)
                         {
-                            handlers_of.entry(*body_id).or_default().push(range);
+                            handlers_of.entry(body_id).or_default().push(range);
                         }
                         if handler_catches == Catches::ByName
                             && let Some(kind) = handler.type_
@@ -318,7 +301,7 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
                 && let Some(protected) = span(protected)
             {
                 tries
-                    .entry(*body_id)
+                    .entry(body_id)
                     .or_default()
                     .push(Try { protected, named });
             }
@@ -350,12 +333,10 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
         let range = source_map.body(site.body).expr(site.expr);
         let mut enclosing = body_tries
             .iter()
-            .filter(|found| found.protected.contains_range(range));
-        if let Some(first) = enclosing.next() {
-            if let Some(named) = std::iter::once(first)
-                .chain(enclosing)
-                .find_map(|found| found.named)
-            {
+            .filter(|found| found.protected.contains_range(range))
+            .peekable();
+        if enclosing.peek().is_some() {
+            if let Some(named) = enclosing.find_map(|found| found.named) {
                 found.catching_sites.push((index as u32, named));
             }
             found.caught_sites.insert(index as u32);
