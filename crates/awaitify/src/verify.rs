@@ -57,11 +57,6 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                     edits.push(delete(start, end));
                 }
                 Expr::Call { func, .. } => {
-                    // A callee that does something itself is never rewritten (AW215).
-                    if awaitify_rewrite::seeds::callee_does_something(calls, body_id, body, expr_id)
-                    {
-                        continue;
-                    }
                     let Some(name) =
                         qualified_callee(db, &mut resolver, file, body_id, body, *func)
                     else {
@@ -72,48 +67,56 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                     let call = body_map.expr(expr_id);
                     // A rewrite gives the page's loop where the input made a new one:
                     // both are spelled alike, on both sides.
-                    if matches!(
+                    let spelled_alike = matches!(
                         name.as_str(),
                         "asyncio.get_event_loop" | "asyncio.new_event_loop"
                     ) && !parents
                         .get_or_insert_with(|| Parents::of(body))
                         .get(expr_id)
-                        .is_some_and(|parent| matches!(body.exprs[parent], Expr::Attribute { .. }))
+                        .is_some_and(|parent| matches!(body.exprs[parent], Expr::Attribute { .. }));
+                    let rule = rules.rules.iter().find(|rule| {
+                        rule.call == name.as_str()
+                            || matches!(&rule.action, RuleAction::Replace(replacement) if replacement == name.as_str())
+                    });
+                    // A callee that does something itself is never rewritten (AW215).
+                    if (spelled_alike || rule.is_some())
+                        && awaitify_rewrite::seeds::callee_does_something(
+                            calls, body_id, body, expr_id,
+                        )
                     {
+                        continue;
+                    }
+                    if spelled_alike {
                         edits.push(Edit {
                             range: body_map.expr(*func),
                             text: "asyncio.new_event_loop".into(),
                         });
                         continue;
                     }
-                    for rule in &rules.rules {
-                        let replaced = matches!(&rule.action, RuleAction::Replace(replacement) if replacement == name.as_str());
-                        if rule.call != name.as_str() && !replaced {
-                            continue;
-                        }
-                        match &rule.action {
-                            RuleAction::AwaitArgument => {
-                                if let Some(argument) =
-                                    awaitify_rewrite::seeds::awaited_argument(body, expr_id)
-                                {
-                                    let argument = body_map.expr(argument);
-                                    edits.push(Edit {
-                                        range: TextRange::new(call.start(), argument.start()),
-                                        text: "(".into(),
-                                    });
-                                    edits.push(Edit {
-                                        range: TextRange::new(argument.end(), call.end()),
-                                        text: ")".into(),
-                                    });
-                                }
+                    let Some(rule) = rule else {
+                        continue;
+                    };
+                    match &rule.action {
+                        RuleAction::AwaitArgument => {
+                            if let Some(argument) =
+                                awaitify_rewrite::seeds::awaited_argument(body, expr_id)
+                            {
+                                let argument = body_map.expr(argument);
+                                edits.push(Edit {
+                                    range: TextRange::new(call.start(), argument.start()),
+                                    text: "(".into(),
+                                });
+                                edits.push(Edit {
+                                    range: TextRange::new(argument.end(), call.end()),
+                                    text: ")".into(),
+                                });
                             }
-                            RuleAction::Replace(_) => edits.push(Edit {
-                                range: body_map.expr(*func),
-                                text: rule.call.clone(),
-                            }),
-                            RuleAction::Await => {}
                         }
-                        break;
+                        RuleAction::Replace(_) => edits.push(Edit {
+                            range: body_map.expr(*func),
+                            text: rule.call.clone(),
+                        }),
+                        RuleAction::Await => {}
                     }
                 }
                 Expr::ListComp { generators, .. }
