@@ -9,6 +9,7 @@ use la_arena::ArenaMap;
 use rustc_hash::FxBuildHasher;
 
 use crate::index::{BindingId, BindingKind, Fallback, ScopeId, SemanticIndex};
+use crate::resolve::{Unresolved, expr_kind};
 use awaitify_hir::hir::*;
 
 type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
@@ -421,22 +422,14 @@ fn stored_value(
     }
 }
 
-/// Whether `expr` writes out a value of a builtin type: a container display or
-/// comprehension, a string, number or bytes literal, an f-string. (`None` is left out:
-/// an attribute set to `None` first is usually set to an object later.)
+/// Whether `expr` writes out a value of a builtin type: one the resolver calls a
+/// builtin value (a container display or comprehension, a string, number or bytes
+/// literal, an f-string). `None` and `...` are left out: an attribute set to `None`
+/// first is usually set to an object later.
 fn is_builtin_display(body: &Body, expr: ExprId) -> bool {
-    match &body.exprs[expr] {
-        Expr::Dict { .. }
-        | Expr::List { .. }
-        | Expr::Set { .. }
-        | Expr::Tuple { .. }
-        | Expr::ListComp { .. }
-        | Expr::SetComp { .. }
-        | Expr::DictComp { .. }
-        | Expr::Interpolated { .. } => true,
-        Expr::Literal(literal) => !matches!(literal, Literal::None | Literal::Ellipsis),
-        _ => false,
-    }
+    let expr = &body.exprs[expr];
+    !matches!(expr, Expr::Literal(Literal::None | Literal::Ellipsis))
+        && Unresolved::Expression(expr_kind(expr)).is_builtin_value()
 }
 
 /// The paths a function's `return` statements give, if every one is a path that
