@@ -604,9 +604,10 @@ impl<'a> ImportPlanner<'a> {
 }
 
 /// Whether a new public global of `file` would be bound in another module: some project
-/// module star-imports it (see [`star_imported_modules`]) and it has no literal `__all__`,
-/// so the star import may take every public name. Each module that re-exports it further does so
-/// through that first star import, so a direct one is what matters.
+/// module star-imports it (see [`star_imported_modules`]) and it has no literal
+/// `__all__`, so the star import may take every public name. Each module that
+/// re-exports it further does so through that first star import, so a direct one is
+/// what matters.
 fn exports_new_globals(db: &dyn Db, file: File) -> bool {
     // A computed `__all__` (`[n for n in dir() if not n.startswith("_")]`) may take a
     // public name as well; only a literal one surely leaves it out.
