@@ -67,6 +67,11 @@ impl BodySourceMap {
     pub fn name(&self, site: NameSite) -> Option<TextRange> {
         self.names.get(&site).copied()
     }
+    /// The range a block of statements covers, from its first to its last; `None` for
+    /// an empty one.
+    pub fn block(&self, block: &[StmtId]) -> Option<TextRange> {
+        Some(self.stmt(*block.first()?).cover(self.stmt(*block.last()?)))
+    }
 }
 
 /// The range of node `id` in `ranges`; empty for an id of another body.

@@ -140,14 +140,6 @@ pub(super) fn await_holding_thread_lock(
     })
 }
 
-/// From the start of a block's first statement to the end of its last.
-fn block_range(ranges: &BodySourceMap, block: &[StmtId]) -> TextRange {
-    match (block.first(), block.last()) {
-        (Some(first), Some(last)) => ranges.stmt(*first).cover(ranges.stmt(*last)),
-        _ => TextRange::default(),
-    }
-}
-
 /// What a question asks of an expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Question {
@@ -183,7 +175,7 @@ impl<'g, 'r, 'db> Locks<'g, 'r, 'db> {
         ranges: &BodySourceMap,
     ) -> Vec<(ExprId, TextRange)> {
         let body = self.graph.hir(file).body(body_id);
-        let unit_end = block_range(ranges, &body.block).end();
+        let unit_end = ranges.block(&body.block).unwrap_or_default().end();
         let mut held = Vec::new();
         for (_, stmt) in body.stmts.iter() {
             if let Stmt::With {
@@ -196,7 +188,7 @@ impl<'g, 'r, 'db> Locks<'g, 'r, 'db> {
                     .iter()
                     .find(|item| self.takes_lock(file, body_id, item.context_expr))
             {
-                held.push((item.context_expr, block_range(ranges, block)));
+                held.push((item.context_expr, ranges.block(block).unwrap_or_default()));
             }
         }
         let released = released_at(body);
@@ -755,7 +747,7 @@ fn stack_block(
                 )
             }) =>
             {
-                Some(block_range(ranges, block))
+                Some(ranges.block(block).unwrap_or_default())
             }
             _ => None,
         })

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use awaitify_callgraph::{CallSite, Context, FileCalls, file_calls};
 use awaitify_db::{Db, File};
-use awaitify_hir::hir::{Body, BodyId, ClassId, Expr, ExprId, FunctionId, Stmt, StmtId};
+use awaitify_hir::hir::{Body, BodyId, ClassId, Expr, ExprId, FunctionId, Stmt};
 use awaitify_hir::{file_hir, file_source_map};
 use awaitify_semantic::symbols::ExprPath;
 use awaitify_semantic::{Resolution, Resolver, Target, Unresolved};
@@ -236,12 +236,6 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
     let mut handlers_of: FxHashMap<BodyId, Vec<TextRange>> = FxHashMap::default();
     for (body_id, body) in hir.bodies() {
         let map = source_map.body(body_id);
-        let span = |block: &[StmtId]| {
-            Some(TextRange::new(
-                map.stmt(*block.first()?).start(),
-                map.stmt(*block.last()?).end(),
-            ))
-        };
         for (_, stmt) in body.stmts.iter() {
             // What the statement protects, how it catches, and the first type naming it.
             let mut how = Catches::Not;
@@ -282,7 +276,7 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
                             catches(&mut checker, body_id, body, kind)
                         });
                         if handler_catches != Catches::Not
-                            && let Some(range) = span(&handler.body)
+                            && let Some(range) = map.block(&handler.body)
                         {
                             handlers_of.entry(body_id).or_default().push(range);
                         }
@@ -298,7 +292,7 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
                 _ => continue,
             };
             if how != Catches::Not
-                && let Some(protected) = span(protected)
+                && let Some(protected) = map.block(protected)
             {
                 tries
                     .entry(body_id)
