@@ -205,6 +205,17 @@ pub enum BindingKind {
 }
 
 impl BindingKind {
+    /// The kind of a name bound inside an unpacking target (`a, *b = ...`): it no
+    /// longer holds the whole value the kind records.
+    fn unpacked(&self) -> BindingKind {
+        match self {
+            BindingKind::Assign { .. } => BindingKind::Unpacked,
+            BindingKind::For { .. } => BindingKind::For { iter: None },
+            BindingKind::With { .. } => BindingKind::With { context: None },
+            other => other.clone(),
+        }
+    }
+
     pub fn describe(&self) -> &'static str {
         match self {
             BindingKind::Import { .. } => "import",
@@ -1211,23 +1222,13 @@ impl<'a> Builder<'a> {
                 self.bind(id, kind.clone(), body_id, BindingSite::Expr(target));
             }
             Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
-                let inner = match kind {
-                    BindingKind::Assign { .. } => BindingKind::Unpacked,
-                    BindingKind::For { .. } => BindingKind::For { iter: None },
-                    BindingKind::With { .. } => BindingKind::With { context: None },
-                    other => other.clone(),
-                };
+                let inner = kind.unpacked();
                 for element in elts.iter() {
                     self.visit_target(body_id, body, *element, &inner);
                 }
             }
             Expr::Starred { value, .. } => {
-                let inner = match kind {
-                    BindingKind::Assign { .. } => BindingKind::Unpacked,
-                    BindingKind::For { .. } => BindingKind::For { iter: None },
-                    BindingKind::With { .. } => BindingKind::With { context: None },
-                    other => other.clone(),
-                };
+                let inner = kind.unpacked();
                 self.visit_target(body_id, body, *value, &inner);
             }
             Expr::Attribute { value, .. } => {
