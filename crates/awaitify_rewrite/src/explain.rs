@@ -476,9 +476,8 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                     .with_primary(Label::new(file, range, "the rule is not applied here"))
                     .with_note(format!("the call may run `{}`, which overrides it; the rule is not for that method, so it does not apply to this call", target_name(db, overriding)));
                 if let awaitify_semantic::Target::Function { file: override_file, function } = overriding {
-                    let hir = file_hir(db, *override_file);
-                    let definition = file_source_map(db, *override_file).body(hir.functions[*function].parent).stmt(hir.functions[*function].stmt);
-                    diagnostic = diagnostic.with_secondary(Label::new(*override_file, definition, "the override"));
+                    let unit = (*override_file, BodyId::Function(*function));
+                    diagnostic = diagnostic.with_secondary(Label::new(*override_file, unit_range(db, unit), "the override"));
                 }
                 diagnostics.push(diagnostic);
             }
