@@ -80,6 +80,24 @@ pub fn disable_transparent_huge_pages() {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay` (its `mimalloc.h` enum; the `libmimalloc-sys`
+/// crate does not name it).
+const PURGE_DELAY_OPTION: mi::mi_option_t = 15;
+
+/// Keeps the memory this process frees for its own later allocations instead of handing
+/// it back to the kernel, as `cargo xtask bench` does between its runs.
+///
+/// mimalloc hands freed memory back to the kernel about a second after it is freed, and
+/// the kernel zeroes each page again when the next run touches it. Between two runs over
+/// the standard library that is a whole database (over 500 MB): the zeroing took a third
+/// of the bench's processor time, and how much of it fell inside a run depended on that
+/// run's length (see `docs/performance.md`). A process that runs the pipeline once (the
+/// `awaitify` binary) has nothing freed it could reuse.
+pub fn keep_freed_memory() {
+    // SAFETY: `mi_option_set` takes any option and value; -1 turns purging off.
+    unsafe { mi::mi_option_set(PURGE_DELAY_OPTION, -1) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
