@@ -383,8 +383,8 @@ pub(crate) struct StopIterationCatches {
     /// Each function a handler naming `StopIteration` may catch it from, with the
     /// handler's type.
     caught: FxHashMap<UnitKey, Place>,
-    /// Each function that may let `StopIteration` out, with where it is raised in its
-    /// own body (or the call that raises it).
+    /// Each caught function that may let `StopIteration` out, with where it is raised
+    /// in its own body (or the call that raises it).
     raises: FxHashMap<UnitKey, Place>,
 }
 
@@ -443,15 +443,19 @@ impl StopIterationCatches {
             }
         }
         // Follow callers from each function that raises it, through calls not caught
-        // around, to callers that are not generators.
+        // around, to callers that are not generators. Only caught functions matter, and
+        // every callee of one through such a call is caught too: the walk stays among
+        // them.
         let mut raises: FxHashMap<UnitKey, Place> = FxHashMap::default();
         let mut source_maps = FxHashMap::default();
         let mut queue: Vec<UnitKey> = Vec::new();
         for file in files {
             for (function, range) in &per_file[file].sources {
                 let unit = (*file, BodyId::Function(*function));
-                raises.insert(unit, (*file, *range));
-                queue.push(unit);
+                if caught.contains_key(&unit) {
+                    raises.insert(unit, (*file, *range));
+                    queue.push(unit);
+                }
             }
         }
         while let Some(unit) = queue.pop() {
@@ -461,7 +465,8 @@ impl StopIterationCatches {
                 let BodyId::Function(caller) = site.body else {
                     continue;
                 };
-                if calls.generators.contains(&caller)
+                if !caught.contains_key(&(*file, site.body))
+                    || calls.generators.contains(&caller)
                     || per_file[file].caught_sites.contains(&(*index as u32))
                 {
                     continue;
