@@ -215,7 +215,8 @@ struct Graph<'db> {
     per_file: FxHashMap<File, (&'db FileCalls, &'db FileHir)>,
     callers: FxHashMap<UnitKey, Vec<SiteKey>>,
     groups: Groups,
-    imported_by: FxHashMap<File, File>,
+    /// The project modules that import each module, in path order.
+    importers: FxHashMap<File, Vec<File>>,
     /// Whether an imported module with a main guard may still be the page's script:
     /// every module that imports it is one it imports itself (`main.py` whose guard
     /// imports `helper`, which imports `main` back for a constant). Computed when a call
@@ -250,13 +251,14 @@ struct Graph<'db> {
 /// on one thread, only merges.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct FileCallEdges {
-    /// Each call of a project function: the callee and the site's index, in site order.
-    calls: Vec<(UnitKey, u32)>,
+    /// Each project function the file calls, with the indexes of the sites that call it
+    /// in site order; the functions in the order of their first call.
+    calls: Vec<(UnitKey, Vec<u32>)>,
     /// Functions called at one site (`handler()` where `handler` may be either of two),
     /// which go async together.
     shared: Vec<(UnitKey, UnitKey)>,
     /// Method calls through receivers that may hold a project instance awaitify did not
-    /// see, in site order.
+    /// see, in site order: the first of each name and global read.
     method_calls: Vec<MethodCall>,
 }
 
@@ -275,6 +277,14 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
     let hir = file_hir(db, file);
     let semantic = semantic_index(db, file);
     let mut edges = FileCallEdges::default();
+    let mut calls_of: FxHashMap<UnitKey, usize> = FxHashMap::default();
+    let mut call = |function: UnitKey, index: u32, edges: &mut FileCallEdges| {
+        let position = *calls_of.entry(function).or_insert_with(|| {
+            edges.calls.push((function, Vec::new()));
+            edges.calls.len() - 1
+        });
+        edges.calls[position].1.push(index);
+    };
     for (index, site) in calls.sites.iter().enumerate() {
         let index = index as u32;
         if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr] {
@@ -311,15 +321,20 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
         }
         let mut functions = function_targets(site);
         if let Some(first) = functions.next() {
-            edges.calls.push((first, index));
+            call(first, index, &mut edges);
             let mut previous = first;
             for function in functions {
-                edges.calls.push((function, index));
+                call(function, index, &mut edges);
                 edges.shared.push((previous, function));
                 previous = function;
             }
         }
     }
+    // The coloring keeps one call of each name; later ones in a file never count.
+    let mut seen: FxHashSet<(Name, Option<Name>)> = FxHashSet::default();
+    edges
+        .method_calls
+        .retain(|call| seen.insert((call.attr.clone(), call.through_global.clone())));
     Arc::new(edges)
 }
 
@@ -328,7 +343,7 @@ impl<'db> Graph<'db> {
         let files = awaitify_db::files_by_path(db);
         let mut callers: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
         let mut union = UnionFind::default();
-        let mut imported_by = FxHashMap::default();
+        let mut importers: FxHashMap<File, Vec<File>> = FxHashMap::default();
         let mut references = FxHashMap::default();
         let mut unresolved_method_calls = FxHashMap::default();
         let mut reassigned = FxHashMap::default();
@@ -381,11 +396,11 @@ impl<'db> Graph<'db> {
             let hir: &'db FileHir = file_hir(db, *file);
             per_file.insert(*file, (calls, hir));
             let edges = file_call_edges(db, *file);
-            for &(function, index) in &edges.calls {
+            for (function, indexes) in &edges.calls {
                 callers
-                    .entry(function)
+                    .entry(*function)
                     .or_default()
-                    .push((*file, index as usize));
+                    .extend(indexes.iter().map(|index| (*file, *index as usize)));
             }
             for &(a, b) in &edges.shared {
                 union.union(a, b);
@@ -395,14 +410,15 @@ impl<'db> Graph<'db> {
                     None => true,
                     Some(global) => stored_global(*file, global),
                 };
-                if counts {
-                    unresolved_method_calls
-                        .entry(call.attr.clone())
-                        .or_insert((*file, call.site as usize));
+                if counts && !unresolved_method_calls.contains_key(&call.attr) {
+                    unresolved_method_calls.insert(call.attr.clone(), (*file, call.site as usize));
                 }
             }
             for imported in &calls.imports {
-                imported_by.entry(*imported).or_insert(*file);
+                let of_imported = importers.entry(*imported).or_default();
+                if of_imported.last() != Some(file) {
+                    of_imported.push(*file);
+                }
             }
             for (index, import) in calls.imports_under_other_names.iter().enumerate() {
                 imported_under_other_names
@@ -448,7 +464,7 @@ impl<'db> Graph<'db> {
             per_file,
             callers,
             groups: union.groups(),
-            imported_by,
+            importers,
             may_be_the_script: Default::default(),
             references,
             unresolved_method_calls,
@@ -513,7 +529,7 @@ impl<'db> Graph<'db> {
         site.body == BodyId::Module
             && site.context == Context::Direct
             && !site.awaited
-            && (self.imported_by.contains_key(&file)
+            && (self.importers.contains_key(&file)
                 || self.imported_under_other_names.contains_key(&file))
             && self.calls(file).in_main_guard(index)
             && !self.may_be_the_script(file)
@@ -532,10 +548,12 @@ impl<'db> Graph<'db> {
             }
         }
         let imported_back_only = self
-            .per_file
+            .importers
+            .get(&module)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .filter(|(_, (calls, _))| calls.imports.contains(&module))
-            .all(|(importer, _)| reached.contains(importer));
+            .all(|importer| reached.contains(importer));
         self.may_be_the_script
             .borrow_mut()
             .insert(module, imported_back_only);
@@ -787,7 +805,7 @@ fn find_blockers(
         match body {
             BodyId::Class(_) => block(*unit, Blocker::ClassBody, blocked),
             BodyId::Module => {
-                if let Some(importer) = graph.imported_by.get(&file) {
+                if let Some(importer) = graph.importers.get(&file).and_then(|of| of.first()) {
                     block(
                         *unit,
                         Blocker::ImportedModule {
