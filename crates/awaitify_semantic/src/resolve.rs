@@ -1379,6 +1379,31 @@ impl<'db> Resolver<'db> {
         }
     }
 
+    /// What a dotted name written outside the code names, as a configuration entry
+    /// spells it (`pkg.fetch`, `pkg.Client.get`): its first part is imported, and each
+    /// next part is an attribute of the module before it (a global, through the module's
+    /// imports and re-exports, or a submodule), or a name the body of the class before
+    /// it binds itself (not one it inherits). A call's result (`make().run`) is no
+    /// attribute of a project module or class; a name whose first part is no project
+    /// module names the outside object `External(name)`.
+    pub fn resolve_dotted_name(&mut self, name: &str) -> Resolution {
+        let mut parts = name.split('.');
+        let first = parts.next().unwrap_or_default();
+        let mut resolution = Resolution::Definite(self.module_target(first));
+        for part in parts {
+            resolution = resolution.map(|base| match base {
+                Target::ProjectModule(_) | Target::External(_) => self.attribute(base, part),
+                Target::Class { file, class } => {
+                    self.own_class_member(file, class, part).unwrap_or_else(|| {
+                        Resolution::Unresolved(Unresolved::NoAttribute(Name::from(part)))
+                    })
+                }
+                _ => Resolution::Unresolved(Unresolved::NoAttribute(Name::from(part))),
+            });
+        }
+        resolution
+    }
+
     fn import_from(
         &mut self,
         file: File,
