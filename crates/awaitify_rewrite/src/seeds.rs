@@ -2,7 +2,9 @@
 //! rule but must be left alone.
 //!
 //! A call is a seed when its callee resolves *definitely* to a rule's qualified name and
-//! it is not awaited already. It is left alone when:
+//! it is not awaited already; a user rule's name that reaches a project function through
+//! re-exports (`pkg.fetch` for `pkg.impl.fetch`) is that function's (see [`UserRule`]).
+//! It is left alone when:
 //! - its callee is ambiguous and one way it resolves matches a rule (the diagnostic
 //!   labels each binding);
 //! - the module attribute it names is reassigned where the store may run before it: in
@@ -33,7 +35,7 @@ use ruff_text_size::{TextRange, TextSize};
 use rustc_hash::FxHashMap;
 
 use crate::Settings;
-use crate::rules::{Rule, RuleAction};
+use crate::rules::{Rule, RuleAction, RuleSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seed {
@@ -105,26 +107,31 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
     let mut result = FileSeeds::default();
     // User rules may name functions of the project (a module with its own async twin
     // under Pyodide); the defaults never do, so a local `time.py` shadows `time.sleep`.
-    let defaults = crate::rules::RuleSet::default();
-    let user_rules: Vec<&Rule> = rules
+    let defaults = RuleSet::default();
+    let user_rules: &[UserRule] = if rules
         .rules
         .iter()
-        .filter(|rule| !defaults.rules.contains(rule))
-        .collect();
+        .any(|rule| !defaults.rules.contains(rule))
+    {
+        project_user_rules(db, settings)
+    } else {
+        &[]
+    };
     for (index, site) in calls.sites.iter().enumerate() {
         if site.awaited {
             continue;
         }
         if !user_rules.is_empty()
-            && let Some(rule) = project_function_rule(db, &user_rules, &site.callee)
+            && let Some(user_rule) = project_function_rule(db, user_rules, &site.callee)
         {
+            let rule = &user_rule.rule;
             let body = awaitify_hir::file_hir(db, file).body(site.body);
             // An override in a subclass (`self.get(k)` in a base class may run
             // `Cached.get`) is another function: awaiting or renaming the call would
             // apply the rule to it too.
             let overriding = site.targets.iter().find(|target| {
                 matches!(target, Target::Function { .. })
-                    && !rule.matches(&awaitify_semantic::resolve::target_name(db, target))
+                    && !user_rule.matches(&awaitify_semantic::resolve::target_name(db, target))
             });
             // `lib.fetch = fake` anywhere: the call may run the new value.
             let replaced = site.targets.iter().find_map(|target| match target {
@@ -722,27 +729,81 @@ fn calls_outside_code(site: &CallSite) -> bool {
     }
 }
 
+/// A user rule (one that is not a default), with the project functions its names reach.
+/// A rule names a project function where it is defined (`pkg.impl.fetch`) or by any
+/// module that re-exports it (`pkg.fetch`, after `from .impl import fetch` in `pkg`):
+/// both are the same object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRule {
+    pub rule: Rule,
+    /// The qualified name, where it is defined, of the project function `rule.call`
+    /// reaches through the project's modules (`pkg.impl.fetch` for `pkg.fetch`).
+    pub call_definition: Option<String>,
+    /// The same for the replacement, when the rule replaces the callee.
+    pub replacement_definition: Option<String>,
+}
+
+impl UserRule {
+    /// Whether the rule is for the callee `qualified`: by the name the rule is written
+    /// with, or by the definition that name reaches.
+    pub fn matches(&self, qualified: &str) -> bool {
+        self.rule.matches(qualified) || self.call_definition.as_deref() == Some(qualified)
+    }
+}
+
+/// The rules of `rules` that are not defaults, with the project functions their names
+/// reach in `db`'s project (see [`UserRule`]).
+pub fn user_rules(db: &dyn Db, rules: &RuleSet) -> Vec<UserRule> {
+    let defaults = RuleSet::default();
+    let mut resolver = Resolver::new(db);
+    let mut definition = |name: &str| {
+        let resolution = resolver.resolve_dotted_name(name);
+        project_function_name(db, &resolution)
+    };
+    rules
+        .rules
+        .iter()
+        .filter(|rule| !defaults.rules.contains(rule))
+        .map(|rule| UserRule {
+            rule: rule.clone(),
+            call_definition: definition(&rule.call),
+            replacement_definition: match &rule.action {
+                RuleAction::Replace(replacement) => definition(replacement),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+/// [`user_rules`] of the settings' rules, for every file's seeds and rewrite.
+#[salsa::tracked(returns(ref))]
+pub fn project_user_rules(db: &dyn Db, settings: Settings) -> Arc<Vec<UserRule>> {
+    Arc::new(user_rules(db, settings.rules(db)))
+}
+
 /// The user rule for a call of a project function: every function the callee may be
-/// has the rule's qualified name (`lib.block`, maybe defined on each branch of an `if`).
+/// has the qualified name the rule's name reaches (`lib.block`, maybe defined on each
+/// branch of an `if`).
 fn project_function_rule<'r>(
     db: &dyn Db,
-    rules: &[&'r Rule],
+    rules: &'r [UserRule],
     callee: &Resolution,
-) -> Option<&'r Rule> {
+) -> Option<&'r UserRule> {
     // Most calls name no rule: compare the function's own name before building the
     // qualified one.
     let Target::Function { file, function } = callee.every_target()?.first()? else {
         return None;
     };
     let short = &awaitify_hir::file_hir(db, *file).functions[*function].name;
-    if !rules
-        .iter()
-        .any(|rule| rule.call.rsplit('.').next() == Some(short.as_str()))
-    {
+    let ends_with_short = |name: &str| name.rsplit('.').next() == Some(short.as_str());
+    if !rules.iter().any(|rule| {
+        ends_with_short(&rule.rule.call)
+            || rule.call_definition.as_deref().is_some_and(ends_with_short)
+    }) {
         return None;
     }
     let qualified = project_function_name(db, callee)?;
-    rules.iter().copied().find(|rule| rule.matches(&qualified))
+    rules.iter().find(|rule| rule.matches(&qualified))
 }
 
 /// The qualified name of the project function a callee resolves to, whichever of its
