@@ -22,7 +22,7 @@ use crate::print::{
     needs_parentheses, rename_callee,
 };
 use crate::rules::RuleAction;
-use crate::seeds::file_seeds;
+use crate::seeds::{UserRule, file_seeds, project_function_name, project_user_rules};
 
 /// The edits for `file`, in the order they were decided.
 pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Coloring) -> Vec<Edit> {
@@ -31,6 +31,15 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     let index = semantic_index(db, file);
     let calls = file_calls(db, file);
     let seeds = file_seeds(db, file, settings);
+    let user_rules: &[UserRule] = if seeds
+        .seeds
+        .iter()
+        .any(|seed| matches!(seed.rule.action, RuleAction::Replace(_)))
+    {
+        project_user_rules(db, settings)
+    } else {
+        &[]
+    };
     let source = file.text(db);
     let mut edits = Vec::new();
     let mut planner = ImportPlanner::new(db, file, hir, index, map);
@@ -142,12 +151,15 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             // defines `fetch_async` names its own global.
             RuleAction::Replace(replacement)
                 if let Some(edit) = rename_in_place(
-                    db,
+                    resolver.get_or_insert_with(|| awaitify_semantic::Resolver::new(db)),
                     file,
                     source,
-                    (body, body_map),
+                    (site.body, body, body_map),
                     *func,
                     (&seed.rule.call, replacement),
+                    user_rules
+                        .iter()
+                        .find(|user_rule| user_rule.rule == seed.rule),
                 ) =>
             {
                 edits.push(edit);
@@ -387,42 +399,74 @@ pub fn callee_of(db: &dyn Db, file: File, body: BodyId, call: ExprId) -> Option<
 /// `a.b.other`, a sibling in the same namespace: the attribute of `recv.name` (a
 /// method's replacement must keep its receiver, and a module spelled through an alias,
 /// `import net as n; n.fetch()`, stays as written), or a bare `name` in the module
-/// `a.b` itself (importing the file from itself would run it again).
+/// `a.b` itself (importing the file from itself would run it again). A rule on a project
+/// function may be written with the names of a package that re-exports both
+/// (`pkg.fetch` by `pkg.afetch`), so the names where they are defined
+/// (`pkg.impl.fetch`, `pkg.impl.afetch`) are tried too; and a module the call goes
+/// through (`recv`, or the file's own for a bare name) must give the replacement under
+/// its name when the replacement is a project function: `pkg.fetch` by `pkg.afetch` does
+/// not make `impl.fetch(x)` into `impl.afetch(x)` when only `pkg` binds `afetch`.
 fn rename_in_place(
-    db: &dyn Db,
+    resolver: &mut awaitify_semantic::Resolver,
     file: File,
     source: &str,
-    (body, body_map): (
+    (body_id, body, body_map): (
+        BodyId,
         &awaitify_hir::hir::Body,
         &awaitify_hir::source_map::BodySourceMap,
     ),
     func: ExprId,
     (call, replacement): (&str, &str),
+    user_rule: Option<&UserRule>,
 ) -> Option<Edit> {
-    let (namespace, name) = call.rsplit_once('.')?;
-    let (replacement_namespace, replacement_name) = replacement.rsplit_once('.')?;
-    if namespace != replacement_namespace {
-        return None;
-    }
-    let range = match &body.exprs[func] {
-        Expr::Attribute { attr, .. } if attr.as_str() == name => {
-            let end = body_map.expr(func).end();
-            TextRange::new(end.checked_sub(TextSize::of(attr.as_str()))?, end)
-        }
-        Expr::Name { id, .. }
-            if id.as_str() == name
-                && awaitify_db::module_name(db, file).as_deref() == Some(namespace) =>
-        {
-            body_map.expr(func)
-        }
-        _ => return None,
-    };
-    // The name as written (not normalized to another spelling).
-    if source.get(std::ops::Range::<usize>::from(range))? != name {
-        return None;
-    }
-    Some(Edit {
-        range,
-        text: replacement_name.to_string(),
-    })
+    let defined = user_rule.and_then(|user_rule| {
+        Some((
+            user_rule.call_definition.as_deref()?,
+            user_rule.replacement_definition.as_deref()?,
+        ))
+    });
+    let replacement_definition =
+        user_rule.and_then(|user_rule| user_rule.replacement_definition.as_deref());
+    std::iter::once((call, replacement))
+        .chain(defined)
+        .find_map(|(call, replacement)| {
+            let (namespace, name) = call.rsplit_once('.')?;
+            let (replacement_namespace, replacement_name) = replacement.rsplit_once('.')?;
+            if namespace != replacement_namespace {
+                return None;
+            }
+            let db = resolver.db();
+            let (range, module) = match &body.exprs[func] {
+                Expr::Attribute { value, attr, .. } if attr.as_str() == name => {
+                    let end = body_map.expr(func).end();
+                    let range = TextRange::new(end.checked_sub(TextSize::of(attr.as_str()))?, end);
+                    let module = match resolver.resolve_expr(file, body_id, *value) {
+                        Resolution::Definite(Target::ProjectModule(module)) => Some(module),
+                        _ => None,
+                    };
+                    (range, module)
+                }
+                Expr::Name { id, .. }
+                    if id.as_str() == name
+                        && awaitify_db::module_name(db, file).as_deref() == Some(namespace) =>
+                {
+                    (body_map.expr(func), Some(file))
+                }
+                _ => return None,
+            };
+            // The name as written (not normalized to another spelling).
+            if source.get(std::ops::Range::<usize>::from(range))? != name {
+                return None;
+            }
+            if let (Some(module), Some(definition)) = (module, replacement_definition) {
+                let found = resolver.attribute(Target::ProjectModule(module), replacement_name);
+                if project_function_name(db, &found).as_deref() != Some(definition) {
+                    return None;
+                }
+            }
+            Some(Edit {
+                range,
+                text: replacement_name.to_string(),
+            })
+        })
 }
