@@ -40,6 +40,21 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
     let calls = awaitify_callgraph::file_calls(db, file);
     let mut edits = Vec::new();
     let added_modules = added_import_modules(rules);
+    // A user rule may name a project function, and its replacement, by a package that
+    // re-exports them (`pkg.fetch` for `pkg.impl.fetch`), which is what calls resolve to.
+    let user_rules = awaitify_rewrite::seeds::user_rules(db, rules);
+    let definitions = |rule: &awaitify_rewrite::rules::Rule| {
+        user_rules
+            .iter()
+            .find(|user_rule| user_rule.rule == *rule)
+            .map(|user_rule| {
+                (
+                    user_rule.call_definition.as_deref(),
+                    user_rule.replacement_definition.as_deref(),
+                )
+            })
+            .unwrap_or_default()
+    };
     for (body_id, body) in hir.bodies() {
         let body_map = map.body(body_id);
         let mut parents = None;
@@ -75,8 +90,11 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                         .get(expr_id)
                         .is_some_and(|parent| matches!(body.exprs[parent], Expr::Attribute { .. }));
                     let rule = rules.rules.iter().find(|rule| {
+                        let (call_definition, replacement_definition) = definitions(rule);
                         rule.call == name.as_str()
+                            || call_definition == Some(name.as_str())
                             || matches!(&rule.action, RuleAction::Replace(replacement) if replacement == name.as_str())
+                            || replacement_definition == Some(name.as_str())
                     });
                     // A callee that does something itself is never rewritten (AW215).
                     if (spelled_alike || rule.is_some())
@@ -380,13 +398,26 @@ pub fn await_violations(
         .iter()
         .any(|other| *other != file && file_calls(db, *other).imports.contains(&file));
     let module_awaits = !is_imported;
+    // A user rule may name a project function by a package that re-exports it.
+    let user_rules = match side {
+        Side::Output => awaitify_rewrite::seeds::user_rules(db, rules),
+        Side::Input => Vec::new(),
+    };
     let awaitable_external = |name: &str| {
         side == Side::Output
-            && rules.rules.iter().any(|rule| match &rule.action {
+            && (rules.rules.iter().any(|rule| match &rule.action {
                 RuleAction::Replace(replacement) => replacement == name,
                 RuleAction::Await => rule.matches(name),
                 RuleAction::AwaitArgument => false,
-            })
+            }) || user_rules
+                .iter()
+                .any(|user_rule| match &user_rule.rule.action {
+                    RuleAction::Replace(_) => {
+                        user_rule.replacement_definition.as_deref() == Some(name)
+                    }
+                    RuleAction::Await => user_rule.call_definition.as_deref() == Some(name),
+                    RuleAction::AwaitArgument => false,
+                }))
     };
     let mut parents: rustc_hash::FxHashMap<BodyId, Parents> = Default::default();
     let mut violations = Vec::new();
