@@ -251,9 +251,9 @@ struct Graph<'db> {
 /// on one thread, only merges.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct FileCallEdges {
-    /// Each project function the file calls, with the indexes of the sites that call it
-    /// in site order; the functions in the order of their first call.
-    calls: Vec<(UnitKey, Vec<u32>)>,
+    /// Each call of a project function: the callee and the site's index, sorted, so the
+    /// calls of one function are together and in site order.
+    calls: Vec<(UnitKey, u32)>,
     /// Functions called at one site (`handler()` where `handler` may be either of two),
     /// which go async together.
     shared: Vec<(UnitKey, UnitKey)>,
@@ -277,14 +277,6 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
     let hir = file_hir(db, file);
     let semantic = semantic_index(db, file);
     let mut edges = FileCallEdges::default();
-    let mut calls_of: FxHashMap<UnitKey, usize> = FxHashMap::default();
-    let mut call = |function: UnitKey, index: u32, edges: &mut FileCallEdges| {
-        let position = *calls_of.entry(function).or_insert_with(|| {
-            edges.calls.push((function, Vec::new()));
-            edges.calls.len() - 1
-        });
-        edges.calls[position].1.push(index);
-    };
     for (index, site) in calls.sites.iter().enumerate() {
         let index = index as u32;
         if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr] {
@@ -321,20 +313,31 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
         }
         let mut functions = function_targets(site);
         if let Some(first) = functions.next() {
-            call(first, index, &mut edges);
+            edges.calls.push((first, index));
             let mut previous = first;
             for function in functions {
-                call(function, index, &mut edges);
+                edges.calls.push((function, index));
                 edges.shared.push((previous, function));
                 previous = function;
             }
         }
     }
-    // The coloring keeps one call of each name; later ones in a file never count.
-    let mut seen: FxHashSet<(Name, Option<Name>)> = FxHashSet::default();
+    // The coloring merges the calls of each function at once.
+    edges.calls.sort_unstable_by_key(|((file, body), index)| {
+        (salsa::plumbing::AsId::as_id(file), *body, *index)
+    });
+    // It keeps one call of each name; later ones in a file never count.
+    let mut seen: FxHashSet<(&Name, Option<&Name>)> = FxHashSet::default();
+    let first_of_each: Vec<bool> = edges
+        .method_calls
+        .iter()
+        .map(|call| seen.insert((&call.attr, call.through_global.as_ref())))
+        .collect();
+    drop(seen);
+    let mut first = first_of_each.into_iter();
     edges
         .method_calls
-        .retain(|call| seen.insert((call.attr.clone(), call.through_global.clone())));
+        .retain(|_| first.next().unwrap_or_default());
     Arc::new(edges)
 }
 
@@ -396,11 +399,12 @@ impl<'db> Graph<'db> {
             let hir: &'db FileHir = file_hir(db, *file);
             per_file.insert(*file, (calls, hir));
             let edges = file_call_edges(db, *file);
-            for (function, indexes) in &edges.calls {
-                callers
-                    .entry(*function)
-                    .or_default()
-                    .extend(indexes.iter().map(|index| (*file, *index as usize)));
+            for calls_of_one in edges.calls.chunk_by(|a, b| a.0 == b.0) {
+                callers.entry(calls_of_one[0].0).or_default().extend(
+                    calls_of_one
+                        .iter()
+                        .map(|(_, index)| (*file, *index as usize)),
+                );
             }
             for &(a, b) in &edges.shared {
                 union.union(a, b);
