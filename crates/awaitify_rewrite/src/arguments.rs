@@ -14,12 +14,16 @@ use awaitify_semantic::{Resolution, Resolver, Target};
 /// may bind the function's first parameter itself (see [`bound_arguments`]). None for
 /// `*args` and `**kwargs`, whose contents are not followed, nor for a position after a
 /// starred argument, which is unknown.
+///
+/// `bound` keeps how many leading parameters the call binds itself, found the first
+/// time a position needs it: a walk that asks about several parameters of one call
+/// passes the same `bound` (a fresh `None` for each call).
 pub(crate) fn arguments_for(
     resolver: &mut Resolver,
     (callee_file, callee_hir, function): (File, &FileHir, FunctionId),
     position: usize,
     (caller_file, caller_hir): (File, &FileHir),
-    site: &CallSite,
+    (site, bound): (&CallSite, &mut Option<&'static [usize]>),
 ) -> impl Iterator<Item = ExprId> + use<> {
     let mut found: [Option<ExprId>; 3] = [None; 3];
     let params = &callee_hir.functions[function].params;
@@ -58,13 +62,15 @@ pub(crate) fn arguments_for(
     if !by_position || position > args.len() {
         return found.into_iter().flatten();
     }
-    let first = resolver
-        .symbols(callee_file)
-        .functions
-        .get(function)
-        .and_then(|summary| summary.first_parameter())
-        .map(|(_, first)| first);
-    let offsets = bound_arguments(resolver, (caller_file, caller_hir), site, *func, first);
+    let offsets = *bound.get_or_insert_with(|| {
+        let first = resolver
+            .symbols(callee_file)
+            .functions
+            .get(function)
+            .and_then(|summary| summary.first_parameter())
+            .map(|(_, first)| first);
+        bound_arguments(resolver, (caller_file, caller_hir), site, *func, first)
+    });
     for (slot, offset) in offsets.iter().enumerate() {
         let Some(index) = position.checked_sub(*offset) else {
             continue;

@@ -414,7 +414,7 @@ impl<'g, 'r, 'db> Locks<'g, 'r, 'db> {
                 (file, graph.hir(file), function),
                 position,
                 (caller, graph.hir(caller)),
-                site,
+                (site, &mut None),
             );
             for argument in arguments {
                 if self.ask(question, caller, site.body, argument) {
