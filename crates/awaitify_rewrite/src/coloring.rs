@@ -213,7 +213,7 @@ struct Graph<'db> {
     /// Each file's calls and HIR, fetched once: the coloring looks at sites by the
     /// hundred thousand, and a hash lookup costs a fraction of a salsa fetch.
     per_file: FxHashMap<File, (&'db FileCalls, &'db FileHir)>,
-    callers: FxHashMap<UnitKey, Vec<SiteKey>>,
+    callers: &'db Callers,
     groups: Groups,
     /// The project modules that import each module, in path order.
     importers: FxHashMap<File, Vec<File>>,
@@ -341,10 +341,31 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
     Arc::new(edges)
 }
 
+/// The call sites of each project function.
+pub(crate) type Callers = FxHashMap<UnitKey, Vec<SiteKey>>;
+
+/// The sites that call each project function, in path and site order, from every
+/// file's [`file_call_edges`]. Read by the escape walk and by the coloring.
+#[salsa::tracked(returns(ref))]
+pub(crate) fn project_callers(db: &dyn Db) -> Arc<Callers> {
+    let mut callers = Callers::default();
+    for file in awaitify_db::files_by_path(db) {
+        let edges = file_call_edges(db, file);
+        for calls_of_one in edges.calls.chunk_by(|a, b| a.0 == b.0) {
+            callers.entry(calls_of_one[0].0).or_default().extend(
+                calls_of_one
+                    .iter()
+                    .map(|(_, index)| (file, *index as usize)),
+            );
+        }
+    }
+    Arc::new(callers)
+}
+
 impl<'db> Graph<'db> {
     fn new(db: &'db dyn Db) -> Self {
         let files = awaitify_db::files_by_path(db);
-        let mut callers: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
+        let callers: &'db Callers = project_callers(db);
         let mut union = UnionFind::default();
         let mut importers: FxHashMap<File, Vec<File>> = FxHashMap::default();
         let mut references = FxHashMap::default();
@@ -399,13 +420,6 @@ impl<'db> Graph<'db> {
             let hir: &'db FileHir = file_hir(db, *file);
             per_file.insert(*file, (calls, hir));
             let edges = file_call_edges(db, *file);
-            for calls_of_one in edges.calls.chunk_by(|a, b| a.0 == b.0) {
-                callers.entry(calls_of_one[0].0).or_default().extend(
-                    calls_of_one
-                        .iter()
-                        .map(|(_, index)| (*file, *index as usize)),
-                );
-            }
             for &(a, b) in &edges.shared {
                 union.union(a, b);
             }
@@ -461,7 +475,7 @@ impl<'db> Graph<'db> {
         let escaped_classes = crate::escapes::escaped_classes(db);
         let evaluated = Evaluated::of(db, &files);
         let stop_iteration =
-            StopIterationCatches::new(db, &files, |file| per_file[&file].0, &callers);
+            StopIterationCatches::new(db, &files, |file| per_file[&file].0, callers);
         Graph {
             db,
             files,

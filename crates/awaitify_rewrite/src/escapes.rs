@@ -20,7 +20,7 @@ use awaitify_semantic::{Resolver, Target, Unresolved, semantic_index};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::arguments::arguments_for;
-use crate::coloring::{SiteKey, UnitKey, function_targets};
+use crate::coloring::{SiteKey, UnitKey};
 
 /// A parameter of a project function, by its index in source order.
 type Parameter = (File, FunctionId, u32);
@@ -115,13 +115,14 @@ impl EscapedClasses {
             for site_key in callers.get(&unit).map(Vec::as_slice).unwrap_or_default() {
                 let site = &calls_of(site_key.0).sites[site_key.1];
                 let (site_file, body) = (site_key.0, site.body);
+                let mut bound = None;
                 for (param, origin, method) in &params {
                     let arguments = arguments_for(
                         &mut marker.resolver,
                         (file, hir_of(file), function),
                         *param as usize,
                         (site_file, hir_of(site_file)),
-                        site,
+                        (site, &mut bound),
                     );
                     for argument in arguments {
                         if !may_be_an_object(&hir_of(site_file).body(body).exprs[argument]) {
@@ -186,15 +187,8 @@ pub fn escaped_classes(db: &dyn Db) -> Arc<EscapedClasses> {
         .collect();
     // The sites that call each project function, in path and site order, as the
     // coloring's graph has them: the walk keeps the first escape it finds for a class.
-    let mut callers: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
-    for file in &files {
-        for (index, site) in per_file[file].0.sites.iter().enumerate() {
-            for function in function_targets(site) {
-                callers.entry(function).or_default().push((*file, index));
-            }
-        }
-    }
-    Arc::new(EscapedClasses::of(db, &files, &callers, &per_file))
+    let callers = crate::coloring::project_callers(db);
+    Arc::new(EscapedClasses::of(db, &files, callers, &per_file))
 }
 
 /// A parameter's index, with the escape it leads to (a file and an index into its

@@ -168,9 +168,11 @@ pub enum Stage {
     Hierarchy,
     /// Each file's call sites (`file_calls`, with every name use resolved).
     Calls,
-    /// Each file's stores to attributes of outside modules, and the project's.
-    Stores,
-    /// Each file's seeds and call edges.
+    /// Each file's calls of project functions, by callee (`file_call_edges`).
+    CallEdges,
+    /// Each file's stores to attributes of outside modules, its seeds and where
+    /// `StopIteration` may leave its functions; meanwhile one thread follows the objects
+    /// handed to outside code (`escaped_classes`).
     Seeds,
     /// The coloring of the whole project.
     Coloring,
@@ -185,7 +187,7 @@ impl Stage {
             Stage::BaseClasses => "bases",
             Stage::Hierarchy => "hierarchy",
             Stage::Calls => "calls",
-            Stage::Stores => "stores",
+            Stage::CallEdges => "edges",
             Stage::Seeds => "seeds",
             Stage::Coloring => "coloring",
             Stage::Rewrite => "rewrite",
@@ -225,31 +227,38 @@ where
         })
     });
     let files: Vec<File> = db.project().files(db).clone();
-    // A file's seeds need every file's attribute stores (`time.sleep = fake` anywhere
-    // in the project). Without a stage of their own, the first file to ask would
-    // compute every other file's stores on its thread alone.
+    // Read by the escape walk, which starts next on one thread.
     files.par_iter().for_each_with(db.clone(), |db, file| {
-        seeds::file_external_stores(db, *file);
-        seeds::file_private_loop_work(db, *file);
-        // Read by `star_imported_modules` after the coloring, which would otherwise
-        // compute every file's exports on one thread.
-        awaitify_semantic::module_exports(db, *file);
+        coloring::file_call_edges(db, *file);
     });
-    seeds::project_external_stores(db);
-    seeds::project_private_loop_work(db);
-    finished(Stage::Stores);
+    finished(Stage::CallEdges);
     // The methods outside code may call are found by one thread, from every file's
-    // calls, while the others compute each file's seeds.
+    // calls, while the others compute each file's stores and seeds; the thread joins
+    // them when it is done.
     let escapes_db = db.clone();
     let seeds_db = db.clone();
+    let seeds_files = &files;
     rayon::join(
         move || {
             escapes::escaped_classes(&escapes_db);
         },
-        || {
-            files.par_iter().for_each_with(seeds_db, |db, file| {
+        move || {
+            // A file's seeds need every file's attribute stores (`time.sleep = fake`
+            // anywhere in the project). Without a pass of their own, the first file to
+            // ask would compute every other file's stores on its thread alone.
+            seeds_files
+                .par_iter()
+                .for_each_with(seeds_db.clone(), |db, file| {
+                    seeds::file_external_stores(db, *file);
+                    seeds::file_private_loop_work(db, *file);
+                    // Read by `star_imported_modules` after the coloring, which would
+                    // otherwise compute every file's exports on one thread.
+                    awaitify_semantic::module_exports(db, *file);
+                });
+            seeds::project_external_stores(&seeds_db);
+            seeds::project_private_loop_work(&seeds_db);
+            seeds_files.par_iter().for_each_with(seeds_db, |db, file| {
                 seeds::file_seeds(db, *file, settings);
-                coloring::file_call_edges(db, *file);
                 stop_iteration::file_stop_iteration(db, *file);
             });
         },

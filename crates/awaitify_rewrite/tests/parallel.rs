@@ -35,15 +35,16 @@ const PER_FILE: &[&str] = &[
     "file_class_bases",
     "file_resolutions",
     "file_calls",
+    "file_call_edges",
     "file_external_stores",
     "file_private_loop_work",
     "file_seeds",
-    "file_call_edges",
     "file_rewrite",
 ];
 
 /// Queries computed once for the whole project, each by one thread, with the first
-/// per-file query of the stages that run after it.
+/// per-file query of the stages that run after it, or beside it: the escape walk runs
+/// while the other threads compute each file's stores and seeds.
 const PROJECT_WIDE: &[(&str, &str)] = &[
     ("project_attribute_stores", "file_module_stores"),
     ("project_module_stores", "file_class_bases"),
@@ -51,7 +52,8 @@ const PROJECT_WIDE: &[(&str, &str)] = &[
     ("project_function_names", "file_resolutions"),
     ("project_external_stores", "file_seeds"),
     ("project_private_loop_work", "file_seeds"),
-    ("escaped_classes", "file_seeds"),
+    ("project_callers", "file_external_stores"),
+    ("escaped_classes", "file_external_stores"),
     ("async_coloring", "file_rewrite"),
 ];
 
@@ -90,7 +92,7 @@ fn no_per_file_query_runs_inside_a_project_wide_one() {
             Stage::BaseClasses,
             Stage::Hierarchy,
             Stage::Calls,
-            Stage::Stores,
+            Stage::CallEdges,
             Stage::Seeds,
             Stage::Coloring,
             Stage::Rewrite,
