@@ -725,7 +725,12 @@ pub fn semantic_index(db: &dyn Db, file: File) -> Arc<SemanticIndex> {
 pub fn module_symbols(db: &dyn Db, file: File) -> Arc<ModuleSymbols> {
     let hir = file_hir(db, file);
     let index = semantic_index(db, file);
-    Arc::new(ModuleSymbols::build(hir, index))
+    let exports = module_exports(db, file);
+    Arc::new(ModuleSymbols {
+        star_imports: exports.star_imports.clone(),
+        dunder_all: exports.all.clone(),
+        ..ModuleSymbols::build(hir, index)
+    })
 }
 
 /// Where the project stores attributes, for resolving an instance's attributes (see
@@ -823,6 +828,11 @@ pub struct ModuleStore {
 pub struct FileModuleStores {
     pub stores: Vec<ModuleStore>,
     pub on_unknown: Vec<Name>,
+    /// Project modules whose globals this file may add names to that awaitify cannot
+    /// list, with the expression that may: a store by a computed name into the module's
+    /// own namespace (`globals()[name] = make(name)`), `exec` run in its namespace, or the
+    /// module replaced in `sys.modules` (`sys.modules[__name__] = Module()`).
+    pub unlisted: Vec<(File, BodyId, ExprId)>,
 }
 
 /// A write into a namespace, if `expr` may be one: the namespace and the key written,
@@ -852,6 +862,48 @@ fn namespace_write(
     }
 }
 
+/// The project module whose namespace a call of the builtin `exec` runs its code in:
+/// the module's own on its top level without a namespace (`exec(code)`), or the module
+/// whose namespace is passed (`exec(code, globals())`, `exec(code, vars(pkg))`).
+fn exec_namespace(
+    resolver: &mut Resolver,
+    file: File,
+    body_id: BodyId,
+    body: &awaitify_hir::hir::Body,
+    expr: &Expr,
+) -> Option<File> {
+    let Expr::Call {
+        func,
+        args,
+        keywords,
+    } = expr
+    else {
+        return None;
+    };
+    if !matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "exec") {
+        return None;
+    }
+    if !matches!(
+        resolver.resolve_expr(file, body_id, *func),
+        Resolution::Definite(Target::Builtin(name)) if name == "exec"
+    ) {
+        return None;
+    }
+    let namespace = args.get(1).copied().or_else(|| {
+        keywords
+            .iter()
+            .find(|keyword| keyword.arg.as_deref() == Some("globals"))
+            .map(|keyword| keyword.value)
+    });
+    match namespace {
+        None => (body_id == BodyId::Module).then_some(file),
+        Some(namespace) => match resolver.namespace_kind(file, body_id, namespace) {
+            Some(Namespace::Module(module)) => Some(module),
+            _ => None,
+        },
+    }
+}
+
 /// The stores of `file` into project modules' globals. Its object expressions are
 /// resolved without consulting [`project_module_stores`] (which merges these), and
 /// without `file_resolutions`, which reads that.
@@ -864,17 +916,34 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
     for (body_id, body) in hir.bodies() {
         for (expr_id, expr) in body.exprs.iter() {
             if let Some((namespace, key)) = namespace_write(body, expr) {
-                let Some(Namespace::Module(module)) =
-                    resolver.namespace_kind(file, body_id, namespace)
-                else {
-                    continue;
+                let module = match resolver.namespace_kind(file, body_id, namespace) {
+                    Some(Namespace::Module(module)) => module,
+                    // `sys.modules[__name__] = Module()`: the module's attributes are
+                    // whatever the new object has.
+                    Some(Namespace::SysModules) => {
+                        let replaced = match key.map(|key| &body.exprs[key]) {
+                            Some(Expr::Literal(Literal::Str(name))) => resolve_module(db, name),
+                            Some(Expr::Name { id, .. }) if id == "__name__" => Some(file),
+                            _ => None,
+                        };
+                        if let Some(module) = replaced
+                            && matches!(expr, Expr::Subscript { .. })
+                        {
+                            result.unlisted.push((module, body_id, expr_id));
+                        }
+                        continue;
+                    }
+                    _ => continue,
                 };
                 let name = match key.map(|key| &body.exprs[key]) {
                     Some(Expr::Literal(Literal::Str(name))) => Name::from(&**name),
                     // A module defining globals by computed names in its own namespace
                     // (`globals()[name] = make(name)`) adds names; the functions it may
                     // replace are refused by the call graph.
-                    _ if module == file => continue,
+                    _ if module == file => {
+                        result.unlisted.push((module, body_id, expr_id));
+                        continue;
+                    }
                     _ => star(),
                 };
                 result.stores.push(ModuleStore {
@@ -883,6 +952,12 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                     body: body_id,
                     expr: expr_id,
                 });
+                continue;
+            }
+            // `exec(code)` on the module's top level, or `exec(code, vars(module))`,
+            // defines in the module's namespace whatever the code binds.
+            if let Some(module) = exec_namespace(&mut resolver, file, body_id, body, expr) {
+                result.unlisted.push((module, body_id, expr_id));
                 continue;
             }
             // The object, and the global's name (`None`: computed).
@@ -967,6 +1042,9 @@ pub struct ModuleStores {
     /// The modules some of whose globals are replaced.
     pub modules: FxHashSet<File>,
     pub on_unknown: FxHashSet<Name>,
+    /// The modules that may have globals awaitify cannot list, with the first place
+    /// that may add them (see [`FileModuleStores::unlisted`]).
+    pub unlisted: FxHashMap<File, (File, BodyId, ExprId)>,
 }
 
 impl ModuleStores {
@@ -995,6 +1073,9 @@ pub fn project_module_stores(db: &dyn Db) -> Arc<ModuleStores> {
             merged.modules.insert(store.module);
         }
         merged.on_unknown.extend(stores.on_unknown.iter().cloned());
+        for &(module, body, expr) in &stores.unlisted {
+            merged.unlisted.entry(module).or_insert((file, body, expr));
+        }
     }
     Arc::new(merged)
 }

@@ -126,6 +126,13 @@ pub enum Unresolved {
     /// A class attribute that may be replaced on the class or an instance
     /// (`Dashboard.client = fake`, `d.client = fake`, `setattr` with a computed name).
     ReplacedMember(Name),
+    /// A name a project module does not bind, which its own `__getattr__` (PEP 562) may
+    /// give.
+    ModuleGetattr,
+    /// A name a project module does not bind, which it may still have: it defines
+    /// globals by computed names (`globals()[name] = ...`), runs `exec` in its namespace,
+    /// or is replaced in `sys.modules` (see [`crate::FileModuleStores::unlisted`]).
+    UnlistedGlobals,
 }
 
 impl Unresolved {
@@ -182,6 +189,10 @@ impl std::fmt::Display for Unresolved {
             }
             Unresolved::ReplacedMember(name) => {
                 write!(f, "`{name}` is also replaced on the class or its instances")
+            }
+            Unresolved::ModuleGetattr => f.write_str("the module's `__getattr__` may give it"),
+            Unresolved::UnlistedGlobals => {
+                f.write_str("the module may have globals awaitify cannot list")
             }
         }
     }
@@ -478,7 +489,7 @@ impl<'db> Resolver<'db> {
         let stores: &'db crate::ModuleStores = self
             .module_stores
             .get_or_insert_with(|| crate::project_module_stores(db));
-        (!stores.replaced.is_empty()).then_some(stores)
+        (!stores.replaced.is_empty() || !stores.unlisted.is_empty()).then_some(stores)
     }
 
     pub fn db(&self) -> &'db dyn Db {
@@ -1440,6 +1451,21 @@ impl<'db> Resolver<'db> {
     /// as an attribute of the module by then (see [`Unresolved::Replaced`]).
     pub fn module_member(&mut self, module: File, name: &str) -> Resolution {
         let resolution = self.module_global(module, name);
+        if let Resolution::Unresolved(Unresolved::NoAttribute(_)) = resolution {
+            // A name the module does not bind may still be set from outside: another
+            // file's store (`pkg.fetch = f`), or one awaitify cannot list.
+            let stores = self.module_stores();
+            if stores.is_some_and(|stores| stores.replacement(module, name).is_some()) {
+                return Resolution::Unresolved(Unresolved::Replaced {
+                    module,
+                    name: Name::from(name),
+                });
+            }
+            if stores.is_some_and(|stores| stores.unlisted.contains_key(&module)) {
+                return Resolution::Unresolved(Unresolved::UnlistedGlobals);
+            }
+            return resolution;
+        }
         if !only_functions(&resolution)
             && self
                 .module_stores()
@@ -1476,9 +1502,60 @@ impl<'db> Resolver<'db> {
                 {
                     return Resolution::Definite(Target::ProjectModule(found));
                 }
+                // PEP 562: a module's `__getattr__` gives the names it does not bind.
+                if symbols.globals.contains_key("__getattr__") {
+                    return Resolution::Unresolved(Unresolved::ModuleGetattr);
+                }
+                let mut visited = FxHashSet::default();
+                visited.insert(module);
+                if let Some(star) = self.star_import_may_bind(module, name, &mut visited) {
+                    return Resolution::Unresolved(Unresolved::OpaqueStar(star));
+                }
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
         }
+    }
+
+    /// The module of a star import of `module` that may bind `name` without awaitify
+    /// seeing it (`None` inside for one whose module cannot be named): a module outside
+    /// the project, whose names awaitify does not all know (`from os import *`), or a
+    /// project module that would export `name` and may itself get it that way
+    /// (`from .impl import *` where `impl` has `from os import *` and no `__all__`).
+    fn star_import_may_bind(
+        &mut self,
+        module: File,
+        name: &str,
+        visited: &mut FxHashSet<File>,
+    ) -> Option<Option<Name>> {
+        let symbols = self.symbols(module);
+        for (inner, level) in symbols.star_imports.iter() {
+            let Some(absolute) = absolute_module_name(self.db, module, inner.as_deref(), *level)
+            else {
+                return Some(inner.clone());
+            };
+            let Some(imported) = resolve_module(self.db, &absolute) else {
+                return Some(Some(Name::from(absolute.as_str())));
+            };
+            let exported = match &self.symbols(imported).dunder_all {
+                // Its names are those of `__all__`, which the importer binds.
+                crate::DunderAll::Known(_) => false,
+                crate::DunderAll::Absent => !name.starts_with('_'),
+                crate::DunderAll::Unknown => true,
+            };
+            if !exported || !visited.insert(imported) {
+                continue;
+            }
+            let unlisted = self
+                .module_stores()
+                .is_some_and(|stores| stores.unlisted.contains_key(&imported));
+            if unlisted {
+                return Some(Some(Name::from(absolute.as_str())));
+            }
+            if let Some(star) = self.star_import_may_bind(imported, name, visited) {
+                return Some(star);
+            }
+        }
+        None
     }
 
     /// Every binding of one name in a summary (a module global or a class member),

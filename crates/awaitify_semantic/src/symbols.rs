@@ -171,6 +171,11 @@ pub struct ModuleSymbols {
     /// namespace (`vars(app)["client"] = fake`), sorted. `*` stands for a name `setattr`
     /// computes, or any name (`app.__dict__.update(values)`).
     pub other_attribute_stores: Box<[Name]>,
+    /// The module's `from m import *` statements anywhere on its top level, as
+    /// (module, level), and what its `__all__` holds: what a star import of the module
+    /// may bind beyond the names awaitify lists (see [`crate::module_exports`]).
+    pub star_imports: Box<[(Option<Name>, u32)]>,
+    pub dunder_all: crate::DunderAll,
 }
 
 impl ModuleSymbols {
