@@ -227,6 +227,32 @@ impl RootDatabase {
         }
     }
 
+    /// Adds `path` with `text` as a file outside the project, or sets the text of the file
+    /// already at `path`: a text that diagnostics may point into but that is never
+    /// analysed, such as the configuration file a rule is written in. A path that is
+    /// already a file of the project stays one.
+    pub fn set_outside_file(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> File {
+        let path = path.into();
+        let text = text.into();
+        let existing = self.files_by_path.lock().unwrap().entry(&path);
+        match existing {
+            Some((file, _)) => {
+                if file.text(self) != text {
+                    file.set_text(self).to(text);
+                }
+                file
+            }
+            None => {
+                let file = File::new(self, path.clone(), text, false);
+                self.files_by_path
+                    .lock()
+                    .unwrap()
+                    .insert_outside(path, file);
+                file
+            }
+        }
+    }
+
     /// Marks `path` as removed: its text becomes empty and it leaves the project's files
     /// until it is set again. Removing a path that is not in the project does nothing.
     pub fn remove_file(&mut self, path: &Path) {
@@ -302,6 +328,10 @@ mod indexmap_lite {
         pub(crate) fn insert(&mut self, path: PathBuf, file: File) {
             self.0.insert(path, (file, true));
         }
+        /// Adds a new file, outside the project.
+        pub(crate) fn insert_outside(&mut self, path: PathBuf, file: File) {
+            self.0.insert(path, (file, false));
+        }
         pub(crate) fn set_in_project(&mut self, path: &Path, in_project: bool) {
             if let Some(entry) = self.0.get_mut(path) {
                 entry.1 = in_project;
@@ -342,6 +372,22 @@ mod tests {
         assert_eq!(a.text(&db), "x = 2\n");
         assert_eq!(db.project().files(&db).len(), 1);
         assert_eq!(module_name(&db, a).as_deref(), Some("a"));
+    }
+
+    /// A file outside the project (a configuration file) has a text diagnostics can
+    /// point into, and is not one of the project's files.
+    #[test]
+    fn an_outside_file_is_not_part_of_the_project() {
+        let mut db = RootDatabase::new(vec![PathBuf::from("/p")]);
+        let a = db.set_file("/p/a.py", "x = 1\n");
+        let config = db.set_outside_file("/p/awaitify.toml", "[[rules]]\n");
+        assert_eq!(db.project().files(&db), &vec![a]);
+        assert_eq!(config.text(&db), "[[rules]]\n");
+        let again = db.set_outside_file("/p/awaitify.toml", "");
+        assert_eq!(again, config);
+        assert_eq!(config.text(&db), "");
+        db.remove_file(Path::new("/p/awaitify.toml"));
+        assert_eq!(db.project().files(&db), &vec![a]);
     }
 
     /// A file removed and then set again (`git stash` and `stash pop`, a file moved away
