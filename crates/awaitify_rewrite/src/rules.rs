@@ -321,6 +321,87 @@ fn parse_rule(entry: &toml::Table) -> Result<Rule, String> {
     Ok(Rule { call, action })
 }
 
+/// One of the names a rule is written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleField {
+    /// `call`: the callable the rule is for.
+    Call,
+    /// `replace`: what replaces it.
+    Replace,
+}
+
+impl RuleField {
+    /// The key the configuration writes it under.
+    pub fn key(self) -> &'static str {
+        match self {
+            RuleField::Call => "call",
+            RuleField::Replace => "replace",
+        }
+    }
+}
+
+/// A `[[rules]]` entry with where its names are written.
+#[derive(serde::Deserialize)]
+struct LocatedRule {
+    call: Option<toml::Spanned<String>>,
+    replace: Option<toml::Spanned<String>>,
+    #[serde(rename = "await")]
+    await_what: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct LocatedRules {
+    #[serde(default)]
+    rules: Vec<LocatedRule>,
+}
+
+#[derive(serde::Deserialize)]
+struct LocatedTool {
+    awaitify: Option<LocatedRules>,
+}
+
+#[derive(serde::Deserialize)]
+struct LocatedPyproject {
+    tool: Option<LocatedTool>,
+}
+
+impl LocatedRule {
+    fn is(&self, rule: &Rule) -> bool {
+        let action = match (&self.replace, self.await_what.as_deref()) {
+            (Some(replace), _) => RuleAction::Replace(replace.get_ref().clone()),
+            (None, Some("argument")) => RuleAction::AwaitArgument,
+            (None, _) => RuleAction::Await,
+        };
+        self.call.as_ref().map(toml::Spanned::get_ref) == Some(&rule.call) && action == rule.action
+    }
+}
+
+/// Where `field` of `rule` is written in the configuration `text` (a `pyproject.toml`
+/// when `in_pyproject`): the byte range of its string, quotes included, in the first
+/// entry of the rules that is `rule`. `None` when the text holds no such entry.
+pub fn locate(
+    text: &str,
+    in_pyproject: bool,
+    rule: &Rule,
+    field: RuleField,
+) -> Option<std::ops::Range<usize>> {
+    let entries = if in_pyproject {
+        toml::from_str::<LocatedPyproject>(text)
+            .ok()?
+            .tool?
+            .awaitify?
+            .rules
+    } else {
+        toml::from_str::<LocatedRules>(text).ok()?.rules
+    };
+    let entry = entries.into_iter().find(|entry| entry.is(rule))?;
+    match field {
+        RuleField::Call => entry.call,
+        RuleField::Replace => entry.replace,
+    }
+    .map(|name| name.span())
+}
+
 fn is_qualified_name(text: &str) -> bool {
     !text.is_empty()
         && text
@@ -355,6 +436,29 @@ mod tests {
         assert!(rules.matching("asyncio.unknown.run").is_none());
         assert!(rules.is_pass_through("mylib.traced"));
         assert!(rules.is_pass_through("<builtin>.staticmethod"));
+    }
+
+    /// A rule's names are found where the configuration writes them, in `awaitify.toml`
+    /// and under `[tool.awaitify]` of `pyproject.toml`.
+    #[test]
+    fn a_rule_is_located_in_its_configuration() {
+        let text = "[[rules]]\ncall = \"a.x\"\n\n[[rules]]\ncall = 'pkg.fetch'\nreplace = \"pkg.afetch\"\n";
+        let rules = parse(Path::new("awaitify.toml"), text, false).unwrap();
+        let rule = rules.matching("pkg.fetch").unwrap();
+        let at = |field| locate(text, false, rule, field).map(|range| &text[range]);
+        assert_eq!(at(RuleField::Call), Some("'pkg.fetch'"));
+        assert_eq!(at(RuleField::Replace), Some("\"pkg.afetch\""));
+        let other = Rule {
+            call: "pkg.fetch".into(),
+            action: RuleAction::Await,
+        };
+        assert_eq!(locate(text, false, &other, RuleField::Call), None);
+
+        let pyproject = "[project]\nname = \"demo\"\n\n[tool.black]\nline-length = 88\n\n[[tool.awaitify.rules]]\ncall = \"lib.run\"\nawait = \"argument\"\n";
+        let rules = parse(Path::new("pyproject.toml"), pyproject, true).unwrap();
+        let rule = rules.matching("lib.run").unwrap();
+        let range = locate(pyproject, true, rule, RuleField::Call).unwrap();
+        assert_eq!(&pyproject[range], "\"lib.run\"");
     }
 
     #[test]
