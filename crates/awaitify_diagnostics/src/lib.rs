@@ -73,6 +73,7 @@ codes! {
     UnreadableFile = "AW002", "unreadable-file", Error, "The file could not be read, or not decoded exactly in its encoding (UTF-8 unless a PEP 263 comment declares another).";
     InvalidConfig = "AW003", "invalid-config", Error, "The `[tool.awaitify]` table or `awaitify.toml` is malformed.";
     PartialWrite = "AW004", "partial-write", Error, "Writing only the file asked for would break the project: other files of its rewrite change too.";
+    RuleNamesNothing = "AW005", "rule-names-nothing", Warning, "A user rule's `call` or `replace` goes through a project module but names nothing there, so the rule matches no call (or replaces it by nothing).";
     AmbiguousName = "AW101", "ambiguous-name", Warning, "A name that matters to a rewrite may refer to different things depending on the path taken.";
     InvalidatedName = "AW102", "invalidated-name", Warning, "A call matches a rule, or a function would become async, but the attribute it names is reassigned (`time.sleep = fake`, `helpers.fetch = fake`).";
     AsyncInLambda = "AW201", "async-in-lambda", Warning, "A lambda would need to await; lambdas cannot be async.";

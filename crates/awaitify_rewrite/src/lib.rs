@@ -20,6 +20,7 @@ pub mod escapes;
 pub mod explain;
 pub mod print;
 pub mod rewrite;
+pub mod rule_names;
 pub mod rules;
 pub mod seeds;
 mod stop_iteration;
@@ -38,6 +39,13 @@ pub use rules::{RuleAction, RuleSet, discover_rules};
 pub struct Settings {
     #[returns(ref)]
     pub rules: RuleSet,
+    /// The configuration file the rules were read from, with its text, when diagnostics
+    /// may point into it: a file outside the project
+    /// (`RootDatabase::set_outside_file`). Without one, a diagnostic about a rule names
+    /// the configuration's path alone.
+    #[default]
+    #[returns(copy)]
+    pub config: Option<File>,
 }
 
 /// The coloring of the whole project.
@@ -138,6 +146,7 @@ pub fn project_diagnostics(db: &dyn Db, settings: Settings) -> Vec<Diagnostic> {
         settings,
         async_coloring(db, settings),
     ));
+    diagnostics.extend(rule_names::rule_diagnostics(db, settings));
     sort_diagnostics(db, &mut diagnostics);
     diagnostics
 }

@@ -5,8 +5,10 @@
 //! - without one, the file must come back byte for byte.
 //!
 //! A `diagnostics` block lists every expected diagnostic, one per line, as
-//! `path:line:column code`; without one, none may be reported. A `toml` block named
-//! `awaitify.toml` sets user rules.
+//! `path:line:column code`; without one, none may be reported. A line starting with `= `
+//! under one is a note that diagnostic must have. A `toml` block named
+//! `awaitify.toml` sets user rules, and is the file diagnostics about them point into
+//! (`awaitify.toml:2:8 AW005`).
 //!
 //! Every test also checks that running the rewrite again on its output changes nothing,
 //! and every rewritten file is compiled by CPython with top-level await allowed.
@@ -31,17 +33,18 @@ fn rules_of(case: &TestCase) -> RuleSet {
     }
 }
 
-/// Rewrites every file of `db`; returns (path, output) for files that changed.
-/// A diagnostic as `path:line:column CODE`, with its primary label's message.
-type LocatedDiagnostic = (String, String);
+/// A diagnostic as `path:line:column CODE`, with its primary label's message and its
+/// notes.
+type LocatedDiagnostic = (String, String, Vec<String>);
 
 /// The changed files (path, new text), and every diagnostic.
 fn rewrite_all(
     db: &RootDatabase,
     files: &[(String, File)],
     rules: &RuleSet,
+    config: Option<File>,
 ) -> (Vec<(String, String)>, Vec<LocatedDiagnostic>) {
-    let settings = Settings::new(db, rules.clone());
+    let settings = Settings::builder(rules.clone()).config(config).new(db);
     let mut changed = Vec::new();
     for (path, file) in files {
         if let Some(output) = &file_rewrite(db, *file, settings).output {
@@ -70,6 +73,7 @@ fn rewrite_all(
                     diagnostic.code.as_str()
                 ),
                 label,
+                diagnostic.notes,
             )
         })
         .collect();
@@ -83,8 +87,17 @@ struct Outcome {
 
 fn check_case(case: &TestCase, outcome: &mut Outcome) {
     let rules = rules_of(case);
-    let (db, files) = case.database();
-    let (changed, mut diagnostics) = rewrite_all(&db, &files, &rules);
+    let (mut db, files) = case.database();
+    let config = case
+        .expectations("toml")
+        .find(|block| block.path == "awaitify.toml")
+        .map(|block| {
+            db.set_outside_file(
+                Path::new(awaitify_test::ROOT).join("awaitify.toml"),
+                block.text.clone(),
+            )
+        });
+    let (changed, mut diagnostics) = rewrite_all(&db, &files, &rules, config);
     let fail = |message: String, outcome: &mut Outcome| {
         outcome
             .failures
@@ -116,33 +129,57 @@ fn check_case(case: &TestCase, outcome: &mut Outcome) {
         }
     }
     // Each expected line is `path:line:column CODE`, optionally followed by `: label`,
-    // the primary label's message, when the case documents the wording too.
-    let mut unmatched = diagnostics.clone();
-    let mut missing = Vec::new();
+    // the primary label's message, when the case documents the wording too; the lines
+    // under it that start with `= ` are notes it must have.
+    let mut expected: Vec<(&str, Vec<&str>)> = Vec::new();
     for line in case
         .expectations("diagnostics")
         .flat_map(|block| block.text.lines().map(str::trim).collect::<Vec<_>>())
         .filter(|line| !line.is_empty())
     {
+        match (line.strip_prefix("= "), expected.last_mut()) {
+            (Some(note), Some((_, notes))) => notes.push(note),
+            _ => expected.push((line, Vec::new())),
+        }
+    }
+    let mut unmatched = diagnostics.clone();
+    let mut missing = Vec::new();
+    for (line, notes) in expected {
         let (location, label) = match line.split_once(": ") {
             Some((location, label)) => (location, Some(label)),
             None => (line, None),
         };
-        let found = unmatched.iter().position(|(actual, actual_label)| {
-            actual == location && label.is_none_or(|label| label == actual_label)
-        });
+        let found = unmatched
+            .iter()
+            .position(|(actual, actual_label, actual_notes)| {
+                actual == location
+                    && label.is_none_or(|label| label == actual_label)
+                    && notes
+                        .iter()
+                        .all(|note| actual_notes.iter().any(|actual| actual == note))
+            });
         match found {
             Some(index) => {
                 unmatched.remove(index);
             }
-            None => missing.push(line.to_string()),
+            None => missing.push(
+                std::iter::once(line.to_string())
+                    .chain(notes.iter().map(|note| format!("= {note}")))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
         }
     }
     if !missing.is_empty() || !unmatched.is_empty() {
         diagnostics.sort();
         let got: Vec<String> = diagnostics
             .iter()
-            .map(|(location, label)| format!("{location}: {label}"))
+            .map(|(location, label, notes)| {
+                std::iter::once(format!("{location}: {label}"))
+                    .chain(notes.iter().map(|note| format!("= {note}")))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .collect();
         fail(
             format!("diagnostics: expected but not found {missing:#?}, got {got:#?}"),
@@ -164,7 +201,7 @@ fn check_case(case: &TestCase, outcome: &mut Outcome) {
                 again.set_file(Path::new(awaitify_test::ROOT).join(path), text),
             ));
         }
-        let (second, _) = rewrite_all(&again, &again_files, &rules);
+        let (second, _) = rewrite_all(&again, &again_files, &rules, None);
         for (path, output) in second {
             fail(
                 format!("{path}: a second run changed the output again:\n{output}"),
