@@ -394,10 +394,7 @@ pub fn rule_diagnostics(db: &dyn Db, settings: Settings) -> Vec<Diagnostic> {
             let missing = unreached.missing();
             let namespace = target_name(db, &unreached.namespace);
             let message = match unreached.field {
-                RuleField::Call => format!(
-                    "`{}` names nothing in the project, so the rule matches no call",
-                    unreached.name
-                ),
+                RuleField::Call => format!("`{}` names nothing in the project", unreached.name),
                 RuleField::Replace => format!(
                     "the replacement `{}` names nothing in the project",
                     unreached.name
