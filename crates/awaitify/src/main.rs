@@ -159,8 +159,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             output_format,
             strict,
         } => {
-            let project = load_project(&path, None)?;
-            let Some(settings) = settings_for(&project, &path, output_format.into()) else {
+            let mut project = load_project(&path, None)?;
+            let Some(settings) = settings_for(&mut project, &path, output_format.into()) else {
                 return Ok(ExitCode::from(1));
             };
             awaitify_rewrite::analyze_in_parallel(&project.db, settings);
@@ -265,9 +265,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 /// The rules for the project at `path`; a bad configuration is reported and `None`.
-fn settings_for(project: &LoadedProject, path: &Path, format: OutputFormat) -> Option<Settings> {
+fn settings_for(
+    project: &mut LoadedProject,
+    path: &Path,
+    format: OutputFormat,
+) -> Option<Settings> {
     match awaitify_rewrite::discover_rules(path) {
-        Ok(rules) => Some(Settings::new(&project.db, rules)),
+        Ok(rules) => Some(awaitify::project::settings(&mut project.db, rules)),
         Err(error) => {
             let diagnostic = Diagnostic::error(Code::InvalidConfig, error.to_string())
                 .with_path(error.path.clone())
@@ -329,8 +333,8 @@ fn transform(path: &Path, options: TransformOptions) -> Result<ExitCode, String>
     if write && out_dir.is_some() {
         return Err("--write and --out-dir exclude each other".to_string());
     }
-    let project = load_project(path, out_dir)?;
-    let Some(settings) = settings_for(&project, path, format) else {
+    let mut project = load_project(path, out_dir)?;
+    let Some(settings) = settings_for(&mut project, path, format) else {
         return Ok(ExitCode::from(1));
     };
     awaitify_rewrite::analyze_in_parallel(&project.db, settings);

@@ -305,11 +305,31 @@ fn collect_python_files(dir: &Path, exclude: Option<&Path>, out: &mut Vec<PathBu
     }
 }
 
+/// The settings for `rules` in `db`, with the configuration file they were read from as
+/// a file outside the project, whose text diagnostics about the rules point into (none
+/// for the defaults, or for a file that no longer reads).
+pub fn settings(
+    db: &mut RootDatabase,
+    rules: awaitify_rewrite::RuleSet,
+) -> awaitify_rewrite::Settings {
+    let config = config_file(db, &rules);
+    awaitify_rewrite::Settings::builder(rules)
+        .config(config)
+        .new(db)
+}
+
+/// Reads the configuration file of `rules` into `db` again (see [`settings`]).
+pub fn config_file(db: &mut RootDatabase, rules: &awaitify_rewrite::RuleSet) -> Option<File> {
+    let path = rules.config_path.as_ref()?;
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(db.set_outside_file(path.clone(), text))
+}
+
 /// What `check` reports about `targets`, some or all of the files of the project in `db`:
 /// `read` (the problems found while reading them), then the rewrite's diagnostics that
 /// concern them (`check`, `transform` and `watch` alike): those located in
 /// a target or labelling one, a rewrite that failed its own check anywhere (it keeps every
-/// file unwritten), and a refusal located elsewhere that leaves a target's call blocking,
+/// file unwritten), a user rule that names nothing, and a refusal located elsewhere that leaves a target's call blocking,
 /// with that call labelled.
 pub fn target_diagnostics(
     db: &RootDatabase,
@@ -322,8 +342,11 @@ pub fn target_diagnostics(
         awaitify_rewrite::project_diagnostics(db, settings)
             .into_iter()
             .filter(|diagnostic| {
-                diagnostic.code == Code::VerificationFailed
-                    || diagnostic.file().is_none_or(|file| targets.contains(&file))
+                // A rule that names nothing concerns every run that uses the rules.
+                matches!(
+                    diagnostic.code,
+                    Code::VerificationFailed | Code::RuleNamesNothing
+                ) || diagnostic.file().is_none_or(|file| targets.contains(&file))
                     || diagnostic
                         .secondary
                         .iter()

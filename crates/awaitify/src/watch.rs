@@ -213,8 +213,8 @@ impl Watcher {
         let resolved = out_dir.map(crate::project::resolve_path).transpose()?;
         let layout = ProjectLayout::new(&root, resolved.as_deref())
             .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
-        let db = RootDatabase::new(layout.module_roots.clone());
-        let settings = Settings::new(&db, rules);
+        let mut db = RootDatabase::new(layout.module_roots.clone());
+        let settings = crate::project::settings(&mut db, rules);
         let out = resolved
             .zip(out_dir)
             .map(|(path, shown)| OutDir::new(path, shown.to_path_buf()));
@@ -262,10 +262,15 @@ impl Watcher {
         self.config = Some(stamp);
         match awaitify_rewrite::discover_rules(&self.layout.root) {
             Ok(rules) => {
+                use salsa::Setter;
                 let was_broken = self.config_error.take().is_some();
+                // Its text, which diagnostics about the rules point into, may have moved.
+                let config = crate::project::config_file(&mut self.db, &rules);
+                if self.settings.config(&self.db) != config {
+                    self.settings.set_config(&mut self.db).to(config);
+                }
                 let changed = &rules != self.settings.rules(&self.db);
                 if changed {
-                    use salsa::Setter;
                     self.settings.set_rules(&mut self.db).to(rules);
                 }
                 (changed || was_broken, changed || was_broken)

@@ -1451,6 +1451,84 @@ call = \"mylib.block\"\nreplace = \"mylib.block_async\"\n";
     assert_eq!(run.stdout, MYLIB_APP_REWRITTEN);
 }
 
+/// A rule whose name goes through a project module and reaches nothing there is AW005, a
+/// warning located at the name in the configuration in every output format, from `check`
+/// and `transform` alike; only `--strict` makes it fail the run.
+#[test]
+fn a_rule_that_names_nothing_is_located_in_the_configuration() {
+    let dir = project(&[
+        ("awaitify.toml", b"[[rules]]\ncall = \"helpers.fetchh\"\n"),
+        ("helpers.py", b"def fetch(x):\n    return x\n"),
+        ("app.py", b"import helpers\n\nprint(helpers.fetch(1))\n"),
+    ]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    run.assert_code(0);
+    for expected in [
+        "warning[AW005/rule-names-nothing]: `helpers.fetchh` names nothing in the project",
+        "awaitify.toml:2:17",
+        "`helpers` has no `fetchh`",
+        "helpers.py:1:5",
+        "did you mean `helpers.fetch`?",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
+    awaitify(dir.path(), ["check", ".", "--strict"]).assert_code(1);
+
+    let run = awaitify(dir.path(), ["check", ".", "--output-format", "json"]);
+    run.assert_code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let warning = &json[0];
+    assert_eq!(warning["name"], "rule-names-nothing", "{json:#}");
+    let location = &warning["location"];
+    assert!(
+        location["file"]
+            .as_str()
+            .is_some_and(|file| file.ends_with("awaitify.toml")),
+        "{json:#}"
+    );
+    assert_eq!(
+        (&location["line"], &location["column"]),
+        (&2.into(), &17.into())
+    );
+    assert_eq!(location["end_column"], 23, "{json:#}");
+
+    let run = awaitify(dir.path(), ["check", ".", "--output-format", "github"]);
+    assert!(
+        run.stdout()
+            .contains("awaitify.toml,line=2,col=17,endLine=2,endColumn=23::AW005"),
+        "{}",
+        run.stdout()
+    );
+
+    // A single file's run reports it too, and the file is unchanged.
+    let run = awaitify(dir.path(), ["transform", "app.py"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, b"import helpers\n\nprint(helpers.fetch(1))\n");
+    assert!(run.stderr.contains("AW005"), "{}", run.stderr);
+    awaitify(dir.path(), ["transform", "app.py", "--strict"]).assert_code(1);
+}
+
+/// In `pyproject.toml`, the name is located under `[tool.awaitify]`.
+#[test]
+fn a_rule_that_names_nothing_is_located_in_pyproject() {
+    let pyproject = b"[project]\nname = \"demo\"\n\n[[tool.awaitify.rules]]\n\
+call = \"mylib.fetch\"\nreplace = \"helpers.afetch\"\n";
+    let dir = project(&[
+        ("pyproject.toml", pyproject),
+        ("helpers.py", b"async def fetch_async(x):\n    return x\n"),
+        ("app.py", b"import helpers\n"),
+    ]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("the replacement `helpers.afetch` names nothing in the project"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("pyproject.toml:6:20"), "{}", run.stderr);
+}
+
 // ---------------------------------------------------------------------------------------
 // 14. callgraph
 // ---------------------------------------------------------------------------------------
