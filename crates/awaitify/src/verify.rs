@@ -420,6 +420,7 @@ pub fn await_violations(
                 }))
     };
     let mut parents: rustc_hash::FxHashMap<BodyId, Parents> = Default::default();
+    let mut resolver: Option<Resolver> = None;
     let mut violations = Vec::new();
     for site in &calls.sites {
         if site.awaited || site.context != Context::Direct {
@@ -443,24 +444,37 @@ pub fn await_violations(
             }
             continue;
         }
-        let Resolution::Definite(target) = &site.callee else {
-            continue;
-        };
-        let coroutine = match target {
-            Target::Function {
-                file: target_file,
-                function,
-            } => {
-                file_hir(db, *target_file).functions[*function].is_async
-                    && !file_calls(db, *target_file).generators.contains(function)
-            }
-            Target::External(name) => awaitable_external(name),
-            _ => false,
-        };
-        if !coroutine {
-            continue;
-        }
         let body = hir.body(site.body);
+        let callee = match &site.callee {
+            Resolution::Definite(target) => {
+                let coroutine = match target {
+                    Target::Function {
+                        file: target_file,
+                        function,
+                    } => {
+                        file_hir(db, *target_file).functions[*function].is_async
+                            && !file_calls(db, *target_file).generators.contains(function)
+                    }
+                    Target::External(name) => awaitable_external(name),
+                    _ => false,
+                };
+                coroutine.then(|| target_name(db, target))
+            }
+            // A replacement a project module does not bind (AW005), written through the
+            // module (`pkg.afetch`): the rule's replacement all the same.
+            Resolution::Unresolved(_) if side == Side::Output => match &body.exprs[site.expr] {
+                Expr::Call { func, .. } => {
+                    let resolver = resolver.get_or_insert_with(|| Resolver::new(db));
+                    qualified_callee(db, resolver, file, site.body, body, *func)
+                        .filter(|name| awaitable_external(name))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(callee) = callee else {
+            continue;
+        };
         let parents = parents
             .entry(site.body)
             .or_insert_with(|| Parents::of(body));
@@ -507,7 +521,7 @@ pub fn await_violations(
                 _ => false,
             });
         if !is_argument && !is_stored_and_awaited && (async_context || is_returned) {
-            violations.push((map.body(site.body).expr(site.expr), target_name(db, target)));
+            violations.push((map.body(site.body).expr(site.expr), callee));
         }
     }
     violations
