@@ -260,9 +260,6 @@ where
                 .for_each_with(seeds_db.clone(), |db, file| {
                     seeds::file_external_stores(db, *file);
                     seeds::file_private_loop_work(db, *file);
-                    // Read by `star_imported_modules` after the coloring, which would
-                    // otherwise compute every file's exports on one thread.
-                    awaitify_semantic::module_exports(db, *file);
                 });
             seeds::project_external_stores(&seeds_db);
             seeds::project_private_loop_work(&seeds_db);
