@@ -1,0 +1,3 @@
+from .impl import afetch, fetch
+
+__all__ = ["afetch", "fetch"]
