@@ -1511,6 +1511,14 @@ fn decorator_blocker(
     if let Some((true, _)) = factory {
         return None;
     }
+    // A name bound to such a call (`traced = tagged("svc")` before `@traced`).
+    if matches!(
+        resolution,
+        Resolution::Unresolved(Unresolved::ProjectCallResult)
+    ) && crate::decorators::bound_to_project_factory(resolver, file, path, class)
+    {
+        return None;
+    }
     let name = match resolution {
         Resolution::Definite(target) => target_name(resolver.db(), &target),
         _ => factory.map_or_else(|| path.to_string(), |(_, name)| name),

@@ -27,7 +27,7 @@ use awaitify_hir::hir::{
     Body, BodyId, ClassId, Expr, ExprId, Function, FunctionId, Name, Params, Stmt, StmtId,
 };
 use awaitify_semantic::resolve::target_name;
-use awaitify_semantic::symbols::ExprPath;
+use awaitify_semantic::symbols::{ExprPath, Summary};
 use awaitify_semantic::{Resolution, Resolver, Target};
 use rustc_hash::FxHashSet;
 
@@ -111,6 +111,47 @@ pub(crate) fn project_factory(
         factory_passes_coroutines_through(resolver, file, function),
         name,
     ))
+}
+
+/// For a decorator written as a name (`@traced`, in `file`, inside `class` if any):
+/// whether every binding of the name in that namespace is a call of a project factory
+/// whose decorator passes coroutines through (`traced = tagged("svc")`), so the name
+/// holds one such decorator whichever binding reaches the use. A name bound any other
+/// way, or also in another scope, does not qualify.
+pub(crate) fn bound_to_project_factory(
+    resolver: &mut Resolver,
+    file: File,
+    path: &ExprPath,
+    class: Option<ClassId>,
+) -> bool {
+    let ExprPath::Name(name) = path else {
+        return false;
+    };
+    // A class body's own binding of the name first, as the decorator's resolution.
+    let symbols = resolver.symbols(file);
+    let bindings = class
+        .and_then(|class| symbols.classes.get(class))
+        .and_then(|summary| summary.members.get(name.as_str()))
+        .or_else(|| symbols.globals.get(name.as_str()));
+    let calls: Vec<ExprPath> = match bindings {
+        Some(bindings) if !bindings.is_empty() => {
+            let mut calls = Vec::new();
+            for (_, summary) in bindings.iter() {
+                match summary {
+                    Summary::Path(call @ ExprPath::Call(_)) => calls.push(call.clone()),
+                    _ => return false,
+                }
+            }
+            calls
+        }
+        _ => return false,
+    };
+    calls.iter().all(|call| {
+        matches!(
+            project_factory(resolver, file, call, class),
+            Some((true, _))
+        )
+    })
 }
 
 /// Whether the project function `factory` of `file` ends by returning a nested `def` that
