@@ -122,6 +122,12 @@ pub enum Blocker {
     UnresolvedCaller {
         site: SiteKey,
     },
+    /// A method of this name is taken as a value from an object awaitify cannot follow
+    /// (`fn = getattr(api, "users")`, `[api.users]`, `partial(api.users)`): the bound
+    /// method may be called anywhere.
+    MethodTakenAsValue {
+        place: (File, BodyId, ExprId),
+    },
     /// An instance of its class (or of a subclass), or the class itself, is handed to
     /// code outside the project, which may call the method by name.
     EscapedObject {
@@ -225,6 +231,8 @@ struct Graph<'db> {
     references: FxHashMap<UnitKey, (File, usize)>,
     /// Attribute names called through receivers that do not resolve, with one such call.
     unresolved_method_calls: FxHashMap<awaitify_hir::hir::Name, SiteKey>,
+    /// Attribute names taken as values from receivers that do not resolve, with one place.
+    methods_taken_as_values: FxHashMap<Name, (File, BodyId, ExprId)>,
     /// Functions reassigned through an attribute, with one such store.
     reassigned: FxHashMap<UnitKey, (File, usize)>,
     /// Every lookup by a computed name in the project.
@@ -260,6 +268,9 @@ pub(crate) struct FileCallEdges {
     /// Method calls through receivers that may hold a project instance awaitify did not
     /// see, in site order: the first of each name and global read.
     method_calls: Vec<MethodCall>,
+    /// Methods taken as values from such receivers, the first of each name (see
+    /// [`methods_taken_as_values`]).
+    method_values: Vec<(BodyId, ExprId, Name)>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -322,6 +333,7 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
             }
         }
     }
+    edges.method_values = methods_taken_as_values(db, file, hir, semantic);
     // The coloring merges the calls of each function at once.
     edges.calls.sort_unstable_by_key(|((file, body), index)| {
         (salsa::plumbing::AsId::as_id(file), *body, *index)
@@ -370,6 +382,8 @@ impl<'db> Graph<'db> {
         let mut importers: FxHashMap<File, Vec<File>> = FxHashMap::default();
         let mut references = FxHashMap::default();
         let mut unresolved_method_calls = FxHashMap::default();
+        let mut methods_taken_as_values: FxHashMap<Name, (File, BodyId, ExprId)> =
+            FxHashMap::default();
         let mut reassigned = FxHashMap::default();
         let mut dynamic_lookups = Vec::new();
         let mut escaped_modules = FxHashMap::default();
@@ -432,6 +446,11 @@ impl<'db> Graph<'db> {
                     unresolved_method_calls.insert(call.attr.clone(), (*file, call.site as usize));
                 }
             }
+            for (body, expr, name) in &edges.method_values {
+                if !methods_taken_as_values.contains_key(name) {
+                    methods_taken_as_values.insert(name.clone(), (*file, *body, *expr));
+                }
+            }
             for imported in &calls.imports {
                 let of_imported = importers.entry(*imported).or_default();
                 if of_imported.last() != Some(file) {
@@ -486,6 +505,7 @@ impl<'db> Graph<'db> {
             may_be_the_script: Default::default(),
             references,
             unresolved_method_calls,
+            methods_taken_as_values,
             reassigned,
             dynamic_lookups,
             escaped_modules,
@@ -945,6 +965,126 @@ fn find_blockers(
     }
 }
 
+/// Methods a body takes as values from receivers that may hold a project instance
+/// awaitify cannot follow (a parameter, a loop variable, what a library call returned):
+/// `api.users` or `getattr(api, "users")` handed to a call, put in a container, bound
+/// to a name, returned or yielded. The bound method may then be called anywhere,
+/// synchronously. Reads that only look (`if api.ready:`, `api.items[0]`, `api.x.y`) do
+/// not count, nor receivers that are names awaitify resolves. The first of each name,
+/// in body order.
+fn methods_taken_as_values(
+    db: &dyn Db,
+    file: File,
+    hir: &FileHir,
+    semantic: &SemanticIndex,
+) -> Vec<(BodyId, ExprId, Name)> {
+    let mut found: Vec<(BodyId, ExprId, Name)> = Vec::new();
+    let mut seen: FxHashSet<Name> = FxHashSet::default();
+    let mut resolutions = None;
+    for (body_id, body) in hir.bodies() {
+        let mut values: Vec<ExprId> = Vec::new();
+        for (_, expr) in body.exprs.iter() {
+            match expr {
+                Expr::Call { args, keywords, .. } => {
+                    values.extend(args.iter().copied());
+                    values.extend(keywords.iter().map(|keyword| keyword.value));
+                }
+                Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts } => {
+                    values.extend(elts.iter().copied())
+                }
+                Expr::Dict { items } => values.extend(items.iter().map(|item| item.value)),
+                Expr::If { body, orelse, .. } => values.extend([*body, *orelse]),
+                Expr::BoolOp {
+                    values: operands, ..
+                } => values.extend(operands.iter().copied()),
+                Expr::Lambda { body, .. } => values.push(*body),
+                Expr::Yield { value: Some(value) } | Expr::Named { value, .. } => {
+                    values.push(*value)
+                }
+                Expr::Starred { value, .. } => values.push(*value),
+                _ => {}
+            }
+        }
+        for (_, stmt) in body.stmts.iter() {
+            match stmt {
+                Stmt::Assign { value, .. }
+                | Stmt::AnnAssign {
+                    value: Some(value), ..
+                }
+                | Stmt::Return { value: Some(value) } => values.push(*value),
+                _ => {}
+            }
+        }
+        for value in values {
+            let (receiver, name) = match &body.exprs[value] {
+                Expr::Attribute {
+                    value: receiver,
+                    attr,
+                    ctx: awaitify_hir::hir::ExprContext::Load,
+                } if !attr.starts_with("__") => (*receiver, attr.clone()),
+                Expr::Call {
+                    func,
+                    args,
+                    keywords,
+                } if keywords.is_empty()
+                    && args.len() == 2
+                    && matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "getattr") =>
+                {
+                    match &body.exprs[args[1]] {
+                        Expr::Literal(awaitify_hir::hir::Literal::Str(name)) => {
+                            (args[0], Name::from(&**name))
+                        }
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            if seen.contains(&name) || !matches!(body.exprs[receiver], Expr::Name { .. }) {
+                continue;
+            }
+            let Some(use_id) = semantic.use_of(body_id, receiver) else {
+                continue;
+            };
+            let resolutions =
+                resolutions.get_or_insert_with(|| awaitify_semantic::file_resolutions(db, file));
+            if may_hold_unseen_project_instance(resolutions.of(use_id)) {
+                seen.insert(name.clone());
+                found.push((body_id, value, name));
+            }
+        }
+    }
+    found
+}
+
+/// Whether a name resolved so may hold an instance of a project class awaitify did not
+/// see: a parameter, a name bound by a construct whose value is not followed, what a
+/// project or library function returned, a value that may have been replaced.
+fn may_hold_unseen_project_instance(resolution: &Resolution) -> bool {
+    let unseen = |reason: &Unresolved| {
+        matches!(
+            reason,
+            Unresolved::Parameter
+                | Unresolved::Binding(_)
+                | Unresolved::ProjectCallResult
+                | Unresolved::OpaqueStar(_)
+                | Unresolved::Replaced { .. }
+                | Unresolved::ReplacedMember(_)
+                | Unresolved::ModuleGetattr
+                | Unresolved::UnlistedGlobals
+                | Unresolved::Cycle
+        )
+    };
+    resolution
+        .clone()
+        .into_alternatives()
+        .iter()
+        .any(|alternative| match alternative {
+            Err(reason) => unseen(reason),
+            Ok(Target::External(name)) => name.contains("()"),
+            Ok(_) => false,
+        })
+}
+
 /// The name of the method a callee fetches: `w.step`, `w.step.__call__`,
 /// `getattr(w, "step")`, or a name bound to one of those (`f = w.step` before `f()`).
 fn called_attribute(
@@ -1132,6 +1272,13 @@ fn function_blocker(
                 .and_then(|mangled| graph.unresolved_method_calls.get(mangled))
         }) {
             return Some(Blocker::UnresolvedCaller { site: *site });
+        }
+        if let Some(place) = graph.methods_taken_as_values.get(name).or_else(|| {
+            mangled
+                .as_ref()
+                .and_then(|mangled| graph.methods_taken_as_values.get(mangled))
+        }) {
+            return Some(Blocker::MethodTakenAsValue { place: *place });
         }
         if let Some(base) = external_base(resolver, file, class) {
             return Some(Blocker::ExternalBase { base });

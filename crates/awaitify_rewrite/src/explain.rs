@@ -232,6 +232,10 @@ fn refusal_diagnostic(
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::EscapedObject { escape } => crate::escapes::explain_escape(db, *escape, &name),
             Blocker::Evaluated { evaluation } => crate::escapes::explain_evaluation(db, *evaluation, &name),
+            Blocker::MethodTakenAsValue { place: (place_file, place_body, place_expr) } => {
+                let range = file_source_map(db, *place_file).body(*place_body).expr(*place_expr);
+                (Code::UnresolvedCaller, Label::new(*place_file, range, "a method of this name is taken here from an object awaitify cannot follow"), format!("{name} would need to become async, but a method of its name is taken as a value where awaitify cannot tell whose"), "the bound method may be called anywhere, synchronously; if it is this one, the call would get a coroutine and not await it".to_string())
+            }
             Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
             Blocker::AwaitHoldingThreadLock { site: key, lock } => {
                 let label = Label::new(key.0, site_range(db, *key), "this would await while the lock is held");
