@@ -468,7 +468,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
         match skip {
             Skip::Ambiguous { rule } => {
                 let mut diagnostic = Diagnostic::new(Code::AmbiguousName, format!("this call may or may not be `{}`", rule.call))
-                    .with_primary(Label::new(file, range, "left unchanged"))
+                    .with_primary(Label::new(file, range, "the rule is not applied here"))
                     .with_note("the name may refer to different things: it is bound differently on different paths, or to a value that is one of several; awaitify rewrites only calls it can resolve definitely");
                 for label in binding_labels(db, &mut resolver, site) {
                     diagnostic = diagnostic.with_secondary(label);
@@ -488,7 +488,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
             Skip::DropsCallee { rule } => {
                 diagnostics.push(
                     Diagnostic::new(Code::DroppedArguments, format!("`{}` cannot be rewritten here without dropping what its callee expression does", rule.call))
-                        .with_primary(Label::new(file, range, "left unchanged"))
+                        .with_primary(Label::new(file, range, "the rule is not applied here"))
                         .with_note("the rewrite writes a new callee in place of this one, which would then no longer run: a call of the project (`clock().sleep(0)`) would not be made, a walrus (`(t := time).sleep(0)`) would not bind its name; write the callee as a name or an attribute"),
                 );
             }
@@ -506,7 +506,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 };
                 diagnostics.push(
                     Diagnostic::new(Code::DroppedArguments, message)
-                        .with_primary(Label::new(file, range, "left unchanged"))
+                        .with_primary(Label::new(file, range, "the rule is not applied here"))
                         .with_note(note),
                 );
             }
@@ -520,7 +520,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                     Code::AmbiguousName,
                     format!("`{text}` may be unbound here, so this call may not be `{}`", rule.call),
                 )
-                .with_primary(Label::new(file, range, "left unchanged"))
+                .with_primary(Label::new(file, range, "the rule is not applied here"))
                 .with_note(format!("on some path `{text}` is deleted or never bound, and this line raises `NameError`; the rewrite would replace `{text}` and run instead"));
                 if let Some(use_id) = index.use_of(site.body, *name) {
                     for binding in index.reaching(use_id) {
@@ -535,7 +535,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                     Code::PrivateLoopWork,
                     format!("`{}` runs a loop that is also given other work", rule.call),
                 )
-                .with_primary(Label::new(file, range, "left unchanged"))
+                .with_primary(Label::new(file, range, "the rule is not applied here"))
                 .with_secondary(Label::new(work.0, work.1, "work given to a loop from `asyncio.new_event_loop()`"))
                 .with_note("awaiting the coroutine runs it on the page's event loop, where work scheduled on the private loop (tasks, callbacks, futures) would never run; schedule that work with `asyncio.create_task` or `asyncio.get_running_loop()` instead"),
             ),
@@ -553,7 +553,7 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 };
                 diagnostics.push(
                     Diagnostic::new(Code::InvalidatedName, message)
-                        .with_primary(Label::new(file, range, "left unchanged"))
+                        .with_primary(Label::new(file, range, "the rule is not applied here"))
                         .with_secondary(Label::new(store.0, store.1, "reassigned here"))
                         .with_note(note),
                 );
