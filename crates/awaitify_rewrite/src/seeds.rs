@@ -26,13 +26,13 @@ use std::sync::Arc;
 use awaitify_callgraph::{CallSite, Context, FileCalls, file_calls, setattr_arguments};
 use awaitify_db::{Db, File};
 use awaitify_hir::file_source_map;
-use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, Stmt};
+use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, FunctionId, Stmt};
 use awaitify_semantic::index::{Fallback, SemanticIndex};
 use awaitify_semantic::{
     Resolution, Resolver, Target, Unresolved, project_module_stores, semantic_index,
 };
 use ruff_text_size::{TextRange, TextSize};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::Settings;
 use crate::rules::{Rule, RuleAction, RuleSet};
@@ -500,17 +500,64 @@ const LOOP_METHODS_WITHOUT_WORK: &[&str] = &[
 
 /// Every place in the project where a loop from `asyncio.new_event_loop()` is given work
 /// besides running a coroutine to completion, in file order.
+///
+/// A loop a function returns (`def make_loop(): loop = asyncio.new_event_loop(); ...;
+/// return loop`) is handed to its callers, whose uses resolution sees as the loop's
+/// (`make_loop().create_task(c)` is work where it is written), unless the function is
+/// also used as a value, or its result is not followed.
 #[salsa::tracked(returns(ref))]
 pub fn project_private_loop_work(db: &dyn Db) -> Arc<Vec<(File, BodyId, ExprId)>> {
+    let files = db.project().files(db);
     let mut work = Vec::new();
-    for file in db.project().files(db) {
-        work.extend(
-            file_private_loop_work(db, *file)
+    let mut returned = Vec::new();
+    for file in files {
+        let found = file_private_loop_work(db, *file);
+        work.extend(found.work.iter().map(|(body, expr)| (*file, *body, *expr)));
+        returned.extend(
+            found
+                .returned
                 .iter()
-                .map(|(body, expr)| (*file, *body, *expr)),
+                .map(|(function, expr)| (*file, *function, *expr)),
         );
     }
+    if !returned.is_empty() {
+        let used_as_value: FxHashSet<(File, FunctionId)> = files
+            .iter()
+            .flat_map(|file| file_calls(db, *file).references.iter())
+            .filter_map(|reference| match reference.target {
+                Target::Function { file, function } => Some((file, function)),
+                _ => None,
+            })
+            .collect();
+        let mut resolver = Resolver::new(db);
+        for (file, function, expr) in returned {
+            let followed = matches!(
+                resolver.call_result(Target::Function { file, function }),
+                Resolution::Definite(Target::External(name)) if name == NEW_EVENT_LOOP
+            );
+            if !followed || used_as_value.contains(&(file, function)) {
+                work.push((file, BodyId::Function(function), expr));
+            }
+        }
+        work.sort_by_key(|(file, body, expr)| {
+            (
+                files.iter().position(|other| other == file),
+                *body,
+                expr.into_raw().into_u32(),
+            )
+        });
+    }
     Arc::new(work)
+}
+
+/// One file's part of [`project_private_loop_work`].
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct FilePrivateLoopWork {
+    /// Work given to a loop, in the file.
+    work: Vec<(BodyId, ExprId)>,
+    /// Loops returned by a function (`return loop`): work only if the callers' uses
+    /// cannot be followed.
+    returned: Vec<(FunctionId, ExprId)>,
 }
 
 /// Where `file` gives a loop from `asyncio.new_event_loop()` work of its own: a call of
@@ -518,7 +565,7 @@ pub fn project_private_loop_work(db: &dyn Db) -> Arc<Vec<(File, BodyId, ExprId)>
 /// handed on as a value (`asyncio.ensure_future(c, loop=loop)`, `Worker(loop)`), except
 /// to `asyncio.set_event_loop`, which only makes it the current loop.
 #[salsa::tracked(returns(ref))]
-pub(crate) fn file_private_loop_work(db: &dyn Db, file: File) -> Arc<Vec<(BodyId, ExprId)>> {
+pub(crate) fn file_private_loop_work(db: &dyn Db, file: File) -> Arc<FilePrivateLoopWork> {
     let calls = file_calls(db, file);
     let is_loop_work = |name: &str| {
         name.strip_prefix(NEW_EVENT_LOOP)
@@ -548,15 +595,29 @@ pub(crate) fn file_private_loop_work(db: &dyn Db, file: File) -> Arc<Vec<(BodyId
             made_current.push((site.body, *first));
         }
     }
+    let mut returned = Vec::new();
     for reference in &calls.external_references {
         if matches!(&reference.target, Target::External(name) if name == NEW_EVENT_LOOP)
             && !made_current.contains(&(reference.body, reference.expr))
         {
-            work.push((reference.body, reference.expr));
+            let BodyId::Function(function) = reference.body else {
+                work.push((reference.body, reference.expr));
+                continue;
+            };
+            let is_returned = hir
+                .body(reference.body)
+                .stmts
+                .iter()
+                .any(|(_, stmt)| matches!(stmt, Stmt::Return { value: Some(value) } if *value == reference.expr));
+            if is_returned {
+                returned.push((function, reference.expr));
+            } else {
+                work.push((reference.body, reference.expr));
+            }
         }
     }
     work.sort_by_key(|(body, expr)| (*body, expr.into_raw().into_u32()));
-    Arc::new(work)
+    Arc::new(FilePrivateLoopWork { work, returned })
 }
 
 /// What a call of `unittest.mock.patch` (or the `mock` package's) replaces.
