@@ -981,27 +981,37 @@ fn methods_taken_as_values(
     let mut found: Vec<(BodyId, ExprId, Name)> = Vec::new();
     let mut seen: FxHashSet<Name> = FxHashSet::default();
     let mut resolutions = None;
+    // Reused across bodies: the expressions in value positions that may take a method.
+    let mut values: Vec<ExprId> = Vec::new();
     for (body_id, body) in hir.bodies() {
-        let mut values: Vec<ExprId> = Vec::new();
-        for (_, expr) in body.exprs.iter() {
+        values.clear();
+        let exprs = &body.exprs;
+        let mut consider = |value: ExprId| {
+            if matches!(exprs[value], Expr::Attribute { .. } | Expr::Call { .. }) {
+                values.push(value);
+            }
+        };
+        for (_, expr) in exprs.iter() {
             match expr {
                 Expr::Call { args, keywords, .. } => {
-                    values.extend(args.iter().copied());
-                    values.extend(keywords.iter().map(|keyword| keyword.value));
+                    args.iter().copied().for_each(&mut consider);
+                    keywords.iter().for_each(|keyword| consider(keyword.value));
                 }
                 Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts } => {
-                    values.extend(elts.iter().copied())
+                    elts.iter().copied().for_each(&mut consider)
                 }
-                Expr::Dict { items } => values.extend(items.iter().map(|item| item.value)),
-                Expr::If { body, orelse, .. } => values.extend([*body, *orelse]),
+                Expr::Dict { items } => items.iter().for_each(|item| consider(item.value)),
+                Expr::If { body, orelse, .. } => {
+                    consider(*body);
+                    consider(*orelse);
+                }
                 Expr::BoolOp {
                     values: operands, ..
-                } => values.extend(operands.iter().copied()),
-                Expr::Lambda { body, .. } => values.push(*body),
-                Expr::Yield { value: Some(value) } | Expr::Named { value, .. } => {
-                    values.push(*value)
-                }
-                Expr::Starred { value, .. } => values.push(*value),
+                } => operands.iter().copied().for_each(&mut consider),
+                Expr::Lambda { body, .. } => consider(*body),
+                Expr::Yield { value: Some(value) }
+                | Expr::Named { value, .. }
+                | Expr::Starred { value, .. } => consider(*value),
                 _ => {}
             }
         }
@@ -1011,35 +1021,33 @@ fn methods_taken_as_values(
                 | Stmt::AnnAssign {
                     value: Some(value), ..
                 }
-                | Stmt::Return { value: Some(value) } => values.push(*value),
+                | Stmt::Return { value: Some(value) } => consider(*value),
                 _ => {}
             }
         }
-        for value in values {
-            let (receiver, name) = match &body.exprs[value] {
+        for value in values.iter().copied() {
+            let (receiver, name): (ExprId, &str) = match &exprs[value] {
                 Expr::Attribute {
                     value: receiver,
                     attr,
                     ctx: awaitify_hir::hir::ExprContext::Load,
-                } if !attr.starts_with("__") => (*receiver, attr.clone()),
+                } if !attr.starts_with("__") => (*receiver, attr.as_str()),
                 Expr::Call {
                     func,
                     args,
                     keywords,
                 } if keywords.is_empty()
                     && args.len() == 2
-                    && matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "getattr") =>
+                    && matches!(&exprs[*func], Expr::Name { id, .. } if id == "getattr") =>
                 {
-                    match &body.exprs[args[1]] {
-                        Expr::Literal(awaitify_hir::hir::Literal::Str(name)) => {
-                            (args[0], Name::from(&**name))
-                        }
+                    match &exprs[args[1]] {
+                        Expr::Literal(awaitify_hir::hir::Literal::Str(name)) => (args[0], name),
                         _ => continue,
                     }
                 }
                 _ => continue,
             };
-            if seen.contains(&name) || !matches!(body.exprs[receiver], Expr::Name { .. }) {
+            if !matches!(exprs[receiver], Expr::Name { .. }) || seen.contains(name) {
                 continue;
             }
             let Some(use_id) = semantic.use_of(body_id, receiver) else {
@@ -1048,6 +1056,7 @@ fn methods_taken_as_values(
             let resolutions =
                 resolutions.get_or_insert_with(|| awaitify_semantic::file_resolutions(db, file));
             if may_hold_unseen_project_instance(resolutions.of(use_id)) {
+                let name = Name::from(name);
                 seen.insert(name.clone());
                 found.push((body_id, value, name));
             }
