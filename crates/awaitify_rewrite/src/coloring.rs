@@ -268,9 +268,6 @@ pub(crate) struct FileCallEdges {
     /// Method calls through receivers that may hold a project instance awaitify did not
     /// see, in site order: the first of each name and global read.
     method_calls: Vec<MethodCall>,
-    /// Methods taken as values from such receivers, the first of each name (see
-    /// [`methods_taken_as_values`]).
-    method_values: Vec<(BodyId, ExprId, Name)>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -333,7 +330,6 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
             }
         }
     }
-    edges.method_values = methods_taken_as_values(db, file, hir, semantic);
     // The coloring merges the calls of each function at once.
     edges.calls.sort_unstable_by_key(|((file, body), index)| {
         (salsa::plumbing::AsId::as_id(file), *body, *index)
@@ -446,7 +442,7 @@ impl<'db> Graph<'db> {
                     unresolved_method_calls.insert(call.attr.clone(), (*file, call.site as usize));
                 }
             }
-            for (body, expr, name) in &edges.method_values {
+            for (body, expr, name) in file_method_values(db, *file).iter() {
                 if !methods_taken_as_values.contains_key(name) {
                     methods_taken_as_values.insert(name.clone(), (*file, *body, *expr));
                 }
@@ -963,6 +959,19 @@ fn find_blockers(
             }
         }
     }
+}
+
+/// The methods `file` takes as values from objects awaitify cannot follow (see
+/// [`methods_taken_as_values`]). A query of its own, computed for every file beside the
+/// escape walk, for the coloring to merge.
+#[salsa::tracked(returns(ref))]
+pub(crate) fn file_method_values(db: &dyn Db, file: File) -> Arc<Vec<(BodyId, ExprId, Name)>> {
+    Arc::new(methods_taken_as_values(
+        db,
+        file,
+        file_hir(db, file),
+        semantic_index(db, file),
+    ))
 }
 
 /// Methods a body takes as values from receivers that may hold a project instance

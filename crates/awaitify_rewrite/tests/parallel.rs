@@ -39,6 +39,8 @@ const PER_FILE: &[&str] = &[
     "file_external_stores",
     "file_private_loop_work",
     "file_seeds",
+    "file_stop_iteration",
+    "file_method_values",
     "file_rewrite",
 ];
 
