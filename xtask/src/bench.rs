@@ -5,7 +5,9 @@
 //! cold pipeline (parse to printed output, every file rewritten) single-threaded and on
 //! every core, with their ratios to the parse floor and to CPython's `ast.parse` over the
 //! same files. Each figure is the best of `--runs` (default 3); a database is dropped
-//! after its clock stops, as the `awaitify` binary exits without freeing its own.
+//! after its clock stops, as the `awaitify` binary exits without freeing its own, and
+//! the memory it frees is kept for the next run rather than zeroed again by the kernel
+//! (see `awaitify::allocator::keep_freed_memory`).
 //!
 //! - `--stages` adds parse + lower and parse + lower + index without salsa.
 //! - `--only parse|lower|resolve|pipeline|parallel` times one stage alone (`parallel`:
