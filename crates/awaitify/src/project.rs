@@ -327,10 +327,10 @@ pub fn config_file(db: &mut RootDatabase, rules: &awaitify_rewrite::RuleSet) -> 
 
 /// What `check` reports about `targets`, some or all of the files of the project in `db`:
 /// `read` (the problems found while reading them), then the rewrite's diagnostics that
-/// concern them (`check`, `transform` and `watch` alike): those located in
-/// a target or labelling one, a rewrite that failed its own check anywhere (it keeps every
-/// file unwritten), a user rule that names nothing, and a refusal located elsewhere that leaves a target's call blocking,
-/// with that call labelled.
+/// concern them (`check`, `transform` and `watch` alike): those located in a target or
+/// labelling one, a rewrite that failed its own check anywhere (it keeps every file
+/// unwritten), a user rule that names nothing, and a refusal located elsewhere that
+/// leaves a target's call blocking, with that call labelled.
 pub fn target_diagnostics(
     db: &RootDatabase,
     settings: awaitify_rewrite::Settings,
