@@ -96,12 +96,41 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                             || matches!(&rule.action, RuleAction::Replace(replacement) if replacement == name.as_str())
                             || replacement_definition == Some(name.as_str())
                     });
-                    // A callee that does something itself is never rewritten (AW215).
+                    // A callee that does something itself is never replaced (AW215); a
+                    // replacement in the target's namespace only renamed its attribute
+                    // (`Client().aget()` for `Client().get()`), which is named back.
                     if (spelled_alike || rule.is_some())
                         && awaitify_rewrite::seeds::callee_does_something(
                             calls, body_id, body, expr_id,
                         )
                     {
+                        if let Some(rule) = rule
+                            && let RuleAction::Replace(replacement) = &rule.action
+                            && let Expr::Attribute { attr, .. } = &body.exprs[*func]
+                        {
+                            let (call_definition, replacement_definition) = definitions(rule);
+                            let renamed = [
+                                Some((rule.call.as_str(), replacement.as_str())),
+                                call_definition.zip(replacement_definition),
+                            ]
+                            .into_iter()
+                            .flatten()
+                            .find_map(|(call, replacement)| {
+                                let (namespace, name) = call.rsplit_once('.')?;
+                                let (replacement_namespace, replacement_name) =
+                                    replacement.rsplit_once('.')?;
+                                (namespace == replacement_namespace
+                                    && attr.as_str() == replacement_name)
+                                    .then_some(name)
+                            });
+                            if let Some(name) = renamed {
+                                let end = body_map.expr(*func).end();
+                                edits.push(Edit {
+                                    range: TextRange::new(end - TextSize::of(attr.as_str()), end),
+                                    text: name.to_string(),
+                                });
+                            }
+                        }
                         continue;
                     }
                     if spelled_alike {

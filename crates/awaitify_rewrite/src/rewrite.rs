@@ -406,7 +406,7 @@ pub fn callee_of(db: &dyn Db, file: File, body: BodyId, call: ExprId) -> Option<
 /// through (`recv`, or the file's own for a bare name) must give the replacement under
 /// its name when the replacement is a project function: `pkg.fetch` by `pkg.afetch` does
 /// not make `impl.fetch(x)` into `impl.afetch(x)` when only `pkg` binds `afetch`.
-fn rename_in_place(
+pub(crate) fn rename_in_place(
     resolver: &mut awaitify_semantic::Resolver,
     file: File,
     source: &str,

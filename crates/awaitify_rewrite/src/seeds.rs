@@ -161,6 +161,7 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                 })
             } else if rule.action != RuleAction::Await
                 && callee_does_something(calls, site.body, body, site.expr)
+                && !renames_in_place(db, file, (site.body, body), site.expr, user_rule)
             {
                 Some(Skip::DropsCallee { rule: rule.clone() })
             } else if rule.action == RuleAction::AwaitArgument && drops_effects(body, site.expr) {
@@ -393,6 +394,36 @@ fn drops_effects(body: &Body, call: ExprId) -> bool {
         .chain(keywords.iter().map(|keyword| keyword.value))
         .filter(|expr| Some(*expr) != awaited)
         .any(|expr| !inert(body, expr))
+}
+
+/// Whether the rewrite of the call `call` by `user_rule`, a replacement in the namespace
+/// of the rule's target, only renames the called attribute (`Client().get()` becomes
+/// `Client().aget()`): its receiver then still runs, whatever it does.
+fn renames_in_place(
+    db: &dyn Db,
+    file: File,
+    (body_id, body): (BodyId, &Body),
+    call: ExprId,
+    user_rule: &UserRule,
+) -> bool {
+    let (RuleAction::Replace(replacement), Expr::Call { func, .. }) =
+        (&user_rule.rule.action, &body.exprs[call])
+    else {
+        return false;
+    };
+    if !matches!(body.exprs[*func], Expr::Attribute { .. }) {
+        return false;
+    }
+    crate::rewrite::rename_in_place(
+        &mut Resolver::new(db),
+        file,
+        file.text(db),
+        (body_id, body, file_source_map(db, file).body(body_id)),
+        *func,
+        (&user_rule.rule.call, replacement),
+        Some(user_rule),
+    )
+    .is_some()
 }
 
 /// Whether the callee expression of the call `site` does something a rewrite that
