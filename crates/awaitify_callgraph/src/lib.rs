@@ -2003,8 +2003,21 @@ pub enum CallsStage {
 ///
 /// It runs on the current rayon pool; see `awaitify_rewrite::analyze_in_parallel` for
 /// the stack its threads need.
-pub fn calls_in_parallel<D>(db: &D, mut finished: impl FnMut(CallsStage))
+pub fn calls_in_parallel<D>(db: &D, finished: impl FnMut(CallsStage))
 where
+    D: Db + Clone + Send + 'static,
+{
+    calls_in_parallel_then(db, finished, |_, _| {});
+}
+
+/// [`calls_in_parallel`], running `then` on each file right after its call sites, on the
+/// same thread, while what they were computed from is still in the processor's caches:
+/// for the per-file queries of a later stage that read them.
+pub fn calls_in_parallel_then<D>(
+    db: &D,
+    mut finished: impl FnMut(CallsStage),
+    then: impl Fn(&D, File) + Send + Sync,
+) where
     D: Db + Clone + Send + 'static,
 {
     use rayon::prelude::*;
@@ -2030,6 +2043,7 @@ where
     finished(CallsStage::Hierarchy);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         file_calls(db, *file);
+        then(db, *file);
     });
     finished(CallsStage::Calls);
 }

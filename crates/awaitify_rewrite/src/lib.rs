@@ -177,7 +177,8 @@ pub enum Stage {
     Hierarchy,
     /// Each file's call sites (`file_calls`, with every name use resolved).
     Calls,
-    /// Each file's calls of project functions, by callee (`file_call_edges`).
+    /// Each file's calls of project functions, by callee (`file_call_edges`): computed
+    /// with each file's call sites, so it ends with [`Stage::Calls`].
     CallEdges,
     /// Each file's stores to attributes of outside modules, its seeds and where
     /// `StopIteration` may leave its functions; meanwhile one thread follows the objects
@@ -227,19 +228,23 @@ where
 {
     use awaitify_callgraph::CallsStage;
     use rayon::prelude::*;
-    awaitify_callgraph::calls_in_parallel(db, |stage| {
-        finished(match stage {
-            CallsStage::Summaries => Stage::Summaries,
-            CallsStage::BaseClasses => Stage::BaseClasses,
-            CallsStage::Hierarchy => Stage::Hierarchy,
-            CallsStage::Calls => Stage::Calls,
-        })
-    });
+    // Each file's call edges (read by the escape walk, which starts next on one thread)
+    // right after its call sites, while they are in the caches.
+    awaitify_callgraph::calls_in_parallel_then(
+        db,
+        |stage| {
+            finished(match stage {
+                CallsStage::Summaries => Stage::Summaries,
+                CallsStage::BaseClasses => Stage::BaseClasses,
+                CallsStage::Hierarchy => Stage::Hierarchy,
+                CallsStage::Calls => Stage::Calls,
+            })
+        },
+        |db, file| {
+            coloring::file_call_edges(db, file);
+        },
+    );
     let files: Vec<File> = db.project().files(db).clone();
-    // Read by the escape walk, which starts next on one thread.
-    files.par_iter().for_each_with(db.clone(), |db, file| {
-        coloring::file_call_edges(db, *file);
-    });
     finished(Stage::CallEdges);
     // The methods outside code may call are found by one thread, from every file's
     // calls, while the others compute each file's stores and seeds; the thread joins
