@@ -133,24 +133,12 @@ pub(crate) fn bound_to_project_factory(
         .and_then(|class| symbols.classes.get(class))
         .and_then(|summary| summary.members.get(name.as_str()))
         .or_else(|| symbols.globals.get(name.as_str()));
-    let calls: Vec<ExprPath> = match bindings {
-        Some(bindings) if !bindings.is_empty() => {
-            let mut calls = Vec::new();
-            for (_, summary) in bindings.iter() {
-                match summary {
-                    Summary::Path(call @ ExprPath::Call(_)) => calls.push(call.clone()),
-                    _ => return false,
-                }
-            }
-            calls
-        }
-        _ => return false,
+    let Some(bindings) = bindings.filter(|bindings| !bindings.is_empty()) else {
+        return false;
     };
-    calls.iter().all(|call| {
-        matches!(
-            project_factory(resolver, file, call, class),
-            Some((true, _))
-        )
+    bindings.iter().all(|(_, summary)| {
+        matches!(summary, Summary::Path(call @ ExprPath::Call(_))
+            if matches!(project_factory(resolver, file, call, class), Some((true, _))))
     })
 }
 
