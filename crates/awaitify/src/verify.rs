@@ -27,12 +27,15 @@ use awaitify_equiv::{Equivalence, files_equivalent};
 use awaitify_hir::hir::{Expr, Stmt};
 use awaitify_hir::{file_hir, file_source_map};
 use awaitify_rewrite::print::{Edit, Parents, apply_edits, keep_words_apart};
+use awaitify_rewrite::seeds::UserRule;
 use awaitify_rewrite::{RuleAction, RuleSet};
 use awaitify_semantic::{Resolution, Resolver, Target};
 use ruff_text_size::{TextRange, TextSize};
 
 /// The text of `file` with awaitify's rewrite erased, as the module docs describe.
-pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
+///
+/// `user_rules` are [`awaitify_rewrite::seeds::user_rules`] of `rules` in `db`.
+pub fn erase(db: &dyn Db, file: File, rules: &RuleSet, user_rules: &[UserRule]) -> String {
     let source = file.text(db);
     let hir = file_hir(db, file);
     let map = file_source_map(db, file);
@@ -42,18 +45,8 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
     let added_modules = added_import_modules(rules);
     // A user rule may name a project function, and its replacement, by a package that
     // re-exports them (`pkg.fetch` for `pkg.impl.fetch`), which is what calls resolve to.
-    let user_rules = awaitify_rewrite::seeds::user_rules(db, rules);
-    let definitions = |rule: &awaitify_rewrite::rules::Rule| {
-        user_rules
-            .iter()
-            .find(|user_rule| user_rule.rule == *rule)
-            .map(|user_rule| {
-                (
-                    user_rule.call_definition.as_deref(),
-                    user_rule.replacement_definition.as_deref(),
-                )
-            })
-            .unwrap_or_default()
+    let user_rule_of = |rule: &awaitify_rewrite::rules::Rule| {
+        user_rules.iter().find(|user_rule| user_rule.rule == *rule)
     };
     for (body_id, body) in hir.bodies() {
         let body_map = map.body(body_id);
@@ -90,11 +83,14 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                         .get(expr_id)
                         .is_some_and(|parent| matches!(body.exprs[parent], Expr::Attribute { .. }));
                     let rule = rules.rules.iter().find(|rule| {
-                        let (call_definition, replacement_definition) = definitions(rule);
+                        let defined = user_rule_of(rule);
                         rule.call == name.as_str()
-                            || call_definition == Some(name.as_str())
                             || matches!(&rule.action, RuleAction::Replace(replacement) if replacement == name.as_str())
-                            || replacement_definition == Some(name.as_str())
+                            || defined.is_some_and(|defined| {
+                                defined.call_definition.as_deref() == Some(name.as_str())
+                                    || defined.replacement_definition.as_deref()
+                                        == Some(name.as_str())
+                            })
                     });
                     // A callee that does something itself is never replaced (AW215); a
                     // replacement in the target's namespace only renamed its attribute
@@ -108,21 +104,12 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet) -> String {
                             && let RuleAction::Replace(replacement) = &rule.action
                             && let Expr::Attribute { attr, .. } = &body.exprs[*func]
                         {
-                            let (call_definition, replacement_definition) = definitions(rule);
-                            let renamed = [
-                                Some((rule.call.as_str(), replacement.as_str())),
-                                call_definition.zip(replacement_definition),
-                            ]
-                            .into_iter()
-                            .flatten()
-                            .find_map(|(call, replacement)| {
-                                let (namespace, name) = call.rsplit_once('.')?;
-                                let (replacement_namespace, replacement_name) =
-                                    replacement.rsplit_once('.')?;
-                                (namespace == replacement_namespace
-                                    && attr.as_str() == replacement_name)
-                                    .then_some(name)
-                            });
+                            let renamed = awaitify_rewrite::seeds::sibling_renames(
+                                (&rule.call, replacement),
+                                user_rule_of(rule),
+                            )
+                            .find(|(_, _, replacement_name)| attr.as_str() == *replacement_name)
+                            .map(|(_, name, _)| name);
                             if let Some(name) = renamed {
                                 let end = body_map.expr(*func).end();
                                 edits.push(Edit {
@@ -322,19 +309,28 @@ pub fn verify_project(
             .unwrap_or_else(|| file.text(input).to_string());
         output_db.set_file(file.path(input).clone(), text);
     }
+    // What each side's user rules name, found once for all the files.
+    let input_user_rules = awaitify_rewrite::seeds::user_rules(input, rules);
+    let output_user_rules = awaitify_rewrite::seeds::user_rules(&output_db, rules);
     let mut verdicts = Vec::new();
     for (file, _) in outputs {
         let path = file.path(input).clone();
         let Some(output_file) = output_db.file(&path) else {
             continue;
         };
-        let erased_input = erase(input, *file, rules);
-        let erased_output = erase(&output_db, output_file, rules);
+        let erased_input = erase(input, *file, rules, &input_user_rules);
+        let erased_output = erase(&output_db, output_file, rules, &output_user_rules);
         let mut scratch = RootDatabase::new(vec!["/awaitify-verify".into()]);
         let left = scratch.set_file("/awaitify-verify/input/module.py", erased_input);
         let right = scratch.set_file("/awaitify-verify/output/module.py", erased_output);
-        let before = await_violations(input, *file, rules, Side::Input);
-        let after = await_violations(&output_db, output_file, rules, Side::Output);
+        let before = await_violations(input, *file, rules, &[], Side::Input);
+        let after = await_violations(
+            &output_db,
+            output_file,
+            rules,
+            &output_user_rules,
+            Side::Output,
+        );
         let missing_await = (after.len() > before.len()).then(|| {
             after
                 .iter()
@@ -409,10 +405,14 @@ pub enum Side {
 /// a project `async def` (not an async generator) or, on the output side, a rule's
 /// replacement (`asyncio.sleep`) or the target of an awaiting rule, and it is neither
 /// awaited nor passed as an argument. Returns each one's range and callee.
+///
+/// `user_rules` are [`awaitify_rewrite::seeds::user_rules`] of `rules` in `db`: on the
+/// output side a user rule may name a project function by a package that re-exports it.
 pub fn await_violations(
     db: &dyn Db,
     file: File,
     rules: &RuleSet,
+    user_rules: &[UserRule],
     side: Side,
 ) -> Vec<(TextRange, String)> {
     use awaitify_callgraph::{Context, file_calls};
@@ -427,11 +427,6 @@ pub fn await_violations(
         .iter()
         .any(|other| *other != file && file_calls(db, *other).imports.contains(&file));
     let module_awaits = !is_imported;
-    // A user rule may name a project function by a package that re-exports it.
-    let user_rules = match side {
-        Side::Output => awaitify_rewrite::seeds::user_rules(db, rules),
-        Side::Input => Vec::new(),
-    };
     let awaitable_external = |name: &str| {
         side == Side::Output
             && (rules.rules.iter().any(|rule| match &rule.action {

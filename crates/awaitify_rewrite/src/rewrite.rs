@@ -22,7 +22,9 @@ use crate::print::{
     needs_parentheses, rename_callee,
 };
 use crate::rules::RuleAction;
-use crate::seeds::{UserRule, file_seeds, project_function_name, project_user_rules};
+use crate::seeds::{
+    UserRule, file_seeds, project_function_name, project_user_rules, sibling_renames,
+};
 
 /// The edits for `file`, in the order they were decided.
 pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Coloring) -> Vec<Edit> {
@@ -419,22 +421,10 @@ pub(crate) fn rename_in_place(
     (call, replacement): (&str, &str),
     user_rule: Option<&UserRule>,
 ) -> Option<Edit> {
-    let defined = user_rule.and_then(|user_rule| {
-        Some((
-            user_rule.call_definition.as_deref()?,
-            user_rule.replacement_definition.as_deref()?,
-        ))
-    });
     let replacement_definition =
         user_rule.and_then(|user_rule| user_rule.replacement_definition.as_deref());
-    std::iter::once((call, replacement))
-        .chain(defined)
-        .find_map(|(call, replacement)| {
-            let (namespace, name) = call.rsplit_once('.')?;
-            let (replacement_namespace, replacement_name) = replacement.rsplit_once('.')?;
-            if namespace != replacement_namespace {
-                return None;
-            }
+    sibling_renames((call, replacement), user_rule).find_map(
+        |(namespace, name, replacement_name)| {
             let db = resolver.db();
             let (range, module) = match &body.exprs[func] {
                 Expr::Attribute { value, attr, .. } if attr.as_str() == name => {
@@ -468,5 +458,6 @@ pub(crate) fn rename_in_place(
                 range,
                 text: replacement_name.to_string(),
             })
-        })
+        },
+    )
 }

@@ -843,6 +843,29 @@ impl UserRule {
     }
 }
 
+/// The in-place renames a replacement in the namespace of its target allows: for the
+/// names as the rule writes them, then where `user_rule` finds them defined, the
+/// namespace both share, the target's last name and the replacement's
+/// (`client.Client.get` by `client.Client.aget`: `client.Client`, `get`, `aget`).
+pub fn sibling_renames<'a>(
+    (call, replacement): (&'a str, &'a str),
+    user_rule: Option<&'a UserRule>,
+) -> impl Iterator<Item = (&'a str, &'a str, &'a str)> + 'a {
+    let defined = user_rule.and_then(|user_rule| {
+        Some((
+            user_rule.call_definition.as_deref()?,
+            user_rule.replacement_definition.as_deref()?,
+        ))
+    });
+    std::iter::once((call, replacement))
+        .chain(defined)
+        .filter_map(|(call, replacement)| {
+            let (namespace, name) = call.rsplit_once('.')?;
+            let (replacement_namespace, replacement_name) = replacement.rsplit_once('.')?;
+            (namespace == replacement_namespace).then_some((namespace, name, replacement_name))
+        })
+}
+
 /// The rules of `rules` that are not defaults, with the project functions their names
 /// reach in `db`'s project (see [`UserRule`]).
 pub fn user_rules(db: &dyn Db, rules: &RuleSet) -> Vec<UserRule> {
