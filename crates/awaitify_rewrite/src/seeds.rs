@@ -539,19 +539,13 @@ const LOOP_METHODS_WITHOUT_WORK: &[&str] = &[
 #[salsa::tracked(returns(ref))]
 pub fn project_private_loop_work(db: &dyn Db) -> Arc<Vec<(File, BodyId, ExprId)>> {
     let files = db.project().files(db);
-    let mut work = Vec::new();
-    let mut returned = Vec::new();
-    for file in files {
-        let found = file_private_loop_work(db, *file);
-        work.extend(found.work.iter().map(|(body, expr)| (*file, *body, *expr)));
-        returned.extend(
-            found
-                .returned
-                .iter()
-                .map(|(function, expr)| (*file, *function, *expr)),
-        );
-    }
-    if !returned.is_empty() {
+    let parts: Vec<&FilePrivateLoopWork> = files
+        .iter()
+        .map(|file| &**file_private_loop_work(db, *file))
+        .collect();
+    // The returns whose loop callers may give work that resolution does not see.
+    let mut handed_on: FxHashSet<(File, FunctionId)> = FxHashSet::default();
+    if parts.iter().any(|part| !part.returned.is_empty()) {
         let used_as_value: FxHashSet<(File, FunctionId)> = files
             .iter()
             .flat_map(|file| file_calls(db, *file).references.iter())
@@ -561,22 +555,32 @@ pub fn project_private_loop_work(db: &dyn Db) -> Arc<Vec<(File, BodyId, ExprId)>
             })
             .collect();
         let mut resolver = Resolver::new(db);
-        for (file, function, expr) in returned {
-            let followed = matches!(
-                resolver.call_result(Target::Function { file, function }),
-                Resolution::Definite(Target::External(name)) if name == NEW_EVENT_LOOP
-            );
-            if !followed || used_as_value.contains(&(file, function)) {
-                work.push((file, BodyId::Function(function), expr));
+        for (file, part) in files.iter().zip(&parts) {
+            for (function, _) in &part.returned {
+                let followed = matches!(
+                    resolver.call_result(Target::Function { file: *file, function: *function }),
+                    Resolution::Definite(Target::External(name)) if name == NEW_EVENT_LOOP
+                );
+                if !followed || used_as_value.contains(&(*file, *function)) {
+                    handed_on.insert((*file, *function));
+                }
             }
         }
-        work.sort_by_key(|(file, body, expr)| {
-            (
-                files.iter().position(|other| other == file),
-                *body,
-                expr.into_raw().into_u32(),
-            )
-        });
+    }
+    let mut work = Vec::new();
+    for (file, part) in files.iter().zip(&parts) {
+        let start = work.len();
+        work.extend(part.work.iter().map(|(body, expr)| (*file, *body, *expr)));
+        let before = work.len();
+        work.extend(
+            part.returned
+                .iter()
+                .filter(|(function, _)| handed_on.contains(&(*file, *function)))
+                .map(|(function, expr)| (*file, BodyId::Function(*function), *expr)),
+        );
+        if work.len() > before {
+            work[start..].sort_by_key(|(_, body, expr)| (*body, expr.into_raw().into_u32()));
+        }
     }
     Arc::new(work)
 }
