@@ -466,7 +466,8 @@ impl Collector<'_> {
                 let mut seen: Vec<ProjectClass> = Vec::new();
                 for target in resolution.into_targets() {
                     let instance = matches!(target, Target::Instance { .. });
-                    if let Target::Instance { file, class } | Target::Class { file, class } = target
+                    if let Target::Instance { file, class } | Target::Class { file, class, .. } =
+                        target
                         && !seen.contains(&(file, class))
                     {
                         seen.push((file, class));

@@ -1239,7 +1239,7 @@ impl Collector<'_> {
         }
         // One scope per thing the object may be; an unknown object may be anything.
         let scope_of = |target: &Target| match target {
-            Target::Instance { file, class } | Target::Class { file, class } => {
+            Target::Instance { file, class } | Target::Class { file, class, .. } => {
                 Some(Some(LookupScope::Class(*file, *class)))
             }
             Target::ProjectModule(file) => Some(Some(LookupScope::Module(*file))),
@@ -1418,12 +1418,13 @@ impl Collector<'_> {
         {
             let receiver = match self.resolver.resolve_expr(self.file, body_id, *value) {
                 Resolution::Definite(Target::Instance { file, class }) => Some((file, class)),
-                // `cls.method()` in a classmethod may run on any subclass.
-                Resolution::Definite(Target::Class { file, class })
-                    if self.is_parameter(body_id, *value) =>
-                {
-                    Some((file, class))
-                }
+                // `cls.method()` in a classmethod, `type(self).method()`: the class may
+                // be any subclass.
+                Resolution::Definite(Target::Class {
+                    file,
+                    class,
+                    exact: false,
+                }) => Some((file, class)),
                 _ => None,
             };
             // `super().method()` in class `B` runs the method of whichever class follows
@@ -1511,7 +1512,7 @@ impl Collector<'_> {
         }
         let mut constructors = Vec::new();
         for target in &targets {
-            if let Target::Class { file, class } = target {
+            if let Target::Class { file, class, .. } = target {
                 for method in ["__init__", "__new__"] {
                     if let Some(Resolution::Definite(found @ Target::Function { .. })) =
                         self.resolver.class_member(*file, *class, method, false)
@@ -1540,19 +1541,6 @@ impl Collector<'_> {
         } else {
             None
         }
-    }
-
-    /// Whether `expr` is a name bound by a parameter (such as `cls`).
-    fn is_parameter(&mut self, body_id: BodyId, expr: ExprId) -> bool {
-        let index = self.resolver.index(self.file);
-        index.use_of(body_id, expr).is_some_and(|use_id| {
-            index.reaching(use_id).iter().any(|binding| {
-                matches!(
-                    index.bindings[*binding].kind,
-                    awaitify_semantic::index::BindingKind::Param { .. }
-                )
-            })
-        })
     }
 
     fn collect_reassignments(&mut self) {
@@ -1640,7 +1628,9 @@ impl Collector<'_> {
     fn computed_store(&mut self, body_id: BodyId, expr: ExprId, object: ExprId, name: ExprId) {
         let scope = match self.resolver.resolve_expr(self.file, body_id, object) {
             Resolution::Definite(Target::ProjectModule(module)) => LookupScope::Module(module),
-            Resolution::Definite(Target::Class { file, class }) => LookupScope::Class(file, class),
+            Resolution::Definite(Target::Class { file, class, .. }) => {
+                LookupScope::Class(file, class)
+            }
             _ => return,
         };
         let hir = self.hir;

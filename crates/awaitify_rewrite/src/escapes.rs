@@ -133,7 +133,7 @@ impl EscapedClasses {
                         for candidate in resolution.into_alternatives() {
                             match candidate {
                                 Ok(Target::Instance { file, class })
-                                | Ok(Target::Class { file, class }) => {
+                                | Ok(Target::Class { file, class, .. }) => {
                                     let instance = matches!(candidate, Ok(Target::Instance { .. }));
                                     marker.mark(
                                         (file, class),

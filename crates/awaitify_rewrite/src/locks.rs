@@ -471,7 +471,7 @@ impl<'g, 'r, 'db> Locks<'g, 'r, 'db> {
             .into_iter()
             .filter_map(|target| match target {
                 Target::Instance { file, class } => Some((file, class, true)),
-                Target::Class { file, class } => Some((file, class, false)),
+                Target::Class { file, class, .. } => Some((file, class, false)),
                 _ => None,
             })
             .collect();

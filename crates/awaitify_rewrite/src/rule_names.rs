@@ -183,7 +183,8 @@ fn unreached(resolver: &mut Resolver, name: &str) -> Option<UnreachedName> {
                 }
                 other => other,
             },
-            Target::Class { file, class } => match resolver.own_class_member(file, class, part) {
+            Target::Class { file, class, .. } => match resolver.own_class_member(file, class, part)
+            {
                 Some(found) => found,
                 None => {
                     let inherited_from = closed_class_lacks(resolver, file, class, part)?;
@@ -313,7 +314,11 @@ fn closed_class_lacks(
             .get(owner)
             .is_some_and(|summary| summary.members.contains_key(name))
     });
-    Some(owner.map(|&(file, class)| Target::Class { file, class }))
+    Some(owner.map(|&(file, class)| Target::Class {
+        file,
+        class,
+        exact: true,
+    }))
 }
 
 /// Class decorators that add only special names (`__init__`, `__eq__`), which a rule does
@@ -495,7 +500,7 @@ fn namespace_label(db: &dyn Db, unreached: &UnreachedName, namespace: &str) -> O
     }
     let missing = unreached.missing();
     match unreached.namespace {
-        Target::Class { file, class } => {
+        Target::Class { file, class, .. } => {
             let hir = file_hir(db, file);
             let range = file_source_map(db, file).item_name(hir, BodyId::Class(class))?;
             Some(Label::new(
@@ -521,7 +526,7 @@ fn member_binding(
 ) -> Option<(File, awaitify_semantic::index::BindingId)> {
     let (file, members) = match namespace {
         Target::ProjectModule(file) => (*file, &module_symbols(db, *file).globals),
-        Target::Class { file, class } => (
+        Target::Class { file, class, .. } => (
             *file,
             &module_symbols(db, *file).classes.get(*class)?.members,
         ),

@@ -136,7 +136,7 @@ impl Checker<'_> {
             .any(|alternative| match alternative {
                 Ok(Target::Builtin(name)) => name == "StopIteration",
                 Ok(Target::External(name)) => name == "builtins.StopIteration",
-                Ok(Target::Class { file, class } | Target::Instance { file, class }) => {
+                Ok(Target::Class { file, class, .. } | Target::Instance { file, class }) => {
                     self.derives_from_stop_iteration(*file, *class)
                 }
                 Ok(_) => false,

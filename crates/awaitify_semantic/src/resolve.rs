@@ -35,10 +35,15 @@ pub enum Target {
         file: File,
         function: FunctionId,
     },
+    /// A class: the one a `class` statement defines when `exact`; otherwise that class or
+    /// any subclass of it (`cls` of a classmethod, `type(self)`), whose methods may be
+    /// overridden.
     Class {
         file: File,
         class: ClassId,
+        exact: bool,
     },
+    /// An instance of a class or of any subclass of it.
     Instance {
         file: File,
         class: ClassId,
@@ -776,6 +781,9 @@ impl<'db> Resolver<'db> {
                 if let Some(module) = self.dynamic_import(file, body, expr, &callee) {
                     return Resolution::Definite(module);
                 }
+                if let Some(class) = self.type_of_instance(file, body, expr, &callee) {
+                    return class;
+                }
                 // `handlers.get(key)` gives back whatever the container holds.
                 if callee == Resolution::Unresolved(Unresolved::BuiltinMethod) {
                     return Resolution::Unresolved(Unresolved::Builtin);
@@ -993,6 +1001,7 @@ impl<'db> Resolver<'db> {
                     Target::Class {
                         file: class_file,
                         class,
+                        exact: true,
                     },
                     &key,
                 ))
@@ -1080,11 +1089,57 @@ impl<'db> Resolver<'db> {
         match self.resolve_expr(file, body, object) {
             Resolution::Definite(Target::ProjectModule(module)) => Some(Namespace::Module(module)),
             Resolution::Definite(Target::External(_)) => Some(Namespace::Outside(object)),
-            Resolution::Definite(Target::Class { file, class }) => {
+            Resolution::Definite(Target::Class { file, class, .. }) => {
                 Some(Namespace::Class(file, class))
             }
             _ => None,
         }
+    }
+
+    /// `type(obj)` with the builtin `type` and one argument, of a project instance: its
+    /// class, or a subclass of it (`type(self).create()`); `None` for any other call.
+    fn type_of_instance(
+        &mut self,
+        file: File,
+        body: BodyId,
+        call: ExprId,
+        callee: &Resolution,
+    ) -> Option<Resolution> {
+        if !matches!(callee, Resolution::Definite(Target::Builtin(name)) if name == "type") {
+            return None;
+        }
+        let Expr::Call { args, keywords, .. } = &self.hir(file).body(body).exprs[call] else {
+            return None;
+        };
+        let [object] = args[..] else {
+            return None;
+        };
+        if !keywords.is_empty()
+            || matches!(
+                self.hir(file).body(body).exprs[object],
+                Expr::Starred { .. }
+            )
+        {
+            return None;
+        }
+        let instances = self.resolve_expr(file, body, object);
+        let all_instances = match &instances {
+            Resolution::Definite(target) => matches!(target, Target::Instance { .. }),
+            Resolution::Ambiguous(candidates) => candidates
+                .iter()
+                .all(|candidate| matches!(candidate.target, Ok(Target::Instance { .. }))),
+            Resolution::Unresolved(_) => false,
+        };
+        all_instances.then(|| {
+            instances.map(|target| match target {
+                Target::Instance { file, class } => Resolution::Definite(Target::Class {
+                    file,
+                    class,
+                    exact: false,
+                }),
+                other => Resolution::Definite(other),
+            })
+        })
     }
 
     /// `getattr(obj, "name")` with the builtin `getattr` and a literal name: the object
@@ -1209,6 +1264,7 @@ impl<'db> Resolver<'db> {
                 return Resolution::Definite(Target::Class {
                     file,
                     class: *class,
+                    exact: true,
                 });
             }
             BindingKind::Param { function, index } => {
@@ -1301,7 +1357,7 @@ impl<'db> Resolver<'db> {
         let mut candidates = Vec::new();
         for class in classes {
             match self.resolve_expr(file, body, class) {
-                Resolution::Definite(Target::Class { file, class }) => {
+                Resolution::Definite(Target::Class { file, class, .. }) => {
                     candidates.push(Candidate {
                         file,
                         binding: None,
@@ -1375,9 +1431,11 @@ impl<'db> Resolver<'db> {
             Some((class, FirstParameter::Instance)) => {
                 Resolution::Definite(Target::Instance { file, class })
             }
-            Some((class, FirstParameter::Class)) => {
-                Resolution::Definite(Target::Class { file, class })
-            }
+            Some((class, FirstParameter::Class)) => Resolution::Definite(Target::Class {
+                file,
+                class,
+                exact: false,
+            }),
             None => Resolution::Unresolved(Unresolved::Parameter),
         }
     }
@@ -1404,7 +1462,7 @@ impl<'db> Resolver<'db> {
         for part in parts {
             resolution = resolution.map(|base| match base {
                 Target::ProjectModule(_) | Target::External(_) => self.attribute(base, part),
-                Target::Class { file, class } => {
+                Target::Class { file, class, .. } => {
                     self.own_class_member(file, class, part).unwrap_or_else(|| {
                         Resolution::Unresolved(Unresolved::NoAttribute(Name::from(part)))
                     })
@@ -1595,6 +1653,7 @@ impl<'db> Resolver<'db> {
             Summary::Class(class) => Resolution::Definite(Target::Class {
                 file,
                 class: *class,
+                exact: true,
             }),
             Summary::Import { module } => Resolution::Definite(self.module_target(module)),
             Summary::ImportFrom {
@@ -1679,6 +1738,7 @@ impl<'db> Resolver<'db> {
                         Target::Class {
                             file: class_file,
                             class: owner,
+                            ..
                         } if on_import => self
                             .class_member(class_file, owner, attr, false)
                             .unwrap_or_else(|| {
@@ -1709,13 +1769,13 @@ impl<'db> Resolver<'db> {
         };
         let root = match (self.returns_from_receiver(file, function), receiver) {
             (Some(FirstParameter::Instance), Target::Instance { .. }) => receiver.clone(),
-            (
-                Some(FirstParameter::Class),
-                Target::Instance { file, class } | Target::Class { file, class },
-            ) => Target::Class {
+            // `cls` is the receiver's class: of an instance, which may be a subclass's.
+            (Some(FirstParameter::Class), Target::Instance { file, class }) => Target::Class {
                 file: *file,
                 class: *class,
+                exact: false,
             },
+            (Some(FirstParameter::Class), Target::Class { .. }) => receiver.clone(),
             // `Class.method(obj)`: the first parameter is the argument, which may be
             // any object, so a return that starts from it is unknown.
             (Some(FirstParameter::Instance), Target::Class { .. }) => {
@@ -1875,6 +1935,7 @@ impl<'db> Resolver<'db> {
             | Target::Class {
                 file: class_file,
                 class,
+                ..
             }) = target
             else {
                 continue;
@@ -1910,13 +1971,25 @@ impl<'db> Resolver<'db> {
                 Resolution::Definite(self.module_target(&joined))
             }
             // `Color.RED` of an enum is an instance of the enum class.
-            Target::Class { file, class } if self.is_enum_member(file, class, name) => {
+            Target::Class { file, class, .. } if self.is_enum_member(file, class, name) => {
                 Resolution::Definite(Target::Instance { file, class })
             }
-            Target::Class { file, class } => match self.class_member(file, class, name, false) {
-                Some(found) => self.replaceable_member(file, class, name, found, false),
-                None => Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name))),
-            },
+            Target::Class { file, class, .. } => {
+                match self.class_member(file, class, name, false) {
+                    Some(found) => self.replaceable_member(file, class, name, found, false),
+                    None => Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name))),
+                }
+            }
+            // `self.__class__` is the instance's class, which may be a subclass.
+            Target::Instance { file, class }
+                if name == "__class__" && self.class_member(file, class, name, false).is_none() =>
+            {
+                Resolution::Definite(Target::Class {
+                    file,
+                    class,
+                    exact: false,
+                })
+            }
             Target::Instance { file, class } => match self.class_member(file, class, name, false) {
                 Some(found) => self.replaceable_member(file, class, name, found, true),
                 None => self
@@ -2251,7 +2324,7 @@ impl<'db> Resolver<'db> {
         };
         let mut direct = Vec::new();
         for base in summary.bases.iter().flatten() {
-            if let Resolution::Definite(Target::Class { file, class }) =
+            if let Resolution::Definite(Target::Class { file, class, .. }) =
                 self.resolve_definition_path(file, base, None)
             {
                 direct.push((file, class));
@@ -2408,7 +2481,7 @@ fn with_replacement(resolution: Resolution, file: File, module: File, name: &str
 /// What calling `callee` gives.
 pub fn call_result(callee: Target) -> Resolution {
     match callee {
-        Target::Class { file, class } => Resolution::Definite(Target::Instance { file, class }),
+        Target::Class { file, class, .. } => Resolution::Definite(Target::Instance { file, class }),
         Target::External(name) => {
             Resolution::Definite(Target::External(Name::from(format!("{name}()"))))
         }
@@ -2542,7 +2615,7 @@ pub fn target_name(db: &dyn Db, target: &Target) -> String {
             .clone()
             .unwrap_or_else(|| file.path(db).display().to_string()),
         Target::Function { file, function } => item_name(db, *file, BodyId::Function(*function)),
-        Target::Class { file, class } | Target::Super { file, class } => {
+        Target::Class { file, class, .. } | Target::Super { file, class } => {
             item_name(db, *file, BodyId::Class(*class))
         }
         Target::Instance { file, class } => {
