@@ -1410,6 +1410,18 @@ impl Collector<'_> {
                 .collect(),
             Resolution::Unresolved(_) => Vec::new(),
         };
+        // `super().save()` in a mixin none of whose own bases has `save`: it runs the
+        // method that follows the mixin in the MRO of the subclass the instance is of
+        // (added below, as for any `super()` call); on the mixin alone it raises.
+        if targets.is_empty()
+            && matches!(callee, Resolution::Unresolved(Unresolved::NoAttribute(_)))
+            && let Expr::Attribute { value, attr, .. } = &body.exprs[func]
+            && let Some(class) = self.resolver.super_call(self.file, body_id, *value)
+            && let Some(first) = self.next_in_subclasses(class, attr)
+        {
+            *callee = Resolution::Definite(first.clone());
+            targets.push(first);
+        }
         // Overrides: `receiver.method()` where the receiver is an instance.
         if let Expr::Attribute { value, attr, .. } = &body.exprs[func]
             && targets
@@ -1524,6 +1536,39 @@ impl Collector<'_> {
         }
         targets.extend(constructors);
         targets.into_boxed_slice()
+    }
+
+    /// The first method named `attr` that follows `class` in the MRO of one of its
+    /// project subclasses, when every subclass whose MRO has one after `class` finds a
+    /// function awaitify follows; `None` when one finds something else, none does, or
+    /// a class of one of those MROs has a base from outside the project.
+    fn next_in_subclasses(&mut self, class: ClassId, attr: &Name) -> Option<Target> {
+        let file = self.file;
+        let mut first = None;
+        for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
+            let mro = self.resolver.mro(*sub_file, *sub_class);
+            let position = mro.iter().position(|entry| *entry == (file, class))?;
+            // A base from outside the project may define it.
+            if !mro.iter().all(|(mro_file, mro_class)| {
+                self.resolver.has_only_project_bases(*mro_file, *mro_class)
+            }) {
+                return None;
+            }
+            let next = mro[position + 1..]
+                .iter()
+                .find_map(|(next_file, next_class)| {
+                    self.resolver
+                        .own_class_member(*next_file, *next_class, attr)
+                });
+            match next {
+                Some(Resolution::Definite(target @ Target::Function { .. })) => {
+                    first.get_or_insert(target);
+                }
+                Some(_) => return None,
+                None => {}
+            }
+        }
+        first
     }
 
     /// What `attr` is on the subclass `class` when that can differ from what it is on the

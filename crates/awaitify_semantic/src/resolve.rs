@@ -2316,6 +2316,24 @@ impl<'db> Resolver<'db> {
         None
     }
 
+    /// Whether every base of `class` is a project class or `object`: only then does its
+    /// MRO, as awaitify computes it, hold every class Python looks a name up in.
+    pub fn has_only_project_bases(&mut self, file: File, class: ClassId) -> bool {
+        let symbols = self.symbols(file);
+        let Some(summary) = symbols.classes.get(class) else {
+            return false;
+        };
+        summary.bases.iter().all(|base| {
+            base.as_ref().is_some_and(
+                |base| match self.resolve_definition_path(file, base, None) {
+                    Resolution::Definite(Target::Class { .. }) => true,
+                    Resolution::Definite(Target::Builtin(name)) => name == "object",
+                    _ => false,
+                },
+            )
+        })
+    }
+
     /// The bases of `class` that resolve to project classes, in order.
     pub fn direct_bases(&mut self, file: File, class: ClassId) -> Vec<(File, ClassId)> {
         let symbols = self.symbols(file);
