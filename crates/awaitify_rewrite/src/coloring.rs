@@ -1168,7 +1168,7 @@ fn reads_module_global<'a>(
 
 /// The names of the methods a call fetches by a literal name from an object it is given
 /// (see [`file_call_edges`]).
-fn methods_fetched_by_name(body: &Body, site: &CallSite) -> Vec<Name> {
+pub(crate) fn methods_fetched_by_name(body: &Body, site: &CallSite) -> Vec<Name> {
     let Expr::Call { func, args, .. } = &body.exprs[site.expr] else {
         return Vec::new();
     };

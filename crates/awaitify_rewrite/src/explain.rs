@@ -236,7 +236,15 @@ fn refusal_diagnostic(
                 let range = file_source_map(db, *place_file).body(*place_body).expr(*place_expr);
                 (Code::UnresolvedCaller, Label::new(*place_file, range, "a method of this name is taken here from an object awaitify cannot follow"), format!("{name} would need to become async, but a method of its name is taken as a value where awaitify cannot tell whose"), "the bound method may be called anywhere, synchronously; if it is this one, the call would get a coroutine and not await it".to_string())
             }
-            Blocker::UnresolvedCaller { site: key } => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
+            Blocker::UnresolvedCaller { site: key } => {
+                let call = site(db, *key);
+                let fetched = crate::coloring::methods_fetched_by_name(file_hir(db, key.0).body(call.body), call);
+                match fetched.first() {
+                    // `operator.methodcaller("refresh")`: what it returns calls the method.
+                    Some(method) => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), format!("looks up a method named `{method}` by name here, on an object awaitify cannot follow")), format!("{name} would need to become async, but a method of its name is looked up by name"), "the method is called through what this call gives, synchronously; if it is this one, that call would get a coroutine and not await it".to_string()),
+                    None => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
+                }
+            }
             Blocker::AwaitHoldingThreadLock { site: key, lock } => {
                 let label = Label::new(key.0, site_range(db, *key), "this would await while the lock is held");
                 let exprs = &hir.body(body).exprs;
