@@ -1356,7 +1356,9 @@ fn may_stop_early(body: &Body, stmts: &[StmtId], own_level: bool) -> bool {
 
 /// A lookup by a computed name that may fetch `function`: on an object of its class, of
 /// a subclass or of a base (overrides), in a module namespace holding it under a name the
-/// lookup can spell, or on an unknown object for methods.
+/// lookup can spell, or on an unknown object for methods. A lookup on an object of a
+/// related class is preferred to one on an unknown object, which names no class and so
+/// says less about why.
 fn dynamic_lookup_reaching(
     graph: &Graph,
     resolver: &mut Resolver,
@@ -1376,26 +1378,29 @@ fn dynamic_lookup_reaching(
     {
         return Some(*lookup);
     }
-    graph
-        .dynamic_lookups
-        .iter()
-        .copied()
-        .find(|(lookup_file, index)| {
-            let lookup = &graph.calls(*lookup_file).dynamic_lookups[*index];
-            let named = lookup.may_name(data.name.as_str());
-            match lookup.scope {
-                LookupScope::AnyMethod => named && owner.is_some(),
-                // Computed once for every function: see `module_lookup_targets`.
-                LookupScope::Module(_) => false,
-                LookupScope::Class(class_file, class) => {
-                    named
-                        && owner.is_some_and(|owner| {
-                            resolver.mro(class_file, class).contains(&(file, owner))
-                                || resolver.mro(file, owner).contains(&(class_file, class))
-                        })
+    let owner = owner?;
+    let mut on_unknown_object = None;
+    for &(lookup_file, index) in &graph.dynamic_lookups {
+        let lookup = &graph.calls(lookup_file).dynamic_lookups[index];
+        if !lookup.may_name(data.name.as_str()) {
+            continue;
+        }
+        match lookup.scope {
+            LookupScope::AnyMethod => {
+                on_unknown_object.get_or_insert((lookup_file, index));
+            }
+            // Computed once for every function: see `module_lookup_targets`.
+            LookupScope::Module(_) => {}
+            LookupScope::Class(class_file, class) => {
+                if resolver.mro(class_file, class).contains(&(file, owner))
+                    || resolver.mro(file, owner).contains(&(class_file, class))
+                {
+                    return Some((lookup_file, index));
                 }
             }
-        })
+        }
+    }
+    on_unknown_object
 }
 
 /// The functions each computed lookup in a module's namespace may fetch: every global of
