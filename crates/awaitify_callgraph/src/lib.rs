@@ -39,6 +39,9 @@ use awaitify_semantic::{
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 mod escapes;
+mod method_values;
+
+pub use method_values::{MethodValue, may_hold_unseen_project_instance};
 
 type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
 type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
@@ -345,6 +348,9 @@ pub struct FileCalls {
     pub parameter_escapes: Vec<ParameterEscape>,
     /// Calls of `eval`, `exec` and `compile`, with what the code they run may call.
     pub evaluations: Vec<Evaluation>,
+    /// Methods taken as values from objects awaitify cannot follow, the first of each
+    /// name in walk order (see [`MethodValue`]).
+    pub method_values: Vec<MethodValue>,
     /// Project functions this file reassigns through an attribute (`helpers.fetch =
     /// fake`, `Client.fetch = fake`, `self.fetch = other`): calls of them may run the
     /// new value.
@@ -464,6 +470,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
         },
         postponed_annotations: has_postponed_annotations(hir),
         namespace_stores: Vec::new(),
+        method_value_names: FxHashSet::default(),
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
@@ -498,6 +505,8 @@ struct Collector<'a> {
     postponed_annotations: bool,
     /// Stores into a subscript of a namespace (`globals()["fetch"] = fake`).
     namespace_stores: Vec<(BodyId, ExprId)>,
+    /// The names in `calls.method_values`.
+    method_value_names: FxHashSet<Name>,
 }
 
 /// Whether `value`, subscripted or asked `.get(...)`, may be a namespace that
@@ -778,6 +787,7 @@ impl Collector<'_> {
             }
             Stmt::Return { value } => {
                 if let Some(value) = value {
+                    self.method_value(body_id, body, *value);
                     self.expr_top(body_id, body, *value);
                 }
             }
@@ -801,6 +811,7 @@ impl Collector<'_> {
                     alias,
                     ..Surroundings::TOP
                 };
+                self.method_value(body_id, body, *value);
                 self.expr(body_id, body, *value, surroundings);
                 for target in targets.iter() {
                     self.expr_top(body_id, body, *target);
@@ -822,6 +833,7 @@ impl Collector<'_> {
                     self.annotation(body_id, body, Some(*annotation));
                 }
                 if let Some(value) = value {
+                    self.method_value(body_id, body, *value);
                     self.expr_top(body_id, body, *value);
                     self.store_escapes(body_id, body, std::slice::from_ref(target), *value);
                 }
@@ -919,6 +931,10 @@ impl Collector<'_> {
     }
 
     fn expr(&mut self, body_id: BodyId, body: &Body, expr: ExprId, surroundings: Surroundings) {
+        // A call's arguments are looked at below, once its callee is known.
+        if !matches!(body.exprs[expr], Expr::Call { .. }) {
+            self.method_values_handed_on_by(body_id, body, expr);
+        }
         let plain = surroundings.plain();
         match &body.exprs[expr] {
             Expr::Call {
@@ -934,6 +950,10 @@ impl Collector<'_> {
                     .sites
                     .last()
                     .is_some_and(|site| inspects_arguments(&site.callee));
+                // `print(api.users)`, `callable(api.users)` only look at the method.
+                if !inspects {
+                    self.method_values_handed_on_by(body_id, body, expr);
+                }
                 // `setattr(mod, "name", value)` and `delattr(mod, "name")` store into the
                 // object as `mod.name = value` does; they do not hand it on.
                 let stored_into = self.calls.sites.last().is_some_and(|site| {
@@ -1245,16 +1265,26 @@ impl Collector<'_> {
             Target::ProjectModule(file) => Some(Some(LookupScope::Module(*file))),
             _ => Some(None),
         };
-        let scopes: Option<Vec<Option<LookupScope>>> =
-            match self.resolver.resolve_expr(self.file, body_id, object) {
-                Resolution::Definite(target) => scope_of(&target).map(|scope| vec![scope]),
-                Resolution::Ambiguous(candidates) => candidates
-                    .iter()
-                    .map(|candidate| candidate.target.as_ref().ok().and_then(scope_of))
-                    .collect(),
-                Resolution::Unresolved(_) => None,
-            };
+        let resolution = self.resolver.resolve_expr(self.file, body_id, object);
+        let scopes: Option<Vec<Option<LookupScope>>> = match &resolution {
+            Resolution::Definite(target) => scope_of(target).map(|scope| vec![scope]),
+            Resolution::Ambiguous(candidates) => candidates
+                .iter()
+                .map(|candidate| candidate.target.as_ref().ok().and_then(scope_of))
+                .collect(),
+            Resolution::Unresolved(_) => None,
+        };
+        // Called at once, a fetch from an object that may be an instance awaitify did not
+        // see (`getattr(copy.copy(w), name)()`) may run any method; handed on as a value,
+        // it is a method value (see `method_values`).
         let scopes: Vec<LookupScope> = match scopes {
+            Some(scopes)
+                if surroundings.called && may_hold_unseen_project_instance(&resolution) =>
+            {
+                let mut scopes: Vec<LookupScope> = scopes.into_iter().flatten().collect();
+                scopes.push(LookupScope::AnyMethod);
+                scopes
+            }
             Some(scopes) => scopes.into_iter().flatten().collect(),
             None if surroundings.called => vec![LookupScope::AnyMethod],
             None => return true,

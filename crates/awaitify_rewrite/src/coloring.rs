@@ -442,10 +442,10 @@ impl<'db> Graph<'db> {
                     unresolved_method_calls.insert(call.attr.clone(), (*file, call.site as usize));
                 }
             }
-            for (body, expr, name) in file_method_values(db, *file).iter() {
-                if !methods_taken_as_values.contains_key(name) {
-                    methods_taken_as_values.insert(name.clone(), (*file, *body, *expr));
-                }
+            for value in &calls.method_values {
+                methods_taken_as_values
+                    .entry(value.name.clone())
+                    .or_insert((*file, value.body, value.expr));
             }
             for imported in &calls.imports {
                 let of_imported = importers.entry(*imported).or_default();
@@ -961,148 +961,6 @@ fn find_blockers(
     }
 }
 
-/// The methods `file` takes as values from objects awaitify cannot follow (see
-/// [`methods_taken_as_values`]). A query of its own, computed for every file beside the
-/// escape walk, for the coloring to merge.
-#[salsa::tracked(returns(ref))]
-pub(crate) fn file_method_values(db: &dyn Db, file: File) -> Arc<Vec<(BodyId, ExprId, Name)>> {
-    Arc::new(methods_taken_as_values(
-        db,
-        file,
-        file_hir(db, file),
-        semantic_index(db, file),
-    ))
-}
-
-/// Methods a body takes as values from receivers that may hold a project instance
-/// awaitify cannot follow (a parameter, a loop variable, what a library call returned):
-/// `api.users` or `getattr(api, "users")` handed to a call, put in a container, bound
-/// to a name, returned or yielded. The bound method may then be called anywhere,
-/// synchronously. Reads that only look (`if api.ready:`, `api.items[0]`, `api.x.y`) do
-/// not count, nor receivers that are names awaitify resolves. The first of each name,
-/// in body order.
-fn methods_taken_as_values(
-    db: &dyn Db,
-    file: File,
-    hir: &FileHir,
-    semantic: &SemanticIndex,
-) -> Vec<(BodyId, ExprId, Name)> {
-    let mut found: Vec<(BodyId, ExprId, Name)> = Vec::new();
-    let mut seen: FxHashSet<Name> = FxHashSet::default();
-    let mut resolutions = None;
-    // Reused across bodies: the expressions in value positions that may take a method.
-    let mut values: Vec<ExprId> = Vec::new();
-    for (body_id, body) in hir.bodies() {
-        values.clear();
-        let exprs = &body.exprs;
-        let mut consider = |value: ExprId| {
-            if matches!(exprs[value], Expr::Attribute { .. } | Expr::Call { .. }) {
-                values.push(value);
-            }
-        };
-        for (_, expr) in exprs.iter() {
-            match expr {
-                Expr::Call { args, keywords, .. } => {
-                    args.iter().copied().for_each(&mut consider);
-                    keywords.iter().for_each(|keyword| consider(keyword.value));
-                }
-                Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts } => {
-                    elts.iter().copied().for_each(&mut consider)
-                }
-                Expr::Dict { items } => items.iter().for_each(|item| consider(item.value)),
-                Expr::If { body, orelse, .. } => {
-                    consider(*body);
-                    consider(*orelse);
-                }
-                Expr::BoolOp {
-                    values: operands, ..
-                } => operands.iter().copied().for_each(&mut consider),
-                Expr::Lambda { body, .. } => consider(*body),
-                Expr::Yield { value: Some(value) }
-                | Expr::Named { value, .. }
-                | Expr::Starred { value, .. } => consider(*value),
-                _ => {}
-            }
-        }
-        for (_, stmt) in body.stmts.iter() {
-            match stmt {
-                Stmt::Assign { value, .. }
-                | Stmt::AnnAssign {
-                    value: Some(value), ..
-                }
-                | Stmt::Return { value: Some(value) } => consider(*value),
-                _ => {}
-            }
-        }
-        for value in values.iter().copied() {
-            let (receiver, name): (ExprId, &str) = match &exprs[value] {
-                Expr::Attribute {
-                    value: receiver,
-                    attr,
-                    ctx: awaitify_hir::hir::ExprContext::Load,
-                } if !attr.starts_with("__") => (*receiver, attr.as_str()),
-                Expr::Call {
-                    func,
-                    args,
-                    keywords,
-                } if keywords.is_empty()
-                    && args.len() == 2
-                    && matches!(&exprs[*func], Expr::Name { id, .. } if id == "getattr") =>
-                {
-                    match &exprs[args[1]] {
-                        Expr::Literal(awaitify_hir::hir::Literal::Str(name)) => (args[0], name),
-                        _ => continue,
-                    }
-                }
-                _ => continue,
-            };
-            if !matches!(exprs[receiver], Expr::Name { .. }) || seen.contains(name) {
-                continue;
-            }
-            let Some(use_id) = semantic.use_of(body_id, receiver) else {
-                continue;
-            };
-            let resolutions =
-                resolutions.get_or_insert_with(|| awaitify_semantic::file_resolutions(db, file));
-            if may_hold_unseen_project_instance(resolutions.of(use_id)) {
-                let name = Name::from(name);
-                seen.insert(name.clone());
-                found.push((body_id, value, name));
-            }
-        }
-    }
-    found
-}
-
-/// Whether a name resolved so may hold an instance of a project class awaitify did not
-/// see: a parameter, a name bound by a construct whose value is not followed, what a
-/// project or library function returned, a value that may have been replaced.
-fn may_hold_unseen_project_instance(resolution: &Resolution) -> bool {
-    let unseen = |reason: &Unresolved| {
-        matches!(
-            reason,
-            Unresolved::Parameter
-                | Unresolved::Binding(_)
-                | Unresolved::ProjectCallResult
-                | Unresolved::OpaqueStar(_)
-                | Unresolved::Replaced { .. }
-                | Unresolved::ReplacedMember(_)
-                | Unresolved::ModuleGetattr
-                | Unresolved::UnlistedGlobals
-                | Unresolved::Cycle
-        )
-    };
-    resolution
-        .clone()
-        .into_alternatives()
-        .iter()
-        .any(|alternative| match alternative {
-            Err(reason) => unseen(reason),
-            Ok(Target::External(name)) => name.contains("()"),
-            Ok(_) => false,
-        })
-}
-
 /// The name of the method a callee fetches: `w.step`, `w.step.__call__`,
 /// `getattr(w, "step")`, or a name bound to one of those (`f = w.step` before `f()`).
 fn called_attribute(
@@ -1498,7 +1356,9 @@ fn may_stop_early(body: &Body, stmts: &[StmtId], own_level: bool) -> bool {
 
 /// A lookup by a computed name that may fetch `function`: on an object of its class, of
 /// a subclass or of a base (overrides), in a module namespace holding it under a name the
-/// lookup can spell, or on an unknown object for methods.
+/// lookup can spell, or on an unknown object for methods. A lookup on an object of a
+/// related class is preferred to one on an unknown object, which names no class and so
+/// says less about why.
 fn dynamic_lookup_reaching(
     graph: &Graph,
     resolver: &mut Resolver,
@@ -1518,26 +1378,29 @@ fn dynamic_lookup_reaching(
     {
         return Some(*lookup);
     }
-    graph
-        .dynamic_lookups
-        .iter()
-        .copied()
-        .find(|(lookup_file, index)| {
-            let lookup = &graph.calls(*lookup_file).dynamic_lookups[*index];
-            let named = lookup.may_name(data.name.as_str());
-            match lookup.scope {
-                LookupScope::AnyMethod => named && owner.is_some(),
-                // Computed once for every function: see `module_lookup_targets`.
-                LookupScope::Module(_) => false,
-                LookupScope::Class(class_file, class) => {
-                    named
-                        && owner.is_some_and(|owner| {
-                            resolver.mro(class_file, class).contains(&(file, owner))
-                                || resolver.mro(file, owner).contains(&(class_file, class))
-                        })
+    let owner = owner?;
+    let mut on_unknown_object = None;
+    for &(lookup_file, index) in &graph.dynamic_lookups {
+        let lookup = &graph.calls(lookup_file).dynamic_lookups[index];
+        if !lookup.may_name(data.name.as_str()) {
+            continue;
+        }
+        match lookup.scope {
+            LookupScope::AnyMethod => {
+                on_unknown_object.get_or_insert((lookup_file, index));
+            }
+            // Computed once for every function: see `module_lookup_targets`.
+            LookupScope::Module(_) => {}
+            LookupScope::Class(class_file, class) => {
+                if resolver.mro(class_file, class).contains(&(file, owner))
+                    || resolver.mro(file, owner).contains(&(class_file, class))
+                {
+                    return Some((lookup_file, index));
                 }
             }
-        })
+        }
+    }
+    on_unknown_object
 }
 
 /// The functions each computed lookup in a module's namespace may fetch: every global of

@@ -271,7 +271,6 @@ where
             seeds_files.par_iter().for_each_with(seeds_db, |db, file| {
                 seeds::file_seeds(db, *file, settings);
                 stop_iteration::file_stop_iteration(db, *file);
-                coloring::file_method_values(db, *file);
             });
         },
     );

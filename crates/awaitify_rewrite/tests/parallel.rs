@@ -40,7 +40,6 @@ const PER_FILE: &[&str] = &[
     "file_private_loop_work",
     "file_seeds",
     "file_stop_iteration",
-    "file_method_values",
     "file_rewrite",
 ];
 
