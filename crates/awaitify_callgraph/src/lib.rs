@@ -526,10 +526,20 @@ fn may_be_namespace_lookup(body: &Body, expr: ExprId) -> bool {
     }
 }
 
-/// Whether `expr` may be a call of the builtin `getattr`.
+/// Whether `expr` may be a call of the builtin `getattr`, or one that fetches an
+/// attribute by name as it does (`operator.attrgetter(name)(obj)`,
+/// `obj.__getattribute__(name)`; see `Resolver::getattr_call`).
 fn may_be_getattr(body: &Body, expr: ExprId) -> bool {
-    matches!(&body.exprs[expr], Expr::Call { func, .. }
-        if matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "getattr"))
+    let Expr::Call { func, .. } = &body.exprs[expr] else {
+        return false;
+    };
+    match &body.exprs[*func] {
+        Expr::Name { id, .. } => id == "getattr",
+        Expr::Attribute { attr, .. } => attr == "__getattribute__",
+        Expr::Call { func: getter, .. } => matches!(&body.exprs[*getter],
+            Expr::Name { id: name, .. } | Expr::Attribute { attr: name, .. } if name == "attrgetter"),
+        _ => false,
+    }
 }
 
 /// What surrounds an expression, as the walk descends.
