@@ -43,6 +43,10 @@ mod escapes;
 type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
 type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
 
+mod enumerations;
+
+pub use enumerations::{ClassDecoration, Enumeration};
+
 /// Where a call runs relative to its unit's frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Context {
@@ -215,6 +219,9 @@ pub enum EscapeKind {
     Unpacked,
     /// A class under a decorator outside the project, which receives the class.
     Decorated,
+    /// Its namespace is read as a whole by project code, which may call each method it
+    /// finds there: an index into the file's `enumerations`.
+    Enumerated { enumeration: usize },
 }
 
 /// Code run from a string by `eval`, `exec` or `compile`, which awaitify does not
@@ -341,6 +348,13 @@ pub struct FileCalls {
     /// Project classes and instances handed to code awaitify does not see, which may
     /// call their methods by name (see [`ObjectEscape`]).
     pub object_escapes: Vec<ObjectEscape>,
+    /// Class and object namespaces read as a whole (see [`Enumeration`]); those awaitify
+    /// follows to a class or a parameter escape as `object_escapes` and
+    /// `parameter_escapes` too.
+    pub enumerations: Vec<Enumeration>,
+    /// Project functions applied as decorators to this file's classes, which receive the
+    /// class as their first argument.
+    pub class_decorations: Vec<ClassDecoration>,
     /// Parameters whose values escape so, for their callers' arguments.
     pub parameter_escapes: Vec<ParameterEscape>,
     /// Calls of `eval`, `exec` and `compile`, with what the code they run may call.
@@ -467,6 +481,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
+        collector.collect_enumerations(body_id, body);
         if let BodyId::Function(function) = body_id {
             let (yields, blocks_async) = scan_generator(body);
             if yields {
@@ -691,6 +706,7 @@ impl Collector<'_> {
                     self.expr_top(body_id, body, keyword.value);
                 }
                 self.decorator_escapes(body_id, *class);
+                self.record_class_decorations(body_id, *class);
                 self.type_params(body_id, body, data.type_params.as_ref());
             }
             Stmt::For {
