@@ -106,7 +106,7 @@ impl EscapedClasses {
         let decorations = crate::enumerations::class_decorations(files, calls_of);
         let mut seen: FxHashSet<Parameter> = FxHashSet::default();
         while let Some(((file, function), params)) = pending.pop() {
-            let params: Vec<(u32, (File, usize), Option<Name>, bool)> = params
+            let params: Vec<FollowedParameter> = params
                 .into_iter()
                 .filter(|(param, _)| seen.insert((file, function, *param)))
                 .map(|(param, origin)| {
@@ -219,6 +219,11 @@ pub fn escaped_classes(db: &dyn Db) -> Arc<EscapedClasses> {
 /// A parameter's index, with the escape it leads to (a file and an index into its
 /// `parameter_escapes`).
 type EscapingParameter = (u32, (File, usize));
+
+/// An escaping parameter being followed to its callers: its index, the escape, the one
+/// method outside code calls (`None` for any) and whether an instance passed for it
+/// escapes (not when only its own `__dict__` is enumerated).
+type FollowedParameter = (u32, (File, usize), Option<Name>, bool);
 
 /// Escaping parameters not yet followed to their callers, by function, in the order
 /// their functions were first found.
