@@ -487,7 +487,7 @@ impl Collector<'_> {
     }
 
     /// A name that a parameter of a function binds, escaping `how`.
-    fn parameter_escape(
+    pub(crate) fn parameter_escape(
         &mut self,
         body_id: BodyId,
         expr: ExprId,

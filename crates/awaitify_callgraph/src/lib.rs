@@ -46,6 +46,10 @@ pub use method_values::{MethodValue, may_hold_unseen_project_instance};
 type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
 type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
 
+mod enumerations;
+
+pub use enumerations::{ClassDecoration, Enumeration};
+
 /// Where a call runs relative to its unit's frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Context {
@@ -218,6 +222,9 @@ pub enum EscapeKind {
     Unpacked,
     /// A class under a decorator outside the project, which receives the class.
     Decorated,
+    /// Its namespace is read as a whole by project code, which may call each method it
+    /// finds there: an index into the file's `enumerations`.
+    Enumerated { enumeration: usize },
 }
 
 /// Code run from a string by `eval`, `exec` or `compile`, which awaitify does not
@@ -344,6 +351,13 @@ pub struct FileCalls {
     /// Project classes and instances handed to code awaitify does not see, which may
     /// call their methods by name (see [`ObjectEscape`]).
     pub object_escapes: Vec<ObjectEscape>,
+    /// Class and object namespaces read as a whole (see [`Enumeration`]); those awaitify
+    /// follows to a class or a parameter escape as `object_escapes` and
+    /// `parameter_escapes` too.
+    pub enumerations: Vec<Enumeration>,
+    /// Project functions applied as decorators to this file's classes, which receive the
+    /// class as their first argument.
+    pub class_decorations: Vec<ClassDecoration>,
     /// Parameters whose values escape so, for their callers' arguments.
     pub parameter_escapes: Vec<ParameterEscape>,
     /// Calls of `eval`, `exec` and `compile`, with what the code they run may call.
@@ -474,6 +488,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
+        collector.collect_enumerations(body_id, body);
         if let BodyId::Function(function) = body_id {
             let (yields, blocks_async) = scan_generator(body);
             if yields {
@@ -535,10 +550,20 @@ fn may_be_namespace_lookup(body: &Body, expr: ExprId) -> bool {
     }
 }
 
-/// Whether `expr` may be a call of the builtin `getattr`.
+/// Whether `expr` may be a call of the builtin `getattr`, or one that fetches an
+/// attribute by name as it does (`operator.attrgetter(name)(obj)`,
+/// `obj.__getattribute__(name)`; see `Resolver::getattr_call`).
 fn may_be_getattr(body: &Body, expr: ExprId) -> bool {
-    matches!(&body.exprs[expr], Expr::Call { func, .. }
-        if matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "getattr"))
+    let Expr::Call { func, .. } = &body.exprs[expr] else {
+        return false;
+    };
+    match &body.exprs[*func] {
+        Expr::Name { id, .. } => id == "getattr",
+        Expr::Attribute { attr, .. } => attr == "__getattribute__",
+        Expr::Call { func: getter, .. } => matches!(&body.exprs[*getter],
+            Expr::Name { id: name, .. } | Expr::Attribute { attr: name, .. } if name == "attrgetter"),
+        _ => false,
+    }
 }
 
 /// What surrounds an expression, as the walk descends.
@@ -690,6 +715,7 @@ impl Collector<'_> {
                     self.expr_top(body_id, body, keyword.value);
                 }
                 self.decorator_escapes(body_id, *class);
+                self.record_class_decorations(body_id, *class);
                 self.type_params(body_id, body, data.type_params.as_ref());
             }
             Stmt::For {

@@ -133,6 +133,12 @@ pub enum Blocker {
     EscapedObject {
         escape: EscapeSource,
     },
+    /// A namespace of an object awaitify cannot follow to a class is enumerated (`vars(x)`,
+    /// `inspect.getmembers(x)`): any method may be taken as a value there and called
+    /// synchronously. A file and an index into its `enumerations`.
+    EnumeratedNamespace {
+        enumeration: (File, usize),
+    },
     /// Code run from a string by `eval`, `exec` or `compile` may call it: the index of
     /// the call in its file's `evaluations`.
     Evaluated {
@@ -248,6 +254,8 @@ struct Graph<'db> {
     module_lookup_targets: FxHashMap<UnitKey, (File, usize)>,
     /// Methods that code outside the project may call on objects handed to it.
     escaped_classes: &'db EscapedClasses,
+    /// The first enumeration of a namespace that may be any class's or instance's.
+    unknown_enumeration: Option<(File, usize)>,
     /// Functions that code run by `eval`, `exec` or `compile` may call.
     evaluated: Evaluated,
     /// Functions that may let `StopIteration` out to a handler that names it.
@@ -488,6 +496,8 @@ impl<'db> Graph<'db> {
         }
         let module_lookup_targets = module_lookup_targets(db, &dynamic_lookups);
         let escaped_classes = crate::escapes::escaped_classes(db);
+        let unknown_enumeration =
+            crate::enumerations::first_unknown_enumeration(&files, |file| per_file[&file].0);
         let evaluated = Evaluated::of(db, &files);
         let stop_iteration =
             StopIterationCatches::new(db, &files, |file| per_file[&file].0, callers);
@@ -509,6 +519,7 @@ impl<'db> Graph<'db> {
             any_module_escape,
             module_lookup_targets,
             escaped_classes,
+            unknown_enumeration,
             evaluated,
             stop_iteration,
         }
@@ -1196,6 +1207,12 @@ fn function_blocker(
         && let Some(escape) = graph.escaped_classes.find((file, class), name)
     {
         return Some(Blocker::EscapedObject { escape });
+    }
+    // Enumerating a namespace awaitify cannot follow may take any method.
+    if class.is_some()
+        && let Some(enumeration) = graph.unknown_enumeration
+    {
+        return Some(Blocker::EnumeratedNamespace { enumeration });
     }
     // A caller's `except StopIteration` would get `RuntimeError` from a coroutine.
     if !data.is_async

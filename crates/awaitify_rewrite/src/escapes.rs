@@ -38,6 +38,13 @@ pub enum EscapeSource {
         class: ProjectClass,
         instance: bool,
     },
+    /// Through the first parameter of a function (the escape, as for `Parameter`)
+    /// applied as a decorator to a class: a file and an index into its
+    /// `class_decorations`.
+    Decoration {
+        escape: (File, usize),
+        decoration: (File, usize),
+    },
 }
 
 /// The methods outside code may call on escaped objects, each with one escape.
@@ -96,27 +103,44 @@ impl EscapedClasses {
                 pending.push((*file, escape.function), escape.param, (*file, index));
             }
         }
+        let decorations = crate::enumerations::class_decorations(files, calls_of);
         let mut seen: FxHashSet<Parameter> = FxHashSet::default();
         while let Some(((file, function), params)) = pending.pop() {
-            let params: Vec<(u32, (File, usize), Option<Name>)> = params
+            let params: Vec<FollowedParameter> = params
                 .into_iter()
                 .filter(|(param, _)| seen.insert((file, function, *param)))
                 .map(|(param, origin)| {
-                    let method = calls_of(origin.0).parameter_escapes[origin.1]
-                        .method
-                        .clone();
-                    (param, origin, method)
+                    let escape = &calls_of(origin.0).parameter_escapes[origin.1];
+                    let instances =
+                        crate::enumerations::instances_escape(calls_of(origin.0), &escape.how);
+                    (param, origin, escape.method.clone(), instances)
                 })
                 .collect();
             if params.is_empty() {
                 continue;
             }
             let unit = (file, BodyId::Function(function));
+            // A class decorator is called with the class as its first argument.
+            for (param, origin, method, _) in &params {
+                for decoration in decorations.get(&(file, function)).into_iter().flatten() {
+                    if *param == 0 {
+                        let decorated = &calls_of(decoration.0).class_decorations[decoration.1];
+                        marker.mark(
+                            (decoration.0, decorated.class),
+                            method.as_ref(),
+                            EscapeSource::Decoration {
+                                escape: *origin,
+                                decoration: *decoration,
+                            },
+                        );
+                    }
+                }
+            }
             for site_key in callers.get(&unit).map(Vec::as_slice).unwrap_or_default() {
                 let site = &calls_of(site_key.0).sites[site_key.1];
                 let (site_file, body) = (site_key.0, site.body);
                 let mut bound = None;
-                for (param, origin, method) in &params {
+                for (param, origin, method, instances) in &params {
                     let arguments = arguments_for(
                         &mut marker.resolver,
                         (file, hir_of(file), function),
@@ -132,6 +156,7 @@ impl EscapedClasses {
                         let mut parameter = false;
                         for candidate in resolution.into_alternatives() {
                             match candidate {
+                                Ok(Target::Instance { .. }) if !instances => {}
                                 Ok(Target::Instance { file, class })
                                 | Ok(Target::Class { file, class, .. }) => {
                                     let instance = matches!(candidate, Ok(Target::Instance { .. }));
@@ -194,6 +219,11 @@ pub fn escaped_classes(db: &dyn Db) -> Arc<EscapedClasses> {
 /// A parameter's index, with the escape it leads to (a file and an index into its
 /// `parameter_escapes`).
 type EscapingParameter = (u32, (File, usize));
+
+/// An escaping parameter being followed to its callers: its index, the escape, the one
+/// method outside code calls (`None` for any) and whether an instance passed for it
+/// escapes (not when only its own `__dict__` is enumerated).
+type FollowedParameter = (u32, (File, usize), Option<Name>, bool);
 
 /// Escaping parameters not yet followed to their callers, by function, in the order
 /// their functions were first found.
@@ -352,8 +382,25 @@ pub(crate) fn explain_escape(
             let (body, expr, how, method) = (escape.body, escape.expr, &escape.how, &escape.method);
             (file, body, expr, how, method, class, instance)
         }
+        EscapeSource::Decoration {
+            escape: (file, index),
+            decoration: (decorated_file, decoration),
+        } => {
+            let escape = &file_calls(db, file).parameter_escapes[index];
+            let (body, expr, how, method) = (escape.body, escape.expr, &escape.how, &escape.method);
+            let class = file_calls(db, decorated_file).class_decorations[decoration].class;
+            (
+                file,
+                body,
+                expr,
+                how,
+                method,
+                (decorated_file, class),
+                false,
+            )
+        }
     };
-    let range = file_source_map(db, file).body(body).expr(expr);
+    let mut range = file_source_map(db, file).body(body).expr(expr);
     let class_name = item_name(db, class_file, BodyId::Class(class));
     let what = if instance {
         format!("an instance of `{class_name}`")
@@ -382,6 +429,12 @@ pub(crate) fn explain_escape(
         (EscapeKind::Decorated, _) => {
             "handed to this decorator from outside the project, which may call its methods".into()
         }
+        (EscapeKind::Enumerated { enumeration }, _) => {
+            let (enumerating, label) =
+                crate::enumerations::enumeration_label(db, file, *enumeration);
+            range = enumerating;
+            label
+        }
     };
     let escape = (how, method);
     let note = match escape.1 {
@@ -392,9 +445,16 @@ pub(crate) fn explain_escape(
             "code awaitify does not see may call {name} on it by name, synchronously, and would get a coroutine it never awaits; so no method of `{class_name}`, of its bases or of its subclasses becomes async"
         ),
     };
+    let note = match escape.0 {
+        EscapeKind::Enumerated { .. } => crate::enumerations::enumeration_note(&class_name),
+        _ => note,
+    };
     let message = match escape.0 {
         EscapeKind::Unpacked => {
             format!("{name} would need to become async, but {what} is unpacked with `**`")
+        }
+        EscapeKind::Enumerated { .. } => {
+            format!("{name} would need to become async, but the namespace of {what} is enumerated")
         }
         _ => format!(
             "{name} would need to become async, but {what} is handed to code outside the project"
@@ -408,8 +468,12 @@ pub(crate) fn explain_escape(
     )
 }
 
-/// Where an object that escapes through a parameter is passed to it.
+/// Where an object that escapes through a parameter is passed to it, or the decorator
+/// that receives a class.
 pub(crate) fn escape_secondary(db: &dyn Db, source: EscapeSource) -> Option<Label> {
+    if let EscapeSource::Decoration { decoration, .. } = source {
+        return Some(crate::enumerations::decoration_label(db, decoration));
+    }
     let EscapeSource::Parameter {
         escape: (file, index),
         site,

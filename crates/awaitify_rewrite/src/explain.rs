@@ -231,6 +231,7 @@ fn refusal_diagnostic(
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),
             Blocker::EscapedObject { escape } => crate::escapes::explain_escape(db, *escape, &name),
+            Blocker::EnumeratedNamespace { enumeration } => crate::enumerations::explain_unknown_enumeration(db, *enumeration, &name),
             Blocker::Evaluated { evaluation } => crate::escapes::explain_evaluation(db, *evaluation, &name),
             Blocker::MethodTakenAsValue { place: (place_file, place_body, place_expr) } => {
                 let range = file_source_map(db, *place_file).body(*place_body).expr(*place_expr);

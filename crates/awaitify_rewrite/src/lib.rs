@@ -16,6 +16,7 @@
 mod arguments;
 pub mod coloring;
 mod decorators;
+mod enumerations;
 pub mod escapes;
 pub mod explain;
 pub mod print;

@@ -1167,8 +1167,9 @@ impl<'db> Resolver<'db> {
         self.default_argument(file, body, call, 3)
     }
 
-    /// `getattr(obj, name)` or `getattr(obj, name, default)` with the builtin `getattr`:
-    /// the object and name expressions.
+    /// `getattr(obj, name)` or `getattr(obj, name, default)` with the builtin `getattr`,
+    /// or a call that fetches an attribute by name as it does (see
+    /// [`Self::attribute_fetch_call`]): the object and name expressions.
     pub fn getattr_call(
         &mut self,
         file: File,
@@ -1184,18 +1185,81 @@ impl<'db> Resolver<'db> {
         else {
             return None;
         };
+        if !matches!(&hir.body(body).exprs[*func], Expr::Name { id, .. } if id == "getattr") {
+            return self.attribute_fetch_call(file, body, call);
+        }
         let (object, name) = match **args {
             [object, name] | [object, name, _] => (object, name),
             _ => return None,
         };
-        if !keywords.is_empty()
-            || !matches!(&hir.body(body).exprs[*func], Expr::Name { id, .. } if id == "getattr")
-        {
+        if !keywords.is_empty() {
             return None;
         }
         match self.resolve_expr(file, body, *func) {
             Resolution::Definite(Target::Builtin(builtin)) if builtin == "getattr" => {
                 Some((object, name))
+            }
+            _ => None,
+        }
+    }
+
+    /// The calls other than `getattr` that fetch one attribute by name:
+    /// `operator.attrgetter(name)(obj)` (one name), `obj.__getattribute__(name)` and
+    /// `object.__getattribute__(obj, name)`. The object and name expressions; a literal
+    /// name makes them `obj.name`, and a computed one a lookup as a computed `getattr` is.
+    fn attribute_fetch_call(
+        &mut self,
+        file: File,
+        body: BodyId,
+        call: ExprId,
+    ) -> Option<(ExprId, ExprId)> {
+        let exprs = &self.hir(file).body(body).exprs;
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+        } = &exprs[call]
+        else {
+            return None;
+        };
+        if !keywords.is_empty() {
+            return None;
+        }
+        match (&exprs[*func], &**args) {
+            (
+                Expr::Call {
+                    func: getter,
+                    args: names,
+                    keywords: getter_keywords,
+                },
+                &[object],
+            ) if names.len() == 1 && getter_keywords.is_empty() => {
+                let spelled = match &exprs[*getter] {
+                    Expr::Name { id, .. } => id == "attrgetter",
+                    Expr::Attribute { attr, .. } => attr == "attrgetter",
+                    _ => false,
+                };
+                let (getter, name) = (*getter, names[0]);
+                (spelled
+                    && matches!(
+                        self.resolve_expr(file, body, getter),
+                        Resolution::Definite(Target::External(qualified))
+                            if qualified == "operator.attrgetter"
+                    ))
+                .then_some((object, name))
+            }
+            (Expr::Attribute { value, attr, .. }, &[name]) if attr == "__getattribute__" => {
+                Some((*value, name))
+            }
+            (Expr::Attribute { value, attr, .. }, &[object, name])
+                if attr == "__getattribute__" =>
+            {
+                let value = *value;
+                matches!(
+                    self.resolve_expr(file, body, value),
+                    Resolution::Definite(Target::Builtin(builtin)) if builtin == "object"
+                )
+                .then_some((object, name))
             }
             _ => None,
         }
