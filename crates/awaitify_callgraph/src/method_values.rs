@@ -91,8 +91,9 @@ fn external_may_be_project_instance(target: &Target) -> bool {
 }
 
 impl Collector<'_> {
-    /// The values `expr` hands on (its arguments, elements, branches, operands, lambda
-    /// body, yielded value), each looked at by [`Self::method_value`].
+    /// The values `expr` hands on (its arguments, elements, the elements a comprehension
+    /// makes, branches, operands, lambda body, yielded value), each looked at by
+    /// [`Self::method_value`].
     pub(crate) fn method_values_handed_on_by(
         &mut self,
         body_id: BodyId,
@@ -126,6 +127,15 @@ impl Collector<'_> {
             } => {
                 self.method_value(body_id, body, *then);
                 self.method_value(body_id, body, *orelse);
+            }
+            // Each element a comprehension makes is handed on: `{n: getattr(obj, n) for n
+            // in names}`.
+            Expr::ListComp { elt, .. }
+            | Expr::SetComp { elt, .. }
+            | Expr::Generator { elt, .. } => self.method_value(body_id, body, *elt),
+            Expr::DictComp { key, value, .. } => {
+                self.method_value(body_id, body, *key);
+                self.method_value(body_id, body, *value);
             }
             Expr::Lambda { body: value, .. }
             | Expr::Yield { value: Some(value) }
