@@ -561,7 +561,7 @@ impl<'db> Graph<'db> {
     fn runs_only_as_script(&self, (file, index): SiteKey) -> bool {
         let site = self.site((file, index));
         site.body == BodyId::Module
-            && site.context == Context::Direct
+            && site.context.in_frame()
             && !site.awaited
             && (self.importers.contains_key(&file)
                 || self.imported_under_other_names.contains_key(&file))
@@ -752,7 +752,7 @@ fn closure(
     for seed in seeds {
         let site = graph.site(*seed);
         // A blocking call that never runs on the page stays as it is.
-        if site.context == Context::Direct && !site.awaited && !graph.runs_only_as_script(*seed) {
+        if site.context.in_frame() && !site.awaited && !graph.runs_only_as_script(*seed) {
             color(
                 (seed.0, site.body),
                 Why::Seed(*seed),
@@ -789,7 +789,7 @@ fn closure(
         {
             let site = graph.site(*site_key);
             if site.awaited
-                || site.context != Context::Direct
+                || !site.context.in_frame()
                 || (generator && site.iterated.is_none())
                 // Run to completion by `asyncio.run` instead (see `file_edits`); a loop
                 // over an async generator has no such form.
@@ -906,6 +906,8 @@ fn find_blockers(
                 continue;
             }
             let caller = (site_key.0, site.body);
+            // A call in a materialized generator expression is awaited in the list
+            // comprehension that replaces it, in its unit's frame (see `file_edits`).
             let blocker = match site.context {
                 Context::Lambda(_)
                 | Context::Generator(_)
@@ -915,23 +917,23 @@ fn find_blockers(
                 }
                 // Run by `asyncio.run` (see `run_as_script`), whatever its module's
                 // top level does.
-                Context::Direct
+                Context::Direct | Context::Materialized(_)
                     if generators == 0
                         && is_clean_callee(site)
                         && graph.runs_only_as_script(*site_key) =>
                 {
                     None
                 }
-                Context::Direct if blocked.contains_key(&caller) => {
+                Context::Direct | Context::Materialized(_) if blocked.contains_key(&caller) => {
                     Some(Blocker::CallerStaysSync {
                         site: *site_key,
                         caller,
                     })
                 }
-                Context::Direct if !is_clean_callee(site) => {
+                Context::Direct | Context::Materialized(_) if !is_clean_callee(site) => {
                     Some(Blocker::AmbiguousCall { site: *site_key })
                 }
-                Context::Direct => None,
+                Context::Direct | Context::Materialized(_) => None,
             };
             if let Some(blocker) = blocker {
                 for target in newly_async {
