@@ -11,7 +11,7 @@
 //!   of a module other modules import, a synchronous dunder, a property, a function used
 //!   as a value, one under a decorator that does not pass coroutines through, a generator
 //!   consumed other than by `for`, a function called from a lambda or a generator
-//!   expression, a method of a class whose objects are handed to code outside the
+//!   expression (but not one a builtin materializes: see `Context::Materialized`), a method of a class whose objects are handed to code outside the
 //!   project, a function that code run from a string may call (see `escapes`), or a
 //!   blocked unit. A blocked unit stays as it is, and so does everything that made it
 //!   colored; its callees that would have become async are blocked too (their caller
