@@ -46,6 +46,7 @@ impl From<FormatArg> for OutputFormat {
 enum CorruptionArg {
     DropAwait,
     SwapStatements,
+    KeepGenerator,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -203,6 +204,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 corruption: corrupt_for_testing.map(|corruption| match corruption {
                     CorruptionArg::DropAwait => awaitify::verify::Corruption::DropAwait,
                     CorruptionArg::SwapStatements => awaitify::verify::Corruption::SwapStatements,
+                    CorruptionArg::KeepGenerator => awaitify::verify::Corruption::KeepGenerator,
                 }),
             },
         ),

@@ -48,6 +48,23 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet, user_rules: &[UserRule]) 
     let user_rule_of = |rule: &awaitify_rewrite::rules::Rule| {
         user_rules.iter().find(|user_rule| user_rule.rule == *rule)
     };
+    // A list comprehension a builtin materializes reads as the generator expression the
+    // rewrite turned into it (`",".join([await f(k) for k in keys])`).
+    for (body_id, list) in &calls.materialized_lists {
+        let range = map.body(*body_id).expr(*list);
+        let text = &source[std::ops::Range::<usize>::from(range)];
+        if text.starts_with('[') && text.ends_with(']') {
+            let one = TextSize::from(1);
+            edits.push(Edit {
+                range: TextRange::at(range.start(), one),
+                text: "(".into(),
+            });
+            edits.push(Edit {
+                range: TextRange::new(range.end() - one, range.end()),
+                text: ")".into(),
+            });
+        }
+    }
     for (body_id, body) in hir.bodies() {
         let body_map = map.body(body_id);
         let mut parents = None;
@@ -331,6 +348,13 @@ pub fn verify_project(
             &output_user_rules,
             Side::Output,
         );
+        // An `await` the output adds inside a generator expression makes it an async
+        // generator, which erasing the `await` would hide.
+        let async_generator = {
+            let before = generator_awaits(input, *file);
+            let after = generator_awaits(&output_db, output_file);
+            (after.len() > before.len()).then(|| after[before.len().min(after.len() - 1)])
+        };
         let missing_await = (after.len() > before.len()).then(|| {
             after
                 .iter()
@@ -339,6 +363,25 @@ pub fn verify_project(
                 .clone()
         });
         let verdict = match files_equivalent(&scratch, left, right) {
+            Equivalence::Equivalent if let Some(range) = async_generator => {
+                let (line, column) =
+                    awaitify_diagnostics::line_column(output_file.text(&output_db), range.start());
+                Verdict::Failed(
+                    Diagnostic::error(
+                        Code::VerificationFailed,
+                        format!(
+                            "the rewrite of {} does not verify: the `await` at {line}:{column} of the output makes a generator expression an async generator",
+                            path.display()
+                        ),
+                    )
+                    .with_primary(Label::new(
+                        *file,
+                        input_line(file.text(input), output_file.text(&output_db), line),
+                        "a generator expression on this line would await",
+                    ))
+                    .with_note("this is a bug in awaitify; the file is left unchanged"),
+                )
+            }
             Equivalence::Equivalent if missing_await.is_some() => {
                 let (range, callee) = missing_await.expect("checked above");
                 let (line, column) =
@@ -415,7 +458,7 @@ pub fn await_violations(
     user_rules: &[UserRule],
     side: Side,
 ) -> Vec<(TextRange, String)> {
-    use awaitify_callgraph::{Context, file_calls};
+    use awaitify_callgraph::file_calls;
     use awaitify_hir::hir::BodyId;
     use awaitify_semantic::resolve::target_name;
     let hir = file_hir(db, file);
@@ -447,7 +490,7 @@ pub fn await_violations(
     let mut resolver: Option<Resolver> = None;
     let mut violations = Vec::new();
     for site in &calls.sites {
-        if site.awaited || site.context != Context::Direct {
+        if site.awaited || !site.context.in_frame() {
             continue;
         }
         let async_context = match site.body {
@@ -551,6 +594,57 @@ pub fn await_violations(
     violations
 }
 
+/// Each `await` and `async for` inside a generator expression (outside its first
+/// iterable, which runs in the enclosing frame): each makes the generator expression an
+/// async generator, in order of the file's bodies and expressions.
+pub fn generator_awaits(db: &dyn Db, file: File) -> Vec<TextRange> {
+    let hir = file_hir(db, file);
+    let map = file_source_map(db, file);
+    let mut found = Vec::new();
+    for (body_id, body) in hir.bodies() {
+        let mut parents = None;
+        for (expr_id, expr) in body.exprs.iter() {
+            let is_async = match expr {
+                Expr::Await { .. } => true,
+                Expr::ListComp { generators, .. }
+                | Expr::SetComp { generators, .. }
+                | Expr::DictComp { generators, .. }
+                | Expr::Generator { generators, .. } => {
+                    generators
+                        .iter()
+                        .skip(1)
+                        .any(|generator| generator.is_async)
+                        || matches!(expr, Expr::Generator { .. })
+                            && generators
+                                .first()
+                                .is_some_and(|generator| generator.is_async)
+                }
+                _ => false,
+            };
+            if !is_async {
+                continue;
+            }
+            // An async comprehension is itself an async generator when it is a generator
+            // expression; otherwise it, like an `await`, makes the frame it runs in async.
+            let parents = parents.get_or_insert_with(|| Parents::of(body));
+            let mut child = expr_id;
+            let mut inside = matches!(expr, Expr::Generator { .. });
+            while !inside && let Some(parent) = parents.get(child) {
+                if let Expr::Generator { generators, .. } = &body.exprs[parent]
+                    && generators.first().is_none_or(|first| first.iter != child)
+                {
+                    inside = true;
+                }
+                child = parent;
+            }
+            if inside {
+                found.push(map.body(body_id).expr(expr_id));
+            }
+        }
+    }
+    found
+}
+
 /// The range of the input line that output line `line` (1-based) comes from. The
 /// rewrite adds whole lines only at the top (`import asyncio`), so the difference in line
 /// counts is the shift.
@@ -597,6 +691,9 @@ pub enum Corruption {
     DropAwait,
     /// Swap the first two adjacent lines of a function body that differ.
     SwapStatements,
+    /// Leave the first list comprehension the rewrite made of a generator expression a
+    /// generator expression, with its `await`: `",".join((await f(k) for k in keys))`.
+    KeepGenerator,
 }
 
 pub fn corrupt(input: &str, output: &str, corruption: Corruption) -> String {
@@ -644,6 +741,38 @@ pub fn corrupt(input: &str, output: &str, corruption: Corruption) -> String {
                 }
             }
             lines.concat()
+        }
+        Corruption::KeepGenerator => {
+            // The first `[await ` on a line the input does not have, and its `]`.
+            let input_lines: Vec<&str> = input.lines().collect();
+            let mut offset = 0;
+            for line in output.split_inclusive('\n') {
+                let changed = !input_lines
+                    .iter()
+                    .any(|original| *original == line.trim_end_matches(['\r', '\n']));
+                if changed && let Some(found) = line.find("[await ") {
+                    let open = offset + found;
+                    let mut depth = 0usize;
+                    for (index, c) in output[open..].char_indices() {
+                        match c {
+                            '[' | '(' | '{' => depth += 1,
+                            ']' | ')' | '}' => depth -= 1,
+                            _ => {}
+                        }
+                        if depth == 0 {
+                            let close = open + index;
+                            return format!(
+                                "{}({}){}",
+                                &output[..open],
+                                &output[open + 1..close],
+                                &output[close + 1..]
+                            );
+                        }
+                    }
+                }
+                offset += line.len();
+            }
+            output.to_string()
         }
     }
 }

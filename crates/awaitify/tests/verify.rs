@@ -86,9 +86,14 @@ fn every_rewrite_of_the_suites_verifies() {
 
 #[test]
 fn corrupted_rewrites_are_reported() {
-    // Each corruption applies where it can: every dropped `await`, and the cases whose
-    // rewritten function bodies hold two adjacent simple statements.
-    for (corruption, at_least) in [(Corruption::DropAwait, 50), (Corruption::SwapStatements, 5)] {
+    // Each corruption applies where it can: every dropped `await`, the cases whose
+    // rewritten function bodies hold two adjacent simple statements, and every list
+    // comprehension made of a generator expression, left one.
+    for (corruption, at_least) in [
+        (Corruption::DropAwait, 50),
+        (Corruption::SwapStatements, 5),
+        (Corruption::KeepGenerator, 4),
+    ] {
         let mut corrupted = 0;
         let mut caught = 0;
         let mut missed = Vec::new();

@@ -38,10 +38,13 @@ use awaitify_semantic::{
 };
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
+mod consumers;
 mod escapes;
 mod method_values;
 
 pub use method_values::{MethodValue, may_hold_unseen_project_instance};
+
+pub use consumers::Consumption;
 
 type IndexSet<T> = indexmap::IndexSet<T, FxBuildHasher>;
 type IndexMap<K, V> = indexmap::IndexMap<K, V, FxBuildHasher>;
@@ -59,6 +62,11 @@ pub enum Context {
     Lambda(ExprId),
     /// Inside the generator expression `ExprId` (not its first iterable).
     Generator(ExprId),
+    /// Inside the generator expression `ExprId` (not its first iterable), which its
+    /// consumer materializes, as do the consumers of the generator expressions around it
+    /// (see [`Consumption::Materialized`]): the rewrite turns them into list
+    /// comprehensions, which run in the unit's frame, when a call there must await.
+    Materialized(ExprId),
     /// Inside the annotation `ExprId`, which Python evaluates when the definition runs
     /// and where `await` is not allowed. Annotations never evaluated (in function bodies,
     /// or under `from __future__ import annotations`) hold no call sites.
@@ -66,6 +74,27 @@ pub enum Context {
     /// Inside `{expr=}` of an f-string, whose text the f-string repeats: `await` would be
     /// printed too.
     DebugText(ExprId),
+}
+
+impl Context {
+    /// Whether a call here runs in its unit's frame once the rewrite is done, where it
+    /// may be awaited: directly, or in generator expressions that become list
+    /// comprehensions.
+    pub fn in_frame(self) -> bool {
+        matches!(self, Context::Direct | Context::Materialized(_))
+    }
+}
+
+/// A generator expression, and how its consumer treats it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratorExpression {
+    pub body: BodyId,
+    pub expr: ExprId,
+    pub consumption: Consumption,
+    /// The materialized generator expression it sits in (not in its first iterable),
+    /// when it is materialized itself: turning it into a list comprehension that awaits
+    /// needs that one turned too.
+    pub enclosing: Option<ExprId>,
 }
 
 /// How a call's result is iterated, when it is directly the iterable of a loop.
@@ -373,9 +402,22 @@ pub struct FileCalls {
     /// "__main__":` (see [`is_main_guard`]), as ranges of indices into `sites`: they run
     /// only when the file is the script, never when it is imported.
     pub main_guard_sites: Vec<std::ops::Range<usize>>,
+    /// Every generator expression, with how it is consumed, in the order they are met.
+    pub generator_expressions: Vec<GeneratorExpression>,
+    /// List comprehensions that are the first argument of a call that would materialize
+    /// a generator expression there (see [`Consumption::Materialized`]): one there means
+    /// the same as the generator expression, which translation validation reads it as.
+    pub materialized_lists: Vec<(BodyId, ExprId)>,
 }
 
 impl FileCalls {
+    /// The generator expression `expr` of `body`.
+    pub fn generator_expression(&self, body: BodyId, expr: ExprId) -> Option<&GeneratorExpression> {
+        self.generator_expressions
+            .iter()
+            .find(|generator| generator.body == body && generator.expr == expr)
+    }
+
     /// Whether site `index` lies in the body of a top-level main guard.
     pub fn in_main_guard(&self, index: usize) -> bool {
         self.main_guard_sites
@@ -485,6 +527,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
         postponed_annotations: has_postponed_annotations(hir),
         namespace_stores: Vec::new(),
         method_value_names: FxHashSet::default(),
+        catching_stop_iteration: 0,
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
@@ -522,6 +565,9 @@ struct Collector<'a> {
     namespace_stores: Vec<(BodyId, ExprId)>,
     /// The names in `calls.method_values`.
     method_value_names: FxHashSet<Name>,
+    /// How many `try` (or `contextlib.suppress`) bodies of the current unit that may
+    /// catch `StopIteration` or `RuntimeError` by name the walk is in.
+    catching_stop_iteration: u32,
 }
 
 /// Whether `value`, subscripted or asked `.get(...)`, may be a namespace that
@@ -580,6 +626,8 @@ struct Surroundings {
     decorator: bool,
     /// The expression is the whole value of an assignment to names (`get = fetch`).
     alias: bool,
+    /// The expression is a generator expression handed to a call that consumes it so.
+    consumption: Option<Consumption>,
 }
 
 impl Surroundings {
@@ -591,6 +639,7 @@ impl Surroundings {
         iterated: None,
         decorator: false,
         alias: false,
+        consumption: None,
     };
     fn plain(self) -> Surroundings {
         Surroundings {
@@ -773,7 +822,10 @@ impl Collector<'_> {
                         self.expr_top(body_id, body, vars);
                     }
                 }
+                let protects = self.protects_from_stop_iteration(body_id, body, stmt);
+                self.catching_stop_iteration += u32::from(protects);
                 self.stmts(body_id, body, with_body);
+                self.catching_stop_iteration -= u32::from(protects);
             }
             Stmt::Match { subject, cases } => {
                 self.expr_top(body_id, body, *subject);
@@ -792,7 +844,10 @@ impl Collector<'_> {
                 finalbody,
                 ..
             } => {
+                let protects = self.protects_from_stop_iteration(body_id, body, stmt);
+                self.catching_stop_iteration += u32::from(protects);
                 self.stmts(body_id, body, try_body);
+                self.catching_stop_iteration -= u32::from(protects);
                 for handler in handlers.iter() {
                     if let Some(type_) = handler.type_ {
                         self.expr_top(body_id, body, type_);
@@ -1011,9 +1066,27 @@ impl Collector<'_> {
                 } else {
                     None
                 };
+                // A generator expression as the first argument: does the call drain it?
+                let consumption = match args.first().map(|first| (*first, &body.exprs[*first])) {
+                    Some((_, Expr::Generator { .. })) => {
+                        let callee = self.calls.sites[site].callee.clone();
+                        Some(self.generator_consumption(body_id, body, expr, &callee))
+                    }
+                    Some((first, Expr::ListComp { .. })) => {
+                        let callee = self.calls.sites[site].callee.clone();
+                        if self.generator_consumption(body_id, body, expr, &callee)
+                            == Consumption::Materialized
+                        {
+                            self.calls.materialized_lists.push((body_id, first));
+                        }
+                        None
+                    }
+                    _ => None,
+                };
                 for (position, arg) in args.iter().enumerate() {
                     let surroundings = Surroundings {
                         alias: Some(*arg) == default || inspects || (stored_into && position == 0),
+                        consumption: consumption.filter(|_| position == 0),
                         ..plain
                     };
                     self.expr(body_id, body, *arg, surroundings);
@@ -1155,8 +1228,30 @@ impl Collector<'_> {
             Expr::Generator {
                 elt, generators, ..
             } => {
+                let consumption = surroundings
+                    .consumption
+                    .unwrap_or(Consumption::NotAnArgument);
+                let materialized = consumption == Consumption::Materialized;
+                // A materialized generator expression inside a lambda or a lazy one runs
+                // where they run: its calls are theirs.
+                let context = match plain.context {
+                    Context::Direct | Context::Materialized(_) if materialized => {
+                        Context::Materialized(expr)
+                    }
+                    outer if materialized => outer,
+                    _ => Context::Generator(expr),
+                };
+                self.calls.generator_expressions.push(GeneratorExpression {
+                    body: body_id,
+                    expr,
+                    consumption,
+                    enclosing: match (context, plain.context) {
+                        (Context::Materialized(_), Context::Materialized(outer)) => Some(outer),
+                        _ => None,
+                    },
+                });
                 let inner = Surroundings {
-                    context: Context::Generator(expr),
+                    context,
                     ..Surroundings::TOP
                 };
                 self.comprehension(body_id, body, expr, generators, &[*elt], plain, inner);

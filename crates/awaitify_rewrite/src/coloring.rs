@@ -11,7 +11,7 @@
 //!   of a module other modules import, a synchronous dunder, a property, a function used
 //!   as a value, one under a decorator that does not pass coroutines through, a generator
 //!   consumed other than by `for`, a function called from a lambda or a generator
-//!   expression, a method of a class whose objects are handed to code outside the
+//!   expression (but not one a builtin materializes: see `Context::Materialized`), a method of a class whose objects are handed to code outside the
 //!   project, a function that code run from a string may call (see `escapes`), or a
 //!   blocked unit. A blocked unit stays as it is, and so does everything that made it
 //!   colored; its callees that would have become async are blocked too (their caller
@@ -572,7 +572,7 @@ impl<'db> Graph<'db> {
     fn runs_only_as_script(&self, (file, index): SiteKey) -> bool {
         let site = self.site((file, index));
         site.body == BodyId::Module
-            && site.context == Context::Direct
+            && site.context.in_frame()
             && !site.awaited
             && (self.importers.contains_key(&file)
                 || self.imported_under_other_names.contains_key(&file))
@@ -763,7 +763,7 @@ fn closure(
     for seed in seeds {
         let site = graph.site(*seed);
         // A blocking call that never runs on the page stays as it is.
-        if site.context == Context::Direct && !site.awaited && !graph.runs_only_as_script(*seed) {
+        if site.context.in_frame() && !site.awaited && !graph.runs_only_as_script(*seed) {
             color(
                 (seed.0, site.body),
                 Why::Seed(*seed),
@@ -800,7 +800,7 @@ fn closure(
         {
             let site = graph.site(*site_key);
             if site.awaited
-                || site.context != Context::Direct
+                || !site.context.in_frame()
                 || (generator && site.iterated.is_none())
                 // Run to completion by `asyncio.run` instead (see `file_edits`); a loop
                 // over an async generator has no such form.
@@ -917,6 +917,8 @@ fn find_blockers(
                 continue;
             }
             let caller = (site_key.0, site.body);
+            // A call in a materialized generator expression is awaited in the list
+            // comprehension that replaces it, in its unit's frame (see `file_edits`).
             let blocker = match site.context {
                 Context::Lambda(_)
                 | Context::Generator(_)
@@ -926,23 +928,23 @@ fn find_blockers(
                 }
                 // Run by `asyncio.run` (see `run_as_script`), whatever its module's
                 // top level does.
-                Context::Direct
+                Context::Direct | Context::Materialized(_)
                     if generators == 0
                         && is_clean_callee(site)
                         && graph.runs_only_as_script(*site_key) =>
                 {
                     None
                 }
-                Context::Direct if blocked.contains_key(&caller) => {
+                Context::Direct | Context::Materialized(_) if blocked.contains_key(&caller) => {
                     Some(Blocker::CallerStaysSync {
                         site: *site_key,
                         caller,
                     })
                 }
-                Context::Direct if !is_clean_callee(site) => {
+                Context::Direct | Context::Materialized(_) if !is_clean_callee(site) => {
                     Some(Blocker::AmbiguousCall { site: *site_key })
                 }
-                Context::Direct => None,
+                Context::Direct | Context::Materialized(_) => None,
             };
             if let Some(blocker) = blocker {
                 for target in newly_async {

@@ -210,10 +210,10 @@ fn refusal_diagnostic(
                 let call = site(db, *key);
                 let (code, expr, label, what, note) = match call.context {
                     Context::Lambda(lambda) => (Code::AsyncInLambda, lambda, "a lambda cannot await", "a lambda calls it", "the lambda's call would return a coroutine that nobody awaits"),
-                    Context::Generator(generator) => (Code::GeneratorConsumedSynchronously, generator, "a generator expression calls it", "a generator expression calls it", "awaiting inside a generator expression makes it an async generator, which changes what its consumer receives"),
+                    Context::Generator(generator) => (Code::GeneratorConsumedSynchronously, generator, "a generator expression calls it", "a generator expression calls it", &*generator_note(db, key.0, call.body, generator)),
                     Context::Annotation(annotation) => (Code::AsyncInAnnotation, annotation, "an annotation cannot await", "an annotation calls it", "Python evaluates this annotation (or type alias, or type parameter bound) synchronously, and `await` is not allowed there"),
                     Context::DebugText(expr) => (Code::AsyncInDebugText, expr, "the f-string prints this text", "an f-string's `=` repeats the call's text", "`f\"{expr=}\"` prints the expression as written, so an added `await` would change the output"),
-                    Context::Direct => unreachable!("find_blockers gives this blocker only to calls outside their unit's own frame"),
+                    Context::Direct | Context::Materialized(_) => unreachable!("find_blockers gives this blocker only to calls outside their unit's own frame"),
                 };
                 let range = file_source_map(db, key.0).body(call.body).expr(expr);
                 (code, Label::new(key.0, range, label), format!("{name} would need to become async, but {what}"), note.to_string())
@@ -348,7 +348,7 @@ pub fn refusals_blocking_calls_in(
         let calls = file_calls(db, *file);
         let map = file_source_map(db, *file);
         for site in &calls.sites {
-            if site.awaited || site.context != Context::Direct {
+            if site.awaited || !site.context.in_frame() {
                 continue;
             }
             for callee in function_units(site) {
@@ -414,7 +414,7 @@ fn blocked_unit_reached(
     reached.insert(unit, None);
     let mut found = None;
     for site in &file_calls(db, unit.0).sites {
-        if site.body != unit.1 || site.awaited || site.context != Context::Direct {
+        if site.body != unit.1 || site.awaited || !site.context.in_frame() {
             continue;
         }
         found = function_units(site)
@@ -592,8 +592,9 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
     for seed in &seeds.seeds {
         let site = &calls.sites[seed.site];
         let range = map.body(site.body).expr(site.expr);
+        let mut why = None;
         let (code, expr, what) = match site.context {
-            Context::Direct => continue,
+            Context::Direct | Context::Materialized(_) => continue,
             Context::Lambda(lambda) => (Code::AsyncInLambda, lambda, "a lambda cannot await"),
             Context::Annotation(annotation) => (
                 Code::AsyncInAnnotation,
@@ -605,21 +606,25 @@ pub fn seed_diagnostics(db: &dyn Db, file: File, settings: Settings) -> Vec<Diag
                 expr,
                 "the f-string prints this text",
             ),
-            Context::Generator(generator) => (
-                Code::GeneratorConsumedSynchronously,
-                generator,
-                "a generator expression would become an async generator",
-            ),
+            Context::Generator(generator) => {
+                why = Some(generator_note(db, file, site.body, generator));
+                (
+                    Code::GeneratorConsumedSynchronously,
+                    generator,
+                    "a generator expression would become an async generator",
+                )
+            }
         };
-        diagnostics.push(
-            Diagnostic::new(
-                code,
-                format!("`{}` would need to be awaited here", seed.rule.call),
-            )
-            .with_primary(Label::new(file, map.body(site.body).expr(expr), what))
-            .with_secondary(Label::new(file, range, "left unchanged"))
-            .with_note("the blocking call is left as it is"),
-        );
+        let mut diagnostic = Diagnostic::new(
+            code,
+            format!("`{}` would need to be awaited here", seed.rule.call),
+        )
+        .with_primary(Label::new(file, map.body(site.body).expr(expr), what))
+        .with_secondary(Label::new(file, range, "left unchanged"));
+        if let Some(why) = why {
+            diagnostic = diagnostic.with_note(why);
+        }
+        diagnostics.push(diagnostic.with_note("the blocking call is left as it is"));
     }
     // Calls that run an event loop and match no rule: on Pyodide they raise.
     let matched: FxHashSet<usize> = seeds
@@ -708,4 +713,15 @@ fn main_guards(db: &dyn Db, file: File) -> Vec<TextRange> {
             _ => None,
         })
         .collect()
+}
+
+/// Why a call in the generator expression `generator` cannot be awaited, from how its
+/// consumer treats it (see [`awaitify_callgraph::Consumption`]).
+fn generator_note(db: &dyn Db, file: File, body: BodyId, generator: ExprId) -> String {
+    file_calls(db, file)
+        .generator_expression(body, generator)
+        .and_then(|found| found.consumption.refusal())
+        .unwrap_or_else(|| {
+            "awaiting inside a generator expression makes it an async generator, which changes what its consumer receives".to_string()
+        })
 }

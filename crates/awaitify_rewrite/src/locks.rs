@@ -37,7 +37,6 @@
 //! Each rule follows the others, to a bounded depth: a parameter whose callers pass an
 //! attribute that `__init__` sets from a parameter its callers pass a lock is a lock.
 
-use awaitify_callgraph::Context;
 use awaitify_db::File;
 use awaitify_hir::file_source_map;
 use awaitify_hir::hir::{Body, BodyId, ClassId, Expr, ExprId, FunctionId, Name, Stmt, StmtId};
@@ -118,7 +117,7 @@ pub(super) fn await_holding_thread_lock(
         .filter(|(index, site)| {
             site.body == body_id
                 && !site.awaited
-                && site.context == Context::Direct
+                && site.context.in_frame()
                 && (seeds.contains(&(file, *index))
                     || function_targets(site).any(|target| {
                         colored.contains(&target) && !graph.is_originally_async(target)

@@ -88,9 +88,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     }
 
     let colored = |site: &CallSite| {
-        site.context == Context::Direct
-            && !site.awaited
-            && coloring.colored.contains(&(file, site.body))
+        site.context.in_frame() && !site.awaited && coloring.colored.contains(&(file, site.body))
     };
     let mut seeded = vec![false; calls.sites.len()];
     for seed in &seeds.seeds {
@@ -112,7 +110,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 return Some(CallEdit::RunAsScript);
             }
             // A call awaited already returned an awaitable: it gains a second `await`.
-            let already_awaited = site.awaited && site.context == Context::Direct;
+            let already_awaited = site.awaited && site.context.in_frame();
             if !colored(site) && !already_awaited {
                 return None;
             }
@@ -131,6 +129,17 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             }
         })
         .collect();
+    // Materialized generator expressions that will await become list comprehensions:
+    // their brackets open before any other edit at their start, and close after any at
+    // their end.
+    let materialized = materialized_generators(hir, calls, &seeded, &site_edits);
+    let mut closing = Vec::new();
+    for (body_id, generator) in &materialized {
+        let range = map.body(*body_id).expr(*generator);
+        let (open, close) = list_brackets(source, hir.body(*body_id), *generator, range);
+        edits.push(open);
+        closing.push(close);
+    }
     for seed in &seeds.seeds {
         if !seeded[seed.site] {
             continue;
@@ -338,6 +347,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             }
         }
     }
+    edits.extend(closing.into_iter().rev());
     // First among edits at its offset: `import asyncio` goes before the `async ` or
     // `await ` of a statement that starts where it is inserted.
     if let Some(import) = planner.import_edit(source) {
@@ -345,6 +355,85 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     }
     keep_words_apart(source, &mut edits);
     edits
+}
+
+/// The materialized generator expressions (see [`Context::Materialized`]) that hold a
+/// call the rewrite awaits or iterates with `async for`, and those around them, outermost
+/// first.
+fn materialized_generators(
+    hir: &awaitify_hir::hir::FileHir,
+    calls: &awaitify_callgraph::FileCalls,
+    seeded: &[bool],
+    site_edits: &[Option<CallEdit>],
+) -> Vec<(BodyId, ExprId)> {
+    let mut found: FxHashSet<(BodyId, ExprId)> = FxHashSet::default();
+    for (index, site) in calls.sites.iter().enumerate() {
+        let Context::Materialized(generator) = site.context else {
+            continue;
+        };
+        if !seeded[index]
+            && !matches!(
+                site_edits[index],
+                Some(CallEdit::Await | CallEdit::AsyncFor)
+            )
+        {
+            continue;
+        }
+        let mut next = Some(generator);
+        while let Some(generator) = next
+            && found.insert((site.body, generator))
+        {
+            next = calls
+                .generator_expression(site.body, generator)
+                .and_then(|found| found.enclosing);
+        }
+    }
+    let mut found: Vec<(BodyId, ExprId)> = found.into_iter().collect();
+    // Expressions are numbered in pre-order: an enclosing one comes first.
+    found.sort_unstable_by_key(|(body, generator)| (hir_order(hir, *body), *generator));
+    found
+}
+
+/// A body's place among the file's bodies, for a stable order of edits.
+fn hir_order(hir: &awaitify_hir::hir::FileHir, body: BodyId) -> usize {
+    hir.bodies()
+        .position(|(other, _)| other == body)
+        .unwrap_or_default()
+}
+
+/// The edits that make the generator expression `generator` (at `range`) a list
+/// comprehension: its own parentheses become brackets (`sorted((f(x) for x in xs),
+/// key=k)`), or, as the sole argument of a call, where it has none, brackets go around
+/// it (`",".join([f(x) for x in xs])`). Comments and line breaks inside stay.
+fn list_brackets(
+    source: &str,
+    body: &awaitify_hir::hir::Body,
+    generator: ExprId,
+    range: TextRange,
+) -> (Edit, Edit) {
+    let parenthesized = matches!(
+        body.exprs[generator],
+        Expr::Generator {
+            parenthesized: true,
+            ..
+        }
+    );
+    let text = &source[std::ops::Range::<usize>::from(range)];
+    if parenthesized && text.starts_with('(') && text.ends_with(')') {
+        let one = TextSize::from(1);
+        (
+            Edit {
+                range: TextRange::at(range.start(), one),
+                text: "[".to_string(),
+            },
+            Edit {
+                range: TextRange::new(range.end() - one, range.end()),
+                text: "]".to_string(),
+            },
+        )
+    } else {
+        (insert(range.start(), "["), insert(range.end(), "]"))
+    }
 }
 
 /// The qualified name of `asyncio.new_event_loop()`'s result, which its methods' rules

@@ -197,7 +197,10 @@ pub fn file_seeds(db: &dyn Db, file: File, settings: Settings) -> Arc<FileSeeds>
                 let deferred =
                     !matches!(
                         site.context,
-                        Context::Direct | Context::Annotation(_) | Context::DebugText(_)
+                        Context::Direct
+                            | Context::Materialized(_)
+                            | Context::Annotation(_)
+                            | Context::DebugText(_)
                     ) || !runs_on_definition(awaitify_hir::file_hir(db, file), site.body);
                 let store = stores.iter().find_map(|store| {
                     if store.qualified != name.as_str() || (store.scoped && store.file != file) {
