@@ -80,28 +80,6 @@ const NAMES_ONLY_BUILTINS: &[&str] = &[
 /// (`get` is a lookup by key, see `Collector::namespace_lookup`.)
 const NAMES_ONLY_METHODS: &[&str] = &["__contains__", "clear", "get", "keys", "update"];
 
-/// Whether a name resolved so may hold a project class or instance that awaitify did not
-/// see, other than a parameter (which is followed to its callers): a name bound by a
-/// construct whose value is not followed, what a project or library function returned, a
-/// value that may have been replaced.
-fn may_be_unseen_object(alternative: &Result<Target, Unresolved>) -> bool {
-    match alternative {
-        Err(reason) => matches!(
-            reason,
-            Unresolved::Binding(_)
-                | Unresolved::ProjectCallResult
-                | Unresolved::OpaqueStar(_)
-                | Unresolved::Replaced { .. }
-                | Unresolved::ReplacedMember(_)
-                | Unresolved::ModuleGetattr
-                | Unresolved::UnlistedGlobals
-                | Unresolved::Cycle
-        ),
-        Ok(Target::External(name)) => name.contains("()"),
-        Ok(_) => false,
-    }
-}
-
 impl Collector<'_> {
     /// Records each enumeration in `body` (see [`Enumeration`]), and the escapes of the
     /// objects whose namespaces it reads.
@@ -222,7 +200,7 @@ impl Collector<'_> {
                     seen.push(((*file, *class), true));
                 }
                 Err(Unresolved::Parameter) => parameter = true,
-                other => unknown |= may_be_unseen_object(other),
+                other => unknown |= crate::method_values::may_be_unseen_project_instance(other),
             }
         }
         for (index, (class, instance)) in seen.iter().copied().enumerate() {

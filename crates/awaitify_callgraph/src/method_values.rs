@@ -36,7 +36,25 @@ pub struct MethodValue {
 /// literals, displays, what `dict(...)` returns) and modules, classes and functions
 /// awaitify knows never are; nor are an unbound name or a missing attribute, which raise.
 pub fn may_hold_unseen_project_instance(resolution: &Resolution) -> bool {
-    let unseen = |reason: &Unresolved| match reason {
+    match resolution {
+        Resolution::Definite(target) => external_may_be_project_instance(target),
+        Resolution::Unresolved(reason) => unseen_reason(reason),
+        Resolution::Ambiguous(candidates) => candidates
+            .iter()
+            .any(|candidate| may_be_unseen_project_instance(&candidate.target)),
+    }
+}
+
+/// [`may_hold_unseen_project_instance`] for one alternative of a resolution.
+pub fn may_be_unseen_project_instance(alternative: &Result<Target, Unresolved>) -> bool {
+    match alternative {
+        Ok(target) => external_may_be_project_instance(target),
+        Err(reason) => unseen_reason(reason),
+    }
+}
+
+fn unseen_reason(reason: &Unresolved) -> bool {
+    match reason {
         Unresolved::Parameter
         | Unresolved::Binding(_)
         | Unresolved::ProjectCallResult
@@ -60,16 +78,6 @@ pub fn may_hold_unseen_project_instance(resolution: &Resolution) -> bool {
         | Unresolved::NoneValue
         | Unresolved::BuiltinValue
         | Unresolved::BuiltinMethod => false,
-    };
-    match resolution {
-        Resolution::Definite(target) => external_may_be_project_instance(target),
-        Resolution::Unresolved(reason) => unseen(reason),
-        Resolution::Ambiguous(candidates) => {
-            candidates.iter().any(|candidate| match &candidate.target {
-                Ok(target) => external_may_be_project_instance(target),
-                Err(reason) => unseen(reason),
-            })
-        }
     }
 }
 
