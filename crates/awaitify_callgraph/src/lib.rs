@@ -384,6 +384,11 @@ pub struct FileCalls {
     /// follows to a class or a parameter escape as `object_escapes` and
     /// `parameter_escapes` too.
     pub enumerations: Vec<Enumeration>,
+    /// The first place a project class is handed on as a value (`registry.append(Api)`),
+    /// or a class is taken from an object awaitify cannot follow (`type(obj)`,
+    /// `obj.__class__`): after either, an object awaitify cannot follow may be a class,
+    /// whose own namespace holds its methods.
+    pub class_value: Option<(BodyId, ExprId)>,
     /// Project functions applied as decorators to this file's classes, which receive the
     /// class as their first argument.
     pub class_decorations: Vec<ClassDecoration>,
@@ -628,6 +633,9 @@ struct Surroundings {
     alias: bool,
     /// The expression is a generator expression handed to a call that consumes it so.
     consumption: Option<Consumption>,
+    /// The expression's value is only looked at where it stands and goes nowhere else:
+    /// a class statement's base or keyword, an `except` clause's type.
+    looked_at: bool,
 }
 
 impl Surroundings {
@@ -640,6 +648,7 @@ impl Surroundings {
         decorator: false,
         alias: false,
         consumption: None,
+        looked_at: false,
     };
     fn plain(self) -> Surroundings {
         Surroundings {
@@ -757,11 +766,15 @@ impl Collector<'_> {
                         },
                     );
                 }
+                let looked_at = Surroundings {
+                    looked_at: true,
+                    ..Surroundings::TOP
+                };
                 for base in data.bases.iter() {
-                    self.expr_top(body_id, body, *base);
+                    self.expr(body_id, body, *base, looked_at);
                 }
                 for keyword in data.keywords.iter() {
-                    self.expr_top(body_id, body, keyword.value);
+                    self.expr(body_id, body, keyword.value, looked_at);
                 }
                 self.decorator_escapes(body_id, *class);
                 self.record_class_decorations(body_id, *class);
@@ -850,7 +863,11 @@ impl Collector<'_> {
                 self.catching_stop_iteration -= u32::from(protects);
                 for handler in handlers.iter() {
                     if let Some(type_) = handler.type_ {
-                        self.expr_top(body_id, body, type_);
+                        let looked_at = Surroundings {
+                            looked_at: true,
+                            ..Surroundings::TOP
+                        };
+                        self.expr(body_id, body, type_, looked_at);
                     }
                     self.stmts(body_id, body, &handler.body);
                 }
@@ -1025,6 +1042,14 @@ impl Collector<'_> {
             } => {
                 self.record_call(body_id, body, expr, *func, surroundings);
                 let site = self.calls.sites.len() - 1;
+                // `type(obj)` handed on (not `type(self).create()`): a class.
+                if !surroundings.callee_position
+                    && args.len() == 1
+                    && matches!(&self.calls.sites[site].callee,
+                        Resolution::Definite(Target::Builtin(name)) if name == "type")
+                {
+                    self.calls.class_value.get_or_insert((body_id, expr));
+                }
                 // `callable(fetch)`, `isinstance(fetch, ...)`: looked at, never called.
                 let inspects = self
                     .calls
@@ -1193,6 +1218,16 @@ impl Collector<'_> {
                         || self.is_module_name(body_id, body, *value))
                 {
                     self.record_reference(body_id, expr, surroundings);
+                }
+                // `obj.__class__`, `Base.__subclasses__()` handed on: a class.
+                if *ctx == ExprContext::Load
+                    && matches!(
+                        attr.as_str(),
+                        "__class__" | "__subclasses__" | "__mro__" | "__bases__" | "__base__"
+                    )
+                    && (!surroundings.callee_position || surroundings.called)
+                {
+                    self.calls.class_value.get_or_insert((body_id, expr));
                 }
                 // `fetch.__get__(obj)` binds the function to an object: the bound method
                 // it gives is called elsewhere, as a value would be.
@@ -1497,7 +1532,16 @@ impl Collector<'_> {
             return;
         }
         let resolution = self.resolver.resolve_expr(self.file, body_id, expr);
+        // A class a base list, an `except` clause or an annotation names goes nowhere.
+        let hands_on_class =
+            !surroundings.looked_at && !matches!(surroundings.context, Context::Annotation(_));
+        let class_value = &mut self.calls.class_value;
         let mut add = |target: &Target| {
+            if let Target::Class { .. } = target
+                && hands_on_class
+            {
+                class_value.get_or_insert((body_id, expr));
+            }
             if let Target::ProjectModule(module) = target {
                 self.calls.module_escapes.push(ModuleEscape {
                     body: body_id,

@@ -46,18 +46,42 @@ pub(crate) fn instances_escape(calls: &FileCalls, how: &EscapeKind) -> bool {
 }
 
 /// The first enumeration in `files` whose object awaitify cannot follow, which may take
-/// any method.
+/// any method: one through `inspect.getmembers`, or one of an object's own namespace
+/// (`vars(x)`, `x.__dict__`) once a class is handed on as a value somewhere in the project
+/// (an instance's own namespace holds no methods; only a class's does).
 pub(crate) fn first_unknown_enumeration<'a>(
     files: &[File],
     calls_of: impl Fn(File) -> &'a FileCalls,
 ) -> Option<(File, usize)> {
+    let class_value = files
+        .iter()
+        .any(|file| calls_of(*file).class_value.is_some());
     files.iter().find_map(|file| {
         calls_of(*file)
             .enumerations
             .iter()
-            .position(|enumeration| enumeration.unknown)
+            .position(|enumeration| {
+                enumeration.unknown && (class_value || !enumeration.own_namespace)
+            })
             .map(|index| (*file, index))
     })
+}
+
+/// Where a class is first handed on as a value, for a refusal because an object's own
+/// namespace awaitify cannot follow is enumerated (`enumeration`): why it may be a class.
+pub(crate) fn class_value_label(db: &dyn Db, (file, index): (File, usize)) -> Option<Label> {
+    if !file_calls(db, file).enumerations[index].own_namespace {
+        return None;
+    }
+    let (value_file, (body, expr)) = awaitify_db::files_by_path(db)
+        .into_iter()
+        .find_map(|file| file_calls(db, file).class_value.map(|value| (file, value)))?;
+    let range = file_source_map(db, value_file).body(body).expr(expr);
+    Some(Label::new(
+        value_file,
+        range,
+        "a class is handed on as a value here, so an object awaitify cannot follow may be a class",
+    ))
 }
 
 /// The source text of what enumerates, for messages: `vars(cls)`, `cls.__dict__`,

@@ -314,6 +314,11 @@ fn refusal_diagnostic(
         let range = map.body(body).expr(*lock);
         diagnostic = diagnostic.with_secondary(Label::new(file, range, "the lock is taken here"));
     }
+    if let Blocker::EnumeratedNamespace { enumeration } = blocker
+        && let Some(label) = crate::enumerations::class_value_label(db, *enumeration)
+    {
+        diagnostic = diagnostic.with_secondary(label);
+    }
     if let Blocker::EscapedObject { escape } = blocker
         && let Some(label) = crate::escapes::escape_secondary(db, *escape)
     {
