@@ -362,46 +362,47 @@ pub fn verify_project(
                 .unwrap_or(&after[0])
                 .clone()
         });
+        // A failure found at `range` of the output, with what went wrong there and the
+        // label on the matching input line.
+        let failed_at = |range: TextRange, what: &dyn Fn(usize, usize) -> String, label: String| {
+            let (line, column) =
+                awaitify_diagnostics::line_column(output_file.text(&output_db), range.start());
+            Verdict::Failed(
+                Diagnostic::error(
+                    Code::VerificationFailed,
+                    format!(
+                        "the rewrite of {} does not verify: {}",
+                        path.display(),
+                        what(line, column)
+                    ),
+                )
+                .with_primary(Label::new(
+                    *file,
+                    input_line(file.text(input), output_file.text(&output_db), line),
+                    label,
+                ))
+                .with_note("this is a bug in awaitify; the file is left unchanged"),
+            )
+        };
         let verdict = match files_equivalent(&scratch, left, right) {
-            Equivalence::Equivalent if let Some(range) = async_generator => {
-                let (line, column) =
-                    awaitify_diagnostics::line_column(output_file.text(&output_db), range.start());
-                Verdict::Failed(
-                    Diagnostic::error(
-                        Code::VerificationFailed,
-                        format!(
-                            "the rewrite of {} does not verify: the `await` at {line}:{column} of the output makes a generator expression an async generator",
-                            path.display()
-                        ),
+            Equivalence::Equivalent if let Some(range) = async_generator => failed_at(
+                range,
+                &|line, column| {
+                    format!(
+                        "the `await` at {line}:{column} of the output makes a generator expression an async generator"
                     )
-                    .with_primary(Label::new(
-                        *file,
-                        input_line(file.text(input), output_file.text(&output_db), line),
-                        "a generator expression on this line would await",
-                    ))
-                    .with_note("this is a bug in awaitify; the file is left unchanged"),
-                )
-            }
-            Equivalence::Equivalent if missing_await.is_some() => {
-                let (range, callee) = missing_await.expect("checked above");
-                let (line, column) =
-                    awaitify_diagnostics::line_column(output_file.text(&output_db), range.start());
-                Verdict::Failed(
-                    Diagnostic::error(
-                        Code::VerificationFailed,
-                        format!(
-                            "the rewrite of {} does not verify: the call of `{callee}` at {line}:{column} of the output returns a coroutine that is not awaited",
-                            path.display()
-                        ),
+                },
+                "a generator expression on this line would await".to_string(),
+            ),
+            Equivalence::Equivalent if let Some((range, callee)) = missing_await => failed_at(
+                range,
+                &|line, column| {
+                    format!(
+                        "the call of `{callee}` at {line}:{column} of the output returns a coroutine that is not awaited"
                     )
-                    .with_primary(Label::new(
-                        *file,
-                        input_line(file.text(input), output_file.text(&output_db), line),
-                        format!("the call of `{callee}` on this line is left unawaited"),
-                    ))
-                    .with_note("this is a bug in awaitify; the file is left unchanged"),
-                )
-            }
+                },
+                format!("the call of `{callee}` on this line is left unawaited"),
+            ),
             Equivalence::Equivalent => Verdict::Verified,
             Equivalence::Different(difference) => Verdict::Failed(
                 Diagnostic::error(

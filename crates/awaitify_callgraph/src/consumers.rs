@@ -269,27 +269,14 @@ impl Collector<'_> {
         }
     }
 
+    /// A base awaitify cannot name may be either.
     fn derives_from_stop_iteration(&mut self, file: File, class: ClassId) -> bool {
-        let db = self.db;
-        self.resolver
-            .mro(file, class)
-            .iter()
-            .any(|(owner_file, owner)| {
-                awaitify_semantic::module_symbols(db, *owner_file)
-                    .classes
-                    .get(*owner)
-                    .is_some_and(|summary| {
-                        summary.bases.iter().any(|base| match base {
-                            // A base awaitify cannot name may be either.
-                            None => true,
-                            Some(
-                                awaitify_semantic::symbols::ExprPath::Name(name)
-                                | awaitify_semantic::symbols::ExprPath::Attribute(_, name),
-                            ) => matches!(name.as_str(), "StopIteration" | "RuntimeError"),
-                            Some(_) => true,
-                        })
-                    })
-            })
+        self.resolver.names_a_base(
+            file,
+            class,
+            |name| matches!(name, "StopIteration" | "RuntimeError"),
+            true,
+        )
     }
 
     /// Whether the `with` items or the `try` handlers of `stmt` may catch `StopIteration`

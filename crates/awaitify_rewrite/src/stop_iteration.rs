@@ -28,7 +28,6 @@ use awaitify_callgraph::{CallSite, Context, FileCalls, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_hir::hir::{Body, BodyId, ClassId, Expr, ExprId, FunctionId, Stmt};
 use awaitify_hir::{file_hir, file_source_map};
-use awaitify_semantic::symbols::ExprPath;
 use awaitify_semantic::{Resolution, Resolver, Target, Unresolved};
 use ruff_text_size::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -145,23 +144,8 @@ impl Checker<'_> {
     }
 
     fn derives_from_stop_iteration(&mut self, file: File, class: ClassId) -> bool {
-        let db = self.resolver.db();
         self.resolver
-            .mro(file, class)
-            .iter()
-            .any(|(owner_file, owner)| {
-                awaitify_semantic::module_symbols(db, *owner_file)
-                    .classes
-                    .get(*owner)
-                    .is_some_and(|summary| {
-                        summary.bases.iter().flatten().any(|base| match base {
-                            ExprPath::Name(name) | ExprPath::Attribute(_, name) => {
-                                name == "StopIteration"
-                            }
-                            _ => false,
-                        })
-                    })
-            })
+            .names_a_base(file, class, |name| name == "StopIteration", false)
     }
 }
 

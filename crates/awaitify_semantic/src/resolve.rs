@@ -2380,6 +2380,31 @@ impl<'db> Resolver<'db> {
         None
     }
 
+    /// Whether a class in the MRO of `class` names a base that `named` accepts by its last
+    /// name (`StopIteration`, `builtins.StopIteration`): a class derived from a builtin
+    /// outside the project. A base that is not a path of names (`Base()`,
+    /// `bases[0]`) counts as `unnamed` says.
+    pub fn names_a_base(
+        &mut self,
+        file: File,
+        class: ClassId,
+        named: impl Fn(&str) -> bool,
+        unnamed: bool,
+    ) -> bool {
+        let db = self.db;
+        self.mro(file, class).iter().any(|(owner_file, owner)| {
+            crate::module_symbols(db, *owner_file)
+                .classes
+                .get(*owner)
+                .is_some_and(|summary| {
+                    summary.bases.iter().any(|base| match base {
+                        Some(ExprPath::Name(name) | ExprPath::Attribute(_, name)) => named(name),
+                        _ => unnamed,
+                    })
+                })
+        })
+    }
+
     /// Whether every base of `class` is a project class or `object`: only then does its
     /// MRO, as awaitify computes it, hold every class Python looks a name up in.
     pub fn has_only_project_bases(&mut self, file: File, class: ClassId) -> bool {
