@@ -212,7 +212,15 @@ fn refusal_diagnostic(
                     _ => None,
                 };
                 let (label, note) = match iterating {
-                    Some(generator) => ("iterated here by a generator expression", generator.consumption.iteration_refusal().unwrap_or_else(|| "a generator expression that iterates an async generator is an async generator, which its consumer cannot iterate".to_string())),
+                    Some(generator) => ("iterated here by a generator expression", generator.consumption.iteration_refusal().unwrap_or_else(|| {
+                        // Materialized, but not in a frame that can await.
+                        let place = match call.context {
+                            Context::Lambda(_) => "it runs in a lambda, which cannot await",
+                            Context::Generator(_) => "it runs inside a generator expression its consumer does not materialize",
+                            _ => "it runs where `await` is not allowed",
+                        };
+                        format!("iterating an async generator with `async for` makes a generator expression an async generator; its consumer materializes it, so it could become a list comprehension, but {place}")
+                    })),
                     None => ("consumed here, not iterated directly by a `for` or a comprehension", "an async generator can only be consumed by `async for` or an async comprehension".to_string()),
                 };
                 (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), label), format!("the generator {name} would need to become an async generator"), note)
