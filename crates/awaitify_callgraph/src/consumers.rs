@@ -8,7 +8,10 @@
 //!   `"sep".join(g)` or `b"sep".join(g)` (`PySequence_Fast`). Then `[... for ...]`
 //!   in its place means the same, and a list comprehension runs in its unit's frame, so
 //!   it may await: `",".join(fetch(k) for k in keys)` can become
-//!   `",".join([await fetch(k) for k in keys])` ([`Context::Materialized`]).
+//!   `",".join([await fetch(k) for k in keys])` ([`Context::Materialized`]). So may its
+//!   `for` clauses iterate an async generator with `async for`:
+//!   `",".join(str(t) for t in ticks())` can become
+//!   `",".join([str(t) async for t in ticks()])` ([`FileCalls::materialized_iteration`]).
 //! - Every other consumer keeps the generator expression lazy, and an `await` in it
 //!   would make it an async generator, which the consumer cannot iterate: `any`, `all`
 //!   and `next` may stop early; `sum`, `min`, `max`, `set`, `frozenset`, `dict`,
