@@ -47,6 +47,7 @@ enum CorruptionArg {
     DropAwait,
     SwapStatements,
     KeepGenerator,
+    DropAsyncFor,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -205,6 +206,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     CorruptionArg::DropAwait => awaitify::verify::Corruption::DropAwait,
                     CorruptionArg::SwapStatements => awaitify::verify::Corruption::SwapStatements,
                     CorruptionArg::KeepGenerator => awaitify::verify::Corruption::KeepGenerator,
+                    CorruptionArg::DropAsyncFor => awaitify::verify::Corruption::DropAsyncFor,
                 }),
             },
         ),

@@ -15,6 +15,11 @@
 //! - the imports a rewrite may add (`import asyncio [as x]`, a replacement's module) are
 //!   dropped.
 //!
+//! Erasing hides what `async` and `await` stand for, so three more checks read the
+//! output itself: no generator expression gains an `await` or `async for` (it would be
+//! an async generator), no call of a project async generator is iterated by a
+//! synchronous `for`, and every coroutine is awaited (see [`await_violations`]).
+//!
 //! Resolution runs on each side's own project, so the output's `_asyncio.sleep` is known
 //! for what it is. What is left must normalize to the same thing; any other change (a
 //! dropped call, a moved statement) is reported with both locations.
@@ -302,6 +307,21 @@ fn async_before(source: &str, keyword: TextSize) -> Option<Edit> {
     Some(delete(TextSize::try_from(start).ok()?, keyword))
 }
 
+/// When the output has more of some place (by callee) than the input: the first whose
+/// callee the input does not have, or else the first.
+fn first_added<T: PartialEq + Clone>(
+    before: &[(TextRange, T)],
+    after: &[(TextRange, T)],
+) -> Option<(TextRange, T)> {
+    (after.len() > before.len()).then(|| {
+        after
+            .iter()
+            .find(|(_, callee)| !before.iter().any(|(_, earlier)| earlier == callee))
+            .unwrap_or(&after[0])
+            .clone()
+    })
+}
+
 /// How one file fared.
 pub enum Verdict {
     Verified,
@@ -355,13 +375,14 @@ pub fn verify_project(
             let after = generator_awaits(&output_db, output_file);
             (after.len() > before.len()).then(|| after[before.len().min(after.len() - 1)])
         };
-        let missing_await = (after.len() > before.len()).then(|| {
-            after
-                .iter()
-                .find(|(_, callee)| !before.iter().any(|(_, earlier)| earlier == callee))
-                .unwrap_or(&after[0])
-                .clone()
-        });
+        // A loop or comprehension over an async generator must be `async for`, which
+        // erasing `async` would hide too.
+        let sync_iteration = {
+            let before = synchronous_iterations(input, *file);
+            let after = synchronous_iterations(&output_db, output_file);
+            first_added(&before, &after)
+        };
+        let missing_await = first_added(&before, &after);
         // A failure found at `range` of the output, with what went wrong there and the
         // label on the matching input line.
         let failed_at = |range: TextRange, what: &dyn Fn(usize, usize) -> String, label: String| {
@@ -393,6 +414,17 @@ pub fn verify_project(
                     )
                 },
                 "a generator expression on this line would await".to_string(),
+            ),
+            Equivalence::Equivalent if let Some((range, callee)) = sync_iteration => failed_at(
+                range,
+                &|line, column| {
+                    format!(
+                        "the call of `{callee}` at {line}:{column} of the output gives an async generator, which a synchronous `for` iterates"
+                    )
+                },
+                format!(
+                    "the async generator `{callee}` on this line is iterated without `async for`"
+                ),
             ),
             Equivalence::Equivalent if let Some((range, callee)) = missing_await => failed_at(
                 range,
@@ -646,6 +678,47 @@ pub fn generator_awaits(db: &dyn Db, file: File) -> Vec<TextRange> {
     found
 }
 
+/// Calls of a project async generator that a `for` statement or a comprehension's `for`
+/// clause iterates without `async`, with each one's range and callee, in the order of the
+/// file's call sites.
+pub fn synchronous_iterations(db: &dyn Db, file: File) -> Vec<(TextRange, String)> {
+    use awaitify_callgraph::{Iteration, file_calls};
+    use awaitify_semantic::resolve::target_name;
+    let hir = file_hir(db, file);
+    let map = file_source_map(db, file);
+    let mut found = Vec::new();
+    for site in &file_calls(db, file).sites {
+        let body = hir.body(site.body);
+        let asynchronous = match site.iterated {
+            None => continue,
+            Some(Iteration::For(stmt)) => {
+                matches!(body.stmts[stmt], Stmt::For { is_async: true, .. })
+            }
+            Some(Iteration::Comprehension(expr, index)) => match &body.exprs[expr] {
+                Expr::ListComp { generators, .. }
+                | Expr::SetComp { generators, .. }
+                | Expr::DictComp { generators, .. }
+                | Expr::Generator { generators, .. } => generators
+                    .get(index as usize)
+                    .is_some_and(|generator| generator.is_async),
+                _ => false,
+            },
+        };
+        if asynchronous {
+            continue;
+        }
+        let async_generator = site.targets.iter().find(|target| {
+            matches!(target, Target::Function { file: target_file, function }
+                if file_hir(db, *target_file).functions[*function].is_async
+                    && file_calls(db, *target_file).generators.contains(function))
+        });
+        if let Some(target) = async_generator {
+            found.push((map.body(site.body).expr(site.expr), target_name(db, target)));
+        }
+    }
+    found
+}
+
 /// The range of the input line that output line `line` (1-based) comes from. The
 /// rewrite adds whole lines only at the top (`import asyncio`), so the difference in line
 /// counts is the shift.
@@ -695,6 +768,9 @@ pub enum Corruption {
     /// Leave the first list comprehension the rewrite made of a generator expression a
     /// generator expression, with its `await`: `",".join((await f(k) for k in keys))`.
     KeepGenerator,
+    /// Drop the first `async ` the rewrite put before a `for` (of a loop or a
+    /// comprehension): a synchronous loop over an async generator.
+    DropAsyncFor,
 }
 
 pub fn corrupt(input: &str, output: &str, corruption: Corruption) -> String {
@@ -742,6 +818,28 @@ pub fn corrupt(input: &str, output: &str, corruption: Corruption) -> String {
                 }
             }
             lines.concat()
+        }
+        Corruption::DropAsyncFor => {
+            // The first `async for` on a line the input does not have, where the input's
+            // line with that `async ` taken out is.
+            let input_lines: Vec<&str> = input.lines().collect();
+            let mut result = String::with_capacity(output.len());
+            let mut done = false;
+            for line in output.split_inclusive('\n') {
+                let dropped = line.replacen("async for ", "for ", 1);
+                if !done
+                    && dropped != line
+                    && input_lines
+                        .iter()
+                        .all(|original| *original != line.trim_end_matches(['\r', '\n']))
+                {
+                    result.push_str(&dropped);
+                    done = true;
+                } else {
+                    result.push_str(line);
+                }
+            }
+            result
         }
         Corruption::KeepGenerator => {
             // The first `[await ` on a line the input does not have, and its `]`.

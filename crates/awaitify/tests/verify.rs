@@ -93,6 +93,7 @@ fn corrupted_rewrites_are_reported() {
         (Corruption::DropAwait, 50),
         (Corruption::SwapStatements, 5),
         (Corruption::KeepGenerator, 4),
+        (Corruption::DropAsyncFor, 4),
     ] {
         let mut corrupted = 0;
         let mut caught = 0;

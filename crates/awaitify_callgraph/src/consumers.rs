@@ -8,7 +8,10 @@
 //!   `"sep".join(g)` or `b"sep".join(g)` (`PySequence_Fast`). Then `[... for ...]`
 //!   in its place means the same, and a list comprehension runs in its unit's frame, so
 //!   it may await: `",".join(fetch(k) for k in keys)` can become
-//!   `",".join([await fetch(k) for k in keys])` ([`Context::Materialized`]).
+//!   `",".join([await fetch(k) for k in keys])` ([`Context::Materialized`]). So may its
+//!   `for` clauses iterate an async generator with `async for`:
+//!   `",".join(str(t) for t in ticks())` can become
+//!   `",".join([str(t) async for t in ticks()])` ([`FileCalls::materialized_iteration`]).
 //! - Every other consumer keeps the generator expression lazy, and an `await` in it
 //!   would make it an async generator, which the consumer cannot iterate: `any`, `all`
 //!   and `next` may stop early; `sum`, `min`, `max`, `set`, `frozenset`, `dict`,
@@ -65,7 +68,40 @@ impl Consumption {
     /// Why an `await` in the generator expression cannot be had by turning it into a
     /// list comprehension; `None` when it can.
     pub fn refusal(self) -> Option<String> {
-        let lazy = "awaiting inside a generator expression makes it an async generator, which";
+        self.refusal_for(&Cause::Await)
+    }
+
+    /// Why a generator that becomes an async generator cannot be iterated by one of the
+    /// generator expression's `for` clauses, as `async for` in a list comprehension in
+    /// its place; `None` when it can.
+    pub fn iteration_refusal(self) -> Option<String> {
+        self.refusal_for(&Cause::AsyncFor)
+    }
+
+    fn refusal_for(self, cause: &Cause) -> Option<String> {
+        let lazy = match cause {
+            Cause::Await => {
+                "awaiting inside a generator expression makes it an async generator, which"
+            }
+            Cause::AsyncFor => {
+                "iterating an async generator with `async for` makes a generator expression an async generator, which"
+            }
+        };
+        // What a list comprehension in its place would do before its consumer goes on.
+        let (every, its, between, changer) = match cause {
+            Cause::Await => (
+                "every call would run",
+                "its calls would run",
+                "the calls",
+                "the calls change",
+            ),
+            Cause::AsyncFor => (
+                "the generator would be exhausted",
+                "the generator would be exhausted",
+                "the items",
+                "the generator changes",
+            ),
+        };
         Some(match self {
             Consumption::Materialized => return None,
             Consumption::NotAnArgument => format!(
@@ -75,7 +111,7 @@ impl Consumption {
                 "{lazy} its consumer cannot iterate; awaitify turns it into a list comprehension only when it is handed straight to `list`, `tuple`, `sorted` or `str.join`, which read every item before doing anything else"
             ),
             Consumption::StopsEarly(name) => format!(
-                "{lazy} `{name}()` cannot iterate; and as a list comprehension every call would run, while `{name}()` may stop at an item before the generator is exhausted"
+                "{lazy} `{name}()` cannot iterate; and as a list comprehension {every}, while `{name}()` may stop at an item before the generator is exhausted"
             ),
             Consumption::Interleaves(name) => {
                 let methods = match name {
@@ -85,17 +121,17 @@ impl Consumption {
                     _ => "`__hash__` and `__eq__`",
                 };
                 format!(
-                    "{lazy} `{name}()` cannot iterate; and as a list comprehension every call would run first, while `{name}()` handles each item as it arrives, running the items' {methods} between the calls"
+                    "{lazy} `{name}()` cannot iterate; and as a list comprehension {every} first, while `{name}()` handles each item as it arrives, running the items' {methods} between {between}"
                 )
             }
             Consumption::Lazy(name) => format!(
-                "{lazy} `{name}()` cannot iterate; and as a list comprehension every call would run at once, while `{name}()` iterates the generator only as its own result is iterated"
+                "{lazy} `{name}()` cannot iterate; and as a list comprehension {every} at once, while `{name}()` iterates the generator only as its own result is iterated"
             ),
             Consumption::UnknownJoin => format!(
                 "{lazy} `.join()` cannot iterate; awaitify turns it into a list comprehension only for the `join` of a `str` or `bytes` literal, which reads every item first, and cannot tell what this receiver is"
             ),
             Consumption::OtherArguments(name) => format!(
-                "{lazy} `{name}()` cannot iterate; as a list comprehension its calls would run before the other arguments are evaluated, which may do something or read what the calls change (only literals, lambdas without defaults and names of functions and classes are left in place)"
+                "{lazy} `{name}()` cannot iterate; as a list comprehension {its} before the other arguments are evaluated, which may do something or read what {changer} (only literals, lambdas without defaults and names of functions and classes are left in place)"
             ),
             Consumption::AlreadyAsync => {
                 "the generator expression awaits already: it is an async generator".to_string()
@@ -105,6 +141,14 @@ impl Consumption {
             ),
         })
     }
+}
+
+/// What would make a generator expression an async generator.
+enum Cause {
+    /// An `await` in it.
+    Await,
+    /// `async for` in one of its `for` clauses, over a generator that becomes async.
+    AsyncFor,
 }
 
 impl Collector<'_> {

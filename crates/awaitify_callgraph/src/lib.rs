@@ -423,6 +423,22 @@ impl FileCalls {
             .find(|generator| generator.body == body && generator.expr == expr)
     }
 
+    /// The generator expression that iterates `site` (in any of its `for` clauses) when
+    /// that generator expression is materialized in its unit's frame (see
+    /// [`Context::Materialized`]): the rewrite can make it a list comprehension, where
+    /// the clause may become `async for` over a generator that becomes async.
+    pub fn materialized_iteration(&self, site: &CallSite) -> Option<ExprId> {
+        let Some(Iteration::Comprehension(comprehension, _)) = site.iterated else {
+            return None;
+        };
+        // Its first iterable runs in the frame around it, the other clauses inside it:
+        // either way the call runs in the unit's frame once the rewrite is done only when
+        // the generator expression does.
+        let generator = self.generator_expression(site.body, comprehension)?;
+        (generator.consumption == Consumption::Materialized && site.context.in_frame())
+            .then_some(comprehension)
+    }
+
     /// Whether site `index` lies in the body of a top-level main guard.
     pub fn in_main_guard(&self, index: usize) -> bool {
         self.main_guard_sites

@@ -11,7 +11,8 @@
 //!   of a module other modules import, a synchronous dunder, a property, a function used
 //!   as a value, one under a decorator that does not pass coroutines through, a generator
 //!   consumed other than by `for`, a function called from a lambda or a generator
-//!   expression (but not one a builtin materializes: see `Context::Materialized`), a method of a class whose objects are handed to code outside the
+//!   expression (but not one a builtin materializes: see `Context::Materialized`; a
+//!   generator such a one iterates becomes an async generator too), a method of a class whose objects are handed to code outside the
 //!   project, a function that code run from a string may call (see `escapes`), or a
 //!   blocked unit. A blocked unit stays as it is, and so does everything that made it
 //!   colored; its callees that would have become async are blocked too (their caller
@@ -1235,12 +1236,19 @@ fn function_blocker(
         {
             let site = graph.site(*site_key);
             // A generator expression over it would become an async generator expression,
-            // which whatever consumes it (`sum(...)`, a `for`, a return) cannot iterate.
+            // which whatever consumes it (`sum(...)`, a `for`, a return) cannot iterate;
+            // unless its consumer materializes it, and it becomes a list comprehension
+            // with `async for` (`",".join([str(t) async for t in ticks()])`).
             let in_generator_expression = match site.iterated {
-                Some(Iteration::Comprehension(comprehension, _)) => matches!(
-                    file_hir(db, site_key.0).body(site.body).exprs[comprehension],
-                    Expr::Generator { .. }
-                ),
+                Some(Iteration::Comprehension(comprehension, _)) => {
+                    matches!(
+                        file_hir(db, site_key.0).body(site.body).exprs[comprehension],
+                        Expr::Generator { .. }
+                    ) && graph
+                        .calls(site_key.0)
+                        .materialized_iteration(site)
+                        .is_none()
+                }
                 _ => false,
             };
             if (site.iterated.is_none() && !site.awaited) || in_generator_expression {

@@ -4,7 +4,7 @@
 //! it (the lambda, the decorator, the callback, ...), and shows the chain: which call
 //! made which function need to await, down to the blocking call a rule matched.
 
-use awaitify_callgraph::{CallSite, Context, file_calls};
+use awaitify_callgraph::{CallSite, Context, Iteration, file_calls};
 use awaitify_db::{Db, File};
 use awaitify_diagnostics::{Code, Diagnostic, Label};
 use awaitify_hir::hir::{BodyId, Expr, ExprId};
@@ -203,7 +203,28 @@ fn refusal_diagnostic(
                 let range = file_source_map(db, store_file).body(data.body).expr(data.expr);
                 (Code::InvalidatedName, Label::new(store_file, range, "reassigned here"), format!("{name} would need to become async, but it is reassigned"), "after this assignment its callers may run the new value, which returns no coroutine to await; awaitify cannot tell which calls those are".to_string())
             }
-            Blocker::GeneratorConsumed { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "consumed here, not iterated directly by a `for` or a comprehension"), format!("the generator {name} would need to become an async generator"), "an async generator can only be consumed by `async for` or an async comprehension".to_string()),
+            Blocker::GeneratorConsumed { site: key } => {
+                // Iterated by a generator expression: its consumer says why that one
+                // cannot become a list comprehension with `async for`.
+                let call = site(db, *key);
+                let iterating = match call.iterated {
+                    Some(Iteration::Comprehension(comprehension, _)) => file_calls(db, key.0).generator_expression(call.body, comprehension),
+                    _ => None,
+                };
+                let (label, note) = match iterating {
+                    Some(generator) => ("iterated here by a generator expression", generator.consumption.iteration_refusal().unwrap_or_else(|| {
+                        // Materialized, but not in a frame that can await.
+                        let place = match call.context {
+                            Context::Lambda(_) => "it runs in a lambda, which cannot await",
+                            Context::Generator(_) => "it runs inside a generator expression its consumer does not materialize",
+                            _ => "it runs where `await` is not allowed",
+                        };
+                        format!("iterating an async generator with `async for` makes a generator expression an async generator; its consumer materializes it, so it could become a list comprehension, but {place}")
+                    })),
+                    None => ("consumed here, not iterated directly by a `for` or a comprehension", "an async generator can only be consumed by `async for` or an async comprehension".to_string()),
+                };
+                (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), label), format!("the generator {name} would need to become an async generator"), note)
+            }
             Blocker::GeneratorClosedLate { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this loop may stop before the generator is exhausted"), format!("the generator {name} would need to become an async generator, but closing it runs cleanup code (a `finally`, `with` or `GeneratorExit` handler, its own or in a generator it iterates) and a loop may abandon it"), "an abandoned generator runs its cleanup when it is dropped; an async generator only when the event loop closes it, after the code that follows the loop".to_string()),
             Blocker::GeneratorWithoutAsyncForm => (Code::GeneratorConsumedSynchronously, Label::new(file, unit_range(db, unit), "a generator with `yield from` or `return <value>`"), format!("the generator {name} would need to become an async generator"), "async generators cannot use `yield from` or return a value".to_string()),
             Blocker::CalledWhereAwaitIsImpossible { site: key } => {

@@ -368,17 +368,26 @@ fn materialized_generators(
 ) -> Vec<(BodyId, ExprId)> {
     let mut found: FxHashSet<(BodyId, ExprId)> = FxHashSet::default();
     for (index, site) in calls.sites.iter().enumerate() {
-        let Context::Materialized(generator) = site.context else {
-            continue;
+        // A generator that becomes async, iterated by one of a materialized generator
+        // expression's `for` clauses, makes that clause `async for`, and the generator
+        // expression a list comprehension (its first iterable runs outside it).
+        let iterating = match site_edits[index] {
+            Some(CallEdit::AsyncFor) => calls.materialized_iteration(site),
+            _ => None,
         };
-        if !seeded[index]
-            && !matches!(
-                site_edits[index],
-                Some(CallEdit::Await | CallEdit::AsyncFor)
-            )
-        {
-            continue;
-        }
+        let generator = match (iterating, site.context) {
+            (Some(generator), _) => generator,
+            (None, Context::Materialized(generator))
+                if seeded[index]
+                    || matches!(
+                        site_edits[index],
+                        Some(CallEdit::Await | CallEdit::AsyncFor)
+                    ) =>
+            {
+                generator
+            }
+            _ => continue,
+        };
         let mut next = Some(generator);
         while let Some(generator) = next
             && found.insert((site.body, generator))
