@@ -16,6 +16,10 @@
 
 use super::*;
 
+/// How many names bound to names [`Collector::methods_taken`] follows (`g = h` after `h =
+/// self.users`); a cycle of names (`a = b` and `b = a` in a loop) stops there.
+const ALIAS_DEPTH: u32 = 4;
+
 /// A method taken off `receiver` (an expression of `body`) by the name `attr`.
 #[derive(Debug, Clone)]
 pub(crate) struct MethodTaken {
@@ -27,14 +31,25 @@ pub(crate) struct MethodTaken {
 impl Collector<'_> {
     /// The methods `expr` takes off a receiver: `recv.attr` or `getattr(recv, "attr")`
     /// itself, or, for a name, what each assignment reaching it binds (`h = self.users`,
-    /// `for h in [self.users, self.groups]`).
+    /// `for h in [self.users, self.groups]`), through names bound to names (`g = h`).
     pub(crate) fn methods_taken(
         &mut self,
         body_id: BodyId,
         body: &Body,
         expr: ExprId,
     ) -> Vec<MethodTaken> {
+        self.methods_taken_within(body_id, body, expr, ALIAS_DEPTH)
+    }
+
+    fn methods_taken_within(
+        &mut self,
+        body_id: BodyId,
+        body: &Body,
+        expr: ExprId,
+        depth: u32,
+    ) -> Vec<MethodTaken> {
         match &body.exprs[expr] {
+            Expr::Name { .. } if depth == 0 => Vec::new(),
             Expr::Name { .. } => {
                 let index = awaitify_semantic::semantic_index(self.db, self.file);
                 let Some(use_id) = index.use_of(body_id, expr) else {
@@ -59,7 +74,16 @@ impl Collector<'_> {
                         _ => &[],
                     };
                     for value in values {
-                        taken.extend(self.method_taken_at(data.body, bound_body, *value));
+                        if let Expr::Name { .. } = bound_body.exprs[*value] {
+                            taken.extend(self.methods_taken_within(
+                                data.body,
+                                bound_body,
+                                *value,
+                                depth - 1,
+                            ));
+                        } else {
+                            taken.extend(self.method_taken_at(data.body, bound_body, *value));
+                        }
                     }
                 }
                 taken
