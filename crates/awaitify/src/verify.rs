@@ -477,10 +477,10 @@ pub enum Side {
 /// Calls that produce a coroutine nobody awaits, in code that can await: directly in an
 /// `async def` body, or at the top level of a module no other project module imports
 /// (the main script, where top-level await is allowed); and, in any function, calls
-/// whose coroutine is returned. A call counts when its callee is
-/// a project `async def` (not an async generator) or, on the output side, a rule's
-/// replacement (`asyncio.sleep`) or the target of an awaiting rule, and it is neither
-/// awaited nor passed as an argument. Returns each one's range and callee.
+/// whose coroutine is returned. A call counts when its callee is a project `async def`
+/// (not an async generator), or each function it may be is one, or, on the output side,
+/// a rule's replacement (`asyncio.sleep`) or the target of an awaiting rule, and it is
+/// neither awaited nor passed as an argument. Returns each one's range and callee.
 ///
 /// `user_rules` are [`awaitify_rewrite::seeds::user_rules`] of `rules` in `db`: on the
 /// output side a user rule may name a project function by a package that re-exports it.
@@ -559,6 +559,25 @@ pub fn await_violations(
                     _ => false,
                 };
                 coroutine.then(|| target_name(db, target))
+            }
+            // A call that may run one of several project functions (`step()` in a loop
+            // over `[self.load, self.save]`) returns a coroutine when each is one.
+            Resolution::Ambiguous(candidates) => {
+                let coroutines = candidates.iter().all(|candidate| match &candidate.target {
+                    Ok(Target::Function {
+                        file: target_file,
+                        function,
+                    }) => {
+                        file_hir(db, *target_file).functions[*function].is_async
+                            && !file_calls(db, *target_file).generators.contains(function)
+                    }
+                    _ => false,
+                });
+                candidates
+                    .first()
+                    .and_then(|candidate| candidate.target.as_ref().ok())
+                    .filter(|_| coroutines)
+                    .map(|target| target_name(db, target))
             }
             // A replacement a project module does not bind (AW005), written through the
             // module (`pkg.afetch`): the rule's replacement all the same.

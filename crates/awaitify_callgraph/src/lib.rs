@@ -41,6 +41,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 mod consumers;
 mod escapes;
 mod method_values;
+mod overrides;
 
 pub use method_values::{MethodValue, may_hold_unseen_project_instance};
 
@@ -1589,6 +1590,20 @@ impl Collector<'_> {
             }
             Resolution::Unresolved(_) => {}
         }
+        // A method taken off an instance may be a subclass's override, even one whose
+        // class has no method of that name (`[self.users]` where only `Sub` defines
+        // `users`). A name counts when it is bound to such a method.
+        let may_be_method = match &resolution {
+            Resolution::Definite(target) => matches!(target, Target::Function { .. }),
+            Resolution::Ambiguous(candidates) => candidates
+                .iter()
+                .any(|candidate| matches!(candidate.target, Ok(Target::Function { .. }))),
+            // `Base` has no `users`: the name's binding says what it took.
+            Resolution::Unresolved(_) => true,
+        };
+        if may_be_method || !matches!(self.hir.body(body_id).exprs[expr], Expr::Name { .. }) {
+            self.record_override_references(body_id, expr, surroundings.decorator);
+        }
     }
 
     /// Whether `expr` is a name bound to a module outside the project (`time` in
@@ -1633,23 +1648,12 @@ impl Collector<'_> {
             *callee = Resolution::Definite(first.clone());
             targets.push(first);
         }
-        // Overrides: `receiver.method()` where the receiver is an instance.
+        // `super().method()` in a subclass's instance.
         if let Expr::Attribute { value, attr, .. } = &body.exprs[func]
             && targets
                 .iter()
                 .any(|target| matches!(target, Target::Function { .. }))
         {
-            let receiver = match self.resolver.resolve_expr(self.file, body_id, *value) {
-                Resolution::Definite(Target::Instance { file, class }) => Some((file, class)),
-                // `cls.method()` in a classmethod, `type(self).method()`: the class may
-                // be any subclass.
-                Resolution::Definite(Target::Class {
-                    file,
-                    class,
-                    exact: false,
-                }) => Some((file, class)),
-                _ => None,
-            };
             // `super().method()` in class `B` runs the method of whichever class follows
             // `B` in the MRO of the instance's class, which in a subclass with several
             // bases (`class D(B, C)`) may be a sibling of `B`.
@@ -1674,48 +1678,31 @@ impl Collector<'_> {
                     }
                 }
             }
-            // A private method (`__go`, which Python renames `_C__go`) is never
-            // overridden: a subclass's `__go` is `_D__go`.
-            let private = is_private_name(attr);
-            if let Some((file, class)) = receiver.filter(|_| !private) {
-                let mut unknown: Vec<Candidate> = Vec::new();
-                for &(sub_file, sub_class) in self.hierarchy.descendants(file, class) {
-                    let Some(found) = self.override_in(sub_file, sub_class, attr) else {
-                        continue;
-                    };
-                    for candidate in found.into_alternatives() {
-                        match candidate {
-                            Ok(target @ Target::Function { .. }) => {
-                                if !targets.contains(&target) {
-                                    targets.push(target);
-                                }
-                            }
-                            other => {
-                                // Labelled at the subclass's binding of the name.
-                                let binding = self
-                                    .resolver
-                                    .symbols(sub_file)
-                                    .classes
-                                    .get(sub_class)
-                                    .and_then(|summary| summary.members.get(attr))
-                                    .and_then(|bindings| bindings.first())
-                                    .map(|(binding, _)| *binding);
-                                unknown.push(Candidate {
-                                    file: sub_file,
-                                    binding,
-                                    target: other.and(Err(Unresolved::Binding(
-                                        "override that is not a method",
-                                    ))),
-                                });
-                            }
+        }
+        // Overrides: `receiver.method()` where the receiver is an instance, or a class
+        // that may be a subclass (`cls.method()` in a classmethod, `type(self).method()`),
+        // and a call of a name bound to such a method (`h = self.method; h()`). A private
+        // method (`__go`, which Python renames `_C__go`) is never overridden: a
+        // subclass's `__go` is `_D__go`.
+        if targets
+            .iter()
+            .any(|target| matches!(target, Target::Function { .. }))
+        {
+            let mut unknown: Vec<Candidate> = Vec::new();
+            for taken in self.methods_taken(body_id, body, func) {
+                for (file, class) in self.overridable_classes(taken.body, taken.receiver) {
+                    let (methods, others) = self.overrides_of(file, class, &taken.attr);
+                    for target in methods {
+                        if !targets.contains(&target) {
+                            targets.push(target);
                         }
                     }
+                    unknown.extend(others);
                 }
-                if !unknown.is_empty() {
-                    let mut candidates = match std::mem::replace(
-                        callee,
-                        Resolution::Unresolved(Unresolved::Unbound),
-                    ) {
+            }
+            if !unknown.is_empty() {
+                let mut candidates =
+                    match std::mem::replace(callee, Resolution::Unresolved(Unresolved::Unbound)) {
                         Resolution::Definite(target) => vec![Candidate {
                             file: self.file,
                             binding: None,
@@ -1728,9 +1715,8 @@ impl Collector<'_> {
                             target: Err(reason),
                         }],
                     };
-                    candidates.extend(unknown);
-                    *callee = Resolution::combine(candidates);
-                }
+                candidates.extend(unknown);
+                *callee = Resolution::combine(candidates);
             }
         }
         let mut constructors = Vec::new();
