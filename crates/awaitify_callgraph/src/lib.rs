@@ -550,6 +550,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
         namespace_stores: Vec::new(),
         method_value_names: FxHashSet::default(),
         catching_stop_iteration: 0,
+        overrides: FxHashMap::default(),
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
@@ -574,6 +575,9 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
 
 struct Collector<'a> {
     db: &'a dyn Db,
+    /// What each subclass of a class overrides a name with ([`Collector::overrides_of`]),
+    /// asked at every call of a method on an instance of the class.
+    overrides: FxHashMap<(File, ClassId, Name), overrides::Overrides>,
     file: File,
     hir: &'a FileHir,
     hierarchy: &'a ClassHierarchy,

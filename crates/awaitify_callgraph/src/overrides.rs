@@ -20,6 +20,10 @@ use super::*;
 /// self.users`); a cycle of names (`a = b` and `b = a` in a loop) stops there.
 const ALIAS_DEPTH: u32 = 4;
 
+/// What the subclasses of a class override a name with: the methods awaitify follows,
+/// and the other bindings as candidates (see [`Collector::overrides_of`]).
+pub(crate) type Overrides = (Vec<Target>, Vec<Candidate>);
+
 /// A method taken off `receiver` (an expression of `body`) by the name `attr`.
 #[derive(Debug, Clone)]
 pub(crate) struct MethodTaken {
@@ -51,7 +55,7 @@ impl Collector<'_> {
         match &body.exprs[expr] {
             Expr::Name { .. } if depth == 0 => Vec::new(),
             Expr::Name { .. } => {
-                let index = awaitify_semantic::semantic_index(self.db, self.file);
+                let index = self.resolver.index(self.file);
                 let Some(use_id) = index.use_of(body_id, expr) else {
                     return Vec::new();
                 };
@@ -152,12 +156,20 @@ impl Collector<'_> {
     /// What `attr` is in each project subclass of `class` that may find something else
     /// than `class` does: the methods awaitify follows, and, as candidates labelled at the
     /// subclass's binding of the name, what is not one (`load = lambda self: ...`).
-    pub(crate) fn overrides_of(
-        &mut self,
-        file: File,
-        class: ClassId,
-        attr: &Name,
-    ) -> (Vec<Target>, Vec<Candidate>) {
+    pub(crate) fn overrides_of(&mut self, file: File, class: ClassId, attr: &Name) -> Overrides {
+        if self.hierarchy.descendants(file, class).is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let key = (file, class, attr.clone());
+        if let Some(known) = self.overrides.get(&key) {
+            return known.clone();
+        }
+        let found = self.compute_overrides_of(file, class, attr);
+        self.overrides.insert(key, found.clone());
+        found
+    }
+
+    fn compute_overrides_of(&mut self, file: File, class: ClassId, attr: &Name) -> Overrides {
         let mut methods = Vec::new();
         let mut others = Vec::new();
         for &(sub_file, sub_class) in self.hierarchy.descendants(file, class) {
