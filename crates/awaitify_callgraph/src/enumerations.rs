@@ -200,6 +200,10 @@ impl Collector<'_> {
                     seen.push(((*file, *class), true));
                 }
                 Err(Unresolved::Parameter) => parameter = true,
+                // A module's namespace hands on its classes (`vars(models).values()`).
+                Ok(Target::ProjectModule(_)) => {
+                    self.calls.class_value.get_or_insert((body_id, expr));
+                }
                 other => unknown |= crate::method_values::may_be_unseen_project_instance(other),
             }
         }

@@ -386,9 +386,11 @@ pub struct FileCalls {
     /// `parameter_escapes` too.
     pub enumerations: Vec<Enumeration>,
     /// The first place a project class is handed on as a value (`registry.append(Api)`),
-    /// or a class is taken from an object awaitify cannot follow (`type(obj)`,
-    /// `obj.__class__`): after either, an object awaitify cannot follow may be a class,
-    /// whose own namespace holds its methods.
+    /// a class is taken from an object awaitify cannot follow (`type(obj)`,
+    /// `obj.__class__`), or a project module's namespace is enumerated (its classes are
+    /// among its values): after any, an object awaitify cannot follow may be a class,
+    /// whose own namespace holds its methods. So may it after a module escapes
+    /// (`module_escapes`).
     pub class_value: Option<(BodyId, ExprId)>,
     /// Project functions applied as decorators to this file's classes, which receive the
     /// class as their first argument.

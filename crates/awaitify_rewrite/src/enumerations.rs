@@ -53,9 +53,12 @@ pub(crate) fn first_unknown_enumeration<'a>(
     files: &[File],
     calls_of: impl Fn(File) -> &'a FileCalls,
 ) -> Option<(File, usize)> {
-    let class_value = files
-        .iter()
-        .any(|file| calls_of(*file).class_value.is_some());
+    // A module handed on as a value may be enumerated where awaitify cannot follow it,
+    // giving its classes.
+    let class_value = files.iter().any(|file| {
+        let calls = calls_of(*file);
+        calls.class_value.is_some() || !calls.module_escapes.is_empty()
+    });
     files.iter().find_map(|file| {
         calls_of(*file)
             .enumerations
@@ -67,20 +70,39 @@ pub(crate) fn first_unknown_enumeration<'a>(
     })
 }
 
-/// Where a class is first handed on as a value, for a refusal because an object's own
-/// namespace awaitify cannot follow is enumerated (`enumeration`): why it may be a class.
+/// Where a class (or else a module) is first handed on as a value, for a refusal because
+/// an object's own namespace awaitify cannot follow is enumerated (`enumeration`): why
+/// it may be a class.
 pub(crate) fn class_value_label(db: &dyn Db, (file, index): (File, usize)) -> Option<Label> {
     if !file_calls(db, file).enumerations[index].own_namespace {
         return None;
     }
-    let (value_file, (body, expr)) = awaitify_db::files_by_path(db)
-        .into_iter()
-        .find_map(|file| file_calls(db, file).class_value.map(|value| (file, value)))?;
-    let range = file_source_map(db, value_file).body(body).expr(expr);
+    let files = awaitify_db::files_by_path(db);
+    if let Some((value_file, (body, expr))) = files.iter().find_map(|file| {
+        file_calls(db, *file)
+            .class_value
+            .map(|value| (*file, value))
+    }) {
+        let range = file_source_map(db, value_file).body(body).expr(expr);
+        return Some(Label::new(
+            value_file,
+            range,
+            "a class may be handed on as a value here, so an object awaitify cannot follow may be a class",
+        ));
+    }
+    let (module_file, escape) = files.iter().find_map(|file| {
+        file_calls(db, *file)
+            .module_escapes
+            .first()
+            .map(|escape| (*file, escape.clone()))
+    })?;
+    let range = file_source_map(db, module_file)
+        .body(escape.body)
+        .expr(escape.expr);
     Some(Label::new(
-        value_file,
+        module_file,
         range,
-        "a class is handed on as a value here, so an object awaitify cannot follow may be a class",
+        "a module is handed on as a value here, so an object awaitify cannot follow may be one of its classes",
     ))
 }
 
