@@ -59,15 +59,8 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet, user_rules: &[UserRule]) 
         let range = map.body(*body_id).expr(*list);
         let text = &source[std::ops::Range::<usize>::from(range)];
         if text.starts_with('[') && text.ends_with(']') {
-            let one = TextSize::from(1);
-            edits.push(Edit {
-                range: TextRange::at(range.start(), one),
-                text: "(".into(),
-            });
-            edits.push(Edit {
-                range: TextRange::new(range.end() - one, range.end()),
-                text: ")".into(),
-            });
+            let (open, close) = awaitify_rewrite::print::replace_enclosing(range, "(", ")");
+            edits.extend([open, close]);
         }
     }
     for (body_id, body) in hir.bodies() {
@@ -548,30 +541,18 @@ pub fn await_violations(
         let callee = match &site.callee {
             Resolution::Definite(target) => {
                 let coroutine = match target {
-                    Target::Function {
-                        file: target_file,
-                        function,
-                    } => {
-                        file_hir(db, *target_file).functions[*function].is_async
-                            && !file_calls(db, *target_file).generators.contains(function)
-                    }
                     Target::External(name) => awaitable_external(name),
-                    _ => false,
+                    target => project_async_def(db, target) == Some(AsyncDef::Coroutine),
                 };
                 coroutine.then(|| target_name(db, target))
             }
             // A call that may run one of several project functions (`step()` in a loop
             // over `[self.load, self.save]`) returns a coroutine when each is one.
             Resolution::Ambiguous(candidates) => {
-                let coroutines = candidates.iter().all(|candidate| match &candidate.target {
-                    Ok(Target::Function {
-                        file: target_file,
-                        function,
-                    }) => {
-                        file_hir(db, *target_file).functions[*function].is_async
-                            && !file_calls(db, *target_file).generators.contains(function)
-                    }
-                    _ => false,
+                let coroutines = candidates.iter().all(|candidate| {
+                    candidate.target.as_ref().is_ok_and(|target| {
+                        project_async_def(db, target) == Some(AsyncDef::Coroutine)
+                    })
                 });
                 candidates
                     .first()
@@ -644,6 +625,35 @@ pub fn await_violations(
         }
     }
     violations
+}
+
+/// What a project `async def` is called for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AsyncDef {
+    /// Its call gives a coroutine, to await.
+    Coroutine,
+    /// It yields: its call gives an async generator, to iterate with `async for`.
+    Generator,
+}
+
+/// What `target` is when it is a project `async def`.
+fn project_async_def(db: &dyn Db, target: &Target) -> Option<AsyncDef> {
+    let Target::Function { file, function } = target else {
+        return None;
+    };
+    if !file_hir(db, *file).functions[*function].is_async {
+        return None;
+    }
+    Some(
+        if awaitify_callgraph::file_calls(db, *file)
+            .generators
+            .contains(function)
+        {
+            AsyncDef::Generator
+        } else {
+            AsyncDef::Coroutine
+        },
+    )
 }
 
 /// Each `await` and `async for` inside a generator expression (outside its first
@@ -726,11 +736,10 @@ pub fn synchronous_iterations(db: &dyn Db, file: File) -> Vec<(TextRange, String
         if asynchronous {
             continue;
         }
-        let async_generator = site.targets.iter().find(|target| {
-            matches!(target, Target::Function { file: target_file, function }
-                if file_hir(db, *target_file).functions[*function].is_async
-                    && file_calls(db, *target_file).generators.contains(function))
-        });
+        let async_generator = site
+            .targets
+            .iter()
+            .find(|target| project_async_def(db, target) == Some(AsyncDef::Generator));
         if let Some(target) = async_generator {
             found.push((map.body(site.body).expr(site.expr), target_name(db, target)));
         }

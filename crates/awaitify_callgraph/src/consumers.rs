@@ -338,17 +338,13 @@ impl Collector<'_> {
                     .is_some_and(|kind| self.may_catch_stop_iteration(body_id, body, kind))
             }),
             Stmt::With { items, .. } => items.iter().any(|item| {
-                let Expr::Call { func, args, .. } = &body.exprs[item.context_expr] else {
-                    return false;
-                };
-                let suppress = matches!(
-                    self.resolver.resolve_expr(self.file, body_id, *func),
-                    Resolution::Definite(Target::External(name)) if name == "contextlib.suppress"
-                );
-                suppress
-                    && args
-                        .iter()
-                        .any(|arg| self.may_catch_stop_iteration(body_id, body, *arg))
+                self.resolver
+                    .suppressed_types(self.file, body_id, item.context_expr)
+                    .is_some_and(|types| {
+                        types
+                            .iter()
+                            .any(|kind| self.may_catch_stop_iteration(body_id, body, *kind))
+                    })
             }),
             _ => false,
         }

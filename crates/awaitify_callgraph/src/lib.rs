@@ -1665,19 +1665,9 @@ impl Collector<'_> {
             // bases (`class D(B, C)`) may be a sibling of `B`.
             if let Some(class) = self.resolver.super_call(self.file, body_id, *value) {
                 let file = self.file;
-                for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
-                    let mro = self.resolver.mro(*sub_file, *sub_class);
-                    let Some(position) = mro.iter().position(|entry| *entry == (file, class))
-                    else {
-                        continue;
-                    };
-                    let next = mro[position + 1..]
-                        .iter()
-                        .find_map(|(next_file, next_class)| {
-                            self.resolver
-                                .own_class_member(*next_file, *next_class, attr)
-                        });
-                    if let Some(Resolution::Definite(target @ Target::Function { .. })) = next
+                for sub in self.hierarchy.descendants(file, class) {
+                    if let Some(Some(Resolution::Definite(target @ Target::Function { .. }))) =
+                        self.next_in_mro(*sub, (file, class), attr)
                         && !targets.contains(&target)
                     {
                         targets.push(target);
@@ -1748,22 +1738,15 @@ impl Collector<'_> {
     fn next_in_subclasses(&mut self, class: ClassId, attr: &Name) -> Option<Target> {
         let file = self.file;
         let mut first = None;
-        for (sub_file, sub_class) in self.hierarchy.descendants(file, class) {
-            let mro = self.resolver.mro(*sub_file, *sub_class);
-            let position = mro.iter().position(|entry| *entry == (file, class))?;
+        for sub in self.hierarchy.descendants(file, class) {
             // A base from outside the project may define it.
+            let mro = self.resolver.mro(sub.0, sub.1);
             if !mro.iter().all(|(mro_file, mro_class)| {
                 self.resolver.has_only_project_bases(*mro_file, *mro_class)
             }) {
                 return None;
             }
-            let next = mro[position + 1..]
-                .iter()
-                .find_map(|(next_file, next_class)| {
-                    self.resolver
-                        .own_class_member(*next_file, *next_class, attr)
-                });
-            match next {
+            match self.next_in_mro(*sub, (file, class), attr)? {
                 Some(Resolution::Definite(target @ Target::Function { .. })) => {
                     first.get_or_insert(target);
                 }
@@ -1772,6 +1755,28 @@ impl Collector<'_> {
             }
         }
         first
+    }
+
+    /// What `attr` is in the first class after `class` in the MRO of its subclass `sub`
+    /// that defines it (what `super().attr` in `class` finds on an instance of `sub`):
+    /// `None` when `class` is not in that MRO, `Some(None)` when no class after it
+    /// defines `attr`.
+    fn next_in_mro(
+        &mut self,
+        sub: ProjectClass,
+        class: ProjectClass,
+        attr: &Name,
+    ) -> Option<Option<Resolution>> {
+        let mro = self.resolver.mro(sub.0, sub.1);
+        let position = mro.iter().position(|entry| *entry == class)?;
+        Some(
+            mro[position + 1..]
+                .iter()
+                .find_map(|(next_file, next_class)| {
+                    self.resolver
+                        .own_class_member(*next_file, *next_class, attr)
+                }),
+        )
     }
 
     /// What `attr` is on the subclass `class` when that can differ from what it is on the

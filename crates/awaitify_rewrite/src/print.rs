@@ -31,6 +31,23 @@ pub struct Edit {
     pub text: String,
 }
 
+/// The edits that replace the first and the last character of `range` (a bracket or a
+/// parenthesis each) by `open` and `close`: `(f(x) for x in xs)` to a list's brackets and
+/// back.
+pub fn replace_enclosing(range: TextRange, open: &str, close: &str) -> (Edit, Edit) {
+    let one = TextSize::from(1);
+    (
+        Edit {
+            range: TextRange::at(range.start(), one),
+            text: open.to_string(),
+        },
+        Edit {
+            range: TextRange::new(range.end() - one, range.end()),
+            text: close.to_string(),
+        },
+    )
+}
+
 /// Applies `edits` to `source`. Insertions at one offset keep the order they were
 /// added in and come before a replacement starting there.
 pub fn apply_edits(source: &str, edits: &[Edit]) -> Result<String, (String, TextSize)> {

@@ -429,17 +429,7 @@ fn list_brackets(
     );
     let text = &source[std::ops::Range::<usize>::from(range)];
     if parenthesized && text.starts_with('(') && text.ends_with(')') {
-        let one = TextSize::from(1);
-        (
-            Edit {
-                range: TextRange::at(range.start(), one),
-                text: "[".to_string(),
-            },
-            Edit {
-                range: TextRange::new(range.end() - one, range.end()),
-                text: "]".to_string(),
-            },
-        )
+        crate::print::replace_enclosing(range, "[", "]")
     } else {
         (insert(range.start(), "["), insert(range.end(), "]"))
     }

@@ -232,15 +232,11 @@ pub(crate) fn file_stop_iteration(db: &dyn Db, file: File) -> Arc<FileStopIterat
                     ..
                 } => {
                     for item in items.iter() {
-                        let Expr::Call { func, args, .. } = &body.exprs[item.context_expr] else {
-                            continue;
-                        };
-                        let suppress = matches!(
-                            checker.resolver.resolve_expr(file, body_id, *func),
-                            Resolution::Definite(Target::External(name))
-                                if name == "contextlib.suppress"
-                        );
-                        for arg in args.iter().filter(|_| suppress) {
+                        let suppressed =
+                            checker
+                                .resolver
+                                .suppressed_types(file, body_id, item.context_expr);
+                        for arg in suppressed.into_iter().flatten() {
                             let arg_catches = catches(&mut checker, body_id, body, *arg);
                             if arg_catches == Catches::ByName {
                                 named.get_or_insert(map.expr(*arg));

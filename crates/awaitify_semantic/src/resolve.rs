@@ -1096,6 +1096,26 @@ impl<'db> Resolver<'db> {
         }
     }
 
+    /// The exception types a `with` item's context manager suppresses when it is
+    /// `contextlib.suppress(...)` (under any name): its arguments. `None` for any other
+    /// context manager.
+    pub fn suppressed_types(
+        &mut self,
+        file: File,
+        body: BodyId,
+        context_expr: ExprId,
+    ) -> Option<&'db [ExprId]> {
+        let hir = self.hir(file);
+        let Expr::Call { func, args, .. } = &hir.body(body).exprs[context_expr] else {
+            return None;
+        };
+        matches!(
+            self.resolve_expr(file, body, *func),
+            Resolution::Definite(Target::External(name)) if name == "contextlib.suppress"
+        )
+        .then_some(&args[..])
+    }
+
     /// `type(obj)` with the builtin `type` and one argument, of a project instance: its
     /// class, or a subclass of it (`type(self).create()`); `None` for any other call.
     fn type_of_instance(
