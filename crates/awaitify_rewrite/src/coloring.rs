@@ -261,6 +261,14 @@ struct Graph<'db> {
     evaluated: Evaluated,
     /// Functions that may let `StopIteration` out to a handler that names it.
     stop_iteration: StopIterationCatches,
+    /// Calls of project functions that a rewritten call streams (`st.write_stream(gen())`,
+    /// see [`Rule::streams_argument`](crate::rules::Rule::streams_argument)): awaited, it
+    /// iterates an async generator with `async for`.
+    streamed: FxHashSet<SiteKey>,
+    /// Project generator functions a rewritten call streams as values
+    /// (`st.write_stream(stream_data)`), with each such call: awaited, it calls them and
+    /// iterates what they return with `async for`.
+    streamed_values: FxHashMap<UnitKey, Vec<SiteKey>>,
 }
 
 /// What the coloring needs from one file's call sites. A query of its own so that
@@ -379,8 +387,79 @@ pub(crate) fn project_callers(db: &dyn Db) -> Arc<Callers> {
     Arc::new(callers)
 }
 
+/// What the rewritten calls of `file` stream (see
+/// [`Rule::streams_argument`](crate::rules::Rule::streams_argument)): calls of project
+/// functions, added to `streamed`, and project generator functions passed as values,
+/// added to `streamed_values`. Returns the indices of those values among the file's
+/// references, which then do not count as uses of the functions as values.
+fn streams(
+    db: &dyn Db,
+    settings: Settings,
+    file: File,
+    (calls, hir): (&FileCalls, &FileHir),
+    streamed: &mut FxHashSet<SiteKey>,
+    streamed_values: &mut FxHashMap<UnitKey, Vec<SiteKey>>,
+) -> FxHashSet<usize> {
+    let mut streamed_references = FxHashSet::default();
+    if !awaitify_hir::is_rewritable(db, file) {
+        return streamed_references;
+    }
+    for seed in &file_seeds(db, file, settings).seeds {
+        let site = &calls.sites[seed.site];
+        // Only a call awaited where it stands iterates its argument asynchronously.
+        if !seed.rule.streams_argument() || site.context != Context::Direct {
+            continue;
+        }
+        let Some(argument) = streamed_argument(hir.body(site.body), site.expr) else {
+            continue;
+        };
+        let same_place = |body: BodyId, expr: ExprId| body == site.body && expr == argument;
+        if let Some(index) = calls
+            .sites
+            .iter()
+            .position(|call| same_place(call.body, call.expr))
+        {
+            streamed.insert((file, index));
+        } else if let Some((index, reference)) = calls
+            .references
+            .iter()
+            .enumerate()
+            .find(|(_, reference)| same_place(reference.body, reference.expr))
+            && let Target::Function {
+                file: target_file,
+                function,
+            } = reference.target
+            && !reference.decorator
+            && file_calls(db, target_file).generators.contains(&function)
+        {
+            streamed_references.insert(index);
+            streamed_values
+                .entry((target_file, BodyId::Function(function)))
+                .or_default()
+                .push((file, seed.site));
+        }
+    }
+    streamed_references
+}
+
+/// The argument a streaming call (`st.write_stream(stream)`) iterates: its first
+/// positional argument, or its `stream=` keyword.
+fn streamed_argument(body: &Body, call: ExprId) -> Option<ExprId> {
+    let Expr::Call { args, keywords, .. } = &body.exprs[call] else {
+        return None;
+    };
+    match args.first() {
+        Some(first) if matches!(body.exprs[*first], Expr::Starred { .. }) => None,
+        Some(first) => Some(*first),
+        None => keywords
+            .iter()
+            .find(|keyword| keyword.arg.as_deref() == Some("stream"))
+            .map(|keyword| keyword.value),
+    }
+}
+
 impl<'db> Graph<'db> {
-    fn new(db: &'db dyn Db) -> Self {
+    fn new(db: &'db dyn Db, settings: Settings) -> Self {
         let files = awaitify_db::files_by_path(db);
         let callers: &'db Callers = project_callers(db);
         let mut union = UnionFind::default();
@@ -394,6 +473,8 @@ impl<'db> Graph<'db> {
         let mut escaped_modules = FxHashMap::default();
         let mut imported_under_other_names = FxHashMap::default();
         let mut any_module_escape = None;
+        let mut streamed = FxHashSet::default();
+        let mut streamed_values: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
         let stored_globals = awaitify_semantic::project_module_stores(db);
         // Modules handed on as values (`install_fake(services)`): an attribute stored on
         // an object awaitify cannot follow (`mod.client = fake`) may replace one of their
@@ -493,7 +574,26 @@ impl<'db> Graph<'db> {
                     }
                 };
             first_of_each(&calls.reassigned, &mut reassigned);
-            first_of_each(&calls.references, &mut references);
+            let streamed_references = streams(
+                db,
+                settings,
+                *file,
+                (calls, hir),
+                &mut streamed,
+                &mut streamed_values,
+            );
+            for (index, reference) in calls.references.iter().enumerate() {
+                if let Target::Function {
+                    file: target_file,
+                    function,
+                } = reference.target
+                    && !streamed_references.contains(&index)
+                {
+                    references
+                        .entry((target_file, BodyId::Function(function)))
+                        .or_insert((*file, index));
+                }
+            }
         }
         let module_lookup_targets = module_lookup_targets(db, &dynamic_lookups);
         let escaped_classes = crate::escapes::escaped_classes(db);
@@ -523,6 +623,8 @@ impl<'db> Graph<'db> {
             unknown_enumeration,
             evaluated,
             stop_iteration,
+            streamed,
+            streamed_values,
         }
     }
 
@@ -690,7 +792,7 @@ struct Groups {
 /// Colors the project under `rules`.
 pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
     let rules = settings.rules(db);
-    let graph = Graph::new(db);
+    let graph = Graph::new(db, settings);
     let mut seeds: Vec<SiteKey> = Vec::new();
     for file in &graph.files {
         if !awaitify_hir::is_rewritable(db, *file) {
@@ -802,7 +904,7 @@ fn closure(
             let site = graph.site(*site_key);
             if site.awaited
                 || !site.context.in_frame()
-                || (generator && site.iterated.is_none())
+                || (generator && site.iterated.is_none() && !graph.streamed.contains(site_key))
                 // Run to completion by `asyncio.run` instead (see `file_edits`); a loop
                 // over an async generator has no such form.
                 || (!generator && graph.runs_only_as_script(*site_key))
@@ -951,6 +1053,28 @@ fn find_blockers(
                 for target in newly_async {
                     block(target, blocker.clone(), blocked);
                 }
+            }
+        }
+    }
+    // A generator function a streaming call takes as a value becomes async only if that
+    // call is awaited: its unit must become async too.
+    for unit in colored {
+        for seed in graph
+            .streamed_values
+            .get(unit)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let caller = (seed.0, graph.site(*seed).body);
+            if !colored.contains(&caller) || blocked.contains_key(&caller) {
+                block(
+                    *unit,
+                    Blocker::CallerStaysSync {
+                        site: *seed,
+                        caller,
+                    },
+                    blocked,
+                );
             }
         }
     }
@@ -1251,7 +1375,8 @@ fn function_blocker(
                 }
                 _ => false,
             };
-            if (site.iterated.is_none() && !site.awaited) || in_generator_expression {
+            let streamed = graph.streamed.contains(site_key);
+            if (site.iterated.is_none() && !site.awaited && !streamed) || in_generator_expression {
                 return Some(Blocker::GeneratorConsumed { site: *site_key });
             }
             // A loop that stops early leaves the generator suspended. A synchronous one

@@ -247,7 +247,17 @@ fn refusal_diagnostic(
                     Some(root) if root != *caller => format!("{caller_name} stays synchronous because {} cannot become async (see its diagnostic), so it could not await {name}", unit_label(db, root)),
                     _ => format!("{caller_name} cannot become async (see its own diagnostic), so it could not await {name}"),
                 };
-                (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), format!("called here by {caller_name}, which stays synchronous")), format!("{name} would need to become async, but a caller cannot"), note)
+                // A streaming call (`st.write_stream(stream_data)`) takes the generator
+                // function as a value and calls it itself.
+                let calls_it = file_calls(db, key.0).sites[key.1].targets.iter().any(|target| {
+                    matches!(target, awaitify_semantic::Target::Function { file, function } if (*file, BodyId::Function(*function)) == unit)
+                });
+                let (label, note) = if calls_it {
+                    (format!("called here by {caller_name}, which stays synchronous"), note)
+                } else {
+                    (format!("streamed here by {caller_name}, which stays synchronous"), note.replace("could not await", "could not stream"))
+                };
+                (Code::CallerStaysSync, Label::new(key.0, site_range(db, *key), label), format!("{name} would need to become async, but a caller cannot"), note)
             }
             Blocker::AmbiguousCall { site: key } => (Code::AmbiguousName, Label::new(key.0, site_range(db, *key), "this call may run something else"), format!("{name} would need to become async, but a call of it is ambiguous"), "the call may reach code that is not async, so it can neither be awaited nor left as is".to_string()),
             Blocker::MixedGeneratorCall { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this call may run a generator or a plain function"), format!("{name} would need to become async, but a call of it may run either a generator or a plain function"), "an async generator is iterated with `async for` and a coroutine is awaited; one call cannot do both".to_string()),

@@ -93,6 +93,14 @@ impl Default for RuleSet {
 }
 
 impl Rule {
+    /// Whether the call the rule awaits iterates its stream argument asynchronously when
+    /// that is an async iterable: `streamlit.write_stream`, which stlite turns into a
+    /// coroutine function that consumes an async generator (or a function that returns
+    /// one) with `async for`. A generator handed to it may then become async.
+    pub fn streams_argument(&self) -> bool {
+        self.call == "streamlit.write_stream" && self.action == RuleAction::Await
+    }
+
     /// Whether the rule is for the callee `qualified`, named where it is defined
     /// (`asyncio.runners.run`) or by its public name (`asyncio.run`).
     pub fn matches(&self, qualified: &str) -> bool {

@@ -21,8 +21,11 @@ API (a small subset of Streamlit's):
 * ``write(*args)``            prints its arguments (like ``print``).
 * ``title(text)``             prints ``# text``.
 * ``write_stream(stream)``    prints each chunk of ``stream`` on its own line
-                              and returns the chunks joined.  On Pyodide it
-                              also accepts an async iterable.
+                              and returns the chunks joined; a callable is
+                              called first, as Streamlit does.  On Pyodide it
+                              also accepts an async iterable (stlite's
+                              coroutine ``write_stream`` iterates it with
+                              ``async for``).
 * ``Page(page, title=None)``  a page: a function, or the path of a script
                               (relative to the current directory).  On
                               Pyodide a script page may use top-level await,
@@ -84,6 +87,8 @@ def navigation(pages):
 if ON_PYODIDE:
 
     async def write_stream(stream):
+        if callable(stream):
+            stream = stream()
         chunks = []
         if hasattr(stream, "__aiter__"):
             async for chunk in stream:
@@ -96,6 +101,8 @@ if ON_PYODIDE:
 else:
 
     def write_stream(stream):
+        if callable(stream):
+            stream = stream()
         return "".join(_emit(chunk) for chunk in stream)
 
 
