@@ -2276,8 +2276,14 @@ impl<'db> Resolver<'db> {
                     }
                     StoredValue::Unknown => return None,
                 };
-                let Resolution::Definite(target) = self.resolve_path(store_file, path, None) else {
-                    return None;
+                let target = match self.resolve_path(store_file, path, None) {
+                    Resolution::Definite(target) => target,
+                    // `self.items = list(items)`: a builtin constructor's result.
+                    Resolution::Unresolved(Unresolved::BuiltinValue) => {
+                        builtin_values = true;
+                        continue;
+                    }
+                    _ => return None,
                 };
                 match &found {
                     Some(existing) if *existing != target => return None,
