@@ -42,6 +42,7 @@ mod consumers;
 mod escapes;
 mod method_values;
 mod overrides;
+mod tables;
 
 pub use method_values::{MethodValue, may_hold_unseen_project_instance};
 
@@ -359,6 +360,10 @@ pub fn setattr_arguments(body: &Body, site: &CallSite) -> Option<(ExprId, ExprId
 pub struct FileCalls {
     pub sites: Vec<CallSite>,
     pub references: Vec<Reference>,
+    /// The indices in `references` of the functions a dispatch table bound at module
+    /// level names, when every use of the table in this file looks it up by key (see
+    /// `tables`): they are not used as values unless another module can reach the table.
+    pub table_references: Vec<usize>,
     /// Functions whose own body yields (generators).
     pub generators: FxHashSet<FunctionId>,
     /// Generators that use `yield from` or `return <value>`, which async generators cannot.
@@ -919,21 +924,61 @@ impl Collector<'_> {
             }
             Stmt::Assign { targets, value } => {
                 // `get = fetch` only gives the function another name; every use of `get`
-                // resolves to `fetch` and is a call or a reference of its own.
-                let alias = is_alias_value(body, *value)
-                    && !matches!(
-                        body.exprs[*value],
-                        Expr::List { .. } | Expr::Tuple { .. } | Expr::Set { .. }
-                    )
-                    && targets
-                        .iter()
-                        .all(|target| matches!(body.exprs[*target], Expr::Name { .. }));
+                // resolves to `fetch` and is a call or a reference of its own. So does
+                // `handler = COMMANDS.get(name)` for the functions of a dispatch table.
+                let to_names = targets
+                    .iter()
+                    .all(|target| matches!(body.exprs[*target], Expr::Name { .. }));
+                let alias = to_names
+                    && ((is_alias_value(body, *value)
+                        && !matches!(
+                            body.exprs[*value],
+                            Expr::List { .. } | Expr::Tuple { .. } | Expr::Set { .. }
+                        ))
+                        || (matches!(
+                            body.exprs[*value],
+                            Expr::Subscript { .. } | Expr::Call { .. }
+                        ) && self
+                            .resolver
+                            .table_lookup(self.file, body_id, *value)
+                            .is_some()));
                 let surroundings = Surroundings {
                     alias,
                     ..Surroundings::TOP
                 };
                 self.method_value(body_id, body, *value);
-                self.expr(body_id, body, *value, surroundings);
+                let table = match **targets {
+                    [target] if matches!(body.exprs[*value], Expr::Dict { .. }) => {
+                        self.table_use(body_id, body, target, *value)
+                    }
+                    _ => tables::TableUse::Escapes,
+                };
+                match table {
+                    tables::TableUse::Escapes => self.expr(body_id, body, *value, surroundings),
+                    // Its functions are named, not used as values: each use of the table
+                    // is a lookup, whose calls and values count instead.
+                    tables::TableUse::Local => {
+                        let Expr::Dict { items } = &body.exprs[*value] else {
+                            unreachable!("a table is a dict display");
+                        };
+                        let aliased = Surroundings {
+                            alias: true,
+                            ..Surroundings::TOP
+                        };
+                        for item in items.iter() {
+                            if let Some(key) = item.key {
+                                self.expr(body_id, body, key, Surroundings::TOP);
+                            }
+                            self.expr(body_id, body, item.value, aliased);
+                        }
+                    }
+                    tables::TableUse::Global => {
+                        let first = self.calls.references.len();
+                        self.expr(body_id, body, *value, surroundings);
+                        let named = first..self.calls.references.len();
+                        self.calls.table_references.extend(named);
+                    }
+                }
                 for target in targets.iter() {
                     self.expr_top(body_id, body, *target);
                 }
@@ -1065,6 +1110,17 @@ impl Collector<'_> {
             } => {
                 self.record_call(body_id, body, expr, *func, surroundings);
                 let site = self.calls.sites.len() - 1;
+                // `register(COMMANDS.get(name))`: any of the table's functions is handed on.
+                if !surroundings.callee_position
+                    && !surroundings.alias
+                    && matches!(&body.exprs[*func], Expr::Attribute { attr, .. } if attr == "get")
+                    && self
+                        .resolver
+                        .table_lookup(self.file, body_id, expr)
+                        .is_some()
+                {
+                    self.record_reference(body_id, expr, surroundings);
+                }
                 // `type(obj)` handed on (not `type(self).create()`): a class.
                 if !surroundings.callee_position
                     && args.len() == 1
@@ -1334,6 +1390,18 @@ impl Collector<'_> {
             }
             Expr::Interpolated { parts, .. } => self.interpolated(body_id, body, parts, plain),
             Expr::Subscript { value, slice, ctx } => {
+                // `register(COMMANDS[name])`: any of the table's functions is handed on.
+                if *ctx == ExprContext::Load
+                    && !surroundings.callee_position
+                    && !surroundings.alias
+                    && matches!(body.exprs[*value], Expr::Name { .. })
+                    && self
+                        .resolver
+                        .table_lookup(self.file, body_id, expr)
+                        .is_some()
+                {
+                    self.record_reference(body_id, expr, surroundings);
+                }
                 if may_be_namespace(body, *value) {
                     match ctx {
                         ExprContext::Load => {

@@ -474,6 +474,7 @@ impl<'db> Graph<'db> {
         let mut imported_under_other_names = FxHashMap::default();
         let mut any_module_escape = None;
         let mut streamed = FxHashSet::default();
+        let mut table_references: Vec<(UnitKey, (File, usize))> = Vec::new();
         let mut streamed_values: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
         let stored_globals = awaitify_semantic::project_module_stores(db);
         // Modules handed on as values (`install_fake(services)`): an attribute stored on
@@ -589,10 +590,25 @@ impl<'db> Graph<'db> {
                 } = reference.target
                     && !streamed_references.contains(&index)
                 {
-                    references
-                        .entry((target_file, BodyId::Function(function)))
-                        .or_insert((*file, index));
+                    let unit = (target_file, BodyId::Function(function));
+                    // A dispatch table's functions are looked up, not used as values,
+                    // unless another module may reach the table: decided once every
+                    // module's imports are known.
+                    if calls.table_references.contains(&index) {
+                        table_references.push((unit, (*file, index)));
+                    } else {
+                        references.entry(unit).or_insert((*file, index));
+                    }
                 }
+            }
+        }
+        for (unit, (file, index)) in table_references {
+            let reached = importers.contains_key(&file)
+                || imported_under_other_names.contains_key(&file)
+                || escaped_modules.contains_key(&file)
+                || any_module_escape.is_some();
+            if reached {
+                references.entry(unit).or_insert((file, index));
             }
         }
         let module_lookup_targets = module_lookup_targets(db, &dynamic_lookups);

@@ -776,6 +776,9 @@ impl<'db> Resolver<'db> {
                         None => member,
                     };
                 }
+                if let Some(looked_up) = self.table_lookup(file, body, expr) {
+                    return looked_up;
+                }
                 let func = *func;
                 let callee = self.resolve_expr(file, body, func);
                 if let Some(module) = self.dynamic_import(file, body, expr, &callee) {
@@ -832,6 +835,7 @@ impl<'db> Resolver<'db> {
             Expr::Subscript { .. } => self
                 .namespace_lookup(file, body, expr)
                 .and_then(|(namespace, key)| self.namespace_member(file, body, namespace, key))
+                .or_else(|| self.table_lookup(file, body, expr))
                 .unwrap_or(Resolution::Unresolved(Unresolved::Expression("subscript"))),
             Expr::Named { value, .. } => self.resolve_expr(file, body, *value),
             // `fake if testing else time.sleep`, `custom or time.sleep`: either operand.
@@ -857,6 +861,97 @@ impl<'db> Resolver<'db> {
 
     /// Either `first` or what `other` of `body` resolves to: a conditional expression's
     /// branches, a lookup and its default.
+    /// The dispatch table `table` names, when it is one: a name whose one reaching
+    /// binding assigns it a dict display without `**` whose values name project functions
+    /// (`COMMANDS = {"load": load, "save": store.save}`). Returns the body of the display
+    /// and its values.
+    pub fn dispatch_table(
+        &mut self,
+        file: File,
+        body: BodyId,
+        table: ExprId,
+    ) -> Option<(BodyId, Box<[ExprId]>)> {
+        let hir = self.hir(file);
+        if !matches!(hir.body(body).exprs[table], Expr::Name { .. }) {
+            return None;
+        }
+        let index = self.index(file);
+        let use_id = index.use_of(body, table)?;
+        let [binding] = index.reaching(use_id) else {
+            return None;
+        };
+        let data = &index.bindings[*binding];
+        let BindingKind::Assign { value } = data.kind else {
+            return None;
+        };
+        let display_body = data.body;
+        let Expr::Dict { items } = &hir.body(display_body).exprs[value] else {
+            return None;
+        };
+        if items.is_empty() || items.iter().any(|item| item.key.is_none()) {
+            return None;
+        }
+        let values: Box<[ExprId]> = items.iter().map(|item| item.value).collect();
+        for value in values.iter() {
+            if !matches!(
+                hir.body(display_body).exprs[*value],
+                Expr::Name { .. } | Expr::Attribute { .. }
+            ) {
+                return None;
+            }
+            let names_function = match self.resolve_expr(file, display_body, *value) {
+                Resolution::Definite(target) => matches!(target, Target::Function { .. }),
+                _ => false,
+            };
+            if !names_function {
+                return None;
+            }
+        }
+        Some((display_body, values))
+    }
+
+    /// What a lookup in a dispatch table (see [`Self::dispatch_table`]) gives:
+    /// `table[key]` and `table.get(key)` any of its functions. (`get` may also give
+    /// `None`, whose call raises `TypeError` whether awaited or not.) Only functions
+    /// count: a method called on what another module stores in the table stays a call
+    /// through an unknown receiver, and a function stored there is a function used as a
+    /// value, which stays synchronous.
+    pub fn table_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
+        let hir = self.hir(file);
+        let body_data = hir.body(body);
+        let table = match &body_data.exprs[expr] {
+            Expr::Subscript {
+                value,
+                ctx: ExprContext::Load,
+                ..
+            } => *value,
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } if keywords.is_empty() => match (&body_data.exprs[*func], &**args) {
+                (Expr::Attribute { value, attr, .. }, [_]) if attr == "get" => *value,
+                (Expr::Attribute { value, attr, .. }, [_, default])
+                    if attr == "get"
+                        && matches!(body_data.exprs[*default], Expr::Literal(Literal::None)) =>
+                {
+                    *value
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let (display_body, values) = self.dispatch_table(file, body, table)?;
+        let mut candidates = Vec::new();
+        for value in values.iter() {
+            candidates.extend(
+                self.resolve_expr(file, display_body, *value)
+                    .candidates(file, None),
+            );
+        }
+        Some(Resolution::combine(candidates))
+    }
+
     fn either(&mut self, file: File, body: BodyId, first: Resolution, other: ExprId) -> Resolution {
         let mut candidates = first.candidates(file, None);
         candidates.extend(self.resolve_expr(file, body, other).candidates(file, None));
