@@ -11,6 +11,9 @@
 //!   and its callee's resolution and targets.
 //! - A **reference** is a function used as a value (`map(f, xs)`, `Thread(target=f)`,
 //!   `on_click=f`, `handlers = {"k": f}`): its caller is unknown, so it cannot be awaited.
+//!   The function handed to its decorator by rebinding its name (`f = traced(f)`, a
+//!   `BindingKind::Decoration`) is not one: the coloring checks that decorator as it
+//!   checks those written with `@`.
 //! - An **object escape** is a project instance or class handed to code outside the
 //!   project (`print(..., file=sink)`, `sys.stdout = sink`), which may call its methods by
 //!   name; a **parameter escape** is a parameter whose value escapes so, for the
@@ -659,6 +662,10 @@ struct Surroundings {
     decorator: bool,
     /// The expression is the whole value of an assignment to names (`get = fetch`).
     alias: bool,
+    /// The expression is the call of a decoration by assignment (`fetch =
+    /// traced(fetch)`; see `BindingKind::Decoration`): its argument is handed to the
+    /// decorator as `@traced` hands it, which the coloring checks as it checks those.
+    decorates: bool,
     /// The expression is a generator expression handed to a call that consumes it so.
     consumption: Option<Consumption>,
     /// The expression's value is only looked at where it stands and goes nowhere else:
@@ -675,6 +682,7 @@ impl Surroundings {
         iterated: None,
         decorator: false,
         alias: false,
+        decorates: false,
         consumption: None,
         looked_at: false,
     };
@@ -944,6 +952,7 @@ impl Collector<'_> {
                             .is_some()));
                 let surroundings = Surroundings {
                     alias,
+                    decorates: self.is_decoration(body_id, targets),
                     ..Surroundings::TOP
                 };
                 self.method_value(body_id, body, *value);
@@ -999,8 +1008,12 @@ impl Collector<'_> {
                     self.annotation(body_id, body, Some(*annotation));
                 }
                 if let Some(value) = value {
+                    let surroundings = Surroundings {
+                        decorates: self.is_decoration(body_id, std::slice::from_ref(target)),
+                        ..Surroundings::TOP
+                    };
                     self.method_value(body_id, body, *value);
-                    self.expr_top(body_id, body, *value);
+                    self.expr(body_id, body, *value, surroundings);
                     self.store_escapes(body_id, body, std::slice::from_ref(target), *value);
                 }
                 self.expr_top(body_id, body, *target);
@@ -1026,6 +1039,21 @@ impl Collector<'_> {
             | Stmt::Continue
             | Stmt::Error => {}
         }
+    }
+
+    /// Whether an assignment to `targets` decorates a function by rebinding its name
+    /// (`fetch = traced(fetch)`).
+    fn is_decoration(&mut self, body_id: BodyId, targets: &[ExprId]) -> bool {
+        let [target] = targets else {
+            return false;
+        };
+        let index = self.resolver.index(self.file);
+        index.binding_of(body_id, *target).is_some_and(|binding| {
+            matches!(
+                index.bindings[binding].kind,
+                awaitify_semantic::index::BindingKind::Decoration { .. }
+            )
+        })
     }
 
     fn pattern(&mut self, body_id: BodyId, body: &Body, pattern: PatId) {
@@ -1189,7 +1217,10 @@ impl Collector<'_> {
                 };
                 for (position, arg) in args.iter().enumerate() {
                     let surroundings = Surroundings {
-                        alias: Some(*arg) == default || inspects || (stored_into && position == 0),
+                        alias: Some(*arg) == default
+                            || inspects
+                            || (stored_into && position == 0)
+                            || surroundings.decorates,
                         consumption: consumption.filter(|_| position == 0),
                         ..plain
                     };

@@ -1291,6 +1291,15 @@ fn function_blocker(
                 return Some(blocker);
             }
         }
+        // `fetch = traced(fetch)` after the `def` applies `traced` as `@traced` does.
+        let assigned = semantic_index(db, file).assigned_decorators(function);
+        for (decorator, path) in assigned.iter().zip(summary.assigned_decorators.iter()) {
+            if let Some(blocker) =
+                decorator_blocker(rules, resolver, file, class, *decorator, path.as_ref())
+            {
+                return Some(blocker);
+            }
+        }
     }
     if let Some(class) = class {
         // A private `__go` is called from outside the class as `_C__go`.

@@ -15,6 +15,11 @@
 //! after statements that run straight through and name that `def` nowhere else, so each
 //! call gives a fresh decorator of that shape and nothing else holds it.
 //!
+//! A decorator applied by rebinding the function's name after its `def` (`fetch =
+//! traced(fetch)`, `load = tagged("svc")(load)`; see `BindingKind::Decoration`) is judged
+//! as the same decorator written with `@`: the coloring hands its callee expression to the
+//! same checks.
+//!
 //! A decorator that stores the function anywhere (`registry.append(fn)`) lets other code
 //! call it synchronously; one that calls it inside `try`, a loop or a `with` (a retry, a
 //! timer) would act on a coroutine object instead of the call. Neither qualifies.

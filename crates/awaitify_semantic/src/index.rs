@@ -175,6 +175,15 @@ pub enum BindingKind {
     Assign {
         value: ExprId,
     },
+    /// `name = decorator(name)` (or `name: T = ...`) where the argument is `function`,
+    /// whose `def` is written in the same body: every binding that reaches the argument
+    /// is that `def` or another such rebinding of it. The name then holds the function
+    /// decorated, as `@decorator` on the `def` would give it; `decorator` is the callee
+    /// expression (see [`SemanticIndex::assigned_decorators`]).
+    Decoration {
+        function: FunctionId,
+        decorator: ExprId,
+    },
     /// A target inside tuple/list unpacking or a starred target.
     Unpacked,
     AugAssign,
@@ -225,6 +234,7 @@ impl BindingKind {
             BindingKind::Function(_) => "def",
             BindingKind::Class(_) => "class",
             BindingKind::Assign { .. } => "assignment",
+            BindingKind::Decoration { .. } => "decoration",
             BindingKind::Unpacked => "unpacking",
             BindingKind::AugAssign => "augmented assignment",
             BindingKind::For { .. } => "for target",
@@ -320,6 +330,9 @@ pub struct SemanticIndex {
     /// For each body, its bindings by store expression.
     binding_of_expr: Vec<ExprMap<Binding>>,
     pub attribute_stores: Vec<AttributeStore>,
+    /// The decorators applied to each function by rebinding its name (see
+    /// [`BindingKind::Decoration`]), in the order the walk met them.
+    assigned_decorators: FxHashMap<FunctionId, SmallVec<[ExprId; 1]>>,
     function_count: usize,
 }
 
@@ -361,6 +374,14 @@ impl SemanticIndex {
         self.binding_of_expr
             .get(self.body_ordinal(body))
             .and_then(|map| map.get(expr))
+    }
+
+    /// The callee expressions of the rebindings `name = decorator(name)` that decorate
+    /// `function` (see [`BindingKind::Decoration`]), in the body around its `def`.
+    pub fn assigned_decorators(&self, function: FunctionId) -> &[ExprId] {
+        self.assigned_decorators
+            .get(&function)
+            .map_or(&[], |decorators| decorators.as_slice())
     }
 
     /// The scope of a function, class, lambda or comprehension.
@@ -837,6 +858,17 @@ struct Builder<'a> {
     /// How many `if TYPE_CHECKING:` bodies enclose the statement being visited: the
     /// bindings made there never run, so no reader outside the flow sees them.
     type_only: u32,
+    /// Assignments shaped as `name = decorator(name)`, decided once every use's reaching
+    /// bindings are known (see [`Builder::mark_decorations`]).
+    decoration_candidates: Vec<DecorationCandidate>,
+}
+
+/// An assignment `name = decorator(name)` with one target.
+struct DecorationCandidate {
+    binding: BindingId,
+    body: BodyId,
+    argument: ExprId,
+    decorator: ExprId,
 }
 
 impl<'a> Builder<'a> {
@@ -893,6 +925,7 @@ impl<'a> Builder<'a> {
             loop_serial: 0,
             swallowing_managers: None,
             type_only: 0,
+            decoration_candidates: Vec::new(),
         }
     }
 
@@ -908,6 +941,7 @@ impl<'a> Builder<'a> {
             self.visit_deferred(deferred);
         }
         self.finish_uses();
+        self.mark_decorations();
         let symbols = std::mem::take(&mut self.symbols);
         for ((_, scope), symbols) in self.index.scopes.iter_mut().zip(symbols) {
             scope.symbols = IndexMap::with_capacity_and_hasher(symbols.len(), FxBuildHasher);
@@ -1247,6 +1281,120 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Keeps the assignment of `value` to the one `target` for [`Self::mark_decorations`]
+    /// when it reads `name = decorator(name)`.
+    fn note_decoration(&mut self, body_id: BodyId, body: &Body, target: ExprId, value: ExprId) {
+        // Under `if TYPE_CHECKING:` it never runs.
+        if self.type_only > 0 {
+            return;
+        }
+        let Expr::Name { id: name, .. } = &body.exprs[target] else {
+            return;
+        };
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+        } = &body.exprs[value]
+        else {
+            return;
+        };
+        let ([argument], true) = (&**args, keywords.is_empty()) else {
+            return;
+        };
+        if !matches!(&body.exprs[*argument], Expr::Name { id, .. } if id == name) {
+            return;
+        }
+        if let Some(binding) = self.index.binding_of(body_id, target) {
+            self.decoration_candidates.push(DecorationCandidate {
+                binding,
+                body: body_id,
+                argument: *argument,
+                decorator: *func,
+            });
+        }
+    }
+
+    /// Makes each candidate `name = decorator(name)` a [`BindingKind::Decoration`] of the
+    /// function whose `def`, written in the same body, is what every binding reaching the
+    /// argument holds, directly or through earlier decorations (`f = a(f); f = b(f)`, or
+    /// one in a loop that reaches itself). A name that may hold anything else (another
+    /// assignment, an import, nothing) keeps its assignment.
+    fn mark_decorations(&mut self) {
+        let candidates = std::mem::take(&mut self.decoration_candidates);
+        if candidates.is_empty() {
+            return;
+        }
+        let index = &self.index;
+        let def_in = |binding: BindingId, body: BodyId| match index.bindings[binding].kind {
+            BindingKind::Function(function) if index.bindings[binding].body == body => {
+                Some(function)
+            }
+            _ => None,
+        };
+        let reaching = |candidate: &DecorationCandidate| {
+            let use_id = index.use_of(candidate.body, candidate.argument)?;
+            (index.uses[use_id].fallback == Fallback::None).then(|| index.reaching(use_id))
+        };
+        // First what each may decorate, through the candidates it is reached by; then
+        // drop those reached by anything else, until none is dropped.
+        let mut decorates: FxHashMap<BindingId, FunctionId> = FxHashMap::default();
+        loop {
+            let before = decorates.len();
+            for candidate in &candidates {
+                if decorates.contains_key(&candidate.binding) {
+                    continue;
+                }
+                let found = reaching(candidate)
+                    .into_iter()
+                    .flatten()
+                    .find_map(|binding| {
+                        def_in(*binding, candidate.body).or_else(|| decorates.get(binding).copied())
+                    });
+                if let Some(function) = found {
+                    decorates.insert(candidate.binding, function);
+                }
+            }
+            if decorates.len() == before {
+                break;
+            }
+        }
+        loop {
+            let before = decorates.len();
+            for candidate in &candidates {
+                let Some(function) = decorates.get(&candidate.binding).copied() else {
+                    continue;
+                };
+                let only_the_function = reaching(candidate).is_some_and(|reaching| {
+                    !reaching.is_empty()
+                        && reaching.iter().all(|binding| {
+                            def_in(*binding, candidate.body) == Some(function)
+                                || decorates.get(binding) == Some(&function)
+                        })
+                });
+                if !only_the_function {
+                    decorates.remove(&candidate.binding);
+                }
+            }
+            if decorates.len() == before {
+                break;
+            }
+        }
+        for candidate in candidates {
+            if let Some(function) = decorates.get(&candidate.binding).copied() {
+                self.index.bindings[candidate.binding].kind = BindingKind::Decoration {
+                    function,
+                    decorator: candidate.decorator,
+                };
+                self.index
+                    .assigned_decorators
+                    .entry(function)
+                    .or_default()
+                    .push(candidate.decorator);
+            }
+        }
+    }
+
     // -- uses ---------------------------------------------------------------------------
 
     fn record_use(&mut self, body: BodyId, expr: ExprId, name: &Name) {
@@ -1487,6 +1635,9 @@ impl<'a> Builder<'a> {
                 for target in targets.iter() {
                     self.visit_target(body_id, body, *target, &kind);
                 }
+                if let [target] = **targets {
+                    self.note_decoration(body_id, body, target, *value);
+                }
             }
             Stmt::AugAssign { target, value, .. } => {
                 self.visit_expr(body_id, body, *value);
@@ -1519,6 +1670,7 @@ impl<'a> Builder<'a> {
                             *target,
                             &BindingKind::Assign { value: *value },
                         );
+                        self.note_decoration(body_id, body, *target, *value);
                     }
                     None => match &body.exprs[*target] {
                         Expr::Name { id, .. } => {
@@ -1995,8 +2147,9 @@ impl<'a> Builder<'a> {
     /// - a name [`is_swallowing_manager`] lists, the standard and common ones that do; or
     /// - a class of this file whose `__exit__` or `__aexit__` may return something other
     ///   than `None` or `False`, or a function of this file under `contextmanager` or
-    ///   `asynccontextmanager` that yields inside a `try` with an `except` handler that
-    ///   does not end in `raise`, or inside a `with` over one of those names.
+    ///   `asynccontextmanager` (with `@`, or by `name = contextmanager(name)`) that yields
+    ///   inside a `try` with an `except` handler that does not end in `raise`, or inside a
+    ///   `with` over one of those names.
     ///
     /// Every other `with` (a file, a lock, `st.spinner()`) runs its body to the end, as
     /// nearly all do. Not seen: a manager held in a variable (`cm = suppress(E)`, then
@@ -2590,16 +2743,50 @@ fn swallowing_managers_of(hir: &FileHir) -> Vec<Name> {
     }
     for (_, function) in hir.functions.iter() {
         let parent = hir.body(function.parent);
-        let is_manager = function.decorators.iter().any(|decorator| {
-            manager_name(parent, *decorator).is_some_and(|name| {
-                matches!(name.as_str(), "contextmanager" | "asynccontextmanager")
-            })
-        });
+        // Under `@contextmanager`, or rebound by `name = contextmanager(name)`.
+        let is_manager = function
+            .decorators
+            .iter()
+            .copied()
+            .chain(rebinding_callees(parent, &function.name))
+            .any(|decorator| {
+                manager_name(parent, decorator).is_some_and(|name| {
+                    matches!(name.as_str(), "contextmanager" | "asynccontextmanager")
+                })
+            });
         if is_manager && yields_where_swallowed(&function.body, &function.body.block, false) {
             names.push(function.name.clone());
         }
     }
     names
+}
+
+/// The callees of the assignments `name = callee(name)` anywhere in `body`, read before
+/// the flow that tells which of them decorate a function (see
+/// [`BindingKind::Decoration`]).
+fn rebinding_callees<'a>(body: &'a Body, name: &'a Name) -> impl Iterator<Item = ExprId> + 'a {
+    let is_name =
+        move |expr: ExprId| matches!(&body.exprs[expr], Expr::Name { id, .. } if id == name);
+    body.stmts.iter().filter_map(move |(_, stmt)| {
+        let Stmt::Assign { targets, value } = stmt else {
+            return None;
+        };
+        let (
+            [target],
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            },
+        ) = (&**targets, &body.exprs[*value])
+        else {
+            return None;
+        };
+        (is_name(*target)
+            && matches!(**args, [argument] if is_name(argument))
+            && keywords.is_empty())
+        .then_some(*func)
+    })
 }
 
 /// Whether a statement of `block` (`protected`: inside a part whose exceptions may be

@@ -13,6 +13,11 @@
 //! project classes (`w = Worker()`; `w.step` is `Worker.step`; `self.step` inside a
 //! method too).
 //!
+//! Decorators are transparent: a decorated `def`'s name is the function, and so is the
+//! name after a rebinding that decorates it (`fetch = traced(fetch)`, a
+//! [`BindingKind::Decoration`]); whether the decorator lets it become async is the
+//! coloring's question.
+//!
 //! Across files only [`crate::module_symbols`] summaries are read, never another file's
 //! full index, so an edit inside one function body does not re-run other files.
 
@@ -1433,7 +1438,7 @@ impl<'db> Resolver<'db> {
             BindingKind::OpaqueStar { module, .. } => {
                 return Resolution::Unresolved(Unresolved::OpaqueStar(module.clone()));
             }
-            BindingKind::Function(function) => {
+            BindingKind::Function(function) | BindingKind::Decoration { function, .. } => {
                 return Resolution::Definite(Target::Function {
                     file,
                     function: *function,

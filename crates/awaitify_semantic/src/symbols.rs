@@ -119,6 +119,9 @@ pub struct FunctionSummary {
     pub name: Name,
     pub is_async: bool,
     pub decorators: Box<[Option<ExprPath>]>,
+    /// The decorators applied by rebinding its name after the `def` (`step =
+    /// staticmethod(step)`; see [`BindingKind::Decoration`]).
+    pub assigned_decorators: Box<[Option<ExprPath>]>,
     /// The class whose body defines this function directly (a method).
     pub class: Option<ClassId>,
     /// What a call of it returns, when every `return` gives a path whose first name is
@@ -145,6 +148,7 @@ impl FunctionSummary {
         let decorated = |name: &str| {
             self.decorators
                 .iter()
+                .chain(self.assigned_decorators.iter())
                 .any(|decorator| matches!(decorator, Some(ExprPath::Name(id)) if id == name))
         };
         if decorated("staticmethod") {
@@ -245,6 +249,11 @@ impl ModuleSymbols {
                     is_async: data.is_async,
                     decorators: data
                         .decorators
+                        .iter()
+                        .map(|expr| ExprPath::of(parent, *expr))
+                        .collect(),
+                    assigned_decorators: index
+                        .assigned_decorators(function)
                         .iter()
                         .map(|expr| ExprPath::of(parent, *expr))
                         .collect(),
@@ -559,7 +568,9 @@ fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summar
             level: *level,
             name: name.clone(),
         },
-        BindingKind::Function(function) => Summary::Function(*function),
+        BindingKind::Function(function) | BindingKind::Decoration { function, .. } => {
+            Summary::Function(*function)
+        }
         BindingKind::Class(class) => Summary::Class(*class),
         BindingKind::Assign { value } => match ExprPath::of(hir.body(data.body), *value) {
             Some(path) => Summary::Path(path),
