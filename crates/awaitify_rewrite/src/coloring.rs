@@ -31,14 +31,15 @@ use awaitify_callgraph::{
     CallSite, Context, FileCalls, Iteration, LookupScope, Reference, file_calls,
 };
 use awaitify_db::{Db, File};
-use awaitify_hir::file_hir;
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, FunctionId, Name, Stmt, StmtId};
+use awaitify_hir::{file_hir, file_source_map};
 use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::symbols::ExprPath;
 use awaitify_semantic::{
     Resolution, Resolver, SemanticIndex, Target, module_symbols, semantic_index,
 };
+use ruff_text_size::TextRange;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 /// Insertion-ordered, so results are deterministic; Fx-hashed, since keys are small ids.
@@ -203,6 +204,11 @@ pub struct Coloring {
     /// Calls of functions that become async that run only when their module is the
     /// script (a main guard of a module other modules import): `asyncio.run` runs them.
     pub run_as_script: FxHashSet<SiteKey>,
+    /// Some `run_until_complete` in the project is awaited instead, and none on a loop
+    /// from `asyncio.new_event_loop()` stays: every such loop, wherever it is made
+    /// (another module, `set_event_loop(new_event_loop())` then `get_event_loop()`), is
+    /// then the page's own (see `file_edits`).
+    pub loops_awaited: bool,
 }
 
 impl Coloring {
@@ -232,7 +238,8 @@ struct Graph<'db> {
     importers: FxHashMap<File, Vec<File>>,
     /// Whether an imported module with a main guard may still be the page's script:
     /// every module that imports it is one it imports itself (`main.py` whose guard
-    /// imports `helper`, which imports `main` back for a constant). Computed when a call
+    /// imports `helper`, which imports `main` back for a constant) or a test module
+    /// (`test_main.py`), or a page names it (`st.Page("page.py")`). Computed when a call
     /// in a main guard asks, which few do: the walk covers the project's imports.
     may_be_the_script: std::cell::RefCell<FxHashMap<File, bool>>,
     references: FxHashMap<UnitKey, (File, usize)>,
@@ -269,6 +276,9 @@ struct Graph<'db> {
     /// (`st.write_stream(stream_data)`), with each such call: awaited, it calls them and
     /// iterates what they return with `async for`.
     streamed_values: FxHashMap<UnitKey, Vec<SiteKey>>,
+    /// The files a page names by path (`st.Page("pages/report.py")`), which Streamlit
+    /// runs as `__main__`.
+    page_scripts: FxHashSet<File>,
 }
 
 /// What the coloring needs from one file's call sites. A query of its own so that
@@ -442,6 +452,68 @@ fn streams(
     streamed_references
 }
 
+/// The project files that `st.Page(...)` calls name by a literal path, matched by their
+/// path's last components (`"pages/report.py"` is any project file whose path ends so).
+fn page_scripts(
+    db: &dyn Db,
+    files: &[File],
+    per_file: &FxHashMap<File, (&FileCalls, &FileHir)>,
+) -> FxHashSet<File> {
+    let mut named: Vec<std::path::PathBuf> = Vec::new();
+    for (calls, hir) in per_file.values() {
+        for site in &calls.sites {
+            if !matches!(&site.callee, Resolution::Definite(Target::External(name)) if name == "streamlit.Page")
+            {
+                continue;
+            }
+            let body = hir.body(site.body);
+            let Expr::Call { args, keywords, .. } = &body.exprs[site.expr] else {
+                continue;
+            };
+            let page = args.first().copied().or_else(|| {
+                keywords
+                    .iter()
+                    .find(|keyword| keyword.arg.as_deref() == Some("page"))
+                    .map(|keyword| keyword.value)
+            });
+            if let Some(page) = page
+                && let Expr::Literal(awaitify_hir::hir::Literal::Str(path)) = &body.exprs[page]
+            {
+                named.push(std::path::Path::new(&**path).components().collect());
+            }
+        }
+    }
+    if named.is_empty() {
+        return FxHashSet::default();
+    }
+    files
+        .iter()
+        .filter(|file| {
+            let path = file.path(db);
+            named
+                .iter()
+                .any(|page| !page.as_os_str().is_empty() && path.ends_with(page))
+        })
+        .copied()
+        .collect()
+}
+
+/// Whether `file` is a test module (`test_*.py`, `*_test.py`, `conftest.py`, or a module
+/// of a `tests` or `test` package), which the page never runs.
+fn is_test_module(db: &dyn Db, file: File) -> bool {
+    let path = file.path(db);
+    let stem = path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("");
+    if stem.starts_with("test_") || stem.ends_with("_test") || stem == "conftest" {
+        return true;
+    }
+    awaitify_db::module_name(db, file)
+        .as_deref()
+        .is_some_and(|name| name.split('.').any(|part| matches!(part, "tests" | "test")))
+}
+
 /// The argument a streaming call (`st.write_stream(stream)`) iterates: its first
 /// positional argument, or its `stream=` keyword.
 fn streamed_argument(body: &Body, call: ExprId) -> Option<ExprId> {
@@ -611,6 +683,7 @@ impl<'db> Graph<'db> {
                 references.entry(unit).or_insert((file, index));
             }
         }
+        let page_scripts = page_scripts(db, &files, &per_file);
         let module_lookup_targets = module_lookup_targets(db, &dynamic_lookups);
         let escaped_classes = crate::escapes::escaped_classes(db);
         let unknown_enumeration =
@@ -641,6 +714,7 @@ impl<'db> Graph<'db> {
             stop_iteration,
             streamed,
             streamed_values,
+            page_scripts,
         }
     }
 
@@ -711,17 +785,18 @@ impl<'db> Graph<'db> {
                 queue.extend(calls.imports.iter().filter(|file| reached.insert(**file)));
             }
         }
+        // Tests import the script to test it; they do not run on the page.
         let imported_back_only = self
             .importers
             .get(&module)
             .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
-            .all(|importer| reached.contains(importer));
-        self.may_be_the_script
-            .borrow_mut()
-            .insert(module, imported_back_only);
-        imported_back_only
+            .all(|importer| reached.contains(importer) || is_test_module(self.db, *importer));
+        // A page of `st.navigation` runs as `__main__`, imported elsewhere or not.
+        let may_be = imported_back_only || self.page_scripts.contains(&module);
+        self.may_be_the_script.borrow_mut().insert(module, may_be);
+        may_be
     }
 
     /// The functions that share call sites with `unit` (itself included), and one such
@@ -834,7 +909,9 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
         );
         if blocked.len() == before {
             let run_as_script = run_as_script(&graph, &colored);
+            let loops_awaited = loops_awaited(&graph, settings, &colored);
             return Coloring {
+                loops_awaited,
                 colored,
                 blocked,
                 why,
@@ -842,6 +919,36 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
             };
         }
     }
+}
+
+/// See [`Coloring::loops_awaited`].
+fn loops_awaited(graph: &Graph, settings: Settings, colored: &IndexSet<UnitKey>) -> bool {
+    let mut awaited = false;
+    for file in &graph.files {
+        if !awaitify_hir::is_rewritable(graph.db, *file) {
+            continue;
+        }
+        let seeds = file_seeds(graph.db, *file, settings);
+        for seed in &seeds.seeds {
+            if !seed.rule.call.ends_with(".run_until_complete") {
+                continue;
+            }
+            let site = graph.site((*file, seed.site));
+            if site.context.in_frame() && !site.awaited && colored.contains(&(*file, site.body)) {
+                awaited = true;
+            } else if seed.rule.call.starts_with("asyncio.new_event_loop()") {
+                return false;
+            }
+        }
+        if seeds
+            .skipped
+            .iter()
+            .any(|(_, skip)| skip.rule().call.starts_with("asyncio.new_event_loop()"))
+        {
+            return false;
+        }
+    }
+    awaited
 }
 
 /// The calls that run only as the script (see [`Graph::runs_only_as_script`]) of
@@ -1407,17 +1514,65 @@ fn function_blocker(
             // A loop that stops early leaves the generator suspended. A synchronous one
             // is closed (its `finally` runs) as soon as it is dropped; an async one only
             // when the event loop gets to it, after the code that follows the loop.
-            if let Some(Iteration::For(stmt)) = site.iterated
-                && generator_has_cleanup(db, file, function, 0)
-            {
-                let body = file_hir(db, site_key.0).body(site.body);
-                if let Stmt::For {
-                    body: loop_body, ..
-                } = &body.stmts[stmt]
-                    && may_stop_early(body, loop_body, true)
-                {
-                    return Some(Blocker::GeneratorClosedLate { site: *site_key });
+            // So does an exception out of the loop's own code (`check(n)` raising
+            // `ValueError` to a handler around the loop).
+            let abandons = match site.iterated {
+                Some(Iteration::For(stmt)) => {
+                    let body = file_hir(db, site_key.0).body(site.body);
+                    let Stmt::For {
+                        body: loop_body, ..
+                    } = &body.stmts[stmt]
+                    else {
+                        unreachable!("a `for` site iterates a `for` statement");
+                    };
+                    let map = file_source_map(db, site_key.0);
+                    let ranges: Vec<TextRange> = loop_body
+                        .iter()
+                        .map(|stmt| map.body(site.body).stmt(*stmt))
+                        .collect();
+                    may_stop_early(body, loop_body, true)
+                        || may_raise_within(resolver, site_key.0, site.body, &ranges, None)
                 }
+                Some(Iteration::Comprehension(comprehension, index)) => {
+                    let body = file_hir(db, site_key.0).body(site.body);
+                    let map = file_source_map(db, site_key.0).body(site.body);
+                    // What runs for each item: the later clauses and the elements.
+                    let (generators, elements): (&[awaitify_hir::hir::Comprehension], Vec<ExprId>) =
+                        match &body.exprs[comprehension] {
+                            Expr::ListComp { elt, generators }
+                            | Expr::SetComp { elt, generators }
+                            | Expr::Generator {
+                                elt, generators, ..
+                            } => (generators, vec![*elt]),
+                            Expr::DictComp {
+                                key,
+                                value,
+                                generators,
+                            } => (generators, vec![*key, *value]),
+                            _ => (&[], Vec::new()),
+                        };
+                    let mut ranges: Vec<TextRange> =
+                        elements.iter().map(|expr| map.expr(*expr)).collect();
+                    for (position, generator) in generators.iter().enumerate() {
+                        if position >= index as usize {
+                            ranges.extend(generator.ifs.iter().map(|expr| map.expr(*expr)));
+                        }
+                        if position > index as usize {
+                            ranges.push(map.expr(generator.iter));
+                        }
+                    }
+                    may_raise_within(
+                        resolver,
+                        site_key.0,
+                        site.body,
+                        &ranges,
+                        Some(map.expr(site.expr)),
+                    )
+                }
+                None => false,
+            };
+            if abandons && generator_has_cleanup(db, file, function, 0) {
+                return Some(Blocker::GeneratorClosedLate { site: *site_key });
             }
         }
     }
@@ -1486,6 +1641,45 @@ fn catches_exit(body: &Body, kind: ExprId) -> bool {
         // A class computed at run time may be either.
         _ => true,
     }
+}
+
+/// Whether code within `ranges` of `body_id` may raise an exception: a call (other than
+/// of the builtin `print`), a subscript, an `await`. Anything awaitify cannot tell about
+/// counts; arithmetic, comparisons and attribute reads do not (they raise on broken
+/// values, which the loop would hit synchronously too). `skip` is a call that does not
+/// count (the generator's own).
+fn may_raise_within(
+    resolver: &mut Resolver,
+    file: File,
+    body_id: BodyId,
+    ranges: &[TextRange],
+    skip: Option<TextRange>,
+) -> bool {
+    if ranges.is_empty() {
+        return false;
+    }
+    let db = resolver.db();
+    let body = file_hir(db, file).body(body_id);
+    let map = file_source_map(db, file).body(body_id);
+    body.exprs.iter().any(|(id, expr)| {
+        if !matches!(
+            expr,
+            Expr::Call { .. } | Expr::Subscript { .. } | Expr::Await { .. }
+        ) {
+            return false;
+        }
+        let range = map.expr(id);
+        let within = skip.is_none_or(|skip| !skip.contains_range(range))
+            && ranges.iter().any(|within| within.contains_range(range));
+        within
+            && match expr {
+                Expr::Call { func, .. } => !matches!(
+                    resolver.resolve_expr(file, body_id, *func),
+                    Resolution::Definite(Target::Builtin(name)) if name == "print"
+                ),
+                _ => true,
+            }
+    })
 }
 
 /// Whether the loop body `stmts` may leave its loop before the iterator is exhausted:

@@ -246,9 +246,11 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
 
     // On Pyodide, `asyncio.new_event_loop()` makes the new loop the running one, and
     // every later await on the page's loop fails ("attached to a different loop"). Once
-    // each `run_until_complete` on such a loop in the file is awaited instead, the page's
-    // own loop serves: `asyncio.get_event_loop()`, which keeps `set_event_loop(loop)`
-    // and `loop.close()` harmless there.
+    // each `run_until_complete` on such a loop in the file, or in the project (where
+    // the loop may be made in another module, or made current and fetched with
+    // `get_event_loop()`), is awaited instead, the page's own loop serves:
+    // `asyncio.get_event_loop()`, which keeps `set_event_loop(loop)` and `loop.close()`
+    // harmless there.
     let runs_new_loop = |rule: &crate::rules::Rule| rule.call.starts_with(NEW_EVENT_LOOP);
     let new_loop_runs_awaited = seeds
         .seeds
@@ -262,7 +264,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             .skipped
             .iter()
             .all(|(_, skip)| !runs_new_loop(skip.rule()));
-    if new_loop_runs_awaited {
+    if new_loop_runs_awaited || coloring.loops_awaited {
         for site in &calls.sites {
             if site.awaited
                 || !matches!(&site.callee, Resolution::Definite(Target::External(name)) if name == "asyncio.new_event_loop")
