@@ -2531,8 +2531,10 @@ impl<'db> Resolver<'db> {
         })
     }
 
-    /// Whether every base of `class` is a project class or `object`: only then does its
-    /// MRO, as awaitify computes it, hold every class Python looks a name up in.
+    /// Whether every base of `class` is a project class, `object`, or a class from
+    /// outside that defines no method by an ordinary name (`abc.ABC`, `typing.Generic`,
+    /// `typing.Protocol`): only then does its MRO, as awaitify computes it, hold every
+    /// class Python may find such a method in.
     pub fn has_only_project_bases(&mut self, file: File, class: ClassId) -> bool {
         let symbols = self.symbols(file);
         let Some(summary) = symbols.classes.get(class) else {
@@ -2543,6 +2545,13 @@ impl<'db> Resolver<'db> {
                 |base| match self.resolve_definition_path(file, base, None) {
                     Resolution::Definite(Target::Class { .. }) => true,
                     Resolution::Definite(Target::Builtin(name)) => name == "object",
+                    Resolution::Definite(Target::External(name)) => matches!(
+                        name.as_str(),
+                        "abc.ABC"
+                            | "typing.Generic"
+                            | "typing.Protocol"
+                            | "typing_extensions.Protocol"
+                    ),
                     _ => false,
                 },
             )
