@@ -446,7 +446,8 @@ fn is_builtin_display(body: &Body, expr: ExprId) -> bool {
         && Unresolved::Expression(expr_kind(expr)).is_builtin_value()
 }
 
-/// The paths a function's `return` statements give, if every one is a path that
+/// The paths a function's `return` statements give (each branch of a conditional
+/// expression returned), if every one is a path that
 /// resolves the same from outside: its first name is not a local, or is a local that
 /// every path assigns such a path (`client = Client(); ...; return client`).
 fn return_paths(
@@ -471,15 +472,18 @@ fn return_paths(
     let mut paths = Vec::new();
     for (_, stmt) in body.stmts.iter() {
         if let Stmt::Return { value } = stmt {
-            paths.push(global_path(
-                index,
-                scope,
-                body_id,
-                body,
-                (*value)?,
-                0,
-                is_method,
-            )?);
+            // `return Remote() if remote else Local()` gives either branch.
+            let mut values = vec![(*value)?];
+            while let Some(value) = values.pop() {
+                match &body.exprs[value] {
+                    Expr::If {
+                        body: then, orelse, ..
+                    } => values.extend([*orelse, *then]),
+                    _ => paths.push(global_path(
+                        index, scope, body_id, body, value, 0, is_method,
+                    )?),
+                }
+            }
         }
     }
     (!paths.is_empty()).then(|| paths.into_boxed_slice())
