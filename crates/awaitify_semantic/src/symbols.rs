@@ -123,8 +123,9 @@ pub struct FunctionSummary {
     pub class: Option<ClassId>,
     /// What a call of it returns, when every `return` gives a path whose first name is
     /// not a local (`return st.navigation(pages)`, `return Client()`), or, in a method,
-    /// is its first parameter (`return self`, `return cls()`); `None` when some return is
-    /// anything else, or the function is async or a generator.
+    /// is its first parameter (`return self`, `return cls()`), directly or through locals
+    /// (`store = cls(); ...; return store`); `None` when some return is anything else, or
+    /// the function is async or a generator.
     pub returns: Option<Box<[ExprPath]>>,
 }
 
@@ -483,7 +484,8 @@ const LOCAL_HOPS: u32 = 4;
 /// name is not a local, else through the assignments that reach it, when every one
 /// assigns the same such path. With `receiver`, a path whose first name is the
 /// method's first parameter, never rebound, is kept as written (`return self`,
-/// `return cls(...)`): the resolver reads that name as the method's receiver.
+/// `return cls(...)`, and through a local: `store = cls(); ...; return store`): the
+/// resolver reads that name as the method's receiver.
 fn global_path(
     index: &SemanticIndex,
     scope: &crate::index::Scope,
@@ -515,7 +517,6 @@ fn global_path(
     }
     let reaching = index.reaching(use_id);
     if receiver
-        && hops == 0
         && !reaching.is_empty()
         && reaching.iter().all(|binding| {
             let data = &index.bindings[*binding];
@@ -533,7 +534,7 @@ fn global_path(
         if data.body != body_id {
             return None;
         }
-        let assigned = global_path(index, scope, body_id, body, value, hops + 1, false)?;
+        let assigned = global_path(index, scope, body_id, body, value, hops + 1, receiver)?;
         match &replacement {
             Some(existing) if *existing != assigned => return None,
             Some(_) => {}
