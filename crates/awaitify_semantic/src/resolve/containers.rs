@@ -1,0 +1,285 @@
+//! What iterating a container gives (`for w in workers`, `[w.step() for w in workers]`):
+//! its elements, when awaitify sees every one of them.
+//!
+//! A list, tuple or set display, or a list or set comprehension, written where it is
+//! iterated gives what its elements (or the comprehension's element) resolve to. So does
+//! a name bound to one, when every binding that reaches the loop binds such a container
+//! and nothing may have changed it since. A tuple cannot change. A list or set can, so
+//! its assignment must name it once (not `a = b = [...]`), every use of the name that the
+//! binding reaches must only read it (see [`read_only_positions`]), and its file must not
+//! reach names through a namespace (`locals()`, `globals()`, `vars()`, `eval`, `exec`).
+//! The name must be a local of a function, or a module's global iterated while the module
+//! is imported: code in other modules may change a global later.
+//!
+//! A generator expression is never followed: it evaluates its element as it is consumed,
+//! after the loop body may have rebound the names the element reads.
+
+use super::*;
+use crate::index::{BindingSite, ScopeKind};
+
+impl Resolver<'_> {
+    /// The expressions whose values iterating `iter` of `body` gives, each with the body
+    /// it is written in, when awaitify sees them all (see the module's documentation).
+    pub fn iterated_values(
+        &mut self,
+        file: File,
+        body: BodyId,
+        iter: ExprId,
+    ) -> Option<Vec<(BodyId, ExprId)>> {
+        let exprs = &self.hir(file).body(body).exprs;
+        match &exprs[iter] {
+            Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts } => {
+                let starred = elts
+                    .iter()
+                    .any(|element| matches!(exprs[*element], Expr::Starred { .. }));
+                (!elts.is_empty() && !starred)
+                    .then(|| elts.iter().map(|element| (body, *element)).collect())
+            }
+            Expr::ListComp { elt, .. } | Expr::SetComp { elt, .. } => Some(vec![(body, *elt)]),
+            Expr::Name { .. } => self.named_container_values(file, body, iter),
+            _ => None,
+        }
+    }
+
+    /// What iterating `iter` gives, element by element: each value's resolution is a
+    /// candidate. Unknown, as a binding of `kind`, when the values are not all seen.
+    pub(super) fn element_of(
+        &mut self,
+        file: File,
+        body: BodyId,
+        iter: ExprId,
+        kind: &'static str,
+    ) -> Resolution {
+        let Some(values) = self.iterated_values(file, body, iter) else {
+            return Resolution::Unresolved(Unresolved::Binding(kind));
+        };
+        let mut candidates = Vec::new();
+        for (value_body, value) in values {
+            candidates.extend(
+                self.resolve_expr(file, value_body, value)
+                    .candidates(file, None),
+            );
+        }
+        Resolution::combine(candidates)
+    }
+
+    /// The values of the containers the name `name` of `body` is bound to, when every
+    /// binding that reaches it binds one that cannot have changed.
+    fn named_container_values(
+        &mut self,
+        file: File,
+        body: BodyId,
+        name: ExprId,
+    ) -> Option<Vec<(BodyId, ExprId)>> {
+        let index = self.index(file);
+        let use_id = index.use_of(body, name)?;
+        let use_data = &index.uses[use_id];
+        if use_data.fallback != Fallback::None {
+            return None;
+        }
+        let mut values = Vec::new();
+        for &binding in index.reaching(use_id) {
+            let bound = &index.bindings[binding];
+            let BindingKind::Assign { value } = bound.kind else {
+                return None;
+            };
+            match index.scopes[bound.scope].kind {
+                ScopeKind::Function => {}
+                ScopeKind::Module if self.runs_on_import(file, index, use_data.scope) => {}
+                _ => return None,
+            }
+            let mutable = match self.hir(file).body(bound.body).exprs[value] {
+                Expr::Tuple { .. } => false,
+                Expr::List { .. }
+                | Expr::Set { .. }
+                | Expr::ListComp { .. }
+                | Expr::SetComp { .. } => true,
+                _ => return None,
+            };
+            let elements = self.iterated_values(file, bound.body, value)?;
+            if mutable && !self.only_read(file, binding) {
+                return None;
+            }
+            values.extend(elements);
+        }
+        (!values.is_empty()).then_some(values)
+    }
+
+    /// Whether the container the assignment `binding` binds can be reached only through
+    /// its name, and every use of the name that the binding reaches only reads it.
+    fn only_read(&mut self, file: File, binding: BindingId) -> bool {
+        if let Some(&known) = self.only_read.get(&(file, binding)) {
+            return known;
+        }
+        let found = self.compute_only_read(file, binding);
+        self.only_read.insert((file, binding), found);
+        found
+    }
+
+    fn compute_only_read(&mut self, file: File, binding: BindingId) -> bool {
+        let index = self.index(file);
+        let hir = self.hir(file);
+        let bound = &index.bindings[binding];
+        let (BindingSite::Expr(target), BindingKind::Assign { value }) = (bound.site, &bound.kind)
+        else {
+            return false;
+        };
+        // Not `a = b = [...]` nor `f(a := [...])`, which give the container another way in.
+        let sole_target = hir
+            .body(bound.body)
+            .stmts
+            .iter()
+            .any(|(_, stmt)| match stmt {
+                Stmt::Assign {
+                    targets,
+                    value: assigned,
+                } => assigned == value && **targets == [target],
+                Stmt::AnnAssign {
+                    target: annotated,
+                    value: Some(assigned),
+                    ..
+                } => assigned == value && *annotated == target,
+                _ => false,
+            });
+        if !sole_target || self.reads_namespaces(file) {
+            return false;
+        }
+        for (use_id, data) in index.uses.iter() {
+            if index.reaching(use_id).contains(&binding)
+                && !self
+                    .read_only_positions(file, data.body)
+                    .contains(&data.expr)
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// [`read_only_positions`] of `body`, computed once per resolver.
+    fn read_only_positions(&mut self, file: File, body: BodyId) -> std::rc::Rc<FxHashSet<ExprId>> {
+        if let Some(known) = self.read_only.get(&(file, body)) {
+            return known.clone();
+        }
+        let index = self.index(file);
+        let hir = self.hir(file);
+        let positions = std::rc::Rc::new(read_only_positions(index, body, hir.body(body)));
+        self.read_only.insert((file, body), positions.clone());
+        positions
+    }
+
+    /// Whether code in `file` may reach a variable through a namespace rather than its
+    /// name: `locals()`, `globals()`, `vars()` without an argument, `eval` and `exec`.
+    fn reads_namespaces(&mut self, file: File) -> bool {
+        if let Some(&known) = self.namespaces_read.get(&file) {
+            return known;
+        }
+        let hir = self.hir(file);
+        let found = hir.bodies().any(|(_, body)| {
+            body.exprs.iter().any(|(_, expr)| match expr {
+                Expr::Name { id, .. } => {
+                    matches!(id.as_str(), "locals" | "globals" | "eval" | "exec")
+                }
+                Expr::Call { func, args, .. } => {
+                    args.len() != 1
+                        && matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "vars")
+                }
+                _ => false,
+            })
+        });
+        self.namespaces_read.insert(file, found);
+        found
+    }
+}
+
+/// The expressions of `body` whose value is only read where they stand: iterated by a
+/// `for` or a comprehension, indexed (`xs[0]`), measured by the builtin `len`, or tested
+/// for membership (`x in xs`) or truth (`if xs:`, `not xs`, an operand of `and` or `or`
+/// tested so). A container read there is neither changed nor handed on.
+pub(crate) fn read_only_positions(
+    index: &SemanticIndex,
+    body_id: BodyId,
+    body: &Body,
+) -> FxHashSet<ExprId> {
+    let mut positions = FxHashSet::default();
+    // `if a and not b:` tests each operand for truth; elsewhere `a or b` is `a` itself.
+    fn tested(body: &Body, expr: ExprId, positions: &mut FxHashSet<ExprId>) {
+        positions.insert(expr);
+        match &body.exprs[expr] {
+            Expr::BoolOp { values, .. } => {
+                for value in values.iter() {
+                    tested(body, *value, positions);
+                }
+            }
+            Expr::UnaryOp {
+                op: UnaryOp::Not,
+                operand,
+            } => tested(body, *operand, positions),
+            _ => {}
+        }
+    }
+    for (_, stmt) in body.stmts.iter() {
+        match stmt {
+            Stmt::For { iter, .. } => {
+                positions.insert(*iter);
+            }
+            Stmt::If { test, .. } | Stmt::While { test, .. } | Stmt::Assert { test, .. } => {
+                tested(body, *test, &mut positions);
+            }
+            _ => {}
+        }
+    }
+    // The builtin `len`: no binding of the name reaches the call.
+    let is_len = |func: ExprId| {
+        matches!(&body.exprs[func], Expr::Name { id, .. } if id == "len")
+            && index.use_of(body_id, func).is_some_and(|use_id| {
+                index.reaching(use_id).is_empty()
+                    && index.uses[use_id].fallback == Fallback::Builtin
+            })
+    };
+    for (_, expr) in body.exprs.iter() {
+        match expr {
+            Expr::ListComp { generators, .. }
+            | Expr::SetComp { generators, .. }
+            | Expr::DictComp { generators, .. }
+            | Expr::Generator { generators, .. } => {
+                for generator in generators.iter() {
+                    positions.insert(generator.iter);
+                    for condition in generator.ifs.iter() {
+                        tested(body, *condition, &mut positions);
+                    }
+                }
+            }
+            Expr::If { test, .. } => tested(body, *test, &mut positions),
+            Expr::UnaryOp {
+                op: UnaryOp::Not,
+                operand,
+            } => tested(body, *operand, &mut positions),
+            Expr::Subscript {
+                value,
+                ctx: ExprContext::Load,
+                ..
+            } => {
+                positions.insert(*value);
+            }
+            Expr::Compare {
+                ops, comparators, ..
+            } => {
+                for (op, comparator) in ops.iter().zip(comparators.iter()) {
+                    if matches!(op, CmpOp::In | CmpOp::NotIn) {
+                        positions.insert(*comparator);
+                    }
+                }
+            }
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } if args.len() == 1 && keywords.is_empty() && is_len(*func) => {
+                positions.insert(args[0]);
+            }
+            _ => {}
+        }
+    }
+    positions
+}
