@@ -29,6 +29,8 @@ use awaitify_hir::hir::*;
 
 mod containers;
 
+pub(crate) use containers::attributes_handed_on;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
     /// A module of the project.
@@ -2259,7 +2261,7 @@ impl<'db> Resolver<'db> {
             for value in values.iter() {
                 let path = match value {
                     StoredValue::Path(path) => path,
-                    StoredValue::BuiltinValue => {
+                    StoredValue::BuiltinValue | StoredValue::Elements(_) => {
                         builtin_values = true;
                         continue;
                     }

@@ -11,6 +11,10 @@
 //! The name must be a local of a function, or a module's global iterated while the module
 //! is imported: code in other modules may change a global later.
 //!
+//! An instance's attribute (`for w in self.workers`) gives the elements of what its
+//! class family's methods store there, when every store is such a container of
+//! instances and no code may change it (see [`Resolver::stored_elements`]).
+//!
 //! A generator expression is never followed: it evaluates its element as it is consumed,
 //! after the loop body may have rebound the names the element reads.
 
@@ -51,7 +55,7 @@ impl Resolver<'_> {
         kind: &'static str,
     ) -> Resolution {
         let Some(values) = self.iterated_values(file, body, iter) else {
-            return Resolution::Unresolved(Unresolved::Binding(kind));
+            return self.attribute_elements(file, body, iter, kind);
         };
         let mut candidates = Vec::new();
         for (value_body, value) in values {
@@ -61,6 +65,104 @@ impl Resolver<'_> {
             );
         }
         Resolution::combine(candidates)
+    }
+
+    /// What iterating `iter` gives when it is an instance's attribute (`for w in
+    /// self.workers`): the elements of what the methods store there.
+    fn attribute_elements(
+        &mut self,
+        file: File,
+        body: BodyId,
+        iter: ExprId,
+        kind: &'static str,
+    ) -> Resolution {
+        let unknown = || Resolution::Unresolved(Unresolved::Binding(kind));
+        let Expr::Attribute { value, attr, .. } = &self.hir(file).body(body).exprs[iter] else {
+            return unknown();
+        };
+        let owners = self.resolve_expr(file, body, *value);
+        if matches!(owners, Resolution::Unresolved(_)) {
+            return unknown();
+        }
+        owners.map(|owner| match owner {
+            Target::Instance { file, class } => self
+                .stored_elements(file, class, attr)
+                .unwrap_or_else(unknown),
+            _ => unknown(),
+        })
+    }
+
+    /// What the elements of an instance's attribute `name` may be, when the methods of
+    /// its class, its bases and its subclasses store there only containers of paths to
+    /// instances (`self.workers = [Worker(n) for n in names]`), nothing else stores it
+    /// or may change it (see [`crate::project_attributes_handed_on`]), and no class
+    /// involved inherits from outside the project, whose code may change it too.
+    fn stored_elements(&mut self, file: File, class: ClassId, name: &str) -> Option<Resolution> {
+        let stores = crate::project_attribute_stores(self.db);
+        if !stores.containers.contains(name)
+            || stores.elsewhere.contains(name)
+            || stores.elsewhere.contains("*")
+            || self.class_member(file, class, name, false).is_some()
+        {
+            return None;
+        }
+        let handed_on = crate::project_attributes_handed_on(self.db);
+        if handed_on.contains(name) || handed_on.contains("*") {
+            return None;
+        }
+        if let Some(computed) = stores.on_self.get("*")
+            && self.any_related(file, class, computed)
+        {
+            return None;
+        }
+        if !self.inherits_from_project_only(file, class) {
+            return None;
+        }
+        let own_order = self.mro(file, class);
+        let mut candidates = Vec::new();
+        for &(store_file, store_class) in stores.on_self.get(name)? {
+            let related = own_order.contains(&(store_file, store_class))
+                || self.mro(store_file, store_class).contains(&(file, class));
+            if !related {
+                continue;
+            }
+            if !self.inherits_from_project_only(store_file, store_class) {
+                return None;
+            }
+            let symbols = self.symbols(store_file);
+            let values = symbols
+                .classes
+                .get(store_class)?
+                .instance_attributes
+                .get(name)?;
+            for value in values.iter() {
+                let StoredValue::Elements(paths) = value else {
+                    return None;
+                };
+                for path in paths.iter() {
+                    let element = self.resolve_path(store_file, path, None);
+                    let instances = element.every_target().is_some_and(|targets| {
+                        targets
+                            .iter()
+                            .all(|target| matches!(target, Target::Instance { .. }))
+                    });
+                    if !instances {
+                        return None;
+                    }
+                    candidates.extend(element.candidates(store_file, None));
+                }
+            }
+        }
+        (!candidates.is_empty()).then(|| Resolution::combine(candidates))
+    }
+
+    /// Whether every class in the MRO of `class` has only project classes (or `object`)
+    /// as bases.
+    fn inherits_from_project_only(&mut self, file: File, class: ClassId) -> bool {
+        let order = self.mro(file, class);
+        order
+            .iter()
+            .all(|&(owner_file, owner)| self.has_only_project_bases(owner_file, owner))
     }
 
     /// The values of the containers the name `name` of `body` is bound to, when every
@@ -282,4 +384,102 @@ pub(crate) fn read_only_positions(
         }
     }
     positions
+}
+
+/// The attribute names whose values code of `hir` may change or hand on, so that a
+/// container stored under one may hold what awaitify did not see: each attribute read
+/// other than at a read-only position (`pool.workers.append(w)`, `run(self.workers)`,
+/// `ws = self.workers`), each name fetched by a literal (`getattr(obj, "workers")`,
+/// `operator.attrgetter`, `__getattribute__`) or bound by a class pattern's keyword
+/// (`case Pool(workers=ws)`), and `*` where any attribute may be reached that way: a
+/// computed name, a namespace read (`obj.__dict__`, `vars(obj)`,
+/// `inspect.getmembers(obj)`) or a class pattern's positional sub-patterns. Sorted, each
+/// once.
+pub(crate) fn attributes_handed_on(hir: &FileHir, index: &SemanticIndex) -> Box<[Name]> {
+    let any = || Name::from("*");
+    let mut names: Vec<Name> = Vec::new();
+    for (body_id, body) in hir.bodies() {
+        let positions = read_only_positions(index, body_id, body);
+        for (expr_id, expr) in body.exprs.iter() {
+            match expr {
+                Expr::Attribute {
+                    attr,
+                    ctx: ExprContext::Load,
+                    ..
+                } => {
+                    if attr == "__dict__" {
+                        names.push(any());
+                    } else if !positions.contains(&expr_id) {
+                        push_attribute(&mut names, attr);
+                    }
+                }
+                Expr::Call { func, args, .. } => {
+                    let callee = match &body.exprs[*func] {
+                        Expr::Name { id, .. } => id,
+                        Expr::Attribute { attr, .. } => attr,
+                        _ => continue,
+                    };
+                    // The arguments that name what the call fetches.
+                    let named: &[ExprId] = match (callee.as_str(), &args[..]) {
+                        ("getattr", [_, name, ..]) => std::slice::from_ref(name),
+                        ("__getattribute__", [.., name]) => std::slice::from_ref(name),
+                        ("attrgetter", names) => names,
+                        ("vars", [_]) | ("getmembers", _) => {
+                            names.push(any());
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    for name in named {
+                        match &body.exprs[*name] {
+                            Expr::Literal(Literal::Str(text)) => {
+                                for part in text.split('.') {
+                                    push_attribute(&mut names, part);
+                                }
+                            }
+                            _ => names.push(any()),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (_, pattern) in body.patterns.iter() {
+            if let Pattern::Class {
+                patterns,
+                kwd_attrs,
+                ..
+            } = pattern
+            {
+                for attr in kwd_attrs.iter() {
+                    push_attribute(&mut names, attr);
+                }
+                if !patterns.is_empty() {
+                    names.push(any());
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names.into_boxed_slice()
+}
+
+/// Adds `name`, and, when it may spell a private name from outside its class
+/// (`_Team__workers`), the private names it may spell (`__workers`), which is how the
+/// class's own methods write it.
+fn push_attribute(names: &mut Vec<Name>, name: &str) {
+    names.push(Name::from(name));
+    if !name.starts_with('_') || name.starts_with("__") {
+        return;
+    }
+    for (position, _) in name
+        .match_indices("__")
+        .filter(|(position, _)| *position > 1)
+    {
+        let private = &name[position..];
+        if !private.ends_with("__") {
+            names.push(Name::from(private));
+        }
+    }
 }
