@@ -94,9 +94,10 @@ impl Resolver<'_> {
 
     /// What the elements of an instance's attribute `name` may be, when the methods of
     /// its class, its bases and its subclasses store there only containers of paths to
-    /// instances (`self.workers = [Worker(n) for n in names]`), nothing else stores it
-    /// or may change it (see [`crate::project_attributes_handed_on`]), and no class
-    /// involved inherits from outside the project, whose code may change it too.
+    /// instances (`self.workers = [Worker(n) for n in names]`), no class body of theirs
+    /// binds it, nothing else stores it or may change it (see
+    /// [`crate::project_attributes_handed_on`]), and no class involved inherits from
+    /// outside the project, whose code may change it too.
     fn stored_elements(&mut self, file: File, class: ClassId, name: &str) -> Option<Resolution> {
         let stores = crate::project_attribute_stores(self.db);
         if !stores.containers.contains(name)
@@ -112,6 +113,13 @@ impl Resolver<'_> {
         }
         if let Some(computed) = stores.on_self.get("*")
             && self.any_related(file, class, computed)
+        {
+            return None;
+        }
+        // A subclass body's own value (`workers = []`) is what its instances find when its
+        // `__init__` does not store one.
+        if let Some(binding_classes) = stores.class_members.get(name)
+            && self.any_related(file, class, binding_classes)
         {
             return None;
         }
