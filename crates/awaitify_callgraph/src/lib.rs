@@ -2272,15 +2272,13 @@ pub fn calls_in_parallel_then<D>(
     // Every file's resolution reads which module globals other files replace, the
     // resolution of base classes included: without a stage of their own, the first file
     // to ask would compute every file's stores on its thread alone.
-    let stores = awaitify_semantic::project_attribute_stores(db);
-    // Which attributes code may change or hand on is asked only by loops over containers
-    // that classes store on `self`.
-    if !stores.containers.is_empty() {
-        files.par_iter().for_each_with(db.clone(), |db, file| {
-            awaitify_semantic::file_attributes_handed_on(db, *file);
-        });
-        awaitify_semantic::project_attributes_handed_on(db);
-    }
+    awaitify_semantic::project_attribute_stores(db);
+    // Loops over a container stored on `self` or in a module's global ask which
+    // attributes code may change or hand on.
+    files.par_iter().for_each_with(db.clone(), |db, file| {
+        awaitify_semantic::file_attributes_handed_on(db, *file);
+    });
+    awaitify_semantic::project_attributes_handed_on(db);
     files.par_iter().for_each_with(db.clone(), |db, file| {
         awaitify_semantic::file_module_stores(db, *file);
     });

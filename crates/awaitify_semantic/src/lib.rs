@@ -11,8 +11,8 @@
 //!   bindings, each class's bases and members, each function's decorators. It is equal
 //!   after an edit inside a function body, so other files' resolution is not re-run.
 //! - [`file_attributes_handed_on`], and merged [`project_attributes_handed_on`]
-//!   (project): the attribute names whose values code may change or hand on, for loops
-//!   over containers stored on `self`.
+//!   (project): the attribute names (module globals among them) whose values code may
+//!   change or hand on, for loops over containers stored on `self` or in a global.
 //! - [`file_resolutions`]: what every name use of the file resolves to ([`resolve`]).
 //!
 //! Depends on `awaitify_hir` and `awaitify_db`; may not depend on the call graph or the
@@ -820,10 +820,11 @@ pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
     Arc::new(stores)
 }
 
-/// The attribute names whose values code of `file` may change or hand on (see
-/// `resolve::containers::attributes_handed_on`). A query apart from [`module_symbols`],
-/// which other files read for every lookup: this changes with almost any edit of a
-/// function body, and only loops over a container stored on `self` read it.
+/// The attribute names whose values code of `file` may change or hand on, a module's
+/// globals among them (see `resolve::containers::attributes_handed_on`). A query apart
+/// from [`module_symbols`], which other files read for every lookup: this changes with
+/// almost any edit of a function body, and only loops over a container stored on `self`
+/// or in a global read it.
 #[salsa::tracked(returns(ref))]
 pub fn file_attributes_handed_on(db: &dyn Db, file: File) -> Arc<[Name]> {
     let hir = file_hir(db, file);

@@ -8,8 +8,11 @@
 //! its assignment must name it once (not `a = b = [...]`), every use of the name that the
 //! binding reaches must only read it (see [`read_only_positions`]), and its file must not
 //! reach names through a namespace (`locals()`, `globals()`, `vars()`, `eval`, `exec`).
-//! The name must be a local of a function, or a module's global iterated while the module
-//! is imported: code in other modules may change a global later.
+//! The name must be a local of a function or a module's global. Once its module is
+//! imported, other modules may change a global too: a loop that runs then (in a function)
+//! follows it only when no module replaces it and, for a list or set, no code of the
+//! project reads it other than to iterate, index, measure or test it (see
+//! [`Resolver::global_kept`]).
 //!
 //! An instance's attribute (`for w in self.workers`) gives the elements of what its
 //! class family's methods store there, when every store is such a container of
@@ -193,11 +196,11 @@ impl Resolver<'_> {
             let BindingKind::Assign { value } = bound.kind else {
                 return None;
             };
-            match index.scopes[bound.scope].kind {
-                ScopeKind::Function => {}
-                ScopeKind::Module if self.runs_on_import(file, index, use_data.scope) => {}
+            let global = match index.scopes[bound.scope].kind {
+                ScopeKind::Function => false,
+                ScopeKind::Module => true,
                 _ => return None,
-            }
+            };
             let mutable = match self.hir(file).body(bound.body).exprs[value] {
                 Expr::Tuple { .. } => false,
                 Expr::List { .. }
@@ -210,9 +213,39 @@ impl Resolver<'_> {
             if mutable && !self.only_read(file, binding) {
                 return None;
             }
+            // Code that runs once the module is imported may find the global changed
+            // by other modules.
+            if global
+                && !self.runs_on_import(file, index, use_data.scope)
+                && !self.global_kept(file, &bound.name, mutable)
+            {
+                return None;
+            }
             values.extend(elements);
         }
         (!values.is_empty()).then_some(values)
+    }
+
+    /// Whether the global `name` of `file` still holds, after its module is imported, a
+    /// container its own bindings gave it: no other module replaces it (`app.workers =
+    /// ...`, a store on an object awaitify cannot resolve, globals it cannot list), and,
+    /// for a `mutable` one, no code of the project reads it other than to iterate,
+    /// index, measure or test it (`app.workers.append(w)`, `from app import workers`
+    /// handed on; see [`crate::project_attributes_handed_on`]).
+    fn global_kept(&mut self, file: File, name: &str, mutable: bool) -> bool {
+        if !self.follow_module_stores {
+            return false;
+        }
+        if let Some(stores) = self.module_stores()
+            && (stores.replacement(file, name).is_some()
+                || stores.on_unknown.contains(name)
+                || stores.on_unknown.contains("*")
+                || stores.unlisted.contains_key(&file))
+        {
+            return false;
+        }
+        let handed_on = crate::project_attributes_handed_on(self.db);
+        !mutable || !(handed_on.contains(name) || handed_on.contains("*"))
     }
 
     /// Whether the container the assignment `binding` binds can be reached only through
@@ -397,7 +430,8 @@ pub(crate) fn read_only_positions(
 /// The attribute names whose values code of `hir` may change or hand on, so that a
 /// container stored under one may hold what awaitify did not see: each attribute read
 /// other than at a read-only position (`pool.workers.append(w)`, `run(self.workers)`,
-/// `ws = self.workers`), each name fetched by a literal (`getattr(obj, "workers")`,
+/// `ws = self.workers`), and so each module attribute imported by name and used so
+/// (`from app import workers`, then `workers.append(w)`), each name fetched by a literal (`getattr(obj, "workers")`,
 /// `operator.attrgetter`, `__getattribute__`) or bound by a class pattern's keyword
 /// (`case Pool(workers=ws)`), and `*` where any attribute may be reached that way: a
 /// computed name, a namespace read (`obj.__dict__`, `vars(obj)`,
@@ -406,8 +440,23 @@ pub(crate) fn read_only_positions(
 pub(crate) fn attributes_handed_on(hir: &FileHir, index: &SemanticIndex) -> Box<[Name]> {
     let any = || Name::from("*");
     let mut names: Vec<Name> = Vec::new();
+    let positions: FxHashMap<BodyId, FxHashSet<ExprId>> = hir
+        .bodies()
+        .map(|(body_id, body)| (body_id, read_only_positions(index, body_id, body)))
+        .collect();
+    // `from app import workers` reads the module's attribute `workers`.
+    for (use_id, data) in index.uses.iter() {
+        if positions[&data.body].contains(&data.expr) {
+            continue;
+        }
+        for binding in index.reaching(use_id) {
+            if let BindingKind::ImportFrom { name, .. } = &index.bindings[*binding].kind {
+                push_attribute(&mut names, name);
+            }
+        }
+    }
     for (body_id, body) in hir.bodies() {
-        let positions = read_only_positions(index, body_id, body);
+        let positions = &positions[&body_id];
         for (expr_id, expr) in body.exprs.iter() {
             match expr {
                 Expr::Attribute {
