@@ -11,7 +11,8 @@
 //! external calls (`asyncio.new_event_loop()` gives `asyncio.new_event_loop()`, whose
 //! `run_until_complete` is `asyncio.new_event_loop().run_until_complete`) and instances of
 //! project classes (`w = Worker()`; `w.step` is `Worker.step`; `self.step` inside a
-//! method too).
+//! method too). A loop's or a comprehension's target is each element of a container
+//! awaitify sees whole (`for w in [Worker(), Manager()]`, see the `containers` module).
 //!
 //! Across files only [`crate::module_symbols`] summaries are read, never another file's
 //! full index, so an edit inside one function body does not re-run other files.
