@@ -15,6 +15,7 @@
 //! none.
 
 use super::*;
+use awaitify_semantic::index::BindingKind;
 
 /// How many names bound to names [`Collector::methods_taken`] follows (`g = h` after `h =
 /// self.users`); a cycle of names (`a = b` and `b = a` in a loop) stops there.
@@ -34,8 +35,10 @@ pub(crate) struct MethodTaken {
 
 impl Collector<'_> {
     /// The methods `expr` takes off a receiver: `recv.attr` or `getattr(recv, "attr")`
-    /// itself, or, for a name, what each assignment reaching it binds (`h = self.users`,
-    /// `for h in [self.users, self.groups]`), through names bound to names (`g = h`).
+    /// itself, or, for a name, what each assignment reaching it binds (`h = self.users`),
+    /// or each value a loop or comprehension over a container gives it (`for h in
+    /// [self.users, self.groups]`, see `Resolver::iterated_values`), through names bound
+    /// to names (`g = h`).
     pub(crate) fn methods_taken(
         &mut self,
         body_id: BodyId,
@@ -62,31 +65,26 @@ impl Collector<'_> {
                 let mut taken = Vec::new();
                 for binding in index.reaching(use_id) {
                     let data = &index.bindings[*binding];
-                    let bound_body = self.hir.body(data.body);
-                    let values: &[ExprId] = match &data.kind {
-                        awaitify_semantic::index::BindingKind::Assign { value } => {
-                            std::slice::from_ref(value)
-                        }
-                        awaitify_semantic::index::BindingKind::For { iter: Some(iter) } => {
-                            match &bound_body.exprs[*iter] {
-                                Expr::List { elts, .. }
-                                | Expr::Tuple { elts, .. }
-                                | Expr::Set { elts } => elts,
-                                _ => &[],
-                            }
-                        }
-                        _ => &[],
+                    let values: Vec<(BodyId, ExprId)> = match &data.kind {
+                        BindingKind::Assign { value } => vec![(data.body, *value)],
+                        BindingKind::For { iter: Some(iter) }
+                        | BindingKind::ComprehensionTarget { iter: Some(iter) } => self
+                            .resolver
+                            .iterated_values(self.file, data.body, *iter)
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
                     };
-                    for value in values {
-                        if let Expr::Name { .. } = bound_body.exprs[*value] {
+                    for (value_body_id, value) in values {
+                        let value_body = self.hir.body(value_body_id);
+                        if let Expr::Name { .. } = value_body.exprs[value] {
                             taken.extend(self.methods_taken_within(
-                                data.body,
-                                bound_body,
-                                *value,
+                                value_body_id,
+                                value_body,
+                                value,
                                 depth - 1,
                             ));
                         } else {
-                            taken.extend(self.method_taken_at(data.body, bound_body, *value));
+                            taken.extend(self.method_taken_at(value_body_id, value_body, value));
                         }
                     }
                 }

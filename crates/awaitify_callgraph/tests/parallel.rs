@@ -9,7 +9,7 @@ fn the_graph_only_merges_what_the_stages_computed() {
     let mut db = RootDatabase::new(vec!["/p".into()]);
     db.set_file(
         "/p/shapes.py",
-        "class Shape:\n    def area(self):\n        return 0\n\nclass Square(Shape):\n    def area(self):\n        return side()\n\ndef side():\n    return 2\n",
+        "class Shape:\n    def area(self):\n        return 0\n\nclass Square(Shape):\n    def area(self):\n        return side()\n\ndef side():\n    return 2\n\nclass Canvas:\n    def __init__(self):\n        self.shapes = [Square()]\n\n    def total(self):\n        return sum(s.area() for s in self.shapes)\n",
     );
     db.set_file(
         "/p/main.py",
@@ -43,6 +43,8 @@ fn the_graph_only_merges_what_the_stages_computed() {
         "lowered_file",
         "semantic_index",
         "module_symbols",
+        "file_attributes_handed_on",
+        "project_attributes_handed_on",
         "file_resolutions",
         "file_class_bases",
         "class_hierarchy",
@@ -60,4 +62,6 @@ fn the_graph_only_merges_what_the_stages_computed() {
         graph.edges["shapes.Square.area"].iter().collect::<Vec<_>>(),
         ["shapes.side"]
     );
+    // The loop over `self.shapes` takes its `Square`s.
+    assert!(graph.edges["shapes.Canvas.total"].contains("shapes.Square.area"));
 }

@@ -6,11 +6,12 @@ use awaitify_db::{File, RootDatabase};
 use awaitify_rewrite::{RuleSet, Settings, Stage, analyze_in_parallel_with, file_rewrite};
 
 /// A project whose files call and import each other, patch a module attribute
-/// (`time.sleep = ...`, which every file's seeds must know about) and get rewritten.
+/// (`time.sleep = ...`, which every file's seeds must know about), loop over a list
+/// stored on `self` (which asks what every file hands on) and get rewritten.
 const PROJECT: &[(&str, &str)] = &[
     (
         "/p/helpers.py",
-        "import time\n\nclass Worker:\n    def run(self):\n        time.sleep(1)\n\ndef pause():\n    time.sleep(0.5)\n",
+        "import time\n\nclass Worker:\n    def run(self):\n        time.sleep(1)\n\nclass Team:\n    def __init__(self):\n        self.workers = [Worker()]\n\n    def run(self):\n        for worker in self.workers:\n            worker.run()\n\ndef pause():\n    time.sleep(0.5)\n",
     ),
     (
         "/p/page.py",
@@ -31,6 +32,7 @@ const PER_FILE: &[&str] = &[
     "lowered_file",
     "semantic_index",
     "module_symbols",
+    "file_attributes_handed_on",
     "file_module_stores",
     "file_class_bases",
     "file_resolutions",
@@ -47,7 +49,8 @@ const PER_FILE: &[&str] = &[
 /// per-file query of the stages that run after it, or beside it: the escape walk runs
 /// while the other threads compute each file's stores and seeds.
 const PROJECT_WIDE: &[(&str, &str)] = &[
-    ("project_attribute_stores", "file_module_stores"),
+    ("project_attribute_stores", "file_attributes_handed_on"),
+    ("project_attributes_handed_on", "file_module_stores"),
     ("project_module_stores", "file_class_bases"),
     ("class_hierarchy", "file_resolutions"),
     ("project_function_names", "file_resolutions"),

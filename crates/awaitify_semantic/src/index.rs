@@ -208,7 +208,10 @@ pub enum BindingKind {
         index: u32,
     },
     LambdaParam,
-    ComprehensionTarget,
+    /// A comprehension's target; `iter` is its iterable when the target is a plain name.
+    ComprehensionTarget {
+        iter: Option<ExprId>,
+    },
     TypeParam,
     TypeAlias,
 }
@@ -221,6 +224,9 @@ impl BindingKind {
             BindingKind::Assign { .. } => BindingKind::Unpacked,
             BindingKind::For { .. } => BindingKind::For { iter: None },
             BindingKind::With { .. } => BindingKind::With { context: None },
+            BindingKind::ComprehensionTarget { .. } => {
+                BindingKind::ComprehensionTarget { iter: None }
+            }
             other => other.clone(),
         }
     }
@@ -243,7 +249,7 @@ impl BindingKind {
             BindingKind::MatchCapture => "match capture",
             BindingKind::Param { .. } => "parameter",
             BindingKind::LambdaParam => "lambda parameter",
-            BindingKind::ComprehensionTarget => "comprehension target",
+            BindingKind::ComprehensionTarget { .. } => "comprehension target",
             BindingKind::TypeParam => "type parameter",
             BindingKind::TypeAlias => "type alias",
         }
@@ -2624,7 +2630,18 @@ impl<'a> Builder<'a> {
             if index > 0 {
                 self.visit_expr(body_id, body, generator.iter);
             }
-            self.visit_comprehension_target(body_id, body, scope, generator.target);
+            // A generator expression evaluates its later iterables as it is consumed,
+            // when their names may have been rebound: only its first is followed.
+            let deferred = index > 0 && matches!(body.exprs[expr], Expr::Generator { .. });
+            let iter = (matches!(body.exprs[generator.target], Expr::Name { .. }) && !deferred)
+                .then_some(generator.iter);
+            self.visit_comprehension_target(
+                body_id,
+                body,
+                scope,
+                generator.target,
+                &BindingKind::ComprehensionTarget { iter },
+            );
             for condition in generator.ifs.iter() {
                 self.visit_expr(body_id, body, *condition);
             }
@@ -2645,26 +2662,27 @@ impl<'a> Builder<'a> {
         body: &'a Body,
         scope: ScopeId,
         target: ExprId,
+        kind: &BindingKind,
     ) {
         match &body.exprs[target] {
             Expr::Name { id, .. } => {
-                self.bind_in(
-                    scope,
-                    id,
-                    BindingKind::ComprehensionTarget,
-                    body_id,
-                    BindingSite::Expr(target),
-                );
+                self.bind_in(scope, id, kind.clone(), body_id, BindingSite::Expr(target));
             }
             Expr::Tuple { elts, .. } | Expr::List { elts, .. } => {
                 for element in elts.iter() {
-                    self.visit_comprehension_target(body_id, body, scope, *element);
+                    self.visit_comprehension_target(
+                        body_id,
+                        body,
+                        scope,
+                        *element,
+                        &kind.unpacked(),
+                    );
                 }
             }
             Expr::Starred { value, .. } => {
-                self.visit_comprehension_target(body_id, body, scope, *value)
+                self.visit_comprehension_target(body_id, body, scope, *value, &kind.unpacked())
             }
-            _ => self.visit_target(body_id, body, target, &BindingKind::ComprehensionTarget),
+            _ => self.visit_target(body_id, body, target, kind),
         }
     }
 }

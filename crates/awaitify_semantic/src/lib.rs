@@ -10,6 +10,9 @@
 //! - [`module_symbols`]: the summary other files resolve against: each global name's
 //!   bindings, each class's bases and members, each function's decorators. It is equal
 //!   after an edit inside a function body, so other files' resolution is not re-run.
+//! - [`file_attributes_handed_on`], and merged [`project_attributes_handed_on`]
+//!   (project): the attribute names (module globals among them) whose values code may
+//!   change or hand on, for loops over containers stored on `self` or in a global.
 //! - [`file_resolutions`]: what every name use of the file resolves to ([`resolve`]).
 //!
 //! Depends on `awaitify_hir` and `awaitify_db`; may not depend on the call graph or the
@@ -748,6 +751,10 @@ pub struct AttributeStores {
     /// name of a method with a known return value, every class whose body binds it: a
     /// subclass's binding replaces what an instance of the base finds.
     pub class_members: FxHashMap<Name, Vec<(File, awaitify_hir::hir::ClassId)>>,
+    /// Attributes some class's methods store on `self` as a container whose elements are
+    /// paths (`self.workers = [Worker(n) for n in names]`), which a loop over the
+    /// attribute may take (see [`project_attributes_handed_on`]).
+    pub containers: FxHashSet<Name>,
 }
 
 /// Every file's attribute stores, merged (see [`AttributeStores`]).
@@ -761,12 +768,18 @@ pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
             .elsewhere
             .extend(symbols.other_attribute_stores.iter().cloned());
         for (class, summary) in symbols.classes.iter() {
-            for name in summary.instance_attributes.keys() {
+            for (name, values) in summary.instance_attributes.iter() {
                 stores
                     .on_self
                     .entry(name.clone())
                     .or_default()
                     .push((file, class));
+                if values
+                    .iter()
+                    .any(|value| matches!(value, symbols::StoredValue::Elements(_)))
+                {
+                    stores.containers.insert(name.clone());
+                }
             }
         }
     }
@@ -805,6 +818,29 @@ pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
         }
     }
     Arc::new(stores)
+}
+
+/// The attribute names whose values code of `file` may change or hand on, a module's
+/// globals among them (see `resolve::containers::attributes_handed_on`). A query apart
+/// from [`module_symbols`], which other files read for every lookup: this changes with
+/// almost any edit of a function body, and only loops over a container stored on `self`
+/// or in a global read it.
+#[salsa::tracked(returns(ref))]
+pub fn file_attributes_handed_on(db: &dyn Db, file: File) -> Arc<[Name]> {
+    let hir = file_hir(db, file);
+    let index = semantic_index(db, file);
+    resolve::attributes_handed_on(hir, index).into()
+}
+
+/// Every file's [`file_attributes_handed_on`], merged: a container stored under one of
+/// these names (or any, under `*`) may have been changed by code awaitify does not follow.
+#[salsa::tracked(returns(ref))]
+pub fn project_attributes_handed_on(db: &dyn Db) -> Arc<FxHashSet<Name>> {
+    let mut names = FxHashSet::default();
+    for file in awaitify_db::files_by_path(db) {
+        names.extend(file_attributes_handed_on(db, file).iter().cloned());
+    }
+    Arc::new(names)
 }
 
 /// A store that may replace a global of a project module from outside its own

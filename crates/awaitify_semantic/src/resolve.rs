@@ -11,7 +11,8 @@
 //! external calls (`asyncio.new_event_loop()` gives `asyncio.new_event_loop()`, whose
 //! `run_until_complete` is `asyncio.new_event_loop().run_until_complete`) and instances of
 //! project classes (`w = Worker()`; `w.step` is `Worker.step`; `self.step` inside a
-//! method too).
+//! method too). A loop's or a comprehension's target is each element of a container
+//! awaitify sees whole (`for w in [Worker(), Manager()]`, see the `containers` module).
 //!
 //! Decorators are transparent: a decorated `def`'s name is the function, and so is the
 //! name after a rebinding that decorates it (`fetch = traced(fetch)`, a
@@ -31,6 +32,10 @@ use crate::{
 use awaitify_db::{Db, File, module_name};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::*;
+
+mod containers;
+
+pub(crate) use containers::attributes_handed_on;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
@@ -437,6 +442,12 @@ pub struct Resolver<'db> {
     /// Class attributes other than methods, with what may replace them (see
     /// [`Self::replaceable_member`]).
     data_members: FxHashMap<(File, ClassId, Name, bool), Resolution>,
+    /// Whether the container each assignment binds is only read (see the `containers`
+    /// module), the read-only positions of each body, and whether each file reaches
+    /// variables through namespaces.
+    only_read: FxHashMap<(File, BindingId), bool>,
+    read_only: FxHashMap<(File, BodyId), std::rc::Rc<FxHashSet<ExprId>>>,
+    namespaces_read: FxHashMap<File, bool>,
 }
 
 const MAX_MRO: usize = 64;
@@ -476,6 +487,9 @@ impl<'db> Resolver<'db> {
             module_stores: None,
             replaced_here: None,
             data_members: FxHashMap::default(),
+            only_read: FxHashMap::default(),
+            read_only: FxHashMap::default(),
+            namespaces_read: FxHashMap::default(),
         }
     }
 
@@ -547,8 +561,8 @@ impl<'db> Resolver<'db> {
     pub(crate) fn resolve_file_uses(&mut self, file: File) -> FileResolutions {
         self.computing = Some(file);
         let index = self.index(file);
-        // Only imports, assignments and `for` targets over literals are cached: a fraction
-        // of the file's bindings.
+        // Only imports, assignments and the targets of loops and comprehensions (and of
+        // `with` and `except`) are cached: a fraction of the file's bindings.
         self.bindings.reserve(index.bindings.len() / 4);
         let uses = index
             .uses
@@ -1458,6 +1472,7 @@ impl<'db> Resolver<'db> {
             | BindingKind::ImportFrom { .. }
             | BindingKind::Assign { .. }
             | BindingKind::For { iter: Some(_) }
+            | BindingKind::ComprehensionTarget { iter: Some(_) }
             | BindingKind::With { context: Some(_) }
             | BindingKind::ExceptHandler { caught: Some(_) } => {}
             other => return Resolution::Unresolved(Unresolved::Binding(other.describe())),
@@ -1480,8 +1495,9 @@ impl<'db> Resolver<'db> {
                 let resolution = self.resolve_expr(file, data.body, *value);
                 label_alternatives(resolution, file, binding)
             }
-            BindingKind::For { iter: Some(iter) } => {
-                let resolution = self.element_of(file, data.body, *iter);
+            BindingKind::For { iter: Some(iter) }
+            | BindingKind::ComprehensionTarget { iter: Some(iter) } => {
+                let resolution = self.element_of(file, data.body, *iter, data.kind.describe());
                 label_alternatives(resolution, file, binding)
             }
             BindingKind::ExceptHandler {
@@ -1501,30 +1517,6 @@ impl<'db> Resolver<'db> {
         self.in_progress.remove(&(file, binding, false));
         self.bindings.insert((file, binding), resolution.clone());
         resolution
-    }
-
-    /// An element of a literal collection (`for w in [A(), B()]`): whichever element it
-    /// is, so each element's resolution is a candidate.
-    fn element_of(&mut self, file: File, body: BodyId, iter: ExprId) -> Resolution {
-        let hir = self.hir(file);
-        match &hir.body(body).exprs[iter] {
-            Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts }
-                if !elts.is_empty() =>
-            {
-                let mut candidates = Vec::new();
-                for element in elts.iter() {
-                    if matches!(hir.body(body).exprs[*element], Expr::Starred { .. }) {
-                        return Resolution::Unresolved(Unresolved::Binding("for target"));
-                    }
-                    candidates.extend(
-                        self.resolve_expr(file, body, *element)
-                            .candidates(file, None),
-                    );
-                }
-                Resolution::combine(candidates)
-            }
-            _ => Resolution::Unresolved(Unresolved::Binding("for target")),
-        }
     }
 
     /// What `except E as name` binds: an instance of `E` (or of a subclass, whose
@@ -2370,7 +2362,7 @@ impl<'db> Resolver<'db> {
             for value in values.iter() {
                 let path = match value {
                     StoredValue::Path(path) => path,
-                    StoredValue::BuiltinValue => {
+                    StoredValue::BuiltinValue | StoredValue::Elements(_) => {
                         builtin_values = true;
                         continue;
                     }

@@ -8,7 +8,7 @@
 use la_arena::ArenaMap;
 use rustc_hash::FxBuildHasher;
 
-use crate::index::{BindingId, BindingKind, Fallback, ScopeId, SemanticIndex};
+use crate::index::{BindingId, BindingKind, Fallback, ScopeId, ScopeKind, SemanticIndex};
 use crate::resolve::{Unresolved, expr_kind};
 use awaitify_hir::hir::*;
 
@@ -95,10 +95,8 @@ pub struct ClassSummary {
     pub decorators: Box<[Option<ExprPath>]>,
     pub members: IndexMap<Name, Box<[(BindingId, Summary)]>>,
     /// What its own methods store on `self` (`self.client = Client()`), by attribute:
-    /// each store's value as a path in the module's globals, or `None` when it is
-    /// anything else (a parameter, a literal, an unpacking, `+=`, `del`). `*` stands for
-    /// attributes a method stores through the namespace with computed names
-    /// (`self.__dict__.update(overrides)`).
+    /// each store's value (see [`StoredValue`]). `*` stands for attributes a method
+    /// stores through the namespace with computed names (`self.__dict__.update(overrides)`).
     pub instance_attributes: IndexMap<Name, Box<[StoredValue]>>,
 }
 
@@ -110,6 +108,11 @@ pub enum StoredValue {
     /// A value of a builtin type written out (`{}`, `[1, 2]`, `"text"`, `0`, an
     /// f-string, a comprehension): never a project object.
     BuiltinValue,
+    /// A list, tuple or set display, or a list or set comprehension, whose elements are
+    /// these paths in the module's globals (`[Worker(n) for n in names]`, `[]`): a value
+    /// of a builtin type, whose elements a loop over the attribute may take (see
+    /// `Resolver::stored_elements`).
+    Elements(Box<[ExprPath]>),
     /// Anything else: a parameter, `None`, an unpacking, `+=`, `del`.
     Unknown,
 }
@@ -126,8 +129,9 @@ pub struct FunctionSummary {
     pub class: Option<ClassId>,
     /// What a call of it returns, when every `return` gives a path whose first name is
     /// not a local (`return st.navigation(pages)`, `return Client()`), or, in a method,
-    /// is its first parameter (`return self`, `return cls()`); `None` when some return is
-    /// anything else, or the function is async or a generator.
+    /// is its first parameter (`return self`, `return cls()`), directly or through locals
+    /// (`store = cls(); ...; return store`); `None` when some return is anything else, or
+    /// the function is async or a generator.
     pub returns: Option<Box<[ExprPath]>>,
 }
 
@@ -421,19 +425,61 @@ fn stored_value(
     let Some(value) = value else {
         return StoredValue::Unknown;
     };
-    if is_builtin_display(body, value) {
-        return StoredValue::BuiltinValue;
-    }
-    let BodyId::Function(function) = body_id else {
-        return StoredValue::Unknown;
+    let scope = match body_id {
+        BodyId::Function(function) => index.function_scopes.get(function),
+        _ => None,
     };
-    let Some(scope) = index.function_scopes.get(function) else {
+    if is_builtin_display(body, value) {
+        return match scope.and_then(|scope| {
+            container_elements(index, &index.scopes[*scope], body_id, body, value)
+        }) {
+            Some(elements) => StoredValue::Elements(elements),
+            None => StoredValue::BuiltinValue,
+        };
+    }
+    let Some(scope) = scope else {
         return StoredValue::Unknown;
     };
     match global_path(index, &index.scopes[*scope], body_id, body, value, 0, false) {
         Some(path) => StoredValue::Path(path),
         None => StoredValue::Unknown,
     }
+}
+
+/// The elements of a list, tuple or set display, or the element of a list or set
+/// comprehension, as paths in the module's globals, when each is one: a name the
+/// comprehension binds (`[cls() for cls in kinds]`) is none.
+fn container_elements(
+    index: &SemanticIndex,
+    scope: &crate::index::Scope,
+    body_id: BodyId,
+    body: &Body,
+    value: ExprId,
+) -> Option<Box<[ExprPath]>> {
+    let elements: &[ExprId] = match &body.exprs[value] {
+        Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts } => elts,
+        Expr::ListComp { elt, .. } | Expr::SetComp { elt, .. } => {
+            let mut root = *elt;
+            while let Expr::Attribute { value: inner, .. } | Expr::Call { func: inner, .. } =
+                &body.exprs[root]
+            {
+                root = *inner;
+            }
+            let use_id = index.use_of(body_id, root)?;
+            let bound_by_comprehension = index.reaching(use_id).iter().any(|binding| {
+                index.scopes[index.bindings[*binding].scope].kind == ScopeKind::Comprehension
+            });
+            if bound_by_comprehension {
+                return None;
+            }
+            std::slice::from_ref(elt)
+        }
+        _ => return None,
+    };
+    elements
+        .iter()
+        .map(|element| global_path(index, scope, body_id, body, *element, 0, false))
+        .collect()
 }
 
 /// Whether `expr` writes out a value of a builtin type: one the resolver calls a
@@ -496,7 +542,8 @@ const LOCAL_HOPS: u32 = 4;
 /// name is not a local, else through the assignments that reach it, when every one
 /// assigns the same such path. With `receiver`, a path whose first name is the
 /// method's first parameter, never rebound, is kept as written (`return self`,
-/// `return cls(...)`): the resolver reads that name as the method's receiver.
+/// `return cls(...)`, and through a local: `store = cls(); ...; return store`): the
+/// resolver reads that name as the method's receiver.
 fn global_path(
     index: &SemanticIndex,
     scope: &crate::index::Scope,
@@ -528,7 +575,6 @@ fn global_path(
     }
     let reaching = index.reaching(use_id);
     if receiver
-        && hops == 0
         && !reaching.is_empty()
         && reaching.iter().all(|binding| {
             let data = &index.bindings[*binding];
@@ -546,7 +592,7 @@ fn global_path(
         if data.body != body_id {
             return None;
         }
-        let assigned = global_path(index, scope, body_id, body, value, hops + 1, false)?;
+        let assigned = global_path(index, scope, body_id, body, value, hops + 1, receiver)?;
         match &replacement {
             Some(existing) if *existing != assigned => return None,
             Some(_) => {}

@@ -1,0 +1,542 @@
+//! What iterating a container gives (`for w in workers`, `[w.step() for w in workers]`):
+//! its elements, when awaitify sees every one of them.
+//!
+//! A list, tuple or set display, or a list or set comprehension, written where it is
+//! iterated gives what its elements (or the comprehension's element) resolve to. So does
+//! a name bound to one, when every binding that reaches the loop binds such a container
+//! and nothing may have changed it since. A tuple cannot change. A list or set can, so
+//! its assignment must name it once (not `a = b = [...]`), every use of the name that the
+//! binding reaches must only read it (see [`read_only_positions`]), and its file must not
+//! reach names through a namespace (`locals()`, `globals()`, `vars()`, `eval`, `exec`).
+//! The name must be a local of a function or a module's global. Once its module is
+//! imported, other modules may change a global too: a loop that runs then (in a function)
+//! follows it only when no module replaces it and, for a list or set, no code of the
+//! project reads it other than to iterate, index, measure or test it (see
+//! [`Resolver::global_kept`]).
+//!
+//! An instance's attribute (`for w in self.workers`) gives the elements of what its
+//! class family's methods store there, when every store is such a container of
+//! instances and no code may change it (see [`Resolver::stored_elements`]).
+//!
+//! A generator expression is never followed: it evaluates its element as it is consumed,
+//! after the loop body may have rebound the names the element reads.
+
+use super::*;
+use crate::index::{BindingSite, ScopeKind};
+
+impl Resolver<'_> {
+    /// The expressions whose values iterating `iter` of `body` gives, each with the body
+    /// it is written in, when awaitify sees them all (see the module's documentation).
+    pub fn iterated_values(
+        &mut self,
+        file: File,
+        body: BodyId,
+        iter: ExprId,
+    ) -> Option<Vec<(BodyId, ExprId)>> {
+        let exprs = &self.hir(file).body(body).exprs;
+        match &exprs[iter] {
+            Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts } => {
+                let starred = elts
+                    .iter()
+                    .any(|element| matches!(exprs[*element], Expr::Starred { .. }));
+                (!elts.is_empty() && !starred)
+                    .then(|| elts.iter().map(|element| (body, *element)).collect())
+            }
+            Expr::ListComp { elt, .. } | Expr::SetComp { elt, .. } => Some(vec![(body, *elt)]),
+            Expr::Name { .. } => self.named_container_values(file, body, iter),
+            _ => None,
+        }
+    }
+
+    /// What iterating `iter` gives, element by element: each value's resolution is a
+    /// candidate. Unknown, as a binding of `kind`, when the values are not all seen.
+    pub(super) fn element_of(
+        &mut self,
+        file: File,
+        body: BodyId,
+        iter: ExprId,
+        kind: &'static str,
+    ) -> Resolution {
+        let Some(values) = self.iterated_values(file, body, iter) else {
+            return self.attribute_elements(file, body, iter, kind);
+        };
+        let mut candidates = Vec::new();
+        for (value_body, value) in values {
+            candidates.extend(
+                self.resolve_expr(file, value_body, value)
+                    .candidates(file, None),
+            );
+        }
+        Resolution::combine(candidates)
+    }
+
+    /// What iterating `iter` gives when it is an instance's attribute (`for w in
+    /// self.workers`): the elements of what the methods store there.
+    fn attribute_elements(
+        &mut self,
+        file: File,
+        body: BodyId,
+        iter: ExprId,
+        kind: &'static str,
+    ) -> Resolution {
+        let unknown = || Resolution::Unresolved(Unresolved::Binding(kind));
+        let Expr::Attribute { value, attr, .. } = &self.hir(file).body(body).exprs[iter] else {
+            return unknown();
+        };
+        let owners = self.resolve_expr(file, body, *value);
+        if matches!(owners, Resolution::Unresolved(_)) {
+            return unknown();
+        }
+        owners.map(|owner| match owner {
+            Target::Instance { file, class } => self
+                .stored_elements(file, class, attr)
+                .unwrap_or_else(unknown),
+            _ => unknown(),
+        })
+    }
+
+    /// What the elements of an instance's attribute `name` may be, when the methods of
+    /// its class, its bases and its subclasses store there only containers of paths to
+    /// instances (`self.workers = [Worker(n) for n in names]`), no class body of theirs
+    /// binds it, nothing else stores it or may change it (see
+    /// [`crate::project_attributes_handed_on`]), and no class involved inherits from
+    /// outside the project, whose code may change it too.
+    fn stored_elements(&mut self, file: File, class: ClassId, name: &str) -> Option<Resolution> {
+        let stores = crate::project_attribute_stores(self.db);
+        if !stores.containers.contains(name)
+            || stores.elsewhere.contains(name)
+            || stores.elsewhere.contains("*")
+            || self.class_member(file, class, name, false).is_some()
+        {
+            return None;
+        }
+        let handed_on = crate::project_attributes_handed_on(self.db);
+        if handed_on.contains(name) || handed_on.contains("*") {
+            return None;
+        }
+        if let Some(computed) = stores.on_self.get("*")
+            && self.any_related(file, class, computed)
+        {
+            return None;
+        }
+        // A subclass body's own value (`workers = []`) is what its instances find when its
+        // `__init__` does not store one.
+        if let Some(binding_classes) = stores.class_members.get(name)
+            && self.any_related(file, class, binding_classes)
+        {
+            return None;
+        }
+        if !self.inherits_from_project_only(file, class) {
+            return None;
+        }
+        let own_order = self.mro(file, class);
+        let mut candidates = Vec::new();
+        for &(store_file, store_class) in stores.on_self.get(name)? {
+            let related = own_order.contains(&(store_file, store_class))
+                || self.mro(store_file, store_class).contains(&(file, class));
+            if !related {
+                continue;
+            }
+            if !self.inherits_from_project_only(store_file, store_class) {
+                return None;
+            }
+            let symbols = self.symbols(store_file);
+            let values = symbols
+                .classes
+                .get(store_class)?
+                .instance_attributes
+                .get(name)?;
+            for value in values.iter() {
+                let StoredValue::Elements(paths) = value else {
+                    return None;
+                };
+                for path in paths.iter() {
+                    let element = self.resolve_path(store_file, path, None);
+                    let instances = element.every_target().is_some_and(|targets| {
+                        targets
+                            .iter()
+                            .all(|target| matches!(target, Target::Instance { .. }))
+                    });
+                    if !instances {
+                        return None;
+                    }
+                    candidates.extend(element.candidates(store_file, None));
+                }
+            }
+        }
+        (!candidates.is_empty()).then(|| Resolution::combine(candidates))
+    }
+
+    /// Whether every class in the MRO of `class` has only project classes (or `object`)
+    /// as bases.
+    fn inherits_from_project_only(&mut self, file: File, class: ClassId) -> bool {
+        let order = self.mro(file, class);
+        order
+            .iter()
+            .all(|&(owner_file, owner)| self.has_only_project_bases(owner_file, owner))
+    }
+
+    /// The values of the containers the name `name` of `body` is bound to, when every
+    /// binding that reaches it binds one that cannot have changed.
+    fn named_container_values(
+        &mut self,
+        file: File,
+        body: BodyId,
+        name: ExprId,
+    ) -> Option<Vec<(BodyId, ExprId)>> {
+        let index = self.index(file);
+        let use_id = index.use_of(body, name)?;
+        let use_data = &index.uses[use_id];
+        if use_data.fallback != Fallback::None {
+            return None;
+        }
+        let mut values = Vec::new();
+        for &binding in index.reaching(use_id) {
+            let bound = &index.bindings[binding];
+            let BindingKind::Assign { value } = bound.kind else {
+                return None;
+            };
+            let global = match index.scopes[bound.scope].kind {
+                ScopeKind::Function => false,
+                ScopeKind::Module => true,
+                _ => return None,
+            };
+            let mutable = match self.hir(file).body(bound.body).exprs[value] {
+                Expr::Tuple { .. } => false,
+                Expr::List { .. }
+                | Expr::Set { .. }
+                | Expr::ListComp { .. }
+                | Expr::SetComp { .. } => true,
+                _ => return None,
+            };
+            let elements = self.iterated_values(file, bound.body, value)?;
+            if mutable && !self.only_read(file, binding) {
+                return None;
+            }
+            // Code that runs once the module is imported may find the global changed
+            // by other modules.
+            if global
+                && !self.runs_on_import(file, index, use_data.scope)
+                && !self.global_kept(file, &bound.name, mutable)
+            {
+                return None;
+            }
+            values.extend(elements);
+        }
+        (!values.is_empty()).then_some(values)
+    }
+
+    /// Whether the global `name` of `file` still holds, after its module is imported, a
+    /// container its own bindings gave it: no other module replaces it (`app.workers =
+    /// ...`, a store on an object awaitify cannot resolve, globals it cannot list), and,
+    /// for a `mutable` one, no code of the project reads it other than to iterate,
+    /// index, measure or test it (`app.workers.append(w)`, `from app import workers`
+    /// handed on; see [`crate::project_attributes_handed_on`]).
+    fn global_kept(&mut self, file: File, name: &str, mutable: bool) -> bool {
+        if !self.follow_module_stores {
+            return false;
+        }
+        if let Some(stores) = self.module_stores()
+            && (stores.replacement(file, name).is_some()
+                || stores.on_unknown.contains(name)
+                || stores.on_unknown.contains("*")
+                || stores.unlisted.contains_key(&file))
+        {
+            return false;
+        }
+        let handed_on = crate::project_attributes_handed_on(self.db);
+        !mutable || !(handed_on.contains(name) || handed_on.contains("*"))
+    }
+
+    /// Whether the container the assignment `binding` binds can be reached only through
+    /// its name, and every use of the name that the binding reaches only reads it.
+    fn only_read(&mut self, file: File, binding: BindingId) -> bool {
+        if let Some(&known) = self.only_read.get(&(file, binding)) {
+            return known;
+        }
+        let found = self.compute_only_read(file, binding);
+        self.only_read.insert((file, binding), found);
+        found
+    }
+
+    fn compute_only_read(&mut self, file: File, binding: BindingId) -> bool {
+        let index = self.index(file);
+        let hir = self.hir(file);
+        let bound = &index.bindings[binding];
+        let (BindingSite::Expr(target), BindingKind::Assign { value }) = (bound.site, &bound.kind)
+        else {
+            return false;
+        };
+        // Not `a = b = [...]` nor `f(a := [...])`, which give the container another way in.
+        let sole_target = hir
+            .body(bound.body)
+            .stmts
+            .iter()
+            .any(|(_, stmt)| match stmt {
+                Stmt::Assign {
+                    targets,
+                    value: assigned,
+                } => assigned == value && **targets == [target],
+                Stmt::AnnAssign {
+                    target: annotated,
+                    value: Some(assigned),
+                    ..
+                } => assigned == value && *annotated == target,
+                _ => false,
+            });
+        if !sole_target || self.reads_namespaces(file) {
+            return false;
+        }
+        for (use_id, data) in index.uses.iter() {
+            if index.reaching(use_id).contains(&binding)
+                && !self
+                    .read_only_positions(file, data.body)
+                    .contains(&data.expr)
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// [`read_only_positions`] of `body`, computed once per resolver.
+    fn read_only_positions(&mut self, file: File, body: BodyId) -> std::rc::Rc<FxHashSet<ExprId>> {
+        if let Some(known) = self.read_only.get(&(file, body)) {
+            return known.clone();
+        }
+        let index = self.index(file);
+        let hir = self.hir(file);
+        let positions = std::rc::Rc::new(read_only_positions(index, body, hir.body(body)));
+        self.read_only.insert((file, body), positions.clone());
+        positions
+    }
+
+    /// Whether code in `file` may reach a variable through a namespace rather than its
+    /// name: `locals()`, `globals()`, `vars()` without an argument, `eval` and `exec`.
+    fn reads_namespaces(&mut self, file: File) -> bool {
+        if let Some(&known) = self.namespaces_read.get(&file) {
+            return known;
+        }
+        let hir = self.hir(file);
+        let found = hir.bodies().any(|(_, body)| {
+            body.exprs.iter().any(|(_, expr)| match expr {
+                Expr::Name { id, .. } => {
+                    matches!(id.as_str(), "locals" | "globals" | "eval" | "exec")
+                }
+                Expr::Call { func, args, .. } => {
+                    args.len() != 1
+                        && matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "vars")
+                }
+                _ => false,
+            })
+        });
+        self.namespaces_read.insert(file, found);
+        found
+    }
+}
+
+/// The expressions of `body` whose value is only read where they stand: iterated by a
+/// `for` or a comprehension, indexed (`xs[0]`), measured by the builtin `len`, or tested
+/// for membership (`x in xs`) or truth (`if xs:`, `not xs`, an operand of `and` or `or`
+/// tested so). A container read there is neither changed nor handed on.
+pub(crate) fn read_only_positions(
+    index: &SemanticIndex,
+    body_id: BodyId,
+    body: &Body,
+) -> FxHashSet<ExprId> {
+    let mut positions = FxHashSet::default();
+    // `if a and not b:` tests each operand for truth; elsewhere `a or b` is `a` itself.
+    fn tested(body: &Body, expr: ExprId, positions: &mut FxHashSet<ExprId>) {
+        positions.insert(expr);
+        match &body.exprs[expr] {
+            Expr::BoolOp { values, .. } => {
+                for value in values.iter() {
+                    tested(body, *value, positions);
+                }
+            }
+            Expr::UnaryOp {
+                op: UnaryOp::Not,
+                operand,
+            } => tested(body, *operand, positions),
+            _ => {}
+        }
+    }
+    for (_, stmt) in body.stmts.iter() {
+        match stmt {
+            Stmt::For { iter, .. } => {
+                positions.insert(*iter);
+            }
+            Stmt::If { test, .. } | Stmt::While { test, .. } | Stmt::Assert { test, .. } => {
+                tested(body, *test, &mut positions);
+            }
+            _ => {}
+        }
+    }
+    // The builtin `len`: no binding of the name reaches the call.
+    let is_len = |func: ExprId| {
+        matches!(&body.exprs[func], Expr::Name { id, .. } if id == "len")
+            && index.use_of(body_id, func).is_some_and(|use_id| {
+                index.reaching(use_id).is_empty()
+                    && index.uses[use_id].fallback == Fallback::Builtin
+            })
+    };
+    for (_, expr) in body.exprs.iter() {
+        match expr {
+            Expr::ListComp { generators, .. }
+            | Expr::SetComp { generators, .. }
+            | Expr::DictComp { generators, .. }
+            | Expr::Generator { generators, .. } => {
+                for generator in generators.iter() {
+                    positions.insert(generator.iter);
+                    for condition in generator.ifs.iter() {
+                        tested(body, *condition, &mut positions);
+                    }
+                }
+            }
+            Expr::If { test, .. } => tested(body, *test, &mut positions),
+            Expr::UnaryOp {
+                op: UnaryOp::Not,
+                operand,
+            } => tested(body, *operand, &mut positions),
+            Expr::Subscript {
+                value,
+                ctx: ExprContext::Load,
+                ..
+            } => {
+                positions.insert(*value);
+            }
+            Expr::Compare {
+                ops, comparators, ..
+            } => {
+                for (op, comparator) in ops.iter().zip(comparators.iter()) {
+                    if matches!(op, CmpOp::In | CmpOp::NotIn) {
+                        positions.insert(*comparator);
+                    }
+                }
+            }
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } if args.len() == 1 && keywords.is_empty() && is_len(*func) => {
+                positions.insert(args[0]);
+            }
+            _ => {}
+        }
+    }
+    positions
+}
+
+/// The attribute names whose values code of `hir` may change or hand on, so that a
+/// container stored under one may hold what awaitify did not see: each attribute read
+/// other than at a read-only position (`pool.workers.append(w)`, `run(self.workers)`,
+/// `ws = self.workers`), and so each module attribute imported by name and used so
+/// (`from app import workers`, then `workers.append(w)`), each name fetched by a literal (`getattr(obj, "workers")`,
+/// `operator.attrgetter`, `__getattribute__`) or bound by a class pattern's keyword
+/// (`case Pool(workers=ws)`), and `*` where any attribute may be reached that way: a
+/// computed name, a namespace read (`obj.__dict__`, `vars(obj)`,
+/// `inspect.getmembers(obj)`) or a class pattern's positional sub-patterns. Sorted, each
+/// once.
+pub(crate) fn attributes_handed_on(hir: &FileHir, index: &SemanticIndex) -> Box<[Name]> {
+    let any = || Name::from("*");
+    let mut names: Vec<Name> = Vec::new();
+    let positions: FxHashMap<BodyId, FxHashSet<ExprId>> = hir
+        .bodies()
+        .map(|(body_id, body)| (body_id, read_only_positions(index, body_id, body)))
+        .collect();
+    // `from app import workers` reads the module's attribute `workers`.
+    for (use_id, data) in index.uses.iter() {
+        if positions[&data.body].contains(&data.expr) {
+            continue;
+        }
+        for binding in index.reaching(use_id) {
+            if let BindingKind::ImportFrom { name, .. } = &index.bindings[*binding].kind {
+                push_attribute(&mut names, name);
+            }
+        }
+    }
+    for (body_id, body) in hir.bodies() {
+        let positions = &positions[&body_id];
+        for (expr_id, expr) in body.exprs.iter() {
+            match expr {
+                Expr::Attribute {
+                    attr,
+                    ctx: ExprContext::Load,
+                    ..
+                } => {
+                    if attr == "__dict__" {
+                        names.push(any());
+                    } else if !positions.contains(&expr_id) {
+                        push_attribute(&mut names, attr);
+                    }
+                }
+                Expr::Call { func, args, .. } => {
+                    let callee = match &body.exprs[*func] {
+                        Expr::Name { id, .. } => id,
+                        Expr::Attribute { attr, .. } => attr,
+                        _ => continue,
+                    };
+                    // The arguments that name what the call fetches.
+                    let named: &[ExprId] = match (callee.as_str(), &args[..]) {
+                        ("getattr", [_, name, ..]) => std::slice::from_ref(name),
+                        ("__getattribute__", [.., name]) => std::slice::from_ref(name),
+                        ("attrgetter", names) => names,
+                        ("vars", [_]) | ("getmembers", _) => {
+                            names.push(any());
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    for name in named {
+                        match &body.exprs[*name] {
+                            Expr::Literal(Literal::Str(text)) => {
+                                for part in text.split('.') {
+                                    push_attribute(&mut names, part);
+                                }
+                            }
+                            _ => names.push(any()),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (_, pattern) in body.patterns.iter() {
+            if let Pattern::Class {
+                patterns,
+                kwd_attrs,
+                ..
+            } = pattern
+            {
+                for attr in kwd_attrs.iter() {
+                    push_attribute(&mut names, attr);
+                }
+                if !patterns.is_empty() {
+                    names.push(any());
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names.into_boxed_slice()
+}
+
+/// Adds `name`, and, when it may spell a private name from outside its class
+/// (`_Team__workers`), the private names it may spell (`__workers`), which is how the
+/// class's own methods write it.
+fn push_attribute(names: &mut Vec<Name>, name: &str) {
+    names.push(Name::from(name));
+    if !name.starts_with('_') || name.starts_with("__") {
+        return;
+    }
+    for (position, _) in name
+        .match_indices("__")
+        .filter(|(position, _)| *position > 1)
+    {
+        let private = &name[position..];
+        if !private.ends_with("__") {
+            names.push(Name::from(private));
+        }
+    }
+}
