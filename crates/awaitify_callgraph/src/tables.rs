@@ -37,9 +37,20 @@ impl Collector<'_> {
         target: ExprId,
         value: ExprId,
     ) -> TableUse {
+        let Expr::Dict { items } = &body.exprs[value] else {
+            return TableUse::Escapes;
+        };
+        // Most dict displays hold data: no need to look at their uses.
         if !matches!(body.exprs[target], Expr::Name { .. })
-            || !matches!(body.exprs[value], Expr::Dict { .. })
             || matches!(body_id, BodyId::Class(_))
+            || items.is_empty()
+            || !items.iter().all(|item| {
+                item.key.is_some()
+                    && matches!(
+                        body.exprs[item.value],
+                        Expr::Name { .. } | Expr::Attribute { .. }
+                    )
+            })
         {
             return TableUse::Escapes;
         }
