@@ -517,17 +517,7 @@ fn is_test_module(db: &dyn Db, file: File) -> bool {
 /// The argument a streaming call (`st.write_stream(stream)`) iterates: its first
 /// positional argument, or its `stream=` keyword.
 fn streamed_argument(body: &Body, call: ExprId) -> Option<ExprId> {
-    let Expr::Call { args, keywords, .. } = &body.exprs[call] else {
-        return None;
-    };
-    match args.first() {
-        Some(first) if matches!(body.exprs[*first], Expr::Starred { .. }) => None,
-        Some(first) => Some(*first),
-        None => keywords
-            .iter()
-            .find(|keyword| keyword.arg.as_deref() == Some("stream"))
-            .map(|keyword| keyword.value),
-    }
+    crate::seeds::first_argument(body, call, &["stream"])
 }
 
 impl<'db> Graph<'db> {

@@ -364,6 +364,12 @@ fn in_one_loop(db: &dyn Db, file: File, call: TextSize, store: TextRange) -> boo
 /// The argument an `await-argument` rule awaits: the first positional one, or with none,
 /// the coroutine passed by keyword (`asyncio.run(main=c)`, `run_until_complete(future=c)`).
 pub fn awaited_argument(body: &Body, call: ExprId) -> Option<ExprId> {
+    first_argument(body, call, &["main", "future"])
+}
+
+/// The first positional argument of `call`, or with none, the one passed by one of the
+/// keywords `names`; `None` when the first is unpacked (`f(*args)`).
+pub(crate) fn first_argument(body: &Body, call: ExprId, names: &[&str]) -> Option<ExprId> {
     let Expr::Call { args, keywords, .. } = &body.exprs[call] else {
         return None;
     };
@@ -372,7 +378,12 @@ pub fn awaited_argument(body: &Body, call: ExprId) -> Option<ExprId> {
         Some(first) => Some(*first),
         None => keywords
             .iter()
-            .find(|keyword| matches!(keyword.arg.as_deref(), Some("main" | "future")))
+            .find(|keyword| {
+                keyword
+                    .arg
+                    .as_deref()
+                    .is_some_and(|arg| names.contains(&arg))
+            })
             .map(|keyword| keyword.value),
     }
 }

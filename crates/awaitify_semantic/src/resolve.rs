@@ -2353,12 +2353,7 @@ impl<'db> Resolver<'db> {
             if !related {
                 continue;
             }
-            let symbols = self.symbols(store_file);
-            let values = symbols
-                .classes
-                .get(store_class)?
-                .instance_attributes
-                .get(name)?;
+            let values = self.stored_values(store_file, store_class, name)?;
             for value in values.iter() {
                 let path = match value {
                     StoredValue::Path(path) => path,
@@ -2390,6 +2385,22 @@ impl<'db> Resolver<'db> {
             (None, true) => Some(Resolution::Unresolved(Unresolved::BuiltinValue)),
             (None, false) => None,
         }
+    }
+
+    /// What the methods of `class` store on `self` as `name`, each store's summary.
+    fn stored_values(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+    ) -> Option<&'db [StoredValue]> {
+        let symbols = self.symbols(file);
+        symbols
+            .classes
+            .get(class)?
+            .instance_attributes
+            .get(name)
+            .map(|values| &**values)
     }
 
     /// `found`, what `class` (an instance of it when `instance`) finds as `name` through

@@ -140,12 +140,7 @@ impl Resolver<'_> {
             if !self.inherits_from_project_only(store_file, store_class) {
                 return None;
             }
-            let symbols = self.symbols(store_file);
-            let values = symbols
-                .classes
-                .get(store_class)?
-                .instance_attributes
-                .get(name)?;
+            let values = self.stored_values(store_file, store_class, name)?;
             for value in values.iter() {
                 let StoredValue::Elements(paths) = value else {
                     return None;
