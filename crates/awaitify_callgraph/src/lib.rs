@@ -695,6 +695,31 @@ impl Surroundings {
 }
 
 impl Collector<'_> {
+    /// The `for` statement of `body_id` that iterates the name `target` binds, when that
+    /// is its one use and this binding alone reaches it (`it = rows()` then `for row in
+    /// it:`): the value is iterated there as if written in place.
+    fn iterated_later(&mut self, body_id: BodyId, body: &Body, target: ExprId) -> Option<StmtId> {
+        if !matches!(body.exprs[target], Expr::Name { .. }) {
+            return None;
+        }
+        let index = self.resolver.index(self.file);
+        let binding = index.binding_of(body_id, target)?;
+        let mut uses = index
+            .uses
+            .iter()
+            .filter(|(use_id, _)| index.reaching(*use_id).contains(&binding));
+        let (use_id, data) = uses.next()?;
+        if uses.next().is_some() || index.reaching(use_id).len() != 1 || data.body != body_id {
+            return None;
+        }
+        body.stmts
+            .iter()
+            .find_map(|(stmt, data_stmt)| match data_stmt {
+                Stmt::For { iter, .. } if *iter == data.expr => Some(stmt),
+                _ => None,
+            })
+    }
+
     fn collect_body(&mut self, body_id: BodyId, body: &Body) {
         for stmt in body.block.iter() {
             if body_id == BodyId::Module && is_main_guard(body, *stmt) {
@@ -961,6 +986,16 @@ impl Collector<'_> {
                         self.table_use(body_id, body, target, *value)
                     }
                     _ => tables::TableUse::Escapes,
+                };
+                // `it = rows()` whose one use is `for row in it:` is iterated by that loop.
+                let surroundings = match **targets {
+                    [target] if matches!(body.exprs[*value], Expr::Call { .. }) => Surroundings {
+                        iterated: self
+                            .iterated_later(body_id, body, target)
+                            .map(Iteration::For),
+                        ..surroundings
+                    },
+                    _ => surroundings,
                 };
                 match table {
                     tables::TableUse::Escapes => self.expr(body_id, body, *value, surroundings),
