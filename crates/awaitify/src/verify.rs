@@ -723,15 +723,10 @@ pub fn synchronous_iterations(db: &dyn Db, file: File) -> Vec<(TextRange, String
             Some(Iteration::For(stmt)) => {
                 matches!(body.stmts[stmt], Stmt::For { is_async: true, .. })
             }
-            Some(Iteration::Comprehension(expr, index)) => match &body.exprs[expr] {
-                Expr::ListComp { generators, .. }
-                | Expr::SetComp { generators, .. }
-                | Expr::DictComp { generators, .. }
-                | Expr::Generator { generators, .. } => generators
-                    .get(index as usize)
-                    .is_some_and(|generator| generator.is_async),
-                _ => false,
-            },
+            Some(Iteration::Comprehension(expr, index)) => body.exprs[expr]
+                .generators()
+                .get(index as usize)
+                .is_some_and(|generator| generator.is_async),
         };
         if asynchronous {
             continue;

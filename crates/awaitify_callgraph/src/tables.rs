@@ -171,13 +171,12 @@ fn looks_up_only(body: &Body, name: ExprId) -> Lookup {
         {
             Lookup::Through(*func)
         }
-        Some((
-            _,
-            Expr::ListComp { generators, .. }
-            | Expr::SetComp { generators, .. }
-            | Expr::DictComp { generators, .. }
-            | Expr::Generator { generators, .. },
-        )) => direct(generators.iter().any(|generator| generator.iter == name)),
+        Some((_, comprehension)) if !comprehension.generators().is_empty() => direct(
+            comprehension
+                .generators()
+                .iter()
+                .any(|generator| generator.iter == name),
+        ),
         Some(_) => Lookup::Other,
         None => direct(body.stmts.iter().any(|(_, stmt)| {
             matches!(stmt, Stmt::For { iter, .. } if *iter == name)

@@ -585,6 +585,18 @@ pub enum Pattern {
 }
 
 impl Expr {
+    /// The `for` clauses of a comprehension or generator expression; none for any other
+    /// expression.
+    pub fn generators(&self) -> &[Comprehension] {
+        match self {
+            Expr::ListComp { generators, .. }
+            | Expr::SetComp { generators, .. }
+            | Expr::DictComp { generators, .. }
+            | Expr::Generator { generators, .. } => generators,
+            _ => &[],
+        }
+    }
+
     /// Calls `f` on each direct child expression, in evaluation order where Python
     /// defines one. Lambda parameters' defaults are children; its body is too.
     pub fn walk_children(&self, mut f: impl FnMut(ExprId)) {

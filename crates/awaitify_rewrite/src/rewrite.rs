@@ -315,15 +315,10 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                     }
                 }
                 Some(Iteration::Comprehension(expr, generator)) => {
-                    let written_async = match &hir.body(site.body).exprs[expr] {
-                        Expr::ListComp { generators, .. }
-                        | Expr::SetComp { generators, .. }
-                        | Expr::DictComp { generators, .. }
-                        | Expr::Generator { generators, .. } => generators
-                            .get(generator as usize)
-                            .is_some_and(|generator| generator.is_async),
-                        _ => false,
-                    };
+                    let written_async = hir.body(site.body).exprs[expr]
+                        .generators()
+                        .get(generator as usize)
+                        .is_some_and(|generator| generator.is_async);
                     if !written_async
                         && let Some(offset) = body_map.comprehension_fors.get(&(expr, generator))
                     {
