@@ -926,14 +926,14 @@ fn loops_awaited(graph: &Graph, settings: Settings, colored: &IndexSet<UnitKey>)
             let site = graph.site((*file, seed.site));
             if site.context.in_frame() && !site.awaited && colored.contains(&(*file, site.body)) {
                 awaited = true;
-            } else if seed.rule.call.starts_with("asyncio.new_event_loop()") {
+            } else if seed.rule.runs_new_loop() {
                 return false;
             }
         }
         if seeds
             .skipped
             .iter()
-            .any(|(_, skip)| skip.rule().call.starts_with("asyncio.new_event_loop()"))
+            .any(|(_, skip)| skip.rule().runs_new_loop())
         {
             return false;
         }

@@ -251,19 +251,18 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     // `get_event_loop()`), is awaited instead, the page's own loop serves:
     // `asyncio.get_event_loop()`, which keeps `set_event_loop(loop)` and `loop.close()`
     // harmless there.
-    let runs_new_loop = |rule: &crate::rules::Rule| rule.call.starts_with(NEW_EVENT_LOOP);
     let new_loop_runs_awaited = seeds
         .seeds
         .iter()
-        .any(|seed| seeded[seed.site] && runs_new_loop(&seed.rule))
+        .any(|seed| seeded[seed.site] && seed.rule.runs_new_loop())
         && seeds
             .seeds
             .iter()
-            .all(|seed| seeded[seed.site] || !runs_new_loop(&seed.rule))
+            .all(|seed| seeded[seed.site] || !seed.rule.runs_new_loop())
         && seeds
             .skipped
             .iter()
-            .all(|(_, skip)| !runs_new_loop(skip.rule()));
+            .all(|(_, skip)| !skip.rule().runs_new_loop());
     if new_loop_runs_awaited || coloring.loops_awaited {
         for site in &calls.sites {
             if site.awaited
@@ -431,10 +430,6 @@ fn list_brackets(
         (insert(range.start(), "["), insert(range.end(), "]"))
     }
 }
-
-/// The qualified name of `asyncio.new_event_loop()`'s result, which its methods' rules
-/// start with.
-const NEW_EVENT_LOOP: &str = "asyncio.new_event_loop().";
 
 /// The edit a call site that is not a seed gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -93,6 +93,11 @@ impl Default for RuleSet {
 }
 
 impl Rule {
+    /// Whether the rule runs a coroutine on a loop from `asyncio.new_event_loop()`.
+    pub fn runs_new_loop(&self) -> bool {
+        self.call.starts_with("asyncio.new_event_loop().")
+    }
+
     /// Whether the call the rule awaits iterates its stream argument asynchronously when
     /// that is an async iterable: `streamlit.write_stream`, which stlite turns into a
     /// coroutine function that consumes an async generator (or a function that returns
