@@ -6,7 +6,8 @@
 //! one taken as a value references each. The functions in the display are not used as
 //! values themselves when the table is **contained**: every use of its name in the file
 //! looks it up by key, asks for its keys or its length, or tests membership, and
-//! nothing reads the file's namespace by name (`globals()`, `vars()`, `locals()`).
+//! nothing reads the file's namespaces by name (`globals()`, `vars()`, `locals()`, code
+//! run by `eval` or `exec`).
 //! A table bound in a function is then wholly known; one bound at module level may
 //! also be read by other modules, so its functions are referenced as usual and listed
 //! in [`FileCalls::table_references`], which the coloring drops only for a module no
@@ -93,7 +94,7 @@ impl Collector<'_> {
             }
             found = true;
         }
-        if !found || self.reads_namespace_by_name() {
+        if !found || self.resolver.reads_namespaces(self.file) || self.calls_vars() {
             return TableUse::Escapes;
         }
         match body_id {
@@ -102,14 +103,15 @@ impl Collector<'_> {
         }
     }
 
-    /// Whether the file names `globals`, `vars` or `locals`, which read a namespace by
-    /// key where uses of its names cannot be seen.
-    fn reads_namespace_by_name(&self) -> bool {
+    /// Whether the file names `vars` at all: given a module (`vars(sys.modules[__name__])`),
+    /// it reads that module's namespace by key, where uses of its names cannot be seen.
+    /// ([`Resolver::reads_namespaces`] counts `vars()` without an argument, `globals()`,
+    /// `locals()`, `eval` and `exec`.)
+    fn calls_vars(&self) -> bool {
         self.hir.bodies().any(|(_, body)| {
-            body.exprs.iter().any(|(_, expr)| {
-                matches!(expr, Expr::Name { id, .. }
-                    if matches!(id.as_str(), "globals" | "vars" | "locals"))
-            })
+            body.exprs
+                .iter()
+                .any(|(_, expr)| matches!(expr, Expr::Name { id, .. } if id == "vars"))
         })
     }
 }

@@ -308,7 +308,7 @@ impl Resolver<'_> {
 
     /// Whether code in `file` may reach a variable through a namespace rather than its
     /// name: `locals()`, `globals()`, `vars()` without an argument, `eval` and `exec`.
-    fn reads_namespaces(&mut self, file: File) -> bool {
+    pub fn reads_namespaces(&mut self, file: File) -> bool {
         if let Some(&known) = self.namespaces_read.get(&file) {
             return known;
         }
