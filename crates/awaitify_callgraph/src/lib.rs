@@ -2449,12 +2449,9 @@ pub fn calls_in_parallel_then<D>(
     // resolution of base classes included: without a stage of their own, the first file
     // to ask would compute every file's stores on its thread alone.
     awaitify_semantic::project_attribute_stores(db);
-    // Loops over a container stored on `self` or in a module's global ask which
-    // attributes code may change or hand on.
-    files.par_iter().for_each_with(db.clone(), |db, file| {
-        awaitify_semantic::file_attributes_handed_on(db, *file);
-    });
-    awaitify_semantic::project_attributes_handed_on(db);
+    // Which attributes code may change or hand on is asked only by loops over a mutable
+    // container held in a module's global or stored on `self`: rare enough that it is
+    // not computed ahead, though the first file to ask then walks every file alone.
     files.par_iter().for_each_with(db.clone(), |db, file| {
         awaitify_semantic::file_module_stores(db, *file);
     });

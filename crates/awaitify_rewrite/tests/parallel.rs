@@ -1,13 +1,16 @@
 //! `analyze_in_parallel` computes the rewrite in stages: every per-file query runs inside
 //! a parallel stage, so none runs inside a project-wide query, where it would hold every
-//! other thread waiting for that query to finish.
+//! other thread waiting for that query to finish. One pair is left to be asked: what
+//! each file hands on (`file_attributes_handed_on`), which only a loop over a mutable
+//! container held in a global or on `self` needs, and most projects have none.
 
 use awaitify_db::{File, RootDatabase};
 use awaitify_rewrite::{RuleSet, Settings, Stage, analyze_in_parallel_with, file_rewrite};
 
 /// A project whose files call and import each other, patch a module attribute
 /// (`time.sleep = ...`, which every file's seeds must know about), loop over a list
-/// stored on `self` (which asks what every file hands on) and get rewritten.
+/// stored on `self` (which asks what every file hands on, see the module's doc) and get
+/// rewritten.
 const PROJECT: &[(&str, &str)] = &[
     (
         "/p/helpers.py",
@@ -32,7 +35,6 @@ const PER_FILE: &[&str] = &[
     "lowered_file",
     "semantic_index",
     "module_symbols",
-    "file_attributes_handed_on",
     "file_module_stores",
     "file_class_bases",
     "file_resolutions",
@@ -49,8 +51,7 @@ const PER_FILE: &[&str] = &[
 /// per-file query of the stages that run after it, or beside it: the escape walk runs
 /// while the other threads compute each file's stores and seeds.
 const PROJECT_WIDE: &[(&str, &str)] = &[
-    ("project_attribute_stores", "file_attributes_handed_on"),
-    ("project_attributes_handed_on", "file_module_stores"),
+    ("project_attribute_stores", "file_module_stores"),
     ("project_module_stores", "file_class_bases"),
     ("class_hierarchy", "file_resolutions"),
     ("project_function_names", "file_resolutions"),
@@ -125,6 +126,24 @@ fn no_per_file_query_runs_inside_a_project_wide_one() {
             "{stage} computed per-file queries itself: {inside:#?}\nwhole log: {log:#?}"
         );
     }
+
+    // What each file hands on is computed when the loop over `self.workers` asks, by the
+    // project-wide query, and by nothing before it.
+    let asked = log
+        .iter()
+        .position(|entry| query_name(entry) == "project_attributes_handed_on")
+        .unwrap_or_else(|| panic!("the loop over a container did not ask: {log:#?}"));
+    let handed_on: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| query_name(entry) == "file_attributes_handed_on")
+        .map(|(position, _)| position)
+        .collect();
+    assert_eq!(handed_on.len(), files.len(), "{log:#?}");
+    assert!(
+        handed_on.iter().all(|position| *position > asked),
+        "{log:#?}"
+    );
 
     // Everything the rewrite needs was computed by the stages: asking again runs nothing.
     for file in &files {

@@ -446,7 +446,7 @@ pub struct Resolver<'db> {
     /// module), the read-only positions of each body, and whether each file reaches
     /// variables through namespaces.
     only_read: FxHashMap<(File, BindingId), bool>,
-    read_only: FxHashMap<(File, BodyId), std::rc::Rc<FxHashSet<ExprId>>>,
+    read_only: FxHashMap<(File, BodyId), std::rc::Rc<containers::ExprSet>>,
     namespaces_read: FxHashMap<File, bool>,
 }
 

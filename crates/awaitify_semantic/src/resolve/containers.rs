@@ -286,7 +286,7 @@ impl Resolver<'_> {
             if index.reaching(use_id).contains(&binding)
                 && !self
                     .read_only_positions(file, data.body)
-                    .contains(&data.expr)
+                    .contains(data.expr)
             {
                 return false;
             }
@@ -295,7 +295,7 @@ impl Resolver<'_> {
     }
 
     /// [`read_only_positions`] of `body`, computed once per resolver.
-    fn read_only_positions(&mut self, file: File, body: BodyId) -> std::rc::Rc<FxHashSet<ExprId>> {
+    fn read_only_positions(&mut self, file: File, body: BodyId) -> std::rc::Rc<ExprSet> {
         if let Some(known) = self.read_only.get(&(file, body)) {
             return known.clone();
         }
@@ -330,18 +330,41 @@ impl Resolver<'_> {
     }
 }
 
+/// A set of one body's expressions, a bit each: every body is asked about, and most
+/// have few members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExprSet {
+    bits: Vec<u64>,
+}
+
+impl ExprSet {
+    fn for_body(body: &Body) -> Self {
+        ExprSet {
+            bits: vec![0; body.exprs.len().div_ceil(64)],
+        }
+    }
+
+    fn insert(&mut self, expr: ExprId) {
+        let index = expr.into_raw().into_u32() as usize;
+        self.bits[index / 64] |= 1 << (index % 64);
+    }
+
+    pub(crate) fn contains(&self, expr: ExprId) -> bool {
+        let index = expr.into_raw().into_u32() as usize;
+        self.bits
+            .get(index / 64)
+            .is_some_and(|word| word & (1 << (index % 64)) != 0)
+    }
+}
+
 /// The expressions of `body` whose value is only read where they stand: iterated by a
 /// `for` or a comprehension, indexed (`xs[0]`), measured by the builtin `len`, or tested
 /// for membership (`x in xs`) or truth (`if xs:`, `not xs`, an operand of `and` or `or`
 /// tested so). A container read there is neither changed nor handed on.
-pub(crate) fn read_only_positions(
-    index: &SemanticIndex,
-    body_id: BodyId,
-    body: &Body,
-) -> FxHashSet<ExprId> {
-    let mut positions = FxHashSet::default();
+pub(crate) fn read_only_positions(index: &SemanticIndex, body_id: BodyId, body: &Body) -> ExprSet {
+    let mut positions = ExprSet::for_body(body);
     // `if a and not b:` tests each operand for truth; elsewhere `a or b` is `a` itself.
-    fn tested(body: &Body, expr: ExprId, positions: &mut FxHashSet<ExprId>) {
+    fn tested(body: &Body, expr: ExprId, positions: &mut ExprSet) {
         positions.insert(expr);
         match &body.exprs[expr] {
             Expr::BoolOp { values, .. } => {
@@ -433,20 +456,19 @@ pub(crate) fn read_only_positions(
 /// `inspect.getmembers(obj)`) or a class pattern's positional sub-patterns. Sorted, each
 /// once.
 pub(crate) fn attributes_handed_on(hir: &FileHir, index: &SemanticIndex) -> Box<[Name]> {
-    let any = || Name::from("*");
-    let mut names: Vec<Name> = Vec::new();
-    let positions: FxHashMap<BodyId, FxHashSet<ExprId>> = hir
+    let mut names = AttributeNames::default();
+    let positions: FxHashMap<BodyId, ExprSet> = hir
         .bodies()
         .map(|(body_id, body)| (body_id, read_only_positions(index, body_id, body)))
         .collect();
-    // `from app import workers` reads the module's attribute `workers`.
+    // `from app import workers` reads the module's attribute `workers`. Most reads are of
+    // other names, so the positions are looked at only for an import's.
     for (use_id, data) in index.uses.iter() {
-        if positions[&data.body].contains(&data.expr) {
-            continue;
-        }
         for binding in index.reaching(use_id) {
-            if let BindingKind::ImportFrom { name, .. } = &index.bindings[*binding].kind {
-                push_attribute(&mut names, name);
+            if let BindingKind::ImportFrom { name, .. } = &index.bindings[*binding].kind
+                && !positions[&data.body].contains(data.expr)
+            {
+                names.push(name);
             }
         }
     }
@@ -460,9 +482,9 @@ pub(crate) fn attributes_handed_on(hir: &FileHir, index: &SemanticIndex) -> Box<
                     ..
                 } => {
                     if attr == "__dict__" {
-                        names.push(any());
-                    } else if !positions.contains(&expr_id) {
-                        push_attribute(&mut names, attr);
+                        names.push_any();
+                    } else if !positions.contains(expr_id) {
+                        names.push(attr);
                     }
                 }
                 Expr::Call { func, args, .. } => {
@@ -477,7 +499,7 @@ pub(crate) fn attributes_handed_on(hir: &FileHir, index: &SemanticIndex) -> Box<
                         ("__getattribute__", [.., name]) => std::slice::from_ref(name),
                         ("attrgetter", names) => names,
                         ("vars", [_]) | ("getmembers", _) => {
-                            names.push(any());
+                            names.push_any();
                             continue;
                         }
                         _ => continue,
@@ -486,10 +508,10 @@ pub(crate) fn attributes_handed_on(hir: &FileHir, index: &SemanticIndex) -> Box<
                         match &body.exprs[*name] {
                             Expr::Literal(Literal::Str(text)) => {
                                 for part in text.split('.') {
-                                    push_attribute(&mut names, part);
+                                    names.push(part);
                                 }
                             }
-                            _ => names.push(any()),
+                            _ => names.push_any(),
                         }
                     }
                 }
@@ -504,17 +526,42 @@ pub(crate) fn attributes_handed_on(hir: &FileHir, index: &SemanticIndex) -> Box<
             } = pattern
             {
                 for attr in kwd_attrs.iter() {
-                    push_attribute(&mut names, attr);
+                    names.push(attr);
                 }
                 if !patterns.is_empty() {
-                    names.push(any());
+                    names.push_any();
                 }
             }
         }
     }
-    names.sort();
-    names.dedup();
-    names.into_boxed_slice()
+    names.finish()
+}
+
+/// The attribute names [`attributes_handed_on`] collects: each name read once, though a
+/// file reads most of them many times.
+#[derive(Default)]
+struct AttributeNames<'hir> {
+    seen: FxHashSet<&'hir str>,
+    names: Vec<Name>,
+}
+
+impl<'hir> AttributeNames<'hir> {
+    fn push(&mut self, name: &'hir str) {
+        if self.seen.insert(name) {
+            push_attribute(&mut self.names, name);
+        }
+    }
+
+    /// Any name: an attribute fetched by a computed name, or every attribute at once.
+    fn push_any(&mut self) {
+        self.push("*");
+    }
+
+    fn finish(mut self) -> Box<[Name]> {
+        self.names.sort();
+        self.names.dedup();
+        self.names.into_boxed_slice()
+    }
 }
 
 /// Adds `name`, and, when it may spell a private name from outside its class
