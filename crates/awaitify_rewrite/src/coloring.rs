@@ -31,7 +31,9 @@ use awaitify_callgraph::{
     CallSite, Context, FileCalls, Iteration, LookupScope, Reference, file_calls,
 };
 use awaitify_db::{Db, File};
-use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, FunctionId, Name, Stmt, StmtId};
+use awaitify_hir::hir::{
+    Body, BodyId, Expr, ExprId, FileHir, FunctionId, Literal, Name, Stmt, StmtId,
+};
 use awaitify_hir::{file_hir, file_source_map};
 use awaitify_semantic::resolve::Unresolved;
 use awaitify_semantic::resolve::target_name;
@@ -1633,11 +1635,12 @@ fn catches_exit(body: &Body, kind: ExprId) -> bool {
     }
 }
 
-/// Whether code within `ranges` of `body_id` may raise an exception: a call (other than
-/// of the builtin `print`), a subscript, an `await`. Anything awaitify cannot tell about
-/// counts; arithmetic, comparisons and attribute reads do not (they raise on broken
-/// values, which the loop would hit synchronously too). `skip` is a call that does not
-/// count (the generator's own).
+/// Whether code within `ranges` of `body_id` may raise an exception: a call, a
+/// subscript, an `await`. Anything awaitify cannot tell about counts; arithmetic,
+/// comparisons and attribute reads do not (they raise on broken values, which the loop
+/// would hit synchronously too), nor do calls that fail only on broken values (see
+/// [`fails_only_when_broken`]). `skip` is a call that does not count (the generator's
+/// own).
 fn may_raise_within(
     resolver: &mut Resolver,
     file: File,
@@ -1663,13 +1666,92 @@ fn may_raise_within(
             && ranges.iter().any(|within| within.contains_range(range));
         within
             && match expr {
-                Expr::Call { func, .. } => !matches!(
-                    resolver.resolve_expr(file, body_id, *func),
-                    Resolution::Definite(Target::Builtin(name)) if name == "print"
-                ),
+                Expr::Call { func, .. } => !fails_only_when_broken(resolver, file, body_id, *func),
                 _ => true,
             }
     })
+}
+
+/// Whether a call of `func` raises only on values no program means to pass (a type
+/// error), never an exception code catches to go on (`ValueError`, `KeyError`,
+/// `IndexError`): a builtin that reports or converts (`print`, `len`, `str`,
+/// `isinstance`), or a method of a builtin value (`seen.append(t)`, `",".join(parts)`,
+/// `counts.get(k)`) that neither looks up what may be missing (`pop`, `remove`,
+/// `index`) nor iterates an argument (`extend`, `update`).
+fn fails_only_when_broken(
+    resolver: &mut Resolver,
+    file: File,
+    body_id: BodyId,
+    func: ExprId,
+) -> bool {
+    const BUILTINS: &[&str] = &[
+        "print",
+        "len",
+        "isinstance",
+        "issubclass",
+        "id",
+        "repr",
+        "str",
+        "format",
+        "bool",
+        "callable",
+        "ascii",
+    ];
+    const METHODS: &[&str] = &[
+        "append",
+        "add",
+        "insert",
+        "clear",
+        "copy",
+        "get",
+        "setdefault",
+        "items",
+        "keys",
+        "values",
+        "count",
+        "join",
+        "format",
+        "upper",
+        "lower",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "startswith",
+        "endswith",
+        "split",
+        "rsplit",
+        "splitlines",
+        "replace",
+        "title",
+        "capitalize",
+        "casefold",
+        "ljust",
+        "rjust",
+        "center",
+        "zfill",
+        "isdigit",
+        "isalpha",
+        "isalnum",
+        "isspace",
+    ];
+    let body = file_hir(resolver.db(), file).body(body_id);
+    match &body.exprs[func] {
+        Expr::Attribute { value, attr, .. } => {
+            METHODS.contains(&attr.as_str())
+                && (matches!(
+                    body.exprs[*value],
+                    Expr::Literal(Literal::Str(_) | Literal::Bytes(_))
+                ) || resolver
+                    .resolve_expr(file, body_id, *value)
+                    .into_alternatives()
+                    .into_iter()
+                    .all(|value| value.is_err_and(|unresolved| unresolved.is_builtin_value())))
+        }
+        _ => matches!(
+            resolver.resolve_expr(file, body_id, func),
+            Resolution::Definite(Target::Builtin(name)) if BUILTINS.contains(&name.as_str())
+        ),
+    }
 }
 
 /// Whether the loop body `stmts` may leave its loop before the iterator is exhausted:
