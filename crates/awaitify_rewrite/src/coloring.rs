@@ -789,6 +789,9 @@ impl<'db> Graph<'db> {
         // Only a call that may reach a function the coloring may color matters; each
         // call followed may add such functions, and the calls are followed again.
         let mut names = self.names_that_may_await(settings, &FxHashMap::default());
+        let mut known_callers = FxHashMap::default();
+        let mut followed_count = usize::MAX;
+        let mut previous = parameters::ParameterCalls::default();
         let followed = loop {
             let mut relevant: Vec<(SiteKey, Name)> = Vec::new();
             let mut others: FxHashSet<Name> = FxHashSet::default();
@@ -799,12 +802,19 @@ impl<'db> Graph<'db> {
                     others.insert(attr.clone());
                 }
             }
-            let followed = parameters::follow(self, &mut resolver, &relevant, others);
+            // New names, but no new call to follow: the calls followed stand.
+            if relevant.len() == followed_count {
+                break previous;
+            }
+            followed_count = relevant.len();
+            let followed =
+                parameters::follow(self, &mut resolver, &relevant, others, &mut known_callers);
             let more = self.names_that_may_await(settings, &followed.callers);
             if more.len() == names.len() {
                 break followed;
             }
             names = more;
+            previous = followed;
         };
         for (site_key, targets) in &followed.targets {
             // A call on `None` or a builtin value only runs no project function.

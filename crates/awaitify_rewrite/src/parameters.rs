@@ -190,12 +190,15 @@ pub(super) fn followed_receiver(
 /// Follows every call through a parameter among `candidates` (sites with the method
 /// name they call), given the coloring's graph before any is followed. `unfollowed`
 /// names the calls through parameters left out, which count as calls awaitify cannot
-/// follow.
+/// follow. `known_callers` keeps, from one call to the next, whether each function's
+/// callers are known but for the names of unresolved calls, which does not depend on
+/// the candidates.
 pub(super) fn follow<'db>(
     graph: &Graph<'db>,
     resolver: &mut Resolver<'db>,
     candidates: &[(SiteKey, Name)],
     unfollowed: FxHashSet<Name>,
+    known_callers: &mut FxHashMap<UnitKey, bool>,
 ) -> ParameterCalls {
     if candidates.is_empty() {
         return ParameterCalls::default();
@@ -210,7 +213,7 @@ pub(super) fn follow<'db>(
         outcomes: FxHashMap::default(),
         unknown_names,
         extra_callers: FxHashMap::default(),
-        known_callers: FxHashMap::default(),
+        known_callers: std::mem::take(known_callers),
         forced: FxHashSet::default(),
         constructed_subclasses: None,
         hierarchy: class_hierarchy(graph.db),
@@ -242,9 +245,11 @@ pub(super) fn follow<'db>(
         }
         rounds += 1;
         if rounds > MAX_ROUNDS {
+            *known_callers = follower.known_callers;
             return ParameterCalls::default();
         }
     }
+    *known_callers = std::mem::take(&mut follower.known_callers);
     follower.finish(candidates)
 }
 
@@ -277,21 +282,24 @@ impl Follower<'_, '_, '_> {
     fn round(&mut self, candidates: &[(SiteKey, Name)]) -> bool {
         let mut changed = false;
         for (site_key, attr) in candidates {
+            // Unknown is as far as it goes.
+            if let Some(Outcome::Unknown(_)) = self.outcomes.get(site_key) {
+                continue;
+            }
             let outcome = self.evaluate_call(*site_key, attr);
             changed |= self.record(*site_key, attr, outcome);
         }
         let mut position = 0;
-        while position < self.params.len() {
-            let (param, _) = self
-                .params
-                .get_index(position)
-                .map(|(k, v)| (*k, v.clone()))
-                .unwrap_or_else(|| unreachable!());
+        while let Some((param, known)) = self.params.get_index(position) {
+            let param = *param;
+            position += 1;
+            if let Values::Unknown(_) = known {
+                continue;
+            }
             let value = self.compute_parameter(param);
             if let Some(known) = self.params.get_mut(&param) {
                 changed |= known.join(value);
             }
-            position += 1;
         }
         changed
     }
