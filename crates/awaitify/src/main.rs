@@ -216,9 +216,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             interval_ms,
         } => watch(&dir, out_dir.as_deref(), interval_ms),
         Command::Callgraph { path, format } => {
-            let project = load_project(&path, None)?;
-            awaitify_callgraph::calls_in_parallel(&project.db, |_| {});
-            let graph = awaitify_callgraph::call_graph(&project.db);
+            let mut project = load_project(&path, None)?;
+            // The coloring follows method calls through parameters (under the default
+            // rules: which functions those calls reach does not depend on them).
+            let settings =
+                awaitify::project::settings(&mut project.db, awaitify_rewrite::RuleSet::default());
+            awaitify_rewrite::analyze_in_parallel(&project.db, settings);
+            let graph = awaitify_rewrite::call_graph_with_parameters(&project.db, settings);
             let printed = write_to_stdout(
                 match format {
                     GraphFormat::Json => graph.to_json(),

@@ -1577,6 +1577,56 @@ fn callgraph_spans_modules() {
     assert_eq!(graph["pkg.helpers.nap"], ["time.sleep"]);
 }
 
+/// A method call through a parameter whose callers are all known reaches what they pass:
+/// through a constructor's parameter stored on `self` (`self.repo.load`), and through a
+/// function's (`svc.get`).
+#[test]
+fn callgraph_follows_objects_passed_to_parameters() {
+    let dir = project(&[
+        (
+            "repo.py",
+            b"import time\n\nclass Repo:\n    def load(self, key):\n        time.sleep(0)\n        return key\n",
+        ),
+        (
+            "service.py",
+            b"class Service:\n    def __init__(self, repo):\n        self.repo = repo\n\n    def get(self, key):\n        return self.repo.load(key)\n",
+        ),
+        (
+            "main.py",
+            b"from repo import Repo\nfrom service import Service\n\ndef show(svc):\n    print(svc.get(\"a\"))\n\nshow(Service(Repo()))\n",
+        ),
+    ]);
+    let run = awaitify(dir.path(), ["callgraph", ".", "--format", "json"]);
+    run.assert_code(0);
+    let graph: BTreeMap<String, Vec<String>> = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(graph["service.Service.get"], ["repo.Repo.load"]);
+    assert_eq!(
+        graph["main.show"],
+        ["<builtin>.print", "service.Service.get"]
+    );
+}
+
+/// A call through a parameter that one caller hands an object awaitify cannot follow
+/// stays refused, and the refusal labels that argument.
+#[test]
+fn check_labels_the_argument_a_parameter_cannot_follow() {
+    let dir = project(&[(
+        "main.py",
+        b"import random\nimport time\n\nclass Car:\n    def move(self):\n        time.sleep(0)\n\ndef travel(vehicle):\n    vehicle.move()\n\ntravel(Car())\ntravel(random.choice([Car()]))\n",
+    )]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    let stderr = &run.stderr;
+    assert!(stderr.contains("AW211"), "{stderr}");
+    assert!(
+        stderr.contains("12 │ travel(random.choice([Car()]))"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("this call passes an object awaitify cannot follow"),
+        "{stderr}"
+    );
+}
+
 /// `callgraph --format dot` prints a Graphviz digraph.
 #[test]
 fn callgraph_dot() {

@@ -203,6 +203,7 @@ impl Collector<'_> {
                 // A module's namespace hands on its classes (`vars(models).values()`).
                 Ok(Target::ProjectModule(_)) => {
                     self.calls.class_value.get_or_insert((body_id, expr));
+                    self.calls.classes_handed_on.1 = true;
                 }
                 other => unknown |= crate::method_values::may_be_unseen_project_instance(other),
             }

@@ -401,6 +401,11 @@ pub struct FileCalls {
     /// whose own namespace holds its methods. So may it after a module escapes
     /// (`module_escapes`).
     pub class_value: Option<(BodyId, ExprId)>,
+    /// The project classes handed on as values here (`registry.append(Api)`), each once,
+    /// which code awaitify cannot follow may construct; and whether a class it cannot
+    /// name is (`type(obj)` or `obj.__class__` handed on, a module's namespace
+    /// enumerated).
+    pub classes_handed_on: (Vec<ProjectClass>, bool),
     /// Project functions applied as decorators to this file's classes, which receive the
     /// class as their first argument.
     pub class_decorations: Vec<ClassDecoration>,
@@ -1233,6 +1238,7 @@ impl Collector<'_> {
                         Resolution::Definite(Target::Builtin(name)) if name == "type")
                 {
                     self.calls.class_value.get_or_insert((body_id, expr));
+                    self.calls.classes_handed_on.1 = true;
                 }
                 // `callable(fetch)`, `isinstance(fetch, ...)`: looked at, never called.
                 let inspects = self
@@ -1415,6 +1421,7 @@ impl Collector<'_> {
                     && (!surroundings.callee_position || surroundings.called)
                 {
                     self.calls.class_value.get_or_insert((body_id, expr));
+                    self.calls.classes_handed_on.1 = true;
                 }
                 // `fetch.__get__(obj)` binds the function to an object: the bound method
                 // it gives is called elsewhere, as a value would be.
@@ -1735,11 +1742,15 @@ impl Collector<'_> {
         let hands_on_class =
             !surroundings.looked_at && !matches!(surroundings.context, Context::Annotation(_));
         let class_value = &mut self.calls.class_value;
+        let classes_handed_on = &mut self.calls.classes_handed_on.0;
         let mut add = |target: &Target| {
-            if let Target::Class { .. } = target
+            if let Target::Class { file, class, .. } = target
                 && hands_on_class
             {
                 class_value.get_or_insert((body_id, expr));
+                if !classes_handed_on.contains(&(*file, *class)) {
+                    classes_handed_on.push((*file, *class));
+                }
             }
             if let Target::ProjectModule(module) = target {
                 self.calls.module_escapes.push(ModuleEscape {

@@ -91,7 +91,7 @@ pub(crate) fn arguments_for(
 /// How many leading parameters a call binds before its own arguments: the instance
 /// or class of a method called through one, or a constructor's; both counts when
 /// the call does not tell (a method called by a bare name, which may be bound).
-fn bound_arguments(
+pub(crate) fn bound_arguments(
     resolver: &mut Resolver,
     (file, hir): (File, &FileHir),
     site: &CallSite,

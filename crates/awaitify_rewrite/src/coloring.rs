@@ -56,6 +56,8 @@ use crate::stop_iteration::StopIterationCatches;
 
 #[path = "locks.rs"]
 mod locks;
+#[path = "parameters.rs"]
+pub mod parameters;
 use locks::await_holding_thread_lock;
 
 /// A unit of code: a module, function or class body of a file.
@@ -211,9 +213,24 @@ pub struct Coloring {
     /// (another module, `set_event_loop(new_event_loop())` then `get_event_loop()`), is
     /// then the page's own (see `file_edits`).
     pub loops_awaited: bool,
+    /// Method calls through parameters followed to every function they may run (see
+    /// [`parameters`]): their sites have no targets of their own.
+    pub parameter_targets: FxHashMap<SiteKey, Box<[Target]>>,
+    /// Calls through parameters left unresolved because a caller passes an object
+    /// awaitify cannot follow, with where it passes it (a file, body and expression).
+    pub unknown_arguments: FxHashMap<SiteKey, parameters::Place>,
 }
 
 impl Coloring {
+    /// The targets of the call `site`, or those a call through a parameter was followed
+    /// to.
+    pub fn site_targets<'a>(&'a self, db: &'a dyn Db, site: SiteKey) -> &'a [Target] {
+        match self.parameter_targets.get(&site) {
+            Some(targets) => targets,
+            None => &file_calls(db, site.0).sites[site.1].targets,
+        }
+    }
+
     /// Whether `function` of `file` becomes `async def` (it was not already).
     pub fn becomes_async(&self, db: &dyn Db, unit: UnitKey) -> bool {
         match unit.1 {
@@ -281,6 +298,22 @@ struct Graph<'db> {
     /// The files a page names by path (`st.Page("pages/report.py")`), which Streamlit
     /// runs as `__main__`.
     page_scripts: FxHashSet<File>,
+    /// Project classes handed on as values, and whether one awaitify cannot name may be.
+    class_values: ClassValues,
+    /// Method calls through parameters followed to what the callers pass (see
+    /// [`parameters`]), as call sites that run those functions.
+    followed_sites: FxHashMap<SiteKey, CallSite>,
+    /// The calls through parameters followed, and those that could not be.
+    parameter_calls: parameters::ParameterCalls,
+}
+
+/// Project classes handed on as values anywhere (see `FileCalls::classes_handed_on`).
+#[derive(Default)]
+struct ClassValues {
+    classes: FxHashSet<(File, awaitify_hir::hir::ClassId)>,
+    /// A class awaitify cannot name may be handed on, or a module escapes (its classes
+    /// with it).
+    any: bool,
 }
 
 /// What the coloring needs from one file's call sites. A query of its own so that
@@ -306,6 +339,10 @@ struct MethodCall {
     /// The module global the receiver reads, when that is what makes it unknown: the call
     /// counts only if some file sets that global as an attribute of the module.
     through_global: Option<Name>,
+    /// The receiver is a parameter, or an attribute of `self` (see
+    /// [`parameters::followed_receiver`]): the coloring may follow it to the arguments
+    /// callers pass, and the call then counts only if that fails.
+    through_parameter: bool,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -319,6 +356,8 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
         if let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr] {
             let method_call = if receiver_may_be_project_instance(site) {
                 called_attribute(hir, semantic, site.body, *func).map(|attr| MethodCall {
+                    through_parameter: parameters::followed_receiver(hir, semantic, site)
+                        .is_some_and(|(_, called)| called == attr),
                     attr,
                     site: index,
                     through_global: None,
@@ -330,6 +369,7 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
                     attr: attr.clone(),
                     site: index,
                     through_global: Some(global.clone()),
+                    through_parameter: false,
                 })
             } else {
                 None
@@ -345,6 +385,7 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
                         attr,
                         site: index,
                         through_global: None,
+                        through_parameter: false,
                     }),
             );
         }
@@ -363,12 +404,15 @@ pub(crate) fn file_call_edges(db: &dyn Db, file: File) -> Arc<FileCallEdges> {
     edges.calls.sort_unstable_by_key(|((file, body), index)| {
         (salsa::plumbing::AsId::as_id(file), *body, *index)
     });
-    // It keeps one call of each name; later ones in a file never count.
+    // It keeps one call of each name; later ones in a file never count. Calls through
+    // parameters are kept each: following one does not follow the others.
     let mut seen: FxHashSet<(&Name, Option<&Name>)> = FxHashSet::default();
     let first_of_each: Vec<bool> = edges
         .method_calls
         .iter()
-        .map(|call| seen.insert((&call.attr, call.through_global.as_ref())))
+        .map(|call| {
+            call.through_parameter || seen.insert((&call.attr, call.through_global.as_ref()))
+        })
         .collect();
     drop(seen);
     let mut first = first_of_each.into_iter();
@@ -541,6 +585,10 @@ impl<'db> Graph<'db> {
         let mut table_references: Vec<(UnitKey, (File, usize))> = Vec::new();
         let mut streamed_values: FxHashMap<UnitKey, Vec<SiteKey>> = FxHashMap::default();
         let stored_globals = awaitify_semantic::project_module_stores(db);
+        // Method calls through parameters, followed once every other fact is known.
+        let function_names = awaitify_callgraph::project_function_names(db);
+        let mut candidates: Vec<(SiteKey, Name)> = Vec::new();
+        let mut class_values = ClassValues::default();
         // Modules handed on as values (`install_fake(services)`): an attribute stored on
         // an object awaitify cannot follow (`mod.client = fake`) may replace one of their
         // globals of that name. (A computed module, or a computed name, is not counted:
@@ -593,10 +641,16 @@ impl<'db> Graph<'db> {
                     None => true,
                     Some(global) => stored_global(*file, global),
                 };
-                if counts && !unresolved_method_calls.contains_key(&call.attr) {
+                if call.through_parameter && function_names.contains(&call.attr) {
+                    candidates.push(((*file, call.site as usize), call.attr.clone()));
+                } else if counts && !unresolved_method_calls.contains_key(&call.attr) {
                     unresolved_method_calls.insert(call.attr.clone(), (*file, call.site as usize));
                 }
             }
+            class_values
+                .classes
+                .extend(calls.classes_handed_on.0.iter().copied());
+            class_values.any |= calls.classes_handed_on.1;
             for value in &calls.method_values {
                 methods_taken_as_values
                     .entry(value.name.clone())
@@ -681,14 +735,13 @@ impl<'db> Graph<'db> {
         let unknown_enumeration =
             crate::enumerations::first_unknown_enumeration(&files, |file| per_file[&file].0);
         let evaluated = Evaluated::of(db, &files);
-        let stop_iteration =
-            StopIterationCatches::new(db, &files, |file| per_file[&file].0, callers);
-        Graph {
+        class_values.any |= !escaped_modules.is_empty() || any_module_escape.is_some();
+        let mut graph = Graph {
             db,
             files,
             per_file,
             callers,
-            groups: union.groups(),
+            groups: Groups::default(),
             importers,
             may_be_the_script: Default::default(),
             references,
@@ -703,11 +756,163 @@ impl<'db> Graph<'db> {
             escaped_classes,
             unknown_enumeration,
             evaluated,
-            stop_iteration,
+            stop_iteration: StopIterationCatches::default(),
             streamed,
             streamed_values,
             page_scripts,
+            class_values,
+            followed_sites: FxHashMap::default(),
+            parameter_calls: parameters::ParameterCalls::default(),
+        };
+        graph.follow_parameters(settings, &candidates, &mut union);
+        graph.groups = union.groups();
+        let per_file = &graph.per_file;
+        graph.stop_iteration = StopIterationCatches::new(
+            db,
+            &graph.files,
+            |file| per_file[&file].0,
+            callers,
+            &graph.parameter_calls,
+        );
+        graph
+    }
+
+    /// Follows the method calls through parameters among `candidates` (see
+    /// [`parameters`]): each call followed becomes a call site of the functions it runs,
+    /// sharing that site when it runs several; each that is not counts as a call awaitify
+    /// cannot follow, as every call through a parameter did before.
+    fn follow_parameters(
+        &mut self,
+        settings: Settings,
+        candidates: &[(SiteKey, Name)],
+        union: &mut UnionFind,
+    ) {
+        let mut resolver = Resolver::new(self.db);
+        // Only a call that may reach a function the coloring may color matters; each
+        // call followed may add such functions, and the calls are followed again.
+        let mut names = self.names_that_may_await(settings, &FxHashMap::default());
+        let mut known_callers = FxHashMap::default();
+        let mut followed_count = usize::MAX;
+        let mut previous = parameters::ParameterCalls::default();
+        let followed = loop {
+            let mut relevant: Vec<(SiteKey, Name)> = Vec::new();
+            let mut others: FxHashSet<Name> = FxHashSet::default();
+            for (site, attr) in candidates {
+                if names.contains(attr) {
+                    relevant.push((*site, attr.clone()));
+                } else {
+                    others.insert(attr.clone());
+                }
+            }
+            // New names, but no new call to follow: the calls followed stand.
+            if relevant.len() == followed_count {
+                break previous;
+            }
+            followed_count = relevant.len();
+            let followed =
+                parameters::follow(self, &mut resolver, &relevant, others, &mut known_callers);
+            let more = self.names_that_may_await(settings, &followed.callers);
+            if more.len() == names.len() {
+                break followed;
+            }
+            names = more;
+            previous = followed;
+        };
+        for (site_key, targets) in &followed.targets {
+            // A call on `None` or a builtin value only runs no project function.
+            if targets.is_empty() {
+                continue;
+            }
+            let original = &self.calls(site_key.0).sites[site_key.1];
+            let callee = match &targets[..] {
+                [single] => Resolution::Definite(single.clone()),
+                _ => Resolution::Ambiguous(
+                    targets
+                        .iter()
+                        .map(|target| awaitify_semantic::resolve::Candidate {
+                            file: site_key.0,
+                            binding: None,
+                            target: Ok(target.clone()),
+                        })
+                        .collect(),
+                ),
+            };
+            let mut functions = targets.iter().filter_map(|target| match target {
+                Target::Function { file, function } => Some((*file, BodyId::Function(*function))),
+                _ => None,
+            });
+            if let Some(first) = functions.next() {
+                for other in functions {
+                    union.union(first, other);
+                }
+            }
+            self.followed_sites.insert(
+                *site_key,
+                CallSite {
+                    callee,
+                    targets: targets.clone(),
+                    ..original.clone()
+                },
+            );
         }
+        // The calls left unresolved, in the order the call graph has them, so that each
+        // name keeps its first.
+        let order: FxHashMap<File, usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(position, file)| (*file, position))
+            .collect();
+        let key = |(file, site): &SiteKey| (order.get(file).copied(), *site);
+        for (site, attr) in candidates {
+            if followed.targets.contains_key(site) {
+                continue;
+            }
+            let first = self
+                .unresolved_method_calls
+                .entry(attr.clone())
+                .or_insert(*site);
+            if key(site) < key(first) {
+                *first = *site;
+            }
+        }
+        self.parameter_calls = followed;
+    }
+
+    /// The names of the functions the coloring may color: those from which a call a rule
+    /// rewrites may be reached through the call graph, with the calls through parameters
+    /// followed so far (`followed`). A call through a parameter that names no such
+    /// function cannot make one async, nor keep one synchronous.
+    fn names_that_may_await(
+        &self,
+        settings: Settings,
+        followed: &FxHashMap<UnitKey, Vec<SiteKey>>,
+    ) -> FxHashSet<Name> {
+        let mut names = FxHashSet::default();
+        let mut seen: FxHashSet<UnitKey> = FxHashSet::default();
+        let mut queue: Vec<UnitKey> = Vec::new();
+        for file in &self.files {
+            for seed in &file_seeds(self.db, *file, settings).seeds {
+                let unit = (*file, self.calls(*file).sites[seed.site].body);
+                if seen.insert(unit) {
+                    queue.push(unit);
+                }
+            }
+        }
+        while let Some(unit) = queue.pop() {
+            let BodyId::Function(function) = unit.1 else {
+                continue;
+            };
+            names.insert(self.hir(unit.0).functions[function].name.clone());
+            let callers = self.callers.get(&unit).into_iter().flatten();
+            for (file, index) in callers.chain(followed.get(&unit).into_iter().flatten()) {
+                let caller = (*file, self.calls(*file).sites[*index].body);
+                if seen.insert(caller) {
+                    queue.push(caller);
+                }
+            }
+        }
+        names
     }
 
     /// Where `file`'s module, or a package holding it (whose attributes reach it), is
@@ -743,8 +948,23 @@ impl<'db> Graph<'db> {
         }
     }
 
-    fn site(&self, (file, index): SiteKey) -> &'db CallSite {
+    fn site(&self, (file, index): SiteKey) -> &CallSite {
+        if !self.followed_sites.is_empty()
+            && let Some(site) = self.followed_sites.get(&(file, index))
+        {
+            return site;
+        }
         &self.calls(file).sites[index]
+    }
+
+    /// The sites that call `unit`: those of the call graph, then the calls through
+    /// parameters followed to it.
+    fn callers_of(&self, unit: &UnitKey) -> impl Iterator<Item = &SiteKey> {
+        self.callers
+            .get(unit)
+            .into_iter()
+            .flatten()
+            .chain(self.parameter_calls.callers.get(unit).into_iter().flatten())
     }
 
     /// Whether the call at `site_key` runs only when its file is the script: it is in
@@ -795,7 +1015,7 @@ impl<'db> Graph<'db> {
     /// site, for the diagnostic that explains why they go together.
     fn shared_call(&self, unit: UnitKey) -> Option<(u32, &[UnitKey], SiteKey)> {
         let group = *self.groups.group_of.get(&unit)?;
-        let site = self.callers.get(&unit)?.first()?;
+        let site = self.callers_of(&unit).next()?;
         Some((group, self.groups.members[group as usize].as_slice(), *site))
     }
 
@@ -902,12 +1122,19 @@ pub fn color(db: &dyn Db, settings: Settings) -> Coloring {
         if blocked.len() == before {
             let run_as_script = run_as_script(&graph, &colored);
             let loops_awaited = loops_awaited(&graph, settings, &colored);
+            let parameters::ParameterCalls {
+                targets: parameter_targets,
+                unknown_arguments,
+                ..
+            } = graph.parameter_calls;
             return Coloring {
                 loops_awaited,
                 colored,
                 blocked,
                 why,
                 run_as_script,
+                parameter_targets,
+                unknown_arguments,
             };
         }
     }
@@ -953,7 +1180,7 @@ fn run_as_script(graph: &Graph, colored: &IndexSet<UnitKey>) -> FxHashSet<SiteKe
                 && !graph.is_originally_async(**unit)
                 && !graph.is_generator(**unit)
         })
-        .flat_map(|unit| graph.callers.get(unit).into_iter().flatten())
+        .flat_map(|unit| graph.callers_of(unit))
         .filter(|site_key| graph.runs_only_as_script(**site_key))
         .copied()
         .collect()
@@ -1010,12 +1237,7 @@ fn closure(
             }
         }
         let generator = graph.is_generator(unit);
-        for site_key in graph
-            .callers
-            .get(&unit)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for site_key in graph.callers_of(&unit) {
             let site = graph.site(*site_key);
             if site.awaited
                 || !site.context.in_frame()
@@ -1095,12 +1317,7 @@ fn find_blockers(
         if !matches!(unit.1, BodyId::Function(_)) || graph.is_originally_async(*unit) {
             continue;
         }
-        for site_key in graph
-            .callers
-            .get(unit)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for site_key in graph.callers_of(unit) {
             if !visited.insert(*site_key) {
                 continue;
             }
@@ -1476,12 +1693,7 @@ fn function_blocker(
         if calls.generators_without_async_form.contains(&function) {
             return Some(Blocker::GeneratorWithoutAsyncForm);
         }
-        for site_key in graph
-            .callers
-            .get(&unit)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for site_key in graph.callers_of(&unit) {
             let site = graph.site(*site_key);
             // A generator expression over it would become an async generator expression,
             // which whatever consumes it (`sum(...)`, a `for`, a return) cannot iterate;

@@ -249,7 +249,7 @@ fn refusal_diagnostic(
                 };
                 // A streaming call (`st.write_stream(stream_data)`) takes the generator
                 // function as a value and calls it itself.
-                let calls_it = file_calls(db, key.0).sites[key.1].targets.iter().any(|target| {
+                let calls_it = coloring.site_targets(db, *key).iter().any(|target| {
                     matches!(target, awaitify_semantic::Target::Function { file, function } if (*file, BodyId::Function(*function)) == unit)
                 });
                 let (label, note) = if calls_it {
@@ -329,6 +329,20 @@ fn refusal_diagnostic(
             None => "this may be any module",
         };
         diagnostic = diagnostic.with_secondary(Label::new(escape_file, range, label));
+    }
+    // A call through a parameter: the argument a caller passes that awaitify cannot
+    // follow (see `coloring::parameters`).
+    if let Blocker::UnresolvedCaller { site: key } = blocker
+        && let Some((argument_file, argument_body, argument)) = coloring.unknown_arguments.get(key)
+    {
+        let range = file_source_map(db, *argument_file)
+            .body(*argument_body)
+            .expr(*argument);
+        diagnostic = diagnostic.with_secondary(Label::new(
+            *argument_file,
+            range,
+            "this call passes an object awaitify cannot follow",
+        ));
     }
     if let Blocker::StopIterationCaught {
         handler: (handler_file, handler),

@@ -55,6 +55,30 @@ pub fn async_coloring(db: &dyn Db, settings: Settings) -> Arc<Coloring> {
     Arc::new(coloring::color(db, settings))
 }
 
+/// The project's call graph (see [`awaitify_callgraph::call_graph`]) with the method
+/// calls through parameters that the coloring follows to what every caller passes (see
+/// [`coloring::parameters`]): `def show(svc): svc.get("a")` calls `Service.get` when
+/// every call of `show` passes a `Service`.
+pub fn call_graph_with_parameters(
+    db: &dyn Db,
+    settings: Settings,
+) -> awaitify_callgraph::CallGraph {
+    let mut graph = awaitify_callgraph::call_graph(db).as_ref().clone();
+    let coloring = async_coloring(db, settings);
+    let mut followed: Vec<(&coloring::SiteKey, &Box<[awaitify_semantic::Target]>)> =
+        coloring.parameter_targets.iter().collect();
+    followed.sort_by_key(|((file, index), _)| (file.path(db).clone(), *index));
+    for ((file, index), targets) in followed {
+        let site = &awaitify_callgraph::file_calls(db, *file).sites[*index];
+        let caller = awaitify_callgraph::unit_name(db, *file, site.body);
+        let callees = graph.edges.entry(caller).or_default();
+        for target in targets.iter() {
+            callees.insert(awaitify_semantic::resolve::target_name(db, target));
+        }
+    }
+    graph
+}
+
 /// The rewrite of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRewrite {

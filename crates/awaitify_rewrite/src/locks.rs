@@ -400,12 +400,7 @@ impl<'g, 'r, 'db> Locks<'g, 'r, 'db> {
         {
             return true;
         }
-        let callers = graph
-            .callers
-            .get(&(file, BodyId::Function(function)))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        for site_key in callers {
+        for site_key in graph.callers_of(&(file, BodyId::Function(function))) {
             let site = graph.site(*site_key);
             let caller = site_key.0;
             let arguments = crate::arguments::arguments_for(

@@ -114,7 +114,11 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             if !colored(site) && !already_awaited {
                 return None;
             }
-            let (target_file, function) = site.targets.iter().find_map(|target| match target {
+            let targets = coloring
+                .parameter_targets
+                .get(&(file, index))
+                .unwrap_or(&site.targets);
+            let (target_file, function) = targets.iter().find_map(|target| match target {
                 Target::Function { file, function }
                     if coloring.becomes_async(db, (*file, BodyId::Function(*function))) =>
                 {

@@ -374,7 +374,26 @@ impl StopIterationCatches {
         files: &[File],
         calls_of: impl Fn(File) -> &'db FileCalls,
         callers: &FxHashMap<UnitKey, Vec<SiteKey>>,
+        followed: &crate::coloring::parameters::ParameterCalls,
     ) -> Self {
+        let followed_callers = &followed.callers;
+        let followed = &followed.targets;
+        // The functions a call may run, with those a call through a parameter was
+        // followed to (see `coloring::parameters`).
+        let functions_of = |file: File, index: usize, site: &'db CallSite| {
+            function_targets(site).chain(
+                followed
+                    .get(&(file, index))
+                    .into_iter()
+                    .flat_map(|targets| targets.iter())
+                    .filter_map(|target| match target {
+                        Target::Function { file, function } => {
+                            Some((*file, BodyId::Function(*function)))
+                        }
+                        _ => None,
+                    }),
+            )
+        };
         // Each file's part, fetched once: the walks below look at sites by the thousand,
         // and a salsa fetch records a dependency each time.
         let per_file: FxHashMap<File, &FileStopIteration> = files
@@ -386,7 +405,8 @@ impl StopIterationCatches {
         for file in files {
             let calls = calls_of(*file);
             for (index, handler) in &per_file[file].catching_sites {
-                for function in function_targets(&calls.sites[*index as usize]) {
+                let index = *index as usize;
+                for function in functions_of(*file, index, &calls.sites[index]) {
                     if let Entry::Vacant(entry) = caught.entry(function) {
                         entry.insert((*file, *handler));
                         queue.push(function);
@@ -414,7 +434,7 @@ impl StopIterationCatches {
                 by_unit
             });
             for index in by_unit.get(&unit.1).map(Vec::as_slice).unwrap_or_default() {
-                for callee in function_targets(&calls.sites[*index]) {
+                for callee in functions_of(unit.0, *index, &calls.sites[*index]) {
                     if let Entry::Vacant(entry) = caught.entry(callee) {
                         entry.insert(handler);
                         queue.push(callee);
@@ -439,7 +459,12 @@ impl StopIterationCatches {
             }
         }
         while let Some(unit) = queue.pop() {
-            for (file, index) in callers.get(&unit).map(Vec::as_slice).unwrap_or_default() {
+            let all_callers = callers
+                .get(&unit)
+                .into_iter()
+                .flatten()
+                .chain(followed_callers.get(&unit).into_iter().flatten());
+            for (file, index) in all_callers {
                 let calls = calls_of(*file);
                 let site = &calls.sites[*index];
                 let BodyId::Function(caller) = site.body else {

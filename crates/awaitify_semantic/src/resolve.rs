@@ -100,6 +100,11 @@ fn is_dotted_name(text: &str) -> bool {
     !text.is_empty() && text.split('.').all(awaitify_db::is_identifier)
 }
 
+/// Where an instance attribute's value comes from (see
+/// [`Resolver::instance_attribute_sources`]): a target, or a parameter (its file,
+/// function and index in source order) whose callers' arguments it holds.
+pub type StoredSource = Result<Target, (File, FunctionId, u32)>;
+
 /// Why a name or expression has no known target.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Unresolved {
@@ -2361,7 +2366,7 @@ impl<'db> Resolver<'db> {
                         builtin_values = true;
                         continue;
                     }
-                    StoredValue::Unknown => return None,
+                    StoredValue::Parameter { .. } | StoredValue::Unknown => return None,
                 };
                 let target = match self.resolve_path(store_file, path, None) {
                     Resolution::Definite(target) => target,
@@ -2385,6 +2390,61 @@ impl<'db> Resolver<'db> {
             (None, true) => Some(Resolution::Unresolved(Unresolved::BuiltinValue)),
             (None, false) => None,
         }
+    }
+
+    /// Where the attribute `name` of an instance of `class` may come from, when the
+    /// methods of its class family store on `self` under that name nothing but paths
+    /// in their module's globals and their own parameters (`self.repo = repo` in
+    /// `__init__`), as [`Resolver::attribute`] reads such stores but keeping the
+    /// parameters: each store's target, or the parameter (its file, function and index)
+    /// whose callers' arguments it holds. `None` under the same conditions that leave
+    /// the attribute unknown there (another store elsewhere, a computed store), when a
+    /// store is anything else, or when the class family finds `name` as a member.
+    pub fn instance_attribute_sources(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+    ) -> Option<Vec<StoredSource>> {
+        if self.class_member(file, class, name, false).is_some() {
+            return None;
+        }
+        let stores = crate::project_attribute_stores(self.db);
+        if stores.elsewhere.contains(name) || stores.elsewhere.contains("*") {
+            return None;
+        }
+        if let Some(computed) = stores.on_self.get("*")
+            && self.any_related(file, class, computed)
+        {
+            return None;
+        }
+        let storing = stores.on_self.get(name)?;
+        let own_order = self.mro(file, class);
+        let mut sources = Vec::new();
+        for &(store_file, store_class) in storing.iter() {
+            let related = own_order.contains(&(store_file, store_class))
+                || self.mro(store_file, store_class).contains(&(file, class));
+            if !related {
+                continue;
+            }
+            let values = self.stored_values(store_file, store_class, name)?;
+            for value in values.iter() {
+                let source = match value {
+                    StoredValue::Parameter { function, index } => {
+                        Err((store_file, *function, *index))
+                    }
+                    StoredValue::Path(path) => match self.resolve_path(store_file, path, None) {
+                        Resolution::Definite(target) => Ok(target),
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
+            }
+        }
+        (!sources.is_empty()).then_some(sources)
     }
 
     /// What the methods of `class` store on `self` as `name`, each store's summary.

@@ -113,7 +113,12 @@ pub enum StoredValue {
     /// of a builtin type, whose elements a loop over the attribute may take (see
     /// `Resolver::stored_elements`).
     Elements(Box<[ExprPath]>),
-    /// Anything else: a parameter, `None`, an unpacking, `+=`, `del`.
+    /// A parameter of the storing method itself, other than `self`, never rebound before
+    /// the store (`self.repo = repo` in `__init__`): what its callers pass. Resolution
+    /// leaves it unknown; the coloring follows it to the callers' arguments (the
+    /// `parameters` module of `awaitify_rewrite`).
+    Parameter { function: FunctionId, index: u32 },
+    /// Anything else: `None`, an unpacking, `+=`, `del`.
     Unknown,
 }
 
@@ -440,9 +445,38 @@ fn stored_value(
     let Some(scope) = scope else {
         return StoredValue::Unknown;
     };
+    if let Some(parameter) = stored_parameter(index, body_id, body, value) {
+        return parameter;
+    }
     match global_path(index, &index.scopes[*scope], body_id, body, value, 0, false) {
         Some(path) => StoredValue::Path(path),
         None => StoredValue::Unknown,
+    }
+}
+
+/// A store of a parameter of the storing method (not its first, `self`), when only the
+/// parameter's own binding reaches the stored name (see [`StoredValue::Parameter`]).
+fn stored_parameter(
+    index: &SemanticIndex,
+    body_id: BodyId,
+    body: &Body,
+    value: ExprId,
+) -> Option<StoredValue> {
+    let (BodyId::Function(own), Expr::Name { .. }) = (body_id, &body.exprs[value]) else {
+        return None;
+    };
+    let use_id = index.use_of(body_id, value)?;
+    if index.uses[use_id].fallback != crate::index::Fallback::None {
+        return None;
+    }
+    let [binding] = index.reaching(use_id) else {
+        return None;
+    };
+    match index.bindings[*binding].kind {
+        crate::index::BindingKind::Param { function, index } if function == own && index > 0 => {
+            Some(StoredValue::Parameter { function, index })
+        }
+        _ => None,
     }
 }
 
