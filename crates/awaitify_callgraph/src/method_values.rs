@@ -63,6 +63,9 @@ fn unseen_reason(reason: &Unresolved) -> bool {
         | Unresolved::ReplacedMember(_)
         | Unresolved::ModuleGetattr
         | Unresolved::UnlistedGlobals
+        | Unresolved::NotAnInstance { .. }
+        | Unresolved::ReplacedClass { .. }
+        | Unresolved::ClassAssigned { .. }
         | Unresolved::Cycle
         | Unresolved::InstanceAttribute(_)
         | Unresolved::Builtin => true,

@@ -274,7 +274,10 @@ fn refusal_diagnostic(
                 match fetched.first() {
                     // `operator.methodcaller("refresh")`: what it returns calls the method.
                     Some(method) => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), format!("looks up a method named `{method}` by name here, on an object awaitify cannot follow")), format!("{name} would need to become async, but a method of its name is looked up by name"), "the method is called through what this call gives, synchronously; if it is this one, that call would get a coroutine and not await it".to_string()),
-                    None => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
+                    None => match class_not_followed(db, call) {
+                        Some(why) => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), why.primary), format!("{name} would need to become async, but an unresolved call may reach it"), why.note),
+                        None => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
+                    },
                 }
             }
             Blocker::AwaitHoldingThreadLock { site: key, lock } => {
@@ -368,6 +371,11 @@ fn refusal_diagnostic(
         && let Some(label) = crate::escapes::escape_secondary(db, *escape)
     {
         diagnostic = diagnostic.with_secondary(label);
+    }
+    if let Blocker::UnresolvedCaller { site: key } = blocker
+        && let Some(why) = class_not_followed(db, site(db, *key))
+    {
+        diagnostic = diagnostic.with_secondary(why.secondary);
     }
     if let Blocker::AmbiguousCall { site: key } = blocker {
         let mut resolver = awaitify_semantic::Resolver::new(db);
@@ -774,4 +782,135 @@ fn generator_note(db: &dyn Db, file: File, body: BodyId, generator: ExprId) -> S
         .unwrap_or_else(|| {
             "awaiting inside a generator expression makes it an async generator, which changes what its consumer receives".to_string()
         })
+}
+
+/// Why a call's receiver is not followed when a class's call, its name or a store to
+/// `__class__` makes it unknown (see [`class_not_followed`]).
+struct ClassNotFollowed {
+    primary: String,
+    secondary: Label,
+    note: String,
+}
+
+/// The labels and note of a call whose receiver is unknown because a call of a class
+/// may not give an instance of it, a decorator may have replaced the class's name, or a
+/// store to `__class__` may have changed an instance's class.
+fn class_not_followed(db: &dyn Db, call: &CallSite) -> Option<ClassNotFollowed> {
+    use awaitify_semantic::{OtherObject, Unresolved};
+    let reasons: Vec<Unresolved> = call
+        .callee
+        .clone()
+        .into_alternatives()
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    let class_name = |file: File, class: awaitify_hir::hir::ClassId| {
+        file_hir(db, file).classes[class].name.to_string()
+    };
+    // The `def` of `method` in `class`'s body, or the class's name.
+    let method_of = |file: File, class: awaitify_hir::hir::ClassId, method: &str| {
+        let symbols = awaitify_semantic::module_symbols(db, file);
+        symbols
+            .classes
+            .get(class)
+            .and_then(|summary| summary.members.get(method))
+            .and_then(|bindings| {
+                bindings.iter().find_map(|(_, summary)| match summary {
+                    awaitify_semantic::symbols::Summary::Function(function) => Some(*function),
+                    _ => None,
+                })
+            })
+    };
+    let name_range = |file: File, body: BodyId| unit_range(db, (file, body));
+    for reason in reasons {
+        match reason {
+            Unresolved::NotAnInstance { file, class, why } => {
+                let called = class_name(file, class);
+                let (secondary, note) = match why {
+                    OtherObject::New {
+                        file: owner_file,
+                        class: owner,
+                    } => {
+                        let inherited = if (owner_file, owner) == (file, class) {
+                            String::new()
+                        } else {
+                            format!(" (from `{}`)", class_name(owner_file, owner))
+                        };
+                        let label = format!(
+                            "`{called}()` may not return a `{called}`: its `__new__`{inherited} returns another object here"
+                        );
+                        let range = match method_of(owner_file, owner, "__new__") {
+                            Some(function) => {
+                                let hir = file_hir(db, owner_file);
+                                let index = semantic_index(db, owner_file);
+                                match awaitify_semantic::symbols::other_object_returned(
+                                    hir, index, function,
+                                ) {
+                                    Err(Some(stmt)) => file_source_map(db, owner_file)
+                                        .body(BodyId::Function(function))
+                                        .stmt(stmt),
+                                    _ => name_range(owner_file, BodyId::Function(function)),
+                                }
+                            }
+                            None => name_range(owner_file, BodyId::Class(owner)),
+                        };
+                        (Label::new(owner_file, range, label), "a call of a class gives what its `__new__` returns; awaitify follows a `__new__` that returns `super().__new__(cls)` or `object.__new__(cls)`, directly, through a local or cached on the class, and nothing else; if this call runs this method it would get a coroutine and not await it".to_string())
+                    }
+                    OtherObject::MetaclassCall {
+                        file: meta_file,
+                        class: meta,
+                    } => {
+                        let label = format!(
+                            "`{called}()` may not return a `{called}`: its metaclass `{}` defines `__call__` here",
+                            class_name(meta_file, meta)
+                        );
+                        let range = match method_of(meta_file, meta, "__call__") {
+                            Some(function) => name_range(meta_file, BodyId::Function(function)),
+                            None => name_range(meta_file, BodyId::Class(meta)),
+                        };
+                        (Label::new(meta_file, range, label), "a call of a class runs its metaclass's `__call__` and gives what that returns; awaitify follows one that returns `super().__call__(...)` (directly, through a local or cached in a dict under the class), and nothing else; if this call runs this method it would get a coroutine and not await it".to_string())
+                    }
+                };
+                return Some(ClassNotFollowed {
+                    primary: format!(
+                        "this call's receiver is unknown: `{called}()` may not return a `{called}`"
+                    ),
+                    secondary,
+                    note,
+                });
+            }
+            Unresolved::ReplacedClass {
+                file,
+                class,
+                decorator,
+            } => {
+                let called = class_name(file, class);
+                let hir = file_hir(db, file);
+                let data = &hir.classes[class];
+                let range = file_source_map(db, file)
+                    .body(data.parent)
+                    .expr(data.decorators[decorator as usize]);
+                return Some(ClassNotFollowed {
+                    primary: format!("this call's receiver is unknown: `{called}` may not be the class `{called}`"),
+                    secondary: Label::new(file, range, format!("this decorator may bind `{called}` to another object")),
+                    note: "a class's name holds what its decorators return; awaitify follows decorators of the project that return the class they are given (`return cls`) and decorators from outside the project, and nothing else; if this call runs this method it would get a coroutine and not await it".to_string(),
+                });
+            }
+            Unresolved::ClassAssigned {
+                file,
+                class,
+                store: (store_file, body, expr),
+            } => {
+                let called = class_name(file, class);
+                let range = file_source_map(db, store_file).body(body).expr(expr);
+                return Some(ClassNotFollowed {
+                    primary: format!("this call's receiver is unknown: a store to `__class__` may give an instance of `{called}` another class"),
+                    secondary: Label::new(store_file, range, format!("a store to `__class__` may give an instance of `{called}` another class here")),
+                    note: "after `obj.__class__ = Other` the object's methods are `Other`'s, so awaitify does not follow method calls on instances of a class a store to `__class__` may change (an object it cannot follow there may be an instance of any class); if this call runs this method it would get a coroutine and not await it".to_string(),
+                });
+            }
+            _ => {}
+        }
+    }
+    None
 }

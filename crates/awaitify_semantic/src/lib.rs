@@ -60,7 +60,9 @@ use awaitify_hir::hir::{
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use index::{SemanticIndex, StarNames};
-pub use resolve::{FileResolutions, Namespace, Resolution, Resolver, Target, Unresolved};
+pub use resolve::{
+    FileResolutions, Namespace, OtherObject, Resolution, Resolver, Target, Unresolved,
+};
 pub use symbols::ModuleSymbols;
 
 /// Every module of the project by name. When two roots hold the same module name, the
@@ -869,6 +871,19 @@ pub struct FileModuleStores {
     /// own namespace (`globals()[name] = make(name)`), `exec` run in its namespace, or the
     /// module replaced in `sys.modules` (`sys.modules[__name__] = Module()`).
     pub unlisted: Vec<(File, BodyId, ExprId)>,
+    /// Stores to `__class__` (`obj.__class__ = Other`, `setattr(obj, "__class__",
+    /// Other)`), with the project classes whose instances (or which themselves) the
+    /// object may be; none when it may be any object awaitify cannot follow.
+    pub class_stores: Vec<ClassStore>,
+}
+
+/// A store to `__class__` of one file (see [`FileModuleStores::class_stores`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassStore {
+    /// The classes of the object; empty when it may be any object.
+    pub classes: Box<[(File, awaitify_hir::hir::ClassId)]>,
+    pub body: BodyId,
+    pub expr: ExprId,
 }
 
 /// A write into a namespace, if `expr` may be one: the namespace and the key written,
@@ -1022,6 +1037,24 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                 }
                 _ => continue,
             };
+            if name.as_deref() == Some("__class__")
+                && !matches!(
+                    expr,
+                    Expr::Attribute {
+                        ctx: ExprContext::Del,
+                        ..
+                    }
+                )
+                && let Some(classes) =
+                    classes_whose_class_changes(&mut resolver, file, body_id, object)
+            {
+                result.class_stores.push(ClassStore {
+                    classes,
+                    body: body_id,
+                    expr: expr_id,
+                });
+                continue;
+            }
             // Only a name, an attribute or a lookup can be a module.
             if !matches!(
                 body.exprs[object],
@@ -1114,6 +1147,81 @@ pub fn project_module_stores(db: &dyn Db) -> Arc<ModuleStores> {
         }
     }
     Arc::new(merged)
+}
+
+/// The project classes whose instances (or which themselves) `object`, whose
+/// `__class__` a store changes, may be: `Some` of none when it may be any object awaitify
+/// cannot follow, `None` when it is no project object (a literal, a module, a function).
+fn classes_whose_class_changes(
+    resolver: &mut Resolver,
+    file: File,
+    body: BodyId,
+    object: ExprId,
+) -> Option<Box<[(File, awaitify_hir::hir::ClassId)]>> {
+    let mut classes = Vec::new();
+    for alternative in resolver
+        .resolve_expr(file, body, object)
+        .into_alternatives()
+    {
+        match alternative {
+            Ok(Target::Instance { file, class } | Target::Class { file, class, .. }) => {
+                classes.push((file, class));
+            }
+            Ok(Target::ProjectModule(_) | Target::Function { .. } | Target::Builtin(_)) => {}
+            Err(reason) if reason.is_builtin_value() => {}
+            // What an outside function returned, a parameter, ...: any object.
+            Ok(_) | Err(_) => return Some(Box::default()),
+        }
+    }
+    (!classes.is_empty()).then(|| classes.into_boxed_slice())
+}
+
+/// The classes whose instances a store to `__class__` may give another class, after
+/// which their methods are that class's (see [`Resolver::attribute`]): those whose MRO
+/// shares a class with one whose instance (or which itself) a store changes, since an
+/// instance of one may be an instance of a subclass of the other; every class when a
+/// store's object may be anything.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClassAssignments {
+    /// A store whose object may be any object, if there is one.
+    pub any: Option<(File, BodyId, ExprId)>,
+    /// Each class whose instances may change class, with a store that may change them.
+    pub classes: FxHashMap<(File, awaitify_hir::hir::ClassId), (File, BodyId, ExprId)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn project_class_assignments(db: &dyn Db) -> Arc<ClassAssignments> {
+    let mut assignments = ClassAssignments::default();
+    let mut changed: FxHashMap<(File, awaitify_hir::hir::ClassId), (File, BodyId, ExprId)> =
+        FxHashMap::default();
+    let files = awaitify_db::files_by_path(db);
+    for &file in &files {
+        for store in &file_module_stores(db, file).class_stores {
+            let place = (file, store.body, store.expr);
+            if store.classes.is_empty() {
+                assignments.any.get_or_insert(place);
+            }
+            for class in store.classes.iter() {
+                changed.entry(*class).or_insert(place);
+            }
+        }
+    }
+    if assignments.any.is_some() || changed.is_empty() {
+        return Arc::new(assignments);
+    }
+    let mut resolver = Resolver::without_class_assignments(db);
+    for &file in &files {
+        for (class, _) in module_symbols(db, file).classes.iter() {
+            let mro = resolver.mro(file, class);
+            let Some(place) = mro.iter().find_map(|entry| changed.get(entry)) else {
+                continue;
+            };
+            for entry in mro.iter() {
+                assignments.classes.entry(*entry).or_insert(*place);
+            }
+        }
+    }
+    Arc::new(assignments)
 }
 
 /// What every name use of `file` resolves to.

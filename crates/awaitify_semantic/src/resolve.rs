@@ -25,7 +25,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::index::{BindingId, BindingKind, Fallback, SemanticIndex, UseId};
-use crate::symbols::{ExprPath, FirstParameter, StoredValue, Summary};
+use crate::symbols::{ExprPath, FirstParameter, GivesBack, StoredValue, Summary};
 use crate::{
     absolute_module_name, file_resolutions, module_symbols, resolve_module, semantic_index,
 };
@@ -149,10 +149,45 @@ pub enum Unresolved {
     /// A name a project module does not bind, which its own `__getattr__` (PEP 562) may
     /// give.
     ModuleGetattr,
+    /// A call of a project class that may give back something other than an instance of
+    /// it: a `__new__` of its MRO, or its metaclass's `__call__`, may return another
+    /// object (see [`OtherObject`]).
+    NotAnInstance {
+        file: File,
+        class: ClassId,
+        why: OtherObject,
+    },
+    /// The name a `class` statement binds, which a decorator of the project may have
+    /// replaced by something else (`@offline class Svc` with `def offline(cls): return
+    /// Fake`): the `decorator`-th one, counting from the top.
+    ReplacedClass {
+        file: File,
+        class: ClassId,
+        decorator: u32,
+    },
+    /// An instance of a class whose instances may be given another class by a store
+    /// to `__class__` (`obj.__class__ = Other`, `self.__class__ = Running`), at `store`,
+    /// after which their methods are the other class's.
+    ClassAssigned {
+        file: File,
+        class: ClassId,
+        store: (File, BodyId, ExprId),
+    },
     /// A name a project module does not bind, which it may still have: it defines
     /// globals by computed names (`globals()[name] = ...`), runs `exec` in its namespace,
     /// or is replaced in `sys.modules` (see [`crate::FileModuleStores::unlisted`]).
     UnlistedGlobals,
+}
+
+/// What may make a call of a project class give back another object than an instance
+/// of it (see [`Unresolved::NotAnInstance`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OtherObject {
+    /// The `__new__` of this class of the MRO of the class called may return it.
+    New { file: File, class: ClassId },
+    /// The `__call__` of this class, of the metaclass of the class called, may return
+    /// it.
+    MetaclassCall { file: File, class: ClassId },
 }
 
 impl Unresolved {
@@ -209,6 +244,20 @@ impl std::fmt::Display for Unresolved {
             }
             Unresolved::ReplacedMember(name) => {
                 write!(f, "`{name}` is also replaced on the class or its instances")
+            }
+            Unresolved::NotAnInstance { why, .. } => match why {
+                OtherObject::New { .. } => {
+                    f.write_str("the class's `__new__` may return another object")
+                }
+                OtherObject::MetaclassCall { .. } => f.write_str(
+                    "the class's metaclass defines `__call__`, which may return another object",
+                ),
+            },
+            Unresolved::ReplacedClass { .. } => {
+                f.write_str("a decorator of the class may replace it by another object")
+            }
+            Unresolved::ClassAssigned { .. } => {
+                f.write_str("a store to `__class__` may give the instance another class")
             }
             Unresolved::ModuleGetattr => f.write_str("the module's `__getattr__` may give it"),
             Unresolved::UnlistedGlobals => {
@@ -453,6 +502,16 @@ pub struct Resolver<'db> {
     only_read: FxHashMap<(File, BindingId), bool>,
     read_only: FxHashMap<(File, BodyId), std::rc::Rc<containers::ExprSet>>,
     namespaces_read: FxHashMap<File, bool>,
+    /// What a call of each class asked about gives: an instance of this class (the one
+    /// called, or the class whose `__new__` caches instances), or why it may not.
+    constructed: FxHashMap<(File, ClassId), Result<(File, ClassId), Unresolved>>,
+    /// The first decorator of each class asked about that may replace it.
+    replacing_decorators: FxHashMap<(File, ClassId), Option<u32>>,
+    replacing_in_progress: FxHashSet<(File, ClassId)>,
+    /// Whether stores to `__class__` count (see [`crate::project_class_assignments`]);
+    /// off while they are being found.
+    follow_class_assignments: bool,
+    class_assignments: Option<&'db crate::ClassAssignments>,
 }
 
 const MAX_MRO: usize = 64;
@@ -495,6 +554,20 @@ impl<'db> Resolver<'db> {
             only_read: FxHashMap::default(),
             read_only: FxHashMap::default(),
             namespaces_read: FxHashMap::default(),
+            constructed: FxHashMap::default(),
+            replacing_decorators: FxHashMap::default(),
+            replacing_in_progress: FxHashSet::default(),
+            follow_class_assignments: true,
+            class_assignments: None,
+        }
+    }
+
+    /// A resolver for finding the classes whose instances stores to `__class__` may
+    /// change (see [`crate::project_class_assignments`]), which must not consult them.
+    pub(crate) fn without_class_assignments(db: &'db dyn Db) -> Self {
+        Resolver {
+            follow_class_assignments: false,
+            ..Resolver::new(db)
         }
     }
 
@@ -505,6 +578,7 @@ impl<'db> Resolver<'db> {
         Resolver {
             computing: Some(file),
             follow_module_stores: false,
+            follow_class_assignments: false,
             ..Resolver::new(db)
         }
     }
@@ -1271,11 +1345,16 @@ impl<'db> Resolver<'db> {
         };
         all_instances.then(|| {
             instances.map(|target| match target {
-                Target::Instance { file, class } => Resolution::Definite(Target::Class {
-                    file,
-                    class,
-                    exact: false,
-                }),
+                Target::Instance { file, class } => match self.class_assigned(file, class) {
+                    Some(store) => {
+                        Resolution::Unresolved(Unresolved::ClassAssigned { file, class, store })
+                    }
+                    None => Resolution::Definite(Target::Class {
+                        file,
+                        class,
+                        exact: false,
+                    }),
+                },
                 other => Resolution::Definite(other),
             })
         })
@@ -1463,13 +1542,7 @@ impl<'db> Resolver<'db> {
                     function: *function,
                 });
             }
-            BindingKind::Class(class) => {
-                return Resolution::Definite(Target::Class {
-                    file,
-                    class: *class,
-                    exact: true,
-                });
-            }
+            BindingKind::Class(class) => return self.class_name(file, *class),
             BindingKind::Param { function, index } => {
                 return self.parameter(file, *function, *index);
             }
@@ -1585,6 +1658,13 @@ impl<'db> Resolver<'db> {
             else {
                 return unknown();
             };
+            if let Some(store) = self.class_assigned(class_file, class) {
+                return Resolution::Unresolved(Unresolved::ClassAssigned {
+                    file: class_file,
+                    class,
+                    store,
+                });
+            }
             match self.class_member(class_file, class, ENTER, false) {
                 Some(found) => self
                     .replaceable_member(class_file, class, ENTER, found, true)
@@ -1831,11 +1911,7 @@ impl<'db> Resolver<'db> {
                 file,
                 function: *function,
             }),
-            Summary::Class(class) => Resolution::Definite(Target::Class {
-                file,
-                class: *class,
-                exact: true,
-            }),
+            Summary::Class(class) => self.class_name(file, *class),
             Summary::Import { module } => Resolution::Definite(self.module_target(module)),
             Summary::ImportFrom {
                 module,
@@ -1991,8 +2067,10 @@ impl<'db> Resolver<'db> {
     /// [`Self::call_result`], with `receiver` in place of the method's first parameter
     /// when given (not cached then: it depends on the call).
     fn call_result_on(&mut self, callee: Target, receiver: Option<Resolution>) -> Resolution {
-        let Target::Function { file, function } = callee else {
-            return call_result(callee);
+        let (file, function) = match callee {
+            Target::Function { file, function } => (file, function),
+            Target::Class { file, class, exact } => return self.instance_of(file, class, exact),
+            _ => return call_result(callee),
         };
         if receiver.is_none()
             && let Some(cached) = self.returns.get(&(file, function))
@@ -2084,6 +2162,308 @@ impl<'db> Resolver<'db> {
         }
     }
 
+    /// What the name a `class` statement binds holds: the class, unless a decorator of
+    /// the project may replace it (see [`Self::replacing_decorator`]).
+    fn class_name(&mut self, file: File, class: ClassId) -> Resolution {
+        match self.replacing_decorator(file, class) {
+            Some(decorator) => Resolution::Unresolved(Unresolved::ReplacedClass {
+                file,
+                class,
+                decorator,
+            }),
+            None => Resolution::Definite(Target::Class {
+                file,
+                class,
+                exact: true,
+            }),
+        }
+    }
+
+    /// The first decorator of `class` that may bind its name to something else than the
+    /// class: a function of the project other than one that returns the class it is
+    /// given (`REGISTRY.append(cls); return cls`), or a factory of such functions; a
+    /// project class or instance; what a project function returns when awaitify does not
+    /// follow it; an expression that is no path. Decorators from outside the project
+    /// (`dataclasses.dataclass`, `functools.total_ordering`) return the class.
+    pub fn replacing_decorator(&mut self, file: File, class: ClassId) -> Option<u32> {
+        let symbols = self.symbols(file);
+        let summary = symbols.classes.get(class)?;
+        if summary.decorators.is_empty() {
+            return None;
+        }
+        if let Some(cached) = self.replacing_decorators.get(&(file, class)) {
+            return *cached;
+        }
+        if !self.replacing_in_progress.insert((file, class)) {
+            return None;
+        }
+        let enclosing_class = match self.hir(file).classes[class].parent {
+            BodyId::Class(parent) => Some(parent),
+            _ => None,
+        };
+        let mut found = None;
+        for (position, path) in summary.decorators.iter().enumerate() {
+            // A decorator from a function's locals is not followed: the summaries, all
+            // other files see, resolve module globals.
+            let Some(path) = path.as_ref().filter(|_| !summary.local_decorator) else {
+                found = Some(position as u32);
+                break;
+            };
+            let resolution = self.resolve_definition_path(file, path, enclosing_class);
+            if self.decorator_replaces(file, path, &resolution) {
+                found = Some(position as u32);
+                break;
+            }
+        }
+        self.replacing_in_progress.remove(&(file, class));
+        self.replacing_decorators.insert((file, class), found);
+        found
+    }
+
+    /// Whether a class decorator `path` of `file` that resolves to `resolution` may
+    /// give back something other than the class (see [`Self::replacing_decorator`]).
+    fn decorator_replaces(&mut self, file: File, path: &ExprPath, resolution: &Resolution) -> bool {
+        let alternatives: Vec<Result<Target, Unresolved>> = resolution.clone().into_alternatives();
+        for alternative in alternatives {
+            let replaces = match alternative {
+                Ok(Target::Function { file, function }) => {
+                    !self.returns_its_argument(file, function)
+                }
+                Ok(Target::Class { .. } | Target::Instance { .. } | Target::Super { .. })
+                | Ok(Target::ProjectModule(_)) => true,
+                Ok(Target::External(_) | Target::Builtin(_)) => false,
+                // `@register("name")`: a factory of the project that returns a decorator
+                // that returns the class.
+                Err(Unresolved::ProjectCallResult) => match path {
+                    ExprPath::Call(factory) => !matches!(
+                        self.resolve_definition_path(file, factory, None),
+                        Resolution::Definite(Target::Function { file, function })
+                            if matches!(
+                                self.symbols(file).functions.get(function).and_then(|summary| summary.gives_back.as_ref()),
+                                Some(GivesBack::ParameterDecorator)
+                            )
+                    ),
+                    _ => true,
+                },
+                // What awaitify cannot follow otherwise (a parameter, a name from an
+                // outside star import) is left as before: the class.
+                Err(_) => false,
+            };
+            if replaces {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether a call of the project function as a decorator gives back what it is
+    /// handed: the parameter it returns is the first one its call is given (after
+    /// `self` or `cls` for a method found on an instance or a class).
+    fn returns_its_argument(&mut self, file: File, function: FunctionId) -> bool {
+        let Some(summary) = self.symbols(file).functions.get(function) else {
+            return false;
+        };
+        let Some(GivesBack::Parameter(position)) = summary.gives_back else {
+            return false;
+        };
+        let bound = u32::from(summary.first_parameter().is_some());
+        position == bound
+    }
+
+    /// What a call of `class` gives: an instance of it, unless a `__new__` of its MRO or
+    /// its metaclass's `__call__` may return another object (see [`Self::constructed`]).
+    /// A class that may be a subclass (`cls()`, `type(self)()`) may be one whose own
+    /// `__new__` returns another object: one of the project's classes that bind
+    /// `__new__` to a function whose return awaitify follows (one that returns a
+    /// literal gives an object with no project method either way).
+    fn instance_of(&mut self, file: File, class: ClassId, exact: bool) -> Resolution {
+        let made = match self.constructed(file, class) {
+            Ok((file, class)) => Target::Instance { file, class },
+            Err(reason) => return Resolution::Unresolved(reason),
+        };
+        if !exact
+            && let Some(classes) = crate::project_attribute_stores(self.db)
+                .class_members
+                .get("__new__")
+        {
+            for &(sub_file, sub) in classes.iter() {
+                if (sub_file, sub) != (file, class)
+                    && self.mro(sub_file, sub).contains(&(file, class))
+                    && let Err(reason) = self.constructed(sub_file, sub)
+                {
+                    return Resolution::Unresolved(reason);
+                }
+            }
+        }
+        Resolution::Definite(made)
+    }
+
+    /// The class a call of `class` gives an instance of: `class` itself when every
+    /// `__new__` its MRO finds first, and its metaclass's `__call__`, give back a new
+    /// object of the class called ([`GivesBack::Instance`]); the class whose `__new__`
+    /// caches one on the class (`cls._instance`), which a subclass may find; or why
+    /// neither is known. A base from outside the project is not looked at.
+    fn constructed(&mut self, file: File, class: ClassId) -> Result<(File, ClassId), Unresolved> {
+        if let Some(cached) = self.constructed.get(&(file, class)) {
+            return cached.clone();
+        }
+        let found = self.compute_constructed(file, class);
+        self.constructed.insert((file, class), found.clone());
+        found
+    }
+
+    fn compute_constructed(
+        &mut self,
+        file: File,
+        class: ClassId,
+    ) -> Result<(File, ClassId), Unresolved> {
+        let mro = self.mro(file, class);
+        let other = |why| Unresolved::NotAnInstance { file, class, why };
+        let mut made = (file, class);
+        if let Some(owner) = self.first_defining(&mro, "__new__") {
+            match self.gives_new_object(owner, "__new__") {
+                Some(true) => made = owner,
+                Some(false) => {}
+                None => {
+                    return Err(other(OtherObject::New {
+                        file: owner.0,
+                        class: owner.1,
+                    }));
+                }
+            }
+        }
+        for &(class_file, mro_class) in mro.iter() {
+            let symbols = self.symbols(class_file);
+            let Some(Some(metaclass)) = symbols
+                .classes
+                .get(mro_class)
+                .and_then(|summary| summary.metaclass.as_ref())
+            else {
+                continue;
+            };
+            let metaclasses = self
+                .resolve_definition_path(class_file, metaclass, None)
+                .into_targets();
+            for target in metaclasses {
+                let Target::Class {
+                    file: meta_file,
+                    class: meta,
+                    ..
+                } = target
+                else {
+                    continue;
+                };
+                let meta_mro = self.mro(meta_file, meta);
+                if let Some(owner) = self.first_defining(&meta_mro, "__call__")
+                    && self.gives_new_object(owner, "__call__") != Some(false)
+                {
+                    return Err(other(OtherObject::MetaclassCall {
+                        file: owner.0,
+                        class: owner.1,
+                    }));
+                }
+            }
+        }
+        Ok(made)
+    }
+
+    /// The first class of `mro` whose body binds `name`.
+    fn first_defining(&mut self, mro: &[(File, ClassId)], name: &str) -> Option<(File, ClassId)> {
+        mro.iter().copied().find(|&(file, class)| {
+            self.symbols(file)
+                .classes
+                .get(class)
+                .is_some_and(|summary| summary.members.contains_key(name))
+        })
+    }
+
+    /// Whether `method` (`__new__` or `__call__`) of `owner` gives back a new object of
+    /// the class called: `Some(false)` when it does, `Some(true)` when it may be one
+    /// cached on a class by an earlier call (an instance of `owner` or a subclass), and
+    /// `None` when it may give back anything else.
+    fn gives_new_object(&mut self, (file, class): (File, ClassId), method: &str) -> Option<bool> {
+        let symbols = self.symbols(file);
+        let bindings = symbols.classes.get(class)?.members.get(method)?;
+        let mut cached_by_owner = false;
+        for (_, summary) in bindings.iter() {
+            let Summary::Function(function) = summary else {
+                return None;
+            };
+            let Some(GivesBack::Instance {
+                of_owner,
+                cached_in,
+            }) = symbols.functions.get(*function)?.gives_back.as_ref()
+            else {
+                return None;
+            };
+            if !self.caches_untouched(file, class, cached_in) {
+                return None;
+            }
+            cached_by_owner |= *of_owner;
+        }
+        Some(cached_by_owner)
+    }
+
+    /// Whether the attributes `owner`'s `__new__` or `__call__` caches objects in
+    /// (`cls._instance`) hold nothing else: no other file stores them, no class body but
+    /// the owner's binds them, and the owner's binds them to no path (`_instance =
+    /// None`, `_instances = {}`). Its own file was checked with its summary.
+    fn caches_untouched(&mut self, file: File, owner: ClassId, cached_in: &[Name]) -> bool {
+        if cached_in.is_empty() {
+            return true;
+        }
+        let stores = crate::project_attribute_stores(self.db);
+        for name in cached_in {
+            if let Some(classes) = stores.class_members.get(name)
+                && classes.iter().any(|entry| *entry != (file, owner))
+            {
+                return false;
+            }
+            let symbols = self.symbols(file);
+            if let Some(bindings) = symbols
+                .classes
+                .get(owner)
+                .and_then(|summary| summary.members.get(name))
+                && bindings
+                    .iter()
+                    .any(|(_, summary)| !matches!(summary, Summary::Opaque(_)))
+            {
+                return false;
+            }
+        }
+        let db = self.db;
+        for &other in db.project().files(db).iter() {
+            if other == file {
+                continue;
+            }
+            let stored = &self.symbols(other).other_attribute_stores;
+            let star = Name::from("*");
+            if stored.binary_search(&star).is_ok()
+                || cached_in
+                    .iter()
+                    .any(|name| stored.binary_search(name).is_ok())
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Where a store to `__class__` may change the class of an instance of `class`, when
+    /// one may (see [`crate::project_class_assignments`]).
+    fn class_assigned(&mut self, file: File, class: ClassId) -> Option<(File, BodyId, ExprId)> {
+        if !self.follow_class_assignments {
+            return None;
+        }
+        let db = self.db;
+        let assignments = *self
+            .class_assignments
+            .get_or_insert_with(|| crate::project_class_assignments(db));
+        assignments
+            .any
+            .or_else(|| assignments.classes.get(&(file, class)).copied())
+    }
+
     /// What `receiver.name()` returns when `name` is a method whose return value is
     /// followed: `self` (or `cls`) may be an instance of a subclass that overrides it, so
     /// each override's result is a candidate too (an override awaitify cannot follow, such
@@ -2160,6 +2540,12 @@ impl<'db> Resolver<'db> {
                     Some(found) => self.replaceable_member(file, class, name, found, false),
                     None => Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name))),
                 }
+            }
+            // A store to `__class__` may have given the instance another class.
+            Target::Instance { file, class }
+                if let Some(store) = self.class_assigned(file, class) =>
+            {
+                Resolution::Unresolved(Unresolved::ClassAssigned { file, class, store })
             }
             // `self.__class__` is the instance's class, which may be a subclass.
             Target::Instance { file, class }

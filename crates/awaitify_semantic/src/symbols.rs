@@ -93,6 +93,12 @@ pub struct ClassSummary {
     pub name: Name,
     pub bases: Box<[Option<ExprPath>]>,
     pub decorators: Box<[Option<ExprPath>]>,
+    /// The `metaclass=` keyword of its header: `None` without one, `Some(None)` when it
+    /// is not a path.
+    pub metaclass: Option<Option<ExprPath>>,
+    /// Whether a decorator's first name is a local of the function the class is defined
+    /// in, which the module's globals do not resolve.
+    pub local_decorator: bool,
     pub members: IndexMap<Name, Box<[(BindingId, Summary)]>>,
     /// What its own methods store on `self` (`self.client = Client()`), by attribute:
     /// each store's value (see [`StoredValue`]). `*` stands for attributes a method
@@ -138,6 +144,34 @@ pub struct FunctionSummary {
     /// (`store = cls(); ...; return store`); `None` when some return is anything else, or
     /// the function is async or a generator.
     pub returns: Option<Box<[ExprPath]>>,
+    /// What a call of it is known to give back whatever it is handed (see [`GivesBack`]).
+    pub gives_back: Option<GivesBack>,
+}
+
+/// What a function gives back that decides what a class's name or call holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GivesBack {
+    /// A `__new__`, or a metaclass's `__call__`, every return of which gives a new object
+    /// of the class called: `super().__new__(cls)`, `object.__new__(cls)`,
+    /// `super().__call__(*args)`, a local bound only to one of those, or an entry keyed
+    /// by the class of a dict on it filled only with those (`cls._instances[cls]`).
+    Instance {
+        /// A `__new__` that may give back an object it cached on the class
+        /// (`cls._instance` set to `super().__new__(cls)`): a subclass's call may find
+        /// the instance its base cached, so the object is only known to be an instance
+        /// of the class whose body defines this `__new__`.
+        of_owner: bool,
+        /// The attributes of the class it caches objects in, whose stores elsewhere
+        /// (outside this function) would put something else there.
+        cached_in: Box<[Name]>,
+    },
+    /// Every return gives back the parameter at this index (0 or 1: after `self` or
+    /// `cls` of a method), never rebound: a class decorator that returns the class it is
+    /// given (`REGISTRY.append(cls); return cls`).
+    Parameter(u32),
+    /// Every return gives a nested `def` of this function that gives back its first
+    /// parameter: a factory of such class decorators (`@register("name")`).
+    ParameterDecorator,
 }
 
 /// What Python binds the first parameter of a method to.
@@ -244,6 +278,12 @@ impl ModuleSymbols {
                     name: data.name.clone(),
                     bases,
                     decorators: paths(&data.decorators),
+                    metaclass: data
+                        .keywords
+                        .iter()
+                        .find(|keyword| keyword.arg.as_deref() == Some("metaclass"))
+                        .map(|keyword| ExprPath::of(parent, keyword.value)),
+                    local_decorator: local_decorator(index, data, parent),
                     members,
                     instance_attributes: IndexMap::default(),
                 },
@@ -271,6 +311,7 @@ impl ModuleSymbols {
                         _ => None,
                     },
                     returns: return_paths(index, function, data),
+                    gives_back: gives_back(hir, index, function, data),
                 },
             );
         }
@@ -662,4 +703,406 @@ fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summar
         },
         other => Summary::Opaque(other.describe()),
     }
+}
+
+/// Each `return` of `function`'s own body, with its value.
+fn returns_of(function: &Function) -> impl Iterator<Item = (StmtId, Option<ExprId>)> + '_ {
+    function
+        .body
+        .stmts
+        .iter()
+        .filter_map(|(id, stmt)| match stmt {
+            Stmt::Return { value } => Some((id, *value)),
+            _ => None,
+        })
+}
+
+/// Whether `function` is a generator or a coroutine function: a call of it gives back
+/// neither its argument nor a new object of a class.
+fn gives_iterator(function: &Function) -> bool {
+    function.is_async
+        || function
+            .body
+            .exprs
+            .iter()
+            .any(|(_, expr)| matches!(expr, Expr::Yield { .. } | Expr::YieldFrom { .. }))
+}
+
+/// The name of `function`'s first parameter.
+fn first_parameter_name(function: &Function) -> Option<&Name> {
+    let params = &function.params;
+    params
+        .posonly
+        .first()
+        .or(params.args.first())
+        .map(|param| &param.name)
+}
+
+/// What `function` gives back (see [`GivesBack`]), if it is one of those shapes.
+fn gives_back(
+    hir: &FileHir,
+    index: &SemanticIndex,
+    function_id: FunctionId,
+    function: &Function,
+) -> Option<GivesBack> {
+    if gives_iterator(function) {
+        return None;
+    }
+    if matches!(function.parent, BodyId::Class(_))
+        && matches!(function.name.as_str(), "__new__" | "__call__")
+    {
+        return other_object_returned(hir, index, function_id).ok();
+    }
+    if let Some(position) = returns_parameter(index, function_id, function) {
+        return Some(GivesBack::Parameter(position));
+    }
+    // A factory: `def register(name): def deco(cls): ...; return cls; return deco`.
+    let body_id = BodyId::Function(function_id);
+    let mut returns = returns_of(function).peekable();
+    returns.peek()?;
+    for (_, value) in returns {
+        let value = value?;
+        if !matches!(function.body.exprs[value], Expr::Name { .. }) {
+            return None;
+        }
+        let use_id = index.use_of(body_id, value)?;
+        let reaching = index.reaching(use_id);
+        if reaching.is_empty() || index.uses[use_id].fallback != Fallback::None {
+            return None;
+        }
+        for binding in reaching {
+            let BindingKind::Function(nested) = index.bindings[*binding].kind else {
+                return None;
+            };
+            let data = &hir.functions[nested];
+            if data.parent != body_id
+                || !data.decorators.is_empty()
+                || gives_iterator(data)
+                || returns_parameter(index, nested, data) != Some(0)
+            {
+                return None;
+            }
+        }
+    }
+    Some(GivesBack::ParameterDecorator)
+}
+
+/// The position (0 or 1) of the parameter every `return` of `function` gives back,
+/// when it has a `return` and nothing in its body rebinds that parameter.
+fn returns_parameter(
+    index: &SemanticIndex,
+    function_id: FunctionId,
+    function: &Function,
+) -> Option<u32> {
+    let body_id = BodyId::Function(function_id);
+    let mut position = None;
+    for (_, value) in returns_of(function) {
+        let value = value?;
+        let Expr::Name { id, .. } = &function.body.exprs[value] else {
+            return None;
+        };
+        let params = &function.params;
+        let at = params
+            .posonly
+            .iter()
+            .chain(params.args.iter())
+            .take(2)
+            .position(|param| param.name == *id)? as u32;
+        if position.is_some_and(|position| position != at) {
+            return None;
+        }
+        position = Some(at);
+        let use_id = index.use_of(body_id, value)?;
+        let reaching = index.reaching(use_id);
+        let only_the_parameter = index.uses[use_id].fallback == Fallback::None
+            && !reaching.is_empty()
+            && reaching.iter().all(|binding| {
+                matches!(
+                    index.bindings[*binding].kind,
+                    BindingKind::Param { function, index } if function == function_id && index == at
+                )
+            });
+        if !only_the_parameter {
+            return None;
+        }
+    }
+    position
+}
+
+/// For a `__new__` or a metaclass's `__call__`: [`GivesBack::Instance`] when every
+/// return gives a new object of the class called (see there); otherwise the first
+/// `return` that may give something else, `None` when there is none to point at (no
+/// `return`, a generator, no parameter, a cache stored into from elsewhere in the file).
+pub fn other_object_returned(
+    hir: &FileHir,
+    index: &SemanticIndex,
+    function_id: FunctionId,
+) -> Result<GivesBack, Option<StmtId>> {
+    let function = &hir.functions[function_id];
+    if gives_iterator(function) {
+        return Err(None);
+    }
+    let first = first_parameter_name(function).ok_or(None)?;
+    let mut check = NewReturns {
+        index,
+        body_id: BodyId::Function(function_id),
+        body: &function.body,
+        method: &function.name,
+        first,
+        of_owner: false,
+        cached_in: Vec::new(),
+    };
+    let mut any = false;
+    for (stmt, value) in returns_of(function) {
+        any = true;
+        match value {
+            Some(value) if check.gives_new_object(value, 0) => {}
+            _ => return Err(Some(stmt)),
+        }
+    }
+    if !any {
+        return Err(None);
+    }
+    let NewReturns {
+        of_owner,
+        mut cached_in,
+        ..
+    } = check;
+    cached_in.sort();
+    cached_in.dedup();
+    // A cache stored into by other code of the file may hold anything.
+    if !cached_in.is_empty() {
+        for (body_id, body) in hir.bodies() {
+            for (_, expr) in body.exprs.iter() {
+                let stored = match expr {
+                    Expr::Attribute {
+                        attr,
+                        ctx: ExprContext::Store | ExprContext::Del,
+                        ..
+                    } if body_id != BodyId::Function(function_id) => cached_in.contains(attr),
+                    Expr::Call { func, args, .. } if matches!(&body.exprs[*func], Expr::Name { id, .. } if id == "setattr" || id == "delattr") => {
+                        !matches!(args.get(1).map(|name| &body.exprs[*name]),
+                            Some(Expr::Literal(Literal::Str(name))) if !cached_in.iter().any(|cached| cached == &**name))
+                    }
+                    _ => false,
+                };
+                if stored {
+                    return Err(None);
+                }
+            }
+        }
+    }
+    Ok(GivesBack::Instance {
+        of_owner,
+        cached_in: cached_in.into_boxed_slice(),
+    })
+}
+
+/// Follows what the returns of a `__new__` or a metaclass's `__call__` give (see
+/// [`other_object_returned`]).
+struct NewReturns<'a> {
+    index: &'a SemanticIndex,
+    body_id: BodyId,
+    body: &'a Body,
+    /// `__new__` or `__call__`.
+    method: &'a Name,
+    /// The class parameter (`cls`).
+    first: &'a Name,
+    of_owner: bool,
+    cached_in: Vec<Name>,
+}
+
+impl NewReturns<'_> {
+    fn is_first(&self, expr: ExprId) -> bool {
+        matches!(&self.body.exprs[expr], Expr::Name { id, .. } if id == self.first)
+    }
+
+    /// `cls.attr`: the attribute's name.
+    fn class_attribute(&self, expr: ExprId) -> Option<&Name> {
+        match &self.body.exprs[expr] {
+            Expr::Attribute { value, attr, .. } if self.is_first(*value) => Some(attr),
+            _ => None,
+        }
+    }
+
+    /// Whether `expr` gives a new object of the class called.
+    fn gives_new_object(&mut self, expr: ExprId, hops: u32) -> bool {
+        if hops > LOCAL_HOPS {
+            return false;
+        }
+        let body = self.body;
+        match &body.exprs[expr] {
+            // `super().__new__(cls)`, `object.__new__(cls)`, `super().__call__(*args)`,
+            // `type.__call__(cls, *args)`.
+            Expr::Call { func, args, .. } => {
+                let Expr::Attribute { value, attr, .. } = &body.exprs[*func] else {
+                    return false;
+                };
+                if attr != self.method {
+                    return false;
+                }
+                match &body.exprs[*value] {
+                    Expr::Call { func: callee, .. } => {
+                        matches!(&body.exprs[*callee], Expr::Name { id, .. } if id == "super")
+                    }
+                    Expr::Name { .. } | Expr::Attribute { .. } => {
+                        !self.is_first(*value)
+                            && args
+                                .first()
+                                .is_some_and(|argument| self.is_first(*argument))
+                    }
+                    _ => false,
+                }
+            }
+            // `return instance` after `instance = super().__new__(cls)`.
+            Expr::Name { .. } => {
+                if self.is_first(expr) {
+                    return false;
+                }
+                let Some(use_id) = self.index.use_of(self.body_id, expr) else {
+                    return false;
+                };
+                if self.index.uses[use_id].fallback != Fallback::None {
+                    return false;
+                }
+                let reaching = self.index.reaching(use_id);
+                !reaching.is_empty()
+                    && reaching.iter().all(|binding| {
+                        let data = &self.index.bindings[*binding];
+                        match data.kind {
+                            BindingKind::Assign { value } if data.body == self.body_id => {
+                                self.gives_new_object(value, hops + 1)
+                            }
+                            _ => false,
+                        }
+                    })
+            }
+            // `return cls._instance` of a `__new__`, every store of which in the
+            // function is a new object: a subclass may find its base's.
+            Expr::Attribute { .. } if self.method == "__new__" => {
+                let Some(attr) = self.class_attribute(expr).cloned() else {
+                    return false;
+                };
+                if !self.cache_holds_new_objects(&attr, false, hops) {
+                    return false;
+                }
+                self.of_owner = true;
+                self.cached_in.push(attr);
+                true
+            }
+            // `return cls._instances[cls]`, every store of which in the function is a
+            // new object under the key `cls`.
+            Expr::Subscript { value, slice, .. } if self.is_first(*slice) => {
+                let Some(attr) = self.class_attribute(*value).cloned() else {
+                    return false;
+                };
+                if !self.cache_holds_new_objects(&attr, true, hops) {
+                    return false;
+                }
+                self.cached_in.push(attr);
+                true
+            }
+            Expr::If {
+                body: then, orelse, ..
+            } => {
+                let (then, orelse) = (*then, *orelse);
+                self.gives_new_object(then, hops + 1) && self.gives_new_object(orelse, hops + 1)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the function stores into `cls.attr` (under the key `cls` when `keyed`)
+    /// only plain assignments of new objects, at least one, and uses it no other way
+    /// than to read it (or, keyed, to test membership: `cls in cls._instances`).
+    fn cache_holds_new_objects(&mut self, attr: &Name, keyed: bool, hops: u32) -> bool {
+        let body = self.body;
+        let mut stores = 0;
+        for (cache, expr) in body.exprs.iter() {
+            let Expr::Attribute {
+                value,
+                attr: name,
+                ctx,
+            } = expr
+            else {
+                continue;
+            };
+            if name != attr || !self.is_first(*value) {
+                continue;
+            }
+            let stored = match (ctx, keyed) {
+                (ExprContext::Load, false) => continue,
+                // `cls._instance = super().__new__(cls)`, alone on its line.
+                (ExprContext::Store, false) => sole_assigned_value(body, cache),
+                (ExprContext::Load, true) => {
+                    let parent = body.exprs.iter().find(|(_, parent)| {
+                        let mut holds = false;
+                        parent.walk_children(|child| holds |= child == cache);
+                        holds
+                    });
+                    match parent {
+                        // A read on its own line.
+                        None => continue,
+                        Some((_, Expr::Compare { comparators, .. }))
+                            if comparators.contains(&cache) =>
+                        {
+                            continue;
+                        }
+                        Some((
+                            subscript,
+                            Expr::Subscript {
+                                value, slice, ctx, ..
+                            },
+                        )) if *value == cache && self.is_first(*slice) => match ctx {
+                            ExprContext::Load => continue,
+                            ExprContext::Store => sole_assigned_value(body, subscript),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match stored {
+                Some(value) if self.gives_new_object(value, hops + 1) => stores += 1,
+                _ => return false,
+            }
+        }
+        stores > 0
+    }
+}
+
+/// The value of the plain assignment whose one target is `target`.
+fn sole_assigned_value(body: &Body, target: ExprId) -> Option<ExprId> {
+    body.stmts.iter().find_map(|(_, stmt)| match stmt {
+        Stmt::Assign { targets, value } if targets.len() == 1 && targets[0] == target => {
+            Some(*value)
+        }
+        _ => None,
+    })
+}
+
+/// Whether a decorator of the class `data`, defined in a function, starts from a local
+/// of that function (see [`ClassSummary::local_decorator`]).
+fn local_decorator(index: &SemanticIndex, data: &Class, parent: &Body) -> bool {
+    let BodyId::Function(function) = data.parent else {
+        return false;
+    };
+    let Some(scope) = index.function_scopes.get(function) else {
+        return false;
+    };
+    data.decorators.iter().any(|decorator| {
+        let mut root = *decorator;
+        while let Expr::Attribute { value: inner, .. } | Expr::Call { func: inner, .. } =
+            &parent.exprs[root]
+        {
+            root = *inner;
+        }
+        match &parent.exprs[root] {
+            Expr::Name { id, .. } => index.scopes[*scope]
+                .symbol(id)
+                .is_some_and(|symbol| symbol.is_local()),
+            _ => true,
+        }
+    })
 }
