@@ -1401,7 +1401,7 @@ impl Collector<'_> {
                 if *ctx == ExprContext::Load
                     && !surroundings.callee_position
                     && (self.function_names.contains(attr)
-                        || matches!(attr.as_str(), "__call__" | "__func__")
+                        || matches!(attr.as_str(), "__call__" | "__func__" | "__wrapped__")
                         || self.is_module_name(body_id, body, *value))
                 {
                     self.record_reference(body_id, expr, surroundings);

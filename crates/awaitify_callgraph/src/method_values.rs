@@ -63,6 +63,7 @@ fn unseen_reason(reason: &Unresolved) -> bool {
         | Unresolved::ReplacedMember(_)
         | Unresolved::ModuleGetattr
         | Unresolved::UnlistedGlobals
+        | Unresolved::Wrapped
         | Unresolved::Cycle
         | Unresolved::InstanceAttribute(_)
         | Unresolved::Builtin => true,

@@ -148,6 +148,9 @@ pub enum Unresolved {
     /// globals by computed names (`globals()[name] = ...`), runs `exec` in its namespace,
     /// or is replaced in `sys.modules` (see [`crate::FileModuleStores::unlisted`]).
     UnlistedGlobals,
+    /// A function's `__wrapped__` that its own decorators or a store may set to another
+    /// function (`@functools.wraps(other)` on its `def`, `fetch.__wrapped__ = other`).
+    Wrapped,
 }
 
 impl Unresolved {
@@ -209,6 +212,7 @@ impl std::fmt::Display for Unresolved {
             Unresolved::UnlistedGlobals => {
                 f.write_str("the module may have globals awaitify cannot list")
             }
+            Unresolved::Wrapped => f.write_str("`__wrapped__` may be set to another function"),
         }
     }
 }
@@ -451,6 +455,9 @@ pub struct Resolver<'db> {
 }
 
 const MAX_MRO: usize = 64;
+
+/// The attribute `functools.wraps` sets on a wrapper: the function it wraps.
+const WRAPPED: &str = "__wrapped__";
 
 /// A class's method resolution order, shared by every lookup that needs it.
 pub type Mro = std::rc::Rc<[(File, ClassId)]>;
@@ -2183,11 +2190,51 @@ impl<'db> Resolver<'db> {
             Target::Function { .. } if matches!(name, "__call__" | "__func__") => {
                 Resolution::Definite(base)
             }
+            Target::Function { file, function } if name == WRAPPED => {
+                self.wrapped_function(file, function)
+            }
             Target::Function { .. } => {
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
             Target::Builtin(_) => Resolution::Unresolved(Unresolved::Builtin),
         }
+    }
+
+    /// `fetch.__wrapped__` for a project function `fetch`: `functools.wraps(fn)` on the
+    /// wrapper a decorator returns sets it to the function the decorator was given, so
+    /// under decorators that pass coroutines through (the only ones a function that
+    /// becomes async may have) it runs the function itself, as a call of `fetch`
+    /// would. An undecorated function has no such attribute. It is unknown when the
+    /// function's own decorators may set it to something else (`@functools.wraps(other)`
+    /// on the `def`, a decorator awaitify cannot name) or code of the project stores it
+    /// (`fetch.__wrapped__ = other`, `setattr` with a computed name).
+    fn wrapped_function(&mut self, file: File, function: FunctionId) -> Resolution {
+        let unknown = || Resolution::Unresolved(Unresolved::Wrapped);
+        let symbols = self.symbols(file);
+        let Some(summary) = symbols.functions.get(function) else {
+            return unknown();
+        };
+        if summary.decorators.is_empty() && summary.assigned_decorators.is_empty() {
+            return Resolution::Unresolved(Unresolved::NoAttribute(Name::from(WRAPPED)));
+        }
+        let wraps_other = summary
+            .decorators
+            .iter()
+            .chain(summary.assigned_decorators.iter())
+            .any(|decorator| match decorator {
+                None => true,
+                Some(ExprPath::Call(callee)) => matches!(&**callee,
+                    ExprPath::Name(name) | ExprPath::Attribute(_, name) if name == "wraps"),
+                Some(_) => false,
+            });
+        let stored = crate::project_attribute_stores(self.db)
+            .elsewhere
+            .iter()
+            .any(|stored| stored == WRAPPED || stored == "*");
+        if wraps_other || stored {
+            return unknown();
+        }
+        Resolution::Definite(Target::Function { file, function })
     }
 
     /// Whether `name` is a member of the enum `class`: a class derived from one of
