@@ -2443,7 +2443,11 @@ pub fn calls_in_parallel_then<D>(
     let files: Vec<File> = db.project().files(db).clone();
     files.par_iter().for_each_with(db.clone(), |db, file| {
         awaitify_semantic::module_symbols(db, *file);
+        awaitify_semantic::file_module_imports(db, *file);
     });
+    // Every file's resolution of a package's attribute asks whether code imports the
+    // package's submodule of that name.
+    awaitify_semantic::project_submodule_imports(db);
     finished(CallsStage::Summaries);
     // Every file's resolution reads which module globals other files replace, the
     // resolution of base classes included: without a stage of their own, the first file
