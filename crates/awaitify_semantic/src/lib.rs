@@ -1185,10 +1185,6 @@ pub fn file_module_imports(
     use awaitify_hir::source_map::NameSite;
     let hir = file_hir(db, file);
     let index = semantic_index(db, file);
-    // Most files call neither; a search of the text is cheaper than a walk of every
-    // expression.
-    let text = file.text(db);
-    let calls_import = text.contains("import_module") || text.contains("__import__");
     let mut imports: Vec<(ModuleName, Option<index::BindingId>)> = Vec::new();
     let mut seen: FxHashSet<ModuleName> = FxHashSet::default();
     let mut push = |name: ModuleName, binding: Option<index::BindingId>| {
@@ -1220,9 +1216,6 @@ pub fn file_module_imports(
                 }
                 _ => {}
             }
-        }
-        if !calls_import {
-            continue;
         }
         for (expr_id, expr) in body.exprs.iter() {
             if let Some(name) = literal_import(body, expr_id, expr) {
