@@ -1975,6 +1975,51 @@ fn an_ambiguous_call_of_a_project_function_labels_each_binding() {
     );
 }
 
+/// `import pkg.tools` sets the package's attribute `tools` to the submodule, over what
+/// `pkg/__init__.py` binds: the call may run either, and the refusal labels both.
+#[test]
+fn a_call_through_a_package_attribute_a_submodule_import_replaces_labels_both() {
+    let dir = project(&[
+        (
+            "main.py",
+            b"import pkg.tools
+
+print(pkg.tools.run())
+",
+        ),
+        (
+            "pkg/__init__.py",
+            b"import random
+
+tools = random.Random()
+",
+        ),
+        (
+            "pkg/tools.py",
+            b"import time
+
+
+def run():
+    time.sleep(0)
+    return 1
+",
+        ),
+    ]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    assert!(run.stderr.contains("AW101"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("imports `pkg.tools` here, which replaces the package's `tools`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("bound to `random.Random()` here"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn an_old_mac_file_gets_its_own_line_ending_on_the_added_import() {
     let dir = project(&[("main.py", b"import time\r\rtime.sleep(1)\r")]);

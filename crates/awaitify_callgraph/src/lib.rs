@@ -1407,7 +1407,7 @@ impl Collector<'_> {
                 if *ctx == ExprContext::Load
                     && !surroundings.callee_position
                     && (self.function_names.contains(attr)
-                        || matches!(attr.as_str(), "__call__" | "__func__")
+                        || matches!(attr.as_str(), "__call__" | "__func__" | "__wrapped__")
                         || self.is_module_name(body_id, body, *value))
                 {
                     self.record_reference(body_id, expr, surroundings);
@@ -2454,7 +2454,11 @@ pub fn calls_in_parallel_then<D>(
     let files: Vec<File> = db.project().files(db).clone();
     files.par_iter().for_each_with(db.clone(), |db, file| {
         awaitify_semantic::module_symbols(db, *file);
+        awaitify_semantic::file_module_imports(db, *file);
     });
+    // Every file's resolution of a package's attribute asks whether code imports the
+    // package's submodule of that name.
+    awaitify_semantic::project_submodule_imports(db);
     finished(CallsStage::Summaries);
     // Every file's resolution reads which module globals other files replace, the
     // resolution of base classes included: without a stage of their own, the first file

@@ -66,6 +66,7 @@ fn unseen_reason(reason: &Unresolved) -> bool {
         | Unresolved::NotAnInstance { .. }
         | Unresolved::ReplacedClass { .. }
         | Unresolved::ClassAssigned { .. }
+        | Unresolved::Wrapped
         | Unresolved::Cycle
         | Unresolved::InstanceAttribute(_)
         | Unresolved::Builtin => true,

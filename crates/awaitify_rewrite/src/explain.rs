@@ -512,12 +512,40 @@ fn binding_labels(
             Resolution::Definite(target) => Ok(target),
             _ => candidate.target.clone(),
         };
+        // An import of a package's submodule, which replaces the package's attribute of
+        // that name (`import pkg.tools` over `tools = ...` in `pkg/__init__.py`).
+        let replacing = awaitify_semantic::project_submodule_imports(db)
+            .replaced
+            .values()
+            .find(|import| import.file == candidate.file && import.binding == Some(binding));
+        if let Some(import) = replacing {
+            let name = target_name(
+                db,
+                &awaitify_semantic::Target::ProjectModule(import.submodule),
+            );
+            let attribute = name.rsplit('.').next().unwrap_or(&name);
+            labels.push(Label::new(
+                candidate.file,
+                range,
+                format!("imports `{name}` here, which replaces the package's `{attribute}`"),
+            ));
+            continue;
+        }
         let what = match &bound {
             Ok(target) => format!("bound to `{}` here", target_name(db, target)),
             Err(reason) => format!("bound here ({reason})"),
         };
         labels.push(Label::new(candidate.file, range, what));
     }
+    // A binding the call may reach several functions through (each function of a
+    // submodule, each class of a container) is labelled once.
+    let mut seen = Vec::new();
+    labels.retain(|label| {
+        let key = (label.file, label.range, label.message.clone());
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
     labels
 }
 

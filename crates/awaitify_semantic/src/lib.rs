@@ -13,6 +13,9 @@
 //! - [`file_attributes_handed_on`], and merged [`project_attributes_handed_on`]
 //!   (project): the attribute names (module globals among them) whose values code may
 //!   change or hand on, for loops over containers stored on `self` or in a global.
+//! - [`file_module_imports`], and matched with what packages bind
+//!   [`project_submodule_imports`] (project): the package attributes that importing a
+//!   submodule may replace (`import pkg.tools` over `tools = ...` in `pkg/__init__.py`).
 //! - [`file_resolutions`]: what every name use of the file resolves to ([`resolve`]).
 //!
 //! Depends on `awaitify_hir` and `awaitify_db`; may not depend on the call graph or the
@@ -734,8 +737,60 @@ pub fn module_symbols(db: &dyn Db, file: File) -> Arc<ModuleSymbols> {
     Arc::new(ModuleSymbols {
         star_imports: exports.star_imports.clone(),
         dunder_all: exports.all.clone(),
+        submodules_imported_first: submodules_imported_first(db, file, hir, index),
         ..ModuleSymbols::build(hir, index)
     })
+}
+
+/// The names a package's `__init__` first binds by importing its own submodule of that
+/// name on its top level (see [`ModuleSymbols::submodules_imported_first`]).
+fn submodules_imported_first(
+    db: &dyn Db,
+    file: File,
+    hir: &FileHir,
+    index: &SemanticIndex,
+) -> Box<[Name]> {
+    use awaitify_hir::source_map::NameSite;
+    if !awaitify_db::is_package_init(db, file) {
+        return Box::default();
+    }
+    let Some(own) = module_name(db, file) else {
+        return Box::default();
+    };
+    let module_body = hir.body(BodyId::Module);
+    let mut names = Vec::new();
+    for (name, symbol) in index.scopes[index.module_scope()].symbols.iter() {
+        // The symbol's bindings are in source order: the first is the statement's.
+        let Some(first) = symbol.bindings.first() else {
+            continue;
+        };
+        let binding = &index.bindings[*first];
+        let index::BindingSite::Name(NameSite::Alias(stmt, _)) = binding.site else {
+            continue;
+        };
+        if binding.body != BodyId::Module {
+            continue;
+        }
+        let Stmt::ImportFrom { module, level, .. } = &module_body.stmts[stmt] else {
+            continue;
+        };
+        // Not under an `if` or a `try`, where the import may not run.
+        if !module_body.block.contains(&stmt) {
+            continue;
+        }
+        let Some(imported) = absolute_module_name(db, file, module.as_deref(), *level) else {
+            continue;
+        };
+        let inside = imported
+            .strip_prefix(own.as_str())
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| rest.strip_prefix(name.as_str()));
+        if matches!(inside, Some(rest) if rest.is_empty() || rest.starts_with('.')) {
+            names.push(name.clone());
+        }
+    }
+    names.sort();
+    names.into_boxed_slice()
 }
 
 /// Where the project stores attributes, for resolving an instance's attributes (see
@@ -1222,6 +1277,200 @@ pub fn project_class_assignments(db: &dyn Db) -> Arc<ClassAssignments> {
         }
     }
     Arc::new(assignments)
+}
+
+/// The modules code of `file` may import, by absolute name, each with the binding of
+/// the statement that imports it (for a label; none for a call): every `import` and
+/// `from ... import` statement anywhere in the file, and `importlib.import_module("a.b")`
+/// or `__import__("a.b")` with a literal name (`import_module(".b", "a")` too). Each
+/// module once, where the file first imports it. A module's packages are imported with
+/// it; [`project_submodule_imports`] counts them.
+#[salsa::tracked(returns(ref))]
+pub fn file_module_imports(
+    db: &dyn Db,
+    file: File,
+) -> Arc<[(ModuleName, Option<index::BindingId>)]> {
+    use awaitify_hir::source_map::NameSite;
+    let hir = file_hir(db, file);
+    let index = semantic_index(db, file);
+    let mut imports: Vec<(ModuleName, Option<index::BindingId>)> = Vec::new();
+    let mut seen: FxHashSet<ModuleName> = FxHashSet::default();
+    let mut push = |name: ModuleName, binding: Option<index::BindingId>| {
+        if seen.insert(name.clone()) {
+            imports.push((name, binding));
+        }
+    };
+    // The first binding of each import statement.
+    let mut statement_bindings: FxHashMap<(BodyId, StmtId), index::BindingId> =
+        FxHashMap::default();
+    for (id, binding) in index.bindings.iter() {
+        if let index::BindingSite::Name(NameSite::Alias(stmt, _)) = binding.site {
+            statement_bindings.entry((binding.body, stmt)).or_insert(id);
+        }
+    }
+    for (body_id, body) in hir.bodies() {
+        for (stmt_id, stmt) in body.stmts.iter() {
+            let binding = statement_bindings.get(&(body_id, stmt_id)).copied();
+            match stmt {
+                Stmt::Import { names } => {
+                    for alias in names.iter() {
+                        push(alias.name.to_string(), binding);
+                    }
+                }
+                Stmt::ImportFrom { module, level, .. } => {
+                    if let Some(name) = absolute_module_name(db, file, module.as_deref(), *level) {
+                        push(name, binding);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (expr_id, expr) in body.exprs.iter() {
+            if let Some(name) = literal_import(body, expr_id, expr) {
+                push(name, None);
+            }
+        }
+    }
+    imports.into()
+}
+
+/// The module a call `importlib.import_module("a.b")` (any callee named
+/// `import_module`) or `__import__("a.b")` imports, when its name is a literal; a
+/// relative name needs a literal package (`import_module(".b", "a")`).
+fn literal_import(body: &awaitify_hir::hir::Body, call: ExprId, expr: &Expr) -> Option<ModuleName> {
+    let Expr::Call { func, args, .. } = expr else {
+        return None;
+    };
+    let callee = match &body.exprs[*func] {
+        Expr::Name { id, .. } => id,
+        Expr::Attribute { attr, .. } => attr,
+        _ => return None,
+    };
+    let relative_allowed = match callee.as_str() {
+        "import_module" => true,
+        "__import__" => false,
+        _ => return None,
+    };
+    let name = body.string_literal(*args.first()?)?;
+    let relative = name.trim_start_matches('.');
+    let level = name.len() - relative.len();
+    if level == 0 {
+        return resolve::is_dotted_name(name).then(|| name.to_string());
+    }
+    if !relative_allowed || !(relative.is_empty() || resolve::is_dotted_name(relative)) {
+        return None;
+    }
+    let package = body.string_literal(body.call_argument(call, 1, "package")?)?;
+    let mut parts: Vec<&str> = package.split('.').collect();
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    if parts.is_empty() || !resolve::is_dotted_name(package) {
+        return None;
+    }
+    let mut absolute = parts.join(".");
+    if !relative.is_empty() {
+        absolute.push('.');
+        absolute.push_str(relative);
+    }
+    Some(absolute)
+}
+
+/// Code that may import a package's submodule `N` after the package's `__init__` bound
+/// a name `N` of its own: the import sets the package's attribute `N` to the submodule,
+/// over that binding (see [`SubmoduleImports`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmoduleImport {
+    pub submodule: File,
+    /// The first file, in path order, that imports the submodule, and the binding of its
+    /// statement (none for `importlib.import_module(...)`).
+    pub file: File,
+    pub binding: Option<index::BindingId>,
+}
+
+/// The package attributes that importing a submodule may replace: for each package
+/// `__init__` and name `N` it binds, whose submodule `N` code of the project imports,
+/// unless `__init__` binds `N` first by importing that submodule itself on its top level
+/// (`from .N import N`, see [`ModuleSymbols::submodules_imported_first`]). Which runs
+/// last, the import or `__init__`'s binding, is a run-time fact: `pkg.N` may be either.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SubmoduleImports {
+    pub replaced: FxHashMap<(File, Name), SubmoduleImport>,
+    /// The packages some of whose names are in `replaced`.
+    pub packages: FxHashSet<File>,
+}
+
+/// Every file's [`file_module_imports`], matched with the names packages bind (see
+/// [`SubmoduleImports`]).
+#[salsa::tracked(returns(ref))]
+pub fn project_submodule_imports(db: &dyn Db) -> Arc<SubmoduleImports> {
+    let modules = project_modules(db);
+    // Where each module of the project is first imported; `import a.b.c` imports `a.b`.
+    let mut first: FxHashMap<&str, (File, Option<index::BindingId>)> = FxHashMap::default();
+    for file in awaitify_db::files_by_path(db) {
+        for (name, binding) in file_module_imports(db, file).iter() {
+            // Only a submodule (a dotted name) replaces a package's attribute.
+            let mut prefix = name.as_str();
+            while let Some(dot) = prefix.rfind('.') {
+                if modules.contains_key(prefix) {
+                    first.entry(prefix).or_insert((file, *binding));
+                }
+                prefix = &prefix[..dot];
+            }
+        }
+    }
+    let mut result = SubmoduleImports::default();
+    if first.is_empty() {
+        return Arc::new(result);
+    }
+    for (package, &file) in modules.iter() {
+        if !awaitify_db::is_package_init(db, file) {
+            continue;
+        }
+        let symbols = module_symbols(db, file);
+        for (name, bindings) in symbols.globals.iter() {
+            if symbols
+                .submodules_imported_first
+                .binary_search(name)
+                .is_ok()
+            {
+                continue;
+            }
+            let submodule = format!("{package}.{name}");
+            let (Some(&found), Some(&(importer, binding))) =
+                (modules.get(&submodule), first.get(submodule.as_str()))
+            else {
+                continue;
+            };
+            // `from . import N` and `import pkg.N as N` bind the submodule itself.
+            let binds_submodule = |summary: &symbols::Summary| match summary {
+                symbols::Summary::ImportFrom {
+                    module,
+                    level,
+                    name: imported,
+                } => {
+                    imported == name
+                        && absolute_module_name(db, file, module.as_deref(), *level).as_deref()
+                            == Some(package.as_str())
+                }
+                symbols::Summary::Import { module } => module.as_str() == submodule,
+                _ => false,
+            };
+            if bindings.iter().all(|(_, summary)| binds_submodule(summary)) {
+                continue;
+            }
+            result.replaced.insert(
+                (file, name.clone()),
+                SubmoduleImport {
+                    submodule: found,
+                    file: importer,
+                    binding,
+                },
+            );
+            result.packages.insert(file);
+        }
+    }
+    Arc::new(result)
 }
 
 /// What every name use of `file` resolves to.

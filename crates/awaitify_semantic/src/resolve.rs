@@ -96,7 +96,7 @@ fn demangled<'a>(name: &'a str, class_name: &str) -> Option<&'a str> {
 }
 
 /// Whether `text` is a dotted module name (`pkg.mod`), as an import names it.
-fn is_dotted_name(text: &str) -> bool {
+pub(crate) fn is_dotted_name(text: &str) -> bool {
     !text.is_empty() && text.split('.').all(awaitify_db::is_identifier)
 }
 
@@ -177,6 +177,9 @@ pub enum Unresolved {
     /// globals by computed names (`globals()[name] = ...`), runs `exec` in its namespace,
     /// or is replaced in `sys.modules` (see [`crate::FileModuleStores::unlisted`]).
     UnlistedGlobals,
+    /// A function's `__wrapped__` that its own decorators or a store may set to another
+    /// function (`@functools.wraps(other)` on its `def`, `fetch.__wrapped__ = other`).
+    Wrapped,
 }
 
 /// What may make a call of a project class give back another object than an instance
@@ -263,6 +266,7 @@ impl std::fmt::Display for Unresolved {
             Unresolved::UnlistedGlobals => {
                 f.write_str("the module may have globals awaitify cannot list")
             }
+            Unresolved::Wrapped => f.write_str("`__wrapped__` may be set to another function"),
         }
     }
 }
@@ -493,6 +497,12 @@ pub struct Resolver<'db> {
     /// The file whose uses were resolved last, and whether another file replaces some
     /// of its globals.
     replaced_here: Option<(File, bool)>,
+    /// The package attributes that importing a submodule may replace (see
+    /// [`crate::project_submodule_imports`]), fetched on first need.
+    submodule_imports: Option<&'db crate::SubmoduleImports>,
+    /// The file whose uses were resolved last, and whether importing a submodule of its
+    /// package may replace some of its globals.
+    submodules_here: Option<(File, bool)>,
     /// Class attributes other than methods, with what may replace them (see
     /// [`Self::replaceable_member`]).
     data_members: FxHashMap<(File, ClassId, Name, bool), Resolution>,
@@ -515,6 +525,9 @@ pub struct Resolver<'db> {
 }
 
 const MAX_MRO: usize = 64;
+
+/// The attribute `functools.wraps` sets on a wrapper: the function it wraps.
+const WRAPPED: &str = "__wrapped__";
 
 /// A class's method resolution order, shared by every lookup that needs it.
 pub type Mro = std::rc::Rc<[(File, ClassId)]>;
@@ -550,6 +563,8 @@ impl<'db> Resolver<'db> {
             follow_module_stores: true,
             module_stores: None,
             replaced_here: None,
+            submodule_imports: None,
+            submodules_here: None,
             data_members: FxHashMap::default(),
             only_read: FxHashMap::default(),
             read_only: FxHashMap::default(),
@@ -597,6 +612,23 @@ impl<'db> Resolver<'db> {
 
     pub fn db(&self) -> &'db dyn Db {
         self.db
+    }
+
+    /// The import of the submodule `name` of the package `module` that may replace the
+    /// package's own binding of `name` (see [`crate::project_submodule_imports`]).
+    fn submodule_import(
+        &mut self,
+        module: File,
+        name: &str,
+    ) -> Option<&'db crate::SubmoduleImport> {
+        let db = self.db;
+        let imports: &'db crate::SubmoduleImports = self
+            .submodule_imports
+            .get_or_insert_with(|| crate::project_submodule_imports(db));
+        if !imports.packages.contains(&module) {
+            return None;
+        }
+        imports.replaced.get(&(module, Name::from(name)))
     }
 
     fn queries(&mut self, file: File) -> &mut FileQueries<'db> {
@@ -680,11 +712,62 @@ impl<'db> Resolver<'db> {
                 replaced
             }
         };
-        if replaced_here {
+        let resolution = if replaced_here {
             self.replaced_global_use(file, index, use_id, resolution)
         } else {
             resolution
+        };
+        let submodules_here = match self.submodules_here {
+            Some((known, here)) if known == file => here,
+            _ => {
+                let db = self.db;
+                let here = self
+                    .submodule_imports
+                    .get_or_insert_with(|| crate::project_submodule_imports(db))
+                    .packages
+                    .contains(&file);
+                self.submodules_here = Some((file, here));
+                here
+            }
+        };
+        if submodules_here {
+            self.submodule_global_use(file, index, use_id, resolution)
+        } else {
+            resolution
         }
+    }
+
+    /// A use of a global of a package's `__init__` that importing the package's
+    /// submodule of that name replaces (see [`crate::project_submodule_imports`]): the
+    /// import may run before or after the use, even while `__init__` runs (through the
+    /// modules it imports), so the use may find either.
+    fn submodule_global_use(
+        &mut self,
+        file: File,
+        index: &SemanticIndex,
+        use_id: UseId,
+        resolution: Resolution,
+    ) -> Resolution {
+        let module_scope = index.module_scope();
+        let reaching = index.reaching(use_id);
+        if !reaching
+            .iter()
+            .any(|binding| index.bindings[*binding].scope == module_scope)
+        {
+            return resolution;
+        }
+        let hir = self.hir(file);
+        let name = index.use_name(hir, use_id);
+        let Some(import) = self.submodule_import(file, name) else {
+            return resolution;
+        };
+        let binding = match reaching {
+            [binding] => Some(*binding),
+            _ => None,
+        };
+        let mut candidates = resolution.candidates(file, binding);
+        candidates.push(submodule_candidate(import));
+        Resolution::combine(candidates)
     }
 
     /// A use of a global of `file` that another file may replace as an attribute of the
@@ -1769,7 +1852,10 @@ impl<'db> Resolver<'db> {
     /// after the module has been imported reads it: another file may have replaced it
     /// as an attribute of the module by then (see [`Unresolved::Replaced`]).
     pub fn module_member(&mut self, module: File, name: &str) -> Resolution {
-        let resolution = self.module_global(module, name);
+        let resolution = match self.submodule_import(module, name) {
+            Some(import) => self.global_or_submodule(module, name, import),
+            None => self.module_global(module, name),
+        };
         if let Resolution::Unresolved(Unresolved::NoAttribute(_)) = resolution {
             // A name the module does not bind may still be set from outside: another
             // file's store (`pkg.fetch = f`), or one awaitify cannot list.
@@ -1794,6 +1880,28 @@ impl<'db> Resolver<'db> {
             return with_replacement(resolution, module, module, name);
         }
         resolution
+    }
+
+    /// A global of a package's `__init__` that importing its submodule of that name may
+    /// have replaced: each binding of `__init__`, labelled there, or the submodule,
+    /// labelled at the first import of it.
+    fn global_or_submodule(
+        &mut self,
+        module: File,
+        name: &str,
+        import: &crate::SubmoduleImport,
+    ) -> Resolution {
+        let symbols = self.symbols(module);
+        let Some(summaries) = symbols.globals.get(name) else {
+            return self.module_global(module, name);
+        };
+        let mut candidates = Vec::new();
+        for (binding, summary) in summaries.iter() {
+            let resolution = self.resolve_summary(module, *binding, summary, None);
+            candidates.extend(resolution.candidates(module, Some(*binding)));
+        }
+        candidates.push(submodule_candidate(import));
+        Resolution::combine(candidates)
     }
 
     /// A module-level name of a project module as its own bindings give it, which is
@@ -2574,11 +2682,51 @@ impl<'db> Resolver<'db> {
             Target::Function { .. } if matches!(name, "__call__" | "__func__") => {
                 Resolution::Definite(base)
             }
+            Target::Function { file, function } if name == WRAPPED => {
+                self.wrapped_function(file, function)
+            }
             Target::Function { .. } => {
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
             Target::Builtin(_) => Resolution::Unresolved(Unresolved::Builtin),
         }
+    }
+
+    /// `fetch.__wrapped__` for a project function `fetch`: `functools.wraps(fn)` on the
+    /// wrapper a decorator returns sets it to the function the decorator was given, so
+    /// under decorators that pass coroutines through (the only ones a function that
+    /// becomes async may have) it runs the function itself, as a call of `fetch`
+    /// would. An undecorated function has no such attribute. It is unknown when the
+    /// function's own decorators may set it to something else (`@functools.wraps(other)`
+    /// on the `def`, a decorator awaitify cannot name) or code of the project stores it
+    /// (`fetch.__wrapped__ = other`, `setattr` with a computed name).
+    fn wrapped_function(&mut self, file: File, function: FunctionId) -> Resolution {
+        let unknown = || Resolution::Unresolved(Unresolved::Wrapped);
+        let symbols = self.symbols(file);
+        let Some(summary) = symbols.functions.get(function) else {
+            return unknown();
+        };
+        if summary.decorators.is_empty() && summary.assigned_decorators.is_empty() {
+            return Resolution::Unresolved(Unresolved::NoAttribute(Name::from(WRAPPED)));
+        }
+        let wraps_other = summary
+            .decorators
+            .iter()
+            .chain(summary.assigned_decorators.iter())
+            .any(|decorator| match decorator {
+                None => true,
+                Some(ExprPath::Call(callee)) => matches!(&**callee,
+                    ExprPath::Name(name) | ExprPath::Attribute(_, name) if name == "wraps"),
+                Some(_) => false,
+            });
+        let stored = crate::project_attribute_stores(self.db)
+            .elsewhere
+            .iter()
+            .any(|stored| stored == WRAPPED || stored == "*");
+        if wraps_other || stored {
+            return unknown();
+        }
+        Resolution::Definite(Target::Function { file, function })
     }
 
     /// Whether `name` is a member of the enum `class`: a class derived from one of
@@ -3151,6 +3299,15 @@ fn only_functions(resolution: &Resolution) -> bool {
             .iter()
             .all(|candidate| matches!(candidate.target, Ok(Target::Function { .. }))),
         Resolution::Unresolved(_) => false,
+    }
+}
+
+/// The submodule an import may set as its package's attribute, labelled at the import.
+fn submodule_candidate(import: &crate::SubmoduleImport) -> Candidate {
+    Candidate {
+        file: import.file,
+        binding: import.binding,
+        target: Ok(Target::ProjectModule(import.submodule)),
     }
 }
 

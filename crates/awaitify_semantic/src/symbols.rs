@@ -223,6 +223,13 @@ pub struct ModuleSymbols {
     /// may bind beyond the names awaitify lists (see [`crate::module_exports`]).
     pub star_imports: Box<[(Option<Name>, u32)]>,
     pub dunder_all: crate::DunderAll,
+    /// In a package's `__init__`, the names `N` it first binds by a statement directly on
+    /// its top level that imports its own submodule `N` (`from .N import N`, `from .N
+    /// import *`, `from pkg.N import helper as N`): that import sets the package's
+    /// attribute `N` to the submodule, then the statement binds `N` over it, and a later
+    /// import of the loaded submodule sets nothing, so `pkg.N` keeps what `__init__`
+    /// binds (see [`crate::project_submodule_imports`]). Sorted.
+    pub submodules_imported_first: Box<[Name]>,
 }
 
 impl ModuleSymbols {

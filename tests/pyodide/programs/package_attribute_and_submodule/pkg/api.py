@@ -1,0 +1,6 @@
+import time
+
+
+def get():
+    time.sleep(0)
+    return "api"

@@ -1,0 +1,6 @@
+import time
+
+
+def reexport():
+    time.sleep(0)
+    return "function"
