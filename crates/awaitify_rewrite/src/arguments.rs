@@ -4,9 +4,25 @@
 
 use awaitify_callgraph::CallSite;
 use awaitify_db::File;
-use awaitify_hir::hir::{Expr, ExprId, FileHir, FunctionId};
+use awaitify_hir::hir::{Expr, ExprId, FileHir, FunctionId, Params};
 use awaitify_semantic::symbols::FirstParameter;
 use awaitify_semantic::{Resolution, Resolver, Target};
+
+/// How a call may pass the parameter at `position` (source order) of a function with
+/// `params`: by position, by keyword, or both; `None` for `*args` and `**kwargs`.
+pub(crate) fn passing(params: &Params, position: usize) -> Option<(bool, bool)> {
+    let positional = params.posonly.len() + params.args.len();
+    let keyword_only = positional + usize::from(params.vararg.is_some());
+    if position < params.posonly.len() {
+        Some((true, false))
+    } else if position < positional {
+        Some((true, true))
+    } else if position >= keyword_only && position < keyword_only + params.kwonly.len() {
+        Some((false, true))
+    } else {
+        None
+    }
+}
 
 /// The arguments that the call `site` (in `caller`) may pass for the parameter at
 /// `position` (in source order) of `function` (in `callee`): the keyword argument of its
@@ -39,15 +55,7 @@ pub(crate) fn arguments_for(
     else {
         return found.into_iter().flatten();
     };
-    let positional = params.posonly.len() + params.args.len();
-    let keyword_only = positional + usize::from(params.vararg.is_some());
-    let (by_position, by_keyword) = if position < params.posonly.len() {
-        (true, false)
-    } else if position < positional {
-        (true, true)
-    } else if position >= keyword_only && position < keyword_only + params.kwonly.len() {
-        (false, true)
-    } else {
+    let Some((by_position, by_keyword)) = passing(params, position) else {
         return found.into_iter().flatten();
     };
     if by_keyword {

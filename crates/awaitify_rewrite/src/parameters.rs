@@ -894,17 +894,7 @@ fn arguments_for_parameter(
     let Expr::Call { args, keywords, .. } = &body.exprs[call] else {
         return None;
     };
-    let positional = params.posonly.len() + params.args.len();
-    let keyword_only = positional + usize::from(params.vararg.is_some());
-    let (by_position, by_keyword) = if position < params.posonly.len() {
-        (true, false)
-    } else if position < positional {
-        (true, true)
-    } else if position >= keyword_only && position < keyword_only + params.kwonly.len() {
-        (false, true)
-    } else {
-        return None;
-    };
+    let (by_position, by_keyword) = crate::arguments::passing(params, position)?;
     let param = params.iter().nth(position)?;
     if by_keyword && keywords.iter().any(|keyword| keyword.arg.is_none()) {
         return None;
