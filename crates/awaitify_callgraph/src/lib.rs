@@ -2503,6 +2503,9 @@ pub fn unit_name(db: &dyn Db, file: File, unit: BodyId) -> String {
 pub fn call_graph(db: &dyn Db) -> Arc<CallGraph> {
     let mut graph = CallGraph::default();
     let files = awaitify_db::files_by_path(db);
+    // A call on an instance whose class a store to `__class__` may change is unresolved
+    // for the rewrite, but it still may call what the instance's own class gives.
+    let mut before_class_stores = Resolver::without_class_assignments(db);
     for file in files {
         let hir = file_hir(db, file);
         for (body, _) in hir.bodies() {
@@ -2516,6 +2519,18 @@ pub fn call_graph(db: &dyn Db) -> Arc<CallGraph> {
                     continue; // Its `__init__`, when the project defines one, is listed.
                 }
                 callees.insert(target_name(db, target));
+            }
+            if let Resolution::Unresolved(Unresolved::ClassAssigned { .. }) = site.callee
+                && let Expr::Call { func, .. } = &hir.body(site.body).exprs[site.expr]
+            {
+                for target in before_class_stores
+                    .resolve_expr(file, site.body, *func)
+                    .into_targets()
+                {
+                    if matches!(target, Target::Function { .. }) {
+                        callees.insert(target_name(db, &target));
+                    }
+                }
             }
         }
     }

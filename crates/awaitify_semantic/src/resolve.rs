@@ -577,9 +577,11 @@ impl<'db> Resolver<'db> {
         }
     }
 
-    /// A resolver for finding the classes whose instances stores to `__class__` may
-    /// change (see [`crate::project_class_assignments`]), which must not consult them.
-    pub(crate) fn without_class_assignments(db: &'db dyn Db) -> Self {
+    /// A resolver that does not consult the stores to `__class__`: for finding the
+    /// classes whose instances those stores may change (see
+    /// [`crate::project_class_assignments`]), which must not consult them, and for what
+    /// a call may reach before any such store runs.
+    pub fn without_class_assignments(db: &'db dyn Db) -> Self {
         Resolver {
             follow_class_assignments: false,
             ..Resolver::new(db)
