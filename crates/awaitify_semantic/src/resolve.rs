@@ -2883,18 +2883,11 @@ impl<'db> Resolver<'db> {
         name: &str,
         storing: &[(File, ClassId)],
     ) -> Option<Resolution> {
-        let own_order = self.mro(file, class);
         let mut found: Option<Target> = None;
         // Stores of values of builtin types only (`self.cache = {}`): never a project
         // object, so a method call on it is no project method.
         let mut builtin_values = false;
-        for &(store_file, store_class) in storing {
-            let related = own_order.contains(&(store_file, store_class))
-                || self.mro(store_file, store_class).contains(&(file, class));
-            if !related {
-                continue;
-            }
-            let values = self.stored_values(store_file, store_class, name)?;
+        for (store_file, values) in self.related_stored_values(file, class, name, storing)? {
             for value in values.iter() {
                 let path = match value {
                     StoredValue::Path(path) => path,
@@ -2955,15 +2948,8 @@ impl<'db> Resolver<'db> {
             return None;
         }
         let storing = stores.on_self.get(name)?;
-        let own_order = self.mro(file, class);
         let mut sources = Vec::new();
-        for &(store_file, store_class) in storing.iter() {
-            let related = own_order.contains(&(store_file, store_class))
-                || self.mro(store_file, store_class).contains(&(file, class));
-            if !related {
-                continue;
-            }
-            let values = self.stored_values(store_file, store_class, name)?;
+        for (store_file, values) in self.related_stored_values(file, class, name, storing)? {
             for value in values.iter() {
                 let source = match value {
                     StoredValue::Parameter { function, index } => {
@@ -2981,6 +2967,31 @@ impl<'db> Resolver<'db> {
             }
         }
         (!sources.is_empty()).then_some(sources)
+    }
+
+    /// What the methods of each class of `storing` that is `class`, a base or a subclass
+    /// of it store on `self` as `name`, with the storing class's file: an instance of
+    /// `class` may hold any of those. `None` when a storing class has no such summary.
+    fn related_stored_values(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+        storing: &[(File, ClassId)],
+    ) -> Option<Vec<(File, &'db [StoredValue])>> {
+        let own_order = self.mro(file, class);
+        let mut related = Vec::new();
+        for &(store_file, store_class) in storing {
+            if own_order.contains(&(store_file, store_class))
+                || self.mro(store_file, store_class).contains(&(file, class))
+            {
+                related.push((
+                    store_file,
+                    self.stored_values(store_file, store_class, name)?,
+                ));
+            }
+        }
+        Some(related)
     }
 
     /// What the methods of `class` store on `self` as `name`, each store's summary.
