@@ -34,11 +34,10 @@ use std::sync::Arc;
 use awaitify_db::{Db, File};
 use awaitify_hir::file_hir;
 use awaitify_hir::hir::*;
-use awaitify_semantic::index::UseId;
 use awaitify_semantic::resolve::target_name;
 use awaitify_semantic::resolve::{Candidate, Unresolved};
 use awaitify_semantic::{
-    Namespace, Resolution, Resolver, SemanticIndex, Target, absolute_module_name, resolve_module,
+    Namespace, Resolution, Resolver, Target, absolute_module_name, resolve_module,
 };
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
@@ -567,7 +566,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
         method_value_names: FxHashSet::default(),
         catching_stop_iteration: 0,
         overrides: FxHashMap::default(),
-        sole_uses: None,
+        for_loops: None,
     };
     for (body_id, body) in hir.bodies() {
         collector.collect_body(body_id, body);
@@ -611,49 +610,23 @@ struct Collector<'a> {
     /// How many `try` (or `contextlib.suppress`) bodies of the current unit that may
     /// catch `StopIteration` or `RuntimeError` by name the walk is in.
     catching_stop_iteration: u32,
-    /// Each binding's reads and each loop's iterable, for [`Collector::iterated_later`]:
+    /// Each loop's `for` statement by its iterable, for [`Collector::iterated_later`]:
     /// built on first need, once per file, since the question comes at every
     /// `name = call()`.
-    sole_uses: Option<SoleUses>,
+    for_loops: Option<FxHashMap<(BodyId, ExprId), StmtId>>,
 }
 
-/// How many uses a binding reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SoleUse {
-    None,
-    One(UseId),
-    Several,
-}
-
-/// The one use each binding of a file reaches, if it reaches exactly one, and the
-/// `for` statement of each loop's iterable expression.
-struct SoleUses {
-    uses: Vec<SoleUse>,
-    for_loops: FxHashMap<(BodyId, ExprId), StmtId>,
-}
-
-impl SoleUses {
-    fn of(hir: &FileHir, index: &SemanticIndex) -> Self {
-        let mut uses = vec![SoleUse::None; index.bindings.len()];
-        for (use_id, _) in index.uses.iter() {
-            for binding in index.reaching(use_id) {
-                let slot = &mut uses[binding.into_raw().into_u32() as usize];
-                *slot = match *slot {
-                    SoleUse::None => SoleUse::One(use_id),
-                    _ => SoleUse::Several,
-                };
+/// The `for` statement of each loop of a file, by its iterable expression.
+fn for_loops(hir: &FileHir) -> FxHashMap<(BodyId, ExprId), StmtId> {
+    let mut loops = FxHashMap::default();
+    for (body_id, body) in hir.bodies() {
+        for (stmt, data) in body.stmts.iter() {
+            if let Stmt::For { iter, .. } = data {
+                loops.insert((body_id, *iter), stmt);
             }
         }
-        let mut for_loops = FxHashMap::default();
-        for (body_id, body) in hir.bodies() {
-            for (stmt, data) in body.stmts.iter() {
-                if let Stmt::For { iter, .. } = data {
-                    for_loops.insert((body_id, *iter), stmt);
-                }
-            }
-        }
-        SoleUses { uses, for_loops }
     }
+    loops
 }
 
 /// Whether `value`, subscripted or asked `.get(...)`, may be a namespace that
@@ -754,17 +727,18 @@ impl Collector<'_> {
         }
         let index = self.resolver.index(self.file);
         let binding = index.binding_of(body_id, target)?;
-        let sole_uses = self
-            .sole_uses
-            .get_or_insert_with(|| SoleUses::of(self.hir, index));
-        let SoleUse::One(use_id) = sole_uses.uses[binding.into_raw().into_u32() as usize] else {
+        let &[use_id] = self.resolver.binding_uses(self.file).of(binding) else {
             return None;
         };
         let data = &index.uses[use_id];
         if index.reaching(use_id).len() != 1 || data.body != body_id {
             return None;
         }
-        sole_uses.for_loops.get(&(body_id, data.expr)).copied()
+        let hir = self.hir;
+        self.for_loops
+            .get_or_insert_with(|| for_loops(hir))
+            .get(&(body_id, data.expr))
+            .copied()
     }
 
     fn collect_body(&mut self, body_id: BodyId, body: &Body) {

@@ -60,13 +60,10 @@ impl Collector<'_> {
             return TableUse::Escapes;
         };
         let mut found = false;
-        for (use_id, data) in index.uses.iter() {
-            let reaching = index.reaching(use_id);
-            if !reaching.contains(&binding) {
-                continue;
-            }
+        for &use_id in self.resolver.binding_uses(self.file).of(binding) {
+            let data = &index.uses[use_id];
             // Another binding may reach this use: it may be anything.
-            if reaching.len() != 1 {
+            if index.reaching(use_id).len() != 1 {
                 return TableUse::Escapes;
             }
             let use_body = self.hir.body(data.body);

@@ -35,6 +35,7 @@ use awaitify_hir::hir::*;
 
 mod containers;
 
+pub use containers::BindingUses;
 pub(crate) use containers::attributes_handed_on;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -511,6 +512,8 @@ pub struct Resolver<'db> {
     /// variables through namespaces.
     only_read: FxHashMap<(File, BindingId), bool>,
     read_only: FxHashMap<(File, BodyId), std::rc::Rc<containers::ExprSet>>,
+    /// Each file's uses by the bindings that reach them (see [`Resolver::binding_uses`]).
+    binding_uses: FxHashMap<File, std::rc::Rc<BindingUses>>,
     namespaces_read: FxHashMap<File, bool>,
     /// What a call of each class asked about gives: an instance of this class (the one
     /// called, or the class whose `__new__` caches instances), or why it may not.
@@ -568,6 +571,7 @@ impl<'db> Resolver<'db> {
             data_members: FxHashMap::default(),
             only_read: FxHashMap::default(),
             read_only: FxHashMap::default(),
+            binding_uses: FxHashMap::default(),
             namespaces_read: FxHashMap::default(),
             constructed: FxHashMap::default(),
             replacing_decorators: FxHashMap::default(),

@@ -282,16 +282,28 @@ impl Resolver<'_> {
         if !sole_target || self.reads_namespaces(file) {
             return false;
         }
-        for (use_id, data) in index.uses.iter() {
-            if index.reaching(use_id).contains(&binding)
-                && !self
-                    .read_only_positions(file, data.body)
-                    .contains(data.expr)
+        for &use_id in self.binding_uses(file).of(binding) {
+            let data = &index.uses[use_id];
+            if !self
+                .read_only_positions(file, data.body)
+                .contains(data.expr)
             {
                 return false;
             }
         }
         true
+    }
+
+    /// The uses each binding of `file` reaches, built once per resolver: the checks of
+    /// how a name is used after its binding (a container only read, a dispatch table
+    /// only looked up, `it = rows()` only iterated) ask it for one binding at a time.
+    pub fn binding_uses(&mut self, file: File) -> std::rc::Rc<BindingUses> {
+        if let Some(known) = self.binding_uses.get(&file) {
+            return known.clone();
+        }
+        let uses = std::rc::Rc::new(BindingUses::build(self.index(file)));
+        self.binding_uses.insert(file, uses.clone());
+        uses
     }
 
     /// [`read_only_positions`] of `body`, computed once per resolver.
@@ -327,6 +339,48 @@ impl Resolver<'_> {
         });
         self.namespaces_read.insert(file, found);
         found
+    }
+}
+
+/// The uses of a file that each of its bindings reaches, in the order of the uses.
+#[derive(Debug)]
+pub struct BindingUses {
+    /// Where each binding's uses start in `uses`, one more entry than bindings.
+    starts: Vec<u32>,
+    uses: Vec<UseId>,
+}
+
+impl BindingUses {
+    fn build(index: &SemanticIndex) -> Self {
+        let slot = |binding: &BindingId| binding.into_raw().into_u32() as usize;
+        let mut starts = vec![0u32; index.bindings.len() + 1];
+        for (use_id, _) in index.uses.iter() {
+            for binding in index.reaching(use_id) {
+                starts[slot(binding) + 1] += 1;
+            }
+        }
+        for position in 1..starts.len() {
+            starts[position] += starts[position - 1];
+        }
+        let mut next = starts.clone();
+        let mut uses = vec![
+            UseId::from_raw(la_arena::RawIdx::from_u32(0));
+            next[index.bindings.len()] as usize
+        ];
+        for (use_id, _) in index.uses.iter() {
+            for binding in index.reaching(use_id) {
+                let position = &mut next[slot(binding)];
+                uses[*position as usize] = use_id;
+                *position += 1;
+            }
+        }
+        BindingUses { starts, uses }
+    }
+
+    /// The uses `binding` reaches.
+    pub fn of(&self, binding: BindingId) -> &[UseId] {
+        let slot = binding.into_raw().into_u32() as usize;
+        &self.uses[self.starts[slot] as usize..self.starts[slot + 1] as usize]
     }
 }
 
