@@ -1606,19 +1606,26 @@ fn callgraph_follows_objects_passed_to_parameters() {
     );
 }
 
-/// A store to `__class__` on an object awaitify cannot follow leaves method calls on
+/// A store to `__class__` of a value awaitify cannot follow leaves method calls on
 /// instances unresolved for the rewrite, but the call graph still lists the method the
-/// instance's own class gives.
+/// instance's own class gives; a store of a known class adds that class's method.
 #[test]
 fn callgraph_keeps_methods_of_instances_whose_class_may_change() {
-    let dir = project(&[(
-        "main.py",
-        b"class Svc:\n    def step(self):\n        return 1\n\nclass Fake:\n    def step(self):\n        return 2\n\ndef swap(obj):\n    obj.__class__ = Fake\n\ndef run():\n    return Svc().step()\n\nswap(object())\nprint(run())\n",
-    )]);
-    let run = awaitify(dir.path(), ["callgraph", ".", "--format", "json"]);
-    run.assert_code(0);
-    let graph: BTreeMap<String, Vec<String>> = serde_json::from_slice(&run.stdout).unwrap();
-    assert_eq!(graph["main.run"], ["main.Svc.step"]);
+    let source = |stored: &str| {
+        format!(
+            "class Svc:\n    def step(self):\n        return 1\n\nclass Fake:\n    def step(self):\n        return 2\n\ndef swap(obj, kind):\n    obj.__class__ = {stored}\n\ndef run():\n    return Svc().step()\n\nswap(object(), Fake)\nprint(run())\n"
+        )
+    };
+    for (stored, expected) in [
+        ("kind", &["main.Svc.step"][..]),
+        ("Fake", &["main.Svc.step", "main.Fake.step"][..]),
+    ] {
+        let dir = project(&[("main.py", source(stored).as_bytes())]);
+        let run = awaitify(dir.path(), ["callgraph", ".", "--format", "json"]);
+        run.assert_code(0);
+        let graph: BTreeMap<String, Vec<String>> = serde_json::from_slice(&run.stdout).unwrap();
+        assert_eq!(graph["main.run"], expected, "{stored}");
+    }
 }
 
 /// A call through a parameter that one caller hands an object awaitify cannot follow

@@ -934,7 +934,7 @@ fn class_not_followed(db: &dyn Db, call: &CallSite) -> Option<ClassNotFollowed> 
                 return Some(ClassNotFollowed {
                     primary: format!("this call's receiver is unknown: a store to `__class__` may give an instance of `{called}` another class"),
                     secondary: Label::new(store_file, range, format!("a store to `__class__` may give an instance of `{called}` another class here")),
-                    note: "after `obj.__class__ = Other` the object's methods are `Other`'s, so awaitify does not follow method calls on instances of a class a store to `__class__` may change (an object it cannot follow there may be an instance of any class); if this call runs this method it would get a coroutine and not await it".to_string(),
+                    note: "after `obj.__class__ = Other` the object's methods are `Other`'s; awaitify follows a method call on an instance such a store may change to both classes' methods when it knows `Other`, but here the class stored is a value it cannot follow or has methods it cannot see (an object it cannot follow at the store may be an instance of any class laid out alike); if this call runs this method it would get a coroutine and not await it".to_string(),
                 });
             }
             _ => {}

@@ -266,6 +266,38 @@ pub fn is_builtin_module(name: &str) -> bool {
     BUILTIN_MODULES.binary_search(&top).is_ok()
 }
 
+/// The attributes every instance of a class built on `object` has from `object` (or
+/// from `type`'s making of the class), whatever the class defines.
+pub const OBJECT_ATTRIBUTES: &[&str] = &[
+    "__class__",
+    "__delattr__",
+    "__dict__",
+    "__dir__",
+    "__doc__",
+    "__eq__",
+    "__format__",
+    "__ge__",
+    "__getattribute__",
+    "__getstate__",
+    "__gt__",
+    "__hash__",
+    "__init__",
+    "__init_subclass__",
+    "__le__",
+    "__lt__",
+    "__module__",
+    "__ne__",
+    "__new__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__repr__",
+    "__setattr__",
+    "__sizeof__",
+    "__str__",
+    "__subclasshook__",
+    "__weakref__",
+];
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -937,8 +937,66 @@ pub struct FileModuleStores {
 pub struct ClassStore {
     /// The classes of the object; empty when it may be any object.
     pub classes: Box<[(File, awaitify_hir::hir::ClassId)]>,
+    /// The classes the store may give it.
+    pub stored: Box<[StoredClass]>,
     pub body: BodyId,
     pub expr: ExprId,
+}
+
+/// A class a store to `__class__` may give an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredClass {
+    /// A project class; with `exact: false` (`cls` in a classmethod), any subclass too.
+    Project {
+        file: File,
+        class: awaitify_hir::hir::ClassId,
+        exact: bool,
+    },
+    /// A class from outside the project, by qualified name (`builtins.int`).
+    Outside(Name),
+    /// A value awaitify cannot follow.
+    Unknown,
+}
+
+/// What `value`, stored to `__class__`, may be.
+fn stored_classes(
+    resolver: &mut Resolver,
+    file: File,
+    body: BodyId,
+    value: Option<ExprId>,
+) -> Box<[StoredClass]> {
+    let Some(value) = value else {
+        return Box::new([StoredClass::Unknown]);
+    };
+    let mut stored: Vec<StoredClass> = Vec::new();
+    for alternative in resolver.resolve_expr(file, body, value).into_alternatives() {
+        let class = match alternative {
+            Ok(Target::Class { file, class, exact }) => StoredClass::Project { file, class, exact },
+            Ok(Target::Builtin(name)) => {
+                StoredClass::Outside(Name::from(format!("builtins.{name}")))
+            }
+            Ok(Target::External(name)) => StoredClass::Outside(name),
+            Ok(_) | Err(_) => StoredClass::Unknown,
+        };
+        if !stored.contains(&class) {
+            stored.push(class);
+        }
+    }
+    stored.into_boxed_slice()
+}
+
+/// The value an assignment of `body` stores through `target`, when `target` is one of
+/// its targets as a whole (not an element of an unpacking).
+fn assigned_value(body: &awaitify_hir::hir::Body, target: ExprId) -> Option<ExprId> {
+    body.stmts.iter().find_map(|(_, stmt)| match stmt {
+        Stmt::Assign { targets, value } if targets.contains(&target) => Some(*value),
+        Stmt::AnnAssign {
+            target: annotated,
+            value,
+            ..
+        } if *annotated == target => *value,
+        _ => None,
+    })
 }
 
 /// A write into a namespace, if `expr` may be one: the namespace and the key written,
@@ -1103,8 +1161,13 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                 && let Some(classes) =
                     classes_whose_class_changes(&mut resolver, file, body_id, object)
             {
+                let value = match expr {
+                    Expr::Call { args, .. } => args.get(2).copied(),
+                    _ => assigned_value(body, expr_id),
+                };
                 result.class_stores.push(ClassStore {
                     classes,
+                    stored: stored_classes(&mut resolver, file, body_id, value),
                     body: body_id,
                     expr: expr_id,
                 });
@@ -1231,49 +1294,215 @@ fn classes_whose_class_changes(
     (!classes.is_empty()).then(|| classes.into_boxed_slice())
 }
 
-/// The classes whose instances a store to `__class__` may give another class, after
-/// which their methods are that class's (see [`Resolver::attribute`]): those whose MRO
-/// shares a class with one whose instance (or which itself) a store changes, since an
-/// instance of one may be an instance of a subclass of the other; every class when a
-/// store's object may be anything.
+/// The stores to `__class__` of the project, and the classes whose instances each may
+/// give another class (see [`Resolver::attribute`]): when a store's object may be an
+/// instance of a project class (or the class itself), the classes whose MRO shares a
+/// class with that one, since an instance of one may be an instance of a subclass of the
+/// other; every class when the object may be anything.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClassAssignments {
-    /// A store whose object may be any object, if there is one.
-    pub any: Option<(File, BodyId, ExprId)>,
-    /// Each class whose instances may change class, with a store that may change them.
-    pub classes: FxHashMap<(File, awaitify_hir::hir::ClassId), (File, BodyId, ExprId)>,
+    pub changes: Vec<ClassChange>,
+    /// The changes (indices into `changes`) whose object may be any object.
+    pub on_any: Vec<usize>,
+    /// For each class whose instances may change class, the changes that may.
+    pub on_classes: FxHashMap<(File, awaitify_hir::hir::ClassId), Vec<usize>>,
+}
+
+impl ClassAssignments {
+    /// The changes that may give an instance of `class` another class.
+    pub fn affecting(
+        &self,
+        file: File,
+        class: awaitify_hir::hir::ClassId,
+    ) -> impl Iterator<Item = &ClassChange> {
+        let own = self
+            .on_classes
+            .get(&(file, class))
+            .map_or(&[][..], |own| own);
+        self.on_any
+            .iter()
+            .chain(own)
+            .map(|&change| &self.changes[change])
+    }
+}
+
+/// One store to `__class__` and the classes it may give its object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassChange {
+    pub store: (File, BodyId, ExprId),
+    pub to: Box<[AssignedClass]>,
+}
+
+/// A class a store to `__class__` may give an object, as the lookups need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignedClass {
+    /// A project class; `methods_known` when the classes from outside in its MRO define
+    /// no method by an ordinary name, so its project MRO holds every such method.
+    Project {
+        file: File,
+        class: awaitify_hir::hir::ClassId,
+        layout: Layout,
+        methods_known: bool,
+    },
+    /// A class from outside that defines no method by an ordinary name (`object`,
+    /// `types.ModuleType`).
+    Outside { layout: Layout },
+    /// Any class laid out as `layout`: an outside class with methods of its own, or a
+    /// value awaitify cannot follow.
+    Unknown { layout: Layout },
+}
+
+impl AssignedClass {
+    pub fn layout(&self) -> Layout {
+        match self {
+            AssignedClass::Project { layout, .. }
+            | AssignedClass::Outside { layout }
+            | AssignedClass::Unknown { layout } => *layout,
+        }
+    }
+}
+
+/// How instances of a class are laid out in memory, as far as a store to `__class__`
+/// cares: CPython refuses to give an object a class whose instances are laid out
+/// otherwise, so an instance of a class built on `object` alone never becomes an
+/// instance of a subclass of `dict` or `types.ModuleType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Built on `object` and project classes alone (or on outside classes known to add
+    /// nothing to the layout, such as `abc.ABC`).
+    Object,
+    /// Built on a builtin type with a layout of its own (`dict`, `Exception`,
+    /// `types.ModuleType`).
+    BuiltinType,
+    /// Built on an outside class awaitify does not know.
+    Unknown,
+}
+
+impl Layout {
+    /// Whether an instance laid out as `self` may be given a class laid out as `other`.
+    pub fn compatible(self, other: Layout) -> bool {
+        !matches!(
+            (self, other),
+            (Layout::Object, Layout::BuiltinType) | (Layout::BuiltinType, Layout::Object)
+        )
+    }
+
+    /// The layout an outside class, given by qualified name, gives its instances.
+    pub fn of_outside(qualified: &str) -> Layout {
+        if qualified == "types.ModuleType"
+            || qualified.starts_with("builtins.") && qualified != "builtins.object"
+        {
+            Layout::BuiltinType
+        } else if resolve::outside_class_without_methods(qualified) {
+            Layout::Object
+        } else {
+            Layout::Unknown
+        }
+    }
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn project_class_assignments(db: &dyn Db) -> Arc<ClassAssignments> {
     let mut assignments = ClassAssignments::default();
-    let mut changed: FxHashMap<(File, awaitify_hir::hir::ClassId), (File, BodyId, ExprId)> =
-        FxHashMap::default();
     let files = awaitify_db::files_by_path(db);
-    for &file in &files {
-        for store in &file_module_stores(db, file).class_stores {
-            let place = (file, store.body, store.expr);
-            if store.classes.is_empty() {
-                assignments.any.get_or_insert(place);
-            }
-            for class in store.classes.iter() {
-                changed.entry(*class).or_insert(place);
-            }
-        }
-    }
-    if assignments.any.is_some() || changed.is_empty() {
+    let stores: Vec<(File, &ClassStore)> = files
+        .iter()
+        .flat_map(|&file| {
+            file_module_stores(db, file)
+                .class_stores
+                .iter()
+                .map(move |store| (file, store))
+        })
+        .collect();
+    if stores.is_empty() {
         return Arc::new(assignments);
     }
     let mut resolver = Resolver::without_class_assignments(db);
-    for &file in &files {
-        for (class, _) in module_symbols(db, file).classes.iter() {
-            let mro = resolver.mro(file, class);
-            let Some(place) = mro.iter().find_map(|entry| changed.get(entry)) else {
-                continue;
-            };
-            for entry in mro.iter() {
-                assignments.classes.entry(*entry).or_insert(*place);
+    let all_classes: Vec<(File, awaitify_hir::hir::ClassId)> = files
+        .iter()
+        .flat_map(|&file| {
+            module_symbols(db, file)
+                .classes
+                .iter()
+                .map(move |(class, _)| (file, class))
+        })
+        .collect();
+    let mut changed: FxHashMap<(File, awaitify_hir::hir::ClassId), Vec<usize>> =
+        FxHashMap::default();
+    for (file, store) in stores {
+        let index = assignments.changes.len();
+        let mut to: Vec<AssignedClass> = Vec::new();
+        for stored in store.stored.iter() {
+            match stored {
+                StoredClass::Project { file, class, exact } => {
+                    let mut given = vec![(*file, *class)];
+                    if !exact {
+                        for &other in &all_classes {
+                            if other != (*file, *class)
+                                && resolver.mro(other.0, other.1).contains(&(*file, *class))
+                            {
+                                given.push(other);
+                            }
+                        }
+                    }
+                    for (file, class) in given {
+                        to.push(AssignedClass::Project {
+                            file,
+                            class,
+                            layout: resolver.layout(file, class),
+                            methods_known: resolver.methods_known(file, class),
+                        });
+                    }
+                }
+                StoredClass::Outside(name) if resolve::outside_class_without_methods(name) => {
+                    to.push(AssignedClass::Outside {
+                        layout: Layout::of_outside(name),
+                    });
+                }
+                StoredClass::Outside(name) => to.push(AssignedClass::Unknown {
+                    layout: Layout::of_outside(name),
+                }),
+                StoredClass::Unknown => to.push(AssignedClass::Unknown {
+                    layout: Layout::Unknown,
+                }),
             }
+        }
+        assignments.changes.push(ClassChange {
+            store: (file, store.body, store.expr),
+            to: to.into_boxed_slice(),
+        });
+        if store.classes.is_empty() {
+            assignments.on_any.push(index);
+        }
+        for class in store.classes.iter() {
+            changed.entry(*class).or_default().push(index);
+        }
+    }
+    if !changed.is_empty() {
+        for &(file, class) in &all_classes {
+            let mro = resolver.mro(file, class);
+            let mut reached: Vec<usize> = mro
+                .iter()
+                .filter_map(|entry| changed.get(entry))
+                .flatten()
+                .copied()
+                .collect();
+            if reached.is_empty() {
+                continue;
+            }
+            reached.sort_unstable();
+            reached.dedup();
+            for entry in mro.iter() {
+                let changes = assignments.on_classes.entry(*entry).or_default();
+                for &change in &reached {
+                    if !changes.contains(&change) {
+                        changes.push(change);
+                    }
+                }
+            }
+        }
+        for changes in assignments.on_classes.values_mut() {
+            changes.sort_unstable();
         }
     }
     Arc::new(assignments)

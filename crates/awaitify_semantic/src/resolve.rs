@@ -525,9 +525,14 @@ pub struct Resolver<'db> {
     /// off while they are being found.
     follow_class_assignments: bool,
     class_assignments: Option<&'db crate::ClassAssignments>,
+    /// How instances of each class asked about are laid out.
+    layouts: FxHashMap<(File, ClassId), crate::Layout>,
 }
 
 const MAX_MRO: usize = 64;
+
+/// Where a store to `__class__` is: its file, body and expression.
+type Store = (File, BodyId, ExprId);
 
 /// The attribute `functools.wraps` sets on a wrapper: the function it wraps.
 const WRAPPED: &str = "__wrapped__";
@@ -578,6 +583,7 @@ impl<'db> Resolver<'db> {
             replacing_in_progress: FxHashSet::default(),
             follow_class_assignments: true,
             class_assignments: None,
+            layouts: FxHashMap::default(),
         }
     }
 
@@ -1434,16 +1440,14 @@ impl<'db> Resolver<'db> {
         };
         all_instances.then(|| {
             instances.map(|target| match target {
-                Target::Instance { file, class } => match self.class_assigned(file, class) {
-                    Some(store) => {
-                        Resolution::Unresolved(Unresolved::ClassAssigned { file, class, store })
-                    }
-                    None => Resolution::Definite(Target::Class {
+                Target::Instance { file, class } => {
+                    let own = Resolution::Definite(Target::Class {
                         file,
                         class,
                         exact: false,
-                    }),
-                },
+                    });
+                    self.after_class_stores(file, class, "__class__", own)
+                }
                 other => Resolution::Definite(other),
             })
         })
@@ -1747,7 +1751,12 @@ impl<'db> Resolver<'db> {
             else {
                 return unknown();
             };
-            if let Some(store) = self.class_assigned(class_file, class) {
+            // Another class's `__enter__` returns what awaitify does not follow here.
+            let store = match self.class_store_members(class_file, class, ENTER) {
+                Err(store) => Some(store),
+                Ok(others) => others.first().map(|(_, store)| *store),
+            };
+            if let Some(store) = store {
                 return Resolution::Unresolved(Unresolved::ClassAssigned {
                     file: class_file,
                     class,
@@ -2563,19 +2572,107 @@ impl<'db> Resolver<'db> {
         true
     }
 
-    /// Where a store to `__class__` may change the class of an instance of `class`, when
-    /// one may (see [`crate::project_class_assignments`]).
-    fn class_assigned(&mut self, file: File, class: ClassId) -> Option<(File, BodyId, ExprId)> {
+    /// What `name` is on the classes stores to `__class__` may give an instance of
+    /// `class` (see [`crate::project_class_assignments`]), besides its own: the members
+    /// those classes have, each with the store (for `__class__`, the classes
+    /// themselves). `Err` at a store when one of them is unknown or may have the name
+    /// where awaitify cannot see it. Classes laid out unlike `class` are skipped, since
+    /// CPython refuses to give them to its instances; so are those that lack the name
+    /// where `object` lacks it too, since the lookup fails either way.
+    fn class_store_members(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+    ) -> Result<Vec<(Candidate, Store)>, Store> {
+        use crate::AssignedClass;
+        let mut found = Vec::new();
         if !self.follow_class_assignments {
-            return None;
+            return Ok(found);
         }
         let db = self.db;
         let assignments = *self
             .class_assignments
             .get_or_insert_with(|| crate::project_class_assignments(db));
-        assignments
-            .any
-            .or_else(|| assignments.classes.get(&(file, class)).copied())
+        let mut changes = assignments.affecting(file, class).peekable();
+        if changes.peek().is_none() {
+            return Ok(found);
+        }
+        let layout = self.layout(file, class);
+        let dunder = name.len() > 4 && name.starts_with("__") && name.ends_with("__");
+        for change in changes {
+            for assigned in change.to.iter() {
+                if !layout.compatible(assigned.layout()) {
+                    continue;
+                }
+                let (to_file, to, methods_known, to_layout) = match *assigned {
+                    AssignedClass::Unknown { .. } => return Err(change.store),
+                    AssignedClass::Outside { .. } if dunder => return Err(change.store),
+                    AssignedClass::Outside { .. } => continue,
+                    AssignedClass::Project {
+                        file,
+                        class,
+                        layout,
+                        methods_known,
+                    } => (file, class, methods_known, layout),
+                };
+                if (to_file, to) == (file, class) {
+                    continue;
+                }
+                match self.class_member(to_file, to, name, false) {
+                    Some(member) => {
+                        let member = self.replaceable_member(to_file, to, name, member, true);
+                        found.extend(
+                            member
+                                .candidates(to_file, None)
+                                .into_iter()
+                                .map(|candidate| (candidate, change.store)),
+                        );
+                    }
+                    None if name == "__class__" => found.push((
+                        Candidate {
+                            file: to_file,
+                            binding: None,
+                            target: Ok(Target::Class {
+                                file: to_file,
+                                class: to,
+                                exact: false,
+                            }),
+                        },
+                        change.store,
+                    )),
+                    None if !methods_known => return Err(change.store),
+                    None if dunder
+                        && (to_layout != crate::Layout::Object
+                            || crate::builtins::OBJECT_ATTRIBUTES.contains(&name)) =>
+                    {
+                        return Err(change.store);
+                    }
+                    None => {}
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// `own`, what `name` is on an instance of `class`, with what it may be once a store
+    /// to `__class__` gave the instance another class (see [`Self::class_store_members`]).
+    fn after_class_stores(
+        &mut self,
+        file: File,
+        class: ClassId,
+        name: &str,
+        own: Resolution,
+    ) -> Resolution {
+        match self.class_store_members(file, class, name) {
+            Err(store) => Resolution::Unresolved(Unresolved::ClassAssigned { file, class, store }),
+            Ok(others) if others.is_empty() => own,
+            Ok(others) => {
+                let mut candidates = own.candidates(file, None);
+                candidates.extend(others.into_iter().map(|(candidate, _)| candidate));
+                Resolution::combine(candidates)
+            }
+        }
     }
 
     /// What `receiver.name()` returns when `name` is a method whose return value is
@@ -2656,29 +2753,10 @@ impl<'db> Resolver<'db> {
                 }
             }
             // A store to `__class__` may have given the instance another class.
-            Target::Instance { file, class }
-                if let Some(store) = self.class_assigned(file, class) =>
-            {
-                Resolution::Unresolved(Unresolved::ClassAssigned { file, class, store })
+            Target::Instance { file, class } => {
+                let own = self.instance_member(file, class, name);
+                self.after_class_stores(file, class, name, own)
             }
-            // `self.__class__` is the instance's class, which may be a subclass.
-            Target::Instance { file, class }
-                if name == "__class__" && self.class_member(file, class, name, false).is_none() =>
-            {
-                Resolution::Definite(Target::Class {
-                    file,
-                    class,
-                    exact: false,
-                })
-            }
-            Target::Instance { file, class } => match self.class_member(file, class, name, false) {
-                Some(found) => self.replaceable_member(file, class, name, found, true),
-                None => self
-                    .instance_attribute(file, class, name)
-                    .unwrap_or_else(|| {
-                        Resolution::Unresolved(Unresolved::InstanceAttribute(Name::from(name)))
-                    }),
-            },
             Target::Super { file, class } => self
                 .class_member(file, class, name, true)
                 .unwrap_or_else(|| {
@@ -2695,6 +2773,24 @@ impl<'db> Resolver<'db> {
                 Resolution::Unresolved(Unresolved::NoAttribute(Name::from(name)))
             }
             Target::Builtin(_) => Resolution::Unresolved(Unresolved::Builtin),
+        }
+    }
+
+    /// `name` on an instance of `class`, as its class gives it.
+    fn instance_member(&mut self, file: File, class: ClassId, name: &str) -> Resolution {
+        match self.class_member(file, class, name, false) {
+            Some(found) => self.replaceable_member(file, class, name, found, true),
+            // `self.__class__` is the instance's class, which may be a subclass.
+            None if name == "__class__" => Resolution::Definite(Target::Class {
+                file,
+                class,
+                exact: false,
+            }),
+            None => self
+                .instance_attribute(file, class, name)
+                .unwrap_or_else(|| {
+                    Resolution::Unresolved(Unresolved::InstanceAttribute(Name::from(name)))
+                }),
         }
     }
 
@@ -3159,17 +3255,61 @@ impl<'db> Resolver<'db> {
                 |base| match self.resolve_definition_path(file, base, None) {
                     Resolution::Definite(Target::Class { .. }) => true,
                     Resolution::Definite(Target::Builtin(name)) => name == "object",
-                    Resolution::Definite(Target::External(name)) => matches!(
-                        name.as_str(),
-                        "abc.ABC"
-                            | "typing.Generic"
-                            | "typing.Protocol"
-                            | "typing_extensions.Protocol"
-                    ),
+                    Resolution::Definite(Target::External(name)) => {
+                        outside_class_without_methods(&name)
+                    }
                     _ => false,
                 },
             )
         })
+    }
+
+    /// Whether every class in the MRO of `class` has only project bases, `object` or
+    /// outside classes defining no method by an ordinary name (see
+    /// [`Self::has_only_project_bases`]): its MRO then holds every method it has.
+    pub fn methods_known(&mut self, file: File, class: ClassId) -> bool {
+        let order = self.mro(file, class);
+        order
+            .iter()
+            .all(|&(owner_file, owner)| self.has_only_project_bases(owner_file, owner))
+    }
+
+    /// How instances of `class` are laid out (see [`crate::Layout`]): on a builtin type
+    /// when a class of its MRO has one as a base, else unknown when one has a base
+    /// awaitify cannot follow.
+    pub fn layout(&mut self, file: File, class: ClassId) -> crate::Layout {
+        use crate::Layout;
+        if let Some(known) = self.layouts.get(&(file, class)) {
+            return *known;
+        }
+        let mut layout = Layout::Object;
+        let order = self.mro(file, class);
+        for &(owner_file, owner) in order.iter() {
+            let symbols = self.symbols(owner_file);
+            let Some(summary) = symbols.classes.get(owner) else {
+                continue;
+            };
+            for base in summary.bases.iter() {
+                let own = match base
+                    .as_ref()
+                    .map(|base| self.resolve_definition_path(owner_file, base, None))
+                {
+                    Some(Resolution::Definite(Target::Class { .. })) => Layout::Object,
+                    Some(Resolution::Definite(Target::Builtin(name))) => {
+                        Layout::of_outside(&format!("builtins.{name}"))
+                    }
+                    Some(Resolution::Definite(Target::External(name))) => Layout::of_outside(&name),
+                    _ => Layout::Unknown,
+                };
+                layout = match (layout, own) {
+                    (Layout::BuiltinType, _) | (_, Layout::BuiltinType) => Layout::BuiltinType,
+                    (Layout::Unknown, _) | (_, Layout::Unknown) => Layout::Unknown,
+                    _ => Layout::Object,
+                };
+            }
+        }
+        self.layouts.insert((file, class), layout);
+        layout
     }
 
     /// The bases of `class` that resolve to project classes, in order.
@@ -3306,6 +3446,20 @@ fn c3_merge(mut sequences: Vec<Vec<(File, ClassId)>>) -> Option<Vec<(File, Class
             }
         }
     }
+}
+
+/// Whether a class from outside the project, by qualified name, defines no method by an
+/// ordinary name, so that looking one up on a class built on it finds the project's.
+pub fn outside_class_without_methods(qualified: &str) -> bool {
+    matches!(
+        qualified,
+        "builtins.object"
+            | "abc.ABC"
+            | "typing.Generic"
+            | "typing.Protocol"
+            | "typing_extensions.Protocol"
+            | "types.ModuleType"
+    )
 }
 
 /// Whether every target `resolution` may have is a project function.
