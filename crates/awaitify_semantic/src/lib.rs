@@ -1301,6 +1301,9 @@ fn classes_whose_class_changes(
 /// other; every class when the object may be anything.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClassAssignments {
+    /// A store that may give any object a class awaitify cannot follow, if there is one:
+    /// then no attribute of an instance is known, and nothing else is collected.
+    pub anything: Option<(File, BodyId, ExprId)>,
     pub changes: Vec<ClassChange>,
     /// The changes (indices into `changes`) whose object may be any object.
     pub on_any: Vec<usize>,
@@ -1414,7 +1417,19 @@ pub fn project_class_assignments(db: &dyn Db) -> Arc<ClassAssignments> {
                 .map(move |store| (file, store))
         })
         .collect();
-    if stores.is_empty() {
+    assignments.anything = stores.iter().find_map(|(file, store)| {
+        let anything = store.classes.is_empty()
+            && store.stored.iter().any(|stored| match stored {
+                StoredClass::Unknown => true,
+                StoredClass::Outside(name) => {
+                    !resolve::outside_class_without_methods(name)
+                        && Layout::of_outside(name) == Layout::Unknown
+                }
+                StoredClass::Project { .. } => false,
+            });
+        anything.then_some((*file, store.body, store.expr))
+    });
+    if stores.is_empty() || assignments.anything.is_some() {
         return Arc::new(assignments);
     }
     let mut resolver = Resolver::without_class_assignments(db);

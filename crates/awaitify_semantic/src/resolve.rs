@@ -527,12 +527,26 @@ pub struct Resolver<'db> {
     class_assignments: Option<&'db crate::ClassAssignments>,
     /// How instances of each class asked about are laid out.
     layouts: FxHashMap<(File, ClassId), crate::Layout>,
+    /// The classes stores to `__class__` may give instances of each class asked about.
+    class_changes: FxHashMap<(File, ClassId), Option<std::rc::Rc<ClassChanges>>>,
 }
 
 const MAX_MRO: usize = 64;
 
 /// Where a store to `__class__` is: its file, body and expression.
 type Store = (File, BodyId, ExprId);
+
+/// The classes stores to `__class__` may give an instance of one class (see
+/// [`Resolver::class_store_members`]), each with the first store that may.
+#[derive(Debug, Default)]
+struct ClassChanges {
+    /// A class awaitify cannot follow: every attribute is unknown.
+    unknown: Option<Store>,
+    /// A class from outside without ordinary methods: special methods are unknown.
+    outside: Option<Store>,
+    /// Project classes, with whether their MRO holds every method and their layout.
+    project: Vec<(File, ClassId, bool, crate::Layout, Store)>,
+}
 
 /// The attribute `functools.wraps` sets on a wrapper: the function it wraps.
 const WRAPPED: &str = "__wrapped__";
@@ -584,6 +598,7 @@ impl<'db> Resolver<'db> {
             follow_class_assignments: true,
             class_assignments: None,
             layouts: FxHashMap::default(),
+            class_changes: FxHashMap::default(),
         }
     }
 
@@ -1441,12 +1456,13 @@ impl<'db> Resolver<'db> {
         all_instances.then(|| {
             instances.map(|target| match target {
                 Target::Instance { file, class } => {
-                    let own = Resolution::Definite(Target::Class {
-                        file,
-                        class,
-                        exact: false,
-                    });
-                    self.after_class_stores(file, class, "__class__", own)
+                    self.after_class_stores(file, class, "__class__", |_| {
+                        Resolution::Definite(Target::Class {
+                            file,
+                            class,
+                            exact: false,
+                        })
+                    })
                 }
                 other => Resolution::Definite(other),
             })
@@ -2585,90 +2601,155 @@ impl<'db> Resolver<'db> {
         class: ClassId,
         name: &str,
     ) -> Result<Vec<(Candidate, Store)>, Store> {
-        use crate::AssignedClass;
         let mut found = Vec::new();
-        if !self.follow_class_assignments {
-            return Ok(found);
+        if let Some(store) = self.class_assignments().and_then(|all| all.anything) {
+            return Err(store);
         }
-        let db = self.db;
-        let assignments = *self
-            .class_assignments
-            .get_or_insert_with(|| crate::project_class_assignments(db));
-        let mut changes = assignments.affecting(file, class).peekable();
-        if changes.peek().is_none() {
+        let Some(changes) = self.class_changes(file, class) else {
             return Ok(found);
+        };
+        if let Some(store) = changes.unknown {
+            return Err(store);
         }
-        let layout = self.layout(file, class);
         let dunder = name.len() > 4 && name.starts_with("__") && name.ends_with("__");
-        for change in changes {
-            for assigned in change.to.iter() {
-                if !layout.compatible(assigned.layout()) {
-                    continue;
+        if dunder && let Some(store) = changes.outside {
+            return Err(store);
+        }
+        for &(to_file, to, methods_known, to_layout, store) in &changes.project {
+            match self.class_member(to_file, to, name, false) {
+                Some(member) => {
+                    let member = self.replaceable_member(to_file, to, name, member, true);
+                    found.extend(
+                        member
+                            .candidates(to_file, None)
+                            .into_iter()
+                            .map(|candidate| (candidate, store)),
+                    );
                 }
-                let (to_file, to, methods_known, to_layout) = match *assigned {
-                    AssignedClass::Unknown { .. } => return Err(change.store),
-                    AssignedClass::Outside { .. } if dunder => return Err(change.store),
-                    AssignedClass::Outside { .. } => continue,
-                    AssignedClass::Project {
-                        file,
-                        class,
-                        layout,
-                        methods_known,
-                    } => (file, class, methods_known, layout),
-                };
-                if (to_file, to) == (file, class) {
-                    continue;
-                }
-                match self.class_member(to_file, to, name, false) {
-                    Some(member) => {
-                        let member = self.replaceable_member(to_file, to, name, member, true);
-                        found.extend(
-                            member
-                                .candidates(to_file, None)
-                                .into_iter()
-                                .map(|candidate| (candidate, change.store)),
-                        );
-                    }
-                    None if name == "__class__" => found.push((
-                        Candidate {
+                None if name == "__class__" => found.push((
+                    Candidate {
+                        file: to_file,
+                        binding: None,
+                        target: Ok(Target::Class {
                             file: to_file,
-                            binding: None,
-                            target: Ok(Target::Class {
-                                file: to_file,
-                                class: to,
-                                exact: false,
-                            }),
-                        },
-                        change.store,
-                    )),
-                    None if !methods_known => return Err(change.store),
-                    None if dunder
-                        && (to_layout != crate::Layout::Object
-                            || crate::builtins::OBJECT_ATTRIBUTES.contains(&name)) =>
-                    {
-                        return Err(change.store);
-                    }
-                    None => {}
+                            class: to,
+                            exact: false,
+                        }),
+                    },
+                    store,
+                )),
+                None if !methods_known => return Err(store),
+                None if dunder
+                    && (to_layout != crate::Layout::Object
+                        || crate::builtins::OBJECT_ATTRIBUTES.contains(&name)) =>
+                {
+                    return Err(store);
                 }
+                None => {}
             }
         }
         Ok(found)
     }
 
-    /// `own`, what `name` is on an instance of `class`, with what it may be once a store
-    /// to `__class__` gave the instance another class (see [`Self::class_store_members`]).
+    /// The project's stores to `__class__`, when they count.
+    fn class_assignments(&mut self) -> Option<&'db crate::ClassAssignments> {
+        if !self.follow_class_assignments {
+            return None;
+        }
+        let db = self.db;
+        Some(
+            *self
+                .class_assignments
+                .get_or_insert_with(|| crate::project_class_assignments(db)),
+        )
+    }
+
+    /// The classes stores to `__class__` may give an instance of `class`, laid out as
+    /// its own (see [`crate::project_class_assignments`]); `None` when there are none.
+    fn class_changes(&mut self, file: File, class: ClassId) -> Option<std::rc::Rc<ClassChanges>> {
+        use crate::AssignedClass;
+        let assignments = self.class_assignments()?;
+        if assignments.changes.is_empty() {
+            return None;
+        }
+        if let Some(known) = self.class_changes.get(&(file, class)) {
+            return known.clone();
+        }
+        // A class awaitify cannot follow may be laid out as any: no need for this one's.
+        let unknown = assignments.affecting(file, class).find_map(|change| {
+            change
+                .to
+                .iter()
+                .any(|assigned| {
+                    matches!(
+                        assigned,
+                        AssignedClass::Unknown {
+                            layout: crate::Layout::Unknown
+                        }
+                    )
+                })
+                .then_some(change.store)
+        });
+        let mut changes = ClassChanges {
+            unknown,
+            ..ClassChanges::default()
+        };
+        if changes.unknown.is_some() {
+            let changes = Some(std::rc::Rc::new(changes));
+            self.class_changes.insert((file, class), changes.clone());
+            return changes;
+        }
+        let mut any = false;
+        let layout = self.layout(file, class);
+        for change in assignments.affecting(file, class) {
+            for assigned in change.to.iter() {
+                if !layout.compatible(assigned.layout()) {
+                    continue;
+                }
+                match *assigned {
+                    AssignedClass::Unknown { .. } => {
+                        changes.unknown.get_or_insert(change.store);
+                    }
+                    AssignedClass::Outside { .. } => {
+                        changes.outside.get_or_insert(change.store);
+                    }
+                    AssignedClass::Project {
+                        file: to_file,
+                        class: to,
+                        layout: to_layout,
+                        methods_known,
+                    } => {
+                        if (to_file, to) == (file, class) {
+                            continue;
+                        }
+                        changes
+                            .project
+                            .push((to_file, to, methods_known, to_layout, change.store));
+                    }
+                }
+                any = true;
+            }
+        }
+        let changes = any.then(|| std::rc::Rc::new(changes));
+        self.class_changes.insert((file, class), changes.clone());
+        changes
+    }
+
+    /// What `name` is on an instance of `class` (`own` computes what its class gives),
+    /// with what it may be once a store to `__class__` gave the instance another class
+    /// (see [`Self::class_store_members`]).
     fn after_class_stores(
         &mut self,
         file: File,
         class: ClassId,
         name: &str,
-        own: Resolution,
+        own: impl FnOnce(&mut Self) -> Resolution,
     ) -> Resolution {
         match self.class_store_members(file, class, name) {
             Err(store) => Resolution::Unresolved(Unresolved::ClassAssigned { file, class, store }),
-            Ok(others) if others.is_empty() => own,
+            Ok(others) if others.is_empty() => own(self),
             Ok(others) => {
-                let mut candidates = own.candidates(file, None);
+                let mut candidates = own(self).candidates(file, None);
                 candidates.extend(others.into_iter().map(|(candidate, _)| candidate));
                 Resolution::combine(candidates)
             }
@@ -2754,8 +2835,9 @@ impl<'db> Resolver<'db> {
             }
             // A store to `__class__` may have given the instance another class.
             Target::Instance { file, class } => {
-                let own = self.instance_member(file, class, name);
-                self.after_class_stores(file, class, name, own)
+                self.after_class_stores(file, class, name, |resolver| {
+                    resolver.instance_member(file, class, name)
+                })
             }
             Target::Super { file, class } => self
                 .class_member(file, class, name, true)
