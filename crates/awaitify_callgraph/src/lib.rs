@@ -1252,6 +1252,10 @@ impl Collector<'_> {
                     self.resolver.getattr_default(self.file, body_id, expr)
                 } else if namespace {
                     self.resolver.namespace_default(self.file, body_id, expr)
+                } else if args.len() == 2
+                    && matches!(&body.exprs[*func], Expr::Attribute { attr, .. } if attr == "get")
+                {
+                    self.resolver.table_default(self.file, body_id, expr)
                 } else {
                     None
                 };

@@ -1127,30 +1127,34 @@ impl<'db> Resolver<'db> {
     pub fn table_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
         let hir = self.hir(file);
         let body_data = hir.body(body);
-        let table = match &body_data.exprs[expr] {
+        let (table, default) = match &body_data.exprs[expr] {
             Expr::Subscript {
                 value,
                 ctx: ExprContext::Load,
                 ..
-            } => *value,
+            } => (*value, None),
             Expr::Call {
                 func,
                 args,
                 keywords,
             } if keywords.is_empty() => match (&body_data.exprs[*func], &**args) {
-                (Expr::Attribute { value, attr, .. }, [_]) if attr == "get" => *value,
-                (Expr::Attribute { value, attr, .. }, [_, default])
-                    if attr == "get"
-                        && matches!(body_data.exprs[*default], Expr::Literal(Literal::None)) =>
-                {
-                    *value
+                (Expr::Attribute { value, attr, .. }, [_]) if attr == "get" => (*value, None),
+                (Expr::Attribute { value, attr, .. }, [_, default]) if attr == "get" => {
+                    let none = matches!(body_data.exprs[*default], Expr::Literal(Literal::None));
+                    (*value, (!none).then_some(*default))
                 }
                 _ => return None,
             },
             _ => return None,
         };
         let (display_body, values) = self.dispatch_table(file, body, table)?;
-        let mut candidates = Vec::new();
+        // `table.get(key, fallback)` gives the fallback for a key it lacks.
+        let mut candidates = match default {
+            Some(default) => self
+                .resolve_expr(file, body, default)
+                .candidates(file, None),
+            None => Vec::new(),
+        };
         for value in values.iter() {
             candidates.extend(
                 self.resolve_expr(file, display_body, *value)
@@ -1158,6 +1162,24 @@ impl<'db> Resolver<'db> {
             );
         }
         Some(Resolution::combine(candidates))
+    }
+
+    /// The fallback of a lookup in a dispatch table, `table.get(key, fallback)` (see
+    /// [`Self::table_lookup`]): what the call gives for a key the table lacks, so a
+    /// choice between names, as an alias is.
+    pub fn table_default(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<ExprId> {
+        let hir = self.hir(file);
+        let Expr::Call { func, args, .. } = &hir.body(body).exprs[expr] else {
+            return None;
+        };
+        let [_, default] = **args else {
+            return None;
+        };
+        if !matches!(&hir.body(body).exprs[*func], Expr::Attribute { attr, .. } if attr == "get") {
+            return None;
+        }
+        self.table_lookup(file, body, expr)?;
+        Some(default)
     }
 
     fn either(&mut self, file: File, body: BodyId, first: Resolution, other: ExprId) -> Resolution {
