@@ -137,11 +137,20 @@ fn looks_up_only(body: &Body, name: ExprId) -> Lookup {
                 ..
             },
         )) => direct(*value == name),
+        // `t.get(k)` and `t.get(k, fallback)` as the resolver follows them: a spread or a
+        // keyword could hide a fallback.
         Some((attribute, Expr::Attribute { value, attr, .. })) => direct(
             *value == name
                 && matches!(attr.as_str(), "get" | "keys" | "__contains__" | "__len__")
                 && parent_of(body, attribute).is_some_and(|call| {
-                    matches!(&body.exprs[call], Expr::Call { func, .. } if *func == attribute)
+                    matches!(&body.exprs[call], Expr::Call { func, args, keywords }
+                    if *func == attribute
+                        && (attr != "get"
+                            || (matches!(args.len(), 1 | 2)
+                                && keywords.is_empty()
+                                && !args.iter().any(|arg| {
+                                    matches!(body.exprs[*arg], Expr::Starred { .. })
+                                }))))
                 }),
         ),
         Some((
@@ -177,9 +186,11 @@ fn looks_up_only(body: &Body, name: ExprId) -> Lookup {
                 .any(|generator| generator.iter == name),
         ),
         Some(_) => Lookup::Other,
-        None => direct(body.stmts.iter().any(|(_, stmt)| {
-            matches!(stmt, Stmt::For { iter, .. } if *iter == name)
-        })),
+        None => direct(
+            body.stmts
+                .iter()
+                .any(|(_, stmt)| matches!(stmt, Stmt::For { iter, .. } if *iter == name)),
+        ),
     }
 }
 

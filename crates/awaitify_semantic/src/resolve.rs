@@ -1137,14 +1137,21 @@ impl<'db> Resolver<'db> {
                 func,
                 args,
                 keywords,
-            } if keywords.is_empty() => match (&body_data.exprs[*func], &**args) {
-                (Expr::Attribute { value, attr, .. }, [_]) if attr == "get" => (*value, None),
-                (Expr::Attribute { value, attr, .. }, [_, default]) if attr == "get" => {
-                    let none = matches!(body_data.exprs[*default], Expr::Literal(Literal::None));
-                    (*value, (!none).then_some(*default))
+            } if keywords.is_empty()
+                && !args
+                    .iter()
+                    .any(|arg| matches!(body_data.exprs[*arg], Expr::Starred { .. })) =>
+            {
+                match (&body_data.exprs[*func], &**args) {
+                    (Expr::Attribute { value, attr, .. }, [_]) if attr == "get" => (*value, None),
+                    (Expr::Attribute { value, attr, .. }, [_, default]) if attr == "get" => {
+                        let none =
+                            matches!(body_data.exprs[*default], Expr::Literal(Literal::None));
+                        (*value, (!none).then_some(*default))
+                    }
+                    _ => return None,
                 }
-                _ => return None,
-            },
+            }
             _ => return None,
         };
         let (display_body, values) = self.dispatch_table(file, body, table)?;
