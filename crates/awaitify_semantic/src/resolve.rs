@@ -1044,6 +1044,14 @@ impl<'db> Resolver<'db> {
                 .namespace_lookup(file, body, expr)
                 .and_then(|(namespace, key)| self.namespace_member(file, body, namespace, key))
                 .or_else(|| self.table_lookup(file, body, expr))
+                .or_else(|| match &self.hir(file).body(body).exprs[expr] {
+                    Expr::Subscript {
+                        value,
+                        ctx: ExprContext::Load,
+                        ..
+                    } => self.enum_members(file, body, *value),
+                    _ => None,
+                })
                 .unwrap_or(Resolution::Unresolved(Unresolved::Expression("subscript"))),
             Expr::Named { value, .. } => self.resolve_expr(file, body, *value),
             // `fake if testing else time.sleep`, `custom or time.sleep`: either operand.

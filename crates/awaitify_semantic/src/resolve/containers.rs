@@ -58,6 +58,10 @@ impl Resolver<'_> {
         kind: &'static str,
     ) -> Resolution {
         let Some(values) = self.iterated_values(file, body, iter) else {
+            // `for color in Color:` over an enum gives its members, instances of it.
+            if let Some(members) = self.enum_members(file, body, iter) {
+                return members;
+            }
             return self.attribute_elements(file, body, iter, kind);
         };
         let mut candidates = Vec::new();
@@ -68,6 +72,39 @@ impl Resolver<'_> {
             );
         }
         Resolution::combine(candidates)
+    }
+
+    /// What iterating `iter` gives when it names project enum classes (`for color in
+    /// Color:`), or looking one up by name (`Color["RED"]`): their members, each an
+    /// instance of its class.
+    pub(super) fn enum_members(
+        &mut self,
+        file: File,
+        body: BodyId,
+        iter: ExprId,
+    ) -> Option<Resolution> {
+        if !matches!(
+            self.hir(file).body(body).exprs[iter],
+            Expr::Name { .. } | Expr::Attribute { .. }
+        ) {
+            return None;
+        }
+        let classes = self.resolve_expr(file, body, iter);
+        if matches!(classes, Resolution::Unresolved(_)) {
+            return None;
+        }
+        for alternative in classes.clone().into_alternatives() {
+            match alternative {
+                Ok(Target::Class { file, class, .. }) if self.enum_base(file, class).is_some() => {}
+                _ => return None,
+            }
+        }
+        Some(classes.map(|class| match class {
+            Target::Class { file, class, .. } => {
+                Resolution::Definite(Target::Instance { file, class })
+            }
+            other => Resolution::Definite(other),
+        }))
     }
 
     /// What iterating `iter` gives when it is an instance's attribute (`for w in
