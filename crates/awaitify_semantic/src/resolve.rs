@@ -2738,33 +2738,45 @@ impl<'db> Resolver<'db> {
         }
         let mut any = false;
         let layout = self.layout(file, class);
-        for change in assignments.affecting(file, class) {
-            for assigned in change.to.iter() {
-                if !layout.compatible(assigned.layout()) {
-                    continue;
-                }
-                match *assigned {
-                    AssignedClass::Unknown { .. } => {
-                        changes.unknown.get_or_insert(change.store);
+        // Once it has another class, the stores that change that class's instances apply
+        // too (`Waiting` -> `Running` -> `Done`).
+        let mut reached: Vec<(File, ClassId)> = vec![(file, class)];
+        let mut next = 0;
+        while let Some(&(from_file, from)) = reached.get(next) {
+            next += 1;
+            for change in assignments.affecting(from_file, from) {
+                for assigned in change.to.iter() {
+                    if !layout.compatible(assigned.layout()) {
+                        continue;
                     }
-                    AssignedClass::Outside { .. } => {
-                        changes.outside.get_or_insert(change.store);
-                    }
-                    AssignedClass::Project {
-                        file: to_file,
-                        class: to,
-                        layout: to_layout,
-                        methods_known,
-                    } => {
-                        if (to_file, to) == (file, class) {
-                            continue;
+                    match *assigned {
+                        AssignedClass::Unknown { .. } => {
+                            changes.unknown.get_or_insert(change.store);
                         }
-                        changes
-                            .project
-                            .push((to_file, to, methods_known, to_layout, change.store));
+                        AssignedClass::Outside { .. } => {
+                            changes.outside.get_or_insert(change.store);
+                        }
+                        AssignedClass::Project {
+                            file: to_file,
+                            class: to,
+                            layout: to_layout,
+                            methods_known,
+                        } => {
+                            if reached.contains(&(to_file, to)) {
+                                continue;
+                            }
+                            reached.push((to_file, to));
+                            changes.project.push((
+                                to_file,
+                                to,
+                                methods_known,
+                                to_layout,
+                                change.store,
+                            ));
+                        }
                     }
+                    any = true;
                 }
-                any = true;
             }
         }
         let changes = any.then(|| std::rc::Rc::new(changes));
