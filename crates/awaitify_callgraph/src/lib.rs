@@ -41,6 +41,7 @@ use awaitify_semantic::{
 };
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
+mod attribute_writes;
 mod consumers;
 mod escapes;
 mod method_values;
@@ -147,11 +148,17 @@ pub struct DynamicLookup {
     pub prefix: Name,
     /// What every name it may compute ends with (`kind + "_page"`).
     pub suffix: Name,
+    /// The name is `prefix` itself: `obj.load = f` on an object awaitify cannot follow
+    /// (see `attribute_writes`).
+    pub exact: bool,
 }
 
 impl DynamicLookup {
     /// Whether the lookup may compute `name`.
     pub fn may_name(&self, name: &str) -> bool {
+        if self.exact {
+            return *self.prefix == *name;
+        }
         spells(&self.prefix, &self.suffix, name)
     }
 }
@@ -586,6 +593,7 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
     }
     collector.collect_imports();
     collector.collect_reassignments();
+    collector.collect_other_attribute_writes();
     Arc::new(collector.calls)
 }
 
@@ -1708,6 +1716,7 @@ impl Collector<'_> {
             scope,
             prefix: Name::from(prefix.as_str()),
             suffix: Name::from(suffix.as_str()),
+            exact: false,
         });
     }
 
@@ -1965,17 +1974,22 @@ impl Collector<'_> {
         let index = awaitify_semantic::semantic_index(self.db, self.file);
         for store in &index.attribute_stores {
             let body = self.hir.body(store.body);
-            let Expr::Attribute { attr, .. } = &body.exprs[store.expr] else {
+            let Expr::Attribute { value, attr, .. } = &body.exprs[store.expr] else {
                 continue;
             };
             if !self.function_names.contains(attr) {
                 continue;
             }
-            let targets = self
+            let resolution = self
                 .resolver
-                .resolve_expr(self.file, store.body, store.expr)
-                .into_targets();
-            self.push_reassigned(store.body, store.expr, targets);
+                .resolve_expr(self.file, store.body, store.expr);
+            // On an object awaitify cannot follow: any method so named.
+            if matches!(resolution, Resolution::Unresolved(_)) {
+                let key = attribute_writes::WriteKey::Name(attr.clone());
+                self.attribute_write(store.body, store.expr, *value, key);
+                continue;
+            }
+            self.push_reassigned(store.body, store.expr, resolution.into_targets());
         }
         // `setattr(helpers, "fetch", fake)` stores as `helpers.fetch = fake` does.
         for index in 0..self.calls.sites.len() {
@@ -2046,10 +2060,16 @@ impl Collector<'_> {
     fn computed_store(&mut self, body_id: BodyId, expr: ExprId, object: ExprId, name: ExprId) {
         let scope = match self.resolver.resolve_expr(self.file, body_id, object) {
             Resolution::Definite(Target::ProjectModule(module)) => LookupScope::Module(module),
-            Resolution::Definite(Target::Class { file, class, .. }) => {
-                LookupScope::Class(file, class)
-            }
-            _ => return,
+            Resolution::Definite(
+                Target::Class { file, class, .. }
+                | Target::Instance { file, class }
+                | Target::Super { file, class },
+            ) => LookupScope::Class(file, class),
+            Resolution::Definite(
+                Target::External(_) | Target::Builtin(_) | Target::Function { .. },
+            ) => return,
+            // An object awaitify cannot follow: any method it can spell.
+            _ => LookupScope::AnyMethod,
         };
         let hir = self.hir;
         self.push_lookup(body_id, hir.body(body_id), expr, scope, name);

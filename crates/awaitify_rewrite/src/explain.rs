@@ -195,7 +195,11 @@ fn refusal_diagnostic(
                 let (lookup_file, lookup_index) = *lookup;
                 let data = &file_calls(db, lookup_file).dynamic_lookups[lookup_index];
                 let range = file_source_map(db, lookup_file).body(data.body).expr(data.expr);
-                (Code::UnresolvedCaller, Label::new(lookup_file, range, "a computed name may fetch it here"), format!("{name} would need to become async, but a lookup by a computed name may fetch it"), "awaitify cannot tell which function this lookup (`getattr`, `globals()[...]`, `setattr`) fetches or replaces; if it is this one, its caller would get a coroutine and not await it".to_string())
+                if data.exact {
+                    (Code::UnresolvedCaller, Label::new(lookup_file, range, "a store on an object awaitify cannot follow may shadow it here"), format!("{name} would need to become async, but a store of that name may shadow it"), "this object may be an instance of its class, whose calls of the method would then run what was stored, which is not async".to_string())
+                } else {
+                    (Code::UnresolvedCaller, Label::new(lookup_file, range, "a computed name may fetch it here"), format!("{name} would need to become async, but a lookup by a computed name may fetch it"), "awaitify cannot tell which function this lookup (`getattr`, `globals()[...]`, `setattr`, a write into `vars(obj)` or `obj.__dict__`) fetches or replaces; if it is this one, its caller would get a coroutine and not await it".to_string())
+                }
             }
             Blocker::Reassigned { store } => {
                 let (store_file, store_index) = *store;

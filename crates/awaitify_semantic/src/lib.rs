@@ -958,6 +958,61 @@ pub enum StoredClass {
     Unknown,
 }
 
+/// A call that stores or deletes an attribute by name as `setattr` does: the builtin
+/// `setattr(obj, name, value)` or `delattr(obj, name)`, `object.__setattr__(obj, name,
+/// value)` (or `type.`, or `__delattr__`), and `obj.__setattr__(name, value)` (or
+/// `__delattr__`): the object, the name's expression and the value, if one is stored.
+pub fn attribute_store_call(
+    resolver: &mut Resolver,
+    file: File,
+    body_id: BodyId,
+    body: &awaitify_hir::hir::Body,
+    expr: &Expr,
+) -> Option<(ExprId, ExprId, Option<ExprId>)> {
+    let Expr::Call {
+        func,
+        args,
+        keywords,
+    } = expr
+    else {
+        return None;
+    };
+    if !keywords.is_empty() {
+        return None;
+    }
+    let builtin = |resolver: &mut Resolver, callee: ExprId, names: &[&str]| {
+        matches!(resolver.resolve_expr(file, body_id, callee),
+            Resolution::Definite(Target::Builtin(name)) if names.contains(&name.as_str()))
+    };
+    match &body.exprs[*func] {
+        Expr::Name { id, .. } if id == "setattr" || id == "delattr" => {
+            if args.len() < 2 || !builtin(resolver, *func, &["setattr", "delattr"]) {
+                return None;
+            }
+            Some((
+                args[0],
+                args[1],
+                args.get(2).copied().filter(|_| id == "setattr"),
+            ))
+        }
+        Expr::Attribute { value, attr, .. } if attr == "__setattr__" || attr == "__delattr__" => {
+            let stores = attr == "__setattr__";
+            let unbound = matches!(body.exprs[*value], Expr::Name { .. })
+                && builtin(resolver, *value, &["object", "type"]);
+            match (unbound, &args[..]) {
+                (true, [object, name, rest @ ..]) => {
+                    Some((*object, *name, rest.first().copied().filter(|_| stores)))
+                }
+                (false, [name, rest @ ..]) => {
+                    Some((*value, *name, rest.first().copied().filter(|_| stores)))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// What `value`, stored to `__class__`, may be.
 fn stored_classes(
     resolver: &mut Resolver,
@@ -1131,22 +1186,17 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                     attr,
                     ctx: ExprContext::Store | ExprContext::Del,
                 } => (*value, Some(attr.clone())),
-                Expr::Call { func, args, .. }
-                    if args.len() >= 2
-                        && matches!(&body.exprs[*func], Expr::Name { id, .. }
-                            if id == "setattr" || id == "delattr") =>
-                {
-                    if !matches!(
-                        resolver.resolve_expr(file, body_id, *func),
-                        Resolution::Definite(Target::Builtin(_))
-                    ) {
+                Expr::Call { .. } => {
+                    let Some((object, name, _)) =
+                        attribute_store_call(&mut resolver, file, body_id, body, expr)
+                    else {
                         continue;
-                    }
-                    let name = match &body.exprs[args[1]] {
+                    };
+                    let name = match &body.exprs[name] {
                         Expr::Literal(Literal::Str(name)) => Some(Name::from(&**name)),
                         _ => None,
                     };
-                    (args[0], name)
+                    (object, name)
                 }
                 _ => continue,
             };
@@ -1162,7 +1212,10 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                     classes_whose_class_changes(&mut resolver, file, body_id, object)
             {
                 let value = match expr {
-                    Expr::Call { args, .. } => args.get(2).copied(),
+                    Expr::Call { .. } => {
+                        attribute_store_call(&mut resolver, file, body_id, body, expr)
+                            .and_then(|(_, _, value)| value)
+                    }
                     _ => assigned_value(body, expr_id),
                 };
                 result.class_stores.push(ClassStore {
