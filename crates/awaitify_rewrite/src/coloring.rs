@@ -270,6 +270,11 @@ struct Graph<'db> {
     reassigned: FxHashMap<UnitKey, (File, usize)>,
     /// Every lookup by a computed name in the project.
     dynamic_lookups: Vec<(File, usize)>,
+    /// For each method name stored on an object awaitify cannot follow (`obj.load = f`),
+    /// one such store (the exact lookups, kept apart from the others: there are many).
+    exact_lookups: FxHashMap<Name, (File, usize)>,
+    /// The lookups on an object of a known class.
+    class_lookups: Vec<(File, usize)>,
     /// Project modules used as values, with one such use each.
     escaped_modules: FxHashMap<File, (File, usize)>,
     /// Project modules that may be imported under another name, with one such import.
@@ -578,6 +583,8 @@ impl<'db> Graph<'db> {
             FxHashMap::default();
         let mut reassigned = FxHashMap::default();
         let mut dynamic_lookups = Vec::new();
+        let mut exact_lookups = FxHashMap::default();
+        let mut class_lookups = Vec::new();
         let mut escaped_modules = FxHashMap::default();
         let mut imported_under_other_names = FxHashMap::default();
         let mut any_module_escape = None;
@@ -667,7 +674,18 @@ impl<'db> Graph<'db> {
                     .entry(import.module)
                     .or_insert((*file, index));
             }
-            dynamic_lookups.extend((0..calls.dynamic_lookups.len()).map(|index| (*file, index)));
+            for (index, lookup) in calls.dynamic_lookups.iter().enumerate() {
+                if lookup.exact {
+                    exact_lookups
+                        .entry(lookup.prefix.clone())
+                        .or_insert((*file, index));
+                } else {
+                    dynamic_lookups.push((*file, index));
+                    if matches!(lookup.scope, LookupScope::Class(..)) {
+                        class_lookups.push((*file, index));
+                    }
+                }
+            }
             for (index, escape) in calls.module_escapes.iter().enumerate() {
                 match escape.module {
                     Some(module) => {
@@ -749,6 +767,8 @@ impl<'db> Graph<'db> {
             methods_taken_as_values,
             reassigned,
             dynamic_lookups,
+            exact_lookups,
+            class_lookups,
             escaped_modules,
             imported_under_other_names,
             any_module_escape,
@@ -2034,28 +2054,28 @@ fn dynamic_lookup_reaching(
         return Some(*lookup);
     }
     let owner = owner?;
-    let mut on_unknown_object = None;
-    for &(lookup_file, index) in &graph.dynamic_lookups {
+    for &(lookup_file, index) in &graph.class_lookups {
         let lookup = &graph.calls(lookup_file).dynamic_lookups[index];
-        if !lookup.may_name(data.name.as_str()) {
+        let LookupScope::Class(class_file, class) = lookup.scope else {
             continue;
-        }
-        match lookup.scope {
-            LookupScope::AnyMethod => {
-                on_unknown_object.get_or_insert((lookup_file, index));
-            }
-            // Computed once for every function: see `module_lookup_targets`.
-            LookupScope::Module(_) => {}
-            LookupScope::Class(class_file, class) => {
-                if resolver.mro(class_file, class).contains(&(file, owner))
-                    || resolver.mro(file, owner).contains(&(class_file, class))
-                {
-                    return Some((lookup_file, index));
-                }
-            }
+        };
+        if lookup.may_name(data.name.as_str())
+            && (resolver.mro(class_file, class).contains(&(file, owner))
+                || resolver.mro(file, owner).contains(&(class_file, class)))
+        {
+            return Some((lookup_file, index));
         }
     }
-    on_unknown_object
+    // Module lookups are computed once for every function: see `module_lookup_targets`.
+    let on_unknown_object = graph
+        .dynamic_lookups
+        .iter()
+        .copied()
+        .find(|&(lookup_file, index)| {
+            let lookup = &graph.calls(lookup_file).dynamic_lookups[index];
+            matches!(lookup.scope, LookupScope::AnyMethod) && lookup.may_name(data.name.as_str())
+        });
+    on_unknown_object.or_else(|| graph.exact_lookups.get(&data.name).copied())
 }
 
 /// The functions each computed lookup in a module's namespace may fetch: every global of
