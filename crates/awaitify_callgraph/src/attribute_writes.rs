@@ -57,6 +57,7 @@ impl Collector<'_> {
                             Expr::Literal(Literal::Str(name)) => {
                                 WriteKey::Name(Name::from(&**name))
                             }
+                            _ if forwards_own_store(hir, body_id, body, name) => continue,
                             _ => WriteKey::Computed(name),
                         };
                         self.attribute_write(body_id, expr_id, object, key);
@@ -233,9 +234,19 @@ fn namespace_writes(body: &Body, parents: &[Option<ExprId>], namespace: ExprId) 
         Expr::Literal(Literal::Str(name)) => WriteKey::Name(Name::from(&**name)),
         _ => WriteKey::Computed(key),
     };
-    // A statement uses it: `for k in ns`, `ns` as an expression statement, ...
+    // A statement uses it: iterated (`for k in ns`) or evaluated alone it writes nothing;
+    // kept under another name (`d = ns`), returned or yielded it may be written anywhere.
     let Some(parent) = parent_of(namespace) else {
-        return Vec::new();
+        let read = body.stmts.iter().any(|(_, stmt)| match stmt {
+            Stmt::For { iter, .. } => *iter == namespace,
+            Stmt::Expr { value } => *value == namespace,
+            _ => false,
+        });
+        return if read {
+            Vec::new()
+        } else {
+            vec![WriteKey::Any]
+        };
     };
     match &body.exprs[parent] {
         Expr::Subscript {
@@ -339,4 +350,25 @@ fn is_subscript_store(body: &Body, parents: &[Option<ExprId>], namespace: ExprId
         matches!(&body.exprs[parent], Expr::Subscript { value, ctx: ExprContext::Store, .. }
             if *value == namespace)
     })
+}
+
+/// Whether `name` is the name parameter of the `__setattr__` (or `__delattr__`) whose body
+/// `body` is: `super().__setattr__(name, value)` there performs the store being made
+/// (`obj.mode = "x"`, `setattr(obj, key, v)`), which is followed where it is written.
+fn forwards_own_store(hir: &FileHir, body_id: BodyId, body: &Body, name: ExprId) -> bool {
+    let BodyId::Function(function) = body_id else {
+        return false;
+    };
+    let function = &hir.functions[function];
+    if !matches!(function.name.as_str(), "__setattr__" | "__delattr__") {
+        return false;
+    }
+    let Expr::Name { id, .. } = &body.exprs[name] else {
+        return false;
+    };
+    function
+        .params
+        .iter()
+        .nth(1)
+        .is_some_and(|param| param.name == *id)
 }
