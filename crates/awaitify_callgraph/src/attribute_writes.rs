@@ -75,7 +75,11 @@ impl Collector<'_> {
                             continue;
                         };
                         let parents = parents.get_or_insert_with(|| parent_map(body));
-                        let keys = namespace_writes(body, parents, expr_id);
+                        let file = self.file;
+                        let resolver = &mut self.resolver;
+                        let keys = namespace_writes(body, parents, expr_id, |callee| {
+                            only_reads_mappings(&resolver.resolve_expr(file, body_id, callee))
+                        });
                         if keys.is_empty() {
                             continue;
                         }
@@ -228,7 +232,12 @@ fn parent_map(body: &Body) -> Vec<Option<ExprId>> {
 /// 2})`), or any (`ns.update(values)`, the namespace kept under another name or handed
 /// on). Reads (`ns["load"]`, `ns.get(...)`, `"load" in ns`, `len(ns)`, `dict(ns)`,
 /// `{**ns}`, `f(**ns)`, `for k in ns`) write none.
-fn namespace_writes(body: &Body, parents: &[Option<ExprId>], namespace: ExprId) -> Vec<WriteKey> {
+fn namespace_writes(
+    body: &Body,
+    parents: &[Option<ExprId>],
+    namespace: ExprId,
+    mut only_reads: impl FnMut(ExprId) -> bool,
+) -> Vec<WriteKey> {
     let parent_of = |expr: ExprId| parents[expr.into_raw().into_u32() as usize];
     let key_of = |key: ExprId| match &body.exprs[key] {
         Expr::Literal(Literal::Str(name)) => WriteKey::Name(Name::from(&**name)),
@@ -291,13 +300,21 @@ fn namespace_writes(body: &Body, parents: &[Option<ExprId>], namespace: ExprId) 
         } if keywords
             .iter()
             .any(|keyword| keyword.arg.is_none() && keyword.value == namespace)
-            || (args.len() == 1
-                && matches!(&body.exprs[*func], Expr::Name { id, .. }
-                        if READING_BUILTINS.contains(&id.as_str()))) =>
+            || (*func != namespace && args.contains(&namespace) && only_reads(*func)) =>
         {
             Vec::new()
         }
         _ => vec![WriteKey::Any],
+    }
+}
+
+/// Whether `callee` only reads a mapping handed to it: a builtin such as `len`, `dict`
+/// or `print`, or a function outside the project known to (`json.dumps`, `st.write`).
+fn only_reads_mappings(callee: &Resolution) -> bool {
+    match callee {
+        Resolution::Definite(Target::Builtin(name)) => READING_BUILTINS.contains(&name.as_str()),
+        Resolution::Definite(Target::External(name)) => READING_OUTSIDE.contains(&name.as_str()),
+        _ => false,
     }
 }
 
@@ -317,6 +334,24 @@ const READING_BUILTINS: &[&str] = &[
     "any",
     "all",
     "bool",
+    "format",
+    "hash",
+    "id",
+    "isinstance",
+];
+
+/// Functions outside the project that only read a mapping handed to them.
+const READING_OUTSIDE: &[&str] = &[
+    "json.dumps",
+    "json.dump",
+    "pprint.pprint",
+    "pprint.pformat",
+    "copy.copy",
+    "copy.deepcopy",
+    "streamlit.write",
+    "streamlit.json",
+    "streamlit.table",
+    "streamlit.dataframe",
 ];
 
 /// The names `ns.update(...)` writes when it spells them all: keywords
