@@ -268,13 +268,14 @@ struct Graph<'db> {
     methods_taken_as_values: FxHashMap<Name, (File, BodyId, ExprId)>,
     /// Functions reassigned through an attribute, with one such store.
     reassigned: FxHashMap<UnitKey, (File, usize)>,
-    /// Every lookup by a computed name in the project.
-    dynamic_lookups: Vec<(File, usize)>,
-    /// For each method name stored on an object awaitify cannot follow (`obj.load = f`),
-    /// one such store (the exact lookups, kept apart from the others: there are many).
-    exact_lookups: FxHashMap<Name, (File, usize)>,
-    /// The lookups on an object of a known class.
+    /// The project's lookups by a computed name, by what they look in (those in a
+    /// module's namespace are resolved once, into `module_lookup_targets`): on an object
+    /// of a known class, and on an object awaitify cannot follow. The exact ones, for
+    /// each method name stored on such an object (`obj.load = f`), one such store: there
+    /// are many.
     class_lookups: Vec<(File, usize)>,
+    any_object_lookups: Vec<(File, usize)>,
+    exact_lookups: FxHashMap<Name, (File, usize)>,
     /// Project modules used as values, with one such use each.
     escaped_modules: FxHashMap<File, (File, usize)>,
     /// Project modules that may be imported under another name, with one such import.
@@ -582,9 +583,10 @@ impl<'db> Graph<'db> {
         let mut methods_taken_as_values: FxHashMap<Name, (File, BodyId, ExprId)> =
             FxHashMap::default();
         let mut reassigned = FxHashMap::default();
-        let mut dynamic_lookups = Vec::new();
-        let mut exact_lookups = FxHashMap::default();
+        let mut module_lookups = Vec::new();
         let mut class_lookups = Vec::new();
+        let mut any_object_lookups = Vec::new();
+        let mut exact_lookups = FxHashMap::default();
         let mut escaped_modules = FxHashMap::default();
         let mut imported_under_other_names = FxHashMap::default();
         let mut any_module_escape = None;
@@ -675,15 +677,14 @@ impl<'db> Graph<'db> {
                     .or_insert((*file, index));
             }
             for (index, lookup) in calls.dynamic_lookups.iter().enumerate() {
-                if lookup.exact {
-                    exact_lookups
-                        .entry(lookup.prefix.clone())
-                        .or_insert((*file, index));
-                } else {
-                    dynamic_lookups.push((*file, index));
-                    if matches!(lookup.scope, LookupScope::Class(..)) {
-                        class_lookups.push((*file, index));
+                let place = (*file, index);
+                match lookup.scope {
+                    _ if lookup.exact => {
+                        exact_lookups.entry(lookup.prefix.clone()).or_insert(place);
                     }
+                    LookupScope::Module(_) => module_lookups.push(place),
+                    LookupScope::Class(..) => class_lookups.push(place),
+                    LookupScope::AnyMethod => any_object_lookups.push(place),
                 }
             }
             for (index, escape) in calls.module_escapes.iter().enumerate() {
@@ -748,7 +749,7 @@ impl<'db> Graph<'db> {
             }
         }
         let page_scripts = page_scripts(db, &files, &per_file);
-        let module_lookup_targets = module_lookup_targets(db, &dynamic_lookups);
+        let module_lookup_targets = module_lookup_targets(db, &module_lookups);
         let escaped_classes = crate::escapes::escaped_classes(db);
         let unknown_enumeration =
             crate::enumerations::first_unknown_enumeration(&files, |file| per_file[&file].0);
@@ -766,9 +767,9 @@ impl<'db> Graph<'db> {
             unresolved_method_calls,
             methods_taken_as_values,
             reassigned,
-            dynamic_lookups,
-            exact_lookups,
             class_lookups,
+            any_object_lookups,
+            exact_lookups,
             escaped_modules,
             imported_under_other_names,
             any_module_escape,
@@ -1507,11 +1508,7 @@ fn reads_module_global<'a>(
         return None;
     };
     let use_id = index.use_of(body, receiver)?;
-    index
-        .reaching(use_id)
-        .iter()
-        .any(|binding| index.bindings[*binding].scope == index.module_scope())
-        .then_some(id)
+    index.reaches_global(use_id).then_some(id)
 }
 
 /// The names of the methods a call fetches by a literal name from an object it is given
@@ -2066,15 +2063,14 @@ fn dynamic_lookup_reaching(
             return Some((lookup_file, index));
         }
     }
-    // Module lookups are computed once for every function: see `module_lookup_targets`.
-    let on_unknown_object = graph
-        .dynamic_lookups
-        .iter()
-        .copied()
-        .find(|&(lookup_file, index)| {
-            let lookup = &graph.calls(lookup_file).dynamic_lookups[index];
-            matches!(lookup.scope, LookupScope::AnyMethod) && lookup.may_name(data.name.as_str())
-        });
+    let on_unknown_object =
+        graph
+            .any_object_lookups
+            .iter()
+            .copied()
+            .find(|&(lookup_file, index)| {
+                graph.calls(lookup_file).dynamic_lookups[index].may_name(data.name.as_str())
+            });
     on_unknown_object.or_else(|| graph.exact_lookups.get(&data.name).copied())
 }
 

@@ -359,6 +359,14 @@ impl SemanticIndex {
         &self.reaching_pool[start as usize..(start + length) as usize]
     }
 
+    /// Whether a binding of the module's own scope (a global) may reach `use_id`.
+    pub fn reaches_global(&self, use_id: UseId) -> bool {
+        let module_scope = self.module_scope();
+        self.reaching(use_id)
+            .iter()
+            .any(|binding| self.bindings[*binding].scope == module_scope)
+    }
+
     /// The name `use_id` reads, from the HIR the index was built from.
     pub fn use_name<'hir>(&self, hir: &'hir FileHir, use_id: UseId) -> &'hir Name {
         let data = &self.uses[use_id];

@@ -775,14 +775,10 @@ impl<'db> Resolver<'db> {
         use_id: UseId,
         resolution: Resolution,
     ) -> Resolution {
-        let module_scope = index.module_scope();
-        let reaching = index.reaching(use_id);
-        if !reaching
-            .iter()
-            .any(|binding| index.bindings[*binding].scope == module_scope)
-        {
+        if !index.reaches_global(use_id) {
             return resolution;
         }
+        let reaching = index.reaching(use_id);
         let hir = self.hir(file);
         let name = index.use_name(hir, use_id);
         let Some(import) = self.submodule_import(file, name) else {
@@ -809,12 +805,8 @@ impl<'db> Resolver<'db> {
         use_id: UseId,
         resolution: Resolution,
     ) -> Resolution {
-        let module_scope = index.module_scope();
         let data = &index.uses[use_id];
-        if !index
-            .reaching(use_id)
-            .iter()
-            .any(|binding| index.bindings[*binding].scope == module_scope)
+        if !index.reaches_global(use_id)
             || self.runs_on_import(file, index, data.scope)
             || only_functions(&resolution)
         {
