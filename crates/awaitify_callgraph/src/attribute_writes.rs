@@ -30,38 +30,16 @@ pub(crate) enum WriteKey {
 }
 
 impl Collector<'_> {
-    /// Finds the stores of the module doc in the file, other than `obj.name = value` and
-    /// the builtin `setattr` (see `collect_reassignments`), and records what each may
-    /// replace.
+    /// Finds the writes into namespaces of the module doc in the file, and `obj.__dict__ =
+    /// values`, and records what each may replace. (`obj.name = value` and the spellings
+    /// of `setattr` are found by `collect_reassignments`, which calls
+    /// [`Self::attribute_write`] for them.)
     pub(crate) fn collect_other_attribute_writes(&mut self) {
         let hir = self.hir;
         for (body_id, body) in hir.bodies() {
             let mut parents: Option<Vec<Option<ExprId>>> = None;
             for (expr_id, expr) in body.exprs.iter() {
                 match expr {
-                    // `object.__setattr__(obj, "load", f)`, `obj.__setattr__("load", f)`.
-                    Expr::Call { func, .. }
-                        if matches!(&body.exprs[*func], Expr::Attribute { attr, .. }
-                            if attr == "__setattr__" || attr == "__delattr__") =>
-                    {
-                        let Some((object, name, _)) = awaitify_semantic::attribute_store_call(
-                            &mut self.resolver,
-                            self.file,
-                            body_id,
-                            body,
-                            expr,
-                        ) else {
-                            continue;
-                        };
-                        let key = match &body.exprs[name] {
-                            Expr::Literal(Literal::Str(name)) => {
-                                WriteKey::Name(Name::from(&**name))
-                            }
-                            _ if forwards_own_store(hir, body_id, body, name) => continue,
-                            _ => WriteKey::Computed(name),
-                        };
-                        self.attribute_write(body_id, expr_id, object, key);
-                    }
                     // `obj.__dict__ = values`.
                     Expr::Attribute {
                         value,
@@ -390,7 +368,12 @@ fn is_subscript_store(body: &Body, parents: &[Option<ExprId>], namespace: ExprId
 /// Whether `name` is the name parameter of the `__setattr__` (or `__delattr__`) whose body
 /// `body` is: `super().__setattr__(name, value)` there performs the store being made
 /// (`obj.mode = "x"`, `setattr(obj, key, v)`), which is followed where it is written.
-fn forwards_own_store(hir: &FileHir, body_id: BodyId, body: &Body, name: ExprId) -> bool {
+pub(crate) fn forwards_own_store(
+    hir: &FileHir,
+    body_id: BodyId,
+    body: &Body,
+    name: ExprId,
+) -> bool {
     let BodyId::Function(function) = body_id else {
         return false;
     };

@@ -1991,34 +1991,31 @@ impl Collector<'_> {
             }
             self.push_reassigned(store.body, store.expr, resolution.into_targets());
         }
-        // `setattr(helpers, "fetch", fake)` stores as `helpers.fetch = fake` does.
+        // `setattr(helpers, "fetch", fake)` stores as `helpers.fetch = fake` does, and so
+        // do `object.__setattr__(obj, "fetch", fake)` and `obj.__setattr__("fetch", fake)`.
+        let hir = self.hir;
         for index in 0..self.calls.sites.len() {
-            let site = &self.calls.sites[index];
-            let (body_id, expr) = (site.body, site.expr);
-            let body = self.hir.body(body_id);
-            let Some((object, name)) = setattr_arguments(body, site) else {
+            let (body_id, expr) = (self.calls.sites[index].body, self.calls.sites[index].expr);
+            let body = hir.body(body_id);
+            let Some((object, name, Some(_))) = awaitify_semantic::attribute_store_call(
+                &mut self.resolver,
+                self.file,
+                body_id,
+                body,
+                &body.exprs[expr],
+            ) else {
                 continue;
             };
-            match &body.exprs[name] {
+            let key = match &body.exprs[name] {
                 Expr::Literal(Literal::Str(name)) => {
-                    let name = Name::from(&**name);
-                    let resolution = self
-                        .resolver
-                        .resolve_expr(self.file, body_id, object)
-                        .definite()
-                        .cloned()
-                        .map(|base| self.resolver.attribute(base, &name));
-                    let targets = match resolution {
-                        Some(Resolution::Definite(target)) => vec![target],
-                        _ => Vec::new(),
-                    };
-                    self.push_reassigned(body_id, expr, targets);
+                    attribute_writes::WriteKey::Name(Name::from(&**name))
                 }
-                _ => self.computed_store(body_id, expr, object, name),
-            }
+                _ if attribute_writes::forwards_own_store(hir, body_id, body, name) => continue,
+                _ => attribute_writes::WriteKey::Computed(name),
+            };
+            self.attribute_write(body_id, expr, object, key);
         }
         // `globals()["fetch"] = fake`, `vars(helpers)[name] = fake`.
-        let hir = self.hir;
         for (body_id, expr) in std::mem::take(&mut self.namespace_stores) {
             let body = hir.body(body_id);
             let Some((namespace, key)) = self.resolver.namespace_lookup(self.file, body_id, expr)
@@ -2053,26 +2050,6 @@ impl Collector<'_> {
                 });
             }
         }
-    }
-
-    /// `setattr(obj, name, value)` with a computed name on a project module or class:
-    /// it may replace any function of it whose name it can spell.
-    fn computed_store(&mut self, body_id: BodyId, expr: ExprId, object: ExprId, name: ExprId) {
-        let scope = match self.resolver.resolve_expr(self.file, body_id, object) {
-            Resolution::Definite(Target::ProjectModule(module)) => LookupScope::Module(module),
-            Resolution::Definite(
-                Target::Class { file, class, .. }
-                | Target::Instance { file, class }
-                | Target::Super { file, class },
-            ) => LookupScope::Class(file, class),
-            Resolution::Definite(
-                Target::External(_) | Target::Builtin(_) | Target::Function { .. },
-            ) => return,
-            // An object awaitify cannot follow: any method it can spell.
-            _ => LookupScope::AnyMethod,
-        };
-        let hir = self.hir;
-        self.push_lookup(body_id, hir.body(body_id), expr, scope, name);
     }
 
     /// Which project file the call `sites[index]` runs the way an import would, without
