@@ -2088,6 +2088,7 @@ impl<'db> Resolver<'db> {
             } => self.import_from(file, module.as_deref(), *level, name),
             Summary::Path(path) => self.resolve_definition_path(file, path, class),
             Summary::Opaque(kind) => Resolution::Unresolved(Unresolved::Binding(kind)),
+            Summary::None => Resolution::Unresolved(Unresolved::NoneValue),
         };
         self.in_progress.remove(&(file, binding, true));
         self.summaries.insert((file, binding), resolution.clone());
@@ -2594,7 +2595,7 @@ impl<'db> Resolver<'db> {
                 .and_then(|summary| summary.members.get(name))
                 && bindings
                     .iter()
-                    .any(|(_, summary)| !matches!(summary, Summary::Opaque(_)))
+                    .any(|(_, summary)| !matches!(summary, Summary::Opaque(_) | Summary::None))
             {
                 return false;
             }
@@ -2972,7 +2973,7 @@ impl<'db> Resolver<'db> {
         let values = members.iter().all(|(_, member)| {
             matches!(
                 member,
-                Summary::Opaque(_) | Summary::Path(ExprPath::Call(_))
+                Summary::Opaque(_) | Summary::None | Summary::Path(ExprPath::Call(_))
             )
         });
         values && self.enum_base(file, class).is_some()
@@ -3110,12 +3111,19 @@ impl<'db> Resolver<'db> {
         // Stores of values of builtin types only (`self.cache = {}`): never a project
         // object, so a method call on it is no project method.
         let mut builtin_values = false;
+        // A store of `None` (`self.conn = None` until a method connects): where one
+        // may reach, the attribute resolves with `None` beside what the others store.
+        let mut none = None;
         for (store_file, values) in self.related_stored_values(file, class, name, storing)? {
             for value in values.iter() {
                 let path = match value {
                     StoredValue::Path(path) => path,
                     StoredValue::BuiltinValue | StoredValue::Elements(_) => {
                         builtin_values = true;
+                        continue;
+                    }
+                    StoredValue::None => {
+                        none = Some(store_file);
                         continue;
                     }
                     StoredValue::Parameter { .. } | StoredValue::Unknown => return None,
@@ -3136,12 +3144,29 @@ impl<'db> Resolver<'db> {
                 }
             }
         }
-        match (found, builtin_values) {
-            (Some(_), true) => None,
-            (Some(target), false) => Some(Resolution::Definite(target)),
-            (None, true) => Some(Resolution::Unresolved(Unresolved::BuiltinValue)),
-            (None, false) => None,
-        }
+        Some(match (found, builtin_values) {
+            (Some(_), true) => return None,
+            // A method call on it runs only what the others store (see
+            // `Resolution::has_none`).
+            (Some(target), false) => match none {
+                Some(none_file) => Resolution::combine(vec![
+                    Candidate {
+                        file,
+                        binding: None,
+                        target: Ok(target),
+                    },
+                    Candidate {
+                        file: none_file,
+                        binding: None,
+                        target: Err(Unresolved::NoneValue),
+                    },
+                ]),
+                None => Resolution::Definite(target),
+            },
+            (None, true) => Resolution::Unresolved(Unresolved::BuiltinValue),
+            (None, false) if none.is_some() => Resolution::Unresolved(Unresolved::NoneValue),
+            (None, false) => return None,
+        })
     }
 
     /// Where the attribute `name` of an instance of `class` may come from, when the
@@ -3178,6 +3203,7 @@ impl<'db> Resolver<'db> {
                     StoredValue::Parameter { function, index } => {
                         Err((store_file, *function, *index))
                     }
+                    StoredValue::None => continue,
                     StoredValue::Path(path) => match self.resolve_path(store_file, path, None) {
                         Resolution::Definite(target) => Ok(target),
                         _ => return None,
@@ -3249,7 +3275,9 @@ impl<'db> Resolver<'db> {
         instance: bool,
     ) -> Resolution {
         // An attribute that is not known already stays unknown, whatever replaces it.
-        if only_functions(&found) || matches!(found, Resolution::Unresolved(_)) {
+        // `None` is known (`conn = None` until a method stores a connection on `self`).
+        let none = matches!(found, Resolution::Unresolved(Unresolved::NoneValue));
+        if only_functions(&found) || (matches!(found, Resolution::Unresolved(_)) && !none) {
             return found;
         }
         let key = (file, class, Name::from(name), instance);

@@ -84,6 +84,9 @@ pub enum Summary {
     },
     /// `name = <path>`.
     Path(ExprPath),
+    /// `name = None` (`conn = None` in a class body, until a method stores a
+    /// connection on `self`).
+    None,
     /// Any other binding; the string says what kind.
     Opaque(&'static str),
 }
@@ -124,7 +127,11 @@ pub enum StoredValue {
     /// leaves it unknown; the coloring follows it to the callers' arguments (the
     /// `parameters` module of `awaitify_rewrite`).
     Parameter { function: FunctionId, index: u32 },
-    /// Anything else: `None`, an unpacking, `+=`, `del`.
+    /// The constant `None` (`self.conn = None` until a method connects): no method
+    /// call on it runs project code, as it raises `AttributeError` before and after the
+    /// rewrite alike, so it adds nothing to what a call on the attribute may run.
+    None,
+    /// Anything else: an unpacking, `+=`, `del`.
     Unknown,
 }
 
@@ -334,15 +341,15 @@ impl ModuleSymbols {
                     } => match (receiver, &body.exprs[*value]) {
                         (Some((class, receiver)), Expr::Name { id, .. }) if id == receiver => {
                             // `self.__dict__ = values` replaces every attribute.
-                            let (attr, value) = if attr == "__dict__" {
-                                (Name::from("*"), StoredValue::Unknown)
+                            let (attr, stored) = if attr == "__dict__" {
+                                (Name::from("*"), vec![StoredValue::Unknown])
                             } else {
-                                (attr.clone(), stored_value(index, body_id, body, expr_id))
+                                (attr.clone(), stored_values(index, body_id, body, expr_id))
                             };
                             if let Some(summary) = symbols.classes.get_mut(class) {
                                 let values = summary.instance_attributes.entry(attr).or_default();
                                 let mut all = values.to_vec();
-                                all.push(value);
+                                all.extend(stored);
                                 *values = all.into_boxed_slice();
                             }
                         }
@@ -456,14 +463,16 @@ fn instance_parameter<'a>(
     Some((class, &first.name))
 }
 
-/// What a store to `target` (an attribute of `self`) assigns, as a path in the module's
-/// globals: only when it is the whole target of a plain or annotated assignment.
-fn stored_value(
+/// What a store to `target` (an attribute of `self`) may assign, one [`StoredValue`]
+/// per value it may take: only when it is the whole target of a plain or annotated
+/// assignment. The value of `client or Client()` or of `a if fast else b` is one of its
+/// operands, so each is summarised (see [`value_alternatives`]).
+fn stored_values(
     index: &SemanticIndex,
     body_id: BodyId,
     body: &Body,
     target: ExprId,
-) -> StoredValue {
+) -> Vec<StoredValue> {
     let value = body.stmts.iter().find_map(|(_, stmt)| match stmt {
         Stmt::Assign { targets, value } if targets.len() == 1 && targets[0] == target => {
             Some(*value)
@@ -476,8 +485,84 @@ fn stored_value(
         _ => None,
     });
     let Some(value) = value else {
-        return StoredValue::Unknown;
+        return vec![StoredValue::Unknown];
     };
+    let mut alternatives = Vec::new();
+    value_alternatives(body, value, target, 0, &mut alternatives);
+    alternatives
+        .into_iter()
+        .map(|alternative| stored_value(index, body_id, body, alternative))
+        .collect()
+}
+
+/// How deep `or`, `and` and conditional expressions are taken apart.
+const MAX_ALTERNATIVE_DEPTH: u32 = 8;
+
+/// The expressions whose value `value`, stored to `target`, may be: each operand of an
+/// `or` or an `and` (Python gives one of them), each branch of a conditional expression,
+/// and the value of a walrus. A read of the attribute stored to, on the same receiver
+/// (`self.cache = self.cache or {}`), adds nothing: it holds what a store gave before.
+fn value_alternatives(
+    body: &Body,
+    value: ExprId,
+    target: ExprId,
+    depth: u32,
+    alternatives: &mut Vec<ExprId>,
+) {
+    if depth >= MAX_ALTERNATIVE_DEPTH {
+        alternatives.push(value);
+        return;
+    }
+    match &body.exprs[value] {
+        Expr::BoolOp { values, .. } => {
+            for operand in values.iter() {
+                value_alternatives(body, *operand, target, depth + 1, alternatives);
+            }
+        }
+        Expr::If {
+            body: then, orelse, ..
+        } => {
+            value_alternatives(body, *then, target, depth + 1, alternatives);
+            value_alternatives(body, *orelse, target, depth + 1, alternatives);
+        }
+        Expr::Named { value: inner, .. } => {
+            value_alternatives(body, *inner, target, depth + 1, alternatives);
+        }
+        _ if depth > 0 && same_attribute(body, value, target) => {}
+        _ => alternatives.push(value),
+    }
+}
+
+/// Whether `read` reads the attribute `store` stores, on a receiver of the same name.
+fn same_attribute(body: &Body, read: ExprId, store: ExprId) -> bool {
+    let (
+        Expr::Attribute {
+            value: read_object,
+            attr: read_attr,
+            ctx: ExprContext::Load,
+        },
+        Expr::Attribute {
+            value: store_object,
+            attr: store_attr,
+            ..
+        },
+    ) = (&body.exprs[read], &body.exprs[store])
+    else {
+        return false;
+    };
+    read_attr == store_attr
+        && matches!(
+            (&body.exprs[*read_object], &body.exprs[*store_object]),
+            (Expr::Name { id: read_id, .. }, Expr::Name { id: store_id, .. }) if read_id == store_id
+        )
+}
+
+/// What one value a store to an attribute of `self` may assign gives (see
+/// [`stored_values`]).
+fn stored_value(index: &SemanticIndex, body_id: BodyId, body: &Body, value: ExprId) -> StoredValue {
+    if matches!(body.exprs[value], Expr::Literal(Literal::None)) {
+        return StoredValue::None;
+    }
     let scope = match body_id {
         BodyId::Function(function) => index.function_scopes.get(function),
         _ => None,
@@ -704,6 +789,14 @@ fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summar
             Summary::Function(*function)
         }
         BindingKind::Class(class) => Summary::Class(*class),
+        BindingKind::Assign { value }
+            if matches!(
+                hir.body(data.body).exprs[*value],
+                Expr::Literal(Literal::None)
+            ) =>
+        {
+            Summary::None
+        }
         BindingKind::Assign { value } => match ExprPath::of(hir.body(data.body), *value) {
             Some(path) => Summary::Path(path),
             None => Summary::Opaque("assignment of a value that is not a name, attribute or call"),

@@ -179,8 +179,11 @@ impl Resolver<'_> {
             }
             let values = self.stored_values(store_file, store_class, name)?;
             for value in values.iter() {
-                let StoredValue::Elements(paths) = value else {
-                    return None;
+                let paths = match value {
+                    StoredValue::Elements(paths) => paths,
+                    // A loop over `None` raises before and after the rewrite alike.
+                    StoredValue::None => continue,
+                    _ => return None,
                 };
                 for path in paths.iter() {
                     let element = self.resolve_path(store_file, path, None);

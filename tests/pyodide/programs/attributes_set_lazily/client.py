@@ -1,0 +1,15 @@
+import time
+
+
+class Client:
+    def __init__(self, name):
+        self.name = name
+
+    def fetch(self, key):
+        time.sleep(0)
+        return f"{self.name}:{key}"
+
+
+class FakeClient:
+    def fetch(self, key):
+        return f"fake:{key}"
