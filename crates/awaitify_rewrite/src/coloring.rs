@@ -258,9 +258,10 @@ struct Graph<'db> {
     /// Whether an imported module with a main guard may still be the page's script:
     /// every module that imports it is one it imports itself (`main.py` whose guard
     /// imports `helper`, which imports `main` back for a constant) or a test module
-    /// (`test_main.py`), or a page names it (`st.Page("page.py")`). Computed when a call
-    /// in a main guard asks, which few do: the walk covers the project's imports.
-    may_be_the_script: std::cell::RefCell<FxHashMap<File, bool>>,
+    /// (`test_main.py`), or a page names it (`st.Page("page.py")`). It is read off each
+    /// module's component in the import graph (see [`import_components`]), computed
+    /// when a call in a main guard first asks.
+    import_components: std::cell::OnceCell<FxHashMap<File, u32>>,
     references: FxHashMap<UnitKey, (File, usize)>,
     /// Attribute names called through receivers that do not resolve, with one such call.
     unresolved_method_calls: FxHashMap<awaitify_hir::hir::Name, SiteKey>,
@@ -502,6 +503,113 @@ fn streams(
         }
     }
     streamed_references
+}
+
+/// Each file's strongly connected component in the graph of project imports
+/// (`imports` gives a file's), numbered from 0: a file reaches another that imports it
+/// exactly when both are in one component. Tarjan's algorithm, iterative, so a long
+/// chain of imports needs no deep stack.
+fn import_components<'a, Imports>(
+    files: &[File],
+    imports: impl Fn(File) -> Imports,
+) -> FxHashMap<File, u32>
+where
+    Imports: IntoIterator<Item = &'a File>,
+{
+    let position: FxHashMap<File, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(position, file)| (*file, position))
+        .collect();
+    let successors: Vec<Vec<usize>> = files
+        .iter()
+        .map(|file| {
+            imports(*file)
+                .into_iter()
+                .filter_map(|imported| position.get(imported).copied())
+                .collect()
+        })
+        .collect();
+    let mut walk = Tarjan::new(files.len());
+    for root in 0..files.len() {
+        if walk.order[root] != Tarjan::UNVISITED {
+            continue;
+        }
+        // Each frame is a file on the walk and how many of its imports it has taken.
+        let mut frames: Vec<(usize, usize)> = vec![(root, 0)];
+        walk.enter(root);
+        while let Some(&(node, edge)) = frames.last() {
+            if let Some(&next) = successors[node].get(edge) {
+                if let Some(frame) = frames.last_mut() {
+                    frame.1 += 1;
+                }
+                if walk.order[next] == Tarjan::UNVISITED {
+                    walk.enter(next);
+                    frames.push((next, 0));
+                } else if walk.on_stack[next] {
+                    walk.low[node] = walk.low[node].min(walk.order[next]);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some(&(parent, _)) = frames.last() {
+                walk.low[parent] = walk.low[parent].min(walk.low[node]);
+            }
+            walk.leave(node);
+        }
+    }
+    files.iter().copied().zip(walk.component).collect()
+}
+
+/// The state of [`import_components`]'s walk, by file position.
+struct Tarjan {
+    order: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+    component: Vec<u32>,
+    stack: Vec<usize>,
+    next_order: u32,
+    next_component: u32,
+}
+
+impl Tarjan {
+    const UNVISITED: u32 = u32::MAX;
+
+    fn new(count: usize) -> Self {
+        Tarjan {
+            order: vec![Self::UNVISITED; count],
+            low: vec![0; count],
+            on_stack: vec![false; count],
+            component: vec![Self::UNVISITED; count],
+            stack: Vec::new(),
+            next_order: 0,
+            next_component: 0,
+        }
+    }
+
+    fn enter(&mut self, node: usize) {
+        self.order[node] = self.next_order;
+        self.low[node] = self.next_order;
+        self.next_order += 1;
+        self.stack.push(node);
+        self.on_stack[node] = true;
+    }
+
+    /// Once every import of `node` is walked: a node no import led back above closes
+    /// its component, the nodes on the stack down to it.
+    fn leave(&mut self, node: usize) {
+        if self.low[node] != self.order[node] {
+            return;
+        }
+        while let Some(member) = self.stack.pop() {
+            self.on_stack[member] = false;
+            self.component[member] = self.next_component;
+            if member == node {
+                break;
+            }
+        }
+        self.next_component += 1;
+    }
 }
 
 /// The project files that `st.Page(...)` calls name by a literal path, matched by their
@@ -762,7 +870,7 @@ impl<'db> Graph<'db> {
             callers,
             groups: Groups::default(),
             importers,
-            may_be_the_script: Default::default(),
+            import_components: Default::default(),
             references,
             unresolved_method_calls,
             methods_taken_as_values,
@@ -1006,30 +1114,31 @@ impl<'db> Graph<'db> {
             && !self.may_be_the_script(file)
     }
 
-    /// See [`Graph::may_be_the_script`].
+    /// See [`Graph::import_components`].
     fn may_be_the_script(&self, module: File) -> bool {
-        if let Some(known) = self.may_be_the_script.borrow().get(&module) {
-            return *known;
-        }
-        let mut reached: FxHashSet<File> = FxHashSet::default();
-        let mut queue = vec![module];
-        while let Some(next) = queue.pop() {
-            if let Some((calls, _)) = self.per_file.get(&next) {
-                queue.extend(calls.imports.iter().filter(|file| reached.insert(**file)));
-            }
-        }
-        // Tests import the script to test it; they do not run on the page.
+        let components = self.import_components.get_or_init(|| {
+            import_components(&self.files, |file| {
+                self.per_file
+                    .get(&file)
+                    .into_iter()
+                    .flat_map(|(calls, _)| calls.imports.iter())
+            })
+        });
+        // A module that imports `module` is imported back by it, directly or not,
+        // exactly when both are in one component. Tests import the script to test it;
+        // they do not run on the page.
         let imported_back_only = self
             .importers
             .get(&module)
             .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
-            .all(|importer| reached.contains(importer) || is_test_module(self.db, *importer));
+            .all(|importer| {
+                components.get(importer) == components.get(&module)
+                    || is_test_module(self.db, *importer)
+            });
         // A page of `st.navigation` runs as `__main__`, imported elsewhere or not.
-        let may_be = imported_back_only || self.page_scripts.contains(&module);
-        self.may_be_the_script.borrow_mut().insert(module, may_be);
-        may_be
+        imported_back_only || self.page_scripts.contains(&module)
     }
 
     /// The functions that share call sites with `unit` (itself included), and one such
@@ -2255,4 +2364,37 @@ pub fn chain(coloring: &Coloring, unit: UnitKey, limit: usize) -> Vec<Why> {
         }
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_components_join_the_modules_of_each_cycle() {
+        let mut db = awaitify_db::RootDatabase::new(vec!["/project".into()]);
+        let files: Vec<File> = (0..6)
+            .map(|index| db.set_file(format!("/project/m{index}.py"), ""))
+            .collect();
+        // m0 -> m1 -> m2 -> m0 is a cycle; m3 imports itself; m4 imports the cycle;
+        // m5 imports nothing.
+        let imports = [(0, 1), (1, 2), (2, 0), (3, 3), (4, 0)];
+        let components = import_components(&files, |file| {
+            let from = files.iter().position(|other| *other == file);
+            imports
+                .iter()
+                .filter(move |(importer, _)| Some(*importer) == from)
+                .map(|(_, imported)| &files[*imported])
+        });
+        let component = |index: usize| components[&files[index]];
+        assert_eq!(component(0), component(1));
+        assert_eq!(component(1), component(2));
+        for alone in [3, 4, 5] {
+            for other in 0..6 {
+                if other != alone {
+                    assert_ne!(component(alone), component(other), "m{alone} and m{other}");
+                }
+            }
+        }
+    }
 }

@@ -812,6 +812,10 @@ pub struct AttributeStores {
     /// paths (`self.workers = [Worker(n) for n in names]`), which a loop over the
     /// attribute may take (see [`project_attributes_handed_on`]).
     pub containers: FxHashSet<Name>,
+    /// The classes with several bases: where two classes neither of which derives from
+    /// the other may meet in one instance's MRO (a mixin beside a base; see
+    /// `Resolver::in_subclass_order`).
+    pub joins: Vec<(File, awaitify_hir::hir::ClassId)>,
 }
 
 /// Every file's attribute stores, merged (see [`AttributeStores`]).
@@ -825,6 +829,9 @@ pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
             .elsewhere
             .extend(symbols.other_attribute_stores.iter().cloned());
         for (class, summary) in symbols.classes.iter() {
+            if summary.bases.len() > 1 {
+                stores.joins.push((file, class));
+            }
             for (name, values) in summary.instance_attributes.iter() {
                 stores
                     .on_self

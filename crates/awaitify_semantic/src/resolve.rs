@@ -340,7 +340,14 @@ impl Resolution {
             };
         }
         if candidates.iter().all(|candidate| candidate.target.is_err()) {
-            return Resolution::Unresolved(first.target.clone().unwrap_err());
+            // A value that is certainly builtin (`None`) beside one awaitify cannot
+            // follow is one it cannot follow.
+            let reason = candidates
+                .iter()
+                .filter_map(|candidate| candidate.target.as_ref().err())
+                .find(|reason| !reason.is_builtin_value())
+                .or(first.target.as_ref().err());
+            return Resolution::Unresolved(reason.cloned().unwrap_or(Unresolved::Unbound));
         }
         Resolution::Ambiguous(candidates.into_boxed_slice())
     }
@@ -478,6 +485,9 @@ pub struct Resolver<'db> {
     /// Instance attributes being resolved, so a store that reads another (`self.a =
     /// self.b`) cannot loop.
     instance_attributes_in_progress: FxHashSet<(File, ClassId, Name)>,
+    /// Whether a class with several bases derives from both of two classes (see
+    /// [`Resolver::in_subclass_order`]).
+    joined: FxHashMap<[(File, ClassId); 2], bool>,
     /// Whether the MRO being computed met a class whose own MRO was in progress.
     mro_hit_cycle: bool,
     /// Per-file query results, fetched once: a resolver lives inside one query
@@ -574,6 +584,7 @@ impl<'db> Resolver<'db> {
             mros_in_progress: FxHashSet::default(),
             enum_bases: FxHashMap::default(),
             instance_attributes_in_progress: FxHashSet::default(),
+            joined: FxHashMap::default(),
             mro_hit_cycle: false,
             files: FxHashMap::default(),
             file_queries: Vec::new(),
@@ -924,10 +935,11 @@ impl<'db> Resolver<'db> {
                     None => Resolution::Unresolved(Unresolved::Unbound),
                 }
             }
-            Expr::Attribute { value, attr, .. } => {
+            Expr::Attribute { value, attr, ctx } => {
                 if let Some(class) = self.super_call_class(hir, body, *value) {
                     return self.attribute(Target::Super { file, class }, attr);
                 }
+                let load = *ctx == ExprContext::Load;
                 let attr = attr.clone();
                 let base = self.resolve_expr(file, body, *value);
                 match &base {
@@ -944,16 +956,22 @@ impl<'db> Resolver<'db> {
                 // `AttributeError` before any call, so only the others can run. Awaiting
                 // a project method keeps that error; replacing an outside callee by
                 // another would not, so those keep the `None` alternative.
+                let mut found = None;
                 if !attr.starts_with("__") && base.has_none() {
                     let filtered = base
                         .clone()
                         .without_none()
                         .map(|base| self.attribute(base, &attr));
                     if filtered.is_project_only() {
-                        return filtered;
+                        found = Some(filtered);
                     }
                 }
-                base.map(|base| self.attribute(base, &attr))
+                let found = found.unwrap_or_else(|| base.map(|base| self.attribute(base, &attr)));
+                if load {
+                    self.property_value(file, body, *value, &attr, found)
+                } else {
+                    found
+                }
             }
             Expr::Call { func, .. } => {
                 if let Some((object, name)) = self.literal_getattr(file, body, expr) {
@@ -2798,6 +2816,77 @@ impl<'db> Resolver<'db> {
         }
     }
 
+    /// `receiver.name` read where `found`, what the name gives on the receiver's class,
+    /// is a getter under `@property` (or `functools.cached_property`) of an instance:
+    /// the getter runs, so the read gives what it returns (`@property def db(self):
+    /// ...; return self._db`), with each override's result (see
+    /// [`Self::method_call_result`]). An instance attribute of that name stored anywhere
+    /// (a `cached_property` may be replaced so) leaves it unknown. Anything else is
+    /// `found` unchanged.
+    fn property_value(
+        &mut self,
+        file: File,
+        body: BodyId,
+        receiver: ExprId,
+        name: &Name,
+        found: Resolution,
+    ) -> Resolution {
+        let Resolution::Definite(
+            getter @ Target::Function {
+                file: getter_file,
+                function,
+            },
+        ) = &found
+        else {
+            return found;
+        };
+        if !self.is_property_getter(*getter_file, *function) {
+            return found;
+        }
+        let Resolution::Definite(instance @ Target::Instance { .. }) =
+            self.resolve_expr(file, body, receiver)
+        else {
+            return found;
+        };
+        let stores = crate::project_attribute_stores(self.db);
+        if stores.on_self.contains_key(name)
+            || stores.elsewhere.contains(name)
+            || stores.elsewhere.contains("*")
+        {
+            return Resolution::Unresolved(Unresolved::InstanceAttribute(name.clone()));
+        }
+        let result = self.method_result(getter.clone(), &instance);
+        if matches!(result, Resolution::Unresolved(_)) {
+            return result;
+        }
+        self.method_call_result(file, body, receiver, name, result)
+    }
+
+    /// Whether `function` is a method whose only decorator is `property` or
+    /// `functools.cached_property` (a getter with no setter or deleter after it, which
+    /// would rebind the name).
+    fn is_property_getter(&mut self, file: File, function: FunctionId) -> bool {
+        let symbols = self.symbols(file);
+        let Some(summary) = symbols.functions.get(function) else {
+            return false;
+        };
+        let (Some(class), [Some(decorator)], []) = (
+            summary.class,
+            &*summary.decorators,
+            &*summary.assigned_decorators,
+        ) else {
+            return false;
+        };
+        let decorator = decorator.clone();
+        matches!(
+            self.resolve_definition_path(file, &decorator, Some(class)),
+            Resolution::Definite(Target::Builtin(name)) if name == "property"
+        ) || matches!(
+            self.resolve_definition_path(file, &decorator, Some(class)),
+            Resolution::Definite(Target::External(name)) if name == "functools.cached_property"
+        )
+    }
+
     /// What `receiver.name()` returns when `name` is a method whose return value is
     /// followed: `self` (or `cls`) may be an instance of a subclass that overrides it, so
     /// each override's result is a candidate too (an override awaitify cannot follow, such
@@ -2838,7 +2927,7 @@ impl<'db> Resolver<'db> {
             let own_order = self.mro(class_file, class);
             for &(other_file, other) in stores.class_members[name].iter() {
                 if own_order.contains(&(other_file, other))
-                    || !self.mro(other_file, other).contains(&(class_file, class))
+                    || !self.in_subclass_order(class_file, class, other_file, other)
                 {
                     continue;
                 }
@@ -3093,11 +3182,42 @@ impl<'db> Resolver<'db> {
 
     /// Whether one of `classes` is `class`, a base of it or a subclass of it.
     fn any_related(&mut self, file: File, class: ClassId, classes: &[(File, ClassId)]) -> bool {
-        let own_order = self.mro(file, class);
-        classes.iter().any(|&(other_file, other)| {
-            own_order.contains(&(other_file, other))
-                || self.mro(other_file, other).contains(&(file, class))
-        })
+        classes
+            .iter()
+            .any(|&(other_file, other)| self.related(file, class, other_file, other))
+    }
+
+    /// Whether an instance of `class` (of a subclass too) may find `other`'s members:
+    /// `other` is in its MRO or in a subclass's.
+    fn related(&mut self, file: File, class: ClassId, other_file: File, other: ClassId) -> bool {
+        self.mro(file, class).contains(&(other_file, other))
+            || self.in_subclass_order(file, class, other_file, other)
+    }
+
+    /// Whether `other` is in the MRO of a subclass of `class`: `other` derives from
+    /// `class`, or a class with several bases derives from both (`class App(FastMixin,
+    /// Base)` puts the mixin's members before `Base`'s for `self` in `Base`'s methods).
+    fn in_subclass_order(
+        &mut self,
+        file: File,
+        class: ClassId,
+        other_file: File,
+        other: ClassId,
+    ) -> bool {
+        if self.mro(other_file, other).contains(&(file, class)) {
+            return true;
+        }
+        let key = [(file, class), (other_file, other)];
+        if let Some(known) = self.joined.get(&key) {
+            return *known;
+        }
+        let joins = &crate::project_attribute_stores(self.db).joins;
+        let joined = joins.iter().any(|&(join_file, join)| {
+            let order = self.mro(join_file, join);
+            order.contains(&(file, class)) && order.contains(&(other_file, other))
+        });
+        self.joined.insert(key, joined);
+        joined
     }
 
     fn stored_on_self(
@@ -3232,7 +3352,7 @@ impl<'db> Resolver<'db> {
         let mut related = Vec::new();
         for &(store_file, store_class) in storing {
             if own_order.contains(&(store_file, store_class))
-                || self.mro(store_file, store_class).contains(&(file, class))
+                || self.in_subclass_order(file, class, store_file, store_class)
             {
                 related.push((
                     store_file,
@@ -3292,7 +3412,7 @@ impl<'db> Resolver<'db> {
             let own_order = self.mro(file, class);
             for &(other_file, other) in classes.iter() {
                 if own_order.contains(&(other_file, other))
-                    || !self.mro(other_file, other).contains(&(file, class))
+                    || !self.in_subclass_order(file, class, other_file, other)
                 {
                     continue;
                 }

@@ -364,6 +364,39 @@ impl ModuleSymbols {
                             _ => other_stores.push(Name::from("*")),
                         }
                     }
+                    // `App.conn.__set__(app, value)`: a descriptor (a slot, a property)
+                    // stores through its own method.
+                    Expr::Call { func, .. } if matches!(&body.exprs[*func], Expr::Attribute { attr, .. } if attr == "__set__" || attr == "__delete__") =>
+                    {
+                        let Expr::Attribute {
+                            value: descriptor, ..
+                        } = &body.exprs[*func]
+                        else {
+                            continue;
+                        };
+                        match &body.exprs[*descriptor] {
+                            Expr::Attribute { attr, .. } => other_stores.push(attr.clone()),
+                            _ => other_stores.push(Name::from("*")),
+                        }
+                    }
+                    // `object.__setattr__(obj, "name", value)`, `super().__setattr__("name",
+                    // value)`, `obj.__delattr__("name")`: the name is the first or the
+                    // second argument, whichever is a string (both count, to be safe).
+                    Expr::Call { func, args, .. } if matches!(&body.exprs[*func], Expr::Attribute { attr, .. } if attr == "__setattr__" || attr == "__delattr__") =>
+                    {
+                        let names: Vec<Name> = args
+                            .iter()
+                            .take(2)
+                            .filter_map(|arg| match &body.exprs[*arg] {
+                                Expr::Literal(Literal::Str(name)) => Some(Name::from(&**name)),
+                                _ => None,
+                            })
+                            .collect();
+                        if names.is_empty() {
+                            other_stores.push(Name::from("*"));
+                        }
+                        other_stores.extend(names);
+                    }
                     _ => {
                         // `obj.__dict__.update(values)`, `vars(obj)["name"] = value`: the
                         // object's attributes changed through its namespace.
@@ -384,6 +417,22 @@ impl ModuleSymbols {
                         }
                     }
                 }
+            }
+        }
+        // A class's own `__setattr__` may store anything under any name, and its own
+        // `__getattribute__` may read anything: its instances' attributes are unknown.
+        for (_, summary) in symbols.classes.iter_mut() {
+            let intercepts = ["__setattr__", "__getattribute__"]
+                .iter()
+                .any(|special| summary.members.contains_key(*special));
+            if intercepts {
+                let values = summary
+                    .instance_attributes
+                    .entry(Name::from("*"))
+                    .or_default();
+                let mut all = values.to_vec();
+                all.push(StoredValue::Unknown);
+                *values = all.into_boxed_slice();
             }
         }
         other_stores.sort();
@@ -464,9 +513,10 @@ fn instance_parameter<'a>(
 }
 
 /// What a store to `target` (an attribute of `self`) may assign, one [`StoredValue`]
-/// per value it may take: only when it is the whole target of a plain or annotated
-/// assignment. The value of `client or Client()` or of `a if fast else b` is one of its
-/// operands, so each is summarised (see [`value_alternatives`]).
+/// per value it may take: only when it is a whole target of a plain assignment (one of
+/// a chain, `c = self.conn = Client()`, each given the same value) or an annotated one.
+/// The value of `client or Client()` or of `a if fast else b` is one of its operands,
+/// so each is summarised (see [`value_alternatives`]).
 fn stored_values(
     index: &SemanticIndex,
     body_id: BodyId,
@@ -474,9 +524,7 @@ fn stored_values(
     target: ExprId,
 ) -> Vec<StoredValue> {
     let value = body.stmts.iter().find_map(|(_, stmt)| match stmt {
-        Stmt::Assign { targets, value } if targets.len() == 1 && targets[0] == target => {
-            Some(*value)
-        }
+        Stmt::Assign { targets, value } if targets.contains(&target) => Some(*value),
         Stmt::AnnAssign {
             target: annotated,
             value: Some(value),
@@ -789,11 +837,14 @@ fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summar
             Summary::Function(*function)
         }
         BindingKind::Class(class) => Summary::Class(*class),
+        // Not an annotated one (`conn: Client | None = None`): in a class body that is a
+        // field, which a generated `__init__` (`@dataclass`, `NamedTuple`, pydantic)
+        // may set to anything its callers pass.
         BindingKind::Assign { value }
             if matches!(
                 hir.body(data.body).exprs[*value],
                 Expr::Literal(Literal::None)
-            ) =>
+            ) && !is_annotated_value(hir.body(data.body), *value) =>
         {
             Summary::None
         }
@@ -1204,5 +1255,12 @@ fn local_decorator(index: &SemanticIndex, data: &Class, parent: &Body) -> bool {
                 .is_some_and(|symbol| symbol.is_local()),
             _ => true,
         }
+    })
+}
+
+/// Whether `value` is the value of an annotated assignment (`name: T = value`).
+fn is_annotated_value(body: &Body, value: ExprId) -> bool {
+    body.stmts.iter().any(|(_, stmt)| {
+        matches!(stmt, Stmt::AnnAssign { value: Some(annotated), .. } if *annotated == value)
     })
 }

@@ -170,7 +170,7 @@ impl Resolver<'_> {
         let mut candidates = Vec::new();
         for &(store_file, store_class) in stores.on_self.get(name)? {
             let related = own_order.contains(&(store_file, store_class))
-                || self.mro(store_file, store_class).contains(&(file, class));
+                || self.in_subclass_order(file, class, store_file, store_class);
             if !related {
                 continue;
             }

@@ -3,10 +3,22 @@ import asyncio
 from client import Client, FakeClient
 
 
-class Service:
+class Store:
+    def __init__(self):
+        self._db = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = Client("db")
+        return self._db
+
+
+class Service(Store):
     conn = None
 
     def __init__(self, client=None, fast=False):
+        super().__init__()
         self.client = client or Client("live")
         self.backup = Client("backup") if fast else FakeClient()
         self.cache = None
@@ -23,6 +35,7 @@ class Service:
             self.backup.fetch(key),
             self.connect().fetch(key),
             self.cache.fetch(key),
+            self.db.fetch(key),
         ]
 
 
