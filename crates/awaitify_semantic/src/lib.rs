@@ -812,10 +812,21 @@ pub struct AttributeStores {
     /// paths (`self.workers = [Worker(n) for n in names]`), which a loop over the
     /// attribute may take (see [`project_attributes_handed_on`]).
     pub containers: FxHashSet<Name>,
-    /// The classes with several bases: where two classes neither of which derives from
-    /// the other may meet in one instance's MRO (a mixin beside a base; see
-    /// `Resolver::in_subclass_order`).
-    pub joins: Vec<(File, awaitify_hir::hir::ClassId)>,
+    /// For each class name, the classes with several bases (by number) that may derive
+    /// from a class of that name: where two classes neither of which derives from the
+    /// other may meet in one instance's MRO (a mixin beside a base; see
+    /// `Resolver::in_subclass_order`). Read off the names of bases, so classes of one
+    /// name count as one: more pairs meet than do, never fewer.
+    pub joins_by_name: FxHashMap<Name, Box<[u32]>>,
+}
+
+/// The last name of a base class's path (`Base`, `mixins.Base`, `make_base()`'s
+/// `make_base`), which names the class for [`AttributeStores::joins_by_name`].
+fn base_name(path: &symbols::ExprPath) -> &Name {
+    match path {
+        symbols::ExprPath::Name(name) | symbols::ExprPath::Attribute(_, name) => name,
+        symbols::ExprPath::Call(callee) => base_name(callee),
+    }
 }
 
 /// Every file's attribute stores, merged (see [`AttributeStores`]).
@@ -823,14 +834,20 @@ pub struct AttributeStores {
 pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
     let mut stores = AttributeStores::default();
     let files = awaitify_db::files_by_path(db);
+    // The names of each class name's bases, and of each join's direct bases.
+    let mut bases_by_name: FxHashMap<Name, Vec<Name>> = FxHashMap::default();
+    let mut join_bases: Vec<Vec<Name>> = Vec::new();
     for &file in &files {
         let symbols = module_symbols(db, file);
         stores
             .elsewhere
             .extend(symbols.other_attribute_stores.iter().cloned());
         for (class, summary) in symbols.classes.iter() {
+            let names = summary.bases.iter().flatten().map(base_name).cloned();
+            let bases = bases_by_name.entry(summary.name.clone()).or_default();
+            bases.extend(names.clone());
             if summary.bases.len() > 1 {
-                stores.joins.push((file, class));
+                join_bases.push(names.collect());
             }
             for (name, values) in summary.instance_attributes.iter() {
                 stores
@@ -847,6 +864,25 @@ pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
             }
         }
     }
+    let mut joins_by_name: FxHashMap<Name, Vec<u32>> = FxHashMap::default();
+    for (join, direct) in (0u32..).zip(&join_bases) {
+        let mut ancestors: FxHashSet<&Name> = FxHashSet::default();
+        let mut stack: Vec<&Name> = direct.iter().collect();
+        while let Some(name) = stack.pop() {
+            if ancestors.insert(name)
+                && let Some(bases) = bases_by_name.get(name)
+            {
+                stack.extend(bases);
+            }
+        }
+        for name in ancestors {
+            joins_by_name.entry(name.clone()).or_default().push(join);
+        }
+    }
+    stores.joins_by_name = joins_by_name
+        .into_iter()
+        .map(|(name, joins)| (name, joins.into_boxed_slice()))
+        .collect();
     // The names whose replacement in a subclass matters to resolution: data members,
     // and methods whose return value is followed.
     let mut replaceable: FxHashSet<&Name> = FxHashSet::default();

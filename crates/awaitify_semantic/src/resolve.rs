@@ -485,9 +485,6 @@ pub struct Resolver<'db> {
     /// Instance attributes being resolved, so a store that reads another (`self.a =
     /// self.b`) cannot loop.
     instance_attributes_in_progress: FxHashSet<(File, ClassId, Name)>,
-    /// Whether a class with several bases derives from both of two classes (see
-    /// [`Resolver::in_subclass_order`]).
-    joined: FxHashMap<[(File, ClassId); 2], bool>,
     /// Whether the MRO being computed met a class whose own MRO was in progress.
     mro_hit_cycle: bool,
     /// Per-file query results, fetched once: a resolver lives inside one query
@@ -584,7 +581,6 @@ impl<'db> Resolver<'db> {
             mros_in_progress: FxHashSet::default(),
             enum_bases: FxHashMap::default(),
             instance_attributes_in_progress: FxHashSet::default(),
-            joined: FxHashMap::default(),
             mro_hit_cycle: false,
             files: FxHashMap::default(),
             file_queries: Vec::new(),
@@ -3194,9 +3190,10 @@ impl<'db> Resolver<'db> {
             || self.in_subclass_order(file, class, other_file, other)
     }
 
-    /// Whether `other` is in the MRO of a subclass of `class`: `other` derives from
-    /// `class`, or a class with several bases derives from both (`class App(FastMixin,
-    /// Base)` puts the mixin's members before `Base`'s for `self` in `Base`'s methods).
+    /// Whether `other` may be in the MRO of a subclass of `class`: `other` derives from
+    /// `class`, or a class with several bases may derive from both (`class App(FastMixin,
+    /// Base)` puts the mixin's members before `Base`'s for `self` in `Base`'s methods),
+    /// as the names of bases tell (see [`crate::AttributeStores::joins_by_name`]).
     fn in_subclass_order(
         &mut self,
         file: File,
@@ -3207,17 +3204,30 @@ impl<'db> Resolver<'db> {
         if self.mro(other_file, other).contains(&(file, class)) {
             return true;
         }
-        let key = [(file, class), (other_file, other)];
-        if let Some(known) = self.joined.get(&key) {
-            return *known;
+        let joins = &crate::project_attribute_stores(self.db).joins_by_name;
+        let mut joins_of = |file: File, class: ClassId| {
+            self.symbols(file)
+                .classes
+                .get(class)
+                .and_then(|summary| joins.get(&summary.name))
+        };
+        let (Some(own), Some(others)) = (joins_of(file, class), joins_of(other_file, other)) else {
+            return false;
+        };
+        // Both lists are in increasing order.
+        let (mut left, mut right) = (own.iter().peekable(), others.iter().peekable());
+        while let (Some(a), Some(b)) = (left.peek(), right.peek()) {
+            match a.cmp(b) {
+                std::cmp::Ordering::Less => {
+                    left.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    right.next();
+                }
+                std::cmp::Ordering::Equal => return true,
+            }
         }
-        let joins = &crate::project_attribute_stores(self.db).joins;
-        let joined = joins.iter().any(|&(join_file, join)| {
-            let order = self.mro(join_file, join);
-            order.contains(&(file, class)) && order.contains(&(other_file, other))
-        });
-        self.joined.insert(key, joined);
-        joined
+        false
     }
 
     fn stored_on_self(

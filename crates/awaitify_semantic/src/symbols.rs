@@ -844,7 +844,8 @@ fn summarize(hir: &FileHir, index: &SemanticIndex, binding: BindingId) -> Summar
             if matches!(
                 hir.body(data.body).exprs[*value],
                 Expr::Literal(Literal::None)
-            ) && !is_annotated_value(hir.body(data.body), *value) =>
+            ) && !(matches!(data.body, BodyId::Class(_))
+                && is_annotated_value(hir.body(data.body), *value)) =>
         {
             Summary::None
         }
