@@ -990,7 +990,10 @@ impl<'db> Resolver<'db> {
                         None => member,
                     };
                 }
-                if let Some(looked_up) = self.table_lookup(file, body, expr) {
+                if let Some(looked_up) = self
+                    .table_lookup(file, body, expr)
+                    .or_else(|| self.dict_lookup(file, body, expr))
+                {
                     return looked_up;
                 }
                 let func = *func;
@@ -1050,6 +1053,7 @@ impl<'db> Resolver<'db> {
                 .namespace_lookup(file, body, expr)
                 .and_then(|(namespace, key)| self.namespace_member(file, body, namespace, key))
                 .or_else(|| self.table_lookup(file, body, expr))
+                .or_else(|| self.dict_lookup(file, body, expr))
                 .or_else(|| match &self.hir(file).body(body).exprs[expr] {
                     Expr::Subscript {
                         value,
@@ -1181,6 +1185,71 @@ impl<'db> Resolver<'db> {
                 self.resolve_expr(file, display_body, *value)
                     .candidates(file, None),
             );
+        }
+        Some(Resolution::combine(candidates))
+    }
+
+    /// What a lookup in a dict of project instances awaitify sees whole gives (see
+    /// `Resolver::dict_values`): `clients[kind]` any of its values, `clients.get(kind)`
+    /// any of them or `None` (or the default it is given). Only instances count: a dict
+    /// of functions is a dispatch table ([`Self::table_lookup`]).
+    fn dict_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
+        let hir = self.hir(file);
+        let body_data = hir.body(body);
+        let (dict, missing) = match &body_data.exprs[expr] {
+            Expr::Subscript {
+                value,
+                ctx: ExprContext::Load,
+                ..
+            } => (*value, None),
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } if keywords.is_empty() => match (&body_data.exprs[*func], &**args) {
+                (Expr::Attribute { value, attr, .. }, [key])
+                    if attr == "get" && !matches!(body_data.exprs[*key], Expr::Starred { .. }) =>
+                {
+                    (*value, Some(None))
+                }
+                (Expr::Attribute { value, attr, .. }, [key, default])
+                    if attr == "get"
+                        && ![key, default]
+                            .iter()
+                            .any(|arg| matches!(body_data.exprs[**arg], Expr::Starred { .. })) =>
+                {
+                    (*value, Some(Some(*default)))
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let values = self.dict_values(file, body, dict)?;
+        let mut candidates = Vec::new();
+        for (value_body, value) in values {
+            let found = self.resolve_expr(file, value_body, value);
+            let instances = found.every_target().is_some_and(|targets| {
+                targets
+                    .iter()
+                    .all(|target| matches!(target, Target::Instance { .. }))
+            });
+            if !instances {
+                return None;
+            }
+            candidates.extend(found.candidates(file, None));
+        }
+        match missing {
+            None => {}
+            // `get` gives `None` for a key the dict lacks.
+            Some(None) => candidates.push(Candidate {
+                file,
+                binding: None,
+                target: Err(Unresolved::NoneValue),
+            }),
+            Some(Some(default)) => candidates.extend(
+                self.resolve_expr(file, body, default)
+                    .candidates(file, None),
+            ),
         }
         Some(Resolution::combine(candidates))
     }

@@ -44,6 +44,18 @@ impl Resolver<'_> {
             }
             Expr::ListComp { elt, .. } | Expr::SetComp { elt, .. } => Some(vec![(body, *elt)]),
             Expr::Name { .. } => self.named_container_values(file, body, iter),
+            // `clients.values()` of a dict awaitify sees whole.
+            Expr::Call {
+                func,
+                args,
+                keywords,
+            } if args.is_empty() && keywords.is_empty() => match &exprs[*func] {
+                Expr::Attribute { value, attr, .. } if attr == "values" => {
+                    let value = *value;
+                    self.dict_values(file, body, value)
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -219,6 +231,62 @@ impl Resolver<'_> {
         body: BodyId,
         name: ExprId,
     ) -> Option<Vec<(BodyId, ExprId)>> {
+        self.named_display_values(file, body, name, |resolver, bound_body, value| {
+            let mutable = match resolver.hir(file).body(bound_body).exprs[value] {
+                Expr::Tuple { .. } => false,
+                Expr::List { .. }
+                | Expr::Set { .. }
+                | Expr::ListComp { .. }
+                | Expr::SetComp { .. } => true,
+                _ => return None,
+            };
+            Some((mutable, resolver.iterated_values(file, bound_body, value)?))
+        })
+    }
+
+    /// The values a dict bound to the name `name` holds, when awaitify sees them all: a
+    /// dict display whose every item has a key (`{"live": Client(), "test": Fake()}`), or
+    /// a dict comprehension's value, under the conditions a list's elements are followed
+    /// (see the module's documentation): `clients[kind]` and `clients.get(kind)` give
+    /// one of them.
+    pub(crate) fn dict_values(
+        &mut self,
+        file: File,
+        body: BodyId,
+        name: ExprId,
+    ) -> Option<Vec<(BodyId, ExprId)>> {
+        if !matches!(self.hir(file).body(body).exprs[name], Expr::Name { .. }) {
+            return None;
+        }
+        self.named_display_values(
+            file,
+            body,
+            name,
+            |resolver, bound_body, value| match &resolver.hir(file).body(bound_body).exprs[value] {
+                Expr::Dict { items }
+                    if !items.is_empty() && items.iter().all(|item| item.key.is_some()) =>
+                {
+                    Some((
+                        true,
+                        items.iter().map(|item| (bound_body, item.value)).collect(),
+                    ))
+                }
+                Expr::DictComp { value, .. } => Some((true, vec![(bound_body, *value)])),
+                _ => None,
+            },
+        )
+    }
+
+    /// What the containers bound to the name `name` hold, as `elements` reads each
+    /// binding's display (whether it may change, and its values), when every binding
+    /// that reaches the use binds one and nothing may have changed it since.
+    fn named_display_values(
+        &mut self,
+        file: File,
+        body: BodyId,
+        name: ExprId,
+        elements: impl Fn(&mut Self, BodyId, ExprId) -> Option<(bool, Vec<(BodyId, ExprId)>)>,
+    ) -> Option<Vec<(BodyId, ExprId)>> {
         let index = self.index(file);
         let use_id = index.use_of(body, name)?;
         let use_data = &index.uses[use_id];
@@ -236,15 +304,7 @@ impl Resolver<'_> {
                 ScopeKind::Module => true,
                 _ => return None,
             };
-            let mutable = match self.hir(file).body(bound.body).exprs[value] {
-                Expr::Tuple { .. } => false,
-                Expr::List { .. }
-                | Expr::Set { .. }
-                | Expr::ListComp { .. }
-                | Expr::SetComp { .. } => true,
-                _ => return None,
-            };
-            let elements = self.iterated_values(file, bound.body, value)?;
+            let (mutable, elements) = elements(self, bound.body, value)?;
             if mutable && !self.only_read(file, binding) {
                 return None;
             }
@@ -532,6 +592,15 @@ pub(crate) fn read_only_positions(index: &SemanticIndex, body_id: BodyId, body: 
                 keywords,
             } if args.len() == 1 && keywords.is_empty() && is_len(*func) => {
                 positions.insert(args[0]);
+            }
+            // A mapping's methods that only read it: `clients.get(kind)`,
+            // `clients.values()`, `.items()`, `.keys()`.
+            Expr::Call { func, .. } => {
+                if let Expr::Attribute { value, attr, .. } = &body.exprs[*func]
+                    && matches!(attr.as_str(), "get" | "values" | "items" | "keys")
+                {
+                    positions.insert(*value);
+                }
             }
             _ => {}
         }
