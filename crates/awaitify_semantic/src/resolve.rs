@@ -1145,32 +1145,14 @@ impl<'db> Resolver<'db> {
     pub fn table_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
         let hir = self.hir(file);
         let body_data = hir.body(body);
-        let (table, default) = match &body_data.exprs[expr] {
-            Expr::Subscript {
-                value,
-                ctx: ExprContext::Load,
-                ..
-            } => (*value, None),
-            Expr::Call {
-                func,
-                args,
-                keywords,
-            } if keywords.is_empty()
-                && !args
-                    .iter()
-                    .any(|arg| matches!(body_data.exprs[*arg], Expr::Starred { .. })) =>
+        let (table, lookup) = mapping_lookup(body_data, expr)?;
+        let default = match lookup {
+            Some(Some(default))
+                if !matches!(body_data.exprs[default], Expr::Literal(Literal::None)) =>
             {
-                match (&body_data.exprs[*func], &**args) {
-                    (Expr::Attribute { value, attr, .. }, [_]) if attr == "get" => (*value, None),
-                    (Expr::Attribute { value, attr, .. }, [_, default]) if attr == "get" => {
-                        let none =
-                            matches!(body_data.exprs[*default], Expr::Literal(Literal::None));
-                        (*value, (!none).then_some(*default))
-                    }
-                    _ => return None,
-                }
+                Some(default)
             }
-            _ => return None,
+            _ => None,
         };
         let (display_body, values) = self.dispatch_table(file, body, table)?;
         // `table.get(key, fallback)` gives the fallback for a key it lacks.
@@ -1196,34 +1178,7 @@ impl<'db> Resolver<'db> {
     fn dict_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
         let hir = self.hir(file);
         let body_data = hir.body(body);
-        let (dict, missing) = match &body_data.exprs[expr] {
-            Expr::Subscript {
-                value,
-                ctx: ExprContext::Load,
-                ..
-            } => (*value, None),
-            Expr::Call {
-                func,
-                args,
-                keywords,
-            } if keywords.is_empty() => match (&body_data.exprs[*func], &**args) {
-                (Expr::Attribute { value, attr, .. }, [key])
-                    if attr == "get" && !matches!(body_data.exprs[*key], Expr::Starred { .. }) =>
-                {
-                    (*value, Some(None))
-                }
-                (Expr::Attribute { value, attr, .. }, [key, default])
-                    if attr == "get"
-                        && ![key, default]
-                            .iter()
-                            .any(|arg| matches!(body_data.exprs[**arg], Expr::Starred { .. })) =>
-                {
-                    (*value, Some(Some(*default)))
-                }
-                _ => return None,
-            },
-            _ => return None,
-        };
+        let (dict, missing) = mapping_lookup(body_data, expr)?;
         let values = self.dict_values(file, body, dict)?;
         let mut candidates = Vec::new();
         for (value_body, value) in values {
@@ -4024,4 +3979,37 @@ pub fn item_name(db: &dyn Db, file: File, item: BodyId) -> String {
     parts.push(module);
     parts.reverse();
     parts.join(".")
+}
+
+/// `mapping[key]` (`None`), `mapping.get(key)` (`Some(None)`) or `mapping.get(key,
+/// default)` (`Some(Some(default))`), without starred arguments or keywords: the
+/// mapping's expression and how it is looked up.
+fn mapping_lookup(body: &Body, expr: ExprId) -> Option<(ExprId, Option<Option<ExprId>>)> {
+    match &body.exprs[expr] {
+        Expr::Subscript {
+            value,
+            ctx: ExprContext::Load,
+            ..
+        } => Some((*value, None)),
+        Expr::Call {
+            func,
+            args,
+            keywords,
+        } if keywords.is_empty()
+            && !args
+                .iter()
+                .any(|arg| matches!(body.exprs[*arg], Expr::Starred { .. })) =>
+        {
+            match (&body.exprs[*func], &**args) {
+                (Expr::Attribute { value, attr, .. }, [_]) if attr == "get" => {
+                    Some((*value, Some(None)))
+                }
+                (Expr::Attribute { value, attr, .. }, [_, default]) if attr == "get" => {
+                    Some((*value, Some(Some(*default))))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
