@@ -818,6 +818,10 @@ pub struct AttributeStores {
     /// `Resolver::in_subclass_order`). Read off the names of bases, so classes of one
     /// name count as one: more pairs meet than do, never fewer.
     pub joins_by_name: FxHashMap<Name, Box<[u32]>>,
+    /// Whether some module's code may reach any module's variables other than by name
+    /// (see [`symbols::ModuleSymbols::reaches_namespaces`]): then no container is known
+    /// to keep what it was given.
+    pub namespaces_reached: bool,
 }
 
 /// The last name of a base class's path (`Base`, `mixins.Base`, `make_base()`'s
@@ -839,6 +843,7 @@ pub fn project_attribute_stores(db: &dyn Db) -> Arc<AttributeStores> {
     let mut join_bases: Vec<Vec<Name>> = Vec::new();
     for &file in &files {
         let symbols = module_symbols(db, file);
+        stores.namespaces_reached |= symbols.reaches_namespaces;
         stores
             .elsewhere
             .extend(symbols.other_attribute_stores.iter().cloned());

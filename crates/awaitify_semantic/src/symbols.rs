@@ -237,7 +237,21 @@ pub struct ModuleSymbols {
     /// import of the loaded submodule sets nothing, so `pkg.N` keeps what `__init__`
     /// binds (see [`crate::project_submodule_imports`]). Sorted.
     pub submodules_imported_first: Box<[Name]>,
+    /// Whether the module's code may reach variables of any module other than by name:
+    /// `exec` or `eval` (whose strings may name anything), a function's `__globals__`, a
+    /// frame's `f_globals` or `f_locals` (`sys._getframe(1).f_globals`), or the
+    /// collector's `gc.get_objects()` and `gc.get_referrers()`.
+    pub reaches_namespaces: bool,
 }
+
+/// Attributes that lead from an object to a module's or a frame's variables.
+const NAMESPACE_ATTRIBUTES: &[&str] = &[
+    "__globals__",
+    "f_globals",
+    "f_locals",
+    "get_objects",
+    "get_referrers",
+];
 
 impl ModuleSymbols {
     pub fn build(hir: &FileHir, index: &SemanticIndex) -> ModuleSymbols {
@@ -333,6 +347,11 @@ impl ModuleSymbols {
         for (body_id, body) in hir.bodies() {
             let receiver = instance_parameter(hir, &symbols, body_id);
             for (expr_id, expr) in body.exprs.iter() {
+                symbols.reaches_namespaces |= match expr {
+                    Expr::Name { id, .. } => matches!(id.as_str(), "exec" | "eval"),
+                    Expr::Attribute { attr, .. } => NAMESPACE_ATTRIBUTES.contains(&attr.as_str()),
+                    _ => false,
+                };
                 match expr {
                     Expr::Attribute {
                         value,

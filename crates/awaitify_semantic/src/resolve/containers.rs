@@ -6,8 +6,10 @@
 //! a name bound to one, when every binding that reaches the loop binds such a container
 //! and nothing may have changed it since. A tuple cannot change. A list or set can, so
 //! its assignment must name it once (not `a = b = [...]`), every use of the name that the
-//! binding reaches must only read it (see [`read_only_positions`]), and its file must not
-//! reach names through a namespace (`locals()`, `globals()`, `vars()`, `eval`, `exec`).
+//! binding reaches must only read it (see [`read_only_positions`]), its file must not
+//! reach names through a namespace (`locals()`, `globals()`, `vars()`, `eval`, `exec`),
+//! and no module may reach other modules' variables so (`exec`, `eval`, `__globals__`,
+//! `f_globals`, `f_locals`, `gc.get_objects()`).
 //! The name must be a local of a function or a module's global. Once its module is
 //! imported, other modules may change a global too: a loop that runs then (in a function)
 //! follows it only when no module replaces it and, for a list or set, no code of the
@@ -153,6 +155,7 @@ impl Resolver<'_> {
     fn stored_elements(&mut self, file: File, class: ClassId, name: &str) -> Option<Resolution> {
         let stores = crate::project_attribute_stores(self.db);
         if !stores.containers.contains(name)
+            || stores.namespaces_reached
             || stores.elsewhere.contains(name)
             || stores.elsewhere.contains("*")
             || self.class_member(file, class, name, false).is_some()
@@ -287,6 +290,11 @@ impl Resolver<'_> {
         name: ExprId,
         elements: impl Fn(&mut Self, BodyId, ExprId) -> Option<(bool, Vec<(BodyId, ExprId)>)>,
     ) -> Option<Vec<(BodyId, ExprId)>> {
+        // Code that reaches variables through a frame or a module's namespace may rebind
+        // the name, a function's local included (`f_locals` writes through since 3.13).
+        if crate::project_attribute_stores(self.db).namespaces_reached {
+            return None;
+        }
         let index = self.index(file);
         let use_id = index.use_of(body, name)?;
         let use_data = &index.uses[use_id];
