@@ -1707,6 +1707,14 @@ impl<'db> Resolver<'db> {
     pub fn resolve_binding(&mut self, file: File, binding: BindingId) -> Resolution {
         let index = self.index(file);
         let data = &index.bindings[binding];
+        // `value` of `for key, value in clients.items()`: a value of the dict.
+        let items_of = match (&data.kind, data.site) {
+            (
+                BindingKind::For { iter: None } | BindingKind::ComprehensionTarget { iter: None },
+                crate::index::BindingSite::Expr(target),
+            ) => dict_items_value(self.hir(file).body(data.body), target),
+            _ => None,
+        };
         // Bindings whose target is read off the binding itself need no cache.
         match &data.kind {
             BindingKind::OpaqueStar { module, .. } => {
@@ -1729,6 +1737,8 @@ impl<'db> Resolver<'db> {
             | BindingKind::ComprehensionTarget { iter: Some(_) }
             | BindingKind::With { context: Some(_) }
             | BindingKind::ExceptHandler { caught: Some(_) } => {}
+            BindingKind::For { iter: None } | BindingKind::ComprehensionTarget { iter: None }
+                if items_of.is_some() => {}
             other => return Resolution::Unresolved(Unresolved::Binding(other.describe())),
         }
         if let Some(cached) = self.bindings.get(&(file, binding)) {
@@ -1752,6 +1762,23 @@ impl<'db> Resolver<'db> {
             BindingKind::For { iter: Some(iter) }
             | BindingKind::ComprehensionTarget { iter: Some(iter) } => {
                 let resolution = self.element_of(file, data.body, *iter, data.kind.describe());
+                label_alternatives(resolution, file, binding)
+            }
+            BindingKind::For { iter: None } | BindingKind::ComprehensionTarget { iter: None } => {
+                let resolution =
+                    match items_of.and_then(|dict| self.dict_values(file, data.body, dict)) {
+                        Some(values) => {
+                            let mut candidates = Vec::new();
+                            for (value_body, value) in values {
+                                candidates.extend(
+                                    self.resolve_expr(file, value_body, value)
+                                        .candidates(file, None),
+                                );
+                            }
+                            Resolution::combine(candidates)
+                        }
+                        None => Resolution::Unresolved(Unresolved::Binding(data.kind.describe())),
+                    };
                 label_alternatives(resolution, file, binding)
             }
             BindingKind::ExceptHandler {
@@ -4012,4 +4039,53 @@ fn mapping_lookup(body: &Body, expr: ExprId) -> Option<(ExprId, Option<Option<Ex
         }
         _ => None,
     }
+}
+
+/// For `target`, the second name of a loop's or a comprehension's pair (`for key, value
+/// in clients.items()`), the dict whose `items()` the pair unpacks: `value` takes each
+/// of its values.
+fn dict_items_value(body: &Body, target: ExprId) -> Option<ExprId> {
+    let items_of = |pair: ExprId, iter: ExprId| -> Option<ExprId> {
+        let (Expr::Tuple { elts, .. } | Expr::List { elts, .. }) = &body.exprs[pair] else {
+            return None;
+        };
+        if elts.len() != 2 || elts[1] != target {
+            return None;
+        }
+        let Expr::Call {
+            func,
+            args,
+            keywords,
+        } = &body.exprs[iter]
+        else {
+            return None;
+        };
+        match &body.exprs[*func] {
+            Expr::Attribute { value, attr, .. }
+                if attr == "items" && args.is_empty() && keywords.is_empty() =>
+            {
+                Some(*value)
+            }
+            _ => None,
+        }
+    };
+    body.stmts
+        .iter()
+        .find_map(|(_, stmt)| match stmt {
+            Stmt::For {
+                target: pair, iter, ..
+            } => items_of(*pair, *iter),
+            _ => None,
+        })
+        .or_else(|| {
+            body.exprs.iter().find_map(|(_, expr)| match expr {
+                Expr::ListComp { generators, .. }
+                | Expr::SetComp { generators, .. }
+                | Expr::DictComp { generators, .. }
+                | Expr::Generator { generators, .. } => generators
+                    .iter()
+                    .find_map(|generator| items_of(generator.target, generator.iter)),
+                _ => None,
+            })
+        })
 }

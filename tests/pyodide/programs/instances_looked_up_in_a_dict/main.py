@@ -17,6 +17,13 @@ def fetch_all(key):
     return [client.fetch(key) for client in CLIENTS.values()] + [MIRRORS["eu"].fetch(key)]
 
 
+def by_name(key):
+    found = {}
+    for name, client in CLIENTS.items():
+        found[name] = client.fetch(key)
+    return found
+
+
 async def ticker(n):
     for i in range(n):
         print("tick", i)
@@ -27,9 +34,11 @@ async def main():
     task = asyncio.ensure_future(ticker(2))
     found = [fetch("live", "a"), fetch("test", "b"), fetch("none", "c")]
     every = fetch_all("d")
+    named = by_name("e")
     await task
     print(*found)
     print(every)
+    print(named)
 
 
 asyncio.run(main())
