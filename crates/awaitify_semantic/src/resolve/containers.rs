@@ -552,9 +552,10 @@ pub(crate) fn read_only_positions(index: &SemanticIndex, body_id: BodyId, body: 
             _ => {}
         }
     }
-    // The builtin `len`: no binding of the name reaches the call.
-    let is_len = |func: ExprId| {
-        matches!(&body.exprs[func], Expr::Name { id, .. } if id == "len")
+    // A builtin that only reads its arguments (`len`, `print`, `sorted`, `list`, ...):
+    // no binding of the name reaches the call.
+    let is_reading_builtin = |func: ExprId| {
+        matches!(&body.exprs[func], Expr::Name { id, .. } if READING_BUILTINS.contains(&id.as_str()))
             && index.use_of(body_id, func).is_some_and(|use_id| {
                 index.reaching(use_id).is_empty()
                     && index.uses[use_id].fallback == Fallback::Builtin
@@ -594,12 +595,10 @@ pub(crate) fn read_only_positions(index: &SemanticIndex, body_id: BodyId, body: 
                     }
                 }
             }
-            Expr::Call {
-                func,
-                args,
-                keywords,
-            } if args.len() == 1 && keywords.is_empty() && is_len(*func) => {
-                positions.insert(args[0]);
+            Expr::Call { func, args, .. } if is_reading_builtin(*func) => {
+                for arg in args.iter() {
+                    positions.insert(*arg);
+                }
             }
             // A mapping's methods that only read it: `clients.get(kind)`,
             // `clients.values()`, `.items()`, `.keys()`.
@@ -615,6 +614,33 @@ pub(crate) fn read_only_positions(index: &SemanticIndex, body_id: BodyId, body: 
     }
     positions
 }
+
+/// Builtins that only read their arguments, none of which they hand on to code that
+/// could change them (`list(workers)` and `dict(clients)` copy; `iter` and
+/// `enumerate` give iterators that only read).
+const READING_BUILTINS: &[&str] = &[
+    "all",
+    "any",
+    "bool",
+    "dict",
+    "enumerate",
+    "frozenset",
+    "isinstance",
+    "iter",
+    "len",
+    "list",
+    "max",
+    "min",
+    "print",
+    "repr",
+    "reversed",
+    "set",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+];
 
 /// The attribute names whose values code of `hir` may change or hand on, so that a
 /// container stored under one may hold what awaitify did not see: each attribute read
