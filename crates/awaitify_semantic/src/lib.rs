@@ -222,22 +222,31 @@ pub fn module_exports(db: &dyn Db, file: File) -> Arc<ModuleExports> {
 /// Methods of a list that only read it.
 const READING_LIST_METHODS: &[&str] = &["count", "index", "copy"];
 
-/// Builtins that only read the list passed to them.
-const READING_BUILTINS: &[&str] = &[
+/// Builtins that only read the container passed to them, none of which hand it on to
+/// code that could change it (`list(workers)` and `dict(clients)` copy; `iter` and
+/// `enumerate` give iterators that only read).
+pub(crate) const READING_BUILTINS: &[&str] = &[
     "all",
     "any",
+    "bool",
+    "dict",
     "enumerate",
     "frozenset",
+    "isinstance",
     "iter",
     "len",
     "list",
+    "max",
+    "min",
     "print",
     "repr",
     "reversed",
     "set",
     "sorted",
     "str",
+    "sum",
     "tuple",
+    "zip",
 ];
 
 struct ExportCollector<'a> {

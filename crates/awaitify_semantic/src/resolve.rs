@@ -390,6 +390,15 @@ impl Resolution {
         }
     }
 
+    /// Whether it is known, and every target it may be is a project instance.
+    pub(crate) fn only_instances(&self) -> bool {
+        self.every_target().is_some_and(|targets| {
+            targets
+                .iter()
+                .all(|target| matches!(target, Target::Instance { .. }))
+        })
+    }
+
     /// Whether some candidate is `None`.
     fn has_none(&self) -> bool {
         match self {
@@ -1183,12 +1192,7 @@ impl<'db> Resolver<'db> {
         let mut candidates = Vec::new();
         for (value_body, value) in values {
             let found = self.resolve_expr(file, value_body, value);
-            let instances = found.every_target().is_some_and(|targets| {
-                targets
-                    .iter()
-                    .all(|target| matches!(target, Target::Instance { .. }))
-            });
-            if !instances {
+            if !found.only_instances() {
                 return None;
             }
             candidates.extend(found.candidates(file, None));

@@ -202,12 +202,7 @@ impl Resolver<'_> {
                 };
                 for path in paths.iter() {
                     let element = self.resolve_path(store_file, path, None);
-                    let instances = element.every_target().is_some_and(|targets| {
-                        targets
-                            .iter()
-                            .all(|target| matches!(target, Target::Instance { .. }))
-                    });
-                    if !instances {
+                    if !element.only_instances() {
                         return None;
                     }
                     candidates.extend(element.candidates(store_file, None));
@@ -555,7 +550,7 @@ pub(crate) fn read_only_positions(index: &SemanticIndex, body_id: BodyId, body: 
     // A builtin that only reads its arguments (`len`, `print`, `sorted`, `list`, ...):
     // no binding of the name reaches the call.
     let is_reading_builtin = |func: ExprId| {
-        matches!(&body.exprs[func], Expr::Name { id, .. } if READING_BUILTINS.contains(&id.as_str()))
+        matches!(&body.exprs[func], Expr::Name { id, .. } if crate::READING_BUILTINS.contains(&id.as_str()))
             && index.use_of(body_id, func).is_some_and(|use_id| {
                 index.reaching(use_id).is_empty()
                     && index.uses[use_id].fallback == Fallback::Builtin
@@ -614,33 +609,6 @@ pub(crate) fn read_only_positions(index: &SemanticIndex, body_id: BodyId, body: 
     }
     positions
 }
-
-/// Builtins that only read their arguments, none of which they hand on to code that
-/// could change them (`list(workers)` and `dict(clients)` copy; `iter` and
-/// `enumerate` give iterators that only read).
-const READING_BUILTINS: &[&str] = &[
-    "all",
-    "any",
-    "bool",
-    "dict",
-    "enumerate",
-    "frozenset",
-    "isinstance",
-    "iter",
-    "len",
-    "list",
-    "max",
-    "min",
-    "print",
-    "repr",
-    "reversed",
-    "set",
-    "sorted",
-    "str",
-    "sum",
-    "tuple",
-    "zip",
-];
 
 /// The attribute names whose values code of `hir` may change or hand on, so that a
 /// container stored under one may hold what awaitify did not see: each attribute read
