@@ -1711,14 +1711,6 @@ impl<'db> Resolver<'db> {
     pub fn resolve_binding(&mut self, file: File, binding: BindingId) -> Resolution {
         let index = self.index(file);
         let data = &index.bindings[binding];
-        // `value` of `for key, value in clients.items()`: a value of the dict.
-        let items_of = match (&data.kind, data.site) {
-            (
-                BindingKind::For { iter: None } | BindingKind::ComprehensionTarget { iter: None },
-                crate::index::BindingSite::Expr(target),
-            ) => dict_items_value(self.hir(file).body(data.body), target),
-            _ => None,
-        };
         // Bindings whose target is read off the binding itself need no cache.
         match &data.kind {
             BindingKind::OpaqueStar { module, .. } => {
@@ -1741,8 +1733,9 @@ impl<'db> Resolver<'db> {
             | BindingKind::ComprehensionTarget { iter: Some(_) }
             | BindingKind::With { context: Some(_) }
             | BindingKind::ExceptHandler { caught: Some(_) } => {}
-            BindingKind::For { iter: None } | BindingKind::ComprehensionTarget { iter: None }
-                if items_of.is_some() => {}
+            // Unpacked: `value` of `for key, value in clients.items()` is a value of the
+            // dict; found once, then cached.
+            BindingKind::For { iter: None } | BindingKind::ComprehensionTarget { iter: None } => {}
             other => return Resolution::Unresolved(Unresolved::Binding(other.describe())),
         }
         if let Some(cached) = self.bindings.get(&(file, binding)) {
@@ -1769,20 +1762,17 @@ impl<'db> Resolver<'db> {
                 label_alternatives(resolution, file, binding)
             }
             BindingKind::For { iter: None } | BindingKind::ComprehensionTarget { iter: None } => {
-                let resolution =
-                    match items_of.and_then(|dict| self.dict_values(file, data.body, dict)) {
-                        Some(values) => {
-                            let mut candidates = Vec::new();
-                            for (value_body, value) in values {
-                                candidates.extend(
-                                    self.resolve_expr(file, value_body, value)
-                                        .candidates(file, None),
-                                );
-                            }
-                            Resolution::combine(candidates)
-                        }
-                        None => Resolution::Unresolved(Unresolved::Binding(data.kind.describe())),
-                    };
+                let dict = match data.site {
+                    crate::index::BindingSite::Expr(target) => {
+                        dict_items_value(self.hir(file).body(data.body), target)
+                    }
+                    crate::index::BindingSite::Name(_) => None,
+                };
+                let resolution = match dict.and_then(|dict| self.dict_values(file, data.body, dict))
+                {
+                    Some(values) => self.any_of_values(file, values),
+                    None => Resolution::Unresolved(Unresolved::Binding(data.kind.describe())),
+                };
                 label_alternatives(resolution, file, binding)
             }
             BindingKind::ExceptHandler {
@@ -2929,13 +2919,11 @@ impl<'db> Resolver<'db> {
             return false;
         };
         let decorator = decorator.clone();
-        matches!(
-            self.resolve_definition_path(file, &decorator, Some(class)),
-            Resolution::Definite(Target::Builtin(name)) if name == "property"
-        ) || matches!(
-            self.resolve_definition_path(file, &decorator, Some(class)),
-            Resolution::Definite(Target::External(name)) if name == "functools.cached_property"
-        )
+        match self.resolve_definition_path(file, &decorator, Some(class)) {
+            Resolution::Definite(Target::Builtin(name)) => name == "property",
+            Resolution::Definite(Target::External(name)) => name == "functools.cached_property",
+            _ => false,
+        }
     }
 
     /// What `receiver.name()` returns when `name` is a method whose return value is
@@ -3413,12 +3401,9 @@ impl<'db> Resolver<'db> {
         name: &str,
         storing: &[(File, ClassId)],
     ) -> Option<Vec<(File, &'db [StoredValue])>> {
-        let own_order = self.mro(file, class);
         let mut related = Vec::new();
         for &(store_file, store_class) in storing {
-            if own_order.contains(&(store_file, store_class))
-                || self.in_subclass_order(file, class, store_file, store_class)
-            {
+            if self.related(file, class, store_file, store_class) {
                 related.push((
                     store_file,
                     self.stored_values(store_file, store_class, name)?,

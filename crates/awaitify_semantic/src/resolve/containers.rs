@@ -78,6 +78,16 @@ impl Resolver<'_> {
             }
             return self.attribute_elements(file, body, iter, kind);
         };
+        self.any_of_values(file, values)
+    }
+
+    /// Any of `values` (each expression with the body it is written in), each one's
+    /// resolution a candidate.
+    pub(super) fn any_of_values(
+        &mut self,
+        file: File,
+        values: Vec<(BodyId, ExprId)>,
+    ) -> Resolution {
         let mut candidates = Vec::new();
         for (value_body, value) in values {
             candidates.extend(
@@ -181,12 +191,9 @@ impl Resolver<'_> {
         if !self.inherits_from_project_only(file, class) {
             return None;
         }
-        let own_order = self.mro(file, class);
         let mut candidates = Vec::new();
         for &(store_file, store_class) in stores.on_self.get(name)? {
-            let related = own_order.contains(&(store_file, store_class))
-                || self.in_subclass_order(file, class, store_file, store_class);
-            if !related {
+            if !self.related(file, class, store_file, store_class) {
                 continue;
             }
             if !self.inherits_from_project_only(store_file, store_class) {
