@@ -1649,6 +1649,38 @@ fn check_labels_the_argument_a_parameter_cannot_follow() {
     );
 }
 
+/// A call on what session state holds under a key a widget writes stays refused, and the
+/// refusal labels the widget; one where the state is handed on labels that place.
+#[test]
+fn check_labels_what_keeps_a_session_state_key_unknown() {
+    let header = "import time\nimport streamlit as st\n\nclass Client:\n    def fetch(self):\n        time.sleep(0)\n\nst.session_state.client = Client()\n";
+    let widget = format!(
+        "{header}st.selectbox(\"c\", [None], key=\"client\")\nst.session_state.client.fetch()\n"
+    );
+    let dir = project(&[("main.py", widget.as_bytes())]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    let stderr = &run.stderr;
+    assert!(
+        stderr.contains("this call's receiver is unknown: what session state holds under `client`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("this widget stores its value under `client`"),
+        "{stderr}"
+    );
+    let handed = format!(
+        "{header}print(repr(st.session_state), st.session_state)\nst.session_state[\"client\"].fetch()\nkeep(st.session_state)\n"
+    );
+    let dir = project(&[("main.py", handed.as_bytes())]);
+    let run = awaitify(dir.path(), ["check", "."]);
+    let stderr = &run.stderr;
+    assert!(stderr.contains("11 │ keep(st.session_state)"), "{stderr}");
+    assert!(
+        stderr.contains("session state goes here where awaitify does not follow it"),
+        "{stderr}"
+    );
+}
+
 /// `callgraph --format dot` prints a Graphviz digraph.
 #[test]
 fn callgraph_dot() {

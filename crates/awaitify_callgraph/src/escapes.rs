@@ -203,6 +203,13 @@ fn handed_on(
             name if DUNDER_ONLY_BUILTINS.contains(&name) => None,
             _ => Some(None),
         },
+        // `st.session_state.update(mapping)` reads the mapping's `keys()`, as a dict's
+        // `update` does, and stores its values.
+        Target::External(name)
+            if attr == Some("update") && name.starts_with("streamlit.session_state") =>
+        {
+            keyword.is_none().then_some(Some("keys"))
+        }
         Target::External(name) => {
             let container = stores
                 && CONTAINER_TYPES

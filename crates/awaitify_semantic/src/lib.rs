@@ -16,6 +16,8 @@
 //! - [`file_module_imports`], and matched with what packages bind
 //!   [`project_submodule_imports`] (project): the package attributes that importing a
 //!   submodule may replace (`import pkg.tools` over `tools = ...` in `pkg/__init__.py`).
+//! - [`file_session_state`], and merged [`project_session_state`] (project): what the
+//!   project stores into Streamlit's session state, by key ([`session_state`]).
 //! - [`file_resolutions`]: what every name use of the file resolves to ([`resolve`]).
 //!
 //! Depends on `awaitify_hir` and `awaitify_db`; may not depend on the call graph or the
@@ -51,6 +53,7 @@ pub mod builtins;
 pub mod dump;
 pub mod index;
 pub mod resolve;
+pub mod session_state;
 pub mod symbols;
 
 use std::sync::Arc;
@@ -1099,7 +1102,7 @@ fn stored_classes(
 
 /// The value an assignment of `body` stores through `target`, when `target` is one of
 /// its targets as a whole (not an element of an unpacking).
-fn assigned_value(body: &awaitify_hir::hir::Body, target: ExprId) -> Option<ExprId> {
+pub(crate) fn assigned_value(body: &awaitify_hir::hir::Body, target: ExprId) -> Option<ExprId> {
     body.stmts.iter().find_map(|(_, stmt)| match stmt {
         Stmt::Assign { targets, value } if targets.contains(&target) => Some(*value),
         Stmt::AnnAssign {
@@ -1825,6 +1828,79 @@ pub fn project_submodule_imports(db: &dyn Db) -> Arc<SubmoduleImports> {
         }
     }
     Arc::new(result)
+}
+
+/// What `file` stores into Streamlit's session state (see [`session_state`]).
+#[salsa::tracked(returns(ref))]
+pub fn file_session_state(db: &dyn Db, file: File) -> Arc<session_state::FileSessionState> {
+    Arc::new(session_state::scan(
+        file_hir(db, file),
+        semantic_index(db, file),
+    ))
+}
+
+/// Every store of the project into Streamlit's session state (see [`session_state`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionState {
+    pub stores: Vec<(File, session_state::SessionStore)>,
+    /// The first place the state goes where awaitify does not follow it: then any key
+    /// may hold anything.
+    pub escape: Option<(File, BodyId, ExprId)>,
+}
+
+impl SessionState {
+    /// The stores that may write `key`.
+    pub fn stores_of<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Iterator<Item = &'a (File, session_state::SessionStore)> + 'a {
+        self.stores
+            .iter()
+            .filter(move |(_, store)| store.key.may_write(key))
+    }
+}
+
+/// Every file's [`file_session_state`], merged; nothing at all for a project that
+/// never imports `streamlit`, whose files are then not scanned.
+#[salsa::tracked(returns(ref))]
+pub fn project_session_state(db: &dyn Db) -> Arc<SessionState> {
+    let files = awaitify_db::files_by_path(db);
+    let is_streamlit = |module: &str| {
+        module == "streamlit"
+            || module
+                .strip_prefix("streamlit")
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    let mut state = SessionState::default();
+    if !files.iter().any(|&file| {
+        file_module_imports(db, file)
+            .iter()
+            .any(|(module, _)| is_streamlit(module))
+    }) {
+        return Arc::new(state);
+    }
+    for &file in &files {
+        let found = file_session_state(db, file);
+        state
+            .stores
+            .extend(found.stores.iter().map(|store| (file, store.clone())));
+        if state.escape.is_none() {
+            state.escape = found.escape.map(|(body, expr)| (file, body, expr));
+        }
+        // A global bound to the state, in a module another one imports.
+        if state.escape.is_none()
+            && let Some((body, expr)) = found.global_alias
+            && files.iter().any(|&importer| {
+                importer != file
+                    && file_module_imports(db, importer)
+                        .iter()
+                        .any(|(module, _)| resolve_module(db, module) == Some(file))
+            })
+        {
+            state.escape = Some((file, body, expr));
+        }
+    }
+    Arc::new(state)
 }
 
 /// What every name use of `file` resolves to.

@@ -545,6 +545,11 @@ pub struct Resolver<'db> {
     layouts: FxHashMap<(File, ClassId), crate::Layout>,
     /// The classes stores to `__class__` may give instances of each class asked about.
     class_changes: FxHashMap<(File, ClassId), Option<std::rc::Rc<ClassChanges>>>,
+    /// The project's stores into Streamlit's session state, fetched on first need, and
+    /// what each key asked about holds (see [`Resolver::session_value`]).
+    session_state: Option<&'db crate::SessionState>,
+    session_values: FxHashMap<Name, Option<Resolution>>,
+    session_keys_in_progress: FxHashSet<Name>,
 }
 
 const MAX_MRO: usize = 64;
@@ -563,6 +568,9 @@ struct ClassChanges {
     /// Project classes, with whether their MRO holds every method and their layout.
     project: Vec<(File, ClassId, bool, crate::Layout, Store)>,
 }
+
+/// The qualified name of Streamlit's session state.
+const SESSION_STATE: &str = "streamlit.session_state";
 
 /// The attribute `functools.wraps` sets on a wrapper: the function it wraps.
 const WRAPPED: &str = "__wrapped__";
@@ -615,6 +623,9 @@ impl<'db> Resolver<'db> {
             class_assignments: None,
             layouts: FxHashMap::default(),
             class_changes: FxHashMap::default(),
+            session_state: None,
+            session_values: FxHashMap::default(),
+            session_keys_in_progress: FxHashSet::default(),
         }
     }
 
@@ -1002,6 +1013,7 @@ impl<'db> Resolver<'db> {
                 if let Some(looked_up) = self
                     .table_lookup(file, body, expr)
                     .or_else(|| self.dict_lookup(file, body, expr))
+                    .or_else(|| self.session_lookup(file, body, expr))
                 {
                     return looked_up;
                 }
@@ -1059,8 +1071,13 @@ impl<'db> Resolver<'db> {
                 }
             }
             Expr::Subscript { .. } => self
-                .namespace_lookup(file, body, expr)
-                .and_then(|(namespace, key)| self.namespace_member(file, body, namespace, key))
+                .session_lookup(file, body, expr)
+                .or_else(|| {
+                    self.namespace_lookup(file, body, expr)
+                        .and_then(|(namespace, key)| {
+                            self.namespace_member(file, body, namespace, key)
+                        })
+                })
                 .or_else(|| self.table_lookup(file, body, expr))
                 .or_else(|| self.dict_lookup(file, body, expr))
                 .or_else(|| match &self.hir(file).body(body).exprs[expr] {
@@ -1229,6 +1246,179 @@ impl<'db> Resolver<'db> {
         }
         self.table_lookup(file, body, expr)?;
         Some(default)
+    }
+
+    /// What a lookup of a literal key in Streamlit's session state gives (see
+    /// [`crate::session_state`]): `state["client"]` and `state.setdefault("client",
+    /// ...)` what the project stores under the key, `state.get("client")` that or
+    /// `None` (or the default it is given). An attribute read (`state.client`) is
+    /// answered by [`Self::attribute`].
+    fn session_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
+        let body_data = self.hir(file).body(body);
+        let (state, key, missing) = match &body_data.exprs[expr] {
+            Expr::Subscript {
+                value,
+                slice,
+                ctx: ExprContext::Load,
+            } => (*value, *slice, None),
+            Expr::Call { func, args, .. } => match (&body_data.exprs[*func], &**args) {
+                (Expr::Attribute { value, attr, .. }, [key]) if attr == "get" => {
+                    (*value, *key, Some(None))
+                }
+                (Expr::Attribute { value, attr, .. }, [key, default]) if attr == "get" => {
+                    (*value, *key, Some(Some(*default)))
+                }
+                (Expr::Attribute { value, attr, .. }, [key, ..]) if attr == "setdefault" => {
+                    (*value, *key, None)
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Expr::Literal(Literal::Str(key)) = &body_data.exprs[key] else {
+            return None;
+        };
+        if self.session_state().is_none()
+            || !matches!(
+                self.resolve_expr(file, body, state),
+                Resolution::Definite(Target::External(ref name)) if name == SESSION_STATE
+            )
+        {
+            return None;
+        }
+        let held = self.session_value(key)?;
+        let mut candidates = held.candidates(file, None);
+        match missing {
+            None => {}
+            Some(None) => candidates.push(Candidate {
+                file,
+                binding: None,
+                target: Err(Unresolved::NoneValue),
+            }),
+            Some(Some(default)) => candidates.extend(
+                self.resolve_expr(file, body, default)
+                    .candidates(file, None),
+            ),
+        }
+        Some(Resolution::combine(candidates))
+    }
+
+    /// What the key `key` of Streamlit's session state holds, when awaitify sees every
+    /// store that may write it and each stores a project instance (or `None`): the
+    /// stores' values, resolved where they are written. `None` when it does not know,
+    /// and for the names of session state's own methods (`get`, `update`), which an
+    /// attribute read finds before any key.
+    fn session_value(&mut self, key: &str) -> Option<Resolution> {
+        if crate::session_state::is_method(key) {
+            return None;
+        }
+        let state = self.session_state()?;
+        if let Some(known) = self.session_values.get(key) {
+            return known.clone();
+        }
+        let key = Name::from(key);
+        // `st.session_state.a = st.session_state.b` and back: unknown.
+        if !self.session_keys_in_progress.insert(key.clone()) {
+            return None;
+        }
+        let mut candidates = Vec::new();
+        let mut known = true;
+        for (store_file, store) in state.stores_of(&key) {
+            match &store.value {
+                StoredValue::Path(path) => {
+                    let found = self.resolve_path(*store_file, path, None);
+                    if !found.only_instances() {
+                        known = false;
+                        break;
+                    }
+                    candidates.extend(found.candidates(*store_file, None));
+                }
+                StoredValue::None => candidates.push(Candidate {
+                    file: *store_file,
+                    binding: None,
+                    target: Err(Unresolved::NoneValue),
+                }),
+                _ => {
+                    known = false;
+                    break;
+                }
+            }
+        }
+        self.session_keys_in_progress.remove(&key);
+        let held = (known && !candidates.is_empty()).then(|| Resolution::combine(candidates));
+        self.session_values.insert(key, held.clone());
+        held
+    }
+
+    /// The key of Streamlit's session state that `receiver` reads, when it reads one
+    /// by a literal name: `state.client`, `state["client"]`, `state.get("client")`.
+    pub fn session_key_of(&mut self, file: File, body: BodyId, receiver: ExprId) -> Option<Name> {
+        let body_data = self.hir(file).body(body);
+        let (state, key) = match &body_data.exprs[receiver] {
+            Expr::Attribute { value, attr, .. } => (*value, attr.clone()),
+            Expr::Subscript { value, slice, .. } => match &body_data.exprs[*slice] {
+                Expr::Literal(Literal::Str(key)) => (*value, Name::from(&**key)),
+                _ => return None,
+            },
+            Expr::Call { func, args, .. } => match (&body_data.exprs[*func], args.first()) {
+                (Expr::Attribute { value, attr, .. }, Some(key))
+                    if matches!(attr.as_str(), "get" | "setdefault") =>
+                {
+                    match &body_data.exprs[*key] {
+                        Expr::Literal(Literal::Str(key)) => (*value, Name::from(&**key)),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let is_state = matches!(
+            self.resolve_expr(file, body, state),
+            Resolution::Definite(Target::External(ref name)) if name == SESSION_STATE
+        );
+        (is_state && !crate::session_state::is_method(&key)).then_some(key)
+    }
+
+    /// Why [`Self::session_value`] does not follow the key `key`: where the state goes
+    /// unfollowed, or the first store of the key that gives what awaitify cannot name.
+    pub fn session_key_blocker(
+        &mut self,
+        key: &str,
+    ) -> Option<crate::session_state::SessionBlocker> {
+        use crate::session_state::SessionBlocker;
+        let db = self.db;
+        let state: &'db crate::SessionState = crate::project_session_state(db);
+        if let Some((file, body, expr)) = state.escape {
+            return Some(SessionBlocker::Escape(file, body, expr));
+        }
+        let mut any = false;
+        for (file, store) in state.stores_of(key) {
+            any = true;
+            let place = (*file, store.body, store.expr);
+            if store.widget {
+                return Some(SessionBlocker::Widget(place.0, place.1, place.2));
+            }
+            let followed = match &store.value {
+                StoredValue::Path(path) => self.resolve_path(*file, path, None).only_instances(),
+                StoredValue::None => true,
+                _ => false,
+            };
+            if !followed {
+                return Some(SessionBlocker::Store(place.0, place.1, place.2));
+            }
+        }
+        (!any).then_some(SessionBlocker::NoStore)
+    }
+
+    /// The project's stores into session state, when some key may be followed: the
+    /// project stores something and the state goes nowhere awaitify does not follow.
+    fn session_state(&mut self) -> Option<&'db crate::SessionState> {
+        let db = self.db;
+        let state: &'db crate::SessionState = self
+            .session_state
+            .get_or_insert_with(|| crate::project_session_state(db));
+        (state.escape.is_none() && !state.stores.is_empty()).then_some(state)
     }
 
     fn either(&mut self, file: File, body: BodyId, first: Resolution, other: ExprId) -> Resolution {
@@ -2990,6 +3180,11 @@ impl<'db> Resolver<'db> {
         match base {
             Target::ProjectModule(file) => self.module_member(file, name),
             Target::External(qualified) => {
+                if qualified == SESSION_STATE
+                    && let Some(held) = self.session_value(name)
+                {
+                    return held;
+                }
                 let joined = format!("{qualified}.{name}");
                 Resolution::Definite(self.module_target(&joined))
             }

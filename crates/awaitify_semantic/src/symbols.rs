@@ -23,6 +23,16 @@ pub enum ExprPath {
 }
 
 impl ExprPath {
+    /// Whether a call is part of the path (`make().x`), which may give another object
+    /// each time.
+    pub fn has_call(&self) -> bool {
+        match self {
+            ExprPath::Name(_) => false,
+            ExprPath::Attribute(value, _) => value.has_call(),
+            ExprPath::Call(_) => true,
+        }
+    }
+
     /// The path of `expr` if it is made only of names, attributes and calls.
     pub fn of(body: &Body, expr: ExprId) -> Option<ExprPath> {
         match &body.exprs[expr] {
@@ -536,7 +546,7 @@ fn instance_parameter<'a>(
 /// a chain, `c = self.conn = Client()`, each given the same value) or an annotated one.
 /// The value of `client or Client()` or of `a if fast else b` is one of its operands,
 /// so each is summarised (see [`value_alternatives`]).
-fn stored_values(
+pub(crate) fn stored_values(
     index: &SemanticIndex,
     body_id: BodyId,
     body: &Body,
@@ -569,7 +579,7 @@ const MAX_ALTERNATIVE_DEPTH: u32 = 8;
 /// `or` or an `and` (Python gives one of them), each branch of a conditional expression,
 /// and the value of a walrus. A read of the attribute stored to, on the same receiver
 /// (`self.cache = self.cache or {}`), adds nothing: it holds what a store gave before.
-fn value_alternatives(
+pub(crate) fn value_alternatives(
     body: &Body,
     value: ExprId,
     target: ExprId,
@@ -600,7 +610,8 @@ fn value_alternatives(
     }
 }
 
-/// Whether `read` reads the attribute `store` stores, on a receiver of the same name.
+/// Whether `read` reads the attribute `store` stores, on a receiver of the same path
+/// (`self.cache`, `st.session_state.client`).
 fn same_attribute(body: &Body, read: ExprId, store: ExprId) -> bool {
     let (
         Expr::Attribute {
@@ -618,21 +629,27 @@ fn same_attribute(body: &Body, read: ExprId, store: ExprId) -> bool {
         return false;
     };
     read_attr == store_attr
-        && matches!(
-            (&body.exprs[*read_object], &body.exprs[*store_object]),
-            (Expr::Name { id: read_id, .. }, Expr::Name { id: store_id, .. }) if read_id == store_id
-        )
+        && ExprPath::of(body, *read_object)
+            .is_some_and(|read| !read.has_call() && ExprPath::of(body, *store_object) == Some(read))
 }
 
 /// What one value a store to an attribute of `self` may assign gives (see
 /// [`stored_values`]).
-fn stored_value(index: &SemanticIndex, body_id: BodyId, body: &Body, value: ExprId) -> StoredValue {
+pub(crate) fn stored_value(
+    index: &SemanticIndex,
+    body_id: BodyId,
+    body: &Body,
+    value: ExprId,
+) -> StoredValue {
     if matches!(body.exprs[value], Expr::Literal(Literal::None)) {
         return StoredValue::None;
     }
+    // A store at a module's top level reads its names in the globals too.
+    let module_scope = index.module_scope();
     let scope = match body_id {
         BodyId::Function(function) => index.function_scopes.get(function),
-        _ => None,
+        BodyId::Module => Some(&module_scope),
+        BodyId::Class(_) => None,
     };
     if is_builtin_display(body, value) {
         return match scope.and_then(|scope| {
@@ -645,6 +662,9 @@ fn stored_value(index: &SemanticIndex, body_id: BodyId, body: &Body, value: Expr
     let Some(scope) = scope else {
         return StoredValue::Unknown;
     };
+    if body_id == BodyId::Module {
+        return ExprPath::of(body, value).map_or(StoredValue::Unknown, StoredValue::Path);
+    }
     if let Some(parameter) = stored_parameter(index, body_id, body, value) {
         return parameter;
     }

@@ -32,6 +32,8 @@ API (a small subset of Streamlit's):
                               and a function page may be a coroutine function.
 * ``navigation(pages)``       returns the selected page (always the first
                               one); call ``.run()`` on it to run the page.
+* ``session_state``           a dict whose keys are also attributes, as
+                              Streamlit's ``st.session_state`` is.
 """
 
 import ast
@@ -39,13 +41,33 @@ import inspect
 import os
 import sys
 
-__all__ = ["Page", "navigation", "title", "write", "write_stream"]
+__all__ = ["Page", "navigation", "session_state", "title", "write", "write_stream"]
 
 ON_PYODIDE = sys.platform == "emscripten"
 
 
 def write(*args):
     print(*args)
+
+
+class _SessionState(dict):
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __setattr__(self, key, value):
+        self[key] = value
+
+    def __delattr__(self, key):
+        try:
+            del self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+session_state = _SessionState()
 
 
 def title(text):
