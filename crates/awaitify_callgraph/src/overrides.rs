@@ -65,13 +65,18 @@ impl Collector<'_> {
                 let mut taken = Vec::new();
                 for binding in index.reaching(use_id) {
                     let data = &index.bindings[*binding];
+                    // Values written in other modules are looked at there.
                     let values: Vec<(BodyId, ExprId)> = match &data.kind {
                         BindingKind::Assign { value } => vec![(data.body, *value)],
                         BindingKind::For { iter: Some(iter) }
                         | BindingKind::ComprehensionTarget { iter: Some(iter) } => self
                             .resolver
                             .iterated_values(self.file, data.body, *iter)
-                            .unwrap_or_default(),
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter(|(file, _, _)| *file == self.file)
+                            .map(|(_, body, value)| (body, value))
+                            .collect(),
                         _ => Vec::new(),
                     };
                     for (value_body_id, value) in values {

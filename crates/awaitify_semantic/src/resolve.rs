@@ -1207,12 +1207,12 @@ impl<'db> Resolver<'db> {
         let (dict, missing) = mapping_lookup(body_data, expr)?;
         let values = self.dict_values(file, body, dict)?;
         let mut candidates = Vec::new();
-        for (value_body, value) in values {
-            let found = self.resolve_expr(file, value_body, value);
+        for (value_file, value_body, value) in values {
+            let found = self.resolve_expr(value_file, value_body, value);
             if !found.only_instances() {
                 return None;
             }
-            candidates.extend(found.candidates(file, None));
+            candidates.extend(found.candidates(value_file, None));
         }
         match missing {
             None => {}
@@ -1254,6 +1254,7 @@ impl<'db> Resolver<'db> {
     /// `None` (or the default it is given). An attribute read (`state.client`) is
     /// answered by [`Self::attribute`].
     fn session_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
+        self.session_state()?;
         let body_data = self.hir(file).body(body);
         let (state, key, missing) = match &body_data.exprs[expr] {
             Expr::Subscript {
@@ -1278,12 +1279,10 @@ impl<'db> Resolver<'db> {
         let Expr::Literal(Literal::Str(key)) = &body_data.exprs[key] else {
             return None;
         };
-        if self.session_state().is_none()
-            || !matches!(
-                self.resolve_expr(file, body, state),
-                Resolution::Definite(Target::External(ref name)) if name == SESSION_STATE
-            )
-        {
+        if !matches!(
+            self.resolve_expr(file, body, state),
+            Resolution::Definite(Target::External(ref name)) if name == SESSION_STATE
+        ) {
             return None;
         }
         let held = self.session_value(key)?;
@@ -1960,7 +1959,7 @@ impl<'db> Resolver<'db> {
                 };
                 let resolution = match dict.and_then(|dict| self.dict_values(file, data.body, dict))
                 {
-                    Some(values) => self.any_of_values(file, values),
+                    Some(values) => self.any_of_values(values),
                     None => Resolution::Unresolved(Unresolved::Binding(data.kind.describe())),
                 };
                 label_alternatives(resolution, file, binding)

@@ -14,7 +14,9 @@
 //! imported, other modules may change a global too: a loop that runs then (in a function)
 //! follows it only when no module replaces it and, for a list or set, no code of the
 //! project reads it other than to iterate, index, measure or test it (see
-//! [`Resolver::global_kept`]).
+//! [`Resolver::global_kept`]). A name imported from another project module (`from
+//! clients import workers`) is followed to that module's global when the module binds
+//! it once, at its top level, under the same conditions there.
 //!
 //! An instance's attribute (`for w in self.workers`) gives the elements of what its
 //! class family's methods store there, when every store is such a container of
@@ -26,6 +28,9 @@
 use super::*;
 use crate::index::{BindingSite, ScopeKind};
 
+/// An expression a container holds: its file, body and expression.
+pub type Value = (File, BodyId, ExprId);
+
 impl Resolver<'_> {
     /// The expressions whose values iterating `iter` of `body` gives, each with the body
     /// it is written in, when awaitify sees them all (see the module's documentation).
@@ -34,7 +39,7 @@ impl Resolver<'_> {
         file: File,
         body: BodyId,
         iter: ExprId,
-    ) -> Option<Vec<(BodyId, ExprId)>> {
+    ) -> Option<Vec<Value>> {
         let exprs = &self.hir(file).body(body).exprs;
         match &exprs[iter] {
             Expr::List { elts, .. } | Expr::Tuple { elts, .. } | Expr::Set { elts } => {
@@ -42,9 +47,11 @@ impl Resolver<'_> {
                     .iter()
                     .any(|element| matches!(exprs[*element], Expr::Starred { .. }));
                 (!elts.is_empty() && !starred)
-                    .then(|| elts.iter().map(|element| (body, *element)).collect())
+                    .then(|| elts.iter().map(|element| (file, body, *element)).collect())
             }
-            Expr::ListComp { elt, .. } | Expr::SetComp { elt, .. } => Some(vec![(body, *elt)]),
+            Expr::ListComp { elt, .. } | Expr::SetComp { elt, .. } => {
+                Some(vec![(file, body, *elt)])
+            }
             Expr::Name { .. } => self.named_container_values(file, body, iter),
             // `clients.values()` of a dict awaitify sees whole.
             Expr::Call {
@@ -78,21 +85,17 @@ impl Resolver<'_> {
             }
             return self.attribute_elements(file, body, iter, kind);
         };
-        self.any_of_values(file, values)
+        self.any_of_values(values)
     }
 
     /// Any of `values` (each expression with the body it is written in), each one's
     /// resolution a candidate.
-    pub(super) fn any_of_values(
-        &mut self,
-        file: File,
-        values: Vec<(BodyId, ExprId)>,
-    ) -> Resolution {
+    pub(super) fn any_of_values(&mut self, values: Vec<Value>) -> Resolution {
         let mut candidates = Vec::new();
-        for (value_body, value) in values {
+        for (value_file, value_body, value) in values {
             candidates.extend(
-                self.resolve_expr(file, value_body, value)
-                    .candidates(file, None),
+                self.resolve_expr(value_file, value_body, value)
+                    .candidates(value_file, None),
             );
         }
         Resolution::combine(candidates)
@@ -235,8 +238,8 @@ impl Resolver<'_> {
         file: File,
         body: BodyId,
         name: ExprId,
-    ) -> Option<Vec<(BodyId, ExprId)>> {
-        self.named_display_values(file, body, name, |resolver, bound_body, value| {
+    ) -> Option<Vec<Value>> {
+        self.named_display_values(file, body, name, |resolver, file, bound_body, value| {
             let mutable = match resolver.hir(file).body(bound_body).exprs[value] {
                 Expr::Tuple { .. } => false,
                 Expr::List { .. }
@@ -259,27 +262,27 @@ impl Resolver<'_> {
         file: File,
         body: BodyId,
         name: ExprId,
-    ) -> Option<Vec<(BodyId, ExprId)>> {
+    ) -> Option<Vec<Value>> {
         if !matches!(self.hir(file).body(body).exprs[name], Expr::Name { .. }) {
             return None;
         }
-        self.named_display_values(
-            file,
-            body,
-            name,
-            |resolver, bound_body, value| match &resolver.hir(file).body(bound_body).exprs[value] {
+        self.named_display_values(file, body, name, |resolver, file, bound_body, value| {
+            match &resolver.hir(file).body(bound_body).exprs[value] {
                 Expr::Dict { items }
                     if !items.is_empty() && items.iter().all(|item| item.key.is_some()) =>
                 {
                     Some((
                         true,
-                        items.iter().map(|item| (bound_body, item.value)).collect(),
+                        items
+                            .iter()
+                            .map(|item| (file, bound_body, item.value))
+                            .collect(),
                     ))
                 }
-                Expr::DictComp { value, .. } => Some((true, vec![(bound_body, *value)])),
+                Expr::DictComp { value, .. } => Some((true, vec![(file, bound_body, *value)])),
                 _ => None,
-            },
-        )
+            }
+        })
     }
 
     /// What the containers bound to the name `name` hold, as `elements` reads each
@@ -290,8 +293,8 @@ impl Resolver<'_> {
         file: File,
         body: BodyId,
         name: ExprId,
-        elements: impl Fn(&mut Self, BodyId, ExprId) -> Option<(bool, Vec<(BodyId, ExprId)>)>,
-    ) -> Option<Vec<(BodyId, ExprId)>> {
+        elements: impl Fn(&mut Self, File, BodyId, ExprId) -> Option<(bool, Vec<Value>)>,
+    ) -> Option<Vec<Value>> {
         // Code that reaches variables through a frame or a module's namespace may rebind
         // the name, a function's local included (`f_locals` writes through since 3.13).
         if crate::project_attribute_stores(self.db).namespaces_reached {
@@ -306,15 +309,34 @@ impl Resolver<'_> {
         let mut values = Vec::new();
         for &binding in index.reaching(use_id) {
             let bound = &index.bindings[binding];
-            let BindingKind::Assign { value } = bound.kind else {
-                return None;
+            let value = match &bound.kind {
+                BindingKind::Assign { value } => *value,
+                // `from clients import CLIENTS`: the global the other module binds.
+                BindingKind::ImportFrom {
+                    module,
+                    level,
+                    name: imported,
+                    ..
+                } => {
+                    let (module_file, module_binding, value) =
+                        self.imported_global(file, module.as_deref(), *level, imported)?;
+                    let (mutable, elements) = elements(self, module_file, BodyId::Module, value)?;
+                    if mutable && !self.only_read(module_file, module_binding)
+                        || !self.global_kept(module_file, imported, mutable)
+                    {
+                        return None;
+                    }
+                    values.extend(elements);
+                    continue;
+                }
+                _ => return None,
             };
             let global = match index.scopes[bound.scope].kind {
                 ScopeKind::Function => false,
                 ScopeKind::Module => true,
                 _ => return None,
             };
-            let (mutable, elements) = elements(self, bound.body, value)?;
+            let (mutable, elements) = elements(self, file, bound.body, value)?;
             if mutable && !self.only_read(file, binding) {
                 return None;
             }
@@ -329,6 +351,34 @@ impl Resolver<'_> {
             values.extend(elements);
         }
         (!values.is_empty()).then_some(values)
+    }
+
+    /// The one binding of the global `name` of the project module a `from module import
+    /// name` of `file` imports, when it is an assignment at the module's top level (and
+    /// its value).
+    fn imported_global(
+        &mut self,
+        file: File,
+        module: Option<&str>,
+        level: u32,
+        name: &Name,
+    ) -> Option<(File, BindingId, ExprId)> {
+        let absolute = crate::absolute_module_name(self.db, file, module, level)?;
+        let Target::ProjectModule(module_file) = self.module_target(&absolute) else {
+            return None;
+        };
+        let index = self.index(module_file);
+        let symbol = index.scopes[index.module_scope()].symbol(name)?;
+        let [binding] = symbol.bindings[..] else {
+            return None;
+        };
+        let bound = &index.bindings[binding];
+        match bound.kind {
+            BindingKind::Assign { value } if bound.body == BodyId::Module => {
+                Some((module_file, binding, value))
+            }
+            _ => None,
+        }
     }
 
     /// Whether the global `name` of `file` still holds, after its module is imported, a
