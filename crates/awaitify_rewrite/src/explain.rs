@@ -858,10 +858,20 @@ fn session_key_not_followed(db: &dyn Db, file: File, call: &CallSite) -> Option<
         ))
     };
     let secondary = match resolver.session_key_blocker(&key)? {
-        SessionBlocker::Escape(place_file, body, expr) => label(
-            (place_file, body, expr),
-            "session state goes here where awaitify does not follow it, so any key may hold anything".to_string(),
-        ),
+        SessionBlocker::Escape(place_file, body, place) => {
+            let map = file_source_map(db, place_file).body(body);
+            let range = match place {
+                awaitify_semantic::session_state::Place::Expr(expr) => Some(map.expr(expr)),
+                awaitify_semantic::session_state::Place::Name(site) => map.name(site),
+            };
+            range.map(|range| {
+                Label::new(
+                    place_file,
+                    range,
+                    "session state goes here where awaitify does not follow it, so any key may hold anything",
+                )
+            })
+        }
         SessionBlocker::Widget(place_file, body, expr) => label(
             (place_file, body, expr),
             format!("this widget stores its value under `{key}`"),

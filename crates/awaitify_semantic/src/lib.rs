@@ -1845,7 +1845,7 @@ pub struct SessionState {
     pub stores: Vec<(File, session_state::SessionStore)>,
     /// The first place the state goes where awaitify does not follow it: then any key
     /// may hold anything.
-    pub escape: Option<(File, BodyId, ExprId)>,
+    pub escape: Option<(File, BodyId, session_state::Place)>,
 }
 
 impl SessionState {
@@ -1885,7 +1885,7 @@ pub fn project_session_state(db: &dyn Db) -> Arc<SessionState> {
             .stores
             .extend(found.stores.iter().map(|store| (file, store.clone())));
         if state.escape.is_none() {
-            state.escape = found.escape.map(|(body, expr)| (file, body, expr));
+            state.escape = found.escape.map(|(body, place)| (file, body, place));
         }
         // A global bound to the state, in a module another one imports.
         if state.escape.is_none()
@@ -1897,7 +1897,7 @@ pub fn project_session_state(db: &dyn Db) -> Arc<SessionState> {
                         .any(|(module, _)| resolve_module(db, module) == Some(file))
             })
         {
-            state.escape = Some((file, body, expr));
+            state.escape = Some((file, body, session_state::Place::Expr(expr)));
         }
     }
     Arc::new(state)

@@ -547,7 +547,7 @@ pub struct Resolver<'db> {
     class_changes: FxHashMap<(File, ClassId), Option<std::rc::Rc<ClassChanges>>>,
     /// The project's stores into Streamlit's session state, fetched on first need, and
     /// what each key asked about holds (see [`Resolver::session_value`]).
-    session_state: Option<&'db crate::SessionState>,
+    session_state: Option<Option<&'db crate::SessionState>>,
     session_values: FxHashMap<Name, Option<Resolution>>,
     session_keys_in_progress: FxHashSet<Name>,
 }
@@ -1308,7 +1308,9 @@ impl<'db> Resolver<'db> {
     /// and for the names of session state's own methods (`get`, `update`), which an
     /// attribute read finds before any key.
     fn session_value(&mut self, key: &str) -> Option<Resolution> {
-        if crate::session_state::is_method(key) {
+        // A private name read in a class is another key (`_App__conn`); which one is not
+        // known here.
+        if crate::session_state::is_method(key) || awaitify_hir::hir::is_private_name(key) {
             return None;
         }
         let state = self.session_state()?;
@@ -1388,8 +1390,8 @@ impl<'db> Resolver<'db> {
         use crate::session_state::SessionBlocker;
         let db = self.db;
         let state: &'db crate::SessionState = crate::project_session_state(db);
-        if let Some((file, body, expr)) = state.escape {
-            return Some(SessionBlocker::Escape(file, body, expr));
+        if let Some((file, body, place)) = state.escape {
+            return Some(SessionBlocker::Escape(file, body, place));
         }
         let mut any = false;
         for (file, store) in state.stores_of(key) {
@@ -1413,11 +1415,13 @@ impl<'db> Resolver<'db> {
     /// The project's stores into session state, when some key may be followed: the
     /// project stores something and the state goes nowhere awaitify does not follow.
     fn session_state(&mut self) -> Option<&'db crate::SessionState> {
-        let db = self.db;
-        let state: &'db crate::SessionState = self
-            .session_state
-            .get_or_insert_with(|| crate::project_session_state(db));
-        (state.escape.is_none() && !state.stores.is_empty()).then_some(state)
+        if let Some(known) = self.session_state {
+            return known;
+        }
+        let state: &'db crate::SessionState = crate::project_session_state(self.db);
+        let known = (state.escape.is_none() && !state.stores.is_empty()).then_some(state);
+        self.session_state = Some(known);
+        known
     }
 
     fn either(&mut self, file: File, body: BodyId, first: Resolution, other: ExprId) -> Resolution {

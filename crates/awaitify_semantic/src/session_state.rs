@@ -10,15 +10,19 @@
 //!
 //! - stores by attribute or item (`st.session_state.client = Client()`,
 //!   `st.session_state["client"] = ...`), `setdefault`, `update`, `setattr`;
-//! - widgets, which store their value under their `key=` (`st.button("Go", key="go")`);
-//!   a widget's value may be any of its options, so such a key is never followed;
+//! - widgets, which store their value under their key (`st.button("Go", key="go")`, by
+//!   position `st.button("Go", "go")`, or in a `**` mapping); a widget's value may be
+//!   any of its options, so such a key is never followed;
+//! - a private name written in a class (`st.session_state.__conn` in `App`) stores the
+//!   key Python mangles it to (`_App__conn`);
 //! - keys computed at run time (`st.session_state[f"row_{i}"] = ...`): an f-string or a
 //!   concatenation with a literal start may write any key with that start, anything
 //!   else any key.
 //!
 //! Where the state itself goes somewhere awaitify does not follow (handed to a
-//! function, returned, a global alias other modules may import, `getattr(st,
-//! "session_state")`), any key may hold anything, and none is followed.
+//! function, returned, a global alias other modules may import, an alias in a class
+//! body, `getattr(st, "session_state")`, code run by `exec` or `eval`), any key may hold
+//! anything, and none is followed.
 //!
 //! The scan is syntactic (the HIR and the semantic index only): it runs before name
 //! resolution, which reads its result. Any attribute or name `session_state` counts as
@@ -32,7 +36,7 @@ use awaitify_hir::hir::{
 };
 use rustc_hash::FxHashSet;
 
-use crate::index::{BindingId, BindingKind, SemanticIndex};
+use crate::index::{BindingId, BindingKind, ScopeKind, SemanticIndex};
 use crate::symbols::StoredValue;
 
 /// The keys a store may write.
@@ -69,12 +73,19 @@ pub struct SessionStore {
     pub expr: ExprId,
 }
 
+/// Where in a body: an expression, or a name that is none (an import's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Expr(ExprId),
+    Name(awaitify_hir::source_map::NameSite),
+}
+
 /// What one file does with session state (see the module's documentation).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileSessionState {
     pub stores: Vec<SessionStore>,
     /// The first place the state goes where awaitify does not follow it.
-    pub escape: Option<(BodyId, ExprId)>,
+    pub escape: Option<(BodyId, Place)>,
     /// The first global of the module bound to the state (`state = st.session_state`),
     /// which a module importing this one may reach.
     pub global_alias: Option<(BodyId, ExprId)>,
@@ -114,6 +125,43 @@ const DISPLAY_FUNCTIONS: &[&str] = &[
     "warning",
     "error",
     "help",
+];
+
+/// Streamlit's widgets, each with the least position its `key` may take when it is
+/// passed by position (`st.button("Go", "go")`) in Streamlit's releases: an argument
+/// there or after it may be the key.
+const WIDGETS: &[(&str, usize)] = &[
+    ("altair_chart", 3),
+    ("audio_input", 1),
+    ("button", 1),
+    ("camera_input", 1),
+    ("chat_input", 1),
+    ("checkbox", 2),
+    ("color_picker", 2),
+    ("data_editor", 7),
+    ("dataframe", 7),
+    ("date_input", 4),
+    ("download_button", 4),
+    ("experimental_data_editor", 7),
+    ("feedback", 1),
+    ("file_uploader", 3),
+    ("form", 0),
+    ("form_submit_button", 1),
+    ("multiselect", 4),
+    ("number_input", 6),
+    ("pills", 3),
+    ("plotly_chart", 3),
+    ("pydeck_chart", 2),
+    ("radio", 4),
+    ("segmented_control", 3),
+    ("select_slider", 4),
+    ("selectbox", 4),
+    ("slider", 6),
+    ("text_area", 4),
+    ("text_input", 3),
+    ("time_input", 2),
+    ("toggle", 2),
+    ("vega_lite_chart", 3),
 ];
 
 /// Calls whose `key=` is a function, not a widget's key.
@@ -158,7 +206,16 @@ pub fn scan(hir: &FileHir, index: &SemanticIndex) -> FileSessionState {
             && name == "session_state"
             && (module == "streamlit" || module.starts_with("streamlit."))
         {
-            scan.hold(binding_id);
+            if index.scopes[binding.scope].kind == ScopeKind::Class {
+                let body = binding.body;
+                let place = match binding.site {
+                    crate::index::BindingSite::Expr(expr) => Place::Expr(expr),
+                    crate::index::BindingSite::Name(site) => Place::Name(site),
+                };
+                scan.state.escape.get_or_insert((body, place));
+            } else {
+                scan.hold(binding_id);
+            }
         }
     }
     for (body_id, body) in hir.bodies() {
@@ -182,14 +239,24 @@ pub fn scan(hir: &FileHir, index: &SemanticIndex) -> FileSessionState {
                 Expr::Literal(Literal::Str(text)) if &**text == "session_state" => {
                     scan.escape(body_id, expr_id);
                 }
-                Expr::Call { func, keywords, .. } => {
+                Expr::Call {
+                    func,
+                    args,
+                    keywords,
+                } => {
                     if let Some(key) = keywords
                         .iter()
                         .find(|keyword| keyword.arg.as_deref() == Some("key"))
                     {
                         scan.widget_key(body_id, body, expr_id, *func, key.value);
                     }
+                    scan.widget_arguments(body_id, body, expr_id, *func, args, keywords);
                 }
+                // Code run from a string may store anything.
+                Expr::Name {
+                    id,
+                    ctx: ExprContext::Load,
+                } if matches!(id.as_str(), "exec" | "eval") => scan.escape(body_id, expr_id),
                 _ => {}
             }
         }
@@ -256,7 +323,7 @@ struct Scan<'a> {
 
 impl Scan<'_> {
     fn escape(&mut self, body: BodyId, expr: ExprId) {
-        self.state.escape.get_or_insert((body, expr));
+        self.state.escape.get_or_insert((body, Place::Expr(expr)));
     }
 
     fn store(&mut self, key: SessionKey, source: Source, body: BodyId, expr: ExprId) {
@@ -384,7 +451,7 @@ impl Scan<'_> {
                     }
                 }
                 ExprContext::Store => self.store(
-                    SessionKey::Exact(attr.clone()),
+                    SessionKey::Exact(self.mangled(body_id, attr)),
                     Source::Assigned(parent),
                     body_id,
                     parent,
@@ -483,12 +550,34 @@ impl Scan<'_> {
         self.escape(body_id, expr);
     }
 
-    /// `name = st.session_state`: `name` holds the state too.
+    /// `name = st.session_state`: `name` holds the state too. In a class body it is a
+    /// class attribute, reached as `Cfg.state` or `self.state`, which are not followed.
     fn alias(&mut self, binding: BindingId, body_id: BodyId, target: ExprId) {
-        if self.index.bindings[binding].scope == self.index.module_scope() {
+        let scope = self.index.bindings[binding].scope;
+        if scope == self.index.module_scope() {
             self.state.global_alias.get_or_insert((body_id, target));
         }
+        if self.index.scopes[scope].kind == ScopeKind::Class {
+            self.escape(body_id, target);
+            return;
+        }
         self.hold(binding);
+    }
+
+    /// The key an attribute name of the state names in `body_id`: `__conn` written in
+    /// class `App` (its body, a method, a function nested in one) is `_App__conn`.
+    fn mangled(&self, body_id: BodyId, attr: &Name) -> Name {
+        let mut body = body_id;
+        loop {
+            match body {
+                BodyId::Module => return attr.clone(),
+                BodyId::Class(class) => {
+                    return awaitify_hir::hir::mangled_name(attr, &self.hir.classes[class].name)
+                        .unwrap_or_else(|| attr.clone());
+                }
+                BodyId::Function(function) => body = self.hir.functions[function].parent,
+            }
+        }
     }
 
     /// `st.session_state.<method>(...)`.
@@ -556,29 +645,54 @@ impl Scan<'_> {
     }
 
     /// `stored`, or unknown where its path would not be read in the module's globals:
-    /// in a nested function (whose free names may be the outer function's locals), in a
-    /// lambda or a comprehension (whose names may be their own), in a class body.
+    /// in a class body, and in a nested function, a lambda or a comprehension (whose
+    /// names may be an outer function's locals or their own) unless the value's first
+    /// name is a global or a builtin there.
     fn checked(&self, body_id: BodyId, at: ExprId, stored: StoredValue) -> StoredValue {
         if !matches!(stored, StoredValue::Path(_) | StoredValue::Elements(_)) {
             return stored;
         }
-        match body_id {
-            BodyId::Module => {}
+        let nested_function = match body_id {
+            BodyId::Module => false,
             BodyId::Function(function) => {
-                if matches!(self.hir.functions[function].parent, BodyId::Function(_)) {
-                    return StoredValue::Unknown;
-                }
+                matches!(self.hir.functions[function].parent, BodyId::Function(_))
             }
             BodyId::Class(_) => return StoredValue::Unknown,
-        }
+        };
+        let mut in_scope_expr = false;
         let mut node = Some(at);
         while let Some(expr) = node {
             if self.index.expr_scopes.contains_key(&(body_id, expr)) {
-                return StoredValue::Unknown;
+                in_scope_expr = true;
+                break;
             }
             node = self.parent_of_known(body_id, expr);
         }
-        stored
+        if !nested_function && !in_scope_expr {
+            return stored;
+        }
+        if !matches!(stored, StoredValue::Path(_)) {
+            return StoredValue::Unknown;
+        }
+        let body = self.hir.body(body_id);
+        let mut root = at;
+        while let Expr::Attribute { value: inner, .. } | Expr::Call { func: inner, .. } =
+            &body.exprs[root]
+        {
+            root = *inner;
+        }
+        let module_scope = self.index.module_scope();
+        let global = self.index.use_of(body_id, root).is_some_and(|use_id| {
+            matches!(
+                self.index.uses[use_id].fallback,
+                crate::index::Fallback::None | crate::index::Fallback::Builtin
+            ) && self
+                .index
+                .reaching(use_id)
+                .iter()
+                .all(|binding| self.index.bindings[*binding].scope == module_scope)
+        });
+        if global { stored } else { StoredValue::Unknown }
     }
 
     fn parent_of_known(&self, body_id: BodyId, expr: ExprId) -> Option<ExprId> {
@@ -619,6 +733,52 @@ impl Scan<'_> {
         });
     }
 
+    /// A widget's key given by position (`st.button("Go", "go")`), or by what a `*`
+    /// or `**` argument holds (`st.text_input(**options)`).
+    fn widget_arguments(
+        &mut self,
+        body_id: BodyId,
+        body: &Body,
+        call: ExprId,
+        func: ExprId,
+        args: &[ExprId],
+        keywords: &[awaitify_hir::hir::Keyword],
+    ) {
+        let callee = match &body.exprs[func] {
+            Expr::Name { id, .. } => id,
+            Expr::Attribute { attr, .. } => attr,
+            _ => return,
+        };
+        let Some(&(_, position)) = WIDGETS.iter().find(|(name, _)| *name == callee.as_str()) else {
+            return;
+        };
+        let mut keys: Vec<SessionKey> = args
+            .iter()
+            .skip(position)
+            .map(|&arg| match &body.exprs[arg] {
+                Expr::Starred { .. } => SessionKey::Any,
+                _ => key_of(body, arg),
+            })
+            .collect();
+        if args
+            .iter()
+            .take(position)
+            .any(|&arg| matches!(body.exprs[arg], Expr::Starred { .. }))
+            || keywords.iter().any(|keyword| keyword.arg.is_none())
+        {
+            keys.push(SessionKey::Any);
+        }
+        for key in keys {
+            self.raw.push(RawStore {
+                key,
+                widget: true,
+                body: body_id,
+                expr: call,
+                source: Source::Known(StoredValue::Unknown),
+            });
+        }
+    }
+
     /// Whether `expr` is a name only `import streamlit` (or `import streamlit as st`)
     /// binds.
     fn is_streamlit(&self, body_id: BodyId, expr: ExprId) -> bool {
@@ -648,8 +808,10 @@ fn key_of(body: &Body, key: ExprId) -> SessionKey {
     match &body.exprs[key] {
         Expr::Literal(Literal::Str(text)) => SessionKey::Exact(Name::from(&**text)),
         Expr::Literal(Literal::Int(text)) => SessionKey::Exact(Name::from(&**text)),
-        Expr::Interpolated { parts, .. } => match parts.first() {
-            Some(InterpolatedPart::Literal(text)) if !text.is_empty() => {
+        Expr::Interpolated { parts, .. } => match &**parts {
+            // `f"client"`: no placeholder.
+            [InterpolatedPart::Literal(text)] => SessionKey::Exact(Name::from(&**text)),
+            [InterpolatedPart::Literal(text), ..] if !text.is_empty() => {
                 SessionKey::Prefix(text.clone())
             }
             _ => SessionKey::Any,
@@ -694,7 +856,7 @@ fn is_method_name(name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionBlocker {
     /// The state goes here where awaitify does not follow it.
-    Escape(awaitify_db::File, BodyId, ExprId),
+    Escape(awaitify_db::File, BodyId, Place),
     /// A widget stores its value under the key here.
     Widget(awaitify_db::File, BodyId, ExprId),
     /// A store of the key whose value is not a project instance awaitify can name.
