@@ -9,7 +9,8 @@
 //! write it:
 //!
 //! - stores by attribute or item (`st.session_state.client = Client()`,
-//!   `st.session_state["client"] = ...`), `setdefault`, `update`, `setattr`;
+//!   `st.session_state["client"] = ...`, an element of an unpacking `state.a, state.b =
+//!   A(), B()`), `setdefault`, `update`, `setattr`;
 //! - widgets, which store their value under their key (`st.button("Go", key="go")`, by
 //!   position `st.button("Go", "go")`, or in a `**` mapping); a widget's value may be
 //!   any of its options, so such a key is never followed;
@@ -269,10 +270,13 @@ pub fn scan(hir: &FileHir, index: &SemanticIndex) -> FileSessionState {
     for raw in std::mem::take(&mut scan.raw) {
         let values = match raw.source {
             Source::Known(value) => vec![value],
-            Source::Assigned(target) => match crate::assigned_value(hir.body(raw.body), target) {
-                Some(value) => scan.values(raw.body, &raw.key, value),
-                None => vec![StoredValue::Unknown],
-            },
+            Source::Assigned(target) => {
+                let body = hir.body(raw.body);
+                match crate::assigned_value(body, target).or_else(|| unpacked_value(body, target)) {
+                    Some(value) => scan.values(raw.body, &raw.key, value),
+                    None => vec![StoredValue::Unknown],
+                }
+            }
             Source::Argument(value) => scan.values(raw.body, &raw.key, value),
         };
         for value in values {
@@ -801,6 +805,34 @@ impl Scan<'_> {
                 && self.index.uses[use_id].fallback == crate::index::Fallback::Builtin
         })
     }
+}
+
+/// The element of a tuple or list display assigned to `target` when `target` is an
+/// element of a tuple or list target of the same length, with no starred element on
+/// either side: `state.a, state.b = A(), B()`.
+fn unpacked_value(body: &Body, target: ExprId) -> Option<ExprId> {
+    let elements = |expr: ExprId| match &body.exprs[expr] {
+        Expr::Tuple { elts, .. } | Expr::List { elts, .. }
+            if !elts
+                .iter()
+                .any(|element| matches!(body.exprs[*element], Expr::Starred { .. })) =>
+        {
+            Some(elts)
+        }
+        _ => None,
+    };
+    body.stmts.iter().find_map(|(_, stmt)| {
+        let Stmt::Assign { targets, value } = stmt else {
+            return None;
+        };
+        let values = elements(*value)?;
+        targets.iter().find_map(|&outer| {
+            let position = elements(outer)?
+                .iter()
+                .position(|&element| element == target)?;
+            (elements(outer)?.len() == values.len()).then(|| values[position])
+        })
+    })
 }
 
 /// The keys a key expression may give.
