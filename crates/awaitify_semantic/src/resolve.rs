@@ -1171,7 +1171,7 @@ impl<'db> Resolver<'db> {
     pub fn table_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
         let hir = self.hir(file);
         let body_data = hir.body(body);
-        let (table, lookup) = mapping_lookup(body_data, expr)?;
+        let (table, _, lookup) = mapping_lookup(body_data, expr)?;
         let default = match lookup {
             Some(Some(default))
                 if !matches!(body_data.exprs[default], Expr::Literal(Literal::None)) =>
@@ -1204,7 +1204,7 @@ impl<'db> Resolver<'db> {
     fn dict_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
         let hir = self.hir(file);
         let body_data = hir.body(body);
-        let (dict, missing) = mapping_lookup(body_data, expr)?;
+        let (dict, _, missing) = mapping_lookup(body_data, expr)?;
         let values = self.dict_values(file, body, dict)?;
         let mut candidates = Vec::new();
         for (value_file, value_body, value) in values {
@@ -1214,9 +1214,21 @@ impl<'db> Resolver<'db> {
             }
             candidates.extend(found.candidates(value_file, None));
         }
+        Some(self.with_missing(file, body, candidates, missing))
+    }
+
+    /// `candidates`, what a lookup finds under its key, and what it gives for a key the
+    /// mapping lacks: nothing for `mapping[key]`, which raises; `None` for
+    /// `mapping.get(key)`; the default of `mapping.get(key, default)`.
+    fn with_missing(
+        &mut self,
+        file: File,
+        body: BodyId,
+        mut candidates: Vec<Candidate>,
+        missing: Option<Option<ExprId>>,
+    ) -> Resolution {
         match missing {
             None => {}
-            // `get` gives `None` for a key the dict lacks.
             Some(None) => candidates.push(Candidate {
                 file,
                 binding: None,
@@ -1227,7 +1239,7 @@ impl<'db> Resolver<'db> {
                     .candidates(file, None),
             ),
         }
-        Some(Resolution::combine(candidates))
+        Resolution::combine(candidates)
     }
 
     /// The fallback of a lookup in a dispatch table, `table.get(key, fallback)` (see
@@ -1256,26 +1268,7 @@ impl<'db> Resolver<'db> {
     fn session_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
         self.session_state()?;
         let body_data = self.hir(file).body(body);
-        let (state, key, missing) = match &body_data.exprs[expr] {
-            Expr::Subscript {
-                value,
-                slice,
-                ctx: ExprContext::Load,
-            } => (*value, *slice, None),
-            Expr::Call { func, args, .. } => match (&body_data.exprs[*func], &**args) {
-                (Expr::Attribute { value, attr, .. }, [key]) if attr == "get" => {
-                    (*value, *key, Some(None))
-                }
-                (Expr::Attribute { value, attr, .. }, [key, default]) if attr == "get" => {
-                    (*value, *key, Some(Some(*default)))
-                }
-                (Expr::Attribute { value, attr, .. }, [key, ..]) if attr == "setdefault" => {
-                    (*value, *key, None)
-                }
-                _ => return None,
-            },
-            _ => return None,
-        };
+        let (state, key, missing) = keyed_lookup(body_data, expr)?;
         let Expr::Literal(Literal::Str(key)) = &body_data.exprs[key] else {
             return None;
         };
@@ -1286,20 +1279,8 @@ impl<'db> Resolver<'db> {
             return None;
         }
         let held = self.session_value(key)?;
-        let mut candidates = held.candidates(file, None);
-        match missing {
-            None => {}
-            Some(None) => candidates.push(Candidate {
-                file,
-                binding: None,
-                target: Err(Unresolved::NoneValue),
-            }),
-            Some(Some(default)) => candidates.extend(
-                self.resolve_expr(file, body, default)
-                    .candidates(file, None),
-            ),
-        }
-        Some(Resolution::combine(candidates))
+        let candidates = held.candidates(file, None);
+        Some(self.with_missing(file, body, candidates, missing))
     }
 
     /// What the key `key` of Streamlit's session state holds, when awaitify sees every
@@ -1357,22 +1338,13 @@ impl<'db> Resolver<'db> {
         let body_data = self.hir(file).body(body);
         let (state, key) = match &body_data.exprs[receiver] {
             Expr::Attribute { value, attr, .. } => (*value, attr.clone()),
-            Expr::Subscript { value, slice, .. } => match &body_data.exprs[*slice] {
-                Expr::Literal(Literal::Str(key)) => (*value, Name::from(&**key)),
-                _ => return None,
-            },
-            Expr::Call { func, args, .. } => match (&body_data.exprs[*func], args.first()) {
-                (Expr::Attribute { value, attr, .. }, Some(key))
-                    if matches!(attr.as_str(), "get" | "setdefault") =>
-                {
-                    match &body_data.exprs[*key] {
-                        Expr::Literal(Literal::Str(key)) => (*value, Name::from(&**key)),
-                        _ => return None,
-                    }
+            _ => {
+                let (state, key, _) = keyed_lookup(body_data, receiver)?;
+                match &body_data.exprs[key] {
+                    Expr::Literal(Literal::Str(key)) => (state, Name::from(&**key)),
+                    _ => return None,
                 }
-                _ => return None,
-            },
-            _ => return None,
+            }
         };
         let is_state = matches!(
             self.resolve_expr(file, body, state),
@@ -4197,14 +4169,14 @@ pub fn item_name(db: &dyn Db, file: File, item: BodyId) -> String {
 
 /// `mapping[key]` (`None`), `mapping.get(key)` (`Some(None)`) or `mapping.get(key,
 /// default)` (`Some(Some(default))`), without starred arguments or keywords: the
-/// mapping's expression and how it is looked up.
-fn mapping_lookup(body: &Body, expr: ExprId) -> Option<(ExprId, Option<Option<ExprId>>)> {
+/// mapping's expression, the key's and how it is looked up.
+fn mapping_lookup(body: &Body, expr: ExprId) -> Option<(ExprId, ExprId, Option<Option<ExprId>>)> {
     match &body.exprs[expr] {
         Expr::Subscript {
             value,
+            slice,
             ctx: ExprContext::Load,
-            ..
-        } => Some((*value, None)),
+        } => Some((*value, *slice, None)),
         Expr::Call {
             func,
             args,
@@ -4215,17 +4187,31 @@ fn mapping_lookup(body: &Body, expr: ExprId) -> Option<(ExprId, Option<Option<Ex
                 .any(|arg| matches!(body.exprs[*arg], Expr::Starred { .. })) =>
         {
             match (&body.exprs[*func], &**args) {
-                (Expr::Attribute { value, attr, .. }, [_]) if attr == "get" => {
-                    Some((*value, Some(None)))
+                (Expr::Attribute { value, attr, .. }, [key]) if attr == "get" => {
+                    Some((*value, *key, Some(None)))
                 }
-                (Expr::Attribute { value, attr, .. }, [_, default]) if attr == "get" => {
-                    Some((*value, Some(Some(*default))))
+                (Expr::Attribute { value, attr, .. }, [key, default]) if attr == "get" => {
+                    Some((*value, *key, Some(Some(*default))))
                 }
                 _ => None,
             }
         }
         _ => None,
     }
+}
+
+/// [`mapping_lookup`], or `mapping.setdefault(key, ...)`, which gives what the key holds
+/// (its default is one of the key's stores).
+fn keyed_lookup(body: &Body, expr: ExprId) -> Option<(ExprId, ExprId, Option<Option<ExprId>>)> {
+    mapping_lookup(body, expr).or_else(|| match &body.exprs[expr] {
+        Expr::Call { func, args, .. } => match (&body.exprs[*func], &**args) {
+            (Expr::Attribute { value, attr, .. }, [key, ..]) if attr == "setdefault" => {
+                Some((*value, *key, None))
+            }
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// For `target`, the second name of a loop's or a comprehension's pair (`for key, value
