@@ -2015,6 +2015,32 @@ impl Collector<'_> {
             };
             self.attribute_write(body_id, expr, object, key);
         }
+        // `mock.patch.object(Client, "fetch")` replaces the method while it is active, and
+        // `mock.patch("clients.Client.fetch")` names it.
+        for index in 0..self.calls.sites.len() {
+            let site = &self.calls.sites[index];
+            let Resolution::Definite(Target::External(callee)) = &site.callee else {
+                continue;
+            };
+            let (body_id, expr) = (site.body, site.expr);
+            let body = hir.body(body_id);
+            for patch in awaitify_semantic::mock_patches(body, expr, callee) {
+                match patch {
+                    awaitify_semantic::MockPatch::Object { object, attribute } => {
+                        let key = match attribute {
+                            Some(name) => attribute_writes::WriteKey::Name(name),
+                            None => attribute_writes::WriteKey::Any,
+                        };
+                        self.attribute_write(body_id, expr, object, key);
+                    }
+                    awaitify_semantic::MockPatch::Named(target) => {
+                        let replaced = self.resolver.resolve_dotted_name(&target);
+                        self.push_reassigned(body_id, expr, replaced.into_targets());
+                    }
+                    awaitify_semantic::MockPatch::Dict(_) => {}
+                }
+            }
+        }
         // `globals()["fetch"] = fake`, `vars(helpers)[name] = fake`.
         for (body_id, expr) in std::mem::take(&mut self.namespace_stores) {
             let body = hir.body(body_id);

@@ -677,27 +677,26 @@ enum Patch {
     Object { object: ExprId, attribute: String },
 }
 
-/// The attribute a call of `mock.patch` or `mock.patch.object` replaces, when its name is
-/// a literal string.
-fn mock_patch(body: &Body, site: &CallSite) -> Option<Patch> {
+/// The attributes a call of `mock.patch`, `mock.patch.object` or `mock.patch.multiple`
+/// replaces, when their names are literal.
+fn mock_patch(body: &Body, site: &CallSite) -> Vec<Patch> {
     let Resolution::Definite(Target::External(callee)) = &site.callee else {
-        return None;
+        return Vec::new();
     };
-    let callee = callee.strip_prefix("unittest.").unwrap_or(callee);
-    let argument =
-        |position: usize, keyword: &str| body.call_argument(site.expr, position, keyword);
-    let literal = |expr: ExprId| body.string_literal(expr).map(str::to_string);
-    match callee {
-        "mock.patch" => {
-            let target = literal(argument(0, "target")?)?;
-            target.contains('.').then_some(Patch::Named(target))
-        }
-        "mock.patch.object" => Some(Patch::Object {
-            object: argument(0, "target")?,
-            attribute: literal(argument(1, "attribute")?)?,
-        }),
-        _ => None,
-    }
+    awaitify_semantic::mock_patches(body, site.expr, callee)
+        .into_iter()
+        .filter_map(|patch| match patch {
+            awaitify_semantic::MockPatch::Named(target) => Some(Patch::Named(target)),
+            awaitify_semantic::MockPatch::Object {
+                object,
+                attribute: Some(attribute),
+            } => Some(Patch::Object {
+                object,
+                attribute: attribute.to_string(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A store to an attribute of something outside the project (`time.sleep = fake`).
@@ -740,7 +739,11 @@ pub(crate) fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalS
     let patches: Vec<(&CallSite, Patch)> = calls
         .sites
         .iter()
-        .filter_map(|site| Some((site, mock_patch(hir.body(site.body), site)?)))
+        .flat_map(|site| {
+            mock_patch(hir.body(site.body), site)
+                .into_iter()
+                .map(move |patch| (site, patch))
+        })
         .collect();
     if index.attribute_stores.is_empty() && setattrs.is_empty() && patches.is_empty() {
         return Arc::default();

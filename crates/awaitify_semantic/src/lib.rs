@@ -1073,6 +1073,77 @@ pub fn attribute_store_call(
     }
 }
 
+/// What a call of `unittest.mock.patch` (or of the `mock` package) replaces while it is
+/// active (see [`mock_patches`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MockPatch {
+    /// `patch("clients.POOL")`: the attribute by its dotted name.
+    Named(String),
+    /// `patch.object(clients, "POOL")` and each name `patch.multiple(clients, POOL=...)`
+    /// sets: an attribute of an object; `None` when the name is computed.
+    Object {
+        object: ExprId,
+        attribute: Option<Name>,
+    },
+    /// `patch.dict("clients.CLIENTS", ...)`: the mapping by its dotted name, changed in
+    /// place.
+    Dict(String),
+}
+
+/// What the call `call` of `body`, whose callee has the qualified name `callee`,
+/// replaces when it is a `unittest.mock.patch` (or `mock.patch`) call.
+pub fn mock_patches(body: &awaitify_hir::hir::Body, call: ExprId, callee: &str) -> Vec<MockPatch> {
+    let callee = callee.strip_prefix("unittest.").unwrap_or(callee);
+    let argument = |position: usize, keyword: &str| body.call_argument(call, position, keyword);
+    let literal = |expr: ExprId| body.string_literal(expr).map(str::to_string);
+    let attribute = |expr: ExprId| literal(expr).map(|name| Name::from(name.as_str()));
+    match callee {
+        "mock.patch" => argument(0, "target")
+            .and_then(literal)
+            .filter(|target| target.contains('.'))
+            .map(MockPatch::Named)
+            .into_iter()
+            .collect(),
+        "mock.patch.object" => match argument(0, "target") {
+            Some(object) => vec![MockPatch::Object {
+                object,
+                attribute: argument(1, "attribute").and_then(attribute),
+            }],
+            None => Vec::new(),
+        },
+        "mock.patch.multiple" => {
+            let (Some(object), Expr::Call { keywords, .. }) =
+                (argument(0, "target"), &body.exprs[call])
+            else {
+                return Vec::new();
+            };
+            keywords
+                .iter()
+                .map(|keyword| MockPatch::Object {
+                    object,
+                    attribute: keyword.arg.clone(),
+                })
+                .collect()
+        }
+        "mock.patch.dict" => argument(0, "in_dict")
+            .and_then(literal)
+            .map(MockPatch::Dict)
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a call of `func` may be one of `unittest.mock`'s patches, by its last name.
+fn may_be_mock_patch(body: &awaitify_hir::hir::Body, func: ExprId) -> bool {
+    match &body.exprs[func] {
+        Expr::Name { id, .. } | Expr::Attribute { attr: id, .. } => {
+            matches!(id.as_str(), "patch" | "object" | "multiple" | "dict")
+        }
+        _ => false,
+    }
+}
+
 /// What `value`, stored to `__class__`, may be.
 fn stored_classes(
     resolver: &mut Resolver,
@@ -1233,6 +1304,44 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                 });
                 continue;
             }
+            // `mock.patch("clients.POOL", ...)`, `mock.patch.object(clients, "POOL")`
+            // replace the global while they are active.
+            if let Expr::Call { func, .. } = expr
+                && may_be_mock_patch(body, *func)
+                && let Resolution::Definite(Target::External(callee)) =
+                    resolver.resolve_expr(file, body_id, *func)
+            {
+                for patch in mock_patches(body, expr_id, &callee) {
+                    let (module, name) = match patch {
+                        MockPatch::Named(target) | MockPatch::Dict(target) => {
+                            let Some((object, name)) = target.rsplit_once('.') else {
+                                continue;
+                            };
+                            match resolver.resolve_dotted_name(object) {
+                                Resolution::Definite(Target::ProjectModule(module)) => {
+                                    (module, Name::from(name))
+                                }
+                                _ => continue,
+                            }
+                        }
+                        MockPatch::Object { object, attribute } => {
+                            match resolver.resolve_expr(file, body_id, object) {
+                                Resolution::Definite(Target::ProjectModule(module)) => {
+                                    (module, attribute.unwrap_or_else(star))
+                                }
+                                _ => continue,
+                            }
+                        }
+                    };
+                    result.stores.push(ModuleStore {
+                        module,
+                        name,
+                        body: body_id,
+                        expr: expr_id,
+                    });
+                }
+                continue;
+            }
             // `exec(code)` on the module's top level, or `exec(code, vars(module))`,
             // defines in the module's namespace whatever the code binds.
             if let Some(module) = exec_namespace(&mut resolver, file, body_id, body, expr) {
@@ -1260,6 +1369,21 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                 }
                 _ => continue,
             };
+            // `Fake.__bases__ = (Live,)` changes what the methods of `Fake`'s instances
+            // (and of its subclasses') are, as a store to their `__class__` of a class
+            // awaitify cannot follow would.
+            if name.as_deref() == Some("__bases__")
+                && let Some(classes) =
+                    classes_whose_class_changes(&mut resolver, file, body_id, object)
+            {
+                result.class_stores.push(ClassStore {
+                    classes,
+                    stored: Box::new([StoredClass::Unknown]),
+                    body: body_id,
+                    expr: expr_id,
+                });
+                continue;
+            }
             if name.as_deref() == Some("__class__")
                 && !matches!(
                     expr,

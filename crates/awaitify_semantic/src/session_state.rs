@@ -298,9 +298,12 @@ enum Source {
     Assigned(ExprId),
     /// This argument of the storing call (`st.session_state.setdefault("k", value)`).
     Argument(ExprId),
+    /// A value known without reading one (a widget's, `setdefault("k")`'s `None`).
     Known(StoredValue),
 }
 
+/// A store found while the uses of the state are gathered; its value is read once they
+/// all are, since a read of the key in it adds nothing (see [`Scan::values`]).
 struct RawStore {
     key: SessionKey,
     widget: bool,
