@@ -1144,6 +1144,19 @@ fn may_be_mock_patch(body: &awaitify_hir::hir::Body, func: ExprId) -> bool {
     }
 }
 
+/// The text of a string literal, or of literals joined by `+` (`"__cla" + "ss__"`).
+fn constant_string(body: &awaitify_hir::hir::Body, expr: ExprId) -> Option<String> {
+    match &body.exprs[expr] {
+        Expr::Literal(Literal::Str(text)) => Some(text.to_string()),
+        Expr::BinOp {
+            left,
+            op: Operator::Add,
+            right,
+        } => Some(constant_string(body, *left)? + &constant_string(body, *right)?),
+        _ => None,
+    }
+}
+
 /// What `value`, stored to `__class__`, may be.
 fn stored_classes(
     resolver: &mut Resolver,
@@ -1361,10 +1374,7 @@ pub fn file_module_stores(db: &dyn Db, file: File) -> Arc<FileModuleStores> {
                     else {
                         continue;
                     };
-                    let name = match &body.exprs[name] {
-                        Expr::Literal(Literal::Str(name)) => Some(Name::from(&**name)),
-                        _ => None,
-                    };
+                    let name = constant_string(body, name).map(|name| Name::from(name.as_str()));
                     (object, name)
                 }
                 _ => continue,
