@@ -1080,6 +1080,7 @@ impl<'db> Resolver<'db> {
                 })
                 .or_else(|| self.table_lookup(file, body, expr))
                 .or_else(|| self.dict_lookup(file, body, expr))
+                .or_else(|| self.sequence_item(file, body, expr))
                 .or_else(|| match &self.hir(file).body(body).exprs[expr] {
                     Expr::Subscript {
                         value,

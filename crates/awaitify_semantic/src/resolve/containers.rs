@@ -18,6 +18,9 @@
 //! clients import workers`) is followed to that module's global when the module binds
 //! it once, at its top level, under the same conditions there.
 //!
+//! An item of such a list or tuple (`workers[0]`, `workers[i]`, not a slice) is any of
+//! its elements, when they are all instances.
+//!
 //! An instance's attribute (`for w in self.workers`) gives the elements of what its
 //! class family's methods store there, when every store is such a container of
 //! instances and no code may change it (see [`Resolver::stored_elements`]).
@@ -67,6 +70,34 @@ impl Resolver<'_> {
             },
             _ => None,
         }
+    }
+
+    /// What an item of a list or tuple awaitify sees whole gives (`POOL[0]`, `pool[i]`):
+    /// any of its elements, when they are all instances. A slice (`POOL[1:]`) gives a
+    /// list, not an element.
+    pub(super) fn sequence_item(
+        &mut self,
+        file: File,
+        body: BodyId,
+        expr: ExprId,
+    ) -> Option<Resolution> {
+        let exprs = &self.hir(file).body(body).exprs;
+        let Expr::Subscript {
+            value,
+            slice,
+            ctx: ExprContext::Load,
+        } = &exprs[expr]
+        else {
+            return None;
+        };
+        if !matches!(exprs[*value], Expr::Name { .. })
+            || matches!(exprs[*slice], Expr::Slice { .. } | Expr::Tuple { .. })
+        {
+            return None;
+        }
+        let values = self.named_container_values(file, body, *value)?;
+        let found = self.any_of_values(values);
+        found.only_instances().then_some(found)
     }
 
     /// What iterating `iter` gives, element by element: each value's resolution is a
