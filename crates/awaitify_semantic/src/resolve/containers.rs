@@ -18,8 +18,8 @@
 //! clients import workers`) is followed to that module's global when the module binds
 //! it once, at its top level, under the same conditions there.
 //!
-//! An item of such a list or tuple (`workers[0]`, `workers[i]`, not a slice) is any of
-//! its elements, when they are all instances.
+//! An item of such a list or tuple (`workers[0]`, `workers[i]`, not a slice), or of one
+//! stored on `self` (below), is any of its elements, when they are all instances.
 //!
 //! An instance's attribute (`for w in self.workers`) gives the elements of what its
 //! class family's methods store there, when every store is such a container of
@@ -72,9 +72,9 @@ impl Resolver<'_> {
         }
     }
 
-    /// What an item of a list or tuple awaitify sees whole gives (`POOL[0]`, `pool[i]`):
-    /// any of its elements, when they are all instances. A slice (`POOL[1:]`) gives a
-    /// list, not an element.
+    /// What an item of a list or tuple awaitify sees whole gives (`POOL[0]`, `pool[i]`,
+    /// `self.workers[0]`): any of its elements, when they are all instances. A slice
+    /// (`POOL[1:]`) gives a list, not an element.
     pub(super) fn sequence_item(
         &mut self,
         file: File,
@@ -90,13 +90,19 @@ impl Resolver<'_> {
         else {
             return None;
         };
-        if !matches!(exprs[*value], Expr::Name { .. })
-            || matches!(exprs[*slice], Expr::Slice { .. } | Expr::Tuple { .. })
-        {
+        if matches!(exprs[*slice], Expr::Slice { .. } | Expr::Tuple { .. }) {
             return None;
         }
-        let values = self.named_container_values(file, body, *value)?;
-        let found = self.any_of_values(values);
+        let value = *value;
+        let found = match exprs[value] {
+            Expr::Name { .. } => {
+                let values = self.named_container_values(file, body, value)?;
+                self.any_of_values(values)
+            }
+            // `self.workers[0]`: an element of what the class family stores there.
+            Expr::Attribute { .. } => self.attribute_elements(file, body, value, "subscript"),
+            _ => return None,
+        };
         found.only_instances().then_some(found)
     }
 
