@@ -158,6 +158,12 @@ fn refusal_diagnostic(
     let name = unit_label(db, unit);
     let map = file_source_map(db, file);
     let hir = file_hir(db, file);
+    // Why an unresolved call's receiver is unknown, when awaitify can say: its primary
+    // label and note, and the place it labels beside them.
+    let receiver_why = match blocker {
+        Blocker::UnresolvedCaller { site: key } => receiver_not_followed(db, key.0, site(db, *key)),
+        _ => None,
+    };
     let (code, primary, message, note) = match blocker {
             Blocker::ClassBody => {
                 let range = match coloring.why.get(&unit) {
@@ -278,8 +284,8 @@ fn refusal_diagnostic(
                 match fetched.first() {
                     // `operator.methodcaller("refresh")`: what it returns calls the method.
                     Some(method) => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), format!("looks up a method named `{method}` by name here, on an object awaitify cannot follow")), format!("{name} would need to become async, but a method of its name is looked up by name"), "the method is called through what this call gives, synchronously; if it is this one, that call would get a coroutine and not await it".to_string()),
-                    None => match class_not_followed(db, key.0, call) {
-                        Some(why) => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), why.primary), format!("{name} would need to become async, but an unresolved call may reach it"), why.note),
+                    None => match &receiver_why {
+                        Some(why) => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), why.primary.clone()), format!("{name} would need to become async, but an unresolved call may reach it"), why.note.clone()),
                         None => (Code::UnresolvedCaller, Label::new(key.0, site_range(db, *key), "this call's receiver is unknown"), format!("{name} would need to become async, but an unresolved call may reach it"), "awaitify cannot tell what this call runs; if it runs this method it would get a coroutine and not await it".to_string()),
                     },
                 }
@@ -376,10 +382,7 @@ fn refusal_diagnostic(
     {
         diagnostic = diagnostic.with_secondary(label);
     }
-    if let Blocker::UnresolvedCaller { site: key } = blocker
-        && let Some(secondary) =
-            class_not_followed(db, key.0, site(db, *key)).and_then(|why| why.secondary)
-    {
+    if let Some(secondary) = receiver_why.and_then(|why| why.secondary) {
         diagnostic = diagnostic.with_secondary(secondary);
     }
     if let Blocker::AmbiguousCall { site: key } = blocker {
@@ -817,79 +820,75 @@ fn generator_note(db: &dyn Db, file: File, body: BodyId, generator: ExprId) -> S
         })
 }
 
-/// Why a call's receiver is not followed when a class's call, its name or a store to
-/// `__class__` makes it unknown (see [`class_not_followed`]).
-struct ClassNotFollowed {
+/// Why a call's receiver is not followed, when awaitify can say (see
+/// [`receiver_not_followed`]).
+struct ReceiverNotFollowed {
     primary: String,
     secondary: Option<Label>,
     note: String,
 }
 
-/// The labels and note of a call whose receiver is unknown because a call of a class
-/// may not give an instance of it, a decorator may have replaced the class's name, or a
-/// store to `__class__` may have changed an instance's class.
-fn class_not_followed(db: &dyn Db, file: File, call: &CallSite) -> Option<ClassNotFollowed> {
+/// The labels and note of a call whose receiver is unknown for a reason awaitify can
+/// name: a class's call, its name or a store to `__class__` (see
+/// [`class_call_not_followed`]), or a key of session state it does not follow.
+fn receiver_not_followed(db: &dyn Db, file: File, call: &CallSite) -> Option<ReceiverNotFollowed> {
     class_call_not_followed(db, call).or_else(|| session_key_not_followed(db, file, call))
 }
 
 /// The labels and note of a call on what Streamlit's session state holds under a key
 /// awaitify does not follow (see `awaitify_semantic::session_state`).
-fn session_key_not_followed(db: &dyn Db, file: File, call: &CallSite) -> Option<ClassNotFollowed> {
-    use awaitify_semantic::session_state::SessionBlocker;
-    let awaitify_hir::hir::Expr::Call { func, .. } =
-        &file_hir(db, file).body(call.body).exprs[call.expr]
-    else {
+fn session_key_not_followed(
+    db: &dyn Db,
+    file: File,
+    call: &CallSite,
+) -> Option<ReceiverNotFollowed> {
+    use awaitify_semantic::session_state::{Place, SessionBlocker};
+    let exprs = &file_hir(db, file).body(call.body).exprs;
+    let awaitify_hir::hir::Expr::Call { func, .. } = &exprs[call.expr] else {
         return None;
     };
     let awaitify_hir::hir::Expr::Attribute {
         value: receiver, ..
-    } = &file_hir(db, file).body(call.body).exprs[*func]
+    } = &exprs[*func]
     else {
         return None;
     };
     let mut resolver = awaitify_semantic::Resolver::new(db);
     let key = resolver.session_key_of(file, call.body, *receiver)?;
-    let label = |(place_file, body, expr): (File, BodyId, awaitify_hir::hir::ExprId),
-                 text: String| {
-        Some(Label::new(
-            place_file,
-            file_source_map(db, place_file).body(body).expr(expr),
-            text,
-        ))
-    };
-    let secondary = match resolver.session_key_blocker(&key)? {
-        SessionBlocker::Escape(place_file, body, place) => {
-            let map = file_source_map(db, place_file).body(body);
-            let range = match place {
-                awaitify_semantic::session_state::Place::Expr(expr) => Some(map.expr(expr)),
-                awaitify_semantic::session_state::Place::Name(site) => map.name(site),
-            };
-            range.map(|range| {
-                Label::new(
-                    place_file,
-                    range,
-                    "session state goes here where awaitify does not follow it, so any key may hold anything",
-                )
-            })
-        }
-        SessionBlocker::Widget(place_file, body, expr) => label(
-            (place_file, body, expr),
+    let (place, text) = match resolver.session_key_blocker(&key)? {
+        SessionBlocker::Escape(place_file, body, place) => (
+            Some((place_file, body, place)),
+            "session state goes here where awaitify does not follow it, so any key may hold anything".to_string(),
+        ),
+        SessionBlocker::Widget(place_file, body, expr) => (
+            Some((place_file, body, Place::Expr(expr))),
             format!("this widget stores its value under `{key}`"),
         ),
-        SessionBlocker::Store(place_file, body, expr) => label(
-            (place_file, body, expr),
+        SessionBlocker::Store(place_file, body, expr) => (
+            Some((place_file, body, Place::Expr(expr))),
             format!("this may store under `{key}` a value awaitify cannot follow"),
         ),
-        SessionBlocker::NoStore => None,
+        SessionBlocker::NoStore => (None, String::new()),
     };
-    Some(ClassNotFollowed {
+    let secondary = place.and_then(|(place_file, body, place)| {
+        let map = file_source_map(db, place_file).body(body);
+        let range = match place {
+            Place::Expr(expr) => Some(map.expr(expr)),
+            Place::Name(site) => map.name(site),
+        };
+        range.map(|range| Label::new(place_file, range, text))
+    });
+    Some(ReceiverNotFollowed {
         primary: format!("this call's receiver is unknown: what session state holds under `{key}`"),
         secondary,
         note: "a key of session state holds what any store of it put there, on any page and any earlier run; awaitify follows a key when it sees every store that may write it and each stores an instance of a project class; if this call runs this method it would get a coroutine and not await it".to_string(),
     })
 }
 
-fn class_call_not_followed(db: &dyn Db, call: &CallSite) -> Option<ClassNotFollowed> {
+/// The labels and note of a call whose receiver is unknown because a call of a class
+/// may not give an instance of it, a decorator may have replaced the class's name, or a
+/// store to `__class__` may have changed an instance's class.
+fn class_call_not_followed(db: &dyn Db, call: &CallSite) -> Option<ReceiverNotFollowed> {
     use awaitify_semantic::{OtherObject, Unresolved};
     let reasons: Vec<Unresolved> = call
         .callee
@@ -965,7 +964,7 @@ fn class_call_not_followed(db: &dyn Db, call: &CallSite) -> Option<ClassNotFollo
                         (Label::new(meta_file, range, label), "a call of a class runs its metaclass's `__call__` and gives what that returns; awaitify follows one that returns `super().__call__(...)` (directly, through a local or cached in a dict under the class), and nothing else; if this call runs this method it would get a coroutine and not await it".to_string())
                     }
                 };
-                return Some(ClassNotFollowed {
+                return Some(ReceiverNotFollowed {
                     primary: format!(
                         "this call's receiver is unknown: `{called}()` may not return a `{called}`"
                     ),
@@ -984,7 +983,7 @@ fn class_call_not_followed(db: &dyn Db, call: &CallSite) -> Option<ClassNotFollo
                 let range = file_source_map(db, file)
                     .body(data.parent)
                     .expr(data.decorators[decorator as usize]);
-                return Some(ClassNotFollowed {
+                return Some(ReceiverNotFollowed {
                     primary: format!("this call's receiver is unknown: `{called}` may not be the class `{called}`"),
                     secondary: Some(Label::new(file, range, format!("this decorator may bind `{called}` to another object"))),
                     note: "a class's name holds what its decorators return; awaitify follows decorators of the project that return the class they are given (`return cls`) and decorators from outside the project, and nothing else; if this call runs this method it would get a coroutine and not await it".to_string(),
@@ -997,7 +996,7 @@ fn class_call_not_followed(db: &dyn Db, call: &CallSite) -> Option<ClassNotFollo
             } => {
                 let called = class_name(file, class);
                 let range = file_source_map(db, store_file).body(body).expr(expr);
-                return Some(ClassNotFollowed {
+                return Some(ReceiverNotFollowed {
                     primary: format!("this call's receiver is unknown: a store to `__class__` may give an instance of `{called}` another class"),
                     secondary: Some(Label::new(store_file, range, format!("a store to `__class__` may give an instance of `{called}` another class here"))),
                     note: "after `obj.__class__ = Other` the object's methods are `Other`'s; awaitify follows a method call on an instance such a store may change to both classes' methods when it knows `Other`, but here the class stored is a value it cannot follow or has methods it cannot see (an object it cannot follow at the store may be an instance of any class laid out alike); if this call runs this method it would get a coroutine and not await it".to_string(),

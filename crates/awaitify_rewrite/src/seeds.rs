@@ -29,7 +29,7 @@ use awaitify_hir::file_source_map;
 use awaitify_hir::hir::{Body, BodyId, Expr, ExprId, FileHir, FunctionId, Stmt};
 use awaitify_semantic::index::{Fallback, SemanticIndex};
 use awaitify_semantic::{
-    Resolution, Resolver, Target, Unresolved, project_module_stores, semantic_index,
+    MockPatch, Resolution, Resolver, Target, Unresolved, project_module_stores, semantic_index,
 };
 use ruff_text_size::{TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -669,36 +669,6 @@ pub(crate) fn file_private_loop_work(db: &dyn Db, file: File) -> Arc<FilePrivate
     Arc::new(FilePrivateLoopWork { work, returned })
 }
 
-/// What a call of `unittest.mock.patch` (or the `mock` package's) replaces.
-enum Patch {
-    /// `patch("time.sleep")`: the attribute by its dotted name.
-    Named(String),
-    /// `patch.object(time, "sleep")`: an attribute of an object.
-    Object { object: ExprId, attribute: String },
-}
-
-/// The attributes a call of `mock.patch`, `mock.patch.object` or `mock.patch.multiple`
-/// replaces, when their names are literal.
-fn mock_patch(body: &Body, site: &CallSite) -> Vec<Patch> {
-    let Resolution::Definite(Target::External(callee)) = &site.callee else {
-        return Vec::new();
-    };
-    awaitify_semantic::mock_patches(body, site.expr, callee)
-        .into_iter()
-        .filter_map(|patch| match patch {
-            awaitify_semantic::MockPatch::Named(target) => Some(Patch::Named(target)),
-            awaitify_semantic::MockPatch::Object {
-                object,
-                attribute: Some(attribute),
-            } => Some(Patch::Object {
-                object,
-                attribute: attribute.to_string(),
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
 /// A store to an attribute of something outside the project (`time.sleep = fake`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalStore {
@@ -736,12 +706,27 @@ pub(crate) fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalS
             Some((site, object, name))
         })
         .collect();
-    let patches: Vec<(&CallSite, Patch)> = calls
+    // What `mock.patch` calls replace by a literal name.
+    let patches: Vec<(&CallSite, MockPatch)> = calls
         .sites
         .iter()
         .flat_map(|site| {
-            mock_patch(hir.body(site.body), site)
+            let callee = match &site.callee {
+                Resolution::Definite(Target::External(callee)) => callee.as_str(),
+                _ => "",
+            };
+            awaitify_semantic::mock_patches(hir.body(site.body), site.expr, callee)
                 .into_iter()
+                .filter(|patch| {
+                    matches!(
+                        patch,
+                        MockPatch::Named(_)
+                            | MockPatch::Object {
+                                attribute: Some(_),
+                                ..
+                            }
+                    )
+                })
                 .map(move |patch| (site, patch))
         })
         .collect();
@@ -754,15 +739,17 @@ pub(crate) fn file_external_stores(db: &dyn Db, file: File) -> Arc<Vec<ExternalS
     // attribute while they are active (as a decorator or in a `with`).
     for (site, patch) in patches {
         let qualified = match patch {
-            Patch::Named(target) => target,
-            Patch::Object { object, attribute } => {
-                match resolver.resolve_expr(file, site.body, object) {
-                    Resolution::Definite(Target::External(module)) => {
-                        format!("{module}.{attribute}")
-                    }
-                    _ => continue,
+            MockPatch::Named(target) => target,
+            MockPatch::Object {
+                object,
+                attribute: Some(attribute),
+            } => match resolver.resolve_expr(file, site.body, object) {
+                Resolution::Definite(Target::External(module)) => {
+                    format!("{module}.{attribute}")
                 }
-            }
+                _ => continue,
+            },
+            _ => continue,
         };
         stores.push(ExternalStore {
             file,

@@ -383,6 +383,14 @@ impl SemanticIndex {
             .and_then(|map| map.get(expr))
     }
 
+    /// Whether the name read at `expr` of `body` is the builtin of that name: no binding
+    /// reaches it and the lookup falls back to the builtins.
+    pub fn reads_builtin(&self, body: BodyId, expr: ExprId) -> bool {
+        self.use_of(body, expr).is_some_and(|use_id| {
+            self.reaching(use_id).is_empty() && self.uses[use_id].fallback == Fallback::Builtin
+        })
+    }
+
     /// The binding made by the store `Name` expression `expr` of `body`.
     pub fn binding_of(&self, body: BodyId, expr: ExprId) -> Option<BindingId> {
         self.binding_of_expr

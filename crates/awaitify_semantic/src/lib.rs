@@ -1134,11 +1134,13 @@ pub fn mock_patches(body: &awaitify_hir::hir::Body, call: ExprId, callee: &str) 
     }
 }
 
-/// Whether a call of `func` may be one of `unittest.mock`'s patches, by its last name.
+/// Whether a call of `func` may be one of `unittest.mock`'s patches, by its last name:
+/// `patch(...)`, or `patch.object(...)` and the like (a bare `dict(...)` is no patch).
 fn may_be_mock_patch(body: &awaitify_hir::hir::Body, func: ExprId) -> bool {
     match &body.exprs[func] {
-        Expr::Name { id, .. } | Expr::Attribute { attr: id, .. } => {
-            matches!(id.as_str(), "patch" | "object" | "multiple" | "dict")
+        Expr::Name { id, .. } => id == "patch",
+        Expr::Attribute { attr, .. } => {
+            matches!(attr.as_str(), "patch" | "object" | "multiple" | "dict")
         }
         _ => false,
     }

@@ -1268,20 +1268,34 @@ impl<'db> Resolver<'db> {
     /// answered by [`Self::attribute`].
     fn session_lookup(&mut self, file: File, body: BodyId, expr: ExprId) -> Option<Resolution> {
         self.session_state()?;
-        let body_data = self.hir(file).body(body);
-        let (state, key, missing) = keyed_lookup(body_data, expr)?;
-        let Expr::Literal(Literal::Str(key)) = &body_data.exprs[key] else {
-            return None;
-        };
-        if !matches!(
-            self.resolve_expr(file, body, state),
-            Resolution::Definite(Target::External(ref name)) if name == SESSION_STATE
-        ) {
-            return None;
-        }
-        let held = self.session_value(key)?;
+        let (key, missing) = self.session_read(file, body, expr)?;
+        let held = self.session_value(&key)?;
         let candidates = held.candidates(file, None);
         Some(self.with_missing(file, body, candidates, missing))
+    }
+
+    /// The literal key `expr` of `body` looks up in Streamlit's session state
+    /// (`state["client"]`, `state.get("client"[, default])`, `state.setdefault("client",
+    /// ...)`), with what it gives for a key the state lacks (see [`Self::with_missing`]).
+    fn session_read(
+        &mut self,
+        file: File,
+        body: BodyId,
+        expr: ExprId,
+    ) -> Option<(Name, Option<Option<ExprId>>)> {
+        let body_data = self.hir(file).body(body);
+        let (state, key, missing) = keyed_lookup(body_data, expr)?;
+        let key = Name::from(body_data.string_literal(key)?);
+        self.is_session_state(file, body, state)
+            .then_some((key, missing))
+    }
+
+    /// Whether `expr` of `body` is Streamlit's session state.
+    fn is_session_state(&mut self, file: File, body: BodyId, expr: ExprId) -> bool {
+        matches!(
+            self.resolve_expr(file, body, expr),
+            Resolution::Definite(Target::External(ref name)) if name == SESSION_STATE
+        )
     }
 
     /// What the key `key` of Streamlit's session state holds, when awaitify sees every
@@ -1307,21 +1321,9 @@ impl<'db> Resolver<'db> {
         let mut candidates = Vec::new();
         let mut known = true;
         for (store_file, store) in state.stores_of(&key) {
-            match &store.value {
-                StoredValue::Path(path) => {
-                    let found = self.resolve_path(*store_file, path, None);
-                    if !found.only_instances() {
-                        known = false;
-                        break;
-                    }
-                    candidates.extend(found.candidates(*store_file, None));
-                }
-                StoredValue::None => candidates.push(Candidate {
-                    file: *store_file,
-                    binding: None,
-                    target: Err(Unresolved::NoneValue),
-                }),
-                _ => {
+            match self.session_store_value(*store_file, &store.value) {
+                Some(found) => candidates.extend(found),
+                None => {
                     known = false;
                     break;
                 }
@@ -1333,25 +1335,34 @@ impl<'db> Resolver<'db> {
         held
     }
 
+    /// What one store of a key of session state stores, as candidates of a read of the
+    /// key: a project instance (or `None`); `None` when it may be anything else.
+    fn session_store_value(&mut self, file: File, value: &StoredValue) -> Option<Vec<Candidate>> {
+        match value {
+            StoredValue::Path(path) => {
+                let found = self.resolve_path(file, path, None);
+                found.only_instances().then(|| found.candidates(file, None))
+            }
+            StoredValue::None => Some(vec![Candidate {
+                file,
+                binding: None,
+                target: Err(Unresolved::NoneValue),
+            }]),
+            _ => None,
+        }
+    }
+
     /// The key of Streamlit's session state that `receiver` reads, when it reads one
     /// by a literal name: `state.client`, `state["client"]`, `state.get("client")`.
     pub fn session_key_of(&mut self, file: File, body: BodyId, receiver: ExprId) -> Option<Name> {
-        let body_data = self.hir(file).body(body);
-        let (state, key) = match &body_data.exprs[receiver] {
-            Expr::Attribute { value, attr, .. } => (*value, attr.clone()),
-            _ => {
-                let (state, key, _) = keyed_lookup(body_data, receiver)?;
-                match &body_data.exprs[key] {
-                    Expr::Literal(Literal::Str(key)) => (state, Name::from(&**key)),
-                    _ => return None,
-                }
+        let key = match &self.hir(file).body(body).exprs[receiver] {
+            Expr::Attribute { value, attr, .. } => {
+                let (value, attr) = (*value, attr.clone());
+                self.is_session_state(file, body, value).then_some(attr)?
             }
+            _ => self.session_read(file, body, receiver)?.0,
         };
-        let is_state = matches!(
-            self.resolve_expr(file, body, state),
-            Resolution::Definite(Target::External(ref name)) if name == SESSION_STATE
-        );
-        (is_state && !crate::session_state::is_method(&key)).then_some(key)
+        (!crate::session_state::is_method(&key)).then_some(key)
     }
 
     /// Why [`Self::session_value`] does not follow the key `key`: where the state goes
@@ -1373,12 +1384,7 @@ impl<'db> Resolver<'db> {
             if store.widget {
                 return Some(SessionBlocker::Widget(place.0, place.1, place.2));
             }
-            let followed = match &store.value {
-                StoredValue::Path(path) => self.resolve_path(*file, path, None).only_instances(),
-                StoredValue::None => true,
-                _ => false,
-            };
-            if !followed {
+            if self.session_store_value(*file, &store.value).is_none() {
                 return Some(SessionBlocker::Store(place.0, place.1, place.2));
             }
         }

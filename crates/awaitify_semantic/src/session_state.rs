@@ -382,7 +382,7 @@ impl Scan<'_> {
             return None;
         };
         let is_state = |expr: ExprId| self.occurrences.contains(&(body_id, expr));
-        let is_key = |expr: ExprId| string_literal(body, expr) == Some(key.as_str());
+        let is_key = |expr: ExprId| body.string_literal(expr) == Some(key.as_str());
         match &body.exprs[expr] {
             Expr::Attribute {
                 value,
@@ -482,7 +482,9 @@ impl Scan<'_> {
             Expr::Compare { .. } => {}
             Expr::Call { func, args, .. } if *func != expr => {
                 let callee = match &body.exprs[*func] {
-                    Expr::Name { id, .. } if self.is_builtin(body_id, *func) => id.as_str(),
+                    Expr::Name { id, .. } if self.index.reads_builtin(body_id, *func) => {
+                        id.as_str()
+                    }
                     // `st.write(st.session_state)` only shows it.
                     Expr::Attribute { value, attr, .. }
                         if DISPLAY_FUNCTIONS.contains(&attr.as_str())
@@ -505,7 +507,7 @@ impl Scan<'_> {
                     "getattr" | "hasattr" if args.first() == Some(&expr) => {
                         let literal = args
                             .get(1)
-                            .and_then(|name| string_literal(body, *name))
+                            .and_then(|name| body.string_literal(*name))
                             .is_some_and(|name| !is_method_name(name));
                         if !literal {
                             self.escape(body_id, parent);
@@ -800,14 +802,6 @@ impl Scan<'_> {
                     BindingKind::Import { module } if module == "streamlit")
             })
     }
-
-    /// Whether the name `func` reads is the builtin of that name.
-    fn is_builtin(&self, body_id: BodyId, func: ExprId) -> bool {
-        self.index.use_of(body_id, func).is_some_and(|use_id| {
-            self.index.reaching(use_id).is_empty()
-                && self.index.uses[use_id].fallback == crate::index::Fallback::Builtin
-        })
-    }
 }
 
 /// The element of a tuple or list display assigned to `target` when `target` is an
@@ -861,13 +855,6 @@ fn key_of(body: &Body, key: ExprId) -> SessionKey {
             _ => SessionKey::Any,
         },
         _ => SessionKey::Any,
-    }
-}
-
-fn string_literal(body: &Body, expr: ExprId) -> Option<&str> {
-    match &body.exprs[expr] {
-        Expr::Literal(Literal::Str(text)) => Some(text),
-        _ => None,
     }
 }
 

@@ -546,7 +546,7 @@ fn instance_parameter<'a>(
 /// a chain, `c = self.conn = Client()`, each given the same value) or an annotated one.
 /// The value of `client or Client()` or of `a if fast else b` is one of its operands,
 /// so each is summarised (see [`value_alternatives`]).
-pub(crate) fn stored_values(
+fn stored_values(
     index: &SemanticIndex,
     body_id: BodyId,
     body: &Body,

@@ -645,10 +645,7 @@ pub(crate) fn read_only_positions(index: &SemanticIndex, body_id: BodyId, body: 
     // no binding of the name reaches the call.
     let is_reading_builtin = |func: ExprId| {
         matches!(&body.exprs[func], Expr::Name { id, .. } if crate::READING_BUILTINS.contains(&id.as_str()))
-            && index.use_of(body_id, func).is_some_and(|use_id| {
-                index.reaching(use_id).is_empty()
-                    && index.uses[use_id].fallback == Fallback::Builtin
-            })
+            && index.reads_builtin(body_id, func)
     };
     for (_, expr) in body.exprs.iter() {
         match expr {
