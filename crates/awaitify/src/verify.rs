@@ -12,8 +12,10 @@
 //!   with the rule's name (`sleep`, `t.sleep` and `asyncio.sleep` all become
 //!   `time.sleep`); a call that a rule unwraps (`asyncio.run(c)`) becomes `(c)`, whose
 //!   parentheses hold `c` together as the call's did when it breaks its line;
-//! - the imports a rewrite may add (`import asyncio [as x]`, a replacement's module) are
-//!   dropped.
+//! - `@contextlib.contextmanager` and `@contextlib.asynccontextmanager`, however
+//!   spelled, are both spelled `contextlib.contextmanager`;
+//! - the imports a rewrite may add (`import asyncio [as x]`, `import contextlib`, a
+//!   replacement's module) are dropped.
 //!
 //! Erasing hides what `async` and `await` stand for, so three more checks read the
 //! output itself: no generator expression gains an `await` or `async for` (it would be
@@ -186,7 +188,22 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet, user_rules: &[UserRule]) 
         }
         for (stmt_id, stmt) in body.stmts.iter() {
             let is_async = match stmt {
-                Stmt::FunctionDef(function) => hir.functions[*function].is_async,
+                Stmt::FunctionDef(function) => {
+                    // `@asynccontextmanager` over a context manager that became async.
+                    for decorator in hir.functions[*function].decorators.iter() {
+                        if matches!(
+                            resolver.resolve_expr(file, body_id, *decorator),
+                            Resolution::Definite(Target::External(name))
+                                if matches!(name.as_str(), "contextlib.contextmanager" | "contextlib.asynccontextmanager")
+                        ) {
+                            edits.push(Edit {
+                                range: body_map.expr(*decorator),
+                                text: "contextlib.contextmanager".into(),
+                            });
+                        }
+                    }
+                    hir.functions[*function].is_async
+                }
                 Stmt::For { is_async, .. } | Stmt::With { is_async, .. } => *is_async,
                 Stmt::Import { names } if body_id == awaitify_hir::hir::BodyId::Module => {
                     if names.iter().all(|alias| {
@@ -243,7 +260,7 @@ fn qualified_callee(
 
 /// Modules a rewrite may import: `asyncio`, and the module of each replacement.
 fn added_import_modules(rules: &RuleSet) -> Vec<String> {
-    let mut modules = vec!["asyncio".to_string()];
+    let mut modules = vec!["asyncio".to_string(), "contextlib".to_string()];
     for rule in &rules.rules {
         if let RuleAction::Replace(replacement) = &rule.action
             && let Some((module, _)) = replacement.rsplit_once('.')

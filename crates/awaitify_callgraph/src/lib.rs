@@ -119,6 +119,9 @@ pub struct CallSite {
     pub context: Context,
     pub awaited: bool,
     pub iterated: Option<Iteration>,
+    /// The `with` statement (of the same body, not `async with`) that enters the call's
+    /// result: the call is one of its items' context expression.
+    pub managed: Option<StmtId>,
     /// The resolution of the callee expression.
     pub callee: Resolution,
     /// Every target the call may reach: the resolved callee and, for method calls on
@@ -378,6 +381,10 @@ pub struct FileCalls {
     pub generators: FxHashSet<FunctionId>,
     /// Generators that use `yield from` or `return <value>`, which async generators cannot.
     pub generators_without_async_form: FxHashSet<FunctionId>,
+    /// Generators under `@contextlib.contextmanager` (by any name that resolves to it):
+    /// context managers, which become `@contextlib.asynccontextmanager` and are entered
+    /// by `async with` when they become async.
+    pub context_managers: FxHashSet<FunctionId>,
     /// Project modules this file imports (and so executes), anywhere in it.
     pub imports: IndexSet<File>,
     /// Imports of a name outside the project that a project module is importable as once
@@ -582,6 +589,9 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
             let (yields, blocks_async) = scan_generator(body);
             if yields {
                 collector.calls.generators.insert(function);
+                if collector.is_context_manager(function) {
+                    collector.calls.context_managers.insert(function);
+                }
             }
             if blocks_async {
                 collector
@@ -595,6 +605,20 @@ pub fn file_calls(db: &dyn Db, file: File) -> Arc<FileCalls> {
     collector.collect_reassignments();
     collector.collect_other_attribute_writes();
     Arc::new(collector.calls)
+}
+
+impl Collector<'_> {
+    /// Whether a decorator of `function` is `contextlib.contextmanager`, which makes a
+    /// generator a context manager.
+    fn is_context_manager(&mut self, function: FunctionId) -> bool {
+        let data = &self.hir.functions[function];
+        data.decorators.iter().any(|decorator| {
+            matches!(
+                self.resolver.resolve_expr(self.file, data.parent, *decorator),
+                Resolution::Definite(Target::External(name)) if name == "contextlib.contextmanager"
+            )
+        })
+    }
 }
 
 struct Collector<'a> {
@@ -689,6 +713,8 @@ struct Surroundings {
     called: bool,
     awaited: bool,
     iterated: Option<Iteration>,
+    /// The expression is a context expression of this `with` statement's item.
+    managed: Option<StmtId>,
     /// The expression is a decorator (applying it calls it).
     decorator: bool,
     /// The expression is the whole value of an assignment to names (`get = fetch`).
@@ -711,6 +737,7 @@ impl Surroundings {
         called: false,
         awaited: false,
         iterated: None,
+        managed: None,
         decorator: false,
         alias: false,
         decorates: false,
@@ -917,10 +944,14 @@ impl Collector<'_> {
             Stmt::With {
                 items,
                 body: with_body,
-                ..
+                is_async,
             } => {
                 for item in items.iter() {
-                    self.expr_top(body_id, body, item.context_expr);
+                    let managed = Surroundings {
+                        managed: (!is_async).then_some(stmt),
+                        ..top
+                    };
+                    self.expr(body_id, body, item.context_expr, managed);
                     if let Some(vars) = item.optional_vars {
                         self.expr_top(body_id, body, vars);
                     }
@@ -1578,6 +1609,7 @@ impl Collector<'_> {
             context: surroundings.context,
             awaited: surroundings.awaited,
             iterated: surroundings.iterated,
+            managed: surroundings.managed,
             callee,
             targets,
         });

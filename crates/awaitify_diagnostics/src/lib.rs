@@ -95,6 +95,7 @@ codes! {
     AwaitHoldingThreadLock = "AW217", "await-holding-thread-lock", Warning, "A function would need to await while it holds a thread lock (`threading.Lock()` and its kin, taken by `with`, `acquire()` or `ExitStack.enter_context`), which other tasks on the same thread could then not take or would enter too.";
     EventLoopCallLeft = "AW218", "event-loop-call-left", Warning, "A call that runs an event loop (`run_until_complete`, `run_forever`, `asyncio.Runner.run`) matches no rule and is left as it is; on Pyodide it raises.";
     StopIterationInCoroutine = "AW219", "stop-iteration-in-coroutine", Warning, "A function that would become async may let `StopIteration` out to a caller's `except StopIteration`; from a coroutine Python raises `RuntimeError` instead (PEP 479).";
+    ContextManagerEnteredSynchronously = "AW220", "context-manager-entered-synchronously", Warning, "A `@contextmanager` generator that would become async (`@asynccontextmanager`) is entered other than by a `with` statement that can become `async with`.";
     VerificationFailed = "AW301", "verification-failed", Error, "Erasing the rewrite from the output does not give back the input modulo the normal form.";
 }
 

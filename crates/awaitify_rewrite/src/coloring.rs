@@ -109,6 +109,19 @@ pub enum Blocker {
         site: SiteKey,
     },
     GeneratorWithoutAsyncForm,
+    /// A `@contextmanager` generator whose call is not entered by a `with` statement of
+    /// its own (it is stored, handed on, entered by `ExitStack.enter_context`, ...): only
+    /// `async with` enters what `@asynccontextmanager` makes.
+    ContextManagerNotEntered {
+        site: SiteKey,
+    },
+    /// A `with` statement that enters a `@contextmanager` generator that becomes async
+    /// and also something that stays synchronous (the context expression of another of
+    /// its items): `async with` would enter both asynchronously.
+    ContextManagerBesideSyncOne {
+        site: SiteKey,
+        other: ExprId,
+    },
     /// A generator whose closing runs cleanup code (see `generator_has_cleanup`),
     /// consumed by a loop that may stop early: as an async generator its cleanup would
     /// run later.
@@ -1162,6 +1175,15 @@ impl<'db> Graph<'db> {
             _ => false,
         }
     }
+
+    /// Whether `unit` is a generator under `@contextmanager` (see
+    /// [`FileCalls::context_managers`]).
+    fn is_context_manager(&self, (file, body): UnitKey) -> bool {
+        match body {
+            BodyId::Function(function) => self.calls(file).context_managers.contains(&function),
+            _ => false,
+        }
+    }
 }
 
 pub(crate) fn function_targets(site: &CallSite) -> impl Iterator<Item = UnitKey> + '_ {
@@ -1366,15 +1388,18 @@ fn closure(
                 );
             }
         }
-        let generator = graph.is_generator(unit);
+        let context_manager = graph.is_context_manager(unit);
+        let generator = !context_manager && graph.is_generator(unit);
         for site_key in graph.callers_of(&unit) {
             let site = graph.site(*site_key);
             if site.awaited
                 || !site.context.in_frame()
                 || (generator && site.iterated.is_none() && !graph.streamed.contains(site_key))
+                // Entered by `async with`, or refused (`ContextManagerNotEntered`).
+                || (context_manager && site.managed.is_none())
                 // Run to completion by `asyncio.run` instead (see `file_edits`); a loop
                 // over an async generator has no such form.
-                || (!generator && graph.runs_only_as_script(*site_key))
+                || (!generator && !context_manager && graph.runs_only_as_script(*site_key))
             {
                 continue;
             }
@@ -1461,6 +1486,41 @@ fn find_blockers(
                 .filter(|target| graph.is_generator(**target))
                 .count();
             let targets = function_targets(site).count();
+            let context_managers = newly_async
+                .iter()
+                .filter(|target| graph.is_context_manager(**target))
+                .count();
+            if context_managers > 0 {
+                let caller = (site_key.0, site.body);
+                let blocker = if targets > context_managers {
+                    Some(Blocker::MixedGeneratorCall { site: *site_key })
+                } else if let Some(stmt) = site.managed.filter(|_| !site.awaited) {
+                    if let Some(other) = item_staying_sync(graph, colored, blocked, *site_key, stmt)
+                    {
+                        Some(Blocker::ContextManagerBesideSyncOne {
+                            site: *site_key,
+                            other,
+                        })
+                    } else if blocked.contains_key(&caller) {
+                        Some(Blocker::CallerStaysSync {
+                            site: *site_key,
+                            caller,
+                        })
+                    } else if !is_clean_callee(site) {
+                        Some(Blocker::AmbiguousCall { site: *site_key })
+                    } else {
+                        None
+                    }
+                } else {
+                    Some(Blocker::ContextManagerNotEntered { site: *site_key })
+                };
+                if let Some(blocker) = blocker {
+                    for target in newly_async {
+                        block(target, blocker.clone(), blocked);
+                    }
+                }
+                continue;
+            }
             if generators > 0 && targets > generators {
                 for target in newly_async {
                     block(
@@ -1725,10 +1785,14 @@ fn function_blocker(
         BodyId::Class(class) => Some(class),
         _ => None,
     };
+    // `@contextmanager` becomes `@asynccontextmanager` over a generator that becomes
+    // async; by assignment (`cm = contextmanager(gen)`) it is refused.
+    let context_manager = graph.calls(file).context_managers.contains(&function);
     if let Some(summary) = symbols.functions.get(function) {
         for (decorator, path) in data.decorators.iter().zip(summary.decorators.iter()) {
             if let Some(blocker) =
                 decorator_blocker(rules, resolver, file, class, *decorator, path.as_ref())
+                && !(context_manager && is_contextmanager_decorator(&blocker))
             {
                 return Some(blocker);
             }
@@ -1819,7 +1883,9 @@ fn function_blocker(
         if calls.generators_without_async_form.contains(&function) {
             return Some(Blocker::GeneratorWithoutAsyncForm);
         }
-        for site_key in graph.callers_of(&unit) {
+        // A context manager is entered by `with`, which its call sites check.
+        let iterated_by_callers = !calls.context_managers.contains(&function);
+        for site_key in graph.callers_of(&unit).filter(|_| iterated_by_callers) {
             let site = graph.site(*site_key);
             // A generator expression over it would become an async generator expression,
             // which whatever consumes it (`sum(...)`, a `for`, a return) cannot iterate;
@@ -1907,6 +1973,43 @@ fn function_blocker(
         }
     }
     None
+}
+
+/// The context expression of an item of the `with` statement `stmt` (which enters the
+/// call `site`) that stays synchronous: one that is not a call of `@contextmanager`
+/// generators that all become async.
+fn item_staying_sync(
+    graph: &Graph,
+    colored: &IndexSet<UnitKey>,
+    blocked: &IndexMap<UnitKey, Blocker>,
+    (file, index): SiteKey,
+    stmt: StmtId,
+) -> Option<ExprId> {
+    let calls = graph.calls(file);
+    let body_id = calls.sites[index].body;
+    let Stmt::With { items, .. } = &file_hir(graph.db, file).body(body_id).stmts[stmt] else {
+        return None;
+    };
+    items.iter().map(|item| item.context_expr).find(|expr| {
+        // The site as the coloring sees it: a call through a parameter may be followed.
+        let entered = calls
+            .sites
+            .iter()
+            .position(|site| {
+                site.body == body_id && site.expr == *expr && site.managed == Some(stmt)
+            })
+            .map(|index| graph.site((file, index)));
+        !entered.is_some_and(|site| {
+            let mut targets = function_targets(site).peekable();
+            targets.peek().is_some()
+                && targets.all(|target| {
+                    graph.is_context_manager(target)
+                        && colored.contains(&target)
+                        && !blocked.contains_key(&target)
+                        && !graph.is_originally_async(target)
+                })
+        })
+    })
 }
 
 /// Whether a body has code that runs when its generator is closed: a `finally`, a
@@ -2284,6 +2387,11 @@ fn external_base(
         }
     }
     None
+}
+
+/// Whether `blocker` is `contextlib.contextmanager` refused as a decorator.
+fn is_contextmanager_decorator(blocker: &Blocker) -> bool {
+    matches!(blocker, Blocker::Decorator { name, .. } if name == "contextlib.contextmanager")
 }
 
 fn decorator_blocker(

@@ -236,6 +236,12 @@ fn refusal_diagnostic(
                 (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), label), format!("the generator {name} would need to become an async generator"), note)
             }
             Blocker::GeneratorClosedLate { site: key } => (Code::GeneratorConsumedSynchronously, Label::new(key.0, site_range(db, *key), "this loop may stop before the generator is exhausted"), format!("the generator {name} would need to become an async generator, but closing it runs cleanup code (a `finally`, `with` or `GeneratorExit` handler, its own or in a generator it iterates) and a loop may abandon it"), "an abandoned generator runs its cleanup when it is dropped; an async generator only when the event loop closes it, after the code that follows the loop".to_string()),
+            Blocker::ContextManagerNotEntered { site: key } => (Code::ContextManagerEnteredSynchronously, Label::new(key.0, site_range(db, *key), "called here, not entered by a `with` statement"), format!("the context manager {name} would need to become async (`@asynccontextmanager`)"), "an async context manager is entered only by `async with`; a call whose result is stored, handed on or entered otherwise (`ExitStack.enter_context`) would get one it cannot use".to_string()),
+            Blocker::ContextManagerBesideSyncOne { site: key, other } => {
+                let body = site(db, *key).body;
+                let range = file_source_map(db, key.0).body(body).expr(*other);
+                (Code::ContextManagerEnteredSynchronously, Label::new(key.0, range, "this context manager stays synchronous"), format!("the context manager {name} would need to become async (`@asynccontextmanager`), but its `with` statement also enters a synchronous one"), "`async with` enters every item of its statement asynchronously; a synchronous context manager has no `__aenter__`".to_string())
+            }
             Blocker::GeneratorWithoutAsyncForm => (Code::GeneratorConsumedSynchronously, Label::new(file, unit_range(db, unit), "a generator with `yield from` or `return <value>`"), format!("the generator {name} would need to become an async generator"), "async generators cannot use `yield from` or return a value".to_string()),
             Blocker::CalledWhereAwaitIsImpossible { site: key } => {
                 let call = site(db, *key);

@@ -86,6 +86,31 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
             edits.push(insert(*offset, "async "));
         }
     }
+    // A context manager that becomes async: `@contextmanager` becomes
+    // `@asynccontextmanager`, through the `contextlib` module however it is imported.
+    for ((function, data), turns) in hir.functions.iter().zip(&turning) {
+        if !*turns || !calls.context_managers.contains(&function) {
+            continue;
+        }
+        let resolver = resolver.get_or_insert_with(|| awaitify_semantic::Resolver::new(db));
+        for decorator in data.decorators.iter() {
+            if matches!(
+                resolver.resolve_expr(file, data.parent, *decorator),
+                Resolution::Definite(Target::External(name)) if name == "contextlib.contextmanager"
+            ) {
+                let range = map.body(data.parent).expr(*decorator);
+                let reference = planner.reference(
+                    "contextlib.asynccontextmanager",
+                    "contextlib",
+                    range.start(),
+                );
+                edits.push(Edit {
+                    range,
+                    text: reference,
+                });
+            }
+        }
+    }
 
     let colored = |site: &CallSite| {
         site.context.in_frame() && !site.awaited && coloring.colored.contains(&(file, site.body))
@@ -126,7 +151,10 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 }
                 _ => None,
             })?;
-            if file_calls(db, target_file).generators.contains(&function) {
+            let target_calls = file_calls(db, target_file);
+            if target_calls.context_managers.contains(&function) {
+                site.managed.map(|_| CallEdit::AsyncWith)
+            } else if target_calls.generators.contains(&function) {
                 (!site.awaited).then_some(CallEdit::AsyncFor)
             } else {
                 Some(CallEdit::Await)
@@ -300,6 +328,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         }
     }
 
+    let mut entered_async: FxHashSet<(BodyId, awaitify_hir::hir::StmtId)> = FxHashSet::default();
     for (site, edit) in calls.sites.iter().zip(&site_edits) {
         let Some(edit) = edit else {
             continue;
@@ -330,6 +359,15 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 }
                 None => {}
             },
+            CallEdit::AsyncWith => {
+                // One `async` for a statement that enters several.
+                if let Some(stmt) = site.managed
+                    && entered_async.insert((site.body, stmt))
+                    && let Some(offset) = body_map.keywords.get(&stmt)
+                {
+                    edits.push(insert(*offset, "async "));
+                }
+            }
             CallEdit::Await => {
                 let body = hir.body(site.body);
                 let parents = parents
@@ -440,6 +478,9 @@ fn list_brackets(
 enum CallEdit {
     Await,
     AsyncFor,
+    /// A `@contextmanager` generator that becomes async, entered by its `with`
+    /// statement, which becomes `async with`.
+    AsyncWith,
     /// `asyncio.run(f())`: a call that runs only as the script, with no loop running.
     RunAsScript,
 }
