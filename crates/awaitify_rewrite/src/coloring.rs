@@ -1916,17 +1916,23 @@ fn function_blocker(
                 Some(Iteration::For(stmt)) => {
                     let body = file_hir(db, site_key.0).body(site.body);
                     let Stmt::For {
-                        body: loop_body, ..
+                        body: loop_body,
+                        target,
+                        ..
                     } = &body.stmts[stmt]
                     else {
                         unreachable!("a `for` site iterates a `for` statement");
                     };
+                    // `for a, b in pairs()`: an item of another length raises `ValueError`.
+                    let unpacks =
+                        matches!(body.exprs[*target], Expr::Tuple { .. } | Expr::List { .. });
                     let map = file_source_map(db, site_key.0);
                     let ranges: Vec<TextRange> = loop_body
                         .iter()
                         .map(|stmt| map.body(site.body).stmt(*stmt))
                         .collect();
-                    may_stop_early(body, loop_body, true)
+                    unpacks
+                        || may_stop_early(body, loop_body, true)
                         || may_raise_within(resolver, site_key.0, site.body, &ranges, None)
                 }
                 Some(Iteration::Comprehension(comprehension, index)) => {
@@ -2077,11 +2083,12 @@ fn catches_exit(body: &Body, kind: ExprId) -> bool {
 }
 
 /// Whether code within `ranges` of `body_id` may raise an exception: a call, a
-/// subscript, an `await`. Anything awaitify cannot tell about counts; arithmetic,
-/// comparisons and attribute reads do not (they raise on broken values, which the loop
-/// would hit synchronously too), nor do calls that fail only on broken values (see
-/// [`fails_only_when_broken`]). `skip` is a call that does not count (the generator's
-/// own).
+/// subscript, an `await`, a division, modulo or power (`ZeroDivisionError` and
+/// `OverflowError` are raised by working code, and caught). Anything awaitify cannot
+/// tell about counts; other arithmetic, comparisons and attribute reads do not (they
+/// raise on broken values, which the loop would hit synchronously too), nor do calls
+/// that fail only on broken values (see [`fails_only_when_broken`]). `skip` is a call
+/// that does not count (the generator's own).
 fn may_raise_within(
     resolver: &mut Resolver,
     file: File,
@@ -2095,22 +2102,49 @@ fn may_raise_within(
     let db = resolver.db();
     let body = file_hir(db, file).body(body_id);
     let map = file_source_map(db, file).body(body_id);
-    body.exprs.iter().any(|(id, expr)| {
-        if !matches!(
-            expr,
-            Expr::Call { .. } | Expr::Subscript { .. } | Expr::Await { .. }
-        ) {
-            return false;
-        }
-        let range = map.expr(id);
-        let within = skip.is_none_or(|skip| !skip.contains_range(range))
-            && ranges.iter().any(|within| within.contains_range(range));
-        within
-            && match expr {
-                Expr::Call { func, .. } => !fails_only_when_broken(resolver, file, body_id, *func),
-                _ => true,
+    let within = |range: TextRange| ranges.iter().any(|within| within.contains_range(range));
+    let divides = body.stmts.iter().any(|(id, stmt)| {
+        matches!(stmt, Stmt::AugAssign { op, .. } if may_divide(*op)) && within(map.stmt(id))
+    });
+    divides
+        || body.exprs.iter().any(|(id, expr)| {
+            // `"%d items" % n` formats.
+            if let Expr::BinOp { op, left, .. } = expr
+                && may_divide(*op)
+                && !matches!(
+                    body.exprs[*left],
+                    Expr::Literal(awaitify_hir::hir::Literal::Str(_))
+                )
+            {
+                return within(map.expr(id));
             }
-    })
+            if !matches!(
+                expr,
+                Expr::Call { .. } | Expr::Subscript { .. } | Expr::Await { .. }
+            ) {
+                return false;
+            }
+            let range = map.expr(id);
+            let within = skip.is_none_or(|skip| !skip.contains_range(range))
+                && ranges.iter().any(|within| within.contains_range(range));
+            within
+                && match expr {
+                    Expr::Call { func, .. } => {
+                        !fails_only_when_broken(resolver, file, body_id, *func)
+                    }
+                    _ => true,
+                }
+        })
+}
+
+/// Whether the operator may raise for working operands: `ZeroDivisionError` from `/`,
+/// `//` and `%`, `OverflowError` from `**`.
+fn may_divide(op: awaitify_hir::hir::Operator) -> bool {
+    use awaitify_hir::hir::Operator;
+    matches!(
+        op,
+        Operator::Div | Operator::FloorDiv | Operator::Mod | Operator::Pow
+    )
 }
 
 /// Whether a call of `func` raises only on values no program means to pass (a type
