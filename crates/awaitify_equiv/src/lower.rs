@@ -667,17 +667,33 @@ impl<'a> Lowering<'a> {
                 is_async,
                 items: with_items,
                 body,
-            } => K::With {
-                is_async: *is_async,
-                items: with_items
+            } => {
+                let mut lowered: Vec<nf::WithItem> = with_items
                     .iter()
                     .map(|item| nf::WithItem {
                         context_expr: self.expr(cx, item.context_expr),
                         optional_vars: item.optional_vars.map(|vars| self.expr(cx, vars)),
                     })
-                    .collect(),
-                body: self.nested_block(cx, body, items),
-            },
+                    .collect();
+                // `with a, b:` is `with a: with b:`; one item per statement.
+                let mut body = self.nested_block(cx, body, items);
+                while lowered.len() > 1 {
+                    let last = lowered.pop().expect("more than one item");
+                    body = vec![nf::Stmt {
+                        kind: K::With {
+                            is_async: *is_async,
+                            items: vec![last],
+                            body,
+                        },
+                        origin,
+                    }];
+                }
+                K::With {
+                    is_async: *is_async,
+                    items: lowered,
+                    body,
+                }
+            }
             hir::Stmt::Match { subject, cases } => {
                 let subject = self.expr(cx, *subject);
                 let mut lowered = Vec::with_capacity(cases.len());

@@ -1495,7 +1495,10 @@ fn find_blockers(
                 let blocker = if targets > context_managers {
                     Some(Blocker::MixedGeneratorCall { site: *site_key })
                 } else if let Some(stmt) = site.managed.filter(|_| !site.awaited) {
+                    // Items that stay synchronous get a `with` of their own, where the
+                    // statement can be split.
                     if let Some(other) = item_staying_sync(graph, colored, blocked, *site_key, stmt)
+                        && crate::with_split::layout(db, site_key.0, site.body, stmt).is_none()
                     {
                         Some(Blocker::ContextManagerBesideSyncOne {
                             site: *site_key,

@@ -25,6 +25,7 @@ pub mod rule_names;
 pub mod rules;
 pub mod seeds;
 mod stop_iteration;
+mod with_split;
 
 use std::sync::Arc;
 

@@ -360,12 +360,36 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                 None => {}
             },
             CallEdit::AsyncWith => {
-                // One `async` for a statement that enters several.
+                // One `async` for a statement that enters several; one that also enters
+                // synchronous context managers is split (see `with_split`).
                 if let Some(stmt) = site.managed
                     && entered_async.insert((site.body, stmt))
-                    && let Some(offset) = body_map.keywords.get(&stmt)
+                    && let Stmt::With { items, .. } = &hir.body(site.body).stmts[stmt]
                 {
-                    edits.push(insert(*offset, "async "));
+                    let entered: Vec<bool> = items
+                        .iter()
+                        .map(|item| {
+                            calls.sites.iter().zip(&site_edits).any(|(other, edit)| {
+                                other.body == site.body
+                                    && other.expr == item.context_expr
+                                    && other.managed == Some(stmt)
+                                    && *edit == Some(CallEdit::AsyncWith)
+                            })
+                        })
+                        .collect();
+                    let split = entered
+                        .iter()
+                        .any(|async_item| !async_item)
+                        .then(|| crate::with_split::layout(db, file, site.body, stmt))
+                        .flatten();
+                    match split {
+                        Some(layout) => edits.extend(layout.edits(&entered)),
+                        None => {
+                            if let Some(offset) = body_map.keywords.get(&stmt) {
+                                edits.push(insert(*offset, "async "));
+                            }
+                        }
+                    }
                 }
             }
             CallEdit::Await => {

@@ -26,6 +26,9 @@ def report(pool):
         print("caught", error)
     with quiet() as q:
         print("still", q)
+    # A synchronous context manager beside one that becomes async.
+    with quiet() as q, opened("d") as d:
+        print("both", q, d)
 
 
 async def main():
