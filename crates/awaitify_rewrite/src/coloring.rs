@@ -117,7 +117,8 @@ pub enum Blocker {
     },
     /// A `with` statement that enters a `@contextmanager` generator that becomes async
     /// and also something that stays synchronous (the context expression of another of
-    /// its items): `async with` would enter both asynchronously.
+    /// its items), and cannot be split into one of each (see `with_split`): `async with`
+    /// would enter both asynchronously.
     ContextManagerBesideSyncOne {
         site: SiteKey,
         other: ExprId,

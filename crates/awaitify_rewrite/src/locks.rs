@@ -7,7 +7,7 @@
 //!
 //! Where a unit holds a lock, each a stretch of its text with the expression that takes
 //! the lock:
-//! - the block of a `with` one of whose items is a lock;
+//! - the block of a `with` one of whose items is a lock, and the items after that one;
 //! - after `stack.enter_context(lock)`: the rest of the `with` block that binds `stack`
 //!   (`with ExitStack() as stack:`), or of the unit when none does;
 //! - after `lock.acquire()`: the rest of the unit, unless the statement that releases it
@@ -187,7 +187,16 @@ impl<'g, 'r, 'db> Locks<'g, 'r, 'db> {
                     .iter()
                     .find(|item| self.takes_lock(file, body_id, item.context_expr))
             {
-                held.push((item.context_expr, ranges.block(block).unwrap_or_default()));
+                // Held from the item on: the items after it are entered under the lock
+                // (an `async with` split off them awaits there).
+                let block_end = ranges.block(block).unwrap_or_default().end();
+                let start = ranges
+                    .expr(item.optional_vars.unwrap_or(item.context_expr))
+                    .end();
+                held.push((
+                    item.context_expr,
+                    TextRange::new(start, block_end.max(start)),
+                ));
             }
         }
         let released = released_at(body);

@@ -329,6 +329,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     }
 
     let mut entered_async: FxHashSet<(BodyId, awaitify_hir::hir::StmtId)> = FxHashSet::default();
+    let mut splits: Vec<(crate::with_split::Layout, Vec<bool>)> = Vec::new();
     for (site, edit) in calls.sites.iter().zip(&site_edits) {
         let Some(edit) = edit else {
             continue;
@@ -383,7 +384,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                         .then(|| crate::with_split::layout(db, file, site.body, stmt))
                         .flatten();
                     match split {
-                        Some(layout) => edits.extend(layout.edits(&entered)),
+                        Some(layout) => splits.push((layout, entered)),
                         None => {
                             if let Some(offset) = body_map.keywords.get(&stmt) {
                                 edits.push(insert(*offset, "async "));
@@ -410,6 +411,7 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         }
     }
     edits.extend(closing.into_iter().rev());
+    split_edits(&splits, &mut edits);
     // First among edits at its offset: `import asyncio` goes before the `async ` or
     // `await ` of a statement that starts where it is inserted.
     if let Some(import) = planner.import_edit(source) {
@@ -417,6 +419,32 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
     }
     keep_words_apart(source, &mut edits);
     edits
+}
+
+/// The edits of the `with` statements split (see [`crate::with_split`]), put first so
+/// that a line's new indentation comes before any other text inserted where it goes. A
+/// line inside text another edit replaces (`asyncio.run(` over two lines) has none: the
+/// replacement joins it to the line before.
+fn split_edits(splits: &[(crate::with_split::Layout, Vec<bool>)], edits: &mut Vec<Edit>) {
+    if splits.is_empty() {
+        return;
+    }
+    let mut added = Vec::new();
+    for (layout, entered) in splits {
+        let enclosing: Vec<(&crate::with_split::Layout, usize)> = splits
+            .iter()
+            .filter(|(other, _)| other.encloses(layout))
+            .map(|(other, other_entered)| (other, other.levels(other_entered)))
+            .collect();
+        added.extend(layout.edits(entered, &enclosing));
+    }
+    added.retain(|split| {
+        !split.range.is_empty()
+            || !edits.iter().any(|other| {
+                other.range.start() < split.range.start() && split.range.start() < other.range.end()
+            })
+    });
+    edits.splice(0..0, added);
 }
 
 /// The materialized generator expressions (see [`Context::Materialized`]) that hold a

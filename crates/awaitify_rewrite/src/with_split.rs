@@ -11,7 +11,8 @@
 use awaitify_db::{Db, File};
 use awaitify_hir::hir::{BodyId, Expr, Literal, Stmt, StmtId};
 use awaitify_hir::{file_hir, file_source_map};
-use ruff_text_size::{TextRange, TextSize};
+use ruff_python_ast::token::TokenKind;
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::print::Edit;
 
@@ -25,10 +26,13 @@ pub(crate) struct Layout {
     unit: String,
     /// The file's line ending at the header.
     newline: &'static str,
-    /// The offset of the comma after each item but the last.
-    commas: Vec<TextSize>,
-    /// The start of each line of the body after the header's, to be indented.
+    /// The comma after each item but the last, with the spaces after it.
+    commas: Vec<TextRange>,
+    /// Where each line of the body after the header's gains its indentation: after the
+    /// header's own (a tab stop before it would swallow spaces put in front).
     body_lines: Vec<TextSize>,
+    /// The whole statement.
+    range: TextRange,
 }
 
 /// The layout of the `with` statement `stmt` of `body_id`, if it can be split.
@@ -71,12 +75,15 @@ pub(crate) fn layout(db: &dyn Db, file: File, body_id: BodyId, stmt: StmtId) -> 
         let between = source.get(end..next)?;
         let comma = between.find(',')?;
         let (before, after) = (&between[..comma], &between[comma + 1..]);
-        // One line, spaces only, and a space to keep after the comma.
+        // One line, spaces only.
         let spaces = |text: &str| text.chars().all(|c| c == ' ' || c == '\t');
-        if !spaces(before) || after.is_empty() || !spaces(after) {
+        if !spaces(before) || !spaces(after) {
             return None;
         }
-        commas.push(TextSize::try_from(end + comma).ok()?);
+        commas.push(TextRange::new(
+            TextSize::try_from(end + comma).ok()?,
+            TextSize::try_from(next).ok()?,
+        ));
     }
     let last_end = usize::from(item_end(items.len() - 1));
     let colon = last_end + source.get(last_end..)?.find(':')?;
@@ -92,6 +99,12 @@ pub(crate) fn layout(db: &dyn Db, file: File, body_id: BodyId, stmt: StmtId) -> 
         "\n"
     };
     let statement_end = usize::from(map.stmt(stmt).end());
+    // A form feed resets the indentation column, and a lone carriage return ends a line
+    // this does not count: neither is split.
+    let text = &source[usize::from(keyword)..statement_end];
+    if text.contains('\x0c') || text.replace("\r\n", "").contains('\r') {
+        return None;
+    }
     // Lines that start inside a string literal are the string's text, not code.
     let strings: Vec<TextRange> = hir
         .bodies()
@@ -112,6 +125,29 @@ pub(crate) fn layout(db: &dyn Db, file: File, body_id: BodyId, stmt: StmtId) -> 
             usize::from(range.end()) > header_end && usize::from(range.start()) < statement_end
         })
         .collect();
+    // Where each logical line of the body starts (a statement or a clause header, whose
+    // indentation counts); comments and continuation lines may sit anywhere.
+    let mut logical_starts = rustc_hash::FxHashSet::default();
+    let mut after_newline = false;
+    let tokens = awaitify_hir::parsed_module(db, file).parsed().tokens();
+    let from = tokens.partition_point(|token| usize::from(token.start()) < header_end);
+    for token in &tokens[from..] {
+        if usize::from(token.start()) >= statement_end {
+            break;
+        }
+        match token.kind() {
+            TokenKind::Newline => after_newline = true,
+            TokenKind::NonLogicalNewline
+            | TokenKind::Comment
+            | TokenKind::Indent
+            | TokenKind::Dedent => {}
+            _ if after_newline => {
+                logical_starts.insert(token.start());
+                after_newline = false;
+            }
+            _ => {}
+        }
+    }
     let mut body_lines = Vec::new();
     let mut unit = None;
     let mut position = header_end;
@@ -127,10 +163,18 @@ pub(crate) fn layout(db: &dyn Db, file: File, body_id: BodyId, stmt: StmtId) -> 
             .iter()
             .any(|string| string.start() < offset && offset < string.end());
         if !in_string && !code.trim_end_matches('\r').is_empty() && start < statement_end {
-            body_lines.push(offset);
-            if unit.is_none() && !code.starts_with('#') {
-                let own = &line[..line.len() - code.len()];
-                unit = Some(own.strip_prefix(indent)?.to_string());
+            let code_start = offset + TextSize::of(&line[..line.len() - code.len()]);
+            let logical = logical_starts.contains(&code_start);
+            match line[..line.len() - code.len()].strip_prefix(indent) {
+                Some(own) => {
+                    body_lines.push(offset + TextSize::of(indent));
+                    if unit.is_none() && logical {
+                        unit = Some(own.to_string());
+                    }
+                }
+                // A statement of the body under less than the header's indentation.
+                None if logical => return None,
+                None => {}
             }
         }
         position = end;
@@ -150,13 +194,40 @@ pub(crate) fn layout(db: &dyn Db, file: File, body_id: BodyId, stmt: StmtId) -> 
         newline,
         commas,
         body_lines,
+        range: map.stmt(stmt),
     })
 }
 
 impl Layout {
+    /// How many levels the split adds to the body.
+    pub(crate) fn levels(&self, entered_async: &[bool]) -> usize {
+        entered_async
+            .windows(2)
+            .filter(|pair| pair[0] != pair[1])
+            .count()
+    }
+
+    /// Whether this statement's body holds `other`'s header.
+    pub(crate) fn encloses(&self, other: &Layout) -> bool {
+        self.range.contains_range(other.range) && self.range != other.range
+    }
+
     /// The edits that enter the items marked `true` in `entered_async` with `async with`
     /// and the others with `with`, each run of one kind a statement of its own.
-    pub(crate) fn edits(&self, entered_async: &[bool]) -> Vec<Edit> {
+    /// `enclosing` are the splits around this statement, with the levels each adds: its
+    /// new header lines get their indentation too.
+    pub(crate) fn edits(
+        &self,
+        entered_async: &[bool],
+        enclosing: &[(&Layout, usize)],
+    ) -> Vec<Edit> {
+        // The header's indentation as the splits around it leave it, innermost last.
+        let mut indent = self.indent.clone();
+        let mut around: Vec<&(&Layout, usize)> = enclosing.iter().collect();
+        around.sort_by_key(|(layout, _)| std::cmp::Reverse(layout.indent.len()));
+        for (layout, levels) in around {
+            indent.insert_str(layout.indent.len(), &layout.unit.repeat(*levels));
+        }
         let mut edits = Vec::new();
         if entered_async.first() == Some(&true) {
             edits.push(Edit {
@@ -173,11 +244,10 @@ impl Layout {
             level += 1;
             let keyword = if next { "async with" } else { "with" };
             edits.push(Edit {
-                range: TextRange::at(*comma, TextSize::from(1)),
+                range: *comma,
                 text: format!(
-                    ":{}{}{}{keyword}",
+                    ":{}{indent}{}{keyword} ",
                     self.newline,
-                    self.indent,
                     self.unit.repeat(level)
                 ),
             });
