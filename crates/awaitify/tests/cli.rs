@@ -1180,6 +1180,38 @@ await nap()\r\n";
     assert_eq!(written, expected);
 }
 
+/// A `with` statement split in a CRLF file (an `async with` for the context manager
+/// that becomes async, a `with` for `open`) keeps CRLF on its new line, and the body's
+/// own indentation of two spaces.
+#[test]
+fn crlf_files_keep_crlf_in_a_split_with() {
+    let source = b"import contextlib\r\nimport time\r\n\r\n\r\n@contextlib.contextmanager\r\n\
+def step():\r\n  time.sleep(0)\r\n  yield\r\n\r\n\r\nwith open(__file__), step():\r\n  print(1)\r\n";
+    let expected = b"import asyncio\r\nimport contextlib\r\nimport time\r\n\r\n\r\n\
+@contextlib.asynccontextmanager\r\nasync def step():\r\n  await asyncio.sleep(0)\r\n  yield\r\n\r\n\r\n\
+with open(__file__):\r\n  async with step():\r\n    print(1)\r\n";
+    let dir = project(&[("split.py", source)]);
+
+    let run = awaitify(dir.path(), ["transform", "split.py"]);
+    run.assert_code(0);
+    assert!(all_crlf(&run.stdout), "{:?}", run.stdout());
+    assert_eq!(run.stdout, expected, "{}", run.stdout());
+}
+
+/// A form feed in the body of a `with` that would be split resets the indentation
+/// column: the statement is not split, and the context manager stays synchronous.
+#[test]
+fn a_form_feed_keeps_a_with_from_being_split() {
+    let source = b"import contextlib\nimport time\n\n\n@contextlib.contextmanager\n\
+def step():\n    time.sleep(0)\n    yield\n\n\nwith open(__file__), step():\n    print(1)\n\x0c    print(2)\n";
+    let dir = project(&[("split.py", source)]);
+
+    let run = awaitify(dir.path(), ["transform", "split.py"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, source, "{}", run.stdout());
+    assert!(run.stderr.contains("AW220"), "{}", run.stderr);
+}
+
 // ---------------------------------------------------------------------------------------
 // 10. Output formats
 // ---------------------------------------------------------------------------------------

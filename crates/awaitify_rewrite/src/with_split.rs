@@ -5,8 +5,9 @@
 //! `@contextmanager` that becomes async) and others stay synchronous (`open(path)`), the
 //! statement is split there: each run of items of one kind becomes its own statement,
 //! nested in the one before, and the body is indented once per split. Only a header on
-//! one line, without parentheses around its items, is split; any other stays refused
-//! (AW220), so the coloring and the rewrite ask the same question, [`layout`].
+//! one line, without parentheses around its items, over a body whose statements are
+//! indented under it (no form feed, no lone carriage return) is split; any other stays
+//! refused (AW220), so the coloring and the rewrite ask the same question, [`layout`].
 
 use awaitify_db::{Db, File};
 use awaitify_hir::hir::{BodyId, Expr, Literal, Stmt, StmtId};
@@ -130,7 +131,9 @@ pub(crate) fn layout(db: &dyn Db, file: File, body_id: BodyId, stmt: StmtId) -> 
     let mut logical_starts = rustc_hash::FxHashSet::default();
     let mut after_newline = false;
     let tokens = awaitify_hir::parsed_module(db, file).parsed().tokens();
-    let from = tokens.partition_point(|token| usize::from(token.start()) < header_end);
+    // From the header's colon: its line ends in a `Newline` token (`\r\n` starts before
+    // `header_end`).
+    let from = tokens.partition_point(|token| usize::from(token.start()) <= colon);
     for token in &tokens[from..] {
         if usize::from(token.start()) >= statement_end {
             break;
@@ -221,7 +224,8 @@ impl Layout {
         entered_async: &[bool],
         enclosing: &[(&Layout, usize)],
     ) -> Vec<Edit> {
-        // The header's indentation as the splits around it leave it, innermost last.
+        // The header's indentation as the splits around it leave it: the innermost first,
+        // so that each insertion leaves the place of the outer ones where it was.
         let mut indent = self.indent.clone();
         let mut around: Vec<&(&Layout, usize)> = enclosing.iter().collect();
         around.sort_by_key(|(layout, _)| std::cmp::Reverse(layout.indent.len()));
