@@ -258,7 +258,8 @@ fn qualified_callee(
     }
 }
 
-/// Modules a rewrite may import: `asyncio`, and the module of each replacement.
+/// Modules a rewrite may import: `asyncio`, `contextlib` (for `asynccontextmanager`), and
+/// the module of each replacement.
 fn added_import_modules(rules: &RuleSet) -> Vec<String> {
     let mut modules = vec!["asyncio".to_string(), "contextlib".to_string()];
     for rule in &rules.rules {
