@@ -191,11 +191,14 @@ pub fn erase(db: &dyn Db, file: File, rules: &RuleSet, user_rules: &[UserRule]) 
                 Stmt::FunctionDef(function) => {
                     // `@asynccontextmanager` over a context manager that became async.
                     for decorator in hir.functions[*function].decorators.iter() {
-                        if matches!(
-                            resolver.resolve_expr(file, body_id, *decorator),
-                            Resolution::Definite(Target::External(name))
-                                if matches!(name.as_str(), "contextlib.contextmanager" | "contextlib.asynccontextmanager")
-                        ) {
+                        if awaitify_callgraph::context_manager_decorator(
+                            &mut resolver,
+                            file,
+                            body_id,
+                            *decorator,
+                        )
+                        .is_some()
+                        {
                             edits.push(Edit {
                                 range: body_map.expr(*decorator),
                                 text: "contextlib.contextmanager".into(),

@@ -446,6 +446,14 @@ pub struct FileCalls {
 }
 
 impl FileCalls {
+    /// The index of the call site that the `with` statement `stmt` of `body` enters as
+    /// the item whose context expression is `expr`, when that is a call.
+    pub fn entered_by(&self, body: BodyId, stmt: StmtId, expr: ExprId) -> Option<usize> {
+        self.sites
+            .iter()
+            .position(|site| site.body == body && site.expr == expr && site.managed == Some(stmt))
+    }
+
     /// The generator expression `expr` of `body`.
     pub fn generator_expression(&self, body: BodyId, expr: ExprId) -> Option<&GeneratorExpression> {
         self.generator_expressions
@@ -613,11 +621,27 @@ impl Collector<'_> {
     fn is_context_manager(&mut self, function: FunctionId) -> bool {
         let data = &self.hir.functions[function];
         data.decorators.iter().any(|decorator| {
-            matches!(
-                self.resolver.resolve_expr(self.file, data.parent, *decorator),
-                Resolution::Definite(Target::External(name)) if name == "contextlib.contextmanager"
-            )
+            context_manager_decorator(&mut self.resolver, self.file, data.parent, *decorator)
+                == Some(false)
         })
+    }
+}
+
+/// Whether `decorator` of `body` is `contextlib.contextmanager` (`Some(false)`) or
+/// `contextlib.asynccontextmanager` (`Some(true)`), by what it resolves to.
+pub fn context_manager_decorator(
+    resolver: &mut Resolver,
+    file: File,
+    body: BodyId,
+    decorator: ExprId,
+) -> Option<bool> {
+    match resolver.resolve_expr(file, body, decorator) {
+        Resolution::Definite(Target::External(name)) => match name.as_str() {
+            "contextlib.contextmanager" => Some(false),
+            "contextlib.asynccontextmanager" => Some(true),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

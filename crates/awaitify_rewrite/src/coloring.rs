@@ -1491,30 +1491,22 @@ fn find_blockers(
                 .iter()
                 .filter(|target| graph.is_context_manager(**target))
                 .count();
+            // What only a context manager's call needs: one kind of target, entered by a
+            // `with` whose other items can be entered alike or split off. The rest, a
+            // caller that stays synchronous or an ambiguous callee, is checked below as for
+            // any call.
             if context_managers > 0 {
-                let caller = (site_key.0, site.body);
                 let blocker = if targets > context_managers {
                     Some(Blocker::MixedGeneratorCall { site: *site_key })
                 } else if let Some(stmt) = site.managed.filter(|_| !site.awaited) {
-                    // Items that stay synchronous get a `with` of their own, where the
-                    // statement can be split.
-                    if let Some(other) = item_staying_sync(graph, colored, blocked, *site_key, stmt)
-                        && crate::with_split::layout(db, site_key.0, site.body, stmt).is_none()
-                    {
-                        Some(Blocker::ContextManagerBesideSyncOne {
+                    item_staying_sync(graph, colored, blocked, *site_key, stmt)
+                        .filter(|_| {
+                            crate::with_split::layout(db, site_key.0, site.body, stmt).is_none()
+                        })
+                        .map(|other| Blocker::ContextManagerBesideSyncOne {
                             site: *site_key,
                             other,
                         })
-                    } else if blocked.contains_key(&caller) {
-                        Some(Blocker::CallerStaysSync {
-                            site: *site_key,
-                            caller,
-                        })
-                    } else if !is_clean_callee(site) {
-                        Some(Blocker::AmbiguousCall { site: *site_key })
-                    } else {
-                        None
-                    }
                 } else {
                     Some(Blocker::ContextManagerNotEntered { site: *site_key })
                 };
@@ -1522,8 +1514,8 @@ fn find_blockers(
                     for target in newly_async {
                         block(target, blocker.clone(), blocked);
                     }
+                    continue;
                 }
-                continue;
             }
             if generators > 0 && targets > generators {
                 for target in newly_async {
@@ -2003,11 +1995,7 @@ fn item_staying_sync(
     items.iter().map(|item| item.context_expr).find(|expr| {
         // The site as the coloring sees it: a call through a parameter may be followed.
         let entered = calls
-            .sites
-            .iter()
-            .position(|site| {
-                site.body == body_id && site.expr == *expr && site.managed == Some(stmt)
-            })
+            .entered_by(body_id, stmt, *expr)
             .map(|index| graph.site((file, index)));
         !entered.is_some_and(|site| {
             let mut targets = function_targets(site).peekable();

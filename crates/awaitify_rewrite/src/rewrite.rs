@@ -94,10 +94,13 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
         }
         let resolver = resolver.get_or_insert_with(|| awaitify_semantic::Resolver::new(db));
         for decorator in data.decorators.iter() {
-            if matches!(
-                resolver.resolve_expr(file, data.parent, *decorator),
-                Resolution::Definite(Target::External(name)) if name == "contextlib.contextmanager"
-            ) {
+            if awaitify_callgraph::context_manager_decorator(
+                resolver,
+                file,
+                data.parent,
+                *decorator,
+            ) == Some(false)
+            {
                 let range = map.body(data.parent).expr(*decorator);
                 let reference = planner.reference(
                     "contextlib.asynccontextmanager",
@@ -370,12 +373,9 @@ pub fn file_edits(db: &dyn Db, file: File, settings: Settings, coloring: &Colori
                     let entered: Vec<bool> = items
                         .iter()
                         .map(|item| {
-                            calls.sites.iter().zip(&site_edits).any(|(other, edit)| {
-                                other.body == site.body
-                                    && other.expr == item.context_expr
-                                    && other.managed == Some(stmt)
-                                    && *edit == Some(CallEdit::AsyncWith)
-                            })
+                            calls
+                                .entered_by(site.body, stmt, item.context_expr)
+                                .is_some_and(|index| site_edits[index] == Some(CallEdit::AsyncWith))
                         })
                         .collect();
                     let split = entered
